@@ -1,0 +1,78 @@
+"""The ``copydesk`` command line: ``copydesk [PATH]`` opens the TUI, subcommands do the rest.
+
+Each subcommand lives in ``core/commands/<name>.py`` and exposes ``register(subparsers)``
+(adding its parser with ``set_defaults(run=...)``); ``run(args) -> int`` returns the exit code.
+
+Exit codes (every subcommand): 0 success, 1 problems found / some file refused, 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .config import ConfigError
+
+COMMANDS = ("check", "rules", "set", "tag", "list", "tags", "adopt", "undo")
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="copydesk",
+        description="Check, query and edit the YAML front matter of a folder of Markdown articles.",
+        epilog="Run `copydesk PATH` (no command) to open the terminal UI. Exit codes: 0 ok, 1 problems or refused files, 2 usage/config error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"copydesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f".commands.{name}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
+        return _open_tui(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if getattr(args, "run", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        print(f"copydesk: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _open_tui(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="copydesk", description="Open the copydesk terminal UI on PATH.")
+    parser.add_argument("path", nargs="?", default=".", help="folder of articles (default: current folder)")
+    ns = parser.parse_args(args)
+    try:
+        from tui.app import run_app
+    except ModuleNotFoundError:
+        print("copydesk: the terminal UI is not available in this build", file=sys.stderr)
+        return EXIT_USAGE
+    return run_app(ns.path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Per-folder configuration: ``copydesk.toml`` or ``[tool.copydesk]`` in ``pyproject.toml``.
+
+The file is found by searching upward from a path. Its folder is the *corpus root*: the
+journal (``.copydesk/``) lives there and relative paths in the file resolve against it.
+An unknown key is a :class:`ConfigError` (the CLI exits 2).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EXTENSIONS = (".md", ".markdown", ".mdx", ".txt")
+
+DEFAULT_CTA_PATTERNS = (
+    r"^\s*(👉|👇|➡️|➡|🔥|📢|🚀)",
+    r"(?i)^\s*(click here|sign up|subscribe|register now|download (the|our) app)\b",
+)
+DEFAULT_FOOTER_PATTERNS = (
+    r"(?i)^\s*join\b.*\b(community|channel|telegram|discord|group)\b",
+    r"(?i)^\s*(telegram|x \(twitter\)|twitter|discord|facebook|linkedin|youtube|instagram)( [a-z]{2})?\s*[:：]\s*https?://",
+    r"(?i)^\s*follow us on\b",
+)
+
+
+class ConfigError(Exception):
+    """The configuration file is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits applied while reading (see the README's Safety section)."""
+
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_front_matter_bytes: int = 256 * 1024
+    max_depth: int = 50
+    max_aliases: int = 100
+
+
+@dataclass(frozen=True)
+class Config:
+    """Effective settings for one corpus root."""
+
+    root: Path
+    source: Path | None = None  # the file the settings came from, None for defaults
+    schema: Path | None = None  # JSON Schema file; None: the bundled article schema
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    exclude: tuple[str, ...] = ()  # glob patterns relative to root
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    vocabulary: tuple[str, ...] = ()  # known tags; empty: no vocabulary check
+    cta_patterns: tuple[str, ...] = DEFAULT_CTA_PATTERNS
+    footer_patterns: tuple[str, ...] = DEFAULT_FOOTER_PATTERNS
+    follow_symlinks: bool = False  # links inside the root; links leaving it are always refused
+    journal_batches: int = 50  # undo batches kept in .copydesk/journal
+    limits: Limits = field(default_factory=Limits)
+    keys: dict[str, str] = field(default_factory=dict)  # TUI action id -> key(s)
+
+
+_LIST_KEYS = {"extensions", "exclude", "select", "ignore", "vocabulary", "cta_patterns", "footer_patterns"}
+_TOML_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Config) if f.name not in {"root", "source"}}
+_LIMIT_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
+
+CONFIG_FILENAMES = ("copydesk.toml", "pyproject.toml")
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``copydesk.toml`` (or ``pyproject.toml`` with ``[tool.copydesk]``) above ``start``."""
+    here = start.resolve()
+    if here.is_file() or not here.exists():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "copydesk.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _pyproject_table(candidate) is not None:
+            return candidate
+    return None
+
+
+def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    table = data.get("tool", {}).get("copydesk")
+    return table if isinstance(table, dict) else None
+
+
+def load_config(start: Path) -> Config:
+    """Settings for the corpus containing ``start`` (defaults rooted at ``start`` when no file)."""
+    path = find_config_file(start)
+    if path is None:
+        root = start.resolve()
+        return Config(root=root.parent if root.is_file() else root)
+    return read_config_file(path)
+
+
+def read_config_file(path: Path) -> Config:
+    """Parse one configuration file; raises ConfigError naming the file and the bad key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("copydesk", {})
+    return _from_table(data, path)
+
+
+def _from_table(data: dict[str, Any], path: Path) -> Config:
+    root = path.parent.resolve()
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = _TOML_NAMES.get(key)
+        if name is None:
+            raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(_TOML_NAMES))})")
+        if name in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{path}: {key!r} must be a list of strings")
+            value = tuple(value)
+            if name == "extensions":
+                value = tuple(v if v.startswith(".") else f".{v}" for v in value)
+        elif name == "schema":
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: 'schema' must be a path string")
+            value = (root / value).resolve()
+        elif name == "per_file_ignores":
+            if not isinstance(value, dict) or not all(
+                isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
+            ):
+                raise ConfigError(f"{path}: 'per-file-ignores' must map globs to lists of codes")
+            value = {glob: tuple(codes) for glob, codes in value.items()}
+        elif name == "keys":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(f"{path}: 'keys' must map action names to key strings")
+        elif name == "limits":
+            value = _limits(value, path)
+        elif name == "follow_symlinks":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: 'follow-symlinks' must be true or false")
+        elif name == "journal_batches":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{path}: 'journal-batches' must be a positive integer")
+        values[name] = value
+    if "vocabulary" in values:
+        values["vocabulary"] = tuple(dict.fromkeys(values["vocabulary"]))
+    _check_selectors(values, path)
+    return Config(root=root, source=path, **values)
+
+
+def _limits(value: Any, path: Path) -> Limits:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'limits' must be a table")
+    kwargs: dict[str, int] = {}
+    for key, number in value.items():
+        name = _LIMIT_NAMES.get(key)
+        if name is None:
+            raise ConfigError(f"{path}: unknown key 'limits.{key}' (known: {', '.join(sorted(_LIMIT_NAMES))})")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ConfigError(f"{path}: 'limits.{key}' must be a positive integer")
+        kwargs[name] = number
+    return Limits(**kwargs)
+
+
+def _check_selectors(values: dict[str, Any], path: Path) -> None:
+    from .problems import expand_selectors
+
+    groups = [values.get("select", ()), values.get("ignore", ()), *values.get("per_file_ignores", {}).values()]
+    for group in groups:
+        try:
+            expand_selectors(group)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc

@@ -1,0 +1,342 @@
+"""The article model and loading a folder of articles.
+
+An :class:`Article` is an immutable snapshot of one file as loaded: where it is, its
+encoding facts, where its front matter is, a read-only view of its metadata, its problems
+and the fingerprint that safe saves compare against. Bytes and body are read on demand so
+that a 50,000-article folder never sits in memory.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from . import frontmatter
+from .config import Config, load_config
+from .frontmatter import Split
+from .guard import UnsafeFile, read_guarded
+from .problems import Problem, expand_selectors, problem
+from .yamldata import YamlError, parse_yaml
+
+ArticleKind = Literal["front-matter", "raw", "unclosed", "invalid-yaml", "unreadable", "invalid-utf8"]
+
+LOCK_SUFFIX = ".copydesk-lock"
+TEMP_MARKER = ".copydesk-tmp"
+JOURNAL_DIR = ".copydesk"
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What a file looked like when loaded: a save refuses to overwrite a file that changed."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str
+
+    @classmethod
+    def of(cls, data: bytes, info: os.stat_result) -> Fingerprint:
+        return cls(len(data), info.st_mtime_ns, info.st_ino, hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A decoded article, as the rules and the editor see it."""
+
+    text: str  # the whole file decoded (BOM included as U+FEFF when present)
+    split: Split
+    meta: Mapping[str, Any] | None
+
+    @property
+    def front_matter(self) -> str:
+        return frontmatter.front_matter(self.text, self.split)
+
+    @property
+    def body(self) -> str:
+        return frontmatter.body(self.text, self.split)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One file of the folder, as loaded."""
+
+    path: Path  # absolute
+    relpath: str  # relative to the corpus root, "/"-separated
+    kind: ArticleKind
+    meta: Mapping[str, Any] | None  # read-only; None when the front matter could not be read
+    problems: tuple[Problem, ...] = ()
+    fingerprint: Fingerprint | None = None
+    bom: bool = False
+    newline: str = "\n"
+    mixed_newlines: bool = False
+    final_newline: bool = True
+    fm_first_line: int = 0  # 1-based line of the first YAML line; 0 when no front matter
+    fm_line_count: int = 0
+    body_first_line: int = 1
+
+    @property
+    def is_raw(self) -> bool:
+        return self.kind == "raw"
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def editable(self) -> bool:
+        """Whether surgical edits can be attempted (front matter read as a mapping)."""
+        return self.kind == "front-matter" and self.meta is not None
+
+    @property
+    def title(self) -> str:
+        value = self.meta.get("title") if self.meta else None
+        return value if isinstance(value, str) else ""
+
+    def read_bytes(self) -> bytes:
+        """The file's current bytes on disk (read with the same guards as loading)."""
+        data, _ = read_guarded(self.path, self.path.parent, _READ_LIMITS_UNBOUNDED)
+        return data
+
+    def read_source(self) -> Source:
+        """Decode the current file (raises UnicodeDecodeError / UnsafeFile)."""
+        text = self.read_bytes().decode("utf-8")
+        split = frontmatter.split_text(text)
+        return Source(text, split, self.meta)
+
+    def body(self) -> str:
+        """The body text as on disk now ('' when the file cannot be decoded)."""
+        try:
+            return self.read_source().body
+        except (UnicodeDecodeError, UnsafeFile):
+            return ""
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        """A metadata value by dotted path (``source.name``), or ``default``."""
+        return get_path(self.meta, dotted, default)
+
+
+def get_path(meta: Mapping[str, Any] | None, dotted: str, default: Any = None) -> Any:
+    """Follow ``a.b.c`` through nested mappings."""
+    node: Any = meta
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def _unbounded_limits():
+    from .config import Limits
+
+    return Limits(max_file_bytes=1 << 40)
+
+
+_READ_LIMITS_UNBOUNDED = _unbounded_limits()
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A mutable deep copy of frozen metadata (dicts and lists)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+def _utf8_error_position(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int]:
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = exc.start - (before.rfind(b"\n") + 1) + 1
+    return line, column
+
+
+def decode(data: bytes) -> tuple[str | None, Problem | None]:
+    """Strict UTF-8 decoding; a problem with the first bad byte's position on failure."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line, column = _utf8_error_position(data, exc)
+        return None, problem("CD105", f"invalid UTF-8 byte 0x{data[exc.start]:02x} (is the file Latin-1 or Windows-1252?)", line, column)
+
+
+def parse_source(text: str, config: Config) -> tuple[ArticleKind, Source, list[Problem]]:
+    """Split and parse decoded text; structural problems are positioned in the file."""
+    split = frontmatter.split_text(text)
+    problems: list[Problem] = []
+    meta: Any = None
+    kind: ArticleKind
+    if split.kind == "raw":
+        kind = "raw"
+        problems.append(problem("CD101", "no front matter: raw article (run `copydesk adopt` to give it one)"))
+    elif split.kind == "unclosed":
+        kind = "unclosed"
+        problems.append(problem("CD102", "front matter opened with `---` on line 1 is never closed (add a `---` line after it)"))
+    else:
+        kind = "front-matter"
+        fm_text = frontmatter.front_matter(text, split)
+        try:
+            data = parse_yaml(fm_text, config.limits)
+        except YamlError as exc:
+            kind = "invalid-yaml"
+            p = exc.problem
+            problems.append(replace(p, line=p.line + split.fm_first_line - 1) if p.line > 0 else p)
+        else:
+            if data is None:
+                meta = {}
+            elif isinstance(data, dict):
+                meta = data
+            else:
+                kind = "invalid-yaml"
+                problems.append(problem("CD106", f"front matter is a {type(data).__name__}, not a mapping of keys to values", split.fm_first_line))
+    return kind, Source(text, split, _freeze(meta) if meta is not None else None), problems
+
+
+def load_article(path: Path, config: Config, relpath: str | None = None) -> Article:
+    """Load one file; never raises for a bad file: the problem is on the returned Article."""
+    path = Path(os.path.abspath(path))
+    rel = relpath if relpath is not None else _relpath(path, config.root)
+    try:
+        data, info = read_guarded(path, config.root, config.limits, config.follow_symlinks)
+    except UnsafeFile as exc:
+        return Article(path, rel, "unreadable", None, (problem("CD107", str(exc)),))
+    fingerprint = Fingerprint.of(data, info)
+    text, bad = decode(data)
+    if text is None:
+        assert bad is not None
+        return Article(path, rel, "invalid-utf8", None, (bad,), fingerprint, bom=data.startswith(frontmatter.BOM_BYTES))
+    kind, source, problems = parse_source(text, config)
+    if kind in ("front-matter", "raw"):
+        from .rules import check_source
+
+        problems.extend(check_source(source, config, rel))
+    split = source.split
+    return Article(
+        path,
+        rel,
+        kind,
+        source.meta,
+        _select(problems, config, rel),
+        fingerprint,
+        bom=split.bom,
+        newline=split.newline,
+        mixed_newlines=split.mixed_newlines,
+        final_newline=split.final_newline,
+        fm_first_line=split.fm_first_line if split.has_front_matter else 0,
+        fm_line_count=split.fm_line_count,
+        body_first_line=split.body_first_line,
+    )
+
+
+def _select(problems: Iterable[Problem], config: Config, rel: str) -> tuple[Problem, ...]:
+    selected = expand_selectors(config.select) - expand_selectors(config.ignore)
+    for pattern, codes in config.per_file_ignores.items():
+        if fnmatch.fnmatch(rel, pattern):
+            selected -= expand_selectors(codes)
+    kept = [p for p in problems if p.code in selected]
+    kept.sort(key=lambda p: (p.line, p.column, p.code))
+    return tuple(kept)
+
+
+def _relpath(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def is_internal_name(name: str) -> bool:
+    """copydesk's own lock and temp files, never articles."""
+    return name.endswith(LOCK_SUFFIX) or TEMP_MARKER in name
+
+
+def iter_article_paths(paths: Sequence[Path], config: Config) -> Iterator[Path]:
+    """Every article file under ``paths`` (files given explicitly are always included).
+
+    Hidden folders (``.git``, ``.copydesk``...) and copydesk's lock/temp files are skipped;
+    directories named like articles and other non-regular entries are yielded so that the
+    loader reports them instead of hiding them.
+    """
+    seen: set[str] = set()
+    for given in paths:
+        given = Path(os.path.abspath(given))
+        if not given.is_dir() or given.is_symlink():
+            key = str(given)
+            if key not in seen:
+                seen.add(key)
+                yield given
+            continue
+        for path in _walk(given, config):
+            key = str(path)
+            if key not in seen:
+                seen.add(key)
+                yield path
+
+
+def _walk(folder: Path, config: Config) -> Iterator[Path]:
+    stack = [str(folder)]
+    extensions = tuple(e.lower() for e in config.extensions)
+    while stack:
+        current = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs: list[str] = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") and (name == JOURNAL_DIR or entry.is_dir(follow_symlinks=False)):
+                continue
+            if is_internal_name(name):
+                continue
+            rel = _relpath(Path(entry.path), config.root)
+            if config.exclude and any(fnmatch.fnmatch(rel, pat) for pat in config.exclude):
+                continue
+            is_article_name = name.lower().endswith(extensions)
+            if entry.is_dir(follow_symlinks=False) and not is_article_name:
+                subdirs.append(entry.path)
+            elif is_article_name:
+                yield Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+@dataclass
+class Corpus:
+    """The articles loaded from some paths, sorted by relative path."""
+
+    config: Config
+    articles: list[Article] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def by_path(self) -> dict[Path, Article]:
+        return {a.path: a for a in self.articles}
+
+    def problems(self) -> Iterator[tuple[Article, Problem]]:
+        for article in self.articles:
+            for p in article.problems:
+                yield article, p
+
+
+def load_corpus(paths: Sequence[Path], config: Config | None = None) -> Corpus:
+    """Load every article under ``paths`` (the config is found from the first path when omitted)."""
+    if config is None:
+        config = load_config(paths[0] if paths else Path.cwd())
+    articles = [load_article(path, config) for path in iter_article_paths(paths, config)]
+    articles.sort(key=lambda a: a.relpath)
+    return Corpus(config, articles)

@@ -1,0 +1,122 @@
+"""Byte-exact split of an article into BOM, front matter and body, and the merge back.
+
+The split never normalises anything: ``merge(split_text(t), fm) == t`` when ``fm`` is the
+original front-matter text, so an unchanged file is written back byte for byte.
+
+Front matter starts on the first line with a ``---`` fence and ends at the next ``---``
+or ``...`` line (trailing spaces allowed on fence lines, as Hugo and Jekyll do). Anything
+else is a *raw* article; an opening fence with no closing one is *unclosed*.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+BOM = "\ufeff"
+BOM_BYTES = b"\xef\xbb\xbf"
+
+Kind = Literal["front-matter", "raw", "unclosed"]
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_OPEN = re.compile(r"---[ \t]*(\r\n|\r|\n)")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|$)", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Where the parts of one article's text are (offsets are str indices, BOM excluded)."""
+
+    kind: Kind
+    bom: bool
+    newline: str  # the dominant line ending: "\n", "\r\n" or "\r"
+    mixed_newlines: bool
+    final_newline: bool
+    fm_start: int = 0  # first character of the YAML text
+    fm_end: int = 0  # first character of the closing fence line
+    body_start: int = 0  # first character after the closing fence line
+    fm_first_line: int = 2  # 1-based file line of the first YAML line
+    fm_line_count: int = 0  # lines of YAML between the fences
+
+    @property
+    def has_front_matter(self) -> bool:
+        return self.kind == "front-matter"
+
+    @property
+    def body_first_line(self) -> int:
+        """1-based line number where the body begins."""
+        return self.fm_first_line + self.fm_line_count + 1 if self.has_front_matter else 1
+
+
+def detect_newline(text: str) -> tuple[str, bool]:
+    """The dominant line ending of ``text`` (``\\n`` when none) and whether endings are mixed."""
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    counts = {"\n": lf, "\r\n": crlf, "\r": cr}
+    present = [k for k, v in counts.items() if v]
+    if not present:
+        return "\n", False
+    dominant = max(present, key=lambda k: counts[k])
+    return dominant, len(present) > 1
+
+
+def split_text(text: str) -> Split:
+    """Locate front matter and body in ``text`` (which may start with a BOM)."""
+    bom = text.startswith(BOM)
+    start = 1 if bom else 0
+    newline, mixed = detect_newline(text)
+    final_newline = text.endswith(("\n", "\r"))
+    opening = _OPEN.match(text, start)
+    if opening is None:
+        # A file that is only a fence line with no line ending is unclosed front matter too.
+        if text[start:].rstrip(" \t") == "---":
+            return Split("unclosed", bom, newline, mixed, final_newline, len(text), len(text), len(text))
+        return Split("raw", bom, newline, mixed, final_newline, start, start, start, 1)
+    fm_start = opening.end()
+    closing = _CLOSE.search(text, fm_start)
+    if closing is None:
+        return Split("unclosed", bom, newline, mixed, final_newline, fm_start, len(text), len(text))
+    fm_lines = _count_lines(text, fm_start, closing.start())
+    return Split(
+        "front-matter",
+        bom,
+        newline,
+        mixed,
+        final_newline,
+        fm_start,
+        closing.start(),
+        closing.end(),
+        2,
+        fm_lines,
+    )
+
+
+def _count_lines(text: str, start: int, end: int) -> int:
+    segment = text[start:end]
+    return segment.count("\n") + segment.count("\r") - segment.count("\r\n")
+
+
+def front_matter(text: str, split: Split) -> str:
+    """The YAML text between the fences (empty for raw articles)."""
+    return text[split.fm_start : split.fm_end] if split.has_front_matter else ""
+
+
+def body(text: str, split: Split) -> str:
+    """Everything after the closing fence (the whole text after any BOM for raw articles)."""
+    if split.has_front_matter:
+        return text[split.body_start :]
+    return text[1:] if split.bom else text
+
+
+def replace_front_matter(text: str, split: Split, new_front_matter: str) -> str:
+    """``text`` with the YAML between the fences replaced; every other character kept."""
+    if not split.has_front_matter:
+        raise ValueError("article has no front matter to replace")
+    return text[: split.fm_start] + new_front_matter + text[split.fm_end :]
+
+
+def lines_with_endings(text: str) -> list[str]:
+    """Split ``text`` into lines keeping each line's own ending (``\\r\\n``, ``\\r`` or ``\\n``)."""
+    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]

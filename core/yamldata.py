@@ -1,0 +1,80 @@
+"""Reading front-matter data: the fast YAML 1.2 parser and how its errors become problems.
+
+Data comes from ``yaml-rs`` (Rust, YAML 1.2, ~30 us per article, rejects duplicate keys,
+caps alias expansion). Date-times stay strings (``parse_datetime=False``) so the schema
+sees what the file says. Editing locates nodes with a different parser (``core.yamltree``)
+and verifies every edit with this one, so both must agree on a file before it is edited.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml_rs
+
+from .config import Limits
+from .guard import prescan_yaml
+from .problems import Problem, problem
+
+_POSITION = re.compile(r"line (\d+), column (\d+)")
+_DUPLICATE = re.compile(r"duplicate mapping key: (.*)$")
+
+
+class YamlError(Exception):
+    """Front matter that cannot be read; ``problem`` is positioned in the YAML text (1-based)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def parse_yaml(text: str, limits: Limits) -> Any:
+    """Parse front-matter text into plain Python data, or raise YamlError.
+
+    Lines in the raised problem are relative to ``text`` (line 1 = first YAML line).
+    """
+    reason = prescan_yaml(text, limits)
+    if reason is not None:
+        raise YamlError(problem("CD108", f"front matter not parsed: {reason}"))
+    alias_limits = yaml_rs.AliasLimits(
+        max_total_replayed_events=100_000,
+        max_replay_stack_depth=limits.max_depth,
+        max_alias_expansions_per_anchor=limits.max_aliases,
+    )
+    try:
+        return yaml_rs.loads(text, parse_datetime=False, alias_limits=alias_limits)
+    except yaml_rs.YAMLDecodeError as exc:
+        raise YamlError(_decode_problem(str(exc), text)) from None
+    except (RecursionError, MemoryError) as exc:
+        raise YamlError(problem("CD108", f"front matter not parsed: {type(exc).__name__}")) from None
+    except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not crash a folder load
+        raise YamlError(problem("CD103", f"YAML parser failed: {type(exc).__name__}: {exc}")) from None
+
+
+def _decode_problem(message: str, text: str) -> Problem:
+    duplicate = _DUPLICATE.search(message)
+    if duplicate:
+        key = duplicate.group(1).strip().strip("'\"")
+        line, column = _find_duplicate_key(text, key)
+        return problem("CD104", f"duplicate key {key!r}", line, column)
+    if "alias expansion limit" in message or "replay" in message:
+        return problem("CD108", f"front matter not parsed: {message}")
+    position = _POSITION.search(message)
+    line, column = (int(position.group(1)), int(position.group(2))) if position else (1, 1)
+    reason = message.strip().splitlines()[-1].strip() if message.strip() else "invalid YAML"
+    return problem("CD103", f"YAML syntax error: {reason}", line, column)
+
+
+def _find_duplicate_key(text: str, key: str) -> tuple[int, int]:
+    """Line and column of the second occurrence of ``key`` at the same indentation."""
+    pattern = re.compile(r"^([ \t]*)(?:- )?(['\"]?)" + re.escape(key) + r"\2[ \t]*:(?:[ \t]|$)")
+    seen: set[int] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        match = pattern.match(line)
+        if match:
+            indent = len(match.group(1))
+            if indent in seen:
+                return number, indent + 1
+            seen.add(indent)
+    return 1, 1
