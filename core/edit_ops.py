@@ -1,0 +1,150 @@
+"""The edit operations every writer (CLI, TUI, adopt, ``--fix``) expresses its changes in.
+
+An edit names a field by its path of keys (``("source", "name")``; see :func:`parse_field`)
+and says what to do. :mod:`core.edit` applies a sequence of them to an article's text
+surgically; :func:`apply_to_data` applies them to plain data, which is what the editor
+verifies the re-parsed result against and what the TUI shows for staged edits.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+FieldPath = tuple[str, ...]
+
+
+def parse_field(dotted: str) -> FieldPath:
+    """``"source.name"`` -> ``("source", "name")``; ``tag`` is an alias of ``tags``."""
+    parts = tuple(p for p in dotted.strip().split("."))
+    if not parts or any(not p for p in parts):
+        raise ValueError(f"invalid field name {dotted!r}")
+    if parts == ("tag",):
+        return ("tags",)
+    return parts
+
+
+def field_name(path: FieldPath) -> str:
+    return ".".join(path)
+
+
+@dataclass(frozen=True, slots=True)
+class SetValue:
+    """Set a field (created with its parents when missing); a list value replaces the list."""
+
+    field: FieldPath
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteKey:
+    """Remove a field and its lines (no-op when absent)."""
+
+    field: FieldPath
+
+
+@dataclass(frozen=True, slots=True)
+class AddItem:
+    """Append ``value`` to a list field (created when missing); no-op when already present."""
+
+    field: FieldPath
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveItem:
+    """Remove every item equal to ``value`` from a list field (no-op when absent)."""
+
+    field: FieldPath
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceItem:
+    """Rename ``old`` to ``new`` in a list field, in place; when ``new`` is already present,
+    ``old`` is removed instead (a merge never creates a duplicate)."""
+
+    field: FieldPath
+    old: Any
+    new: Any
+
+
+Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem
+
+
+class EditError(ValueError):
+    """An edit that makes no sense for the data (e.g. adding an item to a string field)."""
+
+
+def apply_to_data(meta: Mapping[str, Any] | None, edits: Sequence[Edit]) -> dict[str, Any]:
+    """The plain data that ``edits`` should produce from ``meta`` (a deep copy is edited)."""
+    from .document import thaw
+
+    data: dict[str, Any] = thaw(meta) if meta is not None else {}
+    data = copy.deepcopy(data)
+    for edit in edits:
+        _apply_one(data, edit)
+    return data
+
+
+def _parent(data: dict[str, Any], path: FieldPath, create: bool) -> dict[str, Any] | None:
+    node: Any = data
+    for key in path[:-1]:
+        if not isinstance(node, dict):
+            raise EditError(f"{'.'.join(path)}: {key!r} is inside a value that is not a mapping")
+        if key not in node or node[key] is None:
+            if not create:
+                return None
+            node[key] = {}
+        node = node[key]
+    if not isinstance(node, dict):
+        raise EditError(f"{'.'.join(path)}: parent is not a mapping")
+    return node
+
+
+def _list_at(data: dict[str, Any], path: FieldPath, create: bool) -> list[Any] | None:
+    parent = _parent(data, path, create)
+    if parent is None:
+        return None
+    key = path[-1]
+    current = parent.get(key)
+    if current is None:
+        if not create:
+            return None
+        parent[key] = current = []
+    if not isinstance(current, list):
+        raise EditError(f"{'.'.join(path)} is a {type(current).__name__}, not a list")
+    return current
+
+
+def _apply_one(data: dict[str, Any], edit: Edit) -> None:
+    match edit:
+        case SetValue(field=path, value=value):
+            parent = _parent(data, path, create=True)
+            assert parent is not None
+            parent[path[-1]] = copy.deepcopy(value)
+        case DeleteKey(field=path):
+            parent = _parent(data, path, create=False)
+            if parent is not None:
+                parent.pop(path[-1], None)
+        case AddItem(field=path, value=value):
+            items = _list_at(data, path, create=True)
+            assert items is not None
+            if value not in items:
+                items.append(value)
+        case RemoveItem(field=path, value=value):
+            items = _list_at(data, path, create=False)
+            if items is not None:
+                items[:] = [item for item in items if item != value]
+        case ReplaceItem(field=path, old=old, new=new):
+            items = _list_at(data, path, create=False)
+            if items is None or old not in items:
+                return
+            if new in items:
+                items[:] = [item for item in items if item != old]
+            else:
+                items[:] = [new if item == old else item for item in items]
+        case _:
+            raise TypeError(f"not an edit: {edit!r}")
