@@ -1,0 +1,548 @@
+"""The undo journal: every write copydesk makes is a batch whose prior bytes are kept.
+
+Layout under ``<root>/.copydesk/journal/`` (``root`` is the corpus root)::
+
+    blobs/ab/abcdef...        file contents, content-addressed by sha256 (shared by batches)
+    batches/<id>.json         the manifest of a finished batch (written atomically)
+    batches/<id>.pending      JSON lines of a batch still being written (or cut short)
+
+A writer calls :meth:`BatchWriter.record` before replacing a file and
+:meth:`BatchWriter.written` after; :meth:`BatchWriter.close` turns the pending log into a
+manifest. When copydesk is killed mid-batch, the pending log survives and the batch can
+still be undone (it is listed as incomplete). Durability: manifests are fsynced; blobs and
+the pending log are not synced one by one (that would double the cost of a bulk edit), so
+an operating-system crash during a batch may lose that batch's journal, never an article.
+
+:meth:`Journal.undo` restores the prior bytes of every file whose current content is still
+what the batch wrote and reports the others; the undo is itself a batch, so it can be undone.
+The journal keeps the newest ``keep`` batches and deletes blobs no batch refers to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import socket
+import stat
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+JOURNAL_SUBDIR = Path(".copydesk") / "journal"
+_MANIFEST_VERSION = 1
+# A blob younger than this is never garbage-collected: another process may be recording a
+# batch that refers to it and has not written its manifest yet.
+_BLOB_GRACE_SECONDS = 600
+
+
+class JournalError(Exception):
+    """Nothing to undo, an unknown batch id, an unreadable journal: the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of a batch: content before and after (sha256 hex; None = file absent)."""
+
+    path: str  # relative to the corpus root ("/"-separated), absolute when outside it
+    prior: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInfo:
+    """A batch as listed by :meth:`Journal.list`."""
+
+    id: str
+    label: str
+    time: str  # ISO 8601, UTC
+    files: tuple[str, ...]
+    undone: bool = False
+    undoes: str | None = None  # set on an undo batch: the batch it reverted
+    incomplete: bool = False  # copydesk stopped before closing the batch
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "time": self.time,
+            "files": list(self.files),
+            "undone": self.undone,
+            "undoes": self.undoes,
+            "incomplete": self.incomplete,
+        }
+
+
+@dataclass(slots=True)
+class UndoReport:
+    """What an undo did: restored files, files changed since the batch (left alone), failures."""
+
+    batch_id: str
+    undo_batch_id: str | None = None
+    restored: list[str] = field(default_factory=list)
+    changed_since: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "undo_batch": self.undo_batch_id,
+            "restored": self.restored,
+            "changed_since": self.changed_since,
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+        }
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: temp file in the same folder, fsync, ``os.replace``.
+
+    Keeps the mode of an existing file; refuses symbolic links.
+    """
+    try:
+        from .save import write_atomic as save_write_atomic  # the one safe-write protocol
+    except ImportError:
+        save_write_atomic = None
+    if save_write_atomic is not None:
+        save_write_atomic(path, data)
+        return
+    _write_atomic_fallback(path, data)
+
+
+def _write_atomic_fallback(path: Path, data: bytes) -> None:
+    mode = 0o644
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise OSError(f"{path}: refusing to write through a symbolic link")
+        mode = stat.S_IMODE(info.st_mode)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".copydesk-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _now() -> tuple[int, str]:
+    ns = time.time_ns()
+    stamp = datetime.fromtimestamp(ns / 1e9, UTC)
+    return ns, stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _new_id(ns: int) -> str:
+    stamp = datetime.fromtimestamp(ns / 1e9, UTC)
+    return f"{stamp:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(slots=True)
+class _Batch:
+    id: str
+    label: str
+    time: str
+    ns: int
+    entries: list[Entry]
+    undoes: str | None = None
+    incomplete: bool = False
+
+
+class Journal:
+    """The undo journal of one corpus root."""
+
+    def __init__(self, root: Path, keep: int = 50) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.keep = max(1, keep)
+        self.folder = self.root / JOURNAL_SUBDIR
+        self.blobs = self.folder / "blobs"
+        self.batches = self.folder / "batches"
+        self.blob_grace_seconds = _BLOB_GRACE_SECONDS
+
+    # -- writing ---------------------------------------------------------------------
+
+    def begin(self, label: str, *, undoes: str | None = None) -> BatchWriter:
+        """Start a batch; ``label`` says what made it (``tag --add X``, ``tui save``)."""
+        return BatchWriter(self, label, undoes)
+
+    def _ensure_folders(self) -> None:
+        if self.batches.is_dir() and self.blobs.is_dir():
+            return
+        self.batches.mkdir(parents=True, exist_ok=True)
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        ignore = self.root / ".copydesk" / ".gitignore"
+        if not ignore.exists():
+            # The journal holds copies of articles: keep it out of the newsroom's repository.
+            with contextlib.suppress(OSError):
+                ignore.write_text("*\n", encoding="utf-8")
+
+    def _blob_path(self, digest: str) -> Path:
+        return self.blobs / digest[:2] / digest
+
+    def _store_blob(self, data: bytes) -> str:
+        digest = sha256(data)
+        target = self._blob_path(digest)
+        if target.exists():
+            # Refresh its age so a concurrent prune does not collect it before our manifest exists.
+            with contextlib.suppress(OSError):
+                os.utime(target)
+            return digest
+        target.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".blob.")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return digest
+
+    def _read_blob(self, digest: str) -> bytes:
+        try:
+            data = self._blob_path(digest).read_bytes()
+        except OSError as exc:
+            raise JournalError(f"journal copy {digest[:12]} is missing ({exc.strerror or exc})") from exc
+        if sha256(data) != digest:
+            raise JournalError(f"journal copy {digest[:12]} is damaged (content does not match its hash)")
+        return data
+
+    def _relative(self, path: Path) -> str:
+        absolute = Path(os.path.abspath(path))
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+    def _absolute(self, stored: str) -> Path:
+        candidate = Path(stored)
+        return candidate if candidate.is_absolute() else self.root / candidate
+
+    def _write_manifest(self, batch: _Batch) -> None:
+        data = {
+            "version": _MANIFEST_VERSION,
+            "id": batch.id,
+            "label": batch.label,
+            "time": batch.time,
+            "ns": batch.ns,
+            "undoes": batch.undoes,
+            "entries": [[e.path, e.prior, e.new] for e in batch.entries],
+        }
+        target = self.batches / f"{batch.id}.json"
+        fd, tmp = tempfile.mkstemp(dir=self.batches, prefix=f".{batch.id}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(self.batches)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _load_all(self) -> list[_Batch]:
+        """Every batch on disk, oldest first (pending logs of live writers excluded)."""
+        if not self.batches.is_dir():
+            return []
+        batches: list[_Batch] = []
+        for entry in os.scandir(self.batches):
+            if entry.name.startswith("."):
+                continue
+            if entry.name.endswith(".json"):
+                batch = self._read_manifest(Path(entry.path))
+            elif entry.name.endswith(".pending"):
+                batch = self._read_pending(Path(entry.path))
+            else:
+                continue
+            if batch is not None:
+                batches.append(batch)
+        batches.sort(key=lambda b: (b.ns, b.id))
+        return batches
+
+    def _read_manifest(self, path: Path) -> _Batch | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entries = [Entry(p, prior, new) for p, prior, new in data["entries"]]
+            return _Batch(data["id"], data["label"], data["time"], int(data["ns"]), entries, data.get("undoes"))
+        except (OSError, ValueError, KeyError, TypeError):
+            # A damaged manifest is skipped rather than blocking every other undo.
+            return None
+
+    def _read_pending(self, path: Path) -> _Batch | None:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            header = json.loads(lines[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        if header.get("host") == socket.gethostname() and _pid_alive(int(header.get("pid", 0))):
+            return None  # still being written by a running copydesk
+        recorded: dict[str, Entry] = {}
+        written: dict[str, Entry] = {}
+        for line in lines[1:]:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                break  # a line cut short by the crash
+            if event.get("op") == "record":
+                recorded[event["path"]] = Entry(event["path"], event["prior"], event["new"])
+            elif event.get("op") == "written" and event.get("path") in recorded:
+                written[event["path"]] = recorded[event["path"]]
+        # A recorded file whose "written" line is missing may or may not have been replaced;
+        # keeping it is harmless because undo only restores files whose content matches `new`.
+        entries = list({**recorded, **written}.values())
+        return _Batch(header["id"], header["label"], header["time"], int(header["ns"]), entries, header.get("undoes"), incomplete=True)
+
+    @staticmethod
+    def _undone_ids(batches: list[_Batch]) -> set[str]:
+        """Batches whose effect is currently reverted (an undo that was itself undone does not count)."""
+        undone: set[str] = set()
+        # Newest first: an undo batch only counts if it has not been undone by a later one.
+        for batch in reversed(batches):
+            if batch.undoes and batch.id not in undone:
+                undone.add(batch.undoes)
+        return undone
+
+    def list(self) -> list[BatchInfo]:
+        """Recent batches, newest first."""
+        batches = self._load_all()
+        undone = self._undone_ids(batches)
+        return [
+            BatchInfo(b.id, b.label, b.time, tuple(e.path for e in b.entries), b.id in undone, b.undoes, b.incomplete)
+            for b in reversed(batches)
+        ]
+
+    def _find(self, batches: list[_Batch], batch_id: str | None) -> _Batch:
+        undone = self._undone_ids(batches)
+        if batch_id is None:
+            # Repeated `undo` walks back through history; undo batches are skipped (undo one
+            # by its id to redo what it reverted).
+            for batch in reversed(batches):
+                if batch.id not in undone and batch.undoes is None:
+                    return batch
+            raise JournalError(f"nothing to undo in {self.folder}")
+        matches = [b for b in batches if b.id == batch_id] or [b for b in batches if b.id.startswith(batch_id)]
+        if not matches:
+            raise JournalError(f"no batch {batch_id!r} in the journal (see `copydesk undo --list`)")
+        if len(matches) > 1:
+            raise JournalError(f"batch id {batch_id!r} is ambiguous: {', '.join(b.id for b in matches)}")
+        batch = matches[0]
+        if batch.id in undone:
+            raise JournalError(f"batch {batch.id} ({batch.label}) was already undone")
+        return batch
+
+    # -- undo ------------------------------------------------------------------------
+
+    def undo(self, batch_id: str | None = None) -> UndoReport:
+        """Restore the prior bytes of every file of a batch (the newest when ``batch_id`` is None).
+
+        A file whose current content is not what the batch wrote is listed in
+        ``changed_since`` and left alone. The restore is recorded as a new batch.
+        """
+        batch = self._find(self._load_all(), batch_id)
+        report = UndoReport(batch.id)
+        writer = self.begin(f"undo {batch.id} ({batch.label})", undoes=batch.id)
+        try:
+            for entry in batch.entries:
+                self._undo_entry(entry, writer, report)
+        finally:
+            report.undo_batch_id = writer.close()
+        return report
+
+    def _undo_entry(self, entry: Entry, writer: BatchWriter, report: UndoReport) -> None:
+        path = self._absolute(entry.path)
+        try:
+            current = _read_current(path)
+        except OSError as exc:
+            report.failed.append((entry.path, f"cannot read: {exc.strerror or exc}"))
+            return
+        current_sha = sha256(current) if current is not None else None
+        if current_sha != entry.new:
+            if current_sha == entry.prior:
+                return  # already as before the batch: nothing to restore
+            report.changed_since.append(entry.path)
+            return
+        try:
+            prior = self._read_blob(entry.prior) if entry.prior is not None else None
+        except JournalError as exc:
+            report.failed.append((entry.path, str(exc)))
+            return
+        try:
+            writer.record(path, current, prior)
+            if prior is None:
+                os.unlink(path)  # the batch created the file
+            else:
+                write_atomic(path, prior)
+            writer.written(path)
+        except OSError as exc:
+            report.failed.append((entry.path, f"cannot write: {exc.strerror or exc}"))
+            return
+        report.restored.append(entry.path)
+
+    # -- pruning ---------------------------------------------------------------------
+
+    def prune(self) -> None:
+        """Keep the newest ``keep`` batches; delete blobs no remaining batch refers to."""
+        batches = self._load_all()
+        if len(batches) <= self.keep:
+            return
+        old, kept = batches[: -self.keep], batches[-self.keep :]
+        for batch in old:
+            for suffix in (".json", ".pending"):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.batches / f"{batch.id}{suffix}").unlink()
+        referenced = {digest for b in kept for e in b.entries for digest in (e.prior, e.new) if digest}
+        # Live pending logs are not in `kept`; their blobs are protected by the grace period.
+        candidates = {digest for b in old for e in b.entries for digest in (e.prior, e.new) if digest}
+        horizon = time.time() - self.blob_grace_seconds
+        for digest in candidates - referenced:
+            blob = self._blob_path(digest)
+            try:
+                if blob.stat().st_mtime < horizon:
+                    blob.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _read_current(path: Path) -> bytes | None:
+    """The file's bytes now (None when it does not exist); symbolic links are refused."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(0, "is a symbolic link")
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(0, "not a regular file")
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+class BatchWriter:
+    """Records one batch; created by :meth:`Journal.begin`."""
+
+    def __init__(self, journal: Journal, label: str, undoes: str | None = None) -> None:
+        self.journal = journal
+        self.label = label
+        self.undoes = undoes
+        self.ns, self.time = _now()
+        self.id = _new_id(self.ns)
+        self._recorded: dict[str, Entry] = {}
+        self._written: dict[str, Entry] = {}
+        self._log: Any = None
+        self._closed = False
+
+    def _open_log(self) -> None:
+        self.journal._ensure_folders()
+        path = self.journal.batches / f"{self.id}.pending"
+        self._log = open(path, "x", encoding="utf-8")  # noqa: SIM115 - kept open for the batch
+        header = {
+            "id": self.id,
+            "label": self.label,
+            "time": self.time,
+            "ns": self.ns,
+            "undoes": self.undoes,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+        }
+        self._append(header)
+
+    def _append(self, event: dict[str, Any]) -> None:
+        self._log.write(json.dumps(event, ensure_ascii=False) + "\n")
+        self._log.flush()
+
+    def record(self, path: Path, prior: bytes | None, new: bytes | None) -> None:
+        """Keep ``prior`` (None: the file is being created) before ``path`` becomes ``new``.
+
+        Call it before replacing the file. ``new`` None means the file is being deleted.
+        """
+        if self._closed:
+            raise JournalError(f"batch {self.id} is already closed")
+        if self._log is None:
+            self._open_log()
+        rel = self.journal._relative(path)
+        previous = self._recorded.get(rel)
+        prior_sha = self.journal._store_blob(prior) if prior is not None else None
+        if previous is not None and rel in self._written:
+            # A second write to the same file in one batch: undo goes back to the first prior.
+            prior_sha = previous.prior
+        new_sha = sha256(new) if new is not None else None
+        entry = Entry(rel, prior_sha, new_sha)
+        self._recorded[rel] = entry
+        self._append({"op": "record", "path": rel, "prior": prior_sha, "new": new_sha})
+
+    def written(self, path: Path) -> None:
+        """Confirm that ``path`` was replaced with the recorded content."""
+        rel = self.journal._relative(path)
+        entry = self._recorded.get(rel)
+        if entry is None:
+            raise JournalError(f"{path}: written() without record()")
+        self._written[rel] = entry
+        self._append({"op": "written", "path": rel})
+
+    def close(self) -> str | None:
+        """Finish the batch; its id, or None when nothing was written (no batch is kept)."""
+        if self._closed:
+            return self.id if self._written else None
+        self._closed = True
+        if self._log is None:
+            return None
+        self._log.close()
+        pending = self.journal.batches / f"{self.id}.pending"
+        if not self._written:
+            pending.unlink(missing_ok=True)
+            return None
+        batch = _Batch(self.id, self.label, self.time, self.ns, list(self._written.values()), self.undoes)
+        self.journal._write_manifest(batch)
+        pending.unlink(missing_ok=True)
+        self.journal.prune()
+        return self.id
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
