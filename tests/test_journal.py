@@ -167,9 +167,9 @@ def test_journal_is_bounded_and_old_blobs_pruned(tmp_path: Path) -> None:
     # Only the priors of the three kept batches (edits 3-5) remain: versions 2, 3, 4.
     assert stored == {f"version {i}\n".encode() for i in (2, 3, 4)}
     journal.undo()
-    journal.undo()
-    journal.undo()
-    assert a.read_bytes() == b"version 2\n"  # prior of the oldest kept batch ("edit 3")
+    assert a.read_bytes() == b"version 4\n"
+    # Undo batches count towards the bound too: the oldest edit left the journal.
+    assert [info.label for info in journal.list()][1:] == ["edit 5", "edit 4"]
 
 
 def test_unknown_and_ambiguous_and_already_undone_ids(tmp_path: Path) -> None:
