@@ -9,6 +9,7 @@ counts before any parser builds objects (alias bombs, ``[[[[...`` depth bombs).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -93,6 +94,20 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
+_LINE_INDENT = re.compile(r"(?:\A|(?<=[\r\n]))[ -]*")
+
+
+def _within_limits_for_sure(text: str, limits: Limits) -> bool:
+    """Cheap upper bounds of what the exact scan below counts (C-speed, ~10 us for a typical
+    article instead of ~350 us): every ``*`` bounds the aliases, every ``[``/``{`` the flow
+    depth, and the distinct line-start indents the block depth. When the bounds fit the
+    limits the exact scan cannot refuse the text; otherwise it runs."""
+    if text.count("*") > limits.max_aliases:
+        return False
+    brackets = text.count("[") + text.count("{")
+    return brackets + len(set(_LINE_INDENT.findall(text))) <= limits.max_depth
+
+
 def prescan_yaml(text: str, limits: Limits) -> str | None:
     """A reason to refuse ``text`` before parsing, or None.
 
@@ -102,6 +117,8 @@ def prescan_yaml(text: str, limits: Limits) -> str | None:
     """
     if len(text) > limits.max_front_matter_bytes:
         return f"front matter is {len(text)} characters, over the {limits.max_front_matter_bytes} limit"
+    if _within_limits_for_sure(text, limits):
+        return None
     depth = 0
     max_depth = 0
     aliases = 0
