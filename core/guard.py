@@ -2,54 +2,92 @@
 
 Reading: only regular files, opened with ``O_NOFOLLOW | O_NONBLOCK`` after an ``lstat`` (a
 FIFO named ``*.md`` never blocks, a symlink is never followed by accident), with a size cap.
-Parsing: a linear pre-scan of the YAML text that rejects excessive nesting and alias
-counts before any parser builds objects (alias bombs, ``[[[[...`` depth bombs).
+Parsing: a linear pre-scan of the YAML text that rejects excessive nesting, alias counts and
+characters YAML forbids before any parser builds objects (alias bombs, ``[[[[...`` and
+``- - - -...`` depth bombs, which crash the native parser with a stack overflow), and a
+check of the parsed data (depth, integers too long to print, values that are not plain
+JSON-like data) before anything else walks it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import Limits
+
+# Whatever the configuration says, nesting beyond this is refused: the native parser
+# overflows its stack at a few thousand levels (fewer in threads with small stacks) and
+# recursive Python walkers of the data hit the interpreter's recursion limit at ~1,000.
+HARD_MAX_DEPTH = 500
+
+# Python refuses to print integers longer than 4,300 digits (ValueError in str/json).
+_MAX_INT = 10**4300
 
 
 class UnsafeFile(Exception):
     """The file cannot be read safely; the message says why in plain words."""
 
 
-def read_guarded(path: Path, root: Path, limits: Limits, follow_symlinks: bool = False) -> tuple[bytes, os.stat_result]:
+def read_guarded(
+    path: Path, root: Path, limits: Limits, follow_symlinks: bool = False
+) -> tuple[bytes, os.stat_result]:
     """Read ``path`` whole, refusing anything but a regular file inside ``root``.
 
-    Returns the bytes and the ``fstat`` of the opened file (for the fingerprint).
+    A path under ``root`` whose real location is outside it (a link on the file or on a
+    folder on the way) is refused; a link to a file inside ``root`` is read only with
+    ``follow_symlinks``. Returns the bytes and the ``fstat`` of the opened file (for the
+    fingerprint).
     """
     try:
         info = os.lstat(path)
     except OSError as exc:
-        raise UnsafeFile(f"cannot stat: {exc.strerror or exc}") from exc
-    target = path
+        raise UnsafeFile(f"cannot stat: {_reason(exc)}") from exc
+    target = Path(path)
+    real_root = Path(os.path.realpath(root))
     if stat.S_ISLNK(info.st_mode):
         resolved = Path(os.path.realpath(path))
-        if not _inside(resolved, root):
+        if not _inside(resolved, real_root):
             raise UnsafeFile(f"symbolic link pointing outside the folder ({resolved})")
         if not follow_symlinks:
-            raise UnsafeFile("symbolic link (set follow-symlinks = true to read links inside the folder)")
+            raise UnsafeFile(
+                "symbolic link (set follow-symlinks = true to read links inside the folder)"
+            )
         target = resolved
         try:
             info = os.lstat(target)
         except OSError as exc:
-            raise UnsafeFile(f"broken symbolic link: {exc.strerror or exc}") from exc
+            raise UnsafeFile(f"broken symbolic link: {_reason(exc)}") from exc
+    elif _inside(Path(os.path.abspath(path)), Path(os.path.abspath(root))):
+        # O_NOFOLLOW guards only the last component: a linked folder on the way can still
+        # lead out of the corpus.
+        resolved = Path(os.path.realpath(path))
+        if not _inside(resolved, real_root):
+            raise UnsafeFile(f"reached through a symbolic link leaving the folder ({resolved})")
     if not stat.S_ISREG(info.st_mode):
         raise UnsafeFile(f"not a regular file ({_kind(info.st_mode)})")
     if info.st_size > limits.max_file_bytes:
-        raise UnsafeFile(f"file is {info.st_size} bytes, over the {limits.max_file_bytes}-byte limit")
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        raise UnsafeFile(
+            f"file is {info.st_size} bytes, over the {limits.max_file_bytes}-byte limit"
+        )
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+    )
     try:
         fd = os.open(target, flags)
     except OSError as exc:
-        raise UnsafeFile(f"cannot open: {exc.strerror or exc}") from exc
+        if exc.errno == errno.ELOOP:  # replaced by a link between lstat and open
+            raise UnsafeFile("became a symbolic link while being opened") from exc
+        raise UnsafeFile(f"cannot open: {_reason(exc)}") from exc
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):  # swapped between lstat and open
@@ -64,17 +102,23 @@ def read_guarded(path: Path, root: Path, limits: Limits, follow_symlinks: bool =
             remaining -= len(chunk)
         data = b"".join(chunks)
         if len(data) > limits.max_file_bytes:
-            raise UnsafeFile(f"file grew over the {limits.max_file_bytes}-byte limit while reading")
+            raise UnsafeFile(
+                f"file grew over the {limits.max_file_bytes}-byte limit while reading"
+            )
         return data, opened
     except OSError as exc:
-        raise UnsafeFile(f"cannot read: {exc.strerror or exc}") from exc
+        raise UnsafeFile(f"cannot read: {_reason(exc)}") from exc
     finally:
         os.close(fd)
 
 
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
-        path.relative_to(Path(os.path.realpath(root)))
+        path.relative_to(root)
     except ValueError:
         return False
     return True
@@ -94,85 +138,219 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-_LINE_INDENT = re.compile(r"(?:\A|(?<=[\r\n]))[ -]*")
+# --- before parsing ---------------------------------------------------------------------
 
 
-def _within_limits_for_sure(text: str, limits: Limits) -> bool:
-    """Cheap upper bounds of what the exact scan below counts (C-speed, ~10 us for a typical
-    article instead of ~350 us): every ``*`` bounds the aliases, every ``[``/``{`` the flow
-    depth, and the distinct line-start indents the block depth. When the bounds fit the
-    limits the exact scan cannot refuse the text; otherwise it runs."""
-    if text.count("*") > limits.max_aliases:
-        return False
-    brackets = text.count("[") + text.count("{")
-    return brackets + len(set(_LINE_INDENT.findall(text))) <= limits.max_depth
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why front-matter text is not parsed; ``line``/``column`` are 1-based in the YAML text."""
+
+    code: str  # CD108 (a safety limit) or CD103 (text YAML forbids)
+    reason: str
+    line: int = 1
+    column: int = 1
+
+
+# Characters outside YAML's printable set (YAML 1.2, 5.1). The native parser silently stops
+# reading at a NUL (keys after it vanish) and passes terminal escapes through.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE = re.compile(r"[^\r\n]*")
+# Leading indentation and the block indicators ("- ", "? ", ": ") that open a level each.
+_LEAD = re.compile(r"( *)((?:[-?:](?:[ \t]+|(?=[\r\n]|\Z)))*)")
+# A run of block indicators anywhere on a line: "- - - - x" nests one level per "- ".
+_BLOCK_INDICATOR = re.compile(r"[-?:](?:[ \t]+|(?=[\r\n]|\Z))")
+# A line ending in a block scalar header (``key: |``, ``- >-``, ``|2 # comment``).
+_BLOCK_HEADER = re.compile(r"(?:^|[ \t])[|>][1-9+-]{0,2}[ \t]*(?:#[^\r\n]*)?$")
+# Tokens that matter to flow depth and alias counts; quoted scalars and comments are matched
+# whole so that a ``[`` or ``*`` inside them does not count.
+_FLOW_TOKEN = re.compile(
+    r"""[\[\]{}]"""
+    r"""|(?:(?<=[ \t\r\n\[{,:?-])|^)(?:"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?)"""
+    r"""|(?:(?<=[ \t\r\n])|^)#[^\r\n]*"""
+    r"""|(?:(?<=[ \t\r\n\[{,:?-])|^)\*""",
+    re.DOTALL,
+)
 
 
 def prescan_yaml(text: str, limits: Limits) -> str | None:
-    """A reason to refuse ``text`` before parsing, or None.
+    """A reason to refuse ``text`` before parsing, or None (see :func:`prescan`)."""
+    refusal = prescan(text, limits)
+    return refusal.reason if refusal else None
 
-    Linear in the text: counts flow-bracket depth, block indentation depth and alias
-    references (``*name`` at a token start). Quoted scalars and comments are skipped so that
-    a ``*`` or ``[`` inside a string does not count.
+
+def prescan(text: str, limits: Limits) -> Refusal | None:
+    """Why ``text`` must not be given to the YAML parser, or None.
+
+    Linear in the text and cheap on ordinary front matter: checks the size, characters YAML
+    forbids, block nesting (indentation and ``- - -`` runs), flow nesting (``[{``) and alias
+    references (``*name``). Quoted scalars, comments and block scalars are skipped so that
+    their content does not count.
     """
-    if len(text) > limits.max_front_matter_bytes:
-        return f"front matter is {len(text)} characters, over the {limits.max_front_matter_bytes} limit"
-    if _within_limits_for_sure(text, limits):
-        return None
-    depth = 0
-    max_depth = 0
-    aliases = 0
-    quote = ""
-    prev = "\n"
-    indents: list[int] = []
-    i = 0
-    n = len(text)
-    at_line_start = True
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                if quote == "'" and i + 1 < n and text[i + 1] == "'":
-                    i += 2
-                    continue
-                quote = ""
-            elif ch == "\\" and quote == '"':
-                i += 2
-                continue
-            i += 1
-            prev = ch
-            continue
-        if at_line_start:
-            at_line_start = False
-            j = i
-            while j < n and text[j] in " -":
-                j += 1
-            if j < n and text[j] not in "\r\n#":
-                column = j - i
-                while indents and indents[-1] >= column:
-                    indents.pop()
-                indents.append(column)
-                if len(indents) > limits.max_depth:
-                    return f"nesting deeper than {limits.max_depth} levels"
-        if ch in "\r\n":
-            at_line_start = True
-        elif ch == "#" and prev in " \t\r\n":
-            while i < n and text[i] not in "\r\n":
-                i += 1
-            continue
-        elif ch in "\"'" and prev in " \t\r\n[{,:-?":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-            if depth + len(indents) > limits.max_depth:
-                return f"nesting deeper than {limits.max_depth} levels"
-            max_depth = max(max_depth, depth)
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-        elif ch == "*" and prev in " \t\r\n[{,:-?":
-            aliases += 1
-            if aliases > limits.max_aliases:
-                return f"more than {limits.max_aliases} aliases"
-        prev = ch
-        i += 1
+    size = len(text)
+    if size > limits.max_front_matter_bytes or size * 4 > limits.max_front_matter_bytes:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits.max_front_matter_bytes:
+            return Refusal(
+                "CD108",
+                f"front matter is {size} bytes, over the {limits.max_front_matter_bytes}-byte limit",
+            )
+    bad = _FORBIDDEN.search(text)
+    if bad is not None:
+        line, column = _position(text, bad.start())
+        return Refusal(
+            "CD103",
+            f"control character U+{ord(bad.group()):04X} is not allowed in YAML",
+            line,
+            column,
+        )
+    max_depth = min(limits.max_depth, HARD_MAX_DEPTH)
+    refusal = _block_depth(text, max_depth)
+    if refusal is not None:
+        return refusal
+    brackets = text.count("[") + text.count("{")
+    if brackets > max_depth or text.count("*") > limits.max_aliases:
+        return _flow_and_aliases(text, max_depth, limits.max_aliases)
     return None
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    number = 1
+    for match in _BREAK.finditer(text):
+        yield number, text[start : match.start()]
+        start = match.end()
+        number += 1
+    yield number, text[start:]
+
+
+def _block_depth(text: str, max_depth: int) -> Refusal | None:
+    indents: list[int] = []
+    block_parent = -1  # indentation of the line that opened a block scalar, -1 when none
+    for number, line in _lines(text):
+        content = line.lstrip(" ")
+        indent = len(line) - len(content)
+        if block_parent >= 0:
+            if not content.strip() or indent > block_parent:
+                continue  # literal text of a block scalar
+            block_parent = -1
+        if not content or content[0] == "#":
+            continue
+        runs = _longest_indicator_run(line)
+        if runs > max_depth:
+            return Refusal("CD108", f"nesting deeper than {max_depth} levels", number, 1)
+        lead = _LEAD.match(line)
+        assert lead is not None
+        column = indent
+        levels = [column]
+        for indicator in _BLOCK_INDICATOR.finditer(lead.group(2)):
+            levels.append(indent + indicator.end())
+        if lead.end() == len(line):
+            levels.pop()  # indicators ending the line: the content is on the next line
+        for column in levels:
+            while indents and indents[-1] >= column:
+                indents.pop()
+            indents.append(column)
+        if len(indents) + max(0, runs - len(levels)) > max_depth:
+            return Refusal("CD108", f"nesting deeper than {max_depth} levels", number, 1)
+        if _BLOCK_HEADER.search(line):
+            block_parent = indent
+    return None
+
+
+def _longest_indicator_run(line: str) -> int:
+    """The longest run of block indicators on ``line`` (``- - - x`` is 3)."""
+    if len(line) < 4:
+        return 1
+    best = 0
+    run = 0
+    position = 0
+    for match in _BLOCK_INDICATOR.finditer(line):
+        start = match.start()
+        between = line[position:start]
+        preceded = start == 0 or line[start - 1] in " \t"
+        if preceded and (run == 0 or not between.strip(" \t")):
+            run = run + 1 if run and not between.strip(" \t") else 1
+        else:
+            run = 0
+        best = max(best, run)
+        position = match.end()
+    return best
+
+
+def _flow_and_aliases(text: str, max_depth: int, max_aliases: int) -> Refusal | None:
+    depth = 0
+    aliases = 0
+    for token in _FLOW_TOKEN.finditer(text):
+        kind = token.group()[0]
+        if kind in "[{":
+            depth += 1
+            if depth > max_depth:
+                line, column = _position(text, token.start())
+                return Refusal("CD108", f"nesting deeper than {max_depth} levels", line, column)
+        elif kind in "]}":
+            depth = max(0, depth - 1)
+        elif kind == "*":
+            aliases += 1
+            if aliases > max_aliases:
+                line, column = _position(text, token.start())
+                return Refusal("CD108", f"more than {max_aliases} aliases", line, column)
+    return None
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    breaks = list(_BREAK.finditer(before))
+    if not breaks:
+        return 1, index + 1
+    return len(breaks) + 1, index - breaks[-1].end() + 1
+
+
+# --- after parsing ----------------------------------------------------------------------
+
+
+def check_data(data: Any, limits: Limits) -> Refusal | None:
+    """Why parsed front-matter data must not be used, or None.
+
+    Walks the data without recursion: refuses nesting deeper than the limit (recursive
+    walkers would crash), integers too long to print, and values JSON cannot hold (sets,
+    lists or mappings used as keys), which copydesk neither shows nor edits.
+    """
+    max_depth = min(limits.max_depth, HARD_MAX_DEPTH)
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth >= max_depth:
+                return Refusal("CD108", f"nesting deeper than {max_depth} levels")
+            for key, item in value.items():
+                problem = _check_scalar(key, as_key=True)
+                if problem is not None:
+                    return problem
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth >= max_depth:
+                return Refusal("CD108", f"nesting deeper than {max_depth} levels")
+            stack.extend((item, depth + 1) for item in value)
+        else:
+            problem = _check_scalar(value, as_key=False)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _check_scalar(value: Any, as_key: bool) -> Refusal | None:
+    if value is None or isinstance(value, (str, bool, float)):
+        return None
+    if isinstance(value, int):
+        if -_MAX_INT < value < _MAX_INT:
+            return None
+        return Refusal("CD108", "an integer longer than 4,300 digits")
+    where = "as a mapping key" if as_key else "as a value"
+    if isinstance(value, (tuple, list)):
+        return Refusal("CD103", f"a list used {where} is not supported")
+    if isinstance(value, (frozenset, dict)):
+        return Refusal("CD103", f"a mapping used {where} is not supported")
+    if isinstance(value, (set, frozenset)):
+        return Refusal("CD103", f"a set (!!set) used {where} is not supported")
+    return Refusal("CD103", f"a {type(value).__name__} used {where} is not supported")
