@@ -348,8 +348,6 @@ class _Editor:
         if colon < 0:
             raise self.refuse((key.value,), "cannot find the key's colon")
         end = node.content_end if node.kind in ("seq", "map") else node.end
-        if node.kind == "scalar" and node.style in ("|", ">"):
-            end = self._block_scalar_end(node)
         return colon + 1, end
 
     def _replace_region(self, path: FieldPath, key: Node, node: Node, value: Any) -> str:
@@ -377,7 +375,7 @@ class _Editor:
             nested = {key: nested}
         new_key = path[missing]
         if maps and maps[-1].flow:
-            raise self.refuse(path, "the parent is a flow mapping ({...}); edit it by hand")
+            return self._insert_flow_key(path, maps[-1], new_key, nested)
         if not maps:
             # empty front matter (or comments only): append at the end
             lines = self._render_value_lines(new_key, nested, 0)
@@ -397,6 +395,26 @@ class _Editor:
         newline = self._ending_after(at - 1) if at > 0 else self.newline
         prefix = "" if at == 0 or self.fm[at - 1] in "\r\n" else newline
         return self.fm[:at] + prefix + "".join(line + newline for line in lines) + self.fm[at:]
+
+    def _insert_flow_key(self, path: FieldPath, parent: Node, key: str, value: Any) -> str:
+        if self.lines.index(parent.start) != self.lines.index(parent.end - 1):
+            raise self.refuse(path, "the parent is a multi-line flow mapping ({...}); edit it by hand")
+        entry = f"{key if _plain_ok(key, in_flow=True) else _single_quoted(key)}: {self._render_flow(value)}"
+        if not parent.pairs:
+            return self._replace(parent.start, parent.end, "{" + entry + "}")
+        last = parent.pairs[-1][1]
+        if len(parent.pairs) >= 2:
+            separator = self.fm[parent.pairs[0][1].end : parent.pairs[1][0].start]
+        else:
+            separator = ", "
+        return self._replace(last.end, last.end, separator + entry)
+
+    def _render_flow(self, value: Any) -> str:
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k}: {self._render_flow(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, list):
+            return "[" + ", ".join(self._render_flow(v) for v in value) + "]"
+        return render_scalar(value, "", self.quote, in_flow=True)
 
     def _after_last_nonblank(self) -> int:
         for line in range(self.lines.count - 1, -1, -1):
@@ -533,16 +551,8 @@ class _Editor:
 
     # -- block scalars -------------------------------------------------------------------
 
-    def _block_scalar_end(self, node: Node) -> int:
-        header = self.lines.index(node.start)
-        last = header
-        for line in range(header + 1, self.lines.index(max(node.end - 1, node.start)) + 1):
-            if self.lines.line_text(line).strip():
-                last = line
-        return self.lines.content_end(last)
-
     def _set_block_scalar(self, path: FieldPath, node: Node, value: Any) -> str:
-        end = self._block_scalar_end(node)
+        end = node.end
         if not isinstance(value, str):
             return self._replace(node.start, end, render_scalar(value, "", self.quote))
         header_line = self.lines.index(node.start)

@@ -123,7 +123,7 @@ def build_tree(text: str) -> Node | None:
         events = list(yaml.parse(text, Loader=yaml.CSafeLoader))
     except Exception:  # noqa: BLE001 - PyYAML is YAML 1.1; retry with the YAML 1.2 parser
         events = _ruamel_events(text)
-    return _Builder(events).build()
+    return _Builder(events, text).build()
 
 
 def _ruamel_events(text: str) -> list:
@@ -136,8 +136,9 @@ def _ruamel_events(text: str) -> list:
 
 
 class _Builder:
-    def __init__(self, events: list) -> None:
+    def __init__(self, events: list, text: str) -> None:
         self.events = events
+        self.text = text
         self.pos = 0
 
     def build(self) -> Node | None:
@@ -165,10 +166,14 @@ class _Builder:
         tag = getattr(tag, "value", tag)  # ruamel wraps tags in a Tag object
         tag = None if tag in (None, "!") else str(tag)
         if name == "ScalarEvent":
+            end = ev.end_mark.index
+            if ev.style in ("|", ">"):
+                # the parser's end runs to the next token; the node ends with its last content
+                end = ev.start_mark.index + len(self.text[ev.start_mark.index : end].rstrip(" \t\r\n"))
             return Node(
                 "scalar",
                 ev.start_mark.index,
-                ev.end_mark.index,
+                end,
                 anchor=anchor,
                 tag=tag,
                 style=ev.style or "",
