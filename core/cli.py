@@ -48,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_tui(args_list)
     parser = build_parser()
     args = parser.parse_args(args_list)
+    args.argv = args_list[1:]  # some commands need to see `--` (argparse drops it)
     if getattr(args, "run", None) is None:
         parser.print_help()
         return EXIT_USAGE

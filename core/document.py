@@ -205,8 +205,12 @@ def parse_source(text: str, config: Config) -> tuple[ArticleKind, Source, list[P
     return kind, Source(text, split, _freeze(meta) if meta is not None else None), problems
 
 
-def load_article(path: Path, config: Config, relpath: str | None = None) -> Article:
-    """Load one file; never raises for a bad file: the problem is on the returned Article."""
+def load_article(path: Path, config: Config, relpath: str | None = None, with_rules: bool = True) -> Article:
+    """Load one file; never raises for a bad file: the problem is on the returned Article.
+
+    ``with_rules=False`` skips the schema and editorial rules (structure problems remain),
+    for callers that only edit.
+    """
     path = Path(os.path.abspath(path))
     rel = relpath if relpath is not None else _relpath(path, config.root)
     try:
@@ -219,7 +223,7 @@ def load_article(path: Path, config: Config, relpath: str | None = None) -> Arti
         assert bad is not None
         return Article(path, rel, "invalid-utf8", None, (bad,), fingerprint, bom=data.startswith(frontmatter.BOM_BYTES))
     kind, source, problems = parse_source(text, config)
-    if kind in ("front-matter", "raw"):
+    if with_rules and kind in ("front-matter", "raw"):
         from .rules import check_source
 
         problems.extend(check_source(source, config, rel))
@@ -333,10 +337,10 @@ class Corpus:
                 yield article, p
 
 
-def load_corpus(paths: Sequence[Path], config: Config | None = None) -> Corpus:
+def load_corpus(paths: Sequence[Path], config: Config | None = None, with_rules: bool = True) -> Corpus:
     """Load every article under ``paths`` (the config is found from the first path when omitted)."""
     if config is None:
         config = load_config(paths[0] if paths else Path.cwd())
-    articles = [load_article(path, config) for path in iter_article_paths(paths, config)]
+    articles = [load_article(path, config, with_rules=with_rules) for path in iter_article_paths(paths, config)]
     articles.sort(key=lambda a: a.relpath)
     return Corpus(config, articles)

@@ -1,0 +1,143 @@
+"""What the editing commands (set, tag, check --fix, adopt) share: loading the targets,
+planning every change, the dry-run diff, saving as one journaled batch, and reporting."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config, load_config
+from ..document import Article, Corpus, load_corpus
+from ..edit import EditRefused
+from ..edit_ops import Edit
+from ..guard import UnsafeFile
+from ..save import Change, plan_change, save_changes
+
+EditsFor = Callable[[Article], Sequence[Edit]]
+
+
+@dataclass
+class Outcome:
+    """One file's result in an editing command."""
+
+    article: Article
+    status: str  # changed | unchanged | refused | conflict | merged (| would change, dry run)
+    message: str = ""
+    diff: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"path": display_path(self.article.path), "status": self.status, "message": self.message}
+        if self.diff:
+            out["diff"] = self.diff
+        return out
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when inside it (as ruff and git print)."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def add_output_options(parser: argparse.ArgumentParser, dry_run: bool = True) -> None:
+    if dry_run:
+        parser.add_argument("--dry-run", action="store_true", help="print the unified diff of the batch and write nothing")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+
+def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
+    """The articles under ``paths``; the corpus root (journal location) comes from the first path."""
+    given = [Path(p) for p in paths] or [Path.cwd()]
+    missing = [str(p) for p in given if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    config: Config = load_config(given[0])
+    return load_corpus(given, config, with_rules=with_rules)
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit 2)."""
+
+
+def plan_all(articles: Sequence[Article], edits_for: EditsFor) -> tuple[list[Change], list[Outcome]]:
+    """Plan a change per article; refusals and no-ops become outcomes right away."""
+    changes: list[Change] = []
+    outcomes: list[Outcome] = []
+    for article in articles:
+        edits = list(edits_for(article))
+        if not edits:
+            outcomes.append(Outcome(article, "unchanged"))
+            continue
+        try:
+            change = plan_change(article, edits)
+        except EditRefused as exc:
+            outcomes.append(Outcome(article, "refused", exc.reason))
+            continue
+        except UnsafeFile as exc:
+            outcomes.append(Outcome(article, "refused", str(exc)))
+            continue
+        except UnicodeDecodeError:
+            outcomes.append(Outcome(article, "refused", "not valid UTF-8"))
+            continue
+        if change.changed:
+            changes.append(change)
+        else:
+            outcomes.append(Outcome(article, "unchanged"))
+    return changes, outcomes
+
+
+def run_batch(
+    corpus: Corpus,
+    edits_for: EditsFor,
+    *,
+    label: str,
+    dry_run: bool,
+    output: str,
+    articles: Sequence[Article] | None = None,
+) -> int:
+    """Plan, preview or save, and report; returns the exit code (1 if any file was refused)."""
+    targets = list(corpus.articles if articles is None else articles)
+    changes, outcomes = plan_all(targets, edits_for)
+    if dry_run:
+        outcomes.extend(Outcome(c.article, "would change", diff=c.diff()) for c in changes)
+    else:
+        results = save_changes(changes, config=corpus.config, label=label)
+        for change, result in zip(changes, results, strict=True):
+            status = {"saved": "changed"}.get(result.status, result.status)
+            outcomes.append(Outcome(change.article, status, result.message, result.diff))
+    outcomes.sort(key=lambda o: o.article.relpath)
+    report(outcomes, output, dry_run)
+    return 1 if any(o.status in ("refused", "conflict") for o in outcomes) else 0
+
+
+def report(outcomes: Sequence[Outcome], output: str, dry_run: bool) -> None:
+    if output == "json":
+        json.dump([o.as_dict() for o in outcomes], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    if dry_run:
+        for o in outcomes:
+            if o.diff:
+                sys.stdout.write(o.diff)
+    # Status lines go to stderr in a dry run so that stdout is a patch `git apply` accepts.
+    stream = sys.stderr if dry_run else sys.stdout
+    for o in outcomes:
+        line = f"{display_path(o.article.path)}: {o.status}"
+        if o.message:
+            line += f" ({o.message})"
+        print(line, file=stream)
+        if o.status == "conflict" and o.diff and not dry_run:
+            stream.write(o.diff)
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    affected = counts.get("would change" if dry_run else "changed", 0) + counts.get("merged", 0)
+    verb = "would change" if dry_run else "changed"
+    parts = [f"{n} {status}" for status, n in sorted(counts.items()) if status not in ("changed", "would change")]
+    print(f"{affected} file{'s' if affected != 1 else ''} {verb}" + (f"; {', '.join(parts)}" if parts else ""), file=stream)
