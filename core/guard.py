@@ -155,21 +155,22 @@ class Refusal:
 # reading at a NUL (keys after it vanish) and passes terminal escapes through.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _BREAK = re.compile(r"\r\n|\r|\n")
-_LINE = re.compile(r"[^\r\n]*")
-# Leading indentation and the block indicators ("- ", "? ", ": ") that open a level each.
-_LEAD = re.compile(r"( *)((?:[-?:](?:[ \t]+|(?=[\r\n]|\Z)))*)")
-# A run of block indicators anywhere on a line: "- - - - x" nests one level per "- ".
-_BLOCK_INDICATOR = re.compile(r"[-?:](?:[ \t]+|(?=[\r\n]|\Z))")
+# Indentation plus the block indicators ("- ", "? ", ": ") that open a level each.
+_LEAD = re.compile(r" *(?:[-?:](?:[ \t]+|\Z))*")
+_BLOCK_INDICATOR = re.compile(r"[-?:](?:[ \t]+|\Z)")
 # A line ending in a block scalar header (``key: |``, ``- >-``, ``|2 # comment``).
-_BLOCK_HEADER = re.compile(r"(?:^|[ \t])[|>][1-9+-]{0,2}[ \t]*(?:#[^\r\n]*)?$")
+_BLOCK_HEADER = re.compile(r"(?:^|[ \t])[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$")
+# Where a node can start: a quote or ``*`` there opens a quoted scalar or an alias; elsewhere
+# (inside plain text such as ``don't`` or ``**bold**``) it is just a character.
+_NODE_START = r"(?:^|(?<=[\[{,])|(?<=[-?:][ \t]))[ \t]*"
 # Tokens that matter to flow depth and alias counts; quoted scalars and comments are matched
 # whole so that a ``[`` or ``*`` inside them does not count.
 _FLOW_TOKEN = re.compile(
-    r"""[\[\]{}]"""
-    r"""|(?:(?<=[ \t\r\n\[{,:?-])|^)(?:"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?)"""
-    r"""|(?:(?<=[ \t\r\n])|^)#[^\r\n]*"""
-    r"""|(?:(?<=[ \t\r\n\[{,:?-])|^)\*""",
-    re.DOTALL,
+    r"[\[\]{}]"
+    rf"|{_NODE_START}(?:\"(?:[^\"\\]|\\.)*\"?|'(?:[^']|'')*'?)"
+    r"|(?:(?<=[ \t])|^)#[^\r\n]*"
+    rf"|{_NODE_START}\*",
+    re.DOTALL | re.MULTILINE,
 )
 
 
@@ -182,13 +183,14 @@ def prescan_yaml(text: str, limits: Limits) -> str | None:
 def prescan(text: str, limits: Limits) -> Refusal | None:
     """Why ``text`` must not be given to the YAML parser, or None.
 
-    Linear in the text and cheap on ordinary front matter: checks the size, characters YAML
-    forbids, block nesting (indentation and ``- - -`` runs), flow nesting (``[{``) and alias
+    Linear in the text and cheap on ordinary front matter (counts decide whether the
+    slower exact scans are needed): checks the size, characters YAML forbids,
+    block nesting (indentation and ``- - -`` runs), flow nesting (``[{``) and alias
     references (``*name``). Quoted scalars, comments and block scalars are skipped so that
     their content does not count.
     """
     size = len(text)
-    if size > limits.max_front_matter_bytes or size * 4 > limits.max_front_matter_bytes:
+    if size * 4 > limits.max_front_matter_bytes:
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > limits.max_front_matter_bytes:
             return Refusal(
@@ -205,11 +207,14 @@ def prescan(text: str, limits: Limits) -> Refusal | None:
             column,
         )
     max_depth = min(limits.max_depth, HARD_MAX_DEPTH)
-    refusal = _block_depth(text, max_depth)
-    if refusal is not None:
-        return refusal
-    brackets = text.count("[") + text.count("{")
-    if brackets > max_depth or text.count("*") > limits.max_aliases:
+    # A block level needs one more column of indentation or one more leading indicator
+    # (``- - - x``) than its parent, so short leads everywhere mean shallow nesting. Runs of
+    # indicators later on a line do not nest (the parser rejects them without recursing).
+    if max(len(line) - len(line.lstrip(" \t-?:")) for line in text.splitlines() or [""]) >= max_depth:
+        refusal = _block_depth(text, max_depth)
+        if refusal is not None:
+            return refusal
+    if text.count("[") + text.count("{") > max_depth or text.count("*") > limits.max_aliases:
         return _flow_and_aliases(text, max_depth, limits.max_aliases)
     return None
 
@@ -225,6 +230,7 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _block_depth(text: str, max_depth: int) -> Refusal | None:
+    """Nesting by indentation and leading indicators, skipping block scalars' text."""
     indents: list[int] = []
     block_parent = -1  # indentation of the line that opened a block scalar, -1 when none
     for number, line in _lines(text):
@@ -232,63 +238,38 @@ def _block_depth(text: str, max_depth: int) -> Refusal | None:
         indent = len(line) - len(content)
         if block_parent >= 0:
             if not content.strip() or indent > block_parent:
-                continue  # literal text of a block scalar
+                continue
             block_parent = -1
         if not content or content[0] == "#":
             continue
-        runs = _longest_indicator_run(line)
-        if runs > max_depth:
-            return Refusal("CD108", f"nesting deeper than {max_depth} levels", number, 1)
         lead = _LEAD.match(line)
         assert lead is not None
-        column = indent
-        levels = [column]
-        for indicator in _BLOCK_INDICATOR.finditer(lead.group(2)):
-            levels.append(indent + indicator.end())
-        if lead.end() == len(line):
-            levels.pop()  # indicators ending the line: the content is on the next line
+        levels = [indent]
+        levels.extend(indent + m.end() for m in _BLOCK_INDICATOR.finditer(lead.group()[indent:]))
+        if lead.end() == len(line) and len(levels) > 1:
+            levels.pop()  # indicators ending the line: their content is on the next line
         for column in levels:
             while indents and indents[-1] >= column:
                 indents.pop()
             indents.append(column)
-        if len(indents) + max(0, runs - len(levels)) > max_depth:
+        if len(indents) > max_depth:
             return Refusal("CD108", f"nesting deeper than {max_depth} levels", number, 1)
         if _BLOCK_HEADER.search(line):
             block_parent = indent
     return None
 
 
-def _longest_indicator_run(line: str) -> int:
-    """The longest run of block indicators on ``line`` (``- - - x`` is 3)."""
-    if len(line) < 4:
-        return 1
-    best = 0
-    run = 0
-    position = 0
-    for match in _BLOCK_INDICATOR.finditer(line):
-        start = match.start()
-        between = line[position:start]
-        preceded = start == 0 or line[start - 1] in " \t"
-        if preceded and (run == 0 or not between.strip(" \t")):
-            run = run + 1 if run and not between.strip(" \t") else 1
-        else:
-            run = 0
-        best = max(best, run)
-        position = match.end()
-    return best
-
-
 def _flow_and_aliases(text: str, max_depth: int, max_aliases: int) -> Refusal | None:
     depth = 0
     aliases = 0
     for token in _FLOW_TOKEN.finditer(text):
-        kind = token.group()[0]
-        if kind in "[{":
+        kind = token.group().lstrip(" \t")[:1]
+        if kind in ("[", "{"):
             depth += 1
             if depth > max_depth:
                 line, column = _position(text, token.start())
                 return Refusal("CD108", f"nesting deeper than {max_depth} levels", line, column)
-        elif kind in "]}":
+        elif kind in ("]", "}"):
             depth = max(0, depth - 1)
         elif kind == "*":
             aliases += 1
@@ -320,22 +301,25 @@ def check_data(data: Any, limits: Limits) -> Refusal | None:
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is dict:
             if depth >= max_depth:
                 return Refusal("CD108", f"nesting deeper than {max_depth} levels")
             for key, item in value.items():
-                problem = _check_scalar(key, as_key=True)
-                if problem is not None:
-                    return problem
-                stack.append((item, depth + 1))
-        elif isinstance(value, list):
+                if type(key) is not str:
+                    refusal = _check_scalar(key, as_key=True)
+                    if refusal is not None:
+                        return refusal
+                if type(item) is not str:
+                    stack.append((item, depth + 1))
+        elif kind is list:
             if depth >= max_depth:
                 return Refusal("CD108", f"nesting deeper than {max_depth} levels")
-            stack.extend((item, depth + 1) for item in value)
-        else:
-            problem = _check_scalar(value, as_key=False)
-            if problem is not None:
-                return problem
+            stack.extend((item, depth + 1) for item in value if type(item) is not str)
+        elif kind is not str:
+            refusal = _check_scalar(value, as_key=False)
+            if refusal is not None:
+                return refusal
     return None
 
 
@@ -349,7 +333,7 @@ def _check_scalar(value: Any, as_key: bool) -> Refusal | None:
     where = "as a mapping key" if as_key else "as a value"
     if isinstance(value, (tuple, list)):
         return Refusal("CD103", f"a list used {where} is not supported")
-    if isinstance(value, (frozenset, dict)):
+    if isinstance(value, dict) or (as_key and isinstance(value, frozenset)):
         return Refusal("CD103", f"a mapping used {where} is not supported")
     if isinstance(value, (set, frozenset)):
         return Refusal("CD103", f"a set (!!set) used {where} is not supported")

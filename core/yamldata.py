@@ -14,7 +14,7 @@ from typing import Any
 import yaml_rs
 
 from .config import Limits
-from .guard import prescan_yaml
+from .guard import check_data, prescan
 from .problems import Problem, problem
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")
@@ -34,22 +34,28 @@ def parse_yaml(text: str, limits: Limits) -> Any:
 
     Lines in the raised problem are relative to ``text`` (line 1 = first YAML line).
     """
-    reason = prescan_yaml(text, limits)
-    if reason is not None:
-        raise YamlError(problem("CD108", f"front matter not parsed: {reason}"))
+    refusal = prescan(text, limits)
+    if refusal is not None:
+        raise YamlError(
+            problem(refusal.code, f"front matter not parsed: {refusal.reason}", refusal.line, refusal.column)
+        )
     alias_limits = yaml_rs.AliasLimits(
         max_total_replayed_events=100_000,
         max_replay_stack_depth=limits.max_depth,
         max_alias_expansions_per_anchor=limits.max_aliases,
     )
     try:
-        return yaml_rs.loads(text, parse_datetime=False, alias_limits=alias_limits)
+        data = yaml_rs.loads(text, parse_datetime=False, alias_limits=alias_limits)
+        refusal = check_data(data, limits)
     except yaml_rs.YAMLDecodeError as exc:
         raise YamlError(_decode_problem(str(exc), text)) from None
     except (RecursionError, MemoryError) as exc:
         raise YamlError(problem("CD108", f"front matter not parsed: {type(exc).__name__}")) from None
     except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not crash a folder load
         raise YamlError(problem("CD103", f"YAML parser failed: {type(exc).__name__}: {exc}")) from None
+    if refusal is not None:
+        raise YamlError(problem(refusal.code, f"front matter not used: {refusal.reason}"))
+    return data
 
 
 def _decode_problem(message: str, text: str) -> Problem:
