@@ -62,6 +62,8 @@ def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limit
     if split.kind == "unclosed":
         raise EditRefused(name, first, "front matter is never closed")
     fm = frontmatter.front_matter(text, split)
+    if _TEMPLATE.search(fm):
+        raise EditRefused(name, first, "front matter contains template syntax ({{ }} / {% %}); edit it by hand")
     data = _parse(fm, name, first, limits)
     try:
         expected = apply_to_data(data, edits)
@@ -69,8 +71,6 @@ def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limit
         raise EditRefused(name, first, str(exc)) from None
     if expected == data:
         return text
-    if _TEMPLATE.search(fm):
-        raise EditRefused(name, first, "front matter contains template syntax ({{ }} / {% %}); edit it by hand")
     newline = frontmatter.detect_newline(fm)[0] if fm else split.newline
     current = data
     for edit in edits:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .config import Config, Limits
-from .document import LOCK_SUFFIX, TEMP_MARKER, Article, get_path
+from .document import LOCK_SUFFIX, TEMP_MARKER, Article, get_path, thaw
 from .edit import EditRefused, apply_edits
 from .edit_ops import Edit, field_name
 from .frontmatter import split_text
@@ -249,7 +249,7 @@ def _edited_fields_unchanged(base: Mapping[str, Any] | None, disk: Mapping[str, 
     changed = []
     for edit in edits:
         name = field_name(edit.field)
-        if get_path(base, name, missing) != get_path(disk, name, missing):
+        if thaw(get_path(base, name, missing)) != thaw(get_path(disk, name, missing)):
             changed.append(name)
     return changed
 

@@ -1,0 +1,156 @@
+"""Surgical edits: only the edited field's lines change, in the style of their neighbours."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.edit import EditRefused, apply_edits
+from core.edit_ops import AddItem, DeleteKey, RemoveItem, ReplaceItem, SetValue
+
+SEED_LIKE = """---
+title: HashKey Leads Hong Kong’s Crypto Market
+description: 'A description with ''quotes'''
+publishedAt: '2025-12-01T07:29:42.000Z'
+lang: en
+externalId: '55192977'
+source:
+  name: CoinDesk
+  key: coindesk
+  type: RSS
+category: MARKET
+tags:
+  - ASIA
+  - HONG KONG # the city
+  - NEWS
+sentiment: NEGATIVE
+draft: false
+ai:
+  rewritten: true
+  version: 1
+---
+## Overview
+
+Body text.
+"""
+
+
+def changed_lines(old: str, new: str) -> tuple[list[str], list[str]]:
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    import difflib
+
+    removed, added = [], []
+    for line in difflib.ndiff(a, b):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return removed, added
+
+
+def test_setting_a_field_to_its_value_returns_the_same_text():
+    assert apply_edits(SEED_LIKE, [SetValue(("draft",), False)]) is SEED_LIKE
+    assert apply_edits(SEED_LIKE, [AddItem(("tags",), "NEWS")]) is SEED_LIKE
+
+
+def test_scalar_change_touches_one_line_and_keeps_quote_style():
+    new = apply_edits(SEED_LIKE, [SetValue(("externalId",), "123")])
+    assert changed_lines(SEED_LIKE, new) == (["externalId: '55192977'\n"], ["externalId: '123'\n"])
+    new = apply_edits(SEED_LIKE, [SetValue(("description",), "It's new")])
+    assert changed_lines(SEED_LIKE, new)[1] == ["description: 'It''s new'\n"]
+
+
+def test_plain_value_that_needs_quotes_gets_the_files_quote_char():
+    new = apply_edits(SEED_LIKE, [SetValue(("title",), "Markets: a review")])
+    assert changed_lines(SEED_LIKE, new)[1] == ["title: 'Markets: a review'\n"]
+    new = apply_edits(SEED_LIKE, [SetValue(("category",), "yes")])
+    assert changed_lines(SEED_LIKE, new)[1] == ["category: 'yes'\n"]  # never a YAML 1.1 boolean
+
+
+def test_add_tag_copies_indent_and_keeps_comments():
+    new = apply_edits(SEED_LIKE, [AddItem(("tags",), "BITCOIN")])
+    assert changed_lines(SEED_LIKE, new) == ([], ["  - BITCOIN\n"])
+    assert "  - NEWS\n  - BITCOIN\nsentiment" in new
+    assert "  - HONG KONG # the city\n" in new
+
+
+def test_remove_and_rename_tags():
+    new = apply_edits(SEED_LIKE, [RemoveItem(("tags",), "ASIA")])
+    assert changed_lines(SEED_LIKE, new) == (["  - ASIA\n"], [])
+    new = apply_edits(SEED_LIKE, [ReplaceItem(("tags",), "HONG KONG", "HONGKONG")])
+    assert changed_lines(SEED_LIKE, new) == (["  - HONG KONG # the city\n"], ["  - HONGKONG # the city\n"])
+    # renaming onto a tag already present merges: no duplicate is created
+    new = apply_edits(SEED_LIKE, [ReplaceItem(("tags",), "ASIA", "NEWS")])
+    assert changed_lines(SEED_LIKE, new) == (["  - ASIA\n"], [])
+
+
+def test_flow_lists_keep_their_spacing():
+    text = "---\ntags: [a,b]\nother: [x, y]\n---\n"
+    assert apply_edits(text, [AddItem(("tags",), "c")]) == "---\ntags: [a,b,c]\nother: [x, y]\n---\n"
+    assert apply_edits(text, [AddItem(("other",), "z")]) == "---\ntags: [a,b]\nother: [x, y, z]\n---\n"
+    assert apply_edits(text, [RemoveItem(("other",), "x")]) == "---\ntags: [a,b]\nother: [y]\n---\n"
+    multi = "---\ntags: [\n  a,\n  b,\n]\n---\n"
+    assert apply_edits(multi, [AddItem(("tags",), "c")]) == "---\ntags: [\n  a,\n  b,\n  c,\n]\n---\n"
+
+
+def test_crlf_file_gets_crlf_lines_and_body_is_untouched():
+    text = SEED_LIKE.replace("\n", "\r\n")
+    new = apply_edits(text, [AddItem(("tags",), "X"), SetValue(("ai", "model"), "m1"), SetValue(("sentiment",), "POSITIVE")])
+    assert "\r\n  - X\r\n" in new and "  model: m1\r\n" in new
+    assert "\n" not in new.replace("\r\n", "")
+    assert new.endswith("## Overview\r\n\r\nBody text.\r\n")
+
+
+def test_new_keys_nested_keys_and_lists_follow_the_files_style():
+    new = apply_edits(SEED_LIKE, [SetValue(("updatedAt",), "2025-12-02T00:00:00Z")])
+    assert changed_lines(SEED_LIKE, new) == ([], ["updatedAt: '2025-12-02T00:00:00Z'\n"])
+    new = apply_edits(SEED_LIKE, [SetValue(("source", "url"), "https://example.org")])
+    assert "  type: RSS\n  url: https://example.org\ncategory" in new
+    flush = "---\ntitle: x\nkeywords:\n- a\n---\n"
+    assert apply_edits(flush, [AddItem(("tags",), "T")]) == "---\ntitle: x\nkeywords:\n- a\ntags:\n- T\n---\n"
+
+
+def test_empty_and_null_fields():
+    assert apply_edits("---\n---\nbody", [SetValue(("draft",), True)]) == "---\ndraft: true\n---\nbody"
+    assert apply_edits("---\ntags:\n---\n", [AddItem(("tags",), "A")]) == "---\ntags:\n  - A\n---\n"
+    assert apply_edits("---\ntags: [a]\n---\n", [RemoveItem(("tags",), "a")]) == "---\ntags: []\n---\n"
+
+
+def test_delete_key_removes_its_lines_only():
+    new = apply_edits(SEED_LIKE, [DeleteKey(("ai",))])
+    assert changed_lines(SEED_LIKE, new) == (["ai:\n", "  rewritten: true\n", "  version: 1\n"], [])
+    assert apply_edits(SEED_LIKE, [DeleteKey(("missing",))]) is SEED_LIKE
+
+
+def test_block_scalar_keeps_its_style():
+    text = "---\ndescription: >\n  old text\n  here\nlang: en\n---\n"
+    assert apply_edits(text, [SetValue(("description",), "new")]) == "---\ndescription: >-\n  new\nlang: en\n---\n"
+
+
+def test_bom_and_missing_final_newline_survive():
+    text = "\ufeff---\ntitle: a\n---\nno final newline"
+    assert apply_edits(text, [SetValue(("title",), "b")]) == "\ufeff---\ntitle: b\n---\nno final newline"
+
+
+@pytest.mark.parametrize(
+    ("text", "edit", "reason"),
+    [
+        ("---\na: &x 1\nb: *x\n---\n", SetValue(("a",), 2), "anchor"),
+        ("---\na: &x 1\nb: *x\n---\n", SetValue(("b",), 2), "alias"),
+        ("---\nbase: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n---\n", SetValue(("c", "y"), 3), "merge key"),
+        ("---\ntitle: {{ .Name }}\n---\n", SetValue(("draft",), True), "template syntax"),
+        ("---\ntitle: [unclosed\n---\n", SetValue(("draft",), True), "not valid YAML"),
+        ("no front matter at all\n", SetValue(("draft",), True), "raw article"),
+        ("---\ntitle: x\n", SetValue(("draft",), True), "never closed"),
+        ("---\ntitle: x\n---\n", AddItem(("title",), "y"), "not a list"),
+    ],
+)
+def test_unsafe_edits_are_refused_with_file_field_and_reason(text, edit, reason):
+    with pytest.raises(EditRefused) as info:
+        apply_edits(text, [edit], name="a.md")
+    assert reason in str(info.value)
+    assert str(info.value).startswith("a.md: ")
+
+
+def test_edits_to_other_fields_of_an_anchored_file_are_allowed():
+    text = "---\ndefaults: &d {x: 1}\nother: *d\ntitle: t\n---\n"
+    assert apply_edits(text, [SetValue(("title",), "u")]) == text.replace("title: t", "title: u")
