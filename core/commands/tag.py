@@ -35,8 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def edits_for(add: list[str], remove: list[str]):
     def edits(article: Article) -> list[Edit]:
-        out: list[Edit] = [RemoveItem(("tags",), tag) for tag in remove]
-        out.extend(AddItem(("tags",), tag) for tag in add)
+        # Adds first: removing a list's only item before adding would collapse it to `[]`
+        # and lose the block style the new item should copy.
+        out: list[Edit] = [AddItem(("tags",), tag) for tag in add]
+        out.extend(RemoveItem(("tags",), tag) for tag in remove)
         return out
 
     return edits

@@ -1,0 +1,99 @@
+"""`copydesk set` and `copydesk tag` through a real subprocess on real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ARTICLE = """---
+title: Port strike ends
+externalId: '1001'
+tags:
+  - LABOUR
+draft: false
+sentiment: NEUTRAL
+---
+Body.
+"""
+RAW = "Port strike ends\nscraped text\n"
+
+
+def copydesk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "a.md").write_text(ARTICLE)
+    (tmp_path / "b.md").write_text(ARTICLE.replace("LABOUR", "PORTS"))
+    return tmp_path
+
+
+def test_set_types_values_by_schema_and_changes_one_line(tmp_path):
+    folder(tmp_path)
+    result = copydesk("set", "a.md", "externalId=55192977", "draft=true", "score=-2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["a.md: changed", "1 file changed"]
+    text = (tmp_path / "a.md").read_text()
+    assert text == ARTICLE.replace("'1001'", "'55192977'").replace("draft: false", "draft: true").replace(
+        "sentiment: NEUTRAL\n", "sentiment: NEUTRAL\nscore: -2\n"
+    )
+
+
+def test_set_rejects_a_value_outside_the_enum_with_exit_2(tmp_path):
+    folder(tmp_path)
+    result = copydesk("set", ".", "sentiment=MAYBE", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "POSITIVE, NEUTRAL, NEGATIVE" in result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE
+
+
+def test_double_dash_makes_an_assignment_looking_name_a_path(tmp_path):
+    (tmp_path / "x=y.md").write_text(ARTICLE)
+    result = copydesk("set", "draft=true", "--", "x=y.md", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "draft: true" in (tmp_path / "x=y.md").read_text()
+
+
+def test_tag_dry_run_prints_a_patch_and_writes_nothing(tmp_path):
+    folder(tmp_path)
+    (tmp_path / "raw.md").write_text(RAW)
+    result = copydesk("tag", ".", "--add", "STRIKES", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 1  # the raw article is refused
+    assert result.stdout.count("+  - STRIKES\n") == 2
+    assert "raw.md: refused (no front matter" in result.stderr
+    assert result.stderr.strip().endswith("2 files would change; 1 refused")
+    assert (tmp_path / "a.md").read_text() == ARTICLE
+    # the printed diff is a patch git can apply
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    applied = subprocess.run(["git", "apply", "--check", "-"], input=result.stdout, text=True, cwd=tmp_path, capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+
+
+def test_tag_add_remove_and_json_report(tmp_path):
+    folder(tmp_path)
+    result = copydesk("tag", ".", "--add", "STRIKES", "--remove", "PORTS", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0
+    report = {row["path"]: row["status"] for row in json.loads(result.stdout)}
+    assert report == {"a.md": "changed", "b.md": "changed"}
+    assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - STRIKES\n")
+    assert (tmp_path / "b.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - STRIKES\n")
+    again = copydesk("tag", ".", "--add", "STRIKES", cwd=tmp_path)
+    assert again.stdout.splitlines()[-1] == "0 files changed; 2 unchanged"
+
+
+def test_read_only_file_is_reported_as_refused(tmp_path):
+    folder(tmp_path)
+    (tmp_path / "a.md").chmod(0o444)
+    result = copydesk("tag", ".", "--add", "X", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "a.md: refused (read-only file" in result.stdout
+    assert (tmp_path / "a.md").read_text() == ARTICLE
+
+
+def test_usage_errors_exit_2(tmp_path):
+    folder(tmp_path)
+    assert copydesk("tag", ".", cwd=tmp_path).returncode == 2
+    assert copydesk("set", ".", cwd=tmp_path).returncode == 2
+    assert copydesk("tag", "missing-folder", "--add", "X", cwd=tmp_path).returncode == 2
