@@ -182,7 +182,19 @@ def _clean_stale_temps(path: Path) -> None:
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None, fsync_dir: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (temp file in the same directory, fsync,
-    ``os.replace``, then the directory fsync unless the caller batches it)."""
+    ``os.replace``, then the directory fsync unless the caller batches it).
+
+    The file keeps its mode (``mode`` overrides); a symbolic link is never replaced
+    (OSError), since replacing it would silently turn the link into a file.
+    """
+    try:
+        current = os.lstat(path)
+    except FileNotFoundError:
+        current = None
+    if current is not None and stat.S_ISLNK(current.st_mode):
+        raise OSError(f"{path}: symbolic link: copydesk does not write through links")
+    if mode is None and current is not None:
+        mode = current.st_mode
     temp = path.with_name(f".{path.name}{TEMP_MARKER}-{os.getpid()}-{time.monotonic_ns()}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
