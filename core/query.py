@@ -1,0 +1,1001 @@
+"""The query language of ``--where`` and the TUI's filter box: one parser, one evaluator.
+
+Grammar (terms separated by spaces are ANDed)::
+
+    query   := term*
+    term    := ["-"] (phrase | word | field ":" items)      "-" negates the term
+    items   := item ("," item)*                             "," is OR
+    item    := [op] (quoted | bare)                         op: "~" "=" ">" ">=" "<" "<="
+    field   := a dotted front-matter key (source.key), or is / has / code; tag = tags
+
+``field:value`` is case-insensitive equality (a list field matches when any element does);
+``field:~text`` a substring; comparisons take numbers or dates (``2025-11-01`` is that whole
+UTC day, ``-7d``/``-2w``/``-12h``/``-30m`` are relative to now, ``today``/``yesterday`` are
+days). ``is:raw|invalid|draft|dirty|marked``, ``has:FIELD`` (present and not empty),
+``code:CD4`` (a problem code or family). Bare words and "quoted phrases" are substrings of
+the title or the description. A missing field never matches (so ``-tag:X`` keeps articles
+without tags). An unknown field or a malformed term raises :class:`QueryError`.
+
+:func:`compile` turns the text into closures once; :meth:`Query.matches` then costs a few
+dictionary look-ups per article. :func:`rank` is the separate typo-tolerant step
+(rapidfuzz) for callers that want the closest titles first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .document import Article
+from .problems import RULES
+
+Predicate = Callable[[Article], bool]
+
+IS_VALUES = ("raw", "invalid", "draft", "dirty", "marked")
+_OPERATORS = (">=", "<=", ">", "<", "=", "~")
+_FIELD_NAME = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_0-9][\w-]*)*\Z")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_RELATIVE = re.compile(r"([+-])(\d+)([mhdw])\Z")
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_QUOTES = "\"'"
+_MEMO_LIMIT = 200_000  # entries per compiled term; cleared (not evicted) when exceeded
+
+
+class QueryError(ValueError):
+    """A malformed term or an unknown field; names the term and its 1-based column."""
+
+    def __init__(self, message: str, term: str, position: int) -> None:
+        super().__init__(f"column {position}: {message} (in {term!r})")
+        self.reason = message
+        self.term = term
+        self.position = position
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """What only the caller knows: unsaved edits (``is:dirty``) and marks (``is:marked``)."""
+
+    is_dirty: Callable[[Article], bool] | None = None
+    is_marked: Callable[[Article], bool] | None = None
+
+
+_NO_CONTEXT = MatchContext()
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One parsed term, kept for messages, the TUI's chips and :func:`rank`."""
+
+    text: str
+    position: int  # 1-based column in the query
+    negated: bool
+    kind: str  # "text", "field", "is", "has", "code"
+    field: str = ""
+    values: tuple[tuple[str, str], ...] = ()  # (operator, value) pairs, ORed
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A term ready to evaluate: per article (``predicate``) or over a :class:`QueryIndex`."""
+
+    term: Term
+    predicate: Callable[[Article, MatchContext], bool]  # the term itself, negation not applied
+    cache_key: tuple[Any, ...] | None  # None: depends on the moment or the caller's context
+    path: tuple[str, ...] = ()  # field terms
+    test: Callable[[Any], bool] | None = None  # field terms: one scalar value -> matches?
+    ranges: tuple[_Range, ...] | None = None  # field terms made only of comparisons
+    paths: tuple[tuple[str, ...], ...] = ()  # has:
+    needle: str = ""  # bare words and phrases (case-folded)
+    states: tuple[str, ...] = ()  # is:
+    prefixes: tuple[str, ...] = ()  # code:
+
+
+@dataclass(frozen=True)
+class Query:
+    """A compiled query: :meth:`matches` one article, :meth:`filter` a list, or use a
+    :class:`QueryIndex` to filter the same large list again and again (the TUI)."""
+
+    text: str
+    compiled: tuple[_Compiled, ...] = field(repr=False, default=())
+    _predicates: tuple[Callable[[Article, MatchContext], bool], ...] = field(repr=False, default=())
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        return tuple(c.term for c in self.compiled)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The bare words and phrases (not negated): what :func:`rank` ranks by."""
+        return tuple(c.term.values[0][1] for c in self.compiled if c.term.kind == "text" and not c.term.negated)
+
+    @property
+    def needs(self) -> frozenset[str]:
+        """``dirty`` / ``marked`` when the query uses them (the CLI has neither)."""
+        return frozenset(s for c in self.compiled for s in c.states if s in ("dirty", "marked"))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.compiled
+
+    def matches(self, article: Article, context: MatchContext | None = None) -> bool:
+        ctx = context or _NO_CONTEXT
+        for predicate in self._predicates:
+            if not predicate(article, ctx):
+                return False
+        return True
+
+    def filter(self, articles: Iterable[Article], context: MatchContext | None = None) -> list[Article]:
+        ctx = context or _NO_CONTEXT
+        predicates = self._predicates
+        if not predicates:
+            return list(articles)
+        if len(predicates) == 1:
+            only = predicates[0]
+            return [a for a in articles if only(a, ctx)]
+        return [a for a in articles if all(p(a, ctx) for p in predicates)]
+
+
+# -- known fields ----------------------------------------------------------------------------
+
+
+def schema_fields(schema_path: Path | None = None) -> set[str]:
+    """Dotted field names declared in a JSON Schema (the bundled ``core/schema.json`` by default).
+
+    A missing or unreadable schema gives no names (the articles' own fields still count).
+    """
+    path = schema_path or Path(__file__).with_name("schema.json")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    names: set[str] = set()
+    _schema_walk(schema, "", names, 0)
+    return names
+
+
+def _schema_walk(node: Any, prefix: str, names: set[str], depth: int) -> None:
+    if not isinstance(node, dict) or depth > 10:
+        return
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in node.get(key, ()) or ():
+            _schema_walk(sub, prefix, names, depth + 1)
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for name, sub in properties.items():
+            dotted = f"{prefix}{name}"
+            names.add(dotted)
+            _schema_walk(sub, dotted + ".", names, depth + 1)
+
+
+def article_fields(articles: Iterable[Article]) -> set[str]:
+    """Dotted names of every key (nested mappings included) in the articles' front matter."""
+    names: set[str] = set()
+    seen_shapes: set[tuple[str, ...]] = set()
+    for article in articles:
+        meta = article.meta
+        if not meta:
+            continue
+        # Most articles share a key layout; skip walking a layout seen before.
+        shape = tuple(meta)
+        if shape in seen_shapes and not any(isinstance(v, Mapping) for v in meta.values()):
+            continue
+        seen_shapes.add(shape)
+        _meta_walk(meta, "", names, 0)
+    return names
+
+
+def _meta_walk(meta: Mapping[str, Any], prefix: str, names: set[str], depth: int) -> None:
+    for key, value in meta.items():
+        dotted = f"{prefix}{key}"
+        names.add(dotted)
+        if isinstance(value, Mapping) and depth < 10:
+            _meta_walk(value, dotted + ".", names, depth + 1)
+
+
+def known_fields(articles: Iterable[Article], schema_path: Path | None = None) -> set[str]:
+    """The field names a query may use: the schema's plus every article's."""
+    return schema_fields(schema_path) | article_fields(articles)
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scanner:
+    text: str
+    pos: int = 0
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def at_quote(self) -> bool:
+        return self.pos < len(self.text) and self.text[self.pos] in _QUOTES
+
+    def at_end_of_term(self) -> bool:
+        return self.pos >= len(self.text) or self.text[self.pos].isspace()
+
+
+def _term_text(text: str, start: int) -> str:
+    """The raw term starting at ``start`` (to the next unquoted space), for messages."""
+    i, quote = start, ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch.isspace():
+            break
+        elif ch in _QUOTES and (i == start or text[i - 1] in ":,-~=<>"):
+            quote = ch
+        i += 1
+    return text[start:i]
+
+
+def _read_quoted(sc: _Scanner, term_start: int) -> str:
+    quote = sc.text[sc.pos]
+    opened = sc.pos
+    sc.pos += 1
+    out: list[str] = []
+    while sc.pos < len(sc.text):
+        ch = sc.text[sc.pos]
+        if ch == "\\" and sc.pos + 1 < len(sc.text) and sc.text[sc.pos + 1] in (quote, "\\"):
+            out.append(sc.text[sc.pos + 1])
+            sc.pos += 2
+            continue
+        if ch == quote:
+            sc.pos += 1
+            return "".join(out)
+        out.append(ch)
+        sc.pos += 1
+    raise QueryError(f"unterminated quote opened at column {opened + 1}", sc.text[term_start:], term_start + 1)
+
+
+def parse(text: str) -> list[Term]:
+    """Split a query into terms (no field validation); raises QueryError on malformed syntax."""
+    sc = _Scanner(text)
+    terms: list[Term] = []
+    n = len(text)
+    while True:
+        while sc.pos < n and text[sc.pos].isspace():
+            sc.pos += 1
+        if sc.pos >= n:
+            return terms
+        start = sc.pos
+        raw = _term_text(text, start)
+        negated = False
+        if text[sc.pos] == "-":
+            negated = True
+            sc.pos += 1
+            if sc.at_end_of_term():
+                raise QueryError("nothing after '-' (write -TERM to exclude what TERM matches)", raw, start + 1)
+        if sc.at_quote():
+            phrase = _read_quoted(sc, start)
+            if not sc.at_end_of_term():
+                raise QueryError("unexpected text after the closing quote", raw, sc.pos + 1)
+            if not phrase.strip():
+                raise QueryError("empty phrase", raw, start + 1)
+            terms.append(Term(text[start : sc.pos], start + 1, negated, "text", values=(("~", phrase),)))
+            continue
+        head_start = sc.pos
+        while sc.pos < n and not text[sc.pos].isspace() and text[sc.pos] != ":":
+            sc.pos += 1
+        head = text[head_start : sc.pos]
+        if sc.peek() != ":":
+            terms.append(Term(text[start : sc.pos], start + 1, negated, "text", values=(("~", head),)))
+            continue
+        if not head:
+            raise QueryError("missing field name before ':'", raw, head_start + 1)
+        if not _FIELD_NAME.match(head):
+            raise QueryError(f'invalid field name {head!r} (to search for the text, quote it: "{raw.lstrip("-")}")', raw, head_start + 1)
+        sc.pos += 1  # the colon
+        values = _parse_items(sc, raw, start, head)
+        terms.append(_special(Term(text[start : sc.pos], start + 1, negated, "field", head, tuple(values))))
+
+
+def _parse_items(sc: _Scanner, raw: str, start: int, name: str) -> list[tuple[str, str]]:
+    text = sc.text
+    items: list[tuple[str, str]] = []
+    if sc.at_end_of_term():
+        hint = "" if name in ("is", "has", "code") else f' (quote an empty value: {name}:"")'
+        raise QueryError(f"missing value after '{name}:'{hint}", raw, sc.pos + 1)
+    while True:
+        item_start = sc.pos
+        op = "="
+        for candidate in _OPERATORS:
+            if text.startswith(candidate, sc.pos):
+                op = candidate
+                sc.pos += len(candidate)
+                break
+        if sc.at_quote():
+            value = _read_quoted(sc, start)
+            if not (sc.at_end_of_term() or sc.peek() == ","):
+                raise QueryError("unexpected text after the closing quote", raw, sc.pos + 1)
+        else:
+            value_start = sc.pos
+            while sc.pos < len(text) and not text[sc.pos].isspace() and text[sc.pos] != ",":
+                sc.pos += 1
+            value = text[value_start : sc.pos]
+            if not value:
+                what = f"after '{op}'" if sc.pos > item_start else "between commas" if items else "after ','"
+                raise QueryError(f"missing value {what}", raw, sc.pos + 1)
+        items.append((op, value))
+        if sc.peek() == ",":
+            sc.pos += 1
+            if sc.at_end_of_term():
+                raise QueryError("missing value after ','", raw, sc.pos + 1)
+            continue
+        return items
+
+
+def _special(term: Term) -> Term:
+    name = term.field
+    if name == "tag":
+        return Term(term.text, term.position, term.negated, "field", "tags", term.values)
+    if name in ("is", "has", "code"):
+        return Term(term.text, term.position, term.negated, name, name, term.values)
+    return term
+
+
+# -- compiling -------------------------------------------------------------------------------
+
+
+def compile(query: str, known_fields: Iterable[str] | None = None, *, now: datetime | None = None) -> Query:
+    """Parse and compile ``query`` once.
+
+    ``known_fields`` (see :func:`known_fields`) turns an unknown field into a QueryError;
+    ``None`` accepts any field. ``now`` anchors relative dates (default: the current time).
+    """
+    terms = parse(query)
+    known = _FieldNames(known_fields)
+    moment = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    compiled = tuple(_compile_term(term, known, moment) for term in terms)
+    predicates = tuple(_negate(c.predicate) if c.term.negated else c.predicate for c in compiled)
+    return Query(query, compiled, predicates)
+
+
+class _FieldNames:
+    def __init__(self, names: Iterable[str] | None) -> None:
+        self.names = set(names) if names is not None else None
+        self.folded: dict[str, list[str]] = {}
+        for name in self.names or ():
+            self.folded.setdefault(name.casefold(), []).append(name)
+
+    def resolve(self, name: str, term: Term, quote_hint: bool = True) -> str:
+        if self.names is None or name in self.names:
+            return name
+        candidates = self.folded.get(name.casefold(), [])
+        if len(candidates) == 1:
+            return candidates[0]  # `publishedat:` means `publishedAt:`
+        hint = _closest(name, self.names)
+        suggestion = f"; did you mean {hint!r}?" if hint else ""
+        if quote_hint:
+            suggestion += f' (to search for the text, quote it: "{term.text.lstrip("-")}")'
+        raise QueryError(f"unknown field {name!r}: not in the schema nor in any article{suggestion}", term.text, term.position)
+
+
+def _closest(name: str, names: Iterable[str]) -> str | None:
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(name, list(names), scorer=fuzz.ratio, processor=str.casefold, score_cutoff=70)
+    return found[0] if found else None
+
+
+def _negate(predicate: Callable[[Article, MatchContext], bool]) -> Callable[[Article, MatchContext], bool]:
+    return lambda article, ctx: not predicate(article, ctx)
+
+
+def _compile_term(term: Term, known: _FieldNames, now: datetime) -> _Compiled:
+    if term.kind == "text":
+        needle = term.values[0][1].casefold()
+        return _Compiled(term, _text_predicate(needle), ("text", needle), needle=needle)
+    if term.kind == "is":
+        states = _is_states(term)
+        volatile = "dirty" in states or "marked" in states
+        return _Compiled(term, _is_predicate(states), None if volatile else ("is", states), states=states)
+    if term.kind == "code":
+        prefixes = _code_prefixes(term)
+        return _Compiled(term, _code_predicate(prefixes), ("code", prefixes), prefixes=prefixes)
+    if term.kind == "has":
+        paths = []
+        for op, value in term.values:
+            if op != "=":
+                raise QueryError(f"'has:' takes field names, not {op!r}", term.text, term.position)
+            if not _FIELD_NAME.match(value):
+                raise QueryError(f"invalid field name {value!r}", term.text, term.position)
+            paths.append(tuple(known.resolve("tags" if value == "tag" else value, term, False).split(".")))
+        return _Compiled(term, _has_predicate(paths), ("has", tuple(paths)), paths=tuple(paths))
+    name = known.resolve(term.field, term)
+    term = Term(term.text, term.position, term.negated, term.kind, name, term.values)
+    pairs = [_value_test(op, value, term, now) for op, value in term.values]
+    tests = [test for test, _ in pairs]
+    test = tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
+    ranges = tuple(r for _, r in pairs if r is not None)
+    path = tuple(name.split("."))
+    volatile = any(_is_relative(value) for _, value in term.values)
+    key = None if volatile else ("field", path, term.values)
+    return _Compiled(
+        term, _field_predicate(path, test), key, path=path, test=test,
+        ranges=ranges if len(ranges) == len(pairs) else None,
+    )
+
+
+def _is_relative(value: str) -> bool:
+    return bool(_RELATIVE.match(value)) or value.casefold() in ("today", "yesterday")
+
+
+# Case-folded strings are cached: tags and enum values repeat across thousands of articles.
+_FOLD: dict[str, str] = {}
+
+
+def _fold(text: str) -> str:
+    folded = _FOLD.get(text)
+    if folded is None:
+        if len(_FOLD) > 500_000:
+            _FOLD.clear()
+        folded = _FOLD[text] = text.casefold()
+    return folded
+
+
+def _text_predicate(folded: str) -> Callable[[Article, MatchContext], bool]:
+    # Titles and descriptions repeat across keystrokes: remember each string's answer.
+    memo: dict[str, bool] = {}
+
+    def contains(text: str) -> bool:
+        hit = memo.get(text)
+        if hit is None:
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
+            hit = memo[text] = folded in text.casefold()
+        return hit
+
+    def predicate(article: Article, ctx: MatchContext) -> bool:
+        meta = article.meta
+        if meta is None:
+            return False
+        title = meta.get("title")
+        if type(title) is str and contains(title):
+            return True
+        description = meta.get("description")
+        return type(description) is str and contains(description)
+
+    return predicate
+
+
+def _is_states(term: Term) -> tuple[str, ...]:
+    states = []
+    for op, value in term.values:
+        word = value.casefold()
+        if op != "=" or word not in IS_VALUES:
+            raise QueryError(f"unknown state {value!r} after 'is:' (one of: {', '.join(IS_VALUES)})", term.text, term.position)
+        states.append(word)
+    return tuple(states)
+
+
+def _is_draft(article: Article) -> bool:
+    return article.meta is not None and article.meta.get("draft") is True
+
+
+_STATE_TESTS: dict[str, Callable[[Article, MatchContext], bool]] = {
+    "raw": lambda a, ctx: a.kind == "raw",
+    "invalid": lambda a, ctx: a.has_errors,
+    "draft": lambda a, ctx: _is_draft(a),
+    "dirty": lambda a, ctx: ctx.is_dirty is not None and ctx.is_dirty(a),
+    "marked": lambda a, ctx: ctx.is_marked is not None and ctx.is_marked(a),
+}
+
+
+def _is_predicate(states: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
+    return _any_of([_STATE_TESTS[state] for state in states])
+
+
+def _code_prefixes(term: Term) -> tuple[str, ...]:
+    prefixes: list[str] = []
+    for op, value in term.values:
+        code = value.upper()
+        if op != "=" or not any(rule.startswith(code) for rule in RULES):
+            raise QueryError(f"unknown problem code {value!r} (see `copydesk rules`)", term.text, term.position)
+        prefixes.append(code)
+    return tuple(prefixes)
+
+
+def _code_predicate(prefixes: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
+    return lambda a, ctx: any(p.code.startswith(prefixes) for p in a.problems)
+
+
+def _any_of(checks: Sequence[Callable[[Article, MatchContext], bool]]) -> Callable[[Article, MatchContext], bool]:
+    if len(checks) == 1:
+        return checks[0]
+    return lambda a, ctx: any(check(a, ctx) for check in checks)
+
+
+_MISSING = object()
+
+
+def _getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
+    if len(path) == 1:
+        key = path[0]
+        return lambda meta: meta.get(key, _MISSING)
+
+    def get(meta: Mapping[str, Any]) -> Any:
+        node: Any = meta
+        for part in path:
+            if not isinstance(node, Mapping):
+                return _MISSING
+            node = node.get(part, _MISSING)
+            if node is _MISSING:
+                return _MISSING
+        return node
+
+    return get
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value is _MISSING or (isinstance(value, str | tuple | list | Mapping) and len(value) == 0)
+
+
+def _has_predicate(paths: list[tuple[str, ...]]) -> Callable[[Article, MatchContext], bool]:
+    getters = [_getter(p) for p in paths]
+
+    def predicate(article: Article, ctx: MatchContext) -> bool:
+        meta = article.meta
+        if meta is None:
+            return False
+        return any(not _is_empty(get(meta)) for get in getters)
+
+    return predicate
+
+
+def _field_predicate(path: tuple[str, ...], test: Callable[[Any], bool]) -> Callable[[Article, MatchContext], bool]:
+    # The answer depends only on the value and string values repeat (tags, enums, dates):
+    # remember it per string. A str key is never equal to a value of another type.
+    memo: dict[str, bool] = {}
+
+    def item_test(item: Any) -> bool:
+        if type(item) is not str:
+            return test(item)
+        hit = memo.get(item)
+        if hit is None:
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
+            hit = memo[item] = test(item)
+        return hit
+
+    get = _getter(path)
+
+    def predicate(article: Article, ctx: MatchContext) -> bool:
+        meta = article.meta
+        if meta is None:
+            return False
+        value = get(meta)
+        if type(value) is tuple:
+            for item in value:
+                if item_test(item):
+                    return True
+            return False
+        return value is not _MISSING and item_test(value)
+
+    return predicate
+
+
+# -- value tests -----------------------------------------------------------------------------
+
+
+def _scalar_text(value: Any) -> str | None:
+    """How a scalar reads in a query (``true``, ``3``, ``null``); None for mappings."""
+    if type(value) is str:
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if type(value) is int or type(value) is float:
+        return float(value)
+    if type(value) is str and value and (value[0].isdigit() or value[0] in "+-."):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+_TIMESTAMPS: dict[str, float | None] = {}
+
+
+def _timestamp(value: Any) -> float | None:
+    """Seconds since the epoch for a date or date-time value (naive means UTC), else None."""
+    if type(value) is str:
+        cached = _TIMESTAMPS.get(value, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
+        result = _parse_timestamp(value)
+        if len(_TIMESTAMPS) > 500_000:
+            _TIMESTAMPS.clear()
+        _TIMESTAMPS[value] = result
+        return result
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
+    return None
+
+
+def _parse_timestamp(text: str) -> float | None:
+    if len(text) < 10 or not text[:4].isdigit() or text[4] != "-":
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _query_period(value: str, term: Term, now: datetime) -> tuple[float, float] | None:
+    """A date query value as [start, end) seconds; an instant has start == end. None: not a date."""
+    lowered = value.casefold()
+    if lowered in ("today", "yesterday"):
+        day = now.astimezone(UTC).date() - timedelta(days=1 if lowered == "yesterday" else 0)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+        return start, start + 86400
+    relative = _RELATIVE.match(value)
+    if relative:
+        sign, amount, unit = relative.groups()
+        seconds = int(amount) * _UNITS[unit] * (-1 if sign == "-" else 1)
+        instant = now.timestamp() + seconds
+        return instant, instant
+    if _DAY.match(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"{value!r} is not a valid date", term.text, term.position) from None
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+        return start, start + 86400
+    if len(value) > 10 and _DAY.match(value[:10]) and value[10] in "Tt ":
+        instant = _parse_timestamp(value)
+        if instant is None:
+            raise QueryError(f"{value!r} is not a valid date-time", term.text, term.position)
+        return instant, instant
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    """A comparison as an interval of numbers or of timestamps (seconds, UTC)."""
+
+    domain: str  # "date" or "number"
+    lo: float = -math.inf
+    hi: float = math.inf
+    lo_inclusive: bool = True
+    hi_inclusive: bool = True
+
+    def key(self, item: Any) -> float | None:
+        if self.domain == "date":
+            return _timestamp(item)
+        if item is True or item is False:
+            return None
+        return _number(item)
+
+    def holds(self, x: float) -> bool:
+        if x < self.lo or (x == self.lo and not self.lo_inclusive):
+            return False
+        return x < self.hi or (x == self.hi and self.hi_inclusive)
+
+
+def _range_for(op: str, domain: str, start: float, end: float) -> _Range:
+    """``start == end`` is an instant (or a number); otherwise the whole period [start, end)."""
+    if start != end:
+        # A whole day: `>DAY` is after the day, `<=DAY` up to its end.
+        return {
+            ">": _Range(domain, lo=end),
+            ">=": _Range(domain, lo=start),
+            "<": _Range(domain, hi=start, hi_inclusive=False),
+            "<=": _Range(domain, hi=end, hi_inclusive=False),
+            "=": _Range(domain, lo=start, hi=end, hi_inclusive=False),
+        }[op]
+    return {
+        ">": _Range(domain, lo=start, lo_inclusive=False),
+        ">=": _Range(domain, lo=start),
+        "<": _Range(domain, hi=start, hi_inclusive=False),
+        "<=": _Range(domain, hi=start),
+        "=": _Range(domain, lo=start, hi=start),
+    }[op]
+
+
+def _value_test(op: str, value: str, term: Term, now: datetime) -> tuple[Callable[[Any], bool], _Range | None]:
+    """The test of one ``[op]value`` item on one scalar, and its interval when it is a comparison."""
+    if op == "~":
+        needle = value.casefold()
+
+        def contains(item: Any) -> bool:
+            text = _scalar_text(item)
+            return text is not None and needle in _fold(text)
+
+        return contains, None
+    period = _query_period(value, term, now)
+    if period is not None:
+        if op == "=" and period[0] == period[1] and _RELATIVE.match(value):
+            raise QueryError(f"a relative date needs a comparison: write '>={value}' or '<={value}'", term.text, term.position)
+        interval = _range_for(op, "date", *period)
+    elif op == "=":
+        return _equality_test(value), None
+    elif _NUMBER.match(value):
+        interval = _range_for(op, "number", float(value), float(value))
+    else:
+        raise QueryError(f"'{op}' compares numbers or dates; {value!r} is neither", term.text, term.position)
+
+    def in_range(item: Any) -> bool:
+        x = interval.key(item)
+        return x is not None and interval.holds(x)
+
+    return in_range, interval
+
+
+def _equality_test(value: str) -> Callable[[Any], bool]:
+    folded = value.casefold()
+    number = float(value) if _NUMBER.match(value) else None
+
+    def equal(item: Any) -> bool:
+        if type(item) is str:
+            return item == value or _fold(item) == folded
+        if number is not None and type(item) in (int, float):
+            return item == number
+        text = _scalar_text(item)
+        return text is not None and text.casefold() == folded
+
+    return equal
+
+
+# -- filtering a large list again and again -------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Column:
+    """One field over every article: each distinct scalar (list elements included) with the
+    indices of the articles holding it, and the articles where the field is not empty."""
+
+    values: list[tuple[Any, list[int]]]
+    present: set[int]
+    ordered: dict[str, tuple[list[float], list[list[int]]]] = field(default_factory=dict)  # by domain
+
+
+class QueryIndex:
+    """Evaluates queries over one fixed list of articles by distinct value rather than by
+    article (a tag test runs once per distinct tag, not once per article), and keeps each
+    term's answer, so typing a second term does not re-evaluate the first.
+
+    Build one per loaded list (columns are built lazily, on first use of a field); build a
+    new one when the list changes. Results keep the list's order and equal
+    ``query.filter(articles)``.
+    """
+
+    def __init__(self, articles: Sequence[Article], cache_size: int = 64) -> None:
+        self.articles: list[Article] = list(articles)
+        self._columns: dict[tuple[str, ...], _Column] = {}
+        self._haystacks: list[str] | None = None
+        self._codes: dict[str, set[int]] | None = None
+        self._cache: dict[tuple[Any, ...], set[int]] = {}
+        self._cache_size = cache_size
+
+    def select(self, query: Query, context: MatchContext | None = None) -> list[Article]:
+        """The articles matching ``query``, in list order."""
+        articles = self.articles
+        return [articles[i] for i in self.indices(query, context)]
+
+    def indices(self, query: Query, context: MatchContext | None = None) -> list[int]:
+        """Positions in :attr:`articles` of the matches, ascending."""
+        ctx = context or _NO_CONTEXT
+        if query.is_empty:
+            return list(range(len(self.articles)))
+        positive: list[set[int]] = []
+        negative: list[set[int]] = []
+        for compiled in query.compiled:
+            (negative if compiled.term.negated else positive).append(self._term_set(compiled, ctx))
+        if positive:
+            positive.sort(key=len)
+            result = positive[0].intersection(*positive[1:]) if len(positive) > 1 else set(positive[0])
+        else:
+            result = set(range(len(self.articles)))
+        for excluded in negative:
+            result -= excluded
+        return sorted(result)
+
+    def _term_set(self, compiled: _Compiled, ctx: MatchContext) -> set[int]:
+        key = compiled.cache_key
+        if key is not None:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+        result = self._evaluate(compiled, ctx)
+        if key is not None:
+            if len(self._cache) >= self._cache_size:
+                self._cache.pop(next(iter(self._cache)))  # oldest first
+            self._cache[key] = result
+        return result
+
+    def _evaluate(self, compiled: _Compiled, ctx: MatchContext) -> set[int]:
+        kind = compiled.term.kind
+        if kind == "field":
+            if compiled.ranges is not None:
+                return self._range_set(compiled.path, compiled.ranges)
+            assert compiled.test is not None
+            test = compiled.test
+            result: set[int] = set()
+            for value, where in self._column(compiled.path).values:
+                if test(value):
+                    result.update(where)
+            return result
+        if kind == "text":
+            needle = compiled.needle
+            return {i for i, hay in enumerate(self._haystack()) if needle in hay}
+        if kind == "has":
+            result = set()
+            for path in compiled.paths:
+                result |= self._column(path).present
+            return result
+        if kind == "code":
+            return {i for code, where in self._code_index().items() if code.startswith(compiled.prefixes) for i in where}
+        predicate = compiled.predicate  # is:
+        return {i for i, article in enumerate(self.articles) if predicate(article, ctx)}
+
+    def _column(self, path: tuple[str, ...]) -> _Column:
+        column = self._columns.get(path)
+        if column is not None:
+            return column
+        get = _getter(path)
+        groups: dict[Any, tuple[Any, list[int]]] = {}
+        present: set[int] = set()
+        for i, article in enumerate(self.articles):
+            meta = article.meta
+            if meta is None:
+                continue
+            value = get(meta)
+            if value is _MISSING:
+                continue
+            if not _is_empty(value):
+                present.add(i)
+            for item in value if type(value) is tuple else (value,):
+                # bool, int and float compare equal (True == 1): keep them apart by type.
+                group_key = item if type(item) is str else (type(item), item)
+                try:
+                    group = groups.get(group_key)
+                except TypeError:  # a mapping: no scalar test matches it
+                    continue
+                if group is None:
+                    groups[group_key] = (item, [i])
+                else:
+                    group[1].append(i)
+        column = self._columns[path] = _Column(list(groups.values()), present)
+        return column
+
+    def _range_set(self, path: tuple[str, ...], ranges: tuple[_Range, ...]) -> set[int]:
+        result: set[int] = set()
+        for interval in ranges:
+            keys, groups = self._sorted(path, interval.domain)
+            lo = bisect_left(keys, interval.lo) if interval.lo_inclusive else bisect_right(keys, interval.lo)
+            hi = bisect_right(keys, interval.hi) if interval.hi_inclusive else bisect_left(keys, interval.hi)
+            for where in groups[lo:hi]:
+                result.update(where)
+        return result
+
+    def _sorted(self, path: tuple[str, ...], domain: str) -> tuple[list[float], list[list[int]]]:
+        """The field's numbers (or timestamps) in ascending order with their articles."""
+        column = self._column(path)
+        cached = column.ordered.get(domain)
+        if cached is None:
+            probe = _Range(domain)
+            pairs = []
+            for value, where in column.values:
+                x = probe.key(value)
+                if x is not None and not math.isnan(x):
+                    pairs.append((x, where))
+            pairs.sort(key=lambda pair: pair[0])
+            cached = column.ordered[domain] = ([x for x, _ in pairs], [where for _, where in pairs])
+        return cached
+
+    def _haystack(self) -> list[str]:
+        if self._haystacks is None:
+            hay: list[str] = []
+            for article in self.articles:
+                meta = article.meta
+                if meta is None:
+                    hay.append("")
+                    continue
+                title = meta.get("title")
+                description = meta.get("description")
+                # NUL keeps a phrase from matching across the end of the title.
+                hay.append(
+                    (title.casefold() if type(title) is str else "")
+                    + "\0"
+                    + (description.casefold() if type(description) is str else "")
+                )
+            self._haystacks = hay
+        return self._haystacks
+
+    def _code_index(self) -> dict[str, set[int]]:
+        if self._codes is None:
+            codes: dict[str, set[int]] = {}
+            for i, article in enumerate(self.articles):
+                for p in article.problems:
+                    codes.setdefault(p.code, set()).add(i)
+            self._codes = codes
+        return self._codes
+
+
+# -- sorting and ranking ---------------------------------------------------------------------
+
+
+def sort_key(dotted: str) -> Callable[[Article], tuple[Any, ...]]:
+    """A key for sorting articles by a field: numbers, then dates, then text; missing last."""
+    get = _getter(tuple(dotted.split(".")))
+
+    def key(article: Article) -> tuple[Any, ...]:
+        value = get(article.meta) if article.meta is not None else _MISSING
+        if type(value) is tuple:
+            value = value[0] if value else _MISSING
+        if value is _MISSING or value is None:
+            return (3, 0, "", article.relpath)
+        number = _number(value) if type(value) is not str else None
+        if number is not None and value is not True and value is not False:
+            return (0, number, "", article.relpath)
+        stamp = _timestamp(value)
+        if stamp is not None:
+            return (1, stamp, "", article.relpath)
+        text = _scalar_text(value)
+        return (2, 0, _fold(text) if text is not None else "", article.relpath)
+
+    return key
+
+
+def rank(
+    articles: Sequence[Article],
+    words: Sequence[str],
+    *,
+    score_cutoff: float = 75.0,
+    limit: int | None = None,
+) -> list[tuple[Article, float]]:
+    """Articles whose title is closest to ``words`` (typo-tolerant), best first, with scores 0-100.
+
+    Uses rapidfuzz's ``partial_ratio`` (a query word misspelt inside a longer title still
+    scores high) with a score cutoff; articles below it are left out. This is the expensive
+    step: call it on demand, not on every keystroke of a large folder.
+    """
+    from rapidfuzz import fuzz, process, utils
+
+    needle = " ".join(w for w in words if w.strip())
+    if not needle:
+        return []
+    titles = [a.title for a in articles]
+    found = process.extract(
+        needle,
+        titles,
+        scorer=fuzz.partial_ratio,
+        processor=utils.default_process,
+        score_cutoff=score_cutoff,
+        limit=limit if limit is not None else len(titles),
+    )
+    found.sort(key=lambda item: (-item[1], item[2]))
+    return [(articles[index], float(score)) for _, score, index in found]
