@@ -86,6 +86,7 @@ class UndoReport:
     undo_batch_id: str | None = None
     restored: list[str] = field(default_factory=list)
     changed_since: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # back to the prior content already
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,6 +95,7 @@ class UndoReport:
             "undo_batch": self.undo_batch_id,
             "restored": self.restored,
             "changed_since": self.changed_since,
+            "already": self.already,
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
         }
 
@@ -103,43 +105,10 @@ def sha256(data: bytes) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temp file in the same folder, fsync, ``os.replace``.
+    """Replace ``path`` with ``data`` by the safe-write protocol of :mod:`core.save`."""
+    from .save import write_atomic as save_write_atomic
 
-    Keeps the mode of an existing file; refuses symbolic links.
-    """
-    try:
-        from .save import write_atomic as save_write_atomic  # the one safe-write protocol
-    except ImportError:
-        save_write_atomic = None
-    if save_write_atomic is not None:
-        save_write_atomic(path, data)
-        return
-    _write_atomic_fallback(path, data)
-
-
-def _write_atomic_fallback(path: Path, data: bytes) -> None:
-    mode = 0o644
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        info = None
-    if info is not None:
-        if stat.S_ISLNK(info.st_mode):
-            raise OSError(f"{path}: refusing to write through a symbolic link")
-        mode = stat.S_IMODE(info.st_mode)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".copydesk-tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    save_write_atomic(path, data)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -393,7 +362,23 @@ class Journal:
         return report
 
     def _undo_entry(self, entry: Entry, writer: BatchWriter, report: UndoReport) -> None:
+        from .save import LockBusy, acquire_lock, release_lock
+
         path = self._absolute(entry.path)
+        try:
+            lock = acquire_lock(path)
+        except LockBusy as exc:
+            report.failed.append((entry.path, str(exc)))
+            return
+        except OSError as exc:
+            report.failed.append((entry.path, f"cannot create a lock file: {exc.strerror or exc}"))
+            return
+        try:
+            self._restore(entry, path, writer, report)
+        finally:
+            release_lock(lock)
+
+    def _restore(self, entry: Entry, path: Path, writer: BatchWriter, report: UndoReport) -> None:
         try:
             current = _read_current(path)
         except OSError as exc:
@@ -402,7 +387,8 @@ class Journal:
         current_sha = sha256(current) if current is not None else None
         if current_sha != entry.new:
             if current_sha == entry.prior:
-                return  # already as before the batch: nothing to restore
+                report.already.append(entry.path)
+                return
             report.changed_since.append(entry.path)
             return
         try:
