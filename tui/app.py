@@ -1,0 +1,76 @@
+"""The copydesk terminal UI: ``copydesk [PATH]`` opens it on a folder of articles."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from core.config import Config, ConfigError, load_config
+
+from . import commands
+from .fields import load_field_specs
+from .model import Workspace
+from .screens.dialogs import ConfirmQuit
+from .screens.main import MainScreen, run_action_later
+
+
+class CopydeskApp(App[int]):
+    """List, reader and metadata editor over one folder of articles."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "copydesk"
+
+    def __init__(self, path: Path, config: Config) -> None:
+        super().__init__()
+        self.path = path
+        self.config = config
+        self.workspace = Workspace(config)
+        self.main_screen = MainScreen(self.workspace, [path], load_field_specs(config))
+
+    def get_default_screen(self) -> Screen:
+        return self.main_screen
+
+    def on_mount(self) -> None:
+        known, unknown = commands.keymap(self.config.keys)
+        if known:
+            self.set_keymap(known)
+        if unknown:
+            where = self.config.source or "configuration"
+            self.notify(
+                f"{where}: unknown action(s) in keys: {', '.join(unknown)} (see ? for the action names)",
+                severity="warning",
+                timeout=10,
+            )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for cmd in commands.COMMANDS:
+            if cmd.palette and cmd.id != "quit":
+                keys = commands.effective_keys(cmd, self.config.keys)
+                yield SystemCommand(f"{cmd.title} ({keys})", cmd.help, run_action_later(self.main_screen, cmd.action))
+
+    async def action_quit(self) -> None:
+        """``q`` and ``ctrl+q``: ask about unsaved changes first."""
+        if isinstance(self.screen, ConfirmQuit):
+            return
+        self.main_screen.request_quit()
+
+
+def run_app(path: str) -> int:
+    """Open the TUI on ``path``; returns the process exit code."""
+    target = Path(path)
+    if not target.exists():
+        print(f"copydesk: {path}: no such file or folder", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(target)
+    except ConfigError as exc:
+        print(f"copydesk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    app = CopydeskApp(target.resolve(), config)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,97 @@
+"""The one list of commands: it drives the key bindings, the footer, the help screen and the
+command palette. A command's ``id`` is what the config file's ``keys`` table remaps::
+
+    [keys]
+    add-tag = "plus"
+    toggle-draft = "D,ctrl+d"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.keys import _character_to_key, format_key
+
+
+@dataclass(frozen=True)
+class Command:
+    """One user action with its default key(s)."""
+
+    id: str  # stable name used in the config's ``keys`` table
+    keys: str  # default keys, comma-separated (Textual key names or characters)
+    action: str  # the main screen's action it runs
+    title: str  # short name: footer and palette
+    help: str  # one line for the help screen and palette
+    group: str
+    footer: bool = False  # shown in the footer
+    palette: bool = True  # offered in the command palette
+
+
+GROUPS = ("Move", "Filter and sort", "Mark", "Edit", "Save", "Files", "App")
+
+COMMANDS: tuple[Command, ...] = (
+    Command("cursor-down", "j,down", "cursor_down", "Down", "Move the cursor down (in the reader: scroll)", "Move"),
+    Command("cursor-up", "k,up", "cursor_up", "Up", "Move the cursor up (in the reader: scroll)", "Move"),
+    Command("top", "g", "top", "Top", "Go to the first row", "Move"),
+    Command("bottom", "G", "bottom", "Bottom", "Go to the last row", "Move"),
+    Command("next-problem", "]", "next_problem", "Next problem", "Jump to the next article with problems", "Move", footer=False),
+    Command("previous-problem", "[", "previous_problem", "Previous problem", "Jump to the previous article with problems", "Move"),
+    Command("focus-reader", "enter", "focus_reader", "Read", "Focus the reader (body and problems)", "Move"),
+    Command("focus-editor", "e", "focus_editor", "Edit", "Focus the metadata editor", "Move", footer=True),
+    Command("focus-list", "escape", "focus_list", "List", "Back to the list (in the filter box: clear it)", "Move"),
+    Command("filter", "slash", "filter", "Filter", "Filter with the query language; enter keeps it, escape clears it", "Filter and sort", footer=True),
+    Command("sort", "o", "cycle_sort", "Sort", "Cycle the sort: date, title, source, problems", "Filter and sort", footer=True),
+    Command("toggle-mark", "space", "toggle_mark", "Mark", "Mark or unmark the current row", "Mark", footer=True),
+    Command("mark-all", "a", "mark_all", "Mark shown", "Mark every row shown", "Mark"),
+    Command("clear-marks", "A", "clear_marks", "Clear marks", "Clear every mark (hidden rows too)", "Mark"),
+    Command("add-tag", "t", "add_tag", "Tag", "Add a tag to the marked rows (or the current one)", "Edit", footer=True),
+    Command("remove-tag", "T", "remove_tag", "Untag", "Remove a tag from the marked rows (or the current one)", "Edit"),
+    Command("tags", "#", "tags", "Tags", "Every tag with its count; near-duplicates; rename or merge", "Edit"),
+    Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=True),
+    Command("toggle-draft", "d", "toggle_draft", "Draft", "Set draft on the targets, or clear it when all are drafts", "Edit", footer=True),
+    Command("undo", "u", "undo", "Undo", "Undo the last staged change", "Edit"),
+    Command("save", "ctrl+s", "save", "Save", "Save every changed article (safe saves)", "Save", footer=True),
+    Command("diff", "D", "diff", "Diff", "Show the diff of every pending change", "Save", footer=True),
+    Command("reload", "R", "reload", "Reload", "Reload changed files from disk (staged edits kept where unchanged)", "Files"),
+    Command("external-editor", "E", "external_editor", "$EDITOR", "Open the current article in $EDITOR, reload after", "Files"),
+    Command("help", "question_mark", "help", "Help", "Show every key", "App", footer=True),
+    Command("quit", "q", "quit", "Quit", "Quit (asks when changes are unsaved)", "App", footer=True),
+)
+
+BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
+
+
+def bindings() -> list[Binding]:
+    """The main screen's bindings (ids let the config remap them)."""
+    return [
+        Binding(cmd.keys, cmd.action, cmd.title, show=cmd.footer, id=cmd.id, tooltip=cmd.help)
+        for cmd in COMMANDS
+    ]
+
+
+def keymap(config_keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The user's remapping for ``App.set_keymap`` and the unknown action ids it names."""
+    known = {k: v for k, v in config_keys.items() if k in BY_ID}
+    unknown = sorted(k for k in config_keys if k not in BY_ID)
+    return known, unknown
+
+
+def effective_keys(cmd: Command, config_keys: Mapping[str, str]) -> str:
+    """The keys of ``cmd`` as a person types them (after remapping)."""
+    keys = config_keys.get(cmd.id, cmd.keys)
+    shown = []
+    for key in keys.split(","):
+        key = key.strip()
+        if not key:
+            continue
+        shown.append(display_key(key))
+    return " ".join(shown)
+
+
+def display_key(key: str) -> str:
+    if len(key) == 1:
+        return key
+    name = _character_to_key(key) if len(key) == 1 else key
+    return format_key(name)

@@ -1,0 +1,150 @@
+"""Which metadata fields the editor pane offers, and with which kind of input.
+
+Derived from the article JSON Schema when the core ships one (strings -> text input, enums ->
+select, booleans -> switch, date-time strings -> validated date input, the ``tags`` array ->
+tag editor); otherwise from the fields of the seed article format. Everything else is shown
+read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from core.config import Config
+
+FieldKind = Literal["string", "text", "enum", "bool", "datetime", "tags"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One editable field: its path, the kind of input and, for enums, the choices."""
+
+    path: tuple[str, ...]
+    kind: FieldKind
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def widget_id(self) -> str:
+        return "field-" + "-".join(self.path)
+
+
+# The seed article's fields, in its order (used when no schema is available).
+SEED_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(("title",), "text", required=True),
+    FieldSpec(("description",), "text", required=True),
+    FieldSpec(("publishedAt",), "datetime", required=True),
+    FieldSpec(("updatedAt",), "datetime"),
+    FieldSpec(("lang",), "string", required=True),
+    FieldSpec(("source", "name"), "string", required=True),
+    FieldSpec(("source", "key"), "string", required=True),
+    FieldSpec(("source", "type"), "string", required=True),
+    FieldSpec(("category",), "string", required=True),
+    FieldSpec(("tags",), "tags", required=True),
+    FieldSpec(("sentiment",), "enum", ("POSITIVE", "NEUTRAL", "NEGATIVE"), required=True),
+    FieldSpec(("draft",), "bool", required=True),
+)
+
+_LONG_TEXT = {"title", "description"}
+
+
+def load_field_specs(config: Config) -> tuple[FieldSpec, ...]:
+    """The editor's fields from the folder's schema, or the seed fields when there is none."""
+    try:
+        from core.schema import SchemaError, load_schema
+    except ImportError:
+        return SEED_FIELDS
+    try:
+        schema = load_schema(config)
+    except SchemaError:
+        return SEED_FIELDS
+    return specs_from_schema(schema) or SEED_FIELDS
+
+
+def specs_from_schema(schema: dict[str, Any]) -> tuple[FieldSpec, ...]:
+    """Editable fields of a JSON Schema for an object (one level of nested objects)."""
+    specs: list[FieldSpec] = []
+    _collect(schema, schema, (), specs, depth=0)
+    return tuple(specs)
+
+
+def _resolve(root: dict[str, Any], node: Any) -> Any:
+    """Follow local ``$ref`` pointers (``#/definitions/x``) a few levels deep."""
+    for _ in range(8):
+        if not isinstance(node, dict) or not isinstance(node.get("$ref"), str):
+            return node
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            return node
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        if target is None:
+            return node
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _collect(root: dict[str, Any], node: dict[str, Any], prefix: tuple[str, ...], out: list[FieldSpec], depth: int) -> None:
+    properties = node.get("properties")
+    if not isinstance(properties, dict):
+        return
+    required = set(node.get("required", ()) or ())
+    for name, prop in properties.items():
+        prop = _resolve(root, prop)
+        if not isinstance(prop, dict):
+            continue
+        path = (*prefix, name)
+        spec = _spec_for(path, prop, name in required)
+        if spec is not None:
+            out.append(spec)
+        elif _types(prop) == {"object"} and depth == 0:
+            _collect(root, prop, path, out, depth + 1)
+
+
+def _types(prop: dict[str, Any]) -> set[str]:
+    kind = prop.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    if "enum" in prop:
+        return {"string"}
+    return set()
+
+
+def _spec_for(path: tuple[str, ...], prop: dict[str, Any], required: bool) -> FieldSpec | None:
+    types = _types(prop) - {"null"}
+    if "enum" in prop and all(isinstance(v, str) for v in prop["enum"]):
+        return FieldSpec(path, "enum", tuple(prop["enum"]), required)
+    if types == {"boolean"}:
+        return FieldSpec(path, "bool", (), required)
+    if types == {"string"}:
+        if prop.get("format") in ("date-time", "date"):
+            return FieldSpec(path, "datetime", (), required)
+        if prop.get("format") == "uri" or "pattern" in prop and "https" in str(prop.get("pattern")):
+            return None  # URLs are left read-only: long, rarely edited by hand
+        return FieldSpec(path, "text" if path[-1] in _LONG_TEXT else "string", (), required)
+    if types == {"array"} and path == ("tags",):
+        return FieldSpec(path, "tags", (), required)
+    return None
+
+
+def valid_datetime(text: str) -> str | None:
+    """None when ``text`` is an ISO-8601 date-time; else what is wrong with it."""
+    text = text.strip()
+    if not text:
+        return None
+    if "T" not in text:
+        return "expected a date and a time, e.g. 2025-12-01T07:29:42.000Z"
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return "not an ISO-8601 date-time, e.g. 2025-12-01T07:29:42.000Z"
+    return None

@@ -1,0 +1,157 @@
+"""Small modal dialogs: quit with unsaved changes, sentiment picker, add and remove a tag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..model import SENTIMENTS
+from ..widgets.tag_input import TagInput
+
+
+class ConfirmQuit(ModalScreen[str]):
+    """Unsaved changes: save (then quit), discard (quit) or cancel. Dismisses with the choice."""
+
+    BINDINGS = [
+        Binding("s", "choose('save')", "Save and quit"),
+        Binding("d", "choose('discard')", "Discard and quit"),
+        Binding("escape,c", "choose('cancel')", "Cancel"),
+    ]
+
+    def __init__(self, unsaved: int) -> None:
+        super().__init__()
+        self.unsaved = unsaved
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="quit-dialog"):
+            noun = "article has" if self.unsaved == 1 else "articles have"
+            yield Label(f"{self.unsaved} {noun} unsaved changes.", classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("[u]S[/u]ave and quit", id="save", variant="primary")
+                yield Button("[u]D[/u]iscard and quit", id="discard", variant="error")
+                yield Button("[u]C[/u]ancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "cancel")
+
+
+class SentimentPicker(ModalScreen[str | None]):
+    """``p`` positive, ``0`` neutral, ``n`` negative, or arrows and enter."""
+
+    BINDINGS = [
+        Binding("p", "pick('POSITIVE')", "Positive"),
+        Binding("0", "pick('NEUTRAL')", "Neutral"),
+        Binding("n", "pick('NEGATIVE')", "Negative"),
+        Binding("escape", "pick('')", "Cancel"),
+    ]
+
+    def __init__(self, count: int, current: Mapping[str, int]) -> None:
+        super().__init__()
+        self.count = count
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="sentiment-dialog"):
+            noun = "article" if self.count == 1 else "articles"
+            yield Label(f"Sentiment for {self.count} {noun}", classes="dialog-title")
+            now = ", ".join(f"{n} {v or 'none'}" for v, n in sorted(self.current.items(), key=lambda kv: -kv[1]))
+            yield Static(Text(f"now: {now}", style="dim"))
+            keys = {"POSITIVE": "p", "NEUTRAL": "0", "NEGATIVE": "n"}
+            yield OptionList(
+                *[Option(Text.assemble((f"{keys[s]}  ", "bold"), s), id=s) for s in SENTIMENTS],
+                id="sentiment-options",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def action_pick(self, value: str) -> None:
+        self.dismiss(value or None)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class TagPrompt(ModalScreen[str | None]):
+    """Type a tag (fuzzy suggestions from the folder, with counts); enter adds it."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, vocabulary: Mapping[str, int], initial: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.vocabulary = vocabulary
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="tag-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield TagInput(self.vocabulary, placeholder="tag (↓ for suggestions, enter to apply)", id="tag-prompt-input")
+            yield Static(Text("enter applies · ↑↓ choose a suggestion · escape cancels", style="dim"))
+
+    def on_mount(self) -> None:
+        tag_input = self.query_one(TagInput)
+        if self.initial:
+            tag_input.value = self.initial
+        tag_input.focus()
+
+    @on(TagInput.Submitted)
+    def _submitted(self, event: TagInput.Submitted) -> None:
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TagRemove(ModalScreen[str | None]):
+    """Choose one of the tags the target articles carry (with how many carry it)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, count: int, tags: Mapping[str, int]) -> None:
+        super().__init__()
+        self.count = count
+        self.tags = tags
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="untag-dialog"):
+            noun = "article" if self.count == 1 else "articles"
+            yield Label(f"Remove a tag from {self.count} {noun}", classes="dialog-title")
+            ordered = sorted(self.tags.items(), key=lambda kv: (-kv[1], kv[0]))
+            width = max((len(t) for t in self.tags), default=0)
+            yield OptionList(
+                *[Option(Text.assemble((tag.ljust(width), "bold"), ("  ", ""), (f"{n:>5}", "dim")), id=tag) for tag, n in ordered],
+                id="untag-options",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

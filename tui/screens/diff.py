@@ -1,0 +1,161 @@
+"""Diff screens: ``D`` shows every pending change; the conflict dialog after a save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, RichLog, Static
+from textual.widgets.option_list import Option
+
+MAX_DIFF_FILES = 500
+
+
+def diff_lines(diff: str) -> list[Text]:
+    """A unified diff as coloured lines."""
+    out: list[Text] = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        else:
+            style = ""
+        out.append(Text(line, style=style))
+    return out
+
+
+class DiffScreen(ModalScreen[None]):
+    """The unified diff of the pending changes (nothing is written)."""
+
+    BINDINGS = [Binding("escape,q,D", "close", "Close")]
+
+    def __init__(self, diffs: list[str], refused: list[str], total: int) -> None:
+        super().__init__()
+        self.diffs = diffs
+        self.refused = refused
+        self.total = total
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="diff-dialog"):
+            noun = "article" if self.total == 1 else "articles"
+            yield Label(f"Pending changes: {self.total} {noun}", classes="dialog-title")
+            yield RichLog(id="diff-log", wrap=False, highlight=False, markup=False, auto_scroll=False)
+            yield Static(Text("escape closes · ctrl+s in the list saves", style="dim"))
+
+    def on_mount(self) -> None:
+        log = self.query_one(RichLog)
+        for message in self.refused:
+            log.write(Text(f"cannot apply: {message}", style="bold red"))
+        for diff in self.diffs[:MAX_DIFF_FILES]:
+            for line in diff_lines(diff):
+                log.write(line)
+        if len(self.diffs) > MAX_DIFF_FILES:
+            log.write(Text(f"… and {len(self.diffs) - MAX_DIFF_FILES} more files", style="dim"))
+        if not self.diffs and not self.refused:
+            log.write(Text("nothing to save", style="dim"))
+        log.scroll_home(animate=False)
+        log.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """A file a save could not write: a conflict (changed on disk) or a refusal."""
+
+    path: Path
+    relpath: str
+    status: str  # "conflict" | "refused"
+    message: str
+    diff: str = ""
+
+
+class ConflictScreen(ModalScreen[dict[Path, str]]):
+    """For each troubled file: ``r`` reload from disk (drop our edits), ``o`` overwrite with
+    ours, ``s`` skip (keep our edits staged). Dismisses with {path: choice}."""
+
+    BINDINGS = [
+        Binding("r", "decide('reload')", "Reload from disk"),
+        Binding("o", "decide('overwrite')", "Overwrite"),
+        Binding("s", "decide('skip')", "Skip"),
+        Binding("escape", "finish", "Skip the rest"),
+    ]
+
+    def __init__(self, troubles: list[Trouble]) -> None:
+        super().__init__()
+        self.troubles = troubles
+        self.decisions: dict[Path, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="conflict-dialog"):
+            noun = "file was" if len(self.troubles) == 1 else "files were"
+            yield Label(f"{len(self.troubles)} {noun} not saved", classes="dialog-title")
+            yield OptionList(*[Option(self._label(t), id=str(n)) for n, t in enumerate(self.troubles)], id="conflict-files")
+            yield RichLog(id="conflict-diff", wrap=False, markup=False, auto_scroll=False)
+            yield Static(
+                Text("r reload from disk (drop our edits) · o overwrite with ours · s skip (keep edits staged) · escape skip the rest", style="dim")
+            )
+
+    def _label(self, trouble: Trouble) -> Text:
+        decided = self.decisions.get(trouble.path)
+        mark = f"[{decided}] " if decided else ""
+        style = "red" if trouble.status == "conflict" else "yellow"
+        return Text.assemble((mark, "bold"), (trouble.relpath, "bold"), (f"  {trouble.status}: ", style), trouble.message)
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+        self._show(0)
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index is not None:
+            self._show(event.option_index)
+
+    def _show(self, position: int) -> None:
+        log = self.query_one(RichLog)
+        log.clear()
+        trouble = self.troubles[position]
+        if trouble.diff:
+            log.write(Text("on disk now (-) vs what we would write (+):", style="dim"))
+            for line in diff_lines(trouble.diff):
+                log.write(line)
+        else:
+            log.write(Text(trouble.message))
+        log.scroll_home(animate=False)
+
+    def action_decide(self, choice: str) -> None:
+        options = self.query_one(OptionList)
+        position = options.highlighted
+        if position is None:
+            return
+        trouble = self.troubles[position]
+        if choice == "overwrite" and trouble.status != "conflict":
+            self.notify(f"{trouble.relpath}: cannot overwrite: {trouble.message}", severity="warning")
+            return
+        self.decisions[trouble.path] = choice
+        options.replace_option_prompt_at_index(position, self._label(trouble))
+        pending = [n for n, t in enumerate(self.troubles) if t.path not in self.decisions]
+        if not pending:
+            self.dismiss(self.decisions)
+            return
+        following = [n for n in pending if n > position]
+        options.highlighted = following[0] if following else pending[0]
+
+    def action_finish(self) -> None:
+        for trouble in self.troubles:
+            self.decisions.setdefault(trouble.path, "skip")
+        self.dismiss(self.decisions)

@@ -1,0 +1,62 @@
+"""The ``?`` help screen: every command with its key, from the one command list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..commands import COMMANDS, GROUPS, effective_keys
+
+QUERY_HELP = (
+    "tag:ASIA  sentiment:negative  source.key:coindesk  title:~hong  -tag:NEWS  tag:A,B (or)\n"
+    "publishedAt:>=2025-11-01  publishedAt:>=-7d  is:raw is:invalid is:draft is:dirty is:marked\n"
+    "has:updatedAt  code:CD403  bare words search title and description"
+)
+
+
+def help_table(config_keys: Mapping[str, str]) -> Table:
+    """Keys grouped as in the command list, with the user's remapping applied."""
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+    table.add_column("key", style="bold", no_wrap=True, min_width=12)
+    table.add_column("what", ratio=1)
+    for group in GROUPS:
+        table.add_row(Text(group, style="bold underline"), "")
+        for cmd in COMMANDS:
+            if cmd.group == group:
+                table.add_row(effective_keys(cmd, config_keys), cmd.help)
+        if group == "Move":
+            table.add_row("tab", "Next pane (inside the editor: next field); shift+tab back")
+        if group == "App":
+            table.add_row("ctrl+p", "Command palette: every command by name")
+            table.add_row("ctrl+q", "Quit (asks when changes are unsaved)")
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, and the filter's query language in brief."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", show=True),
+    ]
+
+    def __init__(self, config_keys: Mapping[str, str]) -> None:
+        super().__init__()
+        self.config_keys = config_keys
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(Text("copydesk keys", style="bold"), id="help-title")
+            yield Static(help_table(self.config_keys), id="help-table")
+            yield Static(Text.assemble(("Filter (/) examples\n", "bold underline"), QUERY_HELP), id="help-query")
+            yield Static(Text("escape closes", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

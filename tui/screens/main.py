@@ -1,0 +1,655 @@
+"""The main screen: filter box, article list, reader, metadata editor, status bar, footer.
+
+Every key comes from :mod:`tui.commands`; every change to the folder goes through the
+workspace (staging) and the core (saving). Loading, filtering, saving and watching the
+folder run in thread workers that hand their results back to the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import get_current_worker
+
+from core.document import Article, iter_article_paths, load_article
+
+from .. import commands
+from ..fields import FieldSpec
+from ..model import SORTS, FilterError, Workspace, compile_filter, schema_fields
+from ..widgets.article_list import ArticleList, ListHeader
+from ..widgets.editor import MetadataEditor
+from ..widgets.reader import Reader
+from .dialogs import ConfirmQuit, SentimentPicker, TagPrompt, TagRemove
+from .diff import ConflictScreen, DiffScreen, Trouble
+from .help import HelpScreen
+from .tags import TagsScreen
+
+PANE_DELAY = 0.05  # seconds the cursor must rest before the reader re-renders
+WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
+
+
+class MainScreen(Screen[None]):
+    """The triage screen."""
+
+    BINDINGS = commands.bindings()
+
+    def __init__(self, workspace: Workspace, paths: Sequence[Path], specs: tuple[FieldSpec, ...]) -> None:
+        super().__init__()
+        self.ws = workspace
+        self.paths = list(paths)
+        self.specs = specs
+        self.load_progress: tuple[int, int] | None = (0, 0)
+        self.busy = ""  # what a worker is doing, for the status bar
+        self.outside_changes: list[int] = []
+        self._pane_timer = None
+        self._known_fields: frozenset[str] = frozenset()
+        self._schema_fields = schema_fields(workspace.config)
+        self._quit_after_save = False
+        self._watching = False
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="top"):
+            with Horizontal(id="filter-bar"):
+                yield Label("/", id="filter-label")
+                yield Input(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter", compact=True)
+            yield Static(id="filter-error")
+            yield ListHeader(id="list-header")
+            yield ArticleList(id="list")
+        with Horizontal(id="bottom"):
+            yield Reader(id="reader")
+            yield MetadataEditor(self.specs, id="editor")
+        yield Static(id="status")
+        yield Footer()
+
+    @property
+    def list(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    @property
+    def reader(self) -> Reader:
+        return self.query_one(Reader)
+
+    @property
+    def editor(self) -> MetadataEditor:
+        return self.query_one(MetadataEditor)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#filter", Input)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-bar").display = False
+        self.query_one("#filter-error").display = False
+        self.list.bind(self.ws.rows, self.ws.marked.__contains__, self.ws.staged.__contains__)
+        self.list.focus()
+        self._update_status()
+        self._load()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        worker = get_current_worker()
+        config = self.ws.config
+        paths = list(iter_article_paths(self.paths, config))
+        total = len(paths)
+        self.app.call_from_thread(self._loaded, [], 0, total, False)
+        batch: list[Article] = []
+        last = time.monotonic()
+        first = True
+        for done, path in enumerate(paths, 1):
+            if worker.is_cancelled:
+                return
+            batch.append(load_article(path, config))
+            now = time.monotonic()
+            if (first and len(batch) >= 200) or now - last > 0.25:
+                self.app.call_from_thread(self._loaded, batch, done, total, False)
+                batch, last, first = [], now, False
+        batch.sort(key=lambda a: a.relpath)
+        self.app.call_from_thread(self._loaded, batch, total, total, True)
+
+    def _loaded(self, batch: list[Article], done: int, total: int, finished: bool) -> None:
+        self.ws.add_articles(batch)
+        self.load_progress = None if finished else (done, total)
+        if finished:
+            self._known_fields = self.ws.known_fields | self._schema_fields
+            self._refilter(keep=self.list.current)
+            if not self._watching:
+                self._watching = True
+                self.set_interval(WATCH_INTERVAL, self._watch)
+        else:
+            # Rows stream in unsorted while loading; the final view sorts them.
+            self.list.show(range(len(self.ws.articles)), keep_index=self.list.current)
+        self._update_status()
+
+    # -- panes follow the cursor -------------------------------------------------------------
+
+    @on(ArticleList.CursorMoved)
+    def _cursor_moved(self, event: ArticleList.CursorMoved) -> None:
+        if self._pane_timer is not None:
+            self._pane_timer.stop()
+        self._pane_timer = self.set_timer(PANE_DELAY, self._sync_panes)
+
+    async def _sync_panes(self) -> None:
+        self._pane_timer = None
+        self._sync_editor()
+        index = self.list.current
+        await self.reader.show(None if index is None else self.ws.articles[index])
+
+    def _sync_editor(self) -> None:
+        index = self.list.current
+        if index is None:
+            self.editor.show(None, None, None, False, {})
+            return
+        article = self.ws.articles[index]
+        from ..model import _not_editable_reason
+
+        reason = "" if article.editable else _not_editable_reason(article)
+        self.editor.show(index, article, self.ws.data(index), self.ws.is_dirty(index), self._vocabulary(), reason)
+
+    def _vocabulary(self) -> Counter[str]:
+        return self.ws.tag_counts()
+
+    # -- status ----------------------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        ws = self.ws
+        total = len(ws.articles)
+        text = Text()
+        text.append(f"{self.list.shown:,}/{total:,} shown", style="bold")
+        if ws.marked:
+            text.append(f" · {len(ws.marked):,} marked", style="bold")
+            hidden = ws.hidden_marks
+            if hidden:
+                text.append(f" ({hidden:,} hidden by the filter)", style="yellow")
+        text.append(f" · {ws.with_problems:,} with problems")
+        unsaved = len(ws.staged)
+        text.append(f" · {unsaved:,} unsaved", style="bold yellow" if unsaved else "")
+        text.append(f" · sort: {ws.sort}")
+        if ws.query:
+            text.append(f" · filter: {ws.query}", style="cyan")
+        if self.outside_changes:
+            text.append(f" · {len(self.outside_changes)} changed on disk (R reloads)", style="bold magenta")
+        if self.load_progress is not None:
+            done, all_ = self.load_progress
+            text.append(f" · loading {done:,}/{all_:,}…", style="bold cyan")
+        if self.busy:
+            text.append(f" · {self.busy}", style="bold cyan")
+        self.query_one("#status", Static).update(text)
+
+    def _after_stage(self, message: str | None = None, severity: str = "information") -> None:
+        self.list.invalidate()
+        self._sync_editor()
+        self._update_status()
+        if message:
+            self.notify(message, severity=severity)  # type: ignore[arg-type]
+
+    # -- filter and sort ---------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one("#filter-bar").display = True
+        self.filter_input.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._apply_filter_text(event.value)
+
+    def _apply_filter_text(self, text: str) -> None:
+        error = self.query_one("#filter-error", Static)
+        try:
+            matcher = compile_filter(text, self._known_fields or self.ws.known_fields | self._schema_fields)
+        except FilterError as exc:
+            error.update(Text(f"✗ {exc.message}", style="bold red"))
+            error.display = True
+            self.filter_input.add_class("-invalid")
+            return
+        error.display = False
+        self.filter_input.remove_class("-invalid")
+        self.ws.query = text.strip()
+        self._run_view(matcher, self.ws.sort, self.list.current)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.query_one("#filter-bar").display = False
+        self.list.focus()
+
+    def _clear_filter(self) -> None:
+        with self.filter_input.prevent(Input.Changed):
+            self.filter_input.value = ""
+        self.query_one("#filter-error").display = False
+        self.query_one("#filter-bar").display = False
+        self.filter_input.remove_class("-invalid")
+        self.ws.query = ""
+        self._run_view(None, self.ws.sort, self.list.current)
+        self.list.focus()
+
+    def _refilter(self, keep: int | None) -> None:
+        try:
+            matcher = compile_filter(self.ws.query, self._known_fields)
+        except FilterError:
+            matcher = None
+        self._run_view(matcher, self.ws.sort, keep)
+
+    def action_cycle_sort(self) -> None:
+        self.ws.sort = SORTS[(SORTS.index(self.ws.sort) + 1) % len(SORTS)]
+        self._refilter(self.list.current)
+        self.notify(f"sorted by {self.ws.sort}", timeout=1.5)
+
+    def _run_view(self, matcher, sort: str, keep: int | None) -> None:
+        self._view_worker(matcher, sort, keep)
+
+    @work(thread=True, exclusive=True, group="view")
+    def _view_worker(self, matcher, sort: str, keep: int | None) -> None:
+        worker = get_current_worker()
+        visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
+        if visible is None or worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._show_view, visible, keep)
+
+    def _show_view(self, visible: list[int], keep: int | None) -> None:
+        self.ws.visible = visible
+        self.list.show(visible, keep_index=keep)
+        self._update_status()
+
+    # -- moving ------------------------------------------------------------------------------
+
+    def _focus_within(self, widget) -> bool:
+        focused = self.focused
+        return focused is not None and (focused is widget or widget in focused.ancestors)
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        if self._focus_within(self.reader):
+            if delta > 0:
+                self.reader.scroll_down(animate=False)
+            else:
+                self.reader.scroll_up(animate=False)
+        elif self._focus_within(self.editor):
+            if delta > 0:
+                self.focus_next()
+            else:
+                self.focus_previous()
+        else:
+            self.list.move(delta)
+
+    def action_top(self) -> None:
+        self.list.move_to(0)
+
+    def action_bottom(self) -> None:
+        self.list.move_to(self.list.shown - 1)
+
+    def action_next_problem(self) -> None:
+        self._jump_problem(1)
+
+    def action_previous_problem(self) -> None:
+        self._jump_problem(-1)
+
+    def _jump_problem(self, step: int) -> None:
+        position = self.ws.next_problem(self.list.cursor, step)
+        if position is None:
+            self.notify("no more articles with problems" + (" below" if step > 0 else " above"), timeout=2)
+            return
+        self.list.move_to(position)
+
+    def action_focus_reader(self) -> None:
+        self.reader.focus()
+
+    def action_focus_editor(self) -> None:
+        self._sync_editor()
+        for widget in self.editor.fields():
+            if widget.focusable:
+                widget.focus()
+                return
+        self.notify("this article cannot be edited here", severity="warning")
+
+    def action_focus_list(self) -> None:
+        if self.focused is self.filter_input:
+            self._clear_filter()
+            return
+        self.list.focus()
+
+    # -- marks ---------------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        index = self.list.current
+        if index is None:
+            return
+        self.ws.toggle_mark(index)
+        self.list.refresh_index(index)
+        self.list.move(1)
+        self._update_status()
+
+    def action_mark_all(self) -> None:
+        added = self.ws.mark_all_visible()
+        self.list.invalidate()
+        self._update_status()
+        self.notify(f"{added:,} rows marked ({len(self.ws.marked):,} in all)", timeout=2)
+
+    def action_clear_marks(self) -> None:
+        cleared = self.ws.clear_marks()
+        self.list.invalidate()
+        self._update_status()
+        self.notify(f"{cleared:,} marks cleared", timeout=2)
+
+    # -- edits on the targets ----------------------------------------------------------------
+
+    def _targets(self) -> list[int]:
+        return self.ws.targets(self.list.current)
+
+    def _target_phrase(self, targets: list[int]) -> str:
+        if len(targets) == 1 and not self.ws.marked:
+            return self.ws.articles[targets[0]].relpath
+        hidden = self.ws.hidden_marks
+        return f"{len(targets):,} marked articles" + (f" ({hidden:,} hidden by the filter)" if hidden else "")
+
+    def action_add_tag(self) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+
+        def chosen(tag: str | None) -> None:
+            if tag:
+                result = self.ws.add_tag(targets, tag)
+                self._after_stage(result.summary(f"tag {tag!r} added"), "warning" if result.refused else "information")
+
+        self.app.push_screen(TagPrompt(f"Add a tag to {self._target_phrase(targets)}", self._vocabulary()), chosen)
+
+    def action_remove_tag(self) -> None:
+        targets = self._targets()
+        counts = self.ws.tag_counts(targets)
+        if not counts:
+            self.notify("the target articles have no tags", severity="warning")
+            return
+
+        def chosen(tag: str | None) -> None:
+            if tag:
+                result = self.ws.remove_tag(targets, tag)
+                self._after_stage(result.summary(f"tag {tag!r} removed"))
+
+        self.app.push_screen(TagRemove(len(targets), counts), chosen)
+
+    def action_tags(self) -> None:
+        def rename(renames: list[tuple[str, str]]):
+            result = self.ws.rename_tags(renames)
+            self._after_stage()
+            return result
+
+        self.app.push_screen(TagsScreen(self.ws.tag_counts, self.ws.rename_preview, rename))
+
+    def action_sentiment(self) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+        current = Counter(self.ws.rows[i].sentiment for i in targets)
+
+        def chosen(value: str | None) -> None:
+            if value:
+                result = self.ws.set_sentiment(targets, value)
+                self._after_stage(result.summary(f"sentiment {value}"), "warning" if result.refused else "information")
+
+        self.app.push_screen(SentimentPicker(len(targets), current), chosen)
+
+    def action_toggle_draft(self) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+        value, result = self.ws.toggle_draft(targets)
+        self._after_stage(result.summary(f"draft {'set' if value else 'cleared'}"), "warning" if result.refused else "information")
+
+    def action_undo(self) -> None:
+        restored = self.ws.undo()
+        if not restored:
+            self.notify("nothing to undo", timeout=2)
+            return
+        self._after_stage(f"undone ({restored} article{'s' if restored != 1 else ''})")
+
+    @on(MetadataEditor.FieldEdited)
+    def _field_edited(self, event: MetadataEditor.FieldEdited) -> None:
+        result = self.ws.set_field(event.index, event.path, event.value)
+        self._after_edit(event.index, result, ".".join(event.path))
+
+    @on(MetadataEditor.TagsEdited)
+    def _tags_edited(self, event: MetadataEditor.TagsEdited) -> None:
+        result = self.ws.set_tags(event.index, event.tags)
+        self._after_edit(event.index, result, "tags")
+
+    def _after_edit(self, index: int, result, name: str) -> None:
+        if result.refused:
+            self.notify(f"{name}: {result.refused[0][1]}", severity="error")
+        self.list.refresh_index(index)
+        self.list.invalidate()
+        if index == self.list.current:
+            self._sync_editor()
+        self._update_status()
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if not self.ws.staged:
+            self.notify("nothing to save", timeout=2)
+            return
+        self._save(self.ws.dirty, frozenset())
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+        from core.save import plan_change, save_changes
+
+        ws = self.ws
+        total = len(indices)
+        changes = []
+        planned: dict[Path, int] = {}
+        troubles: list[Trouble] = []
+        for done, index in enumerate(indices, 1):
+            article = ws.articles[index]
+            edits = ws.staged.get(index, ())
+            try:
+                change = plan_change(article, edits)
+            except Exception as exc:  # noqa: BLE001 - EditRefused, unreadable or undecodable now: report, never crash
+                reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+                troubles.append(Trouble(article.path, article.relpath, "refused", reason))
+                continue
+            changes.append(change)
+            planned[article.path] = index
+            if done % 50 == 0:
+                self.app.call_from_thread(self._set_busy, f"preparing {done:,}/{total:,}…")
+
+        def progress(done: int, count: int) -> None:
+            if done % 50 == 0 or done == count:
+                self.app.call_from_thread(self._set_busy, f"saving {done:,}/{count:,}…")
+
+        results = save_changes(changes, config=ws.config, label="tui save", overwrite=overwrite, progress=progress)
+        reloaded: list[tuple[int, Article]] = []
+        counts: Counter[str] = Counter()
+        for result in results:
+            index = planned[result.path]
+            counts[result.status] += 1
+            article = ws.articles[index]
+            if result.ok:
+                reloaded.append((index, load_article(article.path, ws.config, article.relpath)))
+            else:
+                troubles.append(Trouble(article.path, article.relpath, result.status, result.message, result.diff))
+        counts["refused"] += sum(1 for t in troubles if t.status == "refused" and t.path not in planned)
+        self.app.call_from_thread(self._saved, reloaded, troubles, counts)
+
+    def _set_busy(self, text: str) -> None:
+        self.busy = text
+        self._update_status()
+
+    def _saved(self, reloaded: list[tuple[int, Article]], troubles: list[Trouble], counts: Counter[str]) -> None:
+        self.busy = ""
+        for index, article in reloaded:
+            self.ws.forget_saved(index, article)
+        self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
+        parts = [f"{n} {status}" for status, n in counts.items() if n]
+        self._after_stage()
+        self.reader._shown = None
+        self._cursor_moved(ArticleList.CursorMoved(self.list.current))
+        if troubles:
+            self.notify("save: " + ", ".join(parts), severity="warning")
+            self._quit_after_save = False
+            self.app.push_screen(ConflictScreen(troubles), self._resolve)
+            return
+        self.notify("save: " + ", ".join(parts) + " (copydesk undo reverts it)")
+        if self._quit_after_save:
+            self.app.exit()
+
+    def _resolve(self, decisions: dict[Path, str] | None) -> None:
+        if not decisions:
+            return
+        reload = [self.ws.index_of(p) for p, choice in decisions.items() if choice == "reload"]
+        reload_indices = [i for i in reload if i is not None]
+        if reload_indices:
+            for index in reload_indices:
+                article = self.ws.articles[index]
+                self.ws.replace_article(index, load_article(article.path, self.ws.config, article.relpath), keep_edits=False)
+            self._after_stage(f"{len(reload_indices)} reloaded from disk (our edits dropped)")
+        overwrite = frozenset(p for p, choice in decisions.items() if choice == "overwrite")
+        if overwrite:
+            indices = [i for i in (self.ws.index_of(p) for p in overwrite) if i is not None]
+            self._save(indices, overwrite)
+
+    def action_diff(self) -> None:
+        if not self.ws.staged:
+            self.notify("no pending changes", timeout=2)
+            return
+        self._diff_worker(self.ws.dirty)
+
+    @work(thread=True, exclusive=True, group="diff")
+    def _diff_worker(self, indices: list[int]) -> None:
+        from core.save import plan_change
+
+        diffs: list[str] = []
+        refused: list[str] = []
+        for index in indices:
+            article = self.ws.articles[index]
+            try:
+                diffs.append(plan_change(article, self.ws.staged.get(index, ())).diff())
+            except Exception as exc:  # noqa: BLE001 - shown in the dialog, never a crash
+                refused.append(f"{article.relpath}: {getattr(exc, 'reason', None) or exc}")
+        self.app.call_from_thread(self.app.push_screen, DiffScreen(diffs, refused, len(indices)))
+
+    # -- outside changes -----------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        if self.load_progress is None and not self.busy:
+            self._watch_worker()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def _watch_worker(self) -> None:
+        changed = self.ws.changed_on_disk()
+        self.app.call_from_thread(self._noticed, changed)
+
+    def _noticed(self, changed: list[int]) -> None:
+        if changed == self.outside_changes:
+            return
+        new = [i for i in changed if i not in self.outside_changes]
+        self.outside_changes = changed
+        self._update_status()
+        if new:
+            names = ", ".join(self.ws.articles[i].relpath for i in new[:3]) + (" …" if len(new) > 3 else "")
+            self.notify(f"changed on disk: {names}. Press R to reload.", title="Outside changes", timeout=8)
+
+    def action_reload(self) -> None:
+        self._reload_worker()
+
+    @work(thread=True, exclusive=True, group="reload")
+    def _reload_worker(self) -> None:
+        ws = self.ws
+        self.app.call_from_thread(self._set_busy, "reloading…")
+        changed = ws.changed_on_disk()
+        known = {a.path for a in ws.articles}
+        new_articles = [load_article(p, ws.config) for p in iter_article_paths(self.paths, ws.config) if p not in known]
+        fresh = [(i, load_article(ws.articles[i].path, ws.config, ws.articles[i].relpath)) for i in changed]
+        self.app.call_from_thread(self._reloaded, fresh, new_articles)
+
+    def _reloaded(self, fresh: list[tuple[int, Article]], new_articles: list[Article]) -> None:
+        self.busy = ""
+        dropped = []
+        for index, article in fresh:
+            if self.ws.is_dirty(index):
+                dropped.append(self.ws.articles[index].relpath)
+            self.ws.replace_article(index, article, keep_edits=False)
+        self.ws.add_articles(new_articles)
+        self.outside_changes = []
+        self._known_fields = self.ws.known_fields | self._schema_fields
+        self.reader._shown = None
+        self._refilter(self.list.current)
+        self._after_stage()
+        message = f"reloaded {len(fresh)} changed, {len(new_articles)} new"
+        if dropped:
+            message += f"; staged edits dropped for {len(dropped)} changed on disk: {', '.join(dropped[:3])}"
+        self.notify(message, severity="warning" if dropped else "information")
+
+    def action_external_editor(self) -> None:
+        index = self.list.current
+        if index is None:
+            return
+        article = self.ws.articles[index]
+        if self.ws.is_dirty(index):
+            self.notify("save (ctrl+s) or undo (u) the staged edits of this article first", severity="warning")
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(article.path)], check=False)
+        except Exception as exc:  # noqa: BLE001 - no terminal to hand over, editor missing...
+            self.notify(f"cannot run {editor!r}: {exc}", severity="error")
+            return
+        self.ws.replace_article(index, load_article(article.path, self.ws.config, article.relpath), keep_edits=False)
+        self.reader._shown = None
+        self._after_stage(f"reloaded {article.relpath}")
+        self._cursor_moved(ArticleList.CursorMoved(index))
+
+    # -- app -------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.ws.config.keys))
+
+    async def action_quit(self) -> None:
+        self.request_quit()
+
+    def request_quit(self) -> None:
+        """Quit, asking save / discard / cancel when anything is unsaved."""
+        if not self.ws.staged:
+            self.app.exit()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "discard":
+                self.app.exit()
+            elif choice == "save":
+                self._quit_after_save = True
+                self._save(self.ws.dirty, frozenset())
+
+        self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
+
+
+def run_action_later(screen: Screen, action: str) -> Callable[[], None]:
+    """A palette callback running ``action`` on ``screen``."""
+
+    def run() -> None:
+        screen.run_worker(screen.run_action(action))
+
+    return run

@@ -1,0 +1,214 @@
+"""The ``#`` tag screen: every tag with its count, near-duplicate groups, rename and merge.
+
+Renames are staged like any other edit (``D`` shows the diff, ``ctrl+s`` saves, ``u``
+undoes); the preview says how many articles change and how many already carry the new tag.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..model import StageResult
+from .dialogs import TagPrompt
+
+
+@dataclass(frozen=True)
+class SimilarGroup:
+    """Spellings of one tag; ``canonical`` is the one to keep (the most used)."""
+
+    canonical: str
+    variants: tuple[str, ...]  # the others
+
+
+def similar_groups(counts: Mapping[str, int]) -> list[SimilarGroup]:
+    """Near-duplicate tag groups, from the core's taxonomy when it offers them."""
+    try:
+        from core import taxonomy
+    except ImportError:
+        return _grouped_by_spelling(counts)
+    finder = getattr(taxonomy, "similar_groups", None)
+    if finder is None:
+        return _grouped_by_spelling(counts)
+    groups = []
+    for group in finder(dict(counts)):
+        canonical = getattr(group, "canonical", None)
+        members = getattr(group, "members", None) or getattr(group, "variants", None) or ()
+        if canonical is None:
+            continue
+        variants = tuple(m if isinstance(m, str) else m[0] for m in members if (m if isinstance(m, str) else m[0]) != canonical)
+        if variants:
+            groups.append(SimilarGroup(canonical, variants))
+    return groups
+
+
+def _grouped_by_spelling(counts: Mapping[str, int]) -> list[SimilarGroup]:
+    # Conservative stand-in: tags equal once case, spaces and punctuation are ignored.
+    buckets: dict[str, list[str]] = {}
+    for tag in counts:
+        key = "".join(ch for ch in tag.casefold() if ch.isalnum())
+        if key:
+            buckets.setdefault(key, []).append(tag)
+    groups = []
+    for members in buckets.values():
+        if len(members) > 1:
+            members.sort(key=lambda t: (-counts[t], t))
+            groups.append(SimilarGroup(members[0], tuple(members[1:])))
+    groups.sort(key=lambda g: -sum(counts[t] for t in (g.canonical, *g.variants)))
+    return groups
+
+
+class RenamePreview(ModalScreen[bool]):
+    """What a rename/merge will stage; enter confirms, escape cancels."""
+
+    BINDINGS = [Binding("enter,y", "confirm", "Stage"), Binding("escape,n", "cancel", "Cancel")]
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="rename-preview"):
+            yield Label("Preview", classes="dialog-title")
+            yield Static("\n".join(self.lines))
+            yield Static(Text("enter stages it (saved with ctrl+s, undone with u) · escape cancels", style="dim"))
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TagsScreen(ModalScreen[None]):
+    """All tags with counts; ``r`` renames (or merges into an existing tag), ``m`` merges the
+    highlighted tag's near-duplicate group into its most used spelling."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("r", "rename", "Rename/merge"),
+        Binding("m", "merge_group", "Merge group"),
+        Binding("slash", "focus_filter", "Filter tags"),
+    ]
+
+    def __init__(
+        self,
+        counts: Callable[[], Counter[str]],
+        preview: Callable[[str, str], tuple[int, int, list[str]]],
+        rename: Callable[[list[tuple[str, str]]], StageResult],
+    ) -> None:
+        super().__init__()
+        self._counts = counts
+        self._preview = preview
+        self._rename = rename
+        self.counts: Counter[str] = Counter()
+        self.groups: list[SimilarGroup] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="tags-dialog"):
+            yield Label("Tags", classes="dialog-title", id="tags-title")
+            yield Input(placeholder="filter tags (/)", id="tags-filter", compact=True)
+            with Horizontal(id="tags-body"):
+                yield OptionList(id="tags-list")
+                yield Static(id="tags-similar")
+            yield Static(Text("r rename or merge · m merge the near-duplicate group · / filter · escape closes", style="dim"))
+
+    def on_mount(self) -> None:
+        self._reload()
+        self.query_one("#tags-list", OptionList).focus()
+
+    def _reload(self, keep: str | None = None) -> None:
+        self.counts = self._counts()
+        self.groups = similar_groups(self.counts)
+        total = len(self.counts)
+        self.query_one("#tags-title", Label).update(f"Tags: {total} distinct, {len(self.groups)} near-duplicate groups")
+        self._fill(keep)
+        similar = Text()
+        if not self.groups:
+            similar.append("no near-duplicates found", style="dim")
+        for n, group in enumerate(self.groups):
+            if n:
+                similar.append("\n")
+            similar.append(f"{group.canonical} ({self.counts[group.canonical]})", style="bold")
+            similar.append(" ← " + ", ".join(f"{v} ({self.counts[v]})" for v in group.variants))
+        self.query_one("#tags-similar", Static).update(similar)
+
+    def _fill(self, keep: str | None = None) -> None:
+        needle = self.query_one("#tags-filter", Input).value.strip().casefold()
+        options = self.query_one("#tags-list", OptionList)
+        ordered = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if needle:
+            ordered = [kv for kv in ordered if needle in kv[0].casefold()]
+        width = max((len(t) for t, _ in ordered), default=0)
+        options.clear_options()
+        options.add_options(
+            [Option(Text.assemble((tag.ljust(width), "bold"), ("  ", ""), (f"{n:>6}", "dim")), id=tag) for tag, n in ordered]
+        )
+        if ordered:
+            ids = [t for t, _ in ordered]
+            options.highlighted = ids.index(keep) if keep in ids else 0
+
+    @on(Input.Changed, "#tags-filter")
+    def _filter_changed(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#tags-filter")
+    def _filter_done(self) -> None:
+        self.query_one("#tags-list", OptionList).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#tags-filter", Input).focus()
+
+    def _highlighted_tag(self) -> str | None:
+        options = self.query_one("#tags-list", OptionList)
+        if options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def action_rename(self) -> None:
+        old = self._highlighted_tag()
+        if old is None:
+            return
+
+        def chosen(new: str | None) -> None:
+            if new and new != old:
+                self._confirm([(old, new)])
+
+        self.app.push_screen(TagPrompt(f"Rename {old!r} ({self.counts[old]}) to… (an existing tag merges)", self.counts, old), chosen)
+
+    def action_merge_group(self) -> None:
+        tag = self._highlighted_tag()
+        group = next((g for g in self.groups if tag == g.canonical or tag in g.variants), None)
+        if group is None:
+            self.notify(f"{tag!r} has no near-duplicates", severity="warning")
+            return
+        self._confirm([(variant, group.canonical) for variant in group.variants])
+
+    def _confirm(self, renames: list[tuple[str, str]]) -> None:
+        lines: list[str] = []
+        for old, new in renames:
+            changed, merged, sample = self._preview(old, new)
+            verb = "merge" if merged else "rename"
+            lines.append(f"{verb} {old!r} → {new!r}: {changed} article{'s' if changed != 1 else ''}" + (f" ({merged} already have {new!r}: the old tag is removed)" if merged else ""))
+            lines.extend(f"    {path}" for path in sample)
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                result = self._rename(renames)
+                self.notify(result.summary("rename"))
+                self._reload(keep=renames[-1][1])
+
+        self.app.push_screen(RenamePreview(lines), done)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

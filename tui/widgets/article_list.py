@@ -1,0 +1,273 @@
+"""The article list: a line-API widget that draws only the rows on screen.
+
+Rows come from the workspace as slim tuples; the widget holds a reference to the list of
+visible article indices and the cursor position in it. Swapping in a filtered view is one
+assignment and a repaint, whatever the size of the folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from ..model import Row
+
+STATUS_MARK = {"error": "✗", "warning": "!", "clean": "✓", "raw": "R", "broken": "✗"}
+SENTIMENT_TEXT = {"POSITIVE": "POS", "NEUTRAL": "NEU", "NEGATIVE": "NEG", "": ""}
+
+# Fixed column widths; title and tags share what is left.
+MARK_W, STATUS_W, DIRTY_W, SENT_W, DRAFT_W, DATE_W = 1, 1, 1, 3, 1, 10
+SOURCE_W = 14
+FIXED = MARK_W + STATUS_W + DIRTY_W + SENT_W + DRAFT_W + DATE_W + SOURCE_W + 8  # 8 gaps
+
+
+def column_widths(width: int) -> tuple[int, int]:
+    """Title and tags widths for a total ``width``."""
+    free = max(10, width - FIXED)
+    tags = max(0, min(40, free * 2 // 5))
+    return free - tags, tags
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+def header_text(width: int) -> str:
+    title_w, tags_w = column_widths(width)
+    cells = [
+        " ",
+        "S",
+        "*",
+        _fit("SEN", SENT_W),
+        "D",
+        _fit("DATE", DATE_W),
+        _fit("SOURCE", SOURCE_W),
+        _fit("TITLE", title_w),
+        _fit("TAGS", tags_w),
+    ]
+    return " ".join(cells)
+
+
+class ListHeader(Static):
+    """Column titles above the list, laid out like its rows."""
+
+    def on_resize(self) -> None:
+        self.update(header_text(self.size.width))
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """The virtualised article list; the cursor row drives the reader and the editor."""
+
+    BINDINGS = [
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "Top", show=False),
+        Binding("end", "last", "Bottom", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--marked",
+        "article-list--dim",
+        "article-list--error",
+        "article-list--warning",
+        "article-list--clean",
+        "article-list--raw",
+        "article-list--dirty",
+        "article-list--positive",
+        "article-list--negative",
+        "article-list--neutral",
+        "article-list--draft",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        """The cursor is on another article (``index`` None when the list is empty)."""
+
+        def __init__(self, index: int | None) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: Sequence[Row] = ()
+        self._visible: Sequence[int] = ()
+        self._is_marked: Callable[[int], bool] = lambda i: False
+        self._is_dirty: Callable[[int], bool] = lambda i: False
+        self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._generation = 0
+
+    # -- data ------------------------------------------------------------------------------
+
+    def bind(
+        self,
+        rows: Sequence[Row],
+        is_marked: Callable[[int], bool],
+        is_dirty: Callable[[int], bool],
+    ) -> None:
+        """Attach the row model (a reference: the workspace keeps it current)."""
+        self._rows = rows
+        self._is_marked = is_marked
+        self._is_dirty = is_dirty
+        self.invalidate()
+
+    def show(self, visible: Sequence[int], keep_index: int | None = None) -> None:
+        """Show these article indices; keep the cursor on ``keep_index`` when it is shown."""
+        self._visible = visible
+        self.virtual_size = Size(self.size.width, len(visible))
+        position = 0
+        if keep_index is not None:
+            try:
+                position = list(visible).index(keep_index) if len(visible) < 200_000 else 0
+            except ValueError:
+                position = min(self.cursor, max(0, len(visible) - 1))
+        self.invalidate()
+        self.cursor = max(0, min(position, len(visible) - 1))
+
+    def invalidate(self) -> None:
+        """Forget every drawn row (data changed)."""
+        self._generation += 1
+        self._cache.clear()
+        self.refresh()
+
+    def refresh_index(self, index: int) -> None:
+        """Redraw the row of one article if it is on screen."""
+        self._generation += 1
+        top = int(self.scroll_offset.y)
+        for y in range(top, min(len(self._visible), top + self.size.height)):
+            if self._visible[y] == index:
+                self.refresh_line(y)
+
+    @property
+    def current(self) -> int | None:
+        """The article index under the cursor."""
+        if 0 <= self.cursor < len(self._visible):
+            return self._visible[self.cursor]
+        return None
+
+    @property
+    def shown(self) -> int:
+        return len(self._visible)
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_cursor_into_view()
+        self.post_message(self.CursorMoved(self.current))
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def move(self, delta: int) -> None:
+        if self._visible:
+            self.cursor = max(0, min(len(self._visible) - 1, self.cursor + delta))
+
+    def move_to(self, position: int) -> None:
+        if self._visible:
+            self.cursor = max(0, min(len(self._visible) - 1, position))
+
+    def action_page_up(self) -> None:
+        self.move(-max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_down(self) -> None:
+        self.move(max(1, self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self._visible) - 1)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._visible))
+        self._cache.clear()
+        self._scroll_cursor_into_view()
+
+    def on_focus(self) -> None:
+        self.refresh_line(self.cursor)
+
+    def on_blur(self) -> None:
+        self.refresh_line(self.cursor)
+
+    def on_click(self, event) -> None:
+        position = int(self.scroll_offset.y) + event.y
+        if 0 <= position < len(self._visible):
+            self.cursor = position
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        position = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if not 0 <= position < len(self._visible):
+            return Strip.blank(width, self.rich_style)
+        index = self._visible[position]
+        is_cursor = position == self.cursor
+        marked = self._is_marked(index)
+        dirty = self._is_dirty(index)
+        row = self._rows[index]
+        key = (index, row, width, is_cursor, is_cursor and self.has_focus, marked, dirty)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._draw(row, width, is_cursor, marked, dirty)
+            self._cache[key] = strip
+        return strip
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"article-list--{name}", partial=True)
+
+    def _draw(self, row: Row, width: int, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
+        base = self.rich_style
+        title_w, tags_w = column_widths(width)
+        sentiment = SENTIMENT_TEXT.get(row.sentiment, row.sentiment[:3])
+        status_style = self._style("error" if row.status == "broken" else row.status)
+        dim = self._style("dim")
+        cells: list[tuple[str, Style]] = [
+            ("●" if marked else " ", self._style("marked")),
+            (STATUS_MARK[row.status], status_style),
+            ("*" if dirty else " ", self._style("dirty")),
+            (_fit(sentiment, SENT_W), self._style(sentiment_class(row.sentiment))),
+            ("D" if row.draft else " ", self._style("draft")),
+            (_fit(row.date, DATE_W), dim),
+            (_fit(row.source, SOURCE_W), Style()),
+            (_fit(row.title, title_w), dim if row.status in ("raw", "broken") else Style()),
+            (_fit(row.tags, tags_w), dim),
+        ]
+        segments: list[Segment] = []
+        for n, (text, style) in enumerate(cells):
+            if n:
+                segments.append(Segment(" ", base))
+            segments.append(Segment(text, base + style))
+        strip = Strip(segments).adjust_cell_length(width, base)
+        if is_cursor:
+            strip = strip.apply_style(self.get_component_rich_style("article-list--cursor"))
+        return strip
+
+    def refresh_line(self, y: int) -> None:  # type: ignore[override]
+        self.refresh(Region(0, y - int(self.scroll_offset.y), self.size.width, 1))
+
+
+def sentiment_class(value: str) -> str:
+    return {"POSITIVE": "positive", "NEGATIVE": "negative", "NEUTRAL": "neutral"}.get(value, "dim")

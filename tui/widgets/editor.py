@@ -1,0 +1,248 @@
+"""The metadata editor pane: typed inputs for the schema's fields, the rest read-only.
+
+The editor never writes: it posts :class:`MetadataEditor.FieldEdited` /
+:class:`MetadataEditor.TagsEdited` and the screen stages them as edits on the article
+shown (the list marks it dirty) until a save. Text fields are staged on ``enter`` or when
+focus leaves them; switches and selects at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, Switch
+
+from core.document import Article, get_path
+
+from ..fields import FieldSpec, valid_datetime
+from .tag_input import TagInput, split_tags
+
+
+class DateTimeValidator(Validator):
+    """Accepts ISO-8601 date-times (empty is left to the schema check)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        problem = valid_datetime(value)
+        return self.success() if problem is None else self.failure(problem)
+
+
+def display(value: Any) -> str:
+    """A scalar as the editor shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Text:
+    """The fields the editor has no input for, as ``key: value`` lines."""
+    edited = {spec.path for spec in specs}
+    edited_roots = {spec.path[0] for spec in specs if len(spec.path) == 1}
+    text = Text()
+
+    def add(path: tuple[str, ...], value: Any) -> None:
+        if path in edited or (len(path) == 1 and path[0] in edited_roots):
+            return
+        if isinstance(value, Mapping):
+            for key, sub in value.items():
+                add((*path, str(key)), sub)
+            return
+        if isinstance(value, list | tuple):
+            value = "[" + ", ".join(display(v) for v in value) + "]"
+        if text:
+            text.append("\n")
+        text.append(".".join(path), style="dim")
+        text.append(f": {display(value)}")
+
+    for key, value in data.items():
+        add((str(key),), value)
+    return text
+
+
+class MetadataEditor(VerticalScroll):
+    """Inputs for the article under the cursor."""
+
+    class FieldEdited(Message):
+        """A field of article ``index`` was given a new value."""
+
+        def __init__(self, index: int, path: tuple[str, ...], value: Any) -> None:
+            super().__init__()
+            self.index = index
+            self.path = path
+            self.value = value
+
+    class TagsEdited(Message):
+        """The tag list of article ``index`` was edited."""
+
+        def __init__(self, index: int, tags: list[str]) -> None:
+            super().__init__()
+            self.index = index
+            self.tags = tags
+
+    def __init__(self, specs: tuple[FieldSpec, ...], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.specs = specs
+        self._by_id = {spec.widget_id: spec for spec in specs}
+        self._index: int | None = None
+        self._values: dict[tuple[str, ...], Any] = {}
+        self.can_focus = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="editor-title")
+        for spec in self.specs:
+            with Horizontal(classes="editor-row"):
+                yield Label(spec.name, classes="editor-label")
+                yield self._make(spec)
+        yield Static(id="editor-readonly")
+
+    def _make(self, spec: FieldSpec) -> Widget:
+        wid = spec.widget_id
+        if spec.kind == "bool":
+            return Switch(id=wid)
+        if spec.kind == "enum":
+            return Select([(c, c) for c in spec.choices], id=wid, compact=True, prompt="—")
+        if spec.kind == "tags":
+            return TagInput(multiple=True, placeholder="TAG, TAG", id=wid)
+        if spec.kind == "datetime":
+            return Input(id=wid, compact=True, validators=[DateTimeValidator()], validate_on=["changed", "submitted"])
+        return Input(id=wid, compact=True)
+
+    @property
+    def index(self) -> int | None:
+        return self._index
+
+    def show(
+        self,
+        index: int | None,
+        article: Article | None,
+        data: Mapping[str, Any] | None,
+        dirty: bool,
+        vocabulary: Mapping[str, int],
+        reason: str = "",
+    ) -> None:
+        """Fill the inputs with ``data`` (the article's staged metadata)."""
+        self._index = index
+        title = self.query_one("#editor-title", Static)
+        editable = article is not None and article.editable
+        if article is None:
+            title.update(Text("no article", style="dim"))
+        elif not editable:
+            title.update(Text.assemble((article.relpath, "bold"), "\n", (f"read-only: {reason}", "yellow")))
+        else:
+            title.update(Text.assemble((article.relpath, "bold"), ("  (unsaved changes)" if dirty else "", "yellow")))
+        data = data or {}
+        self._values = {}
+        for spec in self.specs:
+            value = get_path(data, ".".join(spec.path))
+            self._values[spec.path] = value
+            widget = self.query_one(f"#{spec.widget_id}")
+            widget.disabled = not editable
+            self._fill(spec, widget, value, vocabulary)
+        self.query_one("#editor-readonly", Static).update(readonly_lines(data, self.specs) if data else "")
+
+    def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Mapping[str, int]) -> None:
+        if isinstance(widget, Switch):
+            with widget.prevent(Switch.Changed):
+                widget.value = value is True
+            widget.tooltip = None if isinstance(value, bool) or value is None else f"not a boolean: {value!r}"
+        elif isinstance(widget, Select):
+            choices = list(spec.choices)
+            if isinstance(value, str) and value and value not in choices:
+                choices.append(value)  # show what the file says, even when invalid
+            with widget.prevent(Select.Changed):
+                widget.set_options([(c, c) for c in choices])
+                widget.value = value if isinstance(value, str) and value in choices else Select.NULL
+        elif isinstance(widget, TagInput):
+            widget.vocabulary = vocabulary
+            items = value if isinstance(value, list | tuple) else ([] if value is None else [value])
+            widget.value = ", ".join(display(v) for v in items)
+        elif isinstance(widget, Input):
+            with widget.prevent(Input.Changed):
+                widget.value = display(value) if not isinstance(value, Mapping | list | tuple) else ""
+            widget.cursor_position = 0
+            widget.tooltip = None
+            widget.remove_class("-invalid")
+
+    # -- staging -----------------------------------------------------------------------
+
+    def _stage_input(self, widget: Input) -> None:
+        spec = self._by_id.get(widget.id or "")
+        if spec is None or self._index is None or widget.disabled:
+            return
+        text = widget.value
+        old = self._values.get(spec.path)
+        if text == display(old):
+            return
+        if spec.kind == "datetime":
+            problem = valid_datetime(text)
+            if problem is not None:
+                self.notify(f"{spec.name}: {problem}", severity="error")
+                return
+        self._values[spec.path] = text
+        self.post_message(self.FieldEdited(self._index, spec.path, text))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id in self._by_id:
+            event.stop()
+            self._stage_input(event.input)
+
+    @on(Input.Blurred)
+    def _blurred(self, event: Input.Blurred) -> None:
+        if event.input.id in self._by_id:
+            self._stage_input(event.input)
+        elif isinstance(event.input.parent, TagInput):
+            self._stage_tags(event.input.parent)
+
+    @on(TagInput.Submitted)
+    def _tags_submitted(self, event: TagInput.Submitted) -> None:
+        event.stop()
+        self._stage_tags(event.tag_input)
+
+    def _stage_tags(self, tag_input: TagInput) -> None:
+        if self._index is None or tag_input.input.disabled:
+            return
+        tags = split_tags(tag_input.value)
+        old = self._values.get(("tags",))
+        old_list = [display(v) for v in old] if isinstance(old, list | tuple) else []
+        if tags == old_list:
+            return
+        self._values[("tags",)] = tags
+        self.post_message(self.TagsEdited(self._index, tags))
+
+    @on(Switch.Changed)
+    def _switched(self, event: Switch.Changed) -> None:
+        spec = self._by_id.get(event.switch.id or "")
+        if spec is None or self._index is None:
+            return
+        event.stop()
+        self._values[spec.path] = event.value
+        self.post_message(self.FieldEdited(self._index, spec.path, event.value))
+
+    @on(Select.Changed)
+    def _selected(self, event: Select.Changed) -> None:
+        spec = self._by_id.get(event.select.id or "")
+        if spec is None or self._index is None or event.value is Select.NULL:
+            return
+        event.stop()
+        if event.value == self._values.get(spec.path):
+            return
+        self._values[spec.path] = event.value
+        self.post_message(self.FieldEdited(self._index, spec.path, event.value))
+
+    def fields(self) -> list[Widget]:
+        """The focusable inputs, in order."""
+        out: list[Widget] = []
+        for spec in self.specs:
+            widget = self.query_one(f"#{spec.widget_id}")
+            out.append(widget.input if isinstance(widget, TagInput) else widget)
+        return out

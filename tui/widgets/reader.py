@@ -1,0 +1,78 @@
+"""The reader pane: the article's problems (code, line, message), then its body as Markdown."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, Static
+
+from core.document import Article
+
+# Markdown layout cost grows with the text; the reader is for reading, not for huge dumps.
+MAX_BODY_CHARS = 60_000
+
+
+def problems_text(article: Article) -> Text:
+    """One line per problem: ``line:col CODE message``, errors in red, warnings in yellow."""
+    text = Text()
+    if not article.problems:
+        text.append("✓ no problems", style="green")
+        return text
+    for n, problem in enumerate(article.problems):
+        if n:
+            text.append("\n")
+        style = "bold red" if problem.severity == "error" else "yellow"
+        text.append(f"{problem.line}:{problem.column} ".rjust(8), style="dim")
+        text.append(problem.code, style=style)
+        text.append(f" {problem.message}")
+    return text
+
+
+class Reader(VerticalScroll, can_focus=True):
+    """Shows the cursor's article: path, problems and body."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="reader-path")
+        yield Static(id="reader-problems")
+        yield Markdown(id="reader-body")
+
+    async def show(self, article: Article | None) -> None:
+        """Display ``article`` (None: nothing selected); a no-op when it is already shown."""
+        key = None if article is None else (article.path, article.fingerprint, article.problems)
+        if key == self._shown:
+            return
+        self._shown = key
+        path = self.query_one("#reader-path", Static)
+        problems = self.query_one("#reader-problems", Static)
+        body = self.query_one("#reader-body", Markdown)
+        if article is None:
+            path.update("")
+            problems.update("")
+            await body.update("")
+            return
+        path.update(Text(article.relpath, style="bold"))
+        problems.update(problems_text(article))
+        broken = article.kind in ("invalid-yaml", "unclosed")
+        text = _whole_text(article) if broken else article.body()
+        if len(text) > MAX_BODY_CHARS:
+            text = text[:MAX_BODY_CHARS] + f"\n… {len(text) - MAX_BODY_CHARS:,} more characters not shown"
+        # A broken file is shown verbatim so its faulty front matter can be read as it is.
+        await body.update(_fenced(text) if broken else text)
+        self.scroll_home(animate=False)
+
+
+def _whole_text(article: Article) -> str:
+    try:
+        return article.read_source().text
+    except Exception:  # noqa: BLE001 - unreadable now: the problems list already says why
+        return ""
+
+
+def _fenced(text: str) -> str:
+    fence = "~~~~" if "```" in text else "```"
+    return f"{fence}text\n{text}\n{fence}"

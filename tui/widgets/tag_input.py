@@ -1,0 +1,180 @@
+"""A tag input with fuzzy completion from the folder's vocabulary, showing each tag's count.
+
+In ``multiple`` mode the input holds a comma-separated list and completion applies to the
+last item. ``up``/``down`` move in the suggestions, ``enter`` takes the highlighted one (or
+submits when none is highlighted), ``escape`` closes the suggestions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rapidfuzz import fuzz, process, utils
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+MAX_SUGGESTIONS = 8
+
+
+def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, int]]:
+    """Tags close to ``token``: prefix matches first (most used first), then fuzzy matches."""
+    token = token.strip()
+    if not token:
+        return []
+    folded = token.casefold()
+    prefix = sorted((t for t in vocabulary if t.casefold().startswith(folded)), key=lambda t: (-vocabulary[t], t))
+    chosen = prefix[:limit]
+    if len(chosen) < limit:
+        fuzzy = process.extract(
+            token,
+            list(vocabulary),
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            limit=limit * 2,
+            score_cutoff=60,
+        )
+        for tag, _score, _ in fuzzy:
+            if tag not in chosen:
+                chosen.append(tag)
+            if len(chosen) >= limit:
+                break
+    return [(t, vocabulary[t]) for t in chosen]
+
+
+def split_tags(text: str) -> list[str]:
+    """The tags of a comma-separated list (blank items dropped, whitespace trimmed)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class TagInput(Vertical):
+    """An Input plus a drop-down of suggested tags with their counts."""
+
+    class Submitted(Message):
+        """Enter pressed with no suggestion highlighted."""
+
+        def __init__(self, tag_input: TagInput, value: str) -> None:
+            super().__init__()
+            self.tag_input = tag_input
+            self.value = value
+
+        @property
+        def control(self) -> TagInput:
+            return self.tag_input
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, int] | None = None,
+        *,
+        multiple: bool = False,
+        placeholder: str = "tag",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.vocabulary: Mapping[str, int] = vocabulary or {}
+        self.multiple = multiple
+        self._placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=self._placeholder, classes="tag-input--field")
+        suggestions = OptionList(classes="tag-input--suggestions")
+        suggestions.can_focus = False
+        suggestions.display = False
+        yield suggestions
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def suggestions(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+    @value.setter
+    def value(self, text: str) -> None:
+        with self.input.prevent(Input.Changed):
+            self.input.value = text
+        self.input.cursor_position = len(text)
+        self._close()
+
+    def focus(self, scroll_visible: bool = True) -> TagInput:
+        self.input.focus(scroll_visible)
+        return self
+
+    def _token(self) -> str:
+        text = self.input.value
+        return text.rsplit(",", 1)[-1] if self.multiple else text
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        matches = suggest(self._token(), self.vocabulary)
+        options = self.suggestions
+        options.clear_options()
+        if not matches:
+            self._close()
+            return
+        width = max(len(tag) for tag, _ in matches)
+        for tag, count in matches:
+            label = Text.assemble((tag.ljust(width), "bold"), ("  ", ""), (f"{count:>5}", "dim"))
+            options.add_option(Option(label, id=tag))
+        options.highlighted = None
+        options.display = True
+
+    def _close(self) -> None:
+        self.suggestions.display = False
+        self.suggestions.highlighted = None
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close()
+        self.post_message(self.Submitted(self, self.input.value))
+
+    def _accept(self, tag: str) -> None:
+        if self.multiple:
+            head = self.input.value.rsplit(",", 1)[0] if "," in self.input.value else ""
+            items = [*split_tags(head), tag]
+            text = ", ".join(items)
+        else:
+            text = tag
+        self.value = text
+
+    def on_key(self, event: events.Key) -> None:
+        options = self.suggestions
+        if not options.display:
+            return
+        if event.key in ("down", "up"):
+            event.stop()
+            event.prevent_default()
+            count = options.option_count
+            current = options.highlighted
+            if event.key == "down":
+                options.highlighted = 0 if current is None else min(count - 1, current + 1)
+            else:
+                options.highlighted = None if not current else current - 1
+        elif event.key in ("enter", "tab") and options.highlighted is not None:
+            event.stop()
+            event.prevent_default()
+            option = options.get_option_at_index(options.highlighted)
+            if option.id is not None:
+                self._accept(option.id)
+        elif event.key == "escape":
+            event.stop()
+            event.prevent_default()
+            self._close()
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self._accept(event.option.id)
+        self.input.focus()
