@@ -1,0 +1,94 @@
+"""Helpers shared by the benchmark scripts: cached generated folders, timing, memory, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .generate import BROKEN_KINDS, HUGO_FATAL_KINDS, generate
+
+BENCH_DIR = Path(__file__).resolve().parent
+OUT_DIR = BENCH_DIR / "out"  # git-ignored
+PROJECT_DIR = BENCH_DIR.parent
+
+
+def folder(count: int, seed: int = 0, hugo_safe: bool = True) -> Path:
+    """A generated folder of ``count`` articles, generated once and reused from ``bench/out/``.
+
+    ``hugo_safe`` leaves out the breakages that make Hugo stop (invalid YAML, unclosed front
+    matter, Latin-1 bytes) so that ``hugo list all`` can run on the very same folder.
+    """
+    name = f"articles-{count}-s{seed}{'-hugo' if hugo_safe else ''}"
+    target = OUT_DIR / "folders" / name
+    if target.is_dir():
+        return target
+    partial = target.with_name(name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    kinds = tuple(k for k in BROKEN_KINDS if k not in HUGO_FATAL_KINDS) if hugo_safe else BROKEN_KINDS
+    started = time.perf_counter()
+    stats = generate(partial, count, seed, broken_kinds=kinds)
+    partial.rename(target)  # only a complete folder ever has the final name
+    print(f"generated {target} ({stats.files} files, {stats.bytes / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return target
+
+
+def median_time(run: Callable[[], object], repeat: int, before: Callable[[], object] | None = None) -> tuple[float, list[float]]:
+    """Median wall time of ``run`` over ``repeat`` runs (``before`` runs untimed before each)."""
+    times: list[float] = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), times
+
+
+_RSS_HELPER = r"""
+import json, resource, subprocess, sys, time
+cmd = json.loads(sys.argv[1])
+started = time.perf_counter()
+proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+elapsed = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": elapsed, "rc": proc.returncode, "maxrss_kb": peak,
+                  "stderr": proc.stderr.decode(errors="replace")[-500:]}))
+"""
+
+
+def run_measured(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, object]:
+    """Run ``cmd`` under a fresh helper process: wall seconds, exit code, peak RSS (KB) of the
+    largest process it waited for (``ru_maxrss`` of the helper's children), stderr tail."""
+    helper = subprocess.run(
+        [sys.executable, "-c", _RSS_HELPER, json.dumps(list(cmd))],
+        cwd=cwd, env=env, capture_output=True, text=True, check=True,
+    )
+    return json.loads(helper.stdout)
+
+
+def copydesk_env() -> dict[str, str]:
+    """The environment for copydesk subprocesses (the project importable, no colour)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(PROJECT_DIR) + os.pathsep + env.get("PYTHONPATH", "")
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A GitHub-flavoured markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine_line() -> str:
+    """One line naming the Python, the CPU count and the load (figures are noisy on shared machines)."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}"
