@@ -23,7 +23,6 @@ dictionary look-ups per article. :func:`rank` is the separate typo-tolerant step
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from bisect import bisect_left, bisect_right
@@ -33,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .config import Config
 from .document import Article
 from .problems import RULES
 
@@ -122,6 +122,11 @@ class Query:
         return frozenset(s for c in self.compiled for s in c.states if s in ("dirty", "marked"))
 
     @property
+    def needs_problems(self) -> bool:
+        """Whether the query reads the articles' problems (``is:invalid``, ``code:``)."""
+        return any(c.term.kind == "code" or "invalid" in c.states for c in self.compiled)
+
+    @property
     def is_empty(self) -> bool:
         return not self.compiled
 
@@ -146,33 +151,18 @@ class Query:
 # -- known fields ----------------------------------------------------------------------------
 
 
-def schema_fields(schema_path: Path | None = None) -> set[str]:
-    """Dotted field names declared in a JSON Schema (the bundled ``core/schema.json`` by default).
+def schema_fields(config: Config | None = None) -> set[str]:
+    """Dotted field names the schema declares (the configured one, else the bundled one).
 
-    A missing or unreadable schema gives no names (the articles' own fields still count).
+    An unreadable schema gives no names: the articles' own fields still count.
     """
-    path = schema_path or Path(__file__).with_name("schema.json")
+    from .schema import SchemaError, load_schema
+    from .schema import known_fields as declared
+
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return declared(load_schema(config or Config(root=Path.cwd())))
+    except SchemaError:
         return set()
-    names: set[str] = set()
-    _schema_walk(schema, "", names, 0)
-    return names
-
-
-def _schema_walk(node: Any, prefix: str, names: set[str], depth: int) -> None:
-    if not isinstance(node, dict) or depth > 10:
-        return
-    for key in ("allOf", "anyOf", "oneOf"):
-        for sub in node.get(key, ()) or ():
-            _schema_walk(sub, prefix, names, depth + 1)
-    properties = node.get("properties")
-    if isinstance(properties, dict):
-        for name, sub in properties.items():
-            dotted = f"{prefix}{name}"
-            names.add(dotted)
-            _schema_walk(sub, dotted + ".", names, depth + 1)
 
 
 def article_fields(articles: Iterable[Article]) -> set[str]:
@@ -200,9 +190,9 @@ def _meta_walk(meta: Mapping[str, Any], prefix: str, names: set[str], depth: int
             _meta_walk(value, dotted + ".", names, depth + 1)
 
 
-def known_fields(articles: Iterable[Article], schema_path: Path | None = None) -> set[str]:
+def known_fields(articles: Iterable[Article], config: Config | None = None) -> set[str]:
     """The field names a query may use: the schema's plus every article's."""
-    return schema_fields(schema_path) | article_fields(articles)
+    return schema_fields(config) | article_fields(articles)
 
 
 # -- parsing ---------------------------------------------------------------------------------
