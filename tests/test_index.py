@@ -1,0 +1,322 @@
+"""The index cache: same results as a full load, re-parsing only what changed, never trusted
+over a changed file, ignored when damaged or foreign."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core import index
+from core.config import Config, load_config
+from core.document import iter_article_paths, load_corpus
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+ARTICLE = """---
+title: {title}
+publishedAt: '2025-12-01T07:29:42.000Z'
+updatedAt: '2025-12-01T08:36:49.375Z'
+description: A short description of the story.
+lang: en
+source:
+  name: CoinDesk
+  key: coindesk
+  type: RSS
+category: MARKET
+tags:
+  - ASIA
+  - {tag}
+sentiment: NEUTRAL
+draft: false
+---
+## Overview
+
+{title} is the story. It has a body with some text in it.
+"""
+
+
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own user cache folder (where the index's HMAC key lives)."""
+    cache = tmp_path_factory.mktemp("user-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+def make_folder(root: Path, count: int = 12) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        sub = root / f"2025/12/{i % 3 + 1:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"story-{i:03d}.md").write_text(ARTICLE.format(title=f"Story {i}", tag="BITCOIN" if i % 2 else "bitcoin"))
+    (root / "raw.md").write_text("Exclusive interview\n\nScraped text with no front matter.\n")
+    (root / "broken.md").write_text("---\ntitle: a: b\n---\nbody\n")
+    (root / "unclosed.md").write_text("---\ntitle: never closed\n")
+    (root / "latin1.md").write_bytes(b"---\ntitle: caf\xe9\n---\nbody\n")
+    (root / "dup.md").write_text("---\ntitle: x\ntitle: y\n---\nbody\n")
+    return root
+
+
+def config_of(root: Path) -> Config:
+    return load_config(root)
+
+
+def same_as_full_load(result: index.Scan, root: Path, config: Config) -> None:
+    corpus = load_corpus([root], config)
+    assert [r.relpath for r in result.records] == [a.relpath for a in corpus.articles]
+    for record, article in zip(result.records, corpus.articles, strict=True):
+        assert record.path == str(article.path)
+        assert record.kind == article.kind
+        assert record.problems == article.problems
+        assert record.fingerprint == article.fingerprint
+        assert record.display == index.display_of(article.meta)
+
+
+def touch_same_size(path: Path, old: str, new: str) -> None:
+    """Change the text without changing the size, then put the mtime back."""
+    info = path.stat()
+    text = path.read_text()
+    assert len(old) == len(new) and old in text
+    path.write_text(text.replace(old, new, 1))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size and path.stat().st_mtime_ns == info.st_mtime_ns
+
+
+def test_first_scan_parses_everything_and_matches_a_full_load(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    result = index.scan([root], config)
+    assert result.parsed == len(result) == 17
+    assert result.cache == "none" and result.written
+    assert index.index_path(config).is_file()
+    same_as_full_load(result, root, config)
+    kinds = result.kinds()
+    assert kinds["raw"] == 1 and kinds["invalid-yaml"] == 2 and kinds["unclosed"] == 1 and kinds["invalid-utf8"] == 1
+
+
+def test_rescan_of_an_unchanged_folder_parses_nothing(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    again = index.scan([root], config)
+    assert again.cache == "loaded"
+    assert again.parsed == 0
+    assert again.reused + again.verified == len(again) == 17
+    same_as_full_load(again, root, config)
+    with_problems = [r.relpath for r in again.with_problems()]
+    assert with_problems == [r.relpath for r in again.records if r.problems]
+    assert "raw.md" in with_problems
+
+
+def test_only_changed_added_and_removed_files_are_reparsed(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news", count=30)
+    config = config_of(root)
+    index.scan([root], config)
+    changed = sorted(root.glob("2025/12/01/*.md"))[:3]
+    for path in changed:
+        path.write_text(path.read_text().replace("draft: false", "draft: maybe"))
+    (root / "2025/12/02/story-004.md").unlink()
+    (root / "new.md").write_text(ARTICLE.format(title="New", tag="ETH"))
+    result = index.scan([root], config)
+    assert result.parsed == 4  # three changed, one added
+    assert len(result) == 35
+    same_as_full_load(result, root, config)
+    problems = {r.relpath: r.problems for r in result.records}
+    assert any(p.code.startswith("CD2") for p in problems[changed[0].relative_to(root).as_posix()])
+    assert "2025/12/02/story-004.md" not in problems
+    stored, _ = index.load_index(config)
+    assert "2025/12/02/story-004.md" not in stored and "new.md" in stored
+
+
+@pytest.mark.parametrize("racy_window_ns", [index.RACY_WINDOW_NS, 0])
+def test_same_size_edit_with_mtime_restored_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, racy_window_ns: int
+) -> None:
+    # With a zero window no entry is re-hashed: the inode change time alone must catch it.
+    monkeypatch.setattr(index, "RACY_WINDOW_NS", racy_window_ns)
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    target = root / "2025/12/02/story-001.md"
+    touch_same_size(target, "sentiment: NEUTRAL", "sentiment: NEUTRAX")
+    result = index.scan([root], config)
+    assert result.parsed + result.verified >= 1
+    record = next(r for r in result.records if r.path == str(target))
+    assert any(p.code == "CD203" for p in record.problems), record.problems
+    same_as_full_load(result, root, config)
+
+
+def test_recently_written_files_are_rehashed_before_being_trusted(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)  # every file was written just now: all entries are racy
+    again = index.scan([root], config)
+    assert again.verified == len(again) and again.parsed == 0
+    stored, _ = index.load_index(config)
+    assert all(entry[2] & 1 for entry in stored.values())
+
+
+def test_racy_entry_whose_content_hash_differs_is_reparsed(tmp_path: Path) -> None:
+    # A write within the same clock tick as the reading can leave every stat value as it
+    # was; stand in for it by giving the stored entry the file's new stat values.
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    target = root / "2025/12/03/story-002.md"
+    touch_same_size(target, "sentiment: NEUTRAL", "sentiment: NEUTRAX")
+    stored, _ = index.load_index(config)
+    relpath = "2025/12/03/story-002.md"
+    assert stored[relpath][2] & 1  # marked racy
+    fresh_key = next(f.key for f in index.walk([root], config) if f.relpath == relpath)
+    stored[relpath] = (relpath, fresh_key, *stored[relpath][2:])
+    assert index.save_index(config, [stored[rel] for rel in sorted(stored)])
+    result = index.scan([root], config)
+    assert result.parsed == 1 and result.verified == len(result) - 1
+    record = next(r for r in result.records if r.relpath == relpath)
+    assert any(p.code == "CD203" for p in record.problems)
+
+
+def test_rehash_clears_the_racy_mark_once_the_file_is_old(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    monkeypatch.setattr(index, "RACY_WINDOW_NS", 0)
+    assert index.scan([root], config).verified == 17
+    third = index.scan([root], config)
+    assert third.reused == 17 and third.verified == 0 and third.parsed == 0
+
+
+def test_settings_change_discards_the_index(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    index.scan([root], config_of(root))
+    (root / "copydesk.toml").write_text('ignore = ["CD3"]\n')
+    config = config_of(root)
+    result = index.scan([root], config)
+    assert result.cache == "settings or copydesk changed"
+    assert result.parsed == len(result)
+    assert not any(p.code.startswith("CD3") for r in result.records for p in r.problems)
+    same_as_full_load(result, root, config)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "empty"])
+def test_damaged_index_is_ignored_and_rebuilt(tmp_path: Path, damage: str) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    path = index.index_path(config)
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0x40
+    elif damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "garbage":
+        data = bytearray(b"copydesk-index\n" + os.urandom(200))
+    else:
+        data = bytearray()
+    path.write_bytes(bytes(data))
+    result = index.scan([root], config)
+    assert result.cache != "loaded"
+    assert result.parsed == len(result)
+    same_as_full_load(result, root, config)
+    assert index.scan([root], config).cache == "loaded"
+
+
+def test_index_written_by_another_user_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    result = index.scan([root], config)
+    assert result.cache == "not written by this user, or damaged"
+    assert result.parsed == len(result)
+
+
+def test_deleting_the_index_folder_is_safe(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    shutil.rmtree(root / ".copydesk")
+    result = index.scan([root], config)
+    assert result.cache == "none" and result.parsed == len(result)
+    same_as_full_load(result, root, config)
+
+
+def test_no_cache_neither_reads_nor_writes_the_index(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    result = index.scan([root], config, cache=False)
+    assert result.cache == "off" and not result.written
+    assert not (root / ".copydesk").exists()
+
+
+def test_links_are_read_every_time(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    (root / "link.md").symlink_to(root / "raw.md")
+    config = config_of(root)
+    index.scan([root], config)
+    again = index.scan([root], config)
+    assert again.parsed == 1
+    link = next(r for r in again.records if r.relpath == "link.md")
+    assert link.kind == "unreadable"
+
+
+def test_scanning_a_subfolder_keeps_the_rest_of_the_index(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    (root / "2025/12/01/story-000.md").write_text(ARTICLE.format(title="Changed", tag="SOL"))
+    part = index.scan([root / "2025/12/01"], config)
+    assert part.parsed == 1 and len(part) == 4
+    stored, _ = index.load_index(config)
+    assert len(stored) == 17
+    assert index.scan([root], config).parsed == 0
+
+
+def test_parallel_parsing_gives_the_same_records(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news", count=60)
+    config = config_of(root)
+    serial = index.scan([root], config, cache=False, workers=0)
+    parallel = index.scan([root], config, cache=False, workers=2)
+    assert parallel.workers == 2 and serial.workers == 0
+    assert parallel.records == serial.records
+
+
+def test_walk_selects_the_same_files_as_the_loader(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    (root / ".git").mkdir()
+    (root / ".git" / "x.md").write_text("hidden folder")
+    (root / ".hidden.md").write_text("a hidden file is an article")
+    (root / "notes.txt").write_text("txt is an article extension")
+    (root / "image.png").write_bytes(b"\x89PNG")
+    (root / "dir.md").mkdir()
+    (root / "a.md.copydesk-lock").write_text("lock")
+    (root / "drafts").mkdir()
+    (root / "drafts" / "skip.md").write_text("excluded")
+    (root / "copydesk.toml").write_text('exclude = ["drafts/*"]\n')
+    config = config_of(root)
+    walked = [f.path for f in index.walk([root, root / "raw.md"], config)]
+    assert walked == [str(p) for p in iter_article_paths([root, root / "raw.md"], config)]
+    assert str(root / "drafts" / "skip.md") not in walked and str(root / "dir.md") in walked
+
+
+def test_index_lives_only_under_the_copydesk_folder(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    before = {p for p in root.rglob("*") if ".copydesk" not in p.parts}
+    config = config_of(root)
+    index.scan([root], config)
+    index.scan([root], config)
+    after = {p for p in root.rglob("*") if ".copydesk" not in p.parts}
+    assert before == after
+    assert [p.name for p in (root / ".copydesk" / "index").iterdir()] == [index.INDEX_NAME]
+
+
+def test_shared_corpus_matches_a_full_load() -> None:
+    corpus = SHARED / "corpus"
+    if not corpus.is_dir():
+        pytest.skip(f"shared corpus not found at {corpus} (it lives beside the project)")
+    config = Config(root=corpus)
+    result = index.scan([corpus], config, cache=False, workers=2)
+    same_as_full_load(result, corpus, config)
