@@ -429,7 +429,10 @@ def dotted(path: Path_) -> str:
 
 
 def _show(value: Any, limit: int = 60) -> str:
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    """A value quoted for a message, shortened to about ``limit`` characters."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+    text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -1,0 +1,255 @@
+"""``copydesk check PATH...``: report every problem of the articles under the paths.
+
+Each path gets the settings of the nearest ``copydesk.toml`` above it (its corpus root),
+so one run can check folders with different settings. ``--fix`` applies the mechanical
+fixes (tag case, whitespace, duplicates and empties; trailing blank lines) through the
+surgical editor and the safe save, as one journaled batch per corpus (``copydesk undo``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..config import Config, ConfigError, load_config
+from ..document import Article, iter_article_paths, load_article
+from ..edit import EditRefused
+from ..guard import UnsafeFile
+from ..problems import RULES, Problem, expand_selectors
+from ..rules import FIXABLE, fix_body_text, fix_edits, validate_config
+from .common import display_path
+
+EPILOG = """\
+Selectors are rule codes (CD303), families (CD3) or ALL, comma-separated or repeated.
+--select replaces the configured selection; --ignore adds to the configured ignores.
+`copydesk rules` lists every code.
+
+exit codes: 0 no error-level problem (warnings pass unless --strict), 1 problems found,
+2 usage or configuration error."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="check articles against the schema and the editorial rules",
+        description="Check the front matter and body of every article under the paths.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the current folder)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    parser.add_argument("--select", action="append", metavar="CODES", help="only these rules (e.g. CD2,CD301)")
+    parser.add_argument("--ignore", action="append", metavar="CODES", help="also skip these rules")
+    parser.add_argument("--fix", action="store_true", help="apply the mechanical fixes, then report what remains")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("--statistics", action="store_true", help="count problems per rule instead of listing them")
+    parser.set_defaults(run=run)
+
+
+class _Usage(Exception):
+    pass
+
+
+def _selectors(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    out = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    try:
+        expand_selectors(out)
+    except ValueError as exc:
+        raise _Usage(f"{exc} (see `copydesk rules`)") from None
+    return out
+
+
+@dataclass
+class _Group:
+    """The paths sharing one configuration (one corpus root)."""
+
+    config: Config
+    paths: list[Path]
+
+
+def _groups(paths: Sequence[Path], select: tuple[str, ...] | None, ignore: tuple[str, ...] | None) -> list[_Group]:
+    groups: dict[tuple[str, str], _Group] = {}
+    for path in paths:
+        config = load_config(path)
+        key = (str(config.root), str(config.source))
+        if key not in groups:
+            if select is not None:
+                config = replace(config, select=select)
+            if ignore:
+                config = replace(config, ignore=config.ignore + ignore)
+            validate_config(config)
+            groups[key] = _Group(config, [])
+        groups[key].paths.append(path)
+    return list(groups.values())
+
+
+def _load(groups: Sequence[_Group]) -> list[tuple[Article, Config]]:
+    seen: set[Path] = set()
+    out: list[tuple[Article, Config]] = []
+    for group in groups:
+        for path in iter_article_paths(group.paths, group.config):
+            if path in seen:
+                continue
+            seen.add(path)
+            out.append((load_article(path, group.config), group.config))
+    return out
+
+
+@dataclass
+class _FixReport:
+    fixed: int = 0  # problems fixed
+    files: int = 0  # files written
+    failures: list[tuple[Path, str]] | None = None
+
+
+def _fix(loaded: list[tuple[Article, Config]]) -> tuple[list[tuple[Article, Config]], _FixReport]:
+    """Apply the fixes for the fixable problems found; reload the files that changed."""
+    from ..save import plan_change, save_changes
+
+    report = _FixReport(failures=[])
+    assert report.failures is not None
+    by_config: dict[int, tuple[Config, list]] = {}
+    planned: dict[Path, int] = {}
+    for article, config in loaded:
+        codes = {p.code for p in article.problems if p.code in FIXABLE}
+        if not codes:
+            continue
+        edits = fix_edits(article.meta, codes) if article.editable else []
+        rewrite = fix_body_text if "CD407" in codes else None
+        if not edits and rewrite is None:
+            continue
+        try:
+            change = plan_change(article, edits, rewrite)
+        except EditRefused as exc:
+            report.failures.append((article.path, f"not fixed: {exc.reason}"))
+            continue
+        except (UnsafeFile, UnicodeDecodeError) as exc:
+            report.failures.append((article.path, f"not fixed: {exc}"))
+            continue
+        if not change.changed:
+            continue
+        by_config.setdefault(id(config), (config, []))[1].append(change)
+        planned[article.path] = sum(1 for p in article.problems if p.code in codes)
+    changed: set[Path] = set()
+    for config, changes in by_config.values():
+        for result in save_changes(changes, config=config, label="check --fix"):
+            if result.status in ("saved", "merged"):
+                changed.add(result.path)
+                report.fixed += planned.get(result.path, 0)
+            elif result.status != "unchanged":
+                report.failures.append((result.path, f"not fixed ({result.status}): {result.message}"))
+    report.files = len(changed)
+    reloaded = [(load_article(a.path, c) if a.path in changed else a, c) for a, c in loaded]
+    return reloaded, report
+
+
+def _rows(loaded: Sequence[tuple[Article, Config]]) -> list[tuple[str, Problem]]:
+    rows = [(display_path(article.path), p) for article, _ in loaded for p in article.problems]
+    rows.sort(key=lambda row: (row[0], row[1].line, row[1].column, row[1].code))
+    return rows
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _summary(rows: Sequence[tuple[str, Problem]], fixed: _FixReport | None, fixing: bool) -> list[str]:
+    lines = []
+    if fixed is not None and fixed.fixed:
+        lines.append(f"Fixed {_plural(fixed.fixed, 'problem')} in {_plural(fixed.files, 'file')}.")
+    if not rows:
+        lines.append("All checks passed.")
+        return lines
+    errors = sum(1 for _, p in rows if p.severity == "error")
+    warnings = len(rows) - errors
+    files = len({path for path, _ in rows})
+    lines.append(f"Found {_plural(len(rows), 'problem')} ({_plural(errors, 'error')}, {_plural(warnings, 'warning')}) in {_plural(files, 'file')}.")
+    fixable = sum(1 for _, p in rows if p.code in FIXABLE)
+    if fixable and not fixing:
+        lines.append(f"{fixable} fixable with `copydesk check --fix`.")
+    return lines
+
+
+def _statistics(rows: Sequence[tuple[str, Problem]]) -> list[dict[str, object]]:
+    counts = Counter(p.code for _, p in rows)
+    return [
+        {"code": code, "name": RULES[code].name, "severity": RULES[code].severity, "fixable": RULES[code].fixable, "count": n}
+        for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def _print(rows: Sequence[tuple[str, Problem]], args: argparse.Namespace, fixed: _FixReport | None) -> None:
+    out = sys.stdout
+    if args.statistics:
+        stats = _statistics(rows)
+        if args.format == "json":
+            json.dump(stats, out, indent=2)
+            out.write("\n")
+            return
+        for s in stats:
+            mark = " [*]" if s["fixable"] else ""
+            out.write(f"{s['count']:>6}  {s['code']}  {s['name']} ({s['severity']}){mark}\n")
+    elif args.format == "json":
+        data = [{"path": path, **p.as_dict()} for path, p in rows]
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    elif args.format == "github":
+        for path, p in rows:
+            level = "error" if p.severity == "error" else "warning"
+            out.write(
+                f"::{level} file={_github_escape(path, True)},line={p.line},col={p.column},"
+                f"title={p.code}::{_github_escape(p.message)}\n"
+            )
+        return
+    else:
+        for path, p in rows:
+            out.write(f"{path}:{p.line}:{p.column}: {p.code} {p.message}\n")
+    for line in _summary(rows, fixed, args.fix):
+        out.write(line + "\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [Path.cwd()]
+    try:
+        missing = [str(p) for p in paths if not os.path.lexists(p)]
+        if missing:
+            raise _Usage(f"no such file or folder: {', '.join(missing)}")
+        select = _selectors(args.select)
+        ignore = _selectors(args.ignore)
+    except _Usage as exc:
+        print(f"copydesk check: {exc}", file=sys.stderr)
+        return 2
+    try:
+        groups = _groups(paths, select, ignore)
+    except ConfigError as exc:
+        print(f"copydesk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    loaded = _load(groups)
+    if not loaded:
+        print(f"copydesk check: no articles found under {', '.join(map(str, paths))}", file=sys.stderr)
+    fixed = None
+    if args.fix:
+        loaded, fixed = _fix(loaded)
+        for path, message in fixed.failures or []:
+            print(f"{display_path(path)}: {message}", file=sys.stderr)
+    rows = _rows(loaded)
+    _print(rows, args, fixed)
+    if any(p.severity == "error" for _, p in rows) or (args.strict and rows):
+        return 1
+    return 0
