@@ -1,0 +1,209 @@
+"""Benchmark: the TUI on 1k/10k/50k articles, headless (``App.run_test``), timed inside the app.
+
+    python -m bench.bench_tui [--sizes 1000,10000,50000] [--presses 20] [--timeout 240]
+
+Each size runs in its own process (so peak RSS is that size's) and reports:
+
+- *import*: importing Python, Textual and the app (measured in a separate process);
+- *first rows*: from process start to the first screen update that shows list rows;
+- *full list*: from process start to the first screen update after every article is loaded
+  and listed (the list is then interactive with everything in it);
+- *cursor*: from the dispatch of a ``down`` key event to the end of the next screen update
+  (the compositor has rendered the changed lines; headless, nothing is written to a terminal);
+- *filter*: from the dispatch of each key typed into the filter box to the end of the screen
+  update that shows that keystroke's filtered list (filtering runs in a worker thread);
+- peak RSS (``ru_maxrss``) of the process.
+
+Screen updates are observed by wrapping the app's ``_display`` (where Textual hands a
+rendered update to the driver) and key events by ``run_test``'s ``message_hook``, so
+Pilot's own ~45 ms per press is not counted. Medians and 90th percentiles over the presses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .common import copydesk_env, folder, machine_line, markdown_table
+
+FILTER_TEXT = "bitcoin"
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _measure(root: Path, presses: int, launched_wall: float, timeout: float) -> dict[str, object]:
+    from textual import events
+
+    from core.config import load_config
+    from tui.app import CopydeskApp
+
+    config = load_config(root)
+    app = CopydeskApp(root.resolve(), config)
+    displays: list[float] = []
+    keys: list[float] = []
+    marks: dict[str, float] = {}
+    original_display = app._display
+
+    def spy(screen, renderable) -> None:  # noqa: ANN001 - Textual's private signature
+        original_display(screen, renderable)
+        now = time.perf_counter()
+        displays.append(now)
+        main = app.main_screen
+        try:
+            shown = main.list.shown
+        except Exception:  # noqa: BLE001 - not composed yet
+            return
+        if shown and "first_rows" not in marks:
+            marks["first_rows"] = now
+        if "full" not in marks and main.load_progress is None and shown == len(main.ws.articles) and shown:
+            marks["full"] = now
+            marks["full_wall"] = time.time()
+
+    app._display = spy  # type: ignore[method-assign]
+
+    def hook(message) -> None:  # noqa: ANN001
+        if isinstance(message, events.Key):
+            keys.append(time.perf_counter())
+
+    shown_views: list[tuple[float, str]] = []
+    main = app.main_screen
+    original_show_view = main._show_view
+
+    def show_view_spy(visible, keep) -> None:  # noqa: ANN001
+        original_show_view(visible, keep)
+        shown_views.append((time.perf_counter(), main.ws.query))
+
+    main._show_view = show_view_spy  # type: ignore[method-assign]
+
+    started = time.perf_counter()
+    result: dict[str, object] = {}
+    async with app.run_test(size=(160, 50), message_hook=hook) as pilot:
+        while "full" not in marks:
+            if time.perf_counter() - started > timeout:
+                result["timeout"] = True
+                break
+            await pilot.pause(0.01)
+        result["articles"] = len(main.ws.articles)
+        if "full" in marks:
+            result["full_s"] = marks["full_wall"] - launched_wall
+            result["first_rows_s"] = marks["full_wall"] - launched_wall - (marks["full"] - marks["first_rows"])
+            await pilot.pause(0.2)
+            # cursor moves
+            cursor: list[float] = []
+            main.list.focus()
+            await pilot.pause(0.1)
+            for _ in range(presses):
+                before_keys, before_displays = len(keys), len(displays)
+                await pilot.press("down")
+                deadline = time.perf_counter() + 2
+                while (len(displays) == before_displays or len(keys) == before_keys) and time.perf_counter() < deadline:
+                    await pilot.pause(0.005)
+                key_at = keys[before_keys]
+                after = [d for d in displays[before_displays:] if d >= key_at]
+                if after:
+                    cursor.append(after[0] - key_at)
+                await pilot.pause(0.06)  # let the reader pane follow, as a user pausing would
+            result["cursor_ms"] = [c * 1e3 for c in cursor]
+            # typing into the filter box
+            await pilot.press("slash")
+            await pilot.pause(0.2)
+            typing: list[float] = []
+            text = ""
+            for char in (FILTER_TEXT * (presses // len(FILTER_TEXT) + 1))[: max(presses, len(FILTER_TEXT))]:
+                if len(text) >= len(FILTER_TEXT):
+                    # clear and retype so every keystroke filters the whole list again
+                    for _ in text:
+                        await pilot.press("backspace")
+                    await pilot.pause(0.3)
+                    text = ""
+                text += char
+                before_keys = len(keys)
+                await pilot.press(char)
+                deadline = time.perf_counter() + 10
+                done_at = None
+                while time.perf_counter() < deadline:
+                    views = [t for t, q in shown_views if q == text and len(keys) > before_keys and t >= keys[before_keys]]
+                    if views:
+                        later = [d for d in displays if d >= views[0]]
+                        if later:
+                            done_at = later[0]
+                            break
+                    await pilot.pause(0.005)
+                if done_at is not None:
+                    typing.append(done_at - keys[before_keys])
+            result["filter_ms"] = [t * 1e3 for t in typing]
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def run_one(count: int, presses: int, timeout: float, launched_wall: float, seed: int) -> dict[str, object]:
+    root = folder(count, seed)
+    return asyncio.run(_measure(root, presses, launched_wall, timeout))
+
+
+def import_seconds() -> float:
+    code = "import time; t = time.perf_counter(); import tui.app; print(time.perf_counter() - t)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=copydesk_env(), check=True)
+    return float(out.stdout.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_tui", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--presses", type=int, default=20, help="key presses per latency measurement")
+    parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for the full list")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size, print JSON
+    parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        result = run_one(args.one, args.presses, args.timeout, args.launched or time.time(), args.seed)
+        print(json.dumps(result))
+        return 0
+    print(machine_line())
+    imports = statistics.median(import_seconds() for _ in range(3))
+    rows = []
+    for count in (int(s) for s in args.sizes.split(",") if s):
+        folder(count, args.seed)  # generate outside the timed process
+        launched = time.time()
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.bench_tui", "--one", str(count), "--presses", str(args.presses),
+             "--timeout", str(args.timeout), "--seed", str(args.seed), "--launched", repr(launched)],
+            capture_output=True, text=True, env=copydesk_env(), cwd=Path(__file__).resolve().parents[1],
+        )
+        if proc.returncode != 0:
+            print(f"{count}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        cursor = r.get("cursor_ms") or [float("nan")]
+        typing = r.get("filter_ms") or [float("nan")]
+        rows.append([
+            f"{count:,}",
+            f"{r['first_rows_s']:.2f}" if "first_rows_s" in r else "n/a",
+            f"{r['full_s']:.2f}" if "full_s" in r else f"> {args.timeout:.0f}",
+            f"{statistics.median(cursor):.1f} / {_quantile(cursor, 0.9):.1f}",
+            f"{statistics.median(typing):.1f} / {_quantile(typing, 0.9):.1f}",
+            f"{r['maxrss_mb']:.0f}",
+        ])
+    print(f"import python + textual + app: {imports:.2f} s (median of 3)")
+    print(markdown_table(
+        ["files", "first rows (s)", "full list (s)", "cursor ms (median / p90)", "filter keystroke ms (median / p90)", "peak RSS (MB)"],
+        rows,
+    ))
+    print(f"\nCommand: python -m bench.bench_tui --sizes {args.sizes} --presses {args.presses}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(os.EX_OK if main() == 0 else 1)
