@@ -489,7 +489,7 @@ def _prepare(meta: Mapping[str, Any]) -> tuple[dict[str, Any], list[Suspect]]:
                 kind = type(value)
                 if kind in containers:
                     value = convert(value, path + (key,))
-                elif (kind is str and (value in bools or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and value >= 8):
+                elif (kind is str and (value in bools or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and not -8 < value < 8):
                     what = suspect(value)
                     if what:
                         found.append((what, path + (key,), value))
@@ -500,7 +500,7 @@ def _prepare(meta: Mapping[str, Any]) -> tuple[dict[str, Any], list[Suspect]]:
             kind = type(value)
             if kind in containers:
                 holds_containers = True
-            elif (kind is str and (value in bools or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and value >= 8):
+            elif (kind is str and (value in bools or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and not -8 < value < 8):
                 what = suspect(value)
                 if what:
                     found.append((what, path + (i,), value))
@@ -682,7 +682,9 @@ def _yaml_version_problems(candidates: list[Suspect], loc: _Locator) -> list[Pro
                 out.append(problem("CD109", f"{name}: unquoted {value!r} is a base-60 number in YAML 1.1 and a string in YAML 1.2 (quote it)", pos.line, pos.value_col))
         elif kind == "int" and _LEADING_ZERO.match(pos.value_text):
             written = pos.value_text.split("#")[0].strip()
-            out.append(problem("CD109", f"{name}: {written} has a leading zero: octal ({int(written.replace('_', ''), 8) if set(written.lstrip('+-')) <= set('01234567_') else 'invalid'}) in YAML 1.1, decimal {value} in YAML 1.2", pos.line, pos.value_col))
+            digits = written.lstrip("+-").replace("_", "")
+            old = f"the octal number {int(digits, 8)}" if set(digits) <= set("01234567") else f"the string {written!r}"
+            out.append(problem("CD109", f"{name}: {written} has a leading zero: YAML 1.1 tools read {old}, YAML 1.2 the number {value} (quote it)", pos.line, pos.value_col))
     return out
 
 
