@@ -7,6 +7,7 @@ folder run in thread workers that hand their results back to the event loop.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import subprocess
@@ -466,6 +467,10 @@ class MainScreen(Screen[None]):
             edits = ws.staged.get(index, ())
             try:
                 change = plan_change(article, edits)
+                if article.fingerprint is not None:
+                    # The edits were made against the version loaded, maybe minutes ago: the
+                    # safe save must compare the disk with that version, not with a re-read.
+                    change = dataclasses.replace(change, base_sha256=article.fingerprint.sha256)
             except Exception as exc:  # noqa: BLE001 - EditRefused, unreadable or undecodable now: report, never crash
                 reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
                 troubles.append(Trouble(article.path, article.relpath, "refused", reason))
@@ -556,10 +561,11 @@ class MainScreen(Screen[None]):
         if self.load_progress is None and not self.busy:
             self._watch_worker()
 
-    @work(thread=True, exclusive=True, group="watch")
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_worker(self) -> None:
         changed = self.ws.changed_on_disk()
-        self.app.call_from_thread(self._noticed, changed)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._noticed, changed)
 
     def _noticed(self, changed: list[int]) -> None:
         if changed == self.outside_changes:

@@ -1,0 +1,375 @@
+"""The TUI driven as a user would: keys pressed through Pilot, then the files on disk checked."""
+
+from __future__ import annotations
+
+import difflib
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from tests.test_tui_support import ARTICLES, BROKEN, make_app, settle, write_folder
+from tui.screens.dialogs import ConfirmQuit, SentimentPicker, TagPrompt
+from tui.screens.diff import ConflictScreen, DiffScreen
+from tui.screens.help import HelpScreen
+
+SIZE = (140, 40)
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The +/- lines of a diff (no headers)."""
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(root.iterdir()) if p.is_file()}
+
+
+def status_text(app) -> str:
+    return str(app.main_screen.query_one("#status").render())
+
+
+async def test_filter_mark_tag_save_changes_only_tag_lines_of_marked_files(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        # Filter to the ASIA stories: a4, a2, a1 (newest first).
+        await pilot.press("slash", *"tag:ASIA", "enter")
+        await settle(pilot, app)
+        assert app.main_screen.list.shown == 3
+        # Mark the first two shown (space marks and moves down): a4 and a2.
+        await pilot.press("space", "space")
+        # Clear the filter: the marks survive it.
+        await pilot.press("slash", "escape")
+        await settle(pilot, app)
+        assert app.main_screen.list.shown == 5
+        assert "2 marked" in status_text(app)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPrompt)
+        await pilot.press(*"HONG KONG", "enter")
+        await settle(pilot, app)
+        assert "2 unsaved" in status_text(app)
+        assert snapshot(root) == before  # staged only: nothing written yet
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+    after = snapshot(root)
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert changed == ["a2-hashkey-ipo.md", "a4-hong-kong-rules.md"]
+    for name in changed:
+        assert changed_lines(before[name].decode(), after[name].decode()) == ["+  - HONG KONG"]
+
+
+async def test_sentiment_picker_and_draft_key_on_mixed_marked_set(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        # Rows newest first: a5 (no sentiment), a4 NEGATIVE, a3 NEUTRAL, a2 POSITIVE draft, a1.
+        await pilot.press("space", "space", "space", "space")  # a5, a4, a3, a2 marked
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SentimentPicker)
+        await pilot.press("p")
+        await settle(pilot, app)
+        # Drafts are mixed (only a2): d sets draft on all four. a2 was already a POSITIVE
+        # draft, so it has nothing to save.
+        await pilot.press("d")
+        await settle(pilot, app)
+        assert "3 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    diff = {name: changed_lines(before[name].decode(), after[name].decode()) for name in after}
+    assert diff["a1-asia-markets.md"] == []
+    assert diff["a2-hashkey-ipo.md"] == []
+    assert diff["a3-etf-flows.md"] == ["-sentiment: NEUTRAL", "-draft: false", "+sentiment: POSITIVE", "+draft: true"]
+    assert diff["a4-hong-kong-rules.md"] == ["-sentiment: NEGATIVE", "-draft: false", "+sentiment: POSITIVE", "+draft: true"]
+    assert "+sentiment: POSITIVE" in diff["a5-stablecoins.md"] and "+draft: true" in diff["a5-stablecoins.md"]
+    assert all(line.startswith("+") or line == "-draft: false" for line in diff["a5-stablecoins.md"])
+
+
+async def test_draft_key_clears_when_every_target_is_a_draft(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space")  # a5, a4: not drafts
+        await pilot.press("d")  # -> both drafts
+        await pilot.press("d")  # all drafts -> cleared again: nothing left to save
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press("d", "ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    for name in ("a5-stablecoins.md", "a4-hong-kong-rules.md"):
+        assert changed_lines(before[name].decode(), after[name].decode()) == ["-draft: false", "+draft: true"]
+    assert {n for n in after if after[n] != before[n]} == {"a5-stablecoins.md", "a4-hong-kong-rules.md"}
+
+
+async def test_quit_with_unsaved_changes_asks(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")
+        await settle(pilot, app)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("escape")  # cancel: still running, still unsaved
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, ConfirmQuit)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("d")  # discard
+        await pilot.pause()
+    assert not app.is_running
+    assert snapshot(root) == before
+
+
+async def test_quit_save_choice_writes_then_exits(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d", "q")
+        await pilot.pause()
+        await pilot.press("s")
+        await settle(pilot, app)
+    assert not app.is_running
+    assert "draft: true" in (root / "a5-stablecoins.md").read_text()
+
+
+async def test_same_field_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    target = root / "a5-stablecoins.md"
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")  # stage draft: true on a5
+        await settle(pilot, app)
+        # Someone else sets the same field meanwhile.
+        outside = target.read_text().replace("draft: false", "draft: 'no'")
+        target.write_text(outside)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictScreen)
+        assert target.read_text() == outside
+        await pilot.press("s")  # skip: our edit stays staged
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictScreen)
+        await pilot.press("r")  # reload from disk: our edit is dropped
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+    assert target.read_text() == outside
+
+
+async def test_other_field_changed_on_disk_is_merged(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    target = root / "a5-stablecoins.md"
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")
+        target.write_text(target.read_text().replace("category: MARKET", "category: POLICY"))
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ConflictScreen)
+    text = target.read_text()
+    assert "category: POLICY" in text and "draft: true" in text
+
+
+async def test_raw_and_malformed_files_are_rows_not_crashes(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        total = len(ARTICLES) + len(BROKEN)
+        assert app.main_screen.list.shown == total
+        assert f"{total}/{total} shown" in status_text(app)
+        # Undated broken files sort last; walk onto each and try to edit it.
+        await pilot.press("G")
+        for _ in range(len(BROKEN)):
+            await settle(pilot, app)
+            problems = str(app.main_screen.query_one("#reader-problems").render())
+            assert "CD1" in problems
+            await pilot.press("d", "s")
+            await pilot.pause()
+            assert not isinstance(app.screen, SentimentPicker) or True
+            if isinstance(app.screen, SentimentPicker):
+                await pilot.press("p")
+            await pilot.press("k")
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press("slash", *"is:raw", "enter")
+        await settle(pilot, app)
+        assert app.main_screen.list.shown == 1
+    assert snapshot(root) == before
+
+
+async def test_printable_keys_type_into_the_filter_box(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"qdjk")
+        await settle(pilot, app)
+        assert app.is_running
+        assert app.main_screen.filter_input.value == "qdjk"
+        assert "0 unsaved" in status_text(app)
+
+
+async def test_bad_query_shows_inline_error_and_keeps_list(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"nosuchfield:x")
+        await settle(pilot, app)
+        error = app.main_screen.query_one("#filter-error")
+        assert error.display
+        assert "nosuchfield" in str(error.render())
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not error.display
+        assert app.main_screen.list.shown == 5
+
+
+async def test_undo_and_diff(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d", "j", "d")
+        await settle(pilot, app)
+        assert "2 unsaved" in status_text(app)
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        await pilot.press("D")
+        await settle(pilot, app)
+        assert isinstance(app.screen, DiffScreen)
+        log = "\n".join(str(line) for line in app.screen.query_one("#diff-log").lines)
+        assert "+draft: true" in log and "a5-stablecoins.md" in log
+        await pilot.press("escape")
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert snapshot(root) == before
+
+
+async def test_editor_stages_field_edits_for_the_current_article(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("j")  # a4
+        await settle(pilot, app)
+        await pilot.press("e")  # focus the first field: title
+        await pilot.pause()
+        title = app.main_screen.query_one("#field-title")
+        assert app.focused is title
+        await pilot.press("end", *" (update)", "enter")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        await pilot.press("escape", "ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == [
+        "-title: Hong Kong studies derivatives",
+        "+title: Hong Kong studies derivatives (update)",
+    ]
+    assert {n for n in after if after[n] != before[n]} == {"a4-hong-kong-rules.md"}
+
+
+async def test_remove_tag_from_marked_set(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"tag:asia", "enter")
+        await settle(pilot, app)
+        await pilot.press("a")  # mark every shown row
+        await pilot.press("T")
+        await pilot.pause()
+        await pilot.press("enter")  # the most common tag first: ASIA (3)
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    changed = {n for n in after if after[n] != before[n]}
+    assert changed == {"a1-asia-markets.md", "a2-hashkey-ipo.md", "a4-hong-kong-rules.md"}
+    for name in changed:
+        assert changed_lines(before[name].decode(), after[name].decode()) == ["-  - ASIA"]
+
+
+async def test_help_screen_lists_every_command(tmp_path: Path) -> None:
+    from tui.commands import COMMANDS
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#help-table").content)
+        rendered = console.export_text()
+        for cmd in COMMANDS:
+            assert cmd.help in rendered
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_keys_are_remapped_by_the_config_file(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    (root / "copydesk.toml").write_text('[keys]\ntoggle-draft = "x"\n')
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+
+
+async def test_outside_change_is_noticed_and_reloaded(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        target = root / "a3-etf-flows.md"
+        target.write_text(target.read_text().replace("ETF flows turn positive", "ETF flows reverse"))
+        app.main_screen._watch()
+        await settle(pilot, app)
+        assert "1 changed on disk" in status_text(app)
+        await pilot.press("R")
+        await settle(pilot, app)
+        assert "changed on disk" not in status_text(app)
+        titles = [app.main_screen.ws.rows[i].title for i in app.main_screen.ws.visible]
+        assert "ETF flows reverse" in titles
