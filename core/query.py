@@ -58,6 +58,10 @@ class QueryError(ValueError):
         self.term = term
         self.position = position
 
+    def pointer(self, query: str) -> str:
+        """Two lines for a terminal: the query and a caret under the faulty column."""
+        return f"  {query}\n  {' ' * (self.position - 1)}^"
+
 
 @dataclass(frozen=True, slots=True)
 class MatchContext:
@@ -193,6 +197,18 @@ def _meta_walk(meta: Mapping[str, Any], prefix: str, names: set[str], depth: int
 def known_fields(articles: Iterable[Article], config: Config | None = None) -> set[str]:
     """The field names a query may use: the schema's plus every article's."""
     return schema_fields(config) | article_fields(articles)
+
+
+def where(articles: Sequence[Article], text: str, config: Config | None = None, *, batch: bool = True) -> list[Article]:
+    """The articles matching ``text`` (for ``--where``): fields checked against the schema
+    and the articles; in a batch command ``is:dirty`` / ``is:marked`` are errors (only the
+    terminal UI has unsaved edits and marks)."""
+    query = compile(text, known_fields(articles, config))
+    if batch and query.needs:
+        state = sorted(query.needs)[0]
+        term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))
+        raise QueryError(f"is:{state} only means something in the terminal UI", term.text, term.position)
+    return query.filter(articles)
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -948,8 +964,8 @@ def sort_key(dotted: str) -> Callable[[Article], tuple[Any, ...]]:
             value = value[0] if value else _MISSING
         if value is _MISSING or value is None:
             return (3, 0, "", article.relpath)
-        number = _number(value) if type(value) is not str else None
-        if number is not None and value is not True and value is not False:
+        number = _number(value) if value is not True and value is not False else None
+        if number is not None:
             return (0, number, "", article.relpath)
         stamp = _timestamp(value)
         if stamp is not None:

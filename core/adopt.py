@@ -1,0 +1,260 @@
+"""Give a raw article (scraped text, no front matter) a front matter built from the schema.
+
+- ``title``: the first non-blank line (whitespace and a Markdown ``#`` marker trimmed; a line
+  over :data:`MAX_TITLE` characters is cut at a word). The line is removed from the body
+  only when it is exactly the title; nothing else of the text changes, byte for byte.
+- ``draft: true``: an adopted article needs an editor's look before it is published.
+- ``publishedAt``: from a byline date near the top ("Published 2025-11-03", "Nov 3, 2025",
+  "3 November 2025 10:30"), else a placeholder.
+- ``tags``: vocabulary tags found in the text (:func:`core.taxonomy.suggest_tags`).
+- every other required field of the schema: an empty placeholder ``key: ''`` (nested for
+  objects such as ``source``) that ``check`` reports as CD207 until someone fills it in.
+
+The new text keeps the file's BOM and line ending. A file that already has front matter
+(even broken) is refused, as is anything that is not decodable text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .config import Limits
+from .document import Article
+from .frontmatter import BOM, split_text
+from .save import Change
+from .schema import field_schema, required_fields
+from .taxonomy import suggest_tags
+from .yamldata import YamlError, parse_yaml
+
+MAX_TITLE = 150
+MAX_TAGS = 8
+BYLINE_LINES = 12  # non-blank lines after the title searched for a byline date
+_BYLINE_MAX_LENGTH = 120
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_TIME = r"(?:[ T,]+(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+_DATE_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<mon>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)" + _TIME, re.IGNORECASE),
+    re.compile(r"\b" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})(?!\d)" + _TIME, re.IGNORECASE),
+    re.compile(r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>\d{4})(?!\d)" + _TIME, re.IGNORECASE),
+]
+_BYLINE_WORDS = re.compile(r"(?i)\b(published|posted|updated|date[d]?|by|written|on)\b|[·|•—]")
+_HEADING_MARK = re.compile(r"^#{1,6}\s+")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
+_NOT_PLAIN = re.compile(r": |\s#|:$|[\x00-\x1f\x7f\u2028\u2029\ufeff]")
+_RESOLVES = re.compile(
+    r"(?i)(~|null|true|false|yes|no|on|off|y|n|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9_.,:eE+-]*|0x[0-9a-f]+|0o[0-7]+|\d{4}-\d{2}-\d{2}.*)\Z"
+)
+_TEXT_LIMITS = Limits()
+
+
+class AdoptRefused(Exception):
+    """The file cannot be adopted; the message says why."""
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """The adopted text and what was decided, for the report."""
+
+    text: str
+    title: str
+    title_line_removed: bool
+    published_at: str | None
+    tags: tuple[str, ...]
+    placeholders: tuple[str, ...]  # dotted names of the fields left empty
+    notes: tuple[str, ...] = field(default=())
+
+
+def adopt_text(text: str, schema: Mapping[str, Any], vocabulary: Sequence[str] = ()) -> Adoption:
+    """The raw article ``text`` with a front matter in front of it (see the module docstring)."""
+    split = split_text(text)
+    if split.kind != "raw":
+        raise AdoptRefused("the file already has front matter" if split.kind == "front-matter" else "the file starts a front matter that is never closed")
+    bom = BOM if split.bom else ""
+    body = text[len(bom) :]
+    newline = split.newline
+    lines = [m.group(0) for m in _LINE.finditer(body) if m.group(0)]
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise AdoptRefused("the file is empty: there is no text to take a title from")
+    title_line = lines[first]
+    content = title_line.rstrip("\r\n")
+    title = " ".join(_HEADING_MARK.sub("", content.strip()).split())
+    notes: list[str] = []
+    if len(title) > MAX_TITLE:
+        cut = title[:MAX_TITLE].rsplit(" ", 1)[0].rstrip(",;:")
+        title = cut + "…"
+        notes.append("the first line is long: the title was cut from it, check it")
+    removed = content == title
+    rest = lines[first + 1 :]
+    new_body = "".join(lines[:first] + rest) if removed else body
+    published = _byline_date(rest)
+    suggested = tuple(s.tag for s in suggest_tags(body, vocabulary, limit=MAX_TAGS)) if vocabulary else ()
+    values: dict[str, Any] = {}
+    placeholders: list[str] = []
+    for name in required_fields(dict(schema)):
+        if name == "title":
+            values[name] = title
+        elif name == "draft":
+            values[name] = True
+        elif name == "publishedAt" and published:
+            values[name] = published
+        elif name == "tags":
+            values[name] = list(suggested)
+        else:
+            values[name] = _placeholder(schema, (name,), placeholders)
+    # Fields the schema does not require are left out, except the ones we found.
+    if "title" not in values:
+        values = {"title": title, **values}
+    if "draft" not in values:
+        values["draft"] = True
+    front = _emit(values, newline)
+    expected = _plain(values)
+    try:
+        parsed = parse_yaml(front, _TEXT_LIMITS)
+    except YamlError as exc:  # a bug in the emitter must never reach the disk
+        raise AdoptRefused(f"could not build valid front matter ({exc.problem.message})") from None
+    if parsed != expected:
+        raise AdoptRefused("could not build front matter that reads back as intended")
+    new_text = f"{bom}---{newline}{front}---{newline}{new_body}"
+    return Adoption(new_text, title, removed, published, suggested, tuple(placeholders), tuple(notes))
+
+
+def _placeholder(schema: Mapping[str, Any], path: tuple[str, ...], placeholders: list[str]) -> Any:
+    node = field_schema(dict(schema), path) or {}
+    required = node.get("required")
+    if node.get("type") == "object" and isinstance(required, list) and required:
+        return {key: _placeholder(schema, (*path, key), placeholders) for key in required}
+    placeholders.append(".".join(path))
+    return ""
+
+
+def _byline_date(lines: Sequence[str]) -> str | None:
+    """An ISO date-time from a byline among the first non-blank lines, else None."""
+    seen = 0
+    for line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        seen += 1
+        if seen > BYLINE_LINES:
+            break
+        if len(text) > _BYLINE_MAX_LENGTH:
+            continue
+        for pattern in _DATE_PATTERNS:
+            match = pattern.search(text)
+            if match is None:
+                continue
+            # A date alone on a short line is a byline; inside a sentence it needs a byline word.
+            if len(text) > 40 and not _BYLINE_WORDS.search(text):
+                continue
+            moment = _to_datetime(match)
+            if moment is not None:
+                return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return None
+
+
+def _to_datetime(match: re.Match[str]) -> datetime | None:
+    parts = match.groupdict()
+    month = _MONTHS[parts["month"].lower()] if parts.get("month") else int(parts["mon"])
+    hour = int(parts["hour"]) if parts.get("hour") else 0
+    minute = int(parts["minute"]) if parts.get("minute") else 0
+    second = int(parts["second"]) if parts.get("second") else 0
+    ampm = (parts.get("ampm") or "").replace(".", "").lower()
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    try:
+        return datetime(int(parts["year"]), month, int(parts["day"]), hour, minute, second)
+    except ValueError:
+        return None
+
+
+# -- emitting ------------------------------------------------------------------------------
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    text = str(value)
+    if text and _PLAIN_SAFE.fullmatch(text) and not _NOT_PLAIN.search(text) and not _RESOLVES.match(text) and text == text.strip():
+        return text
+    if re.search(r"[\x00-\x1f\x7f\u2028\u2029\ufeff]", text):
+        escaped = text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+        return f'"{escaped}"'
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _emit(values: Mapping[str, Any], newline: str, indent: str = "") -> str:
+    """Block-style YAML in the seeds' style (2-space indents, '  - ' list items)."""
+    out: list[str] = []
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            out.append(f"{indent}{key}:{newline}")
+            out.append(_emit(value, newline, indent + "  "))
+        elif isinstance(value, list):
+            if not value:
+                out.append(f"{indent}{key}: []{newline}")
+                continue
+            out.append(f"{indent}{key}:{newline}")
+            out.extend(f"{indent}  - {_scalar(item)}{newline}" for item in value)
+        else:
+            out.append(f"{indent}{key}: {_scalar(value)}{newline}")
+    return "".join(out)
+
+
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in values.items()}
+
+
+# -- planning a write ----------------------------------------------------------------------
+
+
+def plan_adopt(article: Article, schema: Mapping[str, Any], vocabulary: Sequence[str] = ()) -> tuple[Change, Adoption]:
+    """A :class:`core.save.Change` that adopts ``article`` (saved with ``save_changes``).
+
+    Raises AdoptRefused (already has front matter, empty, not text) or the reading errors
+    of :meth:`Article.read_bytes` (UnsafeFile).
+    """
+    if article.kind != "raw":
+        reasons = {
+            "front-matter": "the file already has front matter",
+            "unclosed": "the file starts a front matter that is never closed",
+            "invalid-yaml": "the file already has front matter (with invalid YAML: fix it instead)",
+            "invalid-utf8": "the file is not valid UTF-8",
+            "unreadable": "the file cannot be read",
+        }
+        raise AdoptRefused(reasons.get(article.kind, f"not a raw article ({article.kind})"))
+    data = article.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AdoptRefused("the file is not valid UTF-8") from exc
+    adoption = adopt_text(text, schema, vocabulary)
+    new_text = adoption.text
+
+    def rewrite(current: str) -> str:
+        # Adoption is a whole-text rewrite: a file changed since it was read is a conflict.
+        return new_text
+
+    change = Change(article, (), text, new_text, hashlib.sha256(data).hexdigest(), rewrite)
+    return change, adoption

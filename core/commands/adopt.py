@@ -1,0 +1,125 @@
+"""``copydesk adopt PATH... [--dry-run] [--format text|json]``: give raw articles front matter."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..adopt import Adoption, AdoptRefused, plan_adopt
+from ..config import Config
+from ..document import load_corpus
+from ..guard import UnsafeFile
+from ..save import Change, save_changes
+from ..schema import SchemaError, load_schema
+from ..taxonomy import similar_groups, tag_counts
+from .common import Outcome, UsageError, load_targets, report
+
+EPILOG = """\
+For every raw article (a file with no front matter) under the paths: a front matter built
+from the schema is put in front of the text. The title is the first non-blank line (removed
+from the body only when it is exactly the title); draft: true; publishedAt from a byline
+date when there is one; tags found in the text from the configured vocabulary (else from
+the tags the folder already uses); every other required field an empty placeholder ('')
+that `copydesk check` reports as CD207. Nothing else of the text changes, and the file
+keeps its line endings and BOM. Files given by name that already have front matter are
+refused; in folders they are skipped. Writes are one batch: `copydesk undo` reverts it.
+
+exit codes: 0 every raw article adopted (or would be, with --dry-run), 1 some file refused
+or in conflict, 2 usage or configuration error."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "adopt",
+        help="give raw articles (no front matter) a front matter to fill in",
+        description="Give every raw article under the paths a front matter built from the schema.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument("--dry-run", action="store_true", help="print the unified diff of the batch and write nothing")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.set_defaults(run=run)
+
+
+def vocabulary_for(config: Config) -> list[str]:
+    """The configured vocabulary, else the tags the corpus already uses (canonical spellings)."""
+    if config.vocabulary:
+        return list(config.vocabulary)
+    counts = tag_counts(load_corpus([config.root], config, with_rules=False).articles)
+    variants = {tag for group in similar_groups(counts) for tag, _ in group.members[1:]}
+    return [tag for tag in counts if tag not in variants and tag.strip()]
+
+
+def _summary(adoption: Adoption) -> str:
+    parts = [f"title {adoption.title!r}" + ("" if adoption.title_line_removed else " (first line kept)")]
+    parts.append(f"publishedAt {adoption.published_at}" if adoption.published_at else "no byline date")
+    parts.append(f"tags {', '.join(adoption.tags)}" if adoption.tags else "no tags found")
+    if adoption.placeholders:
+        parts.append(f"to fill in: {', '.join(adoption.placeholders)}")
+    parts.extend(adoption.notes)
+    return "; ".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        corpus = load_targets(args.paths)
+        schema = load_schema(corpus.config)
+    except (UsageError, SchemaError) as exc:
+        print(f"copydesk adopt: {exc}", file=sys.stderr)
+        return 2
+    named = {Path(p).resolve() for p in args.paths if Path(p).is_file()}
+    raw = [a for a in corpus.articles if a.kind == "raw" or a.path.resolve() in named]
+    skipped = len(corpus.articles) - len(raw)
+    vocabulary = vocabulary_for(corpus.config) if raw else []
+    changes: list[Change] = []
+    adoptions: dict[Path, Adoption] = {}
+    outcomes: list[Outcome] = []
+    for article in raw:
+        try:
+            change, adoption = plan_adopt(article, schema, vocabulary)
+        except AdoptRefused as exc:
+            outcomes.append(Outcome(article, "refused", str(exc)))
+            continue
+        except UnsafeFile as exc:
+            outcomes.append(Outcome(article, "refused", str(exc)))
+            continue
+        changes.append(change)
+        adoptions[article.path] = adoption
+    if args.dry_run:
+        outcomes.extend(Outcome(c.article, "would change", _summary(adoptions[c.path]), c.diff()) for c in changes)
+    elif changes:
+        label = f"adopt {len(changes)} file{'s' if len(changes) != 1 else ''}"
+        results = save_changes(changes, config=corpus.config, label=label)
+        for change, result in zip(changes, results, strict=True):
+            status = {"saved": "changed"}.get(result.status, result.status)
+            message = _summary(adoptions[change.path]) if result.ok else result.message
+            outcomes.append(Outcome(change.article, status, message, result.diff))
+    outcomes.sort(key=lambda o: o.article.relpath)
+    if args.format == "json":
+        json.dump([_json(o, adoptions.get(o.article.path)) for o in outcomes], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        report(outcomes, "text", args.dry_run)
+        if skipped:
+            stream = sys.stderr if args.dry_run else sys.stdout
+            print(f"{skipped} file{'s' if skipped != 1 else ''} already had front matter (skipped)", file=stream)
+    return 1 if any(o.status in ("refused", "conflict") for o in outcomes) else 0
+
+
+def _json(outcome: Outcome, adoption: Adoption | None) -> dict[str, object]:
+    out: dict[str, object] = dict(outcome.as_dict())
+    if adoption is not None and outcome.status in ("changed", "would change"):
+        out.update(
+            title=adoption.title,
+            title_line_removed=adoption.title_line_removed,
+            publishedAt=adoption.published_at,
+            tags=list(adoption.tags),
+            placeholders=list(adoption.placeholders),
+            notes=list(adoption.notes),
+        )
+    return out
+
+
