@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -66,7 +67,7 @@ class ListHeader(Static):
     """Column titles above the list, laid out like its rows."""
 
     def on_resize(self) -> None:
-        self.update(header_text(self.size.width))
+        self.update(Text(header_text(self.size.width)))
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -240,6 +241,9 @@ class ArticleList(ScrollView, can_focus=True):
 
     def _draw(self, row: Row, width: int, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
         base = self.rich_style
+        if is_cursor:
+            # The cursor's background must sit under every cell's own colours.
+            base = base + self.get_component_rich_style("article-list--cursor", partial=True)
         title_w, tags_w = column_widths(width)
         sentiment = SENTIMENT_TEXT.get(row.sentiment, row.sentiment[:3])
         status_style = self._style("error" if row.status == "broken" else row.status)
@@ -260,10 +264,7 @@ class ArticleList(ScrollView, can_focus=True):
             if n:
                 segments.append(Segment(" ", base))
             segments.append(Segment(text, base + style))
-        strip = Strip(segments).adjust_cell_length(width, base)
-        if is_cursor:
-            strip = strip.apply_style(self.get_component_rich_style("article-list--cursor"))
-        return strip
+        return Strip(segments).adjust_cell_length(width, base)
 
     def refresh_line(self, y: int) -> None:  # type: ignore[override]
         self.refresh(Region(0, y - int(self.scroll_offset.y), self.size.width, 1))

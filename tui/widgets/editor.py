@@ -102,6 +102,8 @@ class MetadataEditor(VerticalScroll):
             with Horizontal(classes="editor-row"):
                 yield Label(spec.name, classes="editor-label")
                 yield self._make(spec)
+                if spec.kind == "bool":
+                    yield Label(id=f"{spec.widget_id}-value", classes="editor-switch-value")
         yield Static(id="editor-readonly")
 
     def _make(self, spec: FieldSpec) -> Widget:
@@ -153,7 +155,13 @@ class MetadataEditor(VerticalScroll):
         if isinstance(widget, Switch):
             with widget.prevent(Switch.Changed):
                 widget.value = value is True
-            widget.tooltip = None if isinstance(value, bool) or value is None else f"not a boolean: {value!r}"
+            if isinstance(value, bool):
+                shown = Text(display(value))
+            elif value is None:
+                shown = Text("(absent)", style="dim")
+            else:
+                shown = Text(f"{value!r}: not a boolean", style="yellow")
+            self.query_one(f"#{spec.widget_id}-value", Label).update(shown)
         elif isinstance(widget, Select):
             choices = list(spec.choices)
             if isinstance(value, str) and value and value not in choices:
@@ -226,6 +234,7 @@ class MetadataEditor(VerticalScroll):
             return
         event.stop()
         self._values[spec.path] = event.value
+        self.query_one(f"#{spec.widget_id}-value", Label).update(display(event.value))
         self.post_message(self.FieldEdited(self._index, spec.path, event.value))
 
     @on(Select.Changed)

@@ -80,7 +80,7 @@ class TagInput(Vertical):
         self._placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self._placeholder, classes="tag-input--field")
+        yield Input(placeholder=self._placeholder, classes="tag-input--field", compact=self.multiple)
         suggestions = OptionList(classes="tag-input--suggestions")
         suggestions.can_focus = False
         suggestions.display = False
