@@ -53,7 +53,7 @@ _DATE_PATTERNS = [
     re.compile(r"\b" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})(?!\d)" + _TIME, re.IGNORECASE),
     re.compile(r"(?<!\d)(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>\d{4})(?!\d)" + _TIME, re.IGNORECASE),
 ]
-_BYLINE_WORDS = re.compile(r"(?i)\b(published|posted|updated|date[d]?|by|written|on)\b|[·|•—]")
+_BYLINE_WORDS = re.compile(r"(?i)^\W*(published|posted|updated|date[d]?|by|written|from)\b|[·|•—]")
 _HEADING_MARK = re.compile(r"^#{1,6}\s+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
@@ -161,7 +161,8 @@ def _byline_date(lines: Sequence[str]) -> str | None:
             match = pattern.search(text)
             if match is None:
                 continue
-            # A date alone on a short line is a byline; inside a sentence it needs a byline word.
+            # A date on a short line is a byline; on a longer one it needs a byline start
+            # ("Published", "By ...") or separator, so a date in a sentence is not taken.
             if len(text) > 40 and not _BYLINE_WORDS.search(text):
                 continue
             moment = _to_datetime(match)
