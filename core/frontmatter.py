@@ -21,7 +21,8 @@ Kind = Literal["front-matter", "raw", "unclosed"]
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _OPEN = re.compile(r"---[ \t]*(\r\n|\r|\n)")
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|$)", re.MULTILINE)
+# After any line break: ``^`` with re.MULTILINE only knows "\n", so CR-only files never closed.
+_CLOSE = re.compile(r"(?<=[\r\n])(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,9 @@ class Outcome:
 def display_path(path: Path) -> str:
     """``path`` relative to the current directory when inside it (as ruff and git print)."""
     try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+        # realpath, not Path.resolve(): resolve() raises RuntimeError on a symlink loop
+        real = Path(os.path.realpath(path))
+        return os.path.relpath(path) if real.is_relative_to(os.path.realpath(Path.cwd())) else str(path)
     except ValueError:
         return str(path)
 
