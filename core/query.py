@@ -384,7 +384,7 @@ class _FieldNames:
         candidates = self.folded.get(name.casefold(), [])
         if len(candidates) == 1:
             return candidates[0]  # `publishedat:` means `publishedAt:`
-        hint = _closest(name, self.names)
+        hint = _closest(name, self.names | ({"tag"} if "tags" in self.names else set()))
         suggestion = f"; did you mean {hint!r}?" if hint else ""
         if quote_hint:
             suggestion += f' (to search for the text, quote it: "{term.text.lstrip("-")}")'

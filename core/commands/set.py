@@ -7,6 +7,8 @@ import re
 import sys
 
 from ..edit_ops import SetValue, parse_field
+from ..query import QueryError, where
+from ..query import compile as compile_query
 from ..schema import enum_values, field_types, load_schema
 from .common import UsageError, add_output_options, load_targets, run_batch
 
@@ -17,6 +19,8 @@ An argument that looks like KEY=VALUE is an assignment; the rest are paths (afte
 everything is a path). Values are typed by the schema where it knows the field
 (externalId=55192977 stays a string, draft=true is a boolean), otherwise read as a YAML
 scalar. Nested fields are dotted: source.name=CoinDesk. Only the lines of the field change.
+--where QUERY limits the batch to the matching articles (see `copydesk list --help`);
+--dry-run prints one unified diff for the whole batch and the count of affected files.
 
 exit codes: 0 every file changed or unchanged, 1 some file refused or in conflict,
 2 usage or configuration error."""
@@ -31,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("items", nargs="*", metavar="PATH|KEY=VALUE")
+    parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -63,10 +68,17 @@ def run(args: argparse.Namespace) -> int:
         print("copydesk set: no path given", file=sys.stderr)
         return 2
     try:
-        corpus = load_targets(paths)
+        corpus = load_targets(paths, with_rules=_needs_rules(args.where))
     except UsageError as exc:
         print(f"copydesk set: {exc}", file=sys.stderr)
         return 2
+    articles = None
+    if args.where.strip():
+        try:
+            articles = where(corpus.articles, args.where, corpus.config)
+        except QueryError as exc:
+            print(f"copydesk set: invalid --where query: {exc}\n{exc.pointer(args.where)}", file=sys.stderr)
+            return 2
     schema = load_schema(corpus.config)
     edits = []
     for key, text in assignments:
@@ -77,8 +89,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"copydesk set: {key}: {exc}", file=sys.stderr)
             return 2
         edits.append(SetValue(path, value))
-    label = "set " + " ".join(f"{k}={v}" for k, v in assignments)
-    return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format)
+    label = "set " + " ".join(f"{k}={v}" for k, v in assignments) + (f" --where {args.where}" if args.where.strip() else "")
+    return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles)
+
+
+def _needs_rules(query: str) -> bool:
+    try:
+        return compile_query(query).needs_problems
+    except QueryError:
+        return False  # reported once the articles (and so the known fields) are loaded
 
 
 def _typed(schema: dict, path: tuple[str, ...], text: str):

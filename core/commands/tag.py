@@ -1,4 +1,5 @@
-"""``copydesk tag PATH... --add TAG --remove TAG``: add or remove tags on every article."""
+"""``copydesk tag PATH... --add TAG --remove TAG --rename OLD=NEW [--where Q] [--ignore-case]``:
+add, remove or rename tags on every article (or every article matching a query)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ import argparse
 import sys
 
 from ..document import Article
-from ..edit_ops import AddItem, Edit, RemoveItem
+from ..edit_ops import AddItem, Edit, RemoveItem, ReplaceItem
+from ..query import QueryError, where
+from ..query import compile as compile_query
+from ..taxonomy import tag_values
 from .common import UsageError, add_output_options, load_targets, run_batch
 
 EPILOG = """\
-Tags are matched exactly. An added tag goes after the last one, in the list's own style
-(block or flow, quotes, indentation); a tag already present is not added twice; removing
-an absent tag changes nothing. A missing `tags` list is created.
+Tags are matched exactly unless --ignore-case. An added tag goes after the last one, in the
+list's own style (block or flow, quotes, indentation); a tag already present is not added
+twice; removing an absent tag changes nothing. A missing `tags` list is created.
+--rename OLD=NEW renames in place, keeping the list's order and style; where NEW is
+already present, OLD is removed instead (a merge never creates a duplicate). With
+--ignore-case, every spelling of OLD or NEW that differs only in case becomes NEW.
+--where QUERY limits the batch to the matching articles (see `copydesk list --help`).
+Renames run first, then adds, then removes. --dry-run prints one unified diff for the
+whole batch on stdout and the count of affected files on stderr.
 
 exit codes: 0 every file changed or unchanged, 1 some file refused or in conflict,
 2 usage or configuration error."""
@@ -29,32 +39,96 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--add", action="append", default=[], metavar="TAG", help="tag to add (repeatable)")
     parser.add_argument("--remove", action="append", default=[], metavar="TAG", help="tag to remove (repeatable)")
+    parser.add_argument("--rename", action="append", default=[], metavar="OLD=NEW", help="rename or merge a tag (repeatable)")
+    parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
+    parser.add_argument("--ignore-case", action="store_true", help="match tags in any case")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
 
-def edits_for(add: list[str], remove: list[str]):
+def edits_for(add: list[str], remove: list[str], rename: list[tuple[str, str]] | None = None, ignore_case: bool = False):
+    renames = rename or []
+    if not ignore_case and not renames:
+        def plain(article: Article) -> list[Edit]:
+            # Adds first: removing a list's only item before adding would collapse it to `[]`
+            # and lose the block style the new item should copy.
+            out: list[Edit] = [AddItem(("tags",), tag) for tag in add]
+            out.extend(RemoveItem(("tags",), tag) for tag in remove)
+            return out
+
+        return plain
+
+    def fold(tag: str) -> str:
+        return tag.casefold() if ignore_case else tag
+
     def edits(article: Article) -> list[Edit]:
-        # Adds first: removing a list's only item before adding would collapse it to `[]`
-        # and lose the block style the new item should copy.
-        out: list[Edit] = [AddItem(("tags",), tag) for tag in add]
-        out.extend(RemoveItem(("tags",), tag) for tag in remove)
+        # The list as it will be after each edit, so that later edits see earlier ones.
+        current = tag_values(article.meta.get("tags")) if article.meta else []
+        out: list[Edit] = []
+        for old, new in renames:
+            wanted = {fold(old), fold(new)} if ignore_case else {old}
+            for item in [t for t in dict.fromkeys(current) if fold(t) in wanted and t != new]:
+                out.append(ReplaceItem(("tags",), item, new))
+                current = [t for t in current if t != item] if new in current else [new if t == item else t for t in current]
+        for tag in add:
+            if not any(fold(t) == fold(tag) for t in current):
+                out.append(AddItem(("tags",), tag))
+                current.append(tag)
+        for tag in remove:
+            for item in [t for t in dict.fromkeys(current) if fold(t) == fold(tag)]:
+                out.append(RemoveItem(("tags",), item))
+                current = [t for t in current if t != item]
         return out
 
     return edits
 
 
+def _parse_renames(values: list[str]) -> list[tuple[str, str]]:
+    renames = []
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise UsageError(f"--rename {value!r}: expected OLD=NEW with both tags non-empty")
+        if old == new:
+            raise UsageError(f"--rename {value!r}: OLD and NEW are the same tag")
+        renames.append((old, new))
+    return renames
+
+
+def _needs_rules(query: str) -> bool:
+    try:
+        return compile_query(query).needs_problems
+    except QueryError:
+        return False  # reported once the articles (and so the known fields) are loaded
+
+
 def run(args: argparse.Namespace) -> int:
-    if not args.add and not args.remove:
-        print("copydesk tag: nothing to do (give --add TAG and/or --remove TAG)", file=sys.stderr)
+    if not args.add and not args.remove and not args.rename:
+        print("copydesk tag: nothing to do (give --add TAG, --remove TAG and/or --rename OLD=NEW)", file=sys.stderr)
         return 2
     if any(not t.strip() for t in args.add):
         print("copydesk tag: an empty tag cannot be added", file=sys.stderr)
         return 2
     try:
-        corpus = load_targets(args.paths)
+        renames = _parse_renames(args.rename)
+        corpus = load_targets(args.paths, with_rules=_needs_rules(args.where))
     except UsageError as exc:
         print(f"copydesk tag: {exc}", file=sys.stderr)
         return 2
-    label = "tag" + "".join(f" --add {t}" for t in args.add) + "".join(f" --remove {t}" for t in args.remove)
-    return run_batch(corpus, edits_for(args.add, args.remove), label=label, dry_run=args.dry_run, output=args.format)
+    articles = None
+    if args.where.strip():
+        try:
+            articles = where(corpus.articles, args.where, corpus.config)
+        except QueryError as exc:
+            print(f"copydesk tag: invalid --where query: {exc}\n{exc.pointer(args.where)}", file=sys.stderr)
+            return 2
+    label = (
+        "tag"
+        + "".join(f" --rename {old}={new}" for old, new in renames)
+        + "".join(f" --add {t}" for t in args.add)
+        + "".join(f" --remove {t}" for t in args.remove)
+        + (" --ignore-case" if args.ignore_case else "")
+        + (f" --where {args.where}" if args.where.strip() else "")
+    )
+    edits = edits_for(args.add, args.remove, renames, args.ignore_case)
+    return run_batch(corpus, edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles)
