@@ -309,7 +309,7 @@ class FrontMatterIndex:
                 col = indent + 1
                 while col < len(line) and line[col] in " \t":
                     col += 1
-                return i, indent, col
+                return i, indent, col if col < len(line) else indent  # an empty item: its dash
         return None
 
     def _flow_item(self, i: int, start: int, index: int) -> int | None:
