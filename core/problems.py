@@ -64,7 +64,7 @@ RULES: dict[str, Rule] = _rules(
     ("CD106", "not-a-mapping", "error", "The front matter is valid YAML but not a mapping of keys to values."),
     ("CD107", "unreadable-file", "error", "The file cannot be read safely (permissions, not a regular file, link leaving the folder, too large)."),
     ("CD108", "yaml-limits", "error", "The front matter exceeds a safety limit (nesting depth, aliases, size) and was not parsed."),
-    ("CD109", "yaml-version-ambiguity", "warning", "Parsers disagree on this front matter (YAML 1.1 vs 1.2); tools may read different data."),
+    ("CD109", "yaml-version-ambiguity", "warning", "YAML 1.1 and 1.2 tools read this value differently (base-60 numbers, leading zeros, merge keys); quote it."),
     # schema
     ("CD201", "missing-field", "error", "A field the schema requires is missing."),
     ("CD202", "wrong-type", "error", "A field has the wrong type (e.g. a string where a list is expected)."),
@@ -84,7 +84,7 @@ RULES: dict[str, Rule] = _rules(
     ("CD306", "yaml11-boolean", "warning", "An unquoted yes/no/on/off/y/n: YAML 1.1 tools read a boolean, YAML 1.2 a string."),
     # body
     ("CD401", "empty-body", "error", "The article has no body text."),
-    ("CD402", "empty-section", "warning", "A heading with no text before the next heading of the same or higher level."),
+    ("CD402", "empty-section", "warning", "A heading (or, in scraped text, a heading-like line) with no text before the next heading of the same or higher level."),
     ("CD403", "lost-list", "warning", "A line ending in `:` is followed by neither a list nor indented text (a list lost in scraping)."),
     ("CD404", "call-to-action", "warning", "A promotional call-to-action line (e.g. starting with a pointing-hand emoji)."),
     ("CD405", "social-footer", "warning", "Social or community boilerplate (\"Join our Telegram\", link lists) at the end."),
