@@ -394,7 +394,7 @@ class _FieldNames:
 def _closest(name: str, names: Iterable[str]) -> str | None:
     from rapidfuzz import fuzz, process
 
-    found = process.extractOne(name, list(names), scorer=fuzz.ratio, processor=str.casefold, score_cutoff=70)
+    found = process.extractOne(name, sorted(names), scorer=fuzz.ratio, processor=str.casefold, score_cutoff=60)
     return found[0] if found else None
 
 

@@ -29,6 +29,34 @@ query language (--where), terms separated by spaces are ANDed:
 exit codes: 0 success (also when nothing matches), 2 usage, query or configuration error."""
 
 
+def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] = ("--where",)) -> None:
+    """Let ``--where -tag:X`` (and ``--sort -score``) mean what they say.
+
+    argparse takes a value starting with ``-`` for an unknown option; a query often starts
+    with a negated term. The option and its value are joined as ``--where=-tag:X`` before
+    this sub-command's parser sees them.
+    """
+    parse_known = parser.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):  # type: ignore[no-untyped-def]
+        joined: list[str] = []
+        items = list(args) if args is not None else []
+        i = 0
+        while i < len(items):
+            if items[i] in options and i + 1 < len(items) and items[i + 1].startswith("-") and items[i + 1] != "--":
+                joined.append(f"{items[i]}={items[i + 1]}")
+                i += 2
+                continue
+            if items[i] == "--":
+                joined.extend(items[i:])
+                break
+            joined.append(items[i])
+            i += 1
+        return parse_known(joined if args is not None else args, namespace)
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "list",
@@ -42,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--sort", metavar="FIELD", default="", help="sort by a front-matter field (-FIELD: descending)")
     parser.add_argument("--format", choices=("table", "json", "paths"), default="table", help="output format (default: table)")
     parser.set_defaults(run=run)
+    allow_dash_values(parser, ("--where", "--sort"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from ..query import QueryError, where
 from ..query import compile as compile_query
 from ..schema import enum_values, field_types, load_schema
 from .common import UsageError, add_output_options, load_targets, run_batch
+from .list import allow_dash_values
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*=")
 
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     add_output_options(parser)
     parser.set_defaults(run=run)
+    allow_dash_values(parser)
 
 
 def split_items(items: list[str], after_dashes: list[str]) -> tuple[list[str], list[tuple[str, str]]]:

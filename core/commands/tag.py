@@ -12,6 +12,7 @@ from ..query import QueryError, where
 from ..query import compile as compile_query
 from ..taxonomy import tag_values
 from .common import UsageError, add_output_options, load_targets, run_batch
+from .list import allow_dash_values
 
 EPILOG = """\
 Tags are matched exactly unless --ignore-case. An added tag goes after the last one, in the
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--ignore-case", action="store_true", help="match tags in any case")
     add_output_options(parser)
     parser.set_defaults(run=run)
+    allow_dash_values(parser)
 
 
 def edits_for(add: list[str], remove: list[str], rename: list[tuple[str, str]] | None = None, ignore_case: bool = False):

@@ -10,6 +10,7 @@ import sys
 from ..query import QueryError, where
 from ..taxonomy import similar_groups, tag_counts
 from .common import UsageError, load_targets
+from .list import allow_dash_values
 
 EPILOG = """\
 Without --similar: every tag with the number of articles using it, most used first.
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--where", metavar="QUERY", default="", help="only the tags of the articles matching QUERY")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     parser.set_defaults(run=run)
+    allow_dash_values(parser)
 
 
 def run(args: argparse.Namespace) -> int:
