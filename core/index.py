@@ -27,19 +27,29 @@ import hmac
 import marshal
 import multiprocessing
 import os
+import pickle
 import secrets
 import stat
 import struct
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from .config import Config
-from .document import JOURNAL_DIR, Article, Fingerprint, get_path, is_internal_name, load_article
+from .document import (
+    JOURNAL_DIR,
+    Article,
+    Fingerprint,
+    get_path,
+    is_internal_name,
+    load_article,
+    thaw,
+)
+from .document import _freeze as freeze
 from .problems import Problem
 
 INDEX_FORMAT = 1
@@ -48,6 +58,8 @@ INDEX_NAME = f"articles-v{INDEX_FORMAT}.bin"
 _MAGIC = b"copydesk-index\n"
 RACY_WINDOW_NS = 2_000_000_000  # coarser than any file-time granularity copydesk runs on
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
+
+T = TypeVar("T")
 
 
 class Display(NamedTuple):
@@ -289,20 +301,97 @@ def _parse_chunk(chunk: list[_Found]) -> list[Entry]:
     return [_entry(load_article(Path(f.path), config, f.relpath), f.key, started_ns) for f in chunk]
 
 
-def _parse(found: list[_Found], config: Config, started_ns: int, workers: int) -> Iterator[Entry]:
+def _in_workers(work: Callable[[list[_Found]], list[T]], found: list[_Found], config: Config, started_ns: int,
+                workers: int) -> Iterator[T]:
+    """``work`` over ``found`` in chunks, in order: here when ``workers`` <= 1, else in that
+    many forked processes (they inherit the config; only paths go out, only small encoded
+    results come back: sending whole parsed objects back would eat the gain)."""
     global _worker_config, _worker_started_ns
     _worker_config, _worker_started_ns = config, started_ns
     try:
         if workers <= 1:
-            yield from _parse_chunk(found)
+            yield from work(found)
             return
         size = max(32, min(512, len(found) // (workers * 8) or 1))
         chunks = [found[i : i + size] for i in range(0, len(found), size)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for entries in pool.imap(_parse_chunk, chunks):
-                yield from entries
+            for results in pool.imap(work, chunks):
+                yield from results
     finally:
         _worker_config = None
+
+
+# -- whole articles in parallel ----------------------------------------------------------
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_PROBLEM_FIELDS = tuple(f.name for f in fields(Problem))
+_FINGERPRINT_FIELDS = tuple(f.name for f in fields(Fingerprint))
+
+
+def _pack_meta(meta: Mapping[str, Any]) -> tuple[str, bytes]:
+    data = thaw(meta)
+    try:
+        return "m", marshal.dumps(data)
+    except ValueError:  # a type marshal does not know (yaml-rs gives plain data; be safe)
+        return "p", pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _pack_article(article: Article) -> tuple[Any, ...]:
+    """An Article as plain data that pickles fast (read-only mappings do not pickle)."""
+    out: list[Any] = []
+    for name in _ARTICLE_FIELDS:
+        value = getattr(article, name)
+        if name == "path":
+            value = str(value)
+        elif name == "meta":
+            value = None if value is None else _pack_meta(value)
+        elif name == "problems":
+            value = tuple(tuple(getattr(p, f) for f in _PROBLEM_FIELDS) for p in value)
+        elif name == "fingerprint":
+            value = None if value is None else tuple(getattr(value, f) for f in _FINGERPRINT_FIELDS)
+        out.append(value)
+    return tuple(out)
+
+
+def _unpack_article(values: tuple[Any, ...]) -> Article:
+    kwargs = dict(zip(_ARTICLE_FIELDS, values, strict=True))
+    kwargs["path"] = Path(kwargs["path"])
+    meta = kwargs["meta"]
+    if meta is not None:
+        codec, blob = meta
+        kwargs["meta"] = freeze(marshal.loads(blob) if codec == "m" else pickle.loads(blob))
+    kwargs["problems"] = tuple(Problem(*p) for p in kwargs["problems"])
+    if kwargs["fingerprint"] is not None:
+        kwargs["fingerprint"] = Fingerprint(*kwargs["fingerprint"])
+    return Article(**kwargs)
+
+
+def _load_chunk(chunk: list[_Found]) -> list[tuple[Any, ...]]:
+    assert _worker_config is not None
+    config = _worker_config
+    return [_pack_article(load_article(Path(f.path), config, f.relpath)) for f in chunk]
+
+
+def iter_articles(paths: Sequence[Path], config: Config, *, workers: int | None = None) -> Iterator[Article]:
+    """``load_article`` of every file under ``paths``, in walk order, parsed across worker
+    processes when there are enough files (results identical to loading one by one)."""
+    found = walk(paths, config)
+    if workers is None:
+        workers = default_workers() if len(found) >= PARALLEL_MIN_FILES else 0
+    if workers <= 1:
+        for f in found:
+            yield load_article(Path(f.path), config, f.relpath)
+        return
+    for values in _in_workers(_load_chunk, found, config, 0, workers):
+        yield _unpack_article(values)
+
+
+def load_articles(paths: Sequence[Path], config: Config, *, workers: int | None = None) -> list[Article]:
+    """What ``load_corpus(paths, config).articles`` holds (sorted by relative path), parsed
+    across worker processes."""
+    articles = list(iter_articles(paths, config, workers=workers))
+    articles.sort(key=lambda a: a.relpath)
+    return articles
 
 
 def _sha256_of(path: str) -> str | None:
@@ -500,7 +589,7 @@ def scan(paths: Sequence[Path], config: Config, *, cache: bool = True, workers: 
     if workers is None:
         workers = default_workers() if len(to_parse) >= PARALLEL_MIN_FILES else 0
     result.workers = workers if workers > 1 else 0
-    for entry in _parse(to_parse, config, started_ns, workers):
+    for entry in _in_workers(_parse_chunk, to_parse, config, started_ns, workers):
         entries[entry[0]] = entry
     result.parsed = len(to_parse)
     paths_by_rel = {item.relpath: item.path for item in found}

@@ -320,3 +320,27 @@ def test_shared_corpus_matches_a_full_load() -> None:
     config = Config(root=corpus)
     result = index.scan([corpus], config, cache=False, workers=2)
     same_as_full_load(result, corpus, config)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_load_articles_gives_what_load_corpus_gives(tmp_path: Path, workers: int) -> None:
+    root = make_folder(tmp_path / "news", count=40)
+    (root / "bom.md").write_bytes(b"\xef\xbb\xbf---\r\ntitle: BOM and CRLF\r\ntags: [A, b]\r\n---\r\nbody\r\n")
+    (root / "nested.md").write_text("---\ntitle: n\nextra:\n  deep:\n    - {a: 1, b: [x, y]}\n    - 2.5\n    - null\n---\n")
+    (root / "link.md").symlink_to(root / "raw.md")
+    config = config_of(root)
+    loaded = index.load_articles([root], config, workers=workers)
+    expected = load_corpus([root], config).articles
+    assert loaded == expected
+    nested = next(a for a in loaded if a.relpath == "nested.md")
+    assert nested.meta is not None and nested.meta["extra"]["deep"][0]["b"] == ("x", "y")
+    with pytest.raises(TypeError):
+        nested.meta["title"] = "changed"  # type: ignore[index]
+
+
+def test_shared_corpus_loads_the_same_in_parallel() -> None:
+    corpus = SHARED / "corpus"
+    if not corpus.is_dir():
+        pytest.skip(f"shared corpus not found at {corpus} (it lives beside the project)")
+    config = Config(root=corpus)
+    assert index.load_articles([corpus], config, workers=2) == load_corpus([corpus], config).articles
