@@ -531,10 +531,14 @@ def save_index(config: Config, entries: Sequence[Entry]) -> bool:
         [e[4] for e in entries],
     )
     payload = marshal.dumps((INDEX_FORMAT, config_key(config), *columns))
-    temp = target.with_name(f"{target.name}.{os.getpid()}.copydesk-tmp")
+    temp = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.copydesk-tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(temp, "wb") as handle:
+        for folder in (target.parent.parent, target.parent):
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                return False  # a link planted in the folder: never write through it
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        with os.fdopen(os.open(temp, flags, 0o600), "wb") as handle:
             handle.write(_MAGIC + hmac.digest(key, payload, "sha256") + payload)
         os.replace(temp, target)  # no fsync: a torn file fails the HMAC and is rebuilt
         return True

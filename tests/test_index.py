@@ -344,3 +344,13 @@ def test_shared_corpus_loads_the_same_in_parallel() -> None:
         pytest.skip(f"shared corpus not found at {corpus} (it lives beside the project)")
     config = Config(root=corpus)
     assert index.load_articles([corpus], config, workers=2) == load_corpus([corpus], config).articles
+
+
+def test_index_is_never_written_through_a_link(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".copydesk").symlink_to(elsewhere, target_is_directory=True)
+    result = index.scan([root], config_of(root))
+    assert not result.written
+    assert list(elsewhere.iterdir()) == []
