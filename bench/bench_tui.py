@@ -43,7 +43,7 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _measure(root: Path, presses: int, launched_wall: float, timeout: float) -> dict[str, object]:
+async def _measure(root: Path, presses: int, launched_wall: float, timeout: float, settle: float) -> dict[str, object]:
     from textual import events
 
     from core.config import load_config
@@ -126,7 +126,7 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
                     cursor.append(after[0] - key_at)
                 if len(moves) > before_moves:
                     handled.append(moves[before_moves] - key_at)
-                await pilot.pause(0.3)  # let the reader pane follow, as a user reading would
+                await pilot.pause(settle)  # let the reader and editor follow, as a user reading would
             result["cursor_ms"] = [c * 1e3 for c in cursor]
             result["cursor_handled_ms"] = [c * 1e3 for c in handled]
             # typing into the filter box
@@ -161,9 +161,9 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
     return result
 
 
-def run_one(count: int, presses: int, timeout: float, launched_wall: float, seed: int) -> dict[str, object]:
+def run_one(count: int, presses: int, timeout: float, launched_wall: float, seed: int, settle: float) -> dict[str, object]:
     root = folder(count, seed)
-    return asyncio.run(_measure(root, presses, launched_wall, timeout))
+    return asyncio.run(_measure(root, presses, launched_wall, timeout, settle))
 
 
 def import_seconds() -> float:
@@ -178,11 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presses", type=int, default=20, help="key presses per latency measurement")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for the full list")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--settle", type=float, default=1.0, help="seconds between cursor presses (the panes follow the cursor)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size, print JSON
     parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        result = run_one(args.one, args.presses, args.timeout, args.launched or time.time(), args.seed)
+        result = run_one(args.one, args.presses, args.timeout, args.launched or time.time(), args.seed, args.settle)
         print(json.dumps(result))
         return 0
     print(machine_line())
@@ -193,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         launched = time.time()
         proc = subprocess.run(
             [sys.executable, "-m", "bench.bench_tui", "--one", str(count), "--presses", str(args.presses),
-             "--timeout", str(args.timeout), "--seed", str(args.seed), "--launched", repr(launched)],
+             "--timeout", str(args.timeout), "--seed", str(args.seed), "--settle", str(args.settle),
+             "--launched", repr(launched)],
             capture_output=True, text=True, env=copydesk_env(), cwd=Path(__file__).resolve().parents[1],
         )
         if proc.returncode != 0:
@@ -217,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         ["files", "first rows (s)", "full list (s)", "cursor ms (median / p90)", "key to handler ms", "filter keystroke ms (median / p90)", "peak RSS (MB)"],
         rows,
     ))
-    print(f"\nCommand: python -m bench.bench_tui --sizes {args.sizes} --presses {args.presses}")
+    print(f"\nCommand: python -m bench.bench_tui --sizes {args.sizes} --presses {args.presses} --settle {args.settle}")
     return 0
 
 
