@@ -558,12 +558,20 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def scan(paths: Sequence[Path], config: Config, *, cache: bool = True, workers: int | None = None) -> Scan:
+def scan(
+    paths: Sequence[Path],
+    config: Config,
+    *,
+    cache: bool = True,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Scan:
     """Every article under ``paths`` as a :class:`Record`, sorted by relative path.
 
     With ``cache``, unchanged files come from the index and the index is updated. ``workers``
     is the number of parsing processes (default: :func:`default_workers` when there are at
-    least :data:`PARALLEL_MIN_FILES` files to parse, else none).
+    least :data:`PARALLEL_MIN_FILES` files to parse, else none). ``progress(done, total)`` is
+    called as files are parsed (``total`` counts only the files that need parsing).
     """
     result = Scan(config)
     started_ns = time.time_ns()
@@ -593,8 +601,11 @@ def scan(paths: Sequence[Path], config: Config, *, cache: bool = True, workers: 
     if workers is None:
         workers = default_workers() if len(to_parse) >= PARALLEL_MIN_FILES else 0
     result.workers = workers if workers > 1 else 0
-    for entry in _in_workers(_parse_chunk, to_parse, config, started_ns, workers):
+    total = len(to_parse)
+    for done, entry in enumerate(_in_workers(_parse_chunk, to_parse, config, started_ns, workers), 1):
         entries[entry[0]] = entry
+        if progress is not None and (done % 256 == 0 or done == total):
+            progress(done, total)
     result.parsed = len(to_parse)
     paths_by_rel = {item.relpath: item.path for item in found}
     result.items = [(paths_by_rel[rel], entries[rel]) for rel in sorted(entries)]

@@ -354,3 +354,15 @@ def test_index_is_never_written_through_a_link(tmp_path: Path) -> None:
     result = index.scan([root], config_of(root))
     assert not result.written
     assert list(elsewhere.iterdir()) == []
+
+
+def test_progress_counts_the_files_being_parsed(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    calls: list[tuple[int, int]] = []
+    index.scan([root], config, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (17, 17)
+    (root / "raw.md").write_text("Changed raw text\n")
+    calls.clear()
+    index.scan([root], config, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 1)]
