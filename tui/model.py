@@ -243,6 +243,8 @@ class Workspace:
     _by_path: dict[Path, int] = field(default_factory=dict)
     _data: dict[int, dict[str, Any]] = field(default_factory=dict)
     _fields: set[str] = field(default_factory=set)
+    version: int = 0  # bumped whenever a row changes (keys the caches below)
+    _cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -253,6 +255,7 @@ class Workspace:
             self.articles.append(article)
             self.rows.append(make_row(article, article.meta))
             self._note_fields(article.meta)
+        self.version += 1
 
     def _note_fields(self, meta: Mapping[str, Any] | None) -> None:
         if not meta:
@@ -338,6 +341,15 @@ class Workspace:
     def _refresh(self, index: int) -> None:
         self._data.pop(index, None)
         self.rows[index] = make_row(self.articles[index], self.data(index))
+        self.version += 1
+
+    def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == self.version:
+            return hit[1]
+        value = compute()
+        self._cache[name] = (self.version, value)
+        return value
 
     def targets(self, cursor: int | None) -> list[int]:
         """Marked articles (hidden ones included), else the cursor's article."""
@@ -461,6 +473,11 @@ class Workspace:
 
     def tag_counts(self, indices: Iterable[int] | None = None) -> Counter[str]:
         """How many articles carry each tag (staged edits included)."""
+        if indices is None:
+            return Counter(self._cached("tags", lambda: self._count_tags(None)))
+        return self._count_tags(indices)
+
+    def _count_tags(self, indices: Iterable[int] | None) -> Counter[str]:
         counts: Counter[str] = Counter()
         for index in range(len(self.articles)) if indices is None else indices:
             counts.update(set(self.tags_of(index)))
@@ -520,7 +537,7 @@ class Workspace:
 
     @property
     def with_problems(self) -> int:
-        return sum(1 for row in self.rows if row.status != "clean")
+        return self._cached("problems", lambda: sum(1 for row in self.rows if row.status != "clean"))
 
     def next_problem(self, position: int, step: int) -> int | None:
         """The next visible position (after ``position``, in direction ``step``) with problems."""

@@ -117,7 +117,8 @@ class MainScreen(Screen[None]):
                 return
             batch.append(load_article(path, config))
             now = time.monotonic()
-            if (first and len(batch) >= 200) or now - last > 0.25:
+            # Few, large batches: every repaint while loading takes the GIL from the loader.
+            if (first and len(batch) >= 200) or now - last > 1.0:
                 self.app.call_from_thread(self._loaded, batch, done, total, False)
                 batch, last, first = [], now, False
         batch.sort(key=lambda a: a.relpath)
@@ -134,7 +135,8 @@ class MainScreen(Screen[None]):
                 self.set_interval(WATCH_INTERVAL, self._watch)
         else:
             # Rows stream in unsorted while loading; the final view sorts them.
-            self.list.show(range(len(self.ws.articles)), keep_index=self.list.current)
+            self.ws.visible = list(range(len(self.ws.articles)))
+            self.list.show(self.ws.visible, keep_index=self.list.current)
         self._update_status()
 
     # -- panes follow the cursor -------------------------------------------------------------
@@ -163,7 +165,7 @@ class MainScreen(Screen[None]):
         self.editor.show(index, article, self.ws.data(index), self.ws.is_dirty(index), self._vocabulary(), reason)
 
     def _vocabulary(self) -> Counter[str]:
-        return self.ws.tag_counts()
+        return self.ws.tag_counts()  # cached by the workspace until a row changes
 
     # -- status ----------------------------------------------------------------------------
 

@@ -32,23 +32,16 @@ class SimilarGroup:
 
 
 def similar_groups(counts: Mapping[str, int]) -> list[SimilarGroup]:
-    """Near-duplicate tag groups, from the core's taxonomy when it offers them."""
+    """Near-duplicate tag groups (the core's taxonomy: case, spacing, plural, spelling)."""
     try:
-        from core import taxonomy
+        from core.taxonomy import similar_groups as core_similar_groups
     except ImportError:
         return _grouped_by_spelling(counts)
-    finder = getattr(taxonomy, "similar_groups", None)
-    if finder is None:
-        return _grouped_by_spelling(counts)
     groups = []
-    for group in finder(dict(counts)):
-        canonical = getattr(group, "canonical", None)
-        members = getattr(group, "members", None) or getattr(group, "variants", None) or ()
-        if canonical is None:
-            continue
-        variants = tuple(m if isinstance(m, str) else m[0] for m in members if (m if isinstance(m, str) else m[0]) != canonical)
+    for group in core_similar_groups(dict(counts)):
+        variants = tuple(tag for tag, _ in group.members if tag != group.canonical)
         if variants:
-            groups.append(SimilarGroup(canonical, variants))
+            groups.append(SimilarGroup(group.canonical, variants))
     return groups
 
 

@@ -112,6 +112,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._is_dirty: Callable[[int], bool] = lambda i: False
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._generation = 0
+        self._announced: int | None = -1  # the article last reported by CursorMoved
 
     # -- data ------------------------------------------------------------------------------
 
@@ -171,7 +172,10 @@ class ArticleList(ScrollView, can_focus=True):
         self.refresh_line(old)
         self.refresh_line(new)
         self._scroll_cursor_into_view()
-        self.post_message(self.CursorMoved(self.current))
+        current = self.current
+        if current != self._announced:
+            self._announced = current
+            self.post_message(self.CursorMoved(current))
 
     def _scroll_cursor_into_view(self) -> None:
         height = max(1, self.scrollable_content_region.height)

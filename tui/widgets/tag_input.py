@@ -22,13 +22,17 @@ MAX_SUGGESTIONS = 8
 
 
 def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, int]]:
-    """Tags close to ``token``: prefix matches first (most used first), then fuzzy matches."""
+    """Tags close to ``token``: prefix matches first, then other tags containing it (most used
+    first), then typo-tolerant matches (rapidfuzz WRatio >= 75: lower lets ``hong`` pull in
+    ``EXCHANGES``)."""
     token = token.strip()
     if not token:
         return []
     folded = token.casefold()
-    prefix = sorted((t for t in vocabulary if t.casefold().startswith(folded)), key=lambda t: (-vocabulary[t], t))
-    chosen = prefix[:limit]
+    by_use = sorted(vocabulary, key=lambda t: (-vocabulary[t], t))
+    prefix = [t for t in by_use if t.casefold().startswith(folded)]
+    inside = [t for t in by_use if folded in t.casefold() and t not in prefix]
+    chosen = (prefix + inside)[:limit]
     if len(chosen) < limit:
         fuzzy = process.extract(
             token,
@@ -36,7 +40,7 @@ def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTI
             scorer=fuzz.WRatio,
             processor=utils.default_process,
             limit=limit * 2,
-            score_cutoff=60,
+            score_cutoff=75,
         )
         for tag, _score, _ in fuzzy:
             if tag not in chosen:

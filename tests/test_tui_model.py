@@ -1,0 +1,164 @@
+"""The TUI's workspace (no Textual): staging, undo, marks, filter, sort, the draft rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.config import load_config
+from core.document import load_corpus
+from core.edit_ops import AddItem, SetValue
+from tests.test_tui_support import BROKEN, write_folder
+from tui.fields import SEED_FIELDS, specs_from_schema, valid_datetime
+from tui.model import Workspace, compile_filter
+from tui.widgets.tag_input import suggest
+
+
+def workspace(root: Path) -> Workspace:
+    config = load_config(root)
+    ws = Workspace(config)
+    ws.add_articles(load_corpus([root], config).articles)
+    ws.visible = ws.compute_view(None, ws.sort) or []
+    return ws
+
+
+def index(ws: Workspace, name: str) -> int:
+    return next(i for i, a in enumerate(ws.articles) if a.path.name == name)
+
+
+def test_rows_sorted_newest_first_with_broken_files_last(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path, broken=BROKEN))
+    names = [ws.articles[i].path.name for i in ws.visible]
+    assert names[:5] == ["a5-stablecoins.md", "a4-hong-kong-rules.md", "a3-etf-flows.md", "a2-hashkey-ipo.md", "a1-asia-markets.md"]
+    assert sorted(names[5:]) == sorted(BROKEN)
+    assert {ws.rows[i].status for i in ws.visible[5:]} <= {"raw", "broken"}
+
+
+def test_sort_by_problems_puts_broken_first(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path, broken=BROKEN))
+    order = ws.compute_view(None, "problems") or []
+    assert [ws.rows[i].status for i in order[:4]].count("broken") == 3
+
+
+def test_staging_a_value_already_there_changes_nothing(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    a1 = index(ws, "a1-asia-markets.md")
+    result = ws.set_sentiment([a1], "NEGATIVE")
+    assert (result.changed, result.unchanged) == (0, 1)
+    assert not ws.staged and not ws.history
+
+
+def test_set_then_set_back_is_not_dirty_and_undo_restores(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    a1 = index(ws, "a1-asia-markets.md")
+    ws.set_sentiment([a1], "POSITIVE")
+    assert ws.staged[a1] == (SetValue(("sentiment",), "POSITIVE"),)
+    assert ws.rows[a1].sentiment == "POSITIVE"
+    ws.set_sentiment([a1], "NEGATIVE")  # back to what the file says
+    assert a1 not in ws.staged
+    assert ws.undo() == 1
+    assert ws.staged[a1] == (SetValue(("sentiment",), "POSITIVE"),)
+    assert ws.undo() == 1
+    assert a1 not in ws.staged and ws.rows[a1].sentiment == "NEGATIVE"
+    assert ws.undo() == 0
+
+
+def test_draft_rule_sets_on_mixed_and_clears_when_all_drafts(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    targets = [index(ws, "a2-hashkey-ipo.md"), index(ws, "a3-etf-flows.md")]  # draft, not draft
+    value, result = ws.toggle_draft(targets)
+    assert value is True and result.changed == 1
+    value, result = ws.toggle_draft(targets)
+    assert value is False and result.changed == 2
+    assert ws.data(targets[0])["draft"] is False and ws.data(targets[1])["draft"] is False
+
+
+def test_raw_and_broken_targets_are_refused_with_a_reason(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path, broken=BROKEN))
+    raw = index(ws, "b1-raw.md")
+    bad = index(ws, "b2-bad-yaml.md")
+    result = ws.add_tag([raw, bad, index(ws, "a1-asia-markets.md")], "NEWS")
+    assert result.changed == 1
+    reasons = dict(result.refused)
+    assert "adopt" in reasons["b1-raw.md"]
+    assert "YAML" in reasons["b2-bad-yaml.md"]
+    assert set(ws.staged) == {index(ws, "a1-asia-markets.md")}
+
+
+def test_marks_survive_filtering_and_count_hidden(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    a5 = index(ws, "a5-stablecoins.md")
+    ws.toggle_mark(a5)
+    ws.visible = ws.compute_view(compile_filter("tag:ASIA", ws.known_fields), ws.sort) or []
+    assert a5 not in ws.visible
+    assert ws.hidden_marks == 1
+    assert ws.targets(ws.visible[0]) == [a5]  # marked rows win over the cursor
+    ws.mark_all_visible()
+    assert len(ws.marked) == 4 and ws.hidden_marks == 1
+
+
+def test_filter_sees_dirty_and_marked(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    a3 = index(ws, "a3-etf-flows.md")
+    ws.add_tag([a3], "NEWS")
+    ws.toggle_mark(index(ws, "a1-asia-markets.md"))
+    dirty = ws.compute_view(compile_filter("is:dirty", ws.known_fields), ws.sort)
+    marked = ws.compute_view(compile_filter("is:marked", ws.known_fields), ws.sort)
+    assert dirty == [a3]
+    assert marked == [index(ws, "a1-asia-markets.md")]
+
+
+def test_rename_merges_without_duplicates(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    changed, merged, sample = ws.rename_preview("MARKET", "ASIA")
+    assert (changed, merged) == (2, 1)  # a1 has both, a3 only MARKET
+    result = ws.rename_tags([("MARKET", "ASIA")])
+    assert result.changed == 2
+    assert ws.tags_of(index(ws, "a1-asia-markets.md")) == ("ASIA",)
+    assert ws.tags_of(index(ws, "a3-etf-flows.md")) == ("ETF", "ASIA")
+    assert ws.tag_counts()["ASIA"] == 4 and "MARKET" not in ws.tag_counts()
+
+
+def test_set_tags_adds_and_removes_items(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    a1 = index(ws, "a1-asia-markets.md")
+    ws.set_tags(a1, ["ASIA", "HONG KONG"])
+    assert ws.tags_of(a1) == ("ASIA", "HONG KONG")
+    assert AddItem(("tags",), "HONG KONG") in ws.staged[a1]
+
+
+def test_schema_fields_drive_the_editor() -> None:
+    specs = specs_from_schema(
+        {
+            "properties": {
+                "title": {"type": "string"},
+                "when": {"$ref": "#/definitions/dt"},
+                "mood": {"enum": ["UP", "DOWN"]},
+                "draft": {"type": "boolean"},
+                "tags": {"type": "array"},
+                "score": {"type": "number"},
+                "source": {"type": "object", "properties": {"name": {"type": "string"}}},
+            },
+            "definitions": {"dt": {"type": "string", "format": "date-time"}},
+        }
+    )
+    kinds = {spec.name: spec.kind for spec in specs}
+    assert kinds == {"title": "text", "when": "datetime", "mood": "enum", "draft": "bool", "tags": "tags", "source.name": "string"}
+    assert {s.name for s in SEED_FIELDS} >= {"title", "sentiment", "draft", "tags", "source.name"}
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("2025-12-01T07:29:42.000Z", True), ("2025-12-01T07:29:42+02:00", True), ("2025-12-01", False), ("yesterday", False), ("2025-13-01T00:00:00Z", False)],
+)
+def test_date_input_validation(text: str, ok: bool) -> None:
+    assert (valid_datetime(text) is None) is ok
+
+
+def test_tag_suggestions_prefix_then_fuzzy_with_counts() -> None:
+    vocabulary = {"HONG KONG": 7, "HONGKONG": 1, "EXCHANGES": 6, "MONGOLIA": 1, "BITCOIN": 9}
+    assert suggest("hong", vocabulary)[:2] == [("HONG KONG", 7), ("HONGKONG", 1)]
+    assert ("EXCHANGES", 6) not in suggest("hong", vocabulary)
+    assert suggest("bitcon", vocabulary) == [("BITCOIN", 9)]
+    assert suggest("  ", vocabulary) == []
