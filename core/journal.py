@@ -241,7 +241,7 @@ class Journal:
         fd, tmp = tempfile.mkstemp(dir=self.batches, prefix=f".{batch.id}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+                json.dump(data, handle, separators=(",", ":"))  # ASCII escapes keep non-UTF-8 file names
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -477,7 +477,7 @@ class BatchWriter:
         self._append(header)
 
     def _append(self, event: dict[str, Any]) -> None:
-        self._log.write(json.dumps(event, ensure_ascii=False) + "\n")
+        self._log.write(json.dumps(event) + "\n")  # ASCII escapes keep non-UTF-8 file names
         self._log.flush()
 
     def record(self, path: Path, prior: bytes | None, new: bytes | None) -> None:
