@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median reported)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-hugo", action="store_true", help="skip hugo even when installed")
+    parser.add_argument("--commands", default="check,driver", help="which copydesk commands: check, driver or both")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     version = None if args.no_hugo else hugo_version()
@@ -105,13 +106,16 @@ def main(argv: list[str] | None = None) -> int:
             site = hugo_site(root, count)
             hugo = measure(["hugo", "list", "all"], args.repeat, cwd=site)
         results = {}
-        for name, cmd in (("check", check_cmd), ("driver", driver_cmd)):
+        commands = [(name, cmd) for name, cmd in (("check", check_cmd), ("driver", driver_cmd)) if name in args.commands]
+        for name, cmd in commands:
             target = [*cmd, str(root)]
             results[name, "cold"] = measure(target, args.repeat, before=lambda root=root: drop_index(root), ok=(0, 1))
             if results[name, "cold"] is not None:
                 run_measured(target, env=copydesk_env())  # build the index once
             results[name, "warm"] = measure(target, args.repeat, ok=(0, 1)) if results[name, "cold"] else None
         for name, label in (("check", "copydesk check"), ("driver", "index scan (bench.check_driver)")):
+            if name not in args.commands:
+                continue
             cold, warm = results[name, "cold"], results[name, "warm"]
             cold_s, cold_us = fmt(cold, count)
             warm_s, warm_us = fmt(warm, count)
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
          "peak RSS no cache / warm (MB)", "hugo RSS (MB)"],
         rows,
     ))
-    print(f"\nMedians of {args.repeat} runs; command: python -m bench.bench_check --sizes {args.sizes} --repeat {args.repeat}")
+    print(f"\nMedians of {args.repeat} runs; command: python -m bench.bench_check --sizes {args.sizes} --repeat {args.repeat} --commands {args.commands}")
     return 0
 
 
