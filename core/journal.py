@@ -3,8 +3,12 @@
 Layout under ``<root>/.copydesk/journal/`` (``root`` is the corpus root)::
 
     blobs/ab/abcdef...        file contents, content-addressed by sha256 (shared by batches)
-    batches/<id>.json         the manifest of a finished batch (written atomically)
-    batches/<id>.pending      JSON lines of a batch still being written (or cut short)
+    batches/<ns>-<id>.json    the manifest of a finished batch (written atomically)
+    batches/<ns>-<id>.pending JSON lines of a batch still being written (or cut short)
+    gc-candidates             blobs of pruned batches, deleted in a later sweep
+
+File names start with the batch's time in nanoseconds, so their order is the batches' order
+and pruning needs no parsing.
 
 A writer calls :meth:`BatchWriter.record` before replacing a file and
 :meth:`BatchWriter.written` after; :meth:`BatchWriter.close` turns the pending log into a
@@ -36,6 +40,9 @@ from typing import Any
 
 JOURNAL_SUBDIR = Path(".copydesk") / "journal"
 _MANIFEST_VERSION = 1
+# Blobs of pruned batches are swept once this many batches were pruned (a sweep reads every
+# remaining manifest, so it is not done on every save).
+_GC_EVERY = 10
 # A blob younger than this is never garbage-collected: another process may be recording a
 # batch that refers to it and has not written its manifest yet.
 _BLOB_GRACE_SECONDS = 600
@@ -104,11 +111,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, fsync_dir: bool = True) -> None:
     """Replace ``path`` with ``data`` by the safe-write protocol of :mod:`core.save`."""
     from .save import write_atomic as save_write_atomic
 
-    save_write_atomic(path, data)
+    save_write_atomic(path, data, fsync_dir=fsync_dir)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -166,6 +173,8 @@ class Journal:
         self.blobs = self.folder / "blobs"
         self.batches = self.folder / "batches"
         self.blob_grace_seconds = _BLOB_GRACE_SECONDS
+        self.gc_every = _GC_EVERY
+        self.gc_candidates = self.folder / "gc-candidates"
 
     # -- writing ---------------------------------------------------------------------
 
@@ -237,7 +246,7 @@ class Journal:
             "undoes": batch.undoes,
             "entries": [[e.path, e.prior, e.new] for e in batch.entries],
         }
-        target = self.batches / f"{batch.id}.json"
+        target = self.batches / f"{_stem(batch.ns, batch.id)}.json"
         fd, tmp = tempfile.mkstemp(dir=self.batches, prefix=f".{batch.id}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -358,6 +367,9 @@ class Journal:
             for entry in batch.entries:
                 self._undo_entry(entry, writer, report)
         finally:
+            # Folders are synced once per batch rather than once per file.
+            for folder in {self._absolute(rel).parent for rel in report.restored}:
+                _fsync_dir(folder)
             report.undo_batch_id = writer.close()
         return report
 
@@ -401,7 +413,7 @@ class Journal:
             if prior is None:
                 os.unlink(path)  # the batch created the file
             else:
-                write_atomic(path, prior)
+                write_atomic(path, prior, fsync_dir=False)
             writer.written(path)
         except OSError as exc:
             report.failed.append((entry.path, f"cannot write: {exc.strerror or exc}"))
@@ -411,26 +423,63 @@ class Journal:
     # -- pruning ---------------------------------------------------------------------
 
     def prune(self) -> None:
-        """Keep the newest ``keep`` batches; delete blobs no remaining batch refers to."""
-        batches = self._load_all()
-        if len(batches) <= self.keep:
+        """Keep the newest ``keep`` batches; blobs only they referred to go in a later sweep."""
+        if not self.batches.is_dir():
             return
-        old, kept = batches[: -self.keep], batches[-self.keep :]
-        for batch in old:
-            for suffix in (".json", ".pending"):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.batches / f"{batch.id}{suffix}").unlink()
-        referenced = {digest for b in kept for e in b.entries for digest in (e.prior, e.new) if digest}
-        # Live pending logs are not in `kept`; their blobs are protected by the grace period.
-        candidates = {digest for b in old for e in b.entries for digest in (e.prior, e.new) if digest}
+        names = sorted(n for n in os.listdir(self.batches) if n.endswith((".json", ".pending")) and not n.startswith("."))
+        finished = [n for n in names if n.endswith(".json") or self._read_pending(self.batches / n) is not None]
+        if len(finished) <= self.keep:
+            return
+        lines: list[str] = []
+        for name in finished[: -self.keep]:
+            path = self.batches / name
+            batch = self._read_manifest(path) if name.endswith(".json") else self._read_pending(path)
+            if batch is not None:
+                lines.append(f"# {batch.id}\n")
+                lines.extend(f"{d}\n" for e in batch.entries for d in (e.prior, e.new) if d)
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        with open(self.gc_candidates, "a", encoding="utf-8") as handle:
+            handle.writelines(lines)
+        if self._pruned_since_sweep() >= self.gc_every:
+            self.collect_garbage()
+
+    def _pruned_since_sweep(self) -> int:
+        try:
+            with open(self.gc_candidates, encoding="utf-8") as handle:
+                return sum(1 for line in handle if line.startswith("#"))
+        except FileNotFoundError:
+            return 0
+
+    def collect_garbage(self) -> int:
+        """Delete the blobs of pruned batches that no remaining batch refers to; their count."""
+        try:
+            candidates = {line.strip() for line in self.gc_candidates.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")}
+        except FileNotFoundError:
+            return 0
+        referenced = {d for b in self._load_all() for e in b.entries for d in (e.prior, e.new) if d}
+        # A live writer's pending log is not loaded; its blobs are protected by their age.
         horizon = time.time() - self.blob_grace_seconds
+        deleted = 0
+        young: list[str] = []
         for digest in candidates - referenced:
             blob = self._blob_path(digest)
             try:
-                if blob.stat().st_mtime < horizon:
-                    blob.unlink()
+                if blob.stat().st_mtime >= horizon:
+                    young.append(f"{digest}\n")
+                    continue
+                blob.unlink()
+                deleted += 1
             except FileNotFoundError:
                 pass
+        tmp = self.gc_candidates.with_name(".gc-candidates.tmp")
+        tmp.write_text("".join(young), encoding="utf-8")
+        os.replace(tmp, self.gc_candidates)
+        return deleted
+
+
+def _stem(ns: int, batch_id: str) -> str:
+    return f"{ns:020d}-{batch_id}"
 
 
 def _read_current(path: Path) -> bytes | None:
@@ -463,7 +512,7 @@ class BatchWriter:
 
     def _open_log(self) -> None:
         self.journal._ensure_folders()
-        path = self.journal.batches / f"{self.id}.pending"
+        path = self.journal.batches / f"{_stem(self.ns, self.id)}.pending"
         self._log = open(path, "x", encoding="utf-8")  # noqa: SIM115 - kept open for the batch
         header = {
             "id": self.id,
@@ -517,7 +566,7 @@ class BatchWriter:
         if self._log is None:
             return None
         self._log.close()
-        pending = self.journal.batches / f"{self.id}.pending"
+        pending = self.journal.batches / f"{_stem(self.ns, self.id)}.pending"
         if not self._written:
             pending.unlink(missing_ok=True)
             return None

@@ -155,6 +155,7 @@ def test_journal_is_bounded_and_old_blobs_pruned(tmp_path: Path) -> None:
     (a,) = make_files(tmp_path, 1)
     journal = Journal(tmp_path, keep=3)
     journal.blob_grace_seconds = 0  # no concurrent writer in this test
+    journal.gc_every = 1  # sweep blobs at every prune
     ids = []
     for i in range(6):
         batch = journal.begin(f"edit {i}")
@@ -170,6 +171,28 @@ def test_journal_is_bounded_and_old_blobs_pruned(tmp_path: Path) -> None:
     assert a.read_bytes() == b"version 4\n"
     # Undo batches count towards the bound too: the oldest edit left the journal.
     assert [info.label for info in journal.list()][1:] == ["edit 5", "edit 4"]
+
+
+def test_blobs_of_pruned_batches_are_swept_in_batches_of_prunes(tmp_path: Path) -> None:
+    (a,) = make_files(tmp_path, 1)
+    journal = Journal(tmp_path, keep=2)
+    journal.blob_grace_seconds = 0
+    journal.gc_every = 3
+    blob_dir = tmp_path / ".copydesk" / "journal" / "blobs"
+
+    def blobs() -> int:
+        return sum(1 for p in blob_dir.rglob("*") if p.is_file())
+
+    counts = []
+    for i in range(7):
+        batch = journal.begin(f"edit {i}")
+        save(batch, a, f"version {i}\n".encode())
+        batch.close()
+        counts.append(blobs())
+    # Batches 0..2 are pruned one by one (after edits 2, 3, 4); the sweep after the third
+    # prune deletes their three blobs at once.
+    assert counts == [1, 2, 3, 4, 2, 3, 4]
+    assert len(journal.list()) == 2
 
 
 def test_unknown_and_ambiguous_and_already_undone_ids(tmp_path: Path) -> None:
@@ -191,7 +214,8 @@ def test_manifest_is_json_and_gitignored(tmp_path: Path) -> None:
     batch = journal.begin("x")
     save(batch, a, b"x\n")
     batch_id = batch.close()
-    manifest = json.loads((tmp_path / ".copydesk/journal/batches" / f"{batch_id}.json").read_text())
+    (path,) = (tmp_path / ".copydesk/journal/batches").glob(f"*-{batch_id}.json")
+    manifest = json.loads(path.read_text())
     assert manifest["label"] == "x" and manifest["entries"][0][0] == "a0.md"
     assert (tmp_path / ".copydesk" / ".gitignore").read_text() == "*\n"
 
