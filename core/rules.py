@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -429,11 +430,22 @@ def dotted(path: Path_) -> str:
 
 
 def _show(value: Any, limit: int = 60) -> str:
-    """A value quoted for a message, shortened to about ``limit`` characters."""
+    """A value quoted for a message (strings in quotes, the rest as JSON), shortened to about ``limit`` characters."""
     if isinstance(value, str):
         return repr(value if len(value) <= limit else value[: limit - 1] + "…")
-    text = repr(value)
+    try:
+        text = json.dumps(_plain(value), ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
 
 
 _TYPE_NAMES = {
@@ -552,7 +564,8 @@ def _map_error(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any
     if rule_name == "type":
         wanted = exc.rule_definition
         wanted_names = " or ".join(_SCHEMA_TYPE_NAMES.get(t, str(t)) for t in (wanted if isinstance(wanted, list) else [wanted]))
-        return _SchemaIssue("CD202", full, f"{name} must be {wanted_names}, not {_type_name(value)} ({_show(value)})", "value")
+        shown = "" if value is None else f" ({_show(value)})"
+        return _SchemaIssue("CD202", full, f"{name} must be {wanted_names}, not {_type_name(value)}{shown}", "value")
     if rule_name in ("enum", "const"):
         allowed = exc.rule_definition if isinstance(exc.rule_definition, list) else [exc.rule_definition]
         shown = ", ".join(str(a) for a in allowed)
@@ -883,7 +896,9 @@ def _scan_body(lines: list[str], promo: Callable[[str], Any]) -> _BodyScan:
             prev_text = False
             continue
         first = stripped[0]
-        if first in _MARKUP_START:
+        # List items and emphasis start with markup characters too; only fences, headings,
+        # underlines and rules (which end with their first character) need a closer look.
+        if first in _MARKUP_START and (first in "#`~" or stripped[-1] == first):
             kind = _markup_kind(scan, i, line, stripped, first, prev_text)
             if kind:
                 if kind == "fence":
@@ -1058,7 +1073,7 @@ def _footer_problem(lines: list[str], start: int, count: int, at: Callable[[int]
 
 
 def _title_repeated(lines: list[str], kinds: list[str], title: str | None, raw: bool, at: Callable[[int], tuple[int, int]]) -> list[Problem]:
-    texts = [i for i, k in enumerate(kinds) if k in ("text", "heading")][:6]
+    texts = list(islice((i for i, k in enumerate(kinds) if k == "text" or k == "heading"), 6))
     if not texts:
         return []
     if not raw:
