@@ -201,6 +201,16 @@ def test_fix_round_trip(tmp_path: Path) -> None:
     assert (again.returncode, again.stdout) == (0, "All checks passed.\n")
 
 
+def test_fix_refused_is_reported_and_the_file_left_alone(tmp_path: Path) -> None:
+    text = CLEAN.replace("  - TRANSPORT\n", "  - Transport\n").replace("category: TRANSPORT", "category: '{{ site.section }}'")
+    path = write(tmp_path, "a.md", text)
+    result = run("check", "--fix", ".", cwd=tmp_path)
+    assert "a.md: not fixed: " in result.stderr and "template" in result.stderr
+    assert path.read_text(encoding="utf-8") == text
+    assert "a.md:12:5: CD303 " in result.stdout
+    assert "Traceback" not in result.stderr
+
+
 def test_fix_only_touches_selected_rules(tmp_path: Path) -> None:
     text = CLEAN.replace("  - TRANSPORT\n", "  - Transport\n") + "\n\n"
     path = write(tmp_path, "a.md", text)
