@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The dedicated property run: 1,000 examples per property (``--run-slow`` loads it too).
+settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -12,6 +21,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run the long tests marked slow (dedicated hypothesis run, full crash/race loops)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--run-slow"):
+        settings.load_profile("thorough")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
