@@ -259,7 +259,7 @@ class FrontMatterIndex:
     def _find_key(self, lo: int, hi: int, key: str, start_col: int | None) -> tuple[int, int, int] | None:
         """(line index, key column, column after the colon) of ``key`` in the block [lo, hi)."""
         block_col = None
-        pattern = _key_pattern(key)
+        pattern = _key_pattern(key if isinstance(key, str) else str(key))  # `~: x`, `1: y` are keys too
         for i in range(lo, hi):
             if not self._content(i):
                 continue
@@ -425,7 +425,10 @@ def dotted(path: Path_) -> str:
     """``("coverImage", "thumb")`` -> ``coverImage.thumb``; ``("tags", 2)`` -> ``tags[2]``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:  # keys need not be strings: `~: x`, `1.5: y`, `true: z`
+            out += f".{part}" if out else str(part)
     return out or "(front matter)"
 
 
