@@ -107,26 +107,52 @@ def lock_path(path: Path) -> Path:
 
 
 def acquire_lock(path: Path) -> Path:
-    """Create the lock file for ``path`` (removing a stale one); raises LockBusy."""
+    """Create the lock file for ``path`` (removing a stale one); raises LockBusy.
+
+    The lock appears with its owner already written in it (a hard link to a filled temp
+    file): a process killed half-way never leaves an empty lock that would look busy, with
+    no owner to check, until it is old enough to be called stale.
+    """
     lock = lock_path(path)
     info = f"{os.getpid()} {socket.gethostname()} {time.time():.0f}\n".encode()
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            if _lock_is_stale(lock):
-                try:
-                    os.unlink(lock)
-                except FileNotFoundError:
-                    pass
-                continue
-            raise LockBusy(_lock_owner(lock)) from None
-        try:
-            os.write(fd, info)
-        finally:
-            os.close(fd)
-        return lock
-    raise LockBusy(_lock_owner(lock))
+    temp = path.with_name(f".{path.name}{TEMP_MARKER}-lock-{os.getpid()}-{time.monotonic_ns()}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        os.write(fd, info)
+    finally:
+        os.close(fd)
+    try:
+        for _ in range(2):
+            try:
+                _create_lock(temp, lock, info)
+            except FileExistsError:
+                if _lock_is_stale(lock):
+                    try:
+                        os.unlink(lock)
+                    except FileNotFoundError:
+                        pass
+                    continue
+                raise LockBusy(_lock_owner(lock)) from None
+            return lock
+        raise LockBusy(_lock_owner(lock))
+    finally:
+        _unlink_quietly(temp)
+
+
+def _create_lock(temp: Path, lock: Path, info: bytes) -> None:
+    """Make ``lock`` exist with ``info`` in it; FileExistsError when it already exists."""
+    try:
+        os.link(temp, lock)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass  # no hard links on this file system (FAT, some shares): create and fill
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, info)
+    finally:
+        os.close(fd)
 
 
 def _lock_owner(lock: Path) -> str:
