@@ -66,17 +66,17 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         index = QueryIndex(articles)
         for text in QUERIES:
-            compile_s, _ = median_time(lambda text=text: compile(text, fields), args.repeat)
+            compile_s, _ = median_time(lambda text=text, fields=fields: compile(text, fields), args.repeat)
             query = compile(text, fields)
             # Query.filter: every article through the compiled closures (a fresh query, as per keystroke).
-            filter_s, _ = median_time(lambda: compile(text, fields).filter(articles), args.repeat)
+            filter_s, _ = median_time(lambda t=text, f=fields, a=articles: compile(t, f).filter(a), args.repeat)
             # QueryIndex: first use builds the columns it needs; then each new query is evaluated
             # per distinct value (its per-term cache cleared, as if every term were new).
             started = time.perf_counter()
             hits = index.select(query)
             first_s = time.perf_counter() - started
             assert hits == query.filter(articles), text
-            index_s, _ = median_time(lambda: index.select(compile(text, fields)), args.repeat, before=index._cache.clear)
+            index_s, _ = median_time(lambda i=index, t=text, f=fields: i.select(compile(t, f)), args.repeat, before=index._cache.clear)
             rows.append([
                 f"`{text}`", len(hits), f"{compile_s * 1e3:.2f}",
                 f"{filter_s * 1e3:.1f}", f"{filter_s / count * 1e6:.2f}",
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                               "QueryIndex first use ms", "QueryIndex ms", "us/article"], rows))
         rank_rows = []
         for words, cutoff in ((["bitcoin", "rally"], 75), (["bitcion"], 75), (["bitcion"], 90)):
-            rank_s, _ = median_time(lambda w=words, c=cutoff: rank(articles, w, score_cutoff=c, limit=50), max(1, args.repeat // 2))
+            rank_s, _ = median_time(lambda w=words, c=cutoff, a=articles: rank(a, w, score_cutoff=c, limit=50), max(1, args.repeat // 2))
             hits = len(rank(articles, words, score_cutoff=cutoff))
             rank_rows.append([" ".join(words), cutoff, hits, f"{rank_s * 1e3:.0f}"])
         print(markdown_table(["rank words", "cutoff", "above cutoff", "rank ms (limit 50)"], rank_rows))
