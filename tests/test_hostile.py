@@ -192,6 +192,7 @@ CASES: list[Case] = [
     Case("undefined_alias.md", fm("title: *nowhere\n"), codes=("CD103",)),
     Case("anchors_ok.md", fm("a: &x 1\nb: *x\n"), expect="loads", meta={"a": 1, "b": 1}),
     Case("non_string_keys.md", fm("1: one\ntrue: yes\n~: null key\n1.5: float\n"), expect="either"),
+    Case("null_key.md", fm("~: a value under a null key\ntitle: t\n"), expect="either"),
     Case("nan_inf.md", fm("score: .nan\nweight: -.inf\n"), expect="loads"),
     Case("duplicate_keys.md", fm("title: one\ntitle: two\n"), codes=("CD104",)),
     Case("duplicate_nested_keys.md", fm("source:\n  name: a\n  name: b\n"), codes=("CD104",)),
@@ -465,6 +466,44 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         if path.is_file() and not path.is_symlink() and os.access(path, os.R_OK):
             files[str(path)] = path.read_bytes()
     return files
+
+
+TUI_WALK = r"""
+import asyncio, sys
+from pathlib import Path
+from core.config import load_config
+from tui.app import CopydeskApp
+
+async def settle(pilot, app):
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+
+async def main():
+    root = Path(sys.argv[1])
+    app = CopydeskApp(root.resolve(), load_config(root))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        shown = app.main_screen.list.shown
+        for _ in range(shown):  # every row: the reader and the editor show that file
+            await pilot.press("down")
+            await settle(pilot, app)
+        print("rows", shown)
+
+asyncio.run(main())
+"""
+
+
+def test_tui_shows_every_hostile_file(hostile) -> None:
+    root, _, rows = hostile
+    proc = subprocess.run(
+        [sys.executable, "-c", TUI_WALK, str(root)],
+        capture_output=True,
+        timeout=TIMEOUT * 2,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")[-3000:]
+    assert proc.stdout.split() == [b"rows", str(len(rows)).encode()]
 
 
 def test_write_commands_leave_bad_files_alone(tmp_path: Path) -> None:
