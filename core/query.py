@@ -19,7 +19,7 @@ without tags). An unknown field or a malformed term raises :class:`QueryError`.
 :func:`compile` turns the text into closures once; :meth:`Query.matches` then costs a few
 dictionary look-ups per article (~1-3 us). For a large list filtered again and again (the
 TUI, per keystroke) a :class:`QueryIndex` evaluates each term once per *distinct* value
-(a date comparison is a binary search) and remembers each term's answer: 1-40 ms per query
+(a date comparison is a binary search) and remembers each term's answer: 0.1-30 ms per query
 over 50,000 articles (``python -m bench.query_filter``). :func:`rank` is the separate
 typo-tolerant step (rapidfuzz) for callers that want the closest titles first.
 """
