@@ -373,3 +373,60 @@ async def test_outside_change_is_noticed_and_reloaded(tmp_path: Path) -> None:
         assert "changed on disk" not in status_text(app)
         titles = [app.main_screen.ws.rows[i].title for i in app.main_screen.ws.visible]
         assert "ETF flows reverse" in titles
+
+
+async def test_tag_screen_renames_across_the_folder_with_preview(tmp_path: Path) -> None:
+    from tui.screens.tags import RenamePreview, TagsScreen
+
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("number_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, TagsScreen)
+        await pilot.press("slash", *"market", "enter")  # narrow the tag list to MARKET
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPrompt)
+        await pilot.press("ctrl+a", "ctrl+k", *"MARKETS", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RenamePreview)
+        preview = str(app.screen.query_one("#rename-lines").render())
+        assert "2 articles" in preview
+        await pilot.press("enter", "escape")
+        await settle(pilot, app)
+        assert "2 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert {n for n in after if after[n] != before[n]} == {"a1-asia-markets.md", "a3-etf-flows.md"}
+    for name in ("a1-asia-markets.md", "a3-etf-flows.md"):
+        assert changed_lines(before[name].decode(), after[name].decode()) == ["-  - MARKET", "+  - MARKETS"]
+
+
+async def test_sort_cycles_and_command_palette_runs_commands(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        ws = app.main_screen.ws
+        assert ws.articles[ws.visible[0]].path.name == "a5-stablecoins.md"
+        await pilot.press("o")  # title
+        await settle(pilot, app)
+        assert "sort: title" in status_text(app)
+        assert ws.rows[ws.visible[0]].title == "Asia markets slide"
+        await pilot.press("o", "o")  # source, problems
+        await settle(pilot, app)
+        assert "sort: problems" in status_text(app)
+        assert ws.rows[ws.visible[0]].status == "broken"
+        await pilot.press("o", "g")  # back to date, top row
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Draft")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)

@@ -515,25 +515,33 @@ class Workspace:
             frozenset(self.articles[i].path for i in self.marked),
         )
 
+    def order(self, sort: str) -> list[int]:
+        """Every article index in ``sort`` order (cached until a row changes)."""
+        return self._cached(f"order:{sort}", lambda: sort_indices(list(range(len(self.articles))), sort, self.rows))
+
     def compute_view(
         self, matcher: Matcher | None, sort: str, cancelled: Callable[[], bool] = lambda: False
     ) -> list[int] | None:
-        """The indices to show for a filter and sort (None when cancelled midway)."""
-        articles = self.articles
+        """The indices to show for a filter and sort (None when cancelled midway).
+
+        Filtering walks the cached sorted order, so a keystroke never sorts.
+        """
+        order = self.order(sort)
         if matcher is None:
-            indices = list(range(len(articles)))
-        else:
-            predicate = matcher(self.context())
-            indices = []
-            for index, article in enumerate(articles):
-                if index % 2048 == 0 and cancelled():
-                    return None
+            return list(order)
+        predicate = matcher(self.context())
+        articles = self.articles
+        shown: list[int] = []
+        for start in range(0, len(order), 2048):
+            if cancelled():
+                return None
+            for index in order[start : start + 2048]:
                 try:
-                    if predicate(article):
-                        indices.append(index)
+                    if predicate(articles[index]):
+                        shown.append(index)
                 except Exception:  # noqa: BLE001 - one odd article must not break the filter
                     continue
-        return sort_indices(indices, sort, self.rows)
+        return shown
 
     @property
     def with_problems(self) -> int:

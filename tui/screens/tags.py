@@ -73,7 +73,7 @@ class RenamePreview(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="rename-preview"):
             yield Label("Preview", classes="dialog-title")
-            yield Static("\n".join(self.lines))
+            yield Static("\n".join(self.lines), id="rename-lines")
             yield Static(Text("enter stages it (saved with ctrl+s, undone with u) · escape cancels", style="dim"))
 
     def action_confirm(self) -> None:

@@ -94,6 +94,7 @@ class MetadataEditor(VerticalScroll):
         self._by_id = {spec.widget_id: spec for spec in specs}
         self._index: int | None = None
         self._values: dict[tuple[str, ...], Any] = {}
+        self._choices: dict[str, list[str]] = {}  # options each select has now
         self.can_focus = False
 
     def compose(self) -> ComposeResult:
@@ -153,8 +154,9 @@ class MetadataEditor(VerticalScroll):
 
     def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Mapping[str, int]) -> None:
         if isinstance(widget, Switch):
-            with widget.prevent(Switch.Changed):
-                widget.value = value is True
+            if widget.value != (value is True):
+                with widget.prevent(Switch.Changed):
+                    widget.value = value is True
             if isinstance(value, bool):
                 shown = Text(display(value))
             elif value is None:
@@ -166,19 +168,28 @@ class MetadataEditor(VerticalScroll):
             choices = list(spec.choices)
             if isinstance(value, str) and value and value not in choices:
                 choices.append(value)  # show what the file says, even when invalid
+            target = value if isinstance(value, str) and value in choices else Select.NULL
             with widget.prevent(Select.Changed):
-                widget.set_options([(c, c) for c in choices])
-                widget.value = value if isinstance(value, str) and value in choices else Select.NULL
+                # Only touch what changed: every widget update can cost a screen layout.
+                if self._choices.get(spec.widget_id) != choices:
+                    widget.set_options([(c, c) for c in choices])
+                    self._choices[spec.widget_id] = choices
+                if widget.value != target:
+                    widget.value = target
         elif isinstance(widget, TagInput):
             widget.vocabulary = vocabulary
             items = value if isinstance(value, list | tuple) else ([] if value is None else [value])
-            widget.value = ", ".join(display(v) for v in items)
+            text = ", ".join(display(v) for v in items)
+            if widget.value != text:
+                widget.value = text
         elif isinstance(widget, Input):
-            with widget.prevent(Input.Changed):
-                widget.value = display(value) if not isinstance(value, Mapping | list | tuple) else ""
-            widget.cursor_position = 0
-            widget.tooltip = None
-            widget.remove_class("-invalid")
+            text = display(value) if not isinstance(value, Mapping | list | tuple) else ""
+            if widget.value != text:
+                with widget.prevent(Input.Changed):
+                    widget.value = text
+                widget.cursor_position = 0
+            if widget.has_class("-invalid"):
+                widget.remove_class("-invalid")
 
     # -- staging -----------------------------------------------------------------------
 
