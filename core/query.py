@@ -176,18 +176,22 @@ def schema_fields(config: Config | None = None) -> set[str]:
 def article_fields(articles: Iterable[Article]) -> set[str]:
     """Dotted names of every key (nested mappings included) in the articles' front matter."""
     names: set[str] = set()
-    seen_shapes: set[tuple[str, ...]] = set()
+    seen_shapes: set[tuple[Any, ...]] = set()
     for article in articles:
         meta = article.meta
         if not meta:
             continue
-        # Most articles share a key layout; skip walking a layout seen before.
-        shape = tuple(meta)
-        if shape in seen_shapes and not any(isinstance(v, Mapping) for v in meta.values()):
+        # Most articles share a key layout: walk each layout once.
+        shape = _shape(meta, 0)
+        if shape in seen_shapes:
             continue
         seen_shapes.add(shape)
         _meta_walk(meta, "", names, 0)
     return names
+
+
+def _shape(meta: Mapping[str, Any], depth: int) -> tuple[Any, ...]:
+    return tuple((key, _shape(value, depth + 1) if isinstance(value, Mapping) and depth < 10 else None) for key, value in meta.items())
 
 
 def _meta_walk(meta: Mapping[str, Any], prefix: str, names: set[str], depth: int) -> None:
