@@ -468,6 +468,17 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return files
 
 
+@pytest.mark.parametrize("command", [["list"], ["check"], ["tags"], ["tag", "--add", "X", "--dry-run"]], ids=" ".join)
+def test_text_output_never_carries_terminal_escapes(hostile, command: list[str]) -> None:
+    """A title such as "\\e]0;pwned\\a" (valid YAML) must not reach the terminal as an
+    escape sequence: it could retitle, recolour or clear the user's terminal."""
+    root, _, _ = hostile
+    proc = _cli(*command, str(root), cwd=root.parent)
+    assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")[-2000:]
+    for stream in (proc.stdout, proc.stderr):
+        assert b"\x1b" not in stream and b"\xc2\x9b" not in stream, stream[stream.find(b"\x1b") - 80 :][:200]
+
+
 TUI_WALK = r"""
 import asyncio, sys
 from pathlib import Path
