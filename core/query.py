@@ -175,23 +175,17 @@ def schema_fields(config: Config | None = None) -> set[str]:
 
 def article_fields(articles: Iterable[Article]) -> set[str]:
     """Dotted names of every key (nested mappings included) in the articles' front matter."""
+    top: set[str] = set()
     names: set[str] = set()
-    seen_shapes: set[tuple[Any, ...]] = set()
     for article in articles:
         meta = article.meta
         if not meta:
             continue
-        # Most articles share a key layout: walk each layout once.
-        shape = _shape(meta, 0)
-        if shape in seen_shapes:
-            continue
-        seen_shapes.add(shape)
-        _meta_walk(meta, "", names, 0)
-    return names
-
-
-def _shape(meta: Mapping[str, Any], depth: int) -> tuple[Any, ...]:
-    return tuple((key, _shape(value, depth + 1) if isinstance(value, Mapping) and depth < 10 else None) for key, value in meta.items())
+        top.update(meta)
+        for key, value in meta.items():
+            if isinstance(value, Mapping):
+                _meta_walk(value, f"{key}.", names, 1)
+    return names | {str(key) for key in top}
 
 
 def _meta_walk(meta: Mapping[str, Any], prefix: str, names: set[str], depth: int) -> None:
