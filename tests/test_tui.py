@@ -430,3 +430,21 @@ async def test_sort_cycles_and_command_palette_runs_commands(tmp_path: Path) -> 
         await pilot.press("enter")
         await settle(pilot, app)
         assert "1 unsaved" in status_text(app)
+
+
+async def test_keys_typed_faster_than_focus_moves_still_go_into_the_filter(tmp_path: Path) -> None:
+    from textual import events
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        # All queued at once, as a paste or a fast typist delivers them.
+        names = {"/": "slash", ":": "colon", " ": "space"}
+        for char in "/tag:asia dt":
+            app.post_message(events.Key(names.get(char, char), char))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot, app)
+        assert app.main_screen.filter_input.value == "tag:asia dt"
+        assert not app.main_screen.ws.marked and "0 unsaved" in status_text(app)
+        assert not isinstance(app.screen, TagPrompt)

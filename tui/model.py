@@ -34,6 +34,8 @@ TAGS: tuple[str, ...] = ("tags",)
 SENTIMENT: tuple[str, ...] = ("sentiment",)
 DRAFT: tuple[str, ...] = ("draft",)
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 BROKEN_KINDS = frozenset({"unclosed", "invalid-yaml", "unreadable", "invalid-utf8"})
 
 
@@ -74,7 +76,7 @@ def status_of(article: Article) -> str:
 def make_row(article: Article, data: Mapping[str, Any] | None) -> Row:
     """The display row of ``article`` showing ``data`` (its staged metadata)."""
     date = _text(get_path(data, "publishedAt"))
-    if re.match(r"\d{4}-\d{2}-\d{2}", date):
+    if _DATE.match(date):
         date = date[:10]
     source = get_path(data, "source.name")
     if source is None:
@@ -219,10 +221,10 @@ def _sort_key(sort: str, rows: Sequence[Row]) -> Callable[[int], Any]:
 def sort_indices(indices: list[int], sort: str, rows: Sequence[Row]) -> list[int]:
     """``indices`` ordered by ``sort`` (ties keep path order)."""
     if sort == "date":
-        # Newest first; articles without a date go last.
-        ordered = sorted(indices, key=lambda i: rows[i].date, reverse=True)
-        dated = [i for i in ordered if rows[i].date]
-        undated = sorted(i for i in ordered if not rows[i].date)
+        # Newest first; articles without a usable date (absent, "Saturday night") go last.
+        dated = [i for i in indices if _DATE.match(rows[i].date)]
+        dated.sort(key=lambda i: rows[i].date, reverse=True)
+        undated = [i for i in indices if not _DATE.match(rows[i].date)]
         return dated + undated
     return sorted(indices, key=_sort_key(sort, rows))
 
@@ -314,9 +316,9 @@ class Workspace:
                 if fp is not None:
                     changed.append(index)
                 continue
-            if fp is None or (info.st_size, info.st_mtime_ns, info.st_ino) != (fp.size, fp.mtime_ns, fp.inode):
-                if fp is not None or article.kind == "unreadable":
-                    changed.append(index)
+            # An unreadable file has no fingerprint to compare with: R re-reads it anyway.
+            if fp is not None and (info.st_size, info.st_mtime_ns, info.st_ino) != (fp.size, fp.mtime_ns, fp.inode):
+                changed.append(index)
         return changed
 
     # -- staged data -----------------------------------------------------------------------
