@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ..save import Change, save_changes
 from ..schema import SchemaError, load_schema
 from ..taxonomy import similar_groups, tag_counts
 from .common import Outcome, UsageError, load_targets, report
+from .list import dump_json, printable
 
 EPILOG = """\
 For every raw article (a file with no front matter) under the paths: a front matter built
@@ -54,6 +54,10 @@ def vocabulary_for(config: Config) -> list[str]:
 
 
 def _summary(adoption: Adoption) -> str:
+    return printable(_describe(adoption))
+
+
+def _describe(adoption: Adoption) -> str:
     parts = [f"title {adoption.title!r}" + ("" if adoption.title_line_removed else " (first line kept)")]
     parts.append(f"publishedAt {adoption.published_at}" if adoption.published_at else "no byline date")
     parts.append(f"tags {', '.join(adoption.tags)}" if adoption.tags else "no tags found")
@@ -99,8 +103,7 @@ def run(args: argparse.Namespace) -> int:
             outcomes.append(Outcome(change.article, status, message, result.diff))
     outcomes.sort(key=lambda o: o.article.relpath)
     if args.format == "json":
-        json.dump([_json(o, adoptions.get(o.article.path)) for o in outcomes], sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json([_json(o, adoptions.get(o.article.path)) for o in outcomes])
     else:
         report(outcomes, "text", args.dry_run)
         if skipped:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -27,6 +28,21 @@ query language (--where), terms separated by spaces are ANDed:
 -FIELD sorts descending. The default order is by path.
 
 exit codes: 0 success (also when nothing matches), 2 usage, query or configuration error."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """``text`` safe for a terminal line: control characters (ESC, C1, newlines) shown as
+    ``\\xNN``, so a hostile title cannot retitle, recolour or clear the user's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def dump_json(data: object) -> None:
+    """``data`` as indented JSON on stdout; C1 control characters escaped too (json leaves them raw)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] = ("--where",)) -> None:
@@ -105,11 +121,10 @@ def run(args: argparse.Namespace) -> int:
         elif descending:
             articles = list(reversed(articles))
     if args.format == "json":
-        json.dump([_row(a) for a in articles], sys.stdout, indent=2, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+        dump_json([_row(a) for a in articles])
     elif args.format == "paths":
         for article in articles:
-            print(display_path(article.path))
+            print(printable(display_path(article.path)))
     else:
         _table(articles)
     return 0
@@ -140,7 +155,7 @@ def _date(article: Article) -> str:
 
 
 def _table(articles: list[Article]) -> None:
-    rows = [(display_path(a.path), _date(a), _state(a), a.title) for a in articles]
+    rows = [(printable(display_path(a.path)), printable(_date(a)), _state(a), printable(a.title)) for a in articles]
     header = ("PATH", "PUBLISHED", "STATE", "TITLE")
     widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(3)]
     for row in [header, *rows]:

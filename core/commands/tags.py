@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 
 from ..query import QueryError, where
 from ..taxonomy import similar_groups, tag_counts
 from .common import UsageError, load_targets
-from .list import allow_dash_values
+from .list import allow_dash_values, dump_json, printable
 
 EPILOG = """\
 Without --similar: every tag with the number of articles using it, most used first.
@@ -56,24 +55,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.similar:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         if args.format == "json":
-            json.dump([{"tag": tag, "count": count} for tag, count in ranked], sys.stdout, indent=2, ensure_ascii=False)
-            sys.stdout.write("\n")
+            dump_json([{"tag": tag, "count": count} for tag, count in ranked])
             return 0
         width = max([len(str(count)) for _, count in ranked] + [5])
         print(f"{'COUNT'.rjust(width)}  TAG")
         for tag, count in ranked:
-            print(f"{str(count).rjust(width)}  {tag}")
+            print(f"{str(count).rjust(width)}  {printable(tag)}")
         print(f"{len(ranked)} tag{'s' if len(ranked) != 1 else ''} on {len(articles)} article{'s' if len(articles) != 1 else ''}", file=sys.stderr)
         return 0
     groups = similar_groups(counts)
     if args.format == "json":
-        json.dump([g.as_dict() for g in groups], sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json([g.as_dict() for g in groups])
         return 0
     for group in groups:
-        others = ", ".join(f"{tag!r} ({count})" for tag, count in group.members[1:])
-        print(f"{group.canonical!r} ({group.members[0][1]}) <- {others}  [{group.reason}]")
+        others = ", ".join(f"{printable(repr(tag))} ({count})" for tag, count in group.members[1:])
+        print(f"{printable(repr(group.canonical))} ({group.members[0][1]}) <- {others}  [{group.reason}]")
         renames = " ".join(f"--rename {shlex.quote(f'{old}={new}')}" for old, new in group.renames())
-        print(f"    copydesk tag {' '.join(shlex.quote(p) for p in paths)} {renames}")
+        print(printable(f"    copydesk tag {' '.join(shlex.quote(p) for p in paths)} {renames}"))
     print(f"{len(groups)} group{'s' if len(groups) != 1 else ''} of near-duplicate tags", file=sys.stderr)
     return 0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from ..config import load_config
 from ..journal import Journal, JournalError
+from .list import dump_json, printable
 
 EPILOG = """\
 Every write copydesk makes (set, tag, check --fix, adopt, the terminal UI) is a batch whose
@@ -69,22 +69,20 @@ def run(args: argparse.Namespace) -> int:
         report = journal.undo(batch_id)
     except JournalError as exc:
         if args.format == "json":
-            json.dump({"error": str(exc)}, sys.stdout)
-            sys.stdout.write("\n")
-        print(f"copydesk undo: {exc}", file=sys.stderr)
+            dump_json({"error": str(exc)})
+        print(f"copydesk undo: {printable(exc)}", file=sys.stderr)
         return 1
     if args.format == "json":
-        json.dump(report.as_dict(), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json(report.as_dict())
     else:
         for rel in report.restored:
-            print(f"{rel}: restored")
+            print(f"{printable(rel)}: restored")
         for rel in report.already:
-            print(f"{rel}: already as before the batch")
+            print(f"{printable(rel)}: already as before the batch")
         for rel in report.changed_since:
-            print(f"{rel}: changed since the batch, left alone")
+            print(f"{printable(rel)}: changed since the batch, left alone")
         for rel, reason in report.failed:
-            print(f"{rel}: not restored ({reason})")
+            print(f"{printable(rel)}: not restored ({printable(reason)})")
         summary = f"undid batch {report.batch_id}: {len(report.restored)} file{'s' if len(report.restored) != 1 else ''} restored"
         if report.changed_since:
             summary += f", {len(report.changed_since)} changed since"
@@ -99,8 +97,7 @@ def run(args: argparse.Namespace) -> int:
 def _list(journal: Journal, output: str) -> int:
     batches = journal.list()
     if output == "json":
-        json.dump([b.as_dict() for b in batches], sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json([b.as_dict() for b in batches])
         return 0
     if not batches:
         print(f"no batches in {journal.folder}", file=sys.stderr)
@@ -108,5 +105,5 @@ def _list(journal: Journal, output: str) -> int:
     print(f"{'BATCH':<20}  {'TIME (UTC)':<20}  {'FILES':>5}  {'STATE':<10}  LABEL")
     for b in batches:
         state = "undone" if b.undone else "incomplete" if b.incomplete else ""
-        print(f"{b.id:<20}  {b.time:<20}  {len(b.files):>5}  {state:<10}  {b.label}")
+        print(f"{b.id:<20}  {b.time:<20}  {len(b.files):>5}  {state:<10}  {printable(b.label)}")
     return 0
