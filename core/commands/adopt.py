@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -74,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, SchemaError) as exc:
         print(f"copydesk adopt: {exc}", file=sys.stderr)
         return 2
-    named = {Path(p).resolve() for p in args.paths if Path(p).is_file()}
-    raw = [a for a in corpus.articles if a.kind == "raw" or a.path.resolve() in named]
+    # Files named on the command line are reported even when they cannot be adopted.
+    named = {Path(os.path.abspath(p)) for p in args.paths if not Path(p).is_dir()}
+    raw = [a for a in corpus.articles if a.kind == "raw" or a.path in named]
     skipped = len(corpus.articles) - len(raw)
     vocabulary = vocabulary_for(corpus.config) if raw else []
     changes: list[Change] = []
