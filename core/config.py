@@ -7,6 +7,7 @@ An unknown key is a :class:`ConfigError` (the CLI exits 2).
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -68,17 +69,22 @@ CONFIG_FILENAMES = ("copydesk.toml", "pyproject.toml")
 
 
 def find_config_file(start: Path) -> Path | None:
-    """The nearest ``copydesk.toml`` (or ``pyproject.toml`` with ``[tool.copydesk]``) above ``start``."""
-    here = start.resolve()
-    if here.is_file() or not here.exists():
-        here = here.parent
-    for folder in (here, *here.parents):
-        candidate = folder / "copydesk.toml"
-        if candidate.is_file():
-            return candidate
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _pyproject_table(candidate) is not None:
-            return candidate
+    """The nearest ``copydesk.toml`` (or ``pyproject.toml`` with ``[tool.copydesk]``) above ``start``.
+
+    The folders the path names are searched first, then those of its real location: a
+    file reached through a linked folder belongs to the corpus it was named in (whose
+    guards then refuse the link leaving it), not to wherever the link points.
+    """
+    for here in (Path(os.path.abspath(start)), start.resolve()):
+        if here.is_file() or not here.exists():
+            here = here.parent
+        for folder in (here, *here.parents):
+            candidate = folder / "copydesk.toml"
+            if candidate.is_file():
+                return candidate
+            candidate = folder / "pyproject.toml"
+            if candidate.is_file() and _pyproject_table(candidate) is not None:
+                return candidate
     return None
 
 

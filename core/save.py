@@ -87,6 +87,10 @@ def plan_change(article: Article, edits: Sequence[Edit], rewrite: Rewrite | None
 
     Raises EditRefused (unsafe edit) or UnsafeFile / UnicodeDecodeError (unreadable file).
     """
+    if article.kind == "unreadable":
+        # Loading refused it (a link or linked folder leaving the corpus, a FIFO...): the
+        # re-read below only knows the file's own folder, so it must not get a second try.
+        raise UnsafeFile(article.problems[0].message if article.problems else "the file could not be read safely")
     data = article.read_bytes()
     text = data.decode("utf-8")
     new = apply_edits(text, edits, name=article.relpath) if edits else text

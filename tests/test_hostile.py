@@ -382,6 +382,30 @@ def test_links_inside_the_folder_load_when_allowed(tmp_path: Path) -> None:
     assert [p["code"] for p in rows["link_outside.md"]["problems"]] == ["CD107"]
 
 
+def test_explicit_paths_through_a_linked_folder_are_refused(tmp_path: Path) -> None:
+    """Naming a file inside a linked folder that leads out of the corpus, even with the
+    corpus itself opened through a link, neither reads nor writes it."""
+    root = tmp_path / "corpus"
+    outside = tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "copydesk.toml").write_text("")
+    _link_dir_outside(root, outside)
+    (tmp_path / "via-link").symlink_to(root)
+    leak = outside / "dir" / "leak.md"
+    before = leak.read_bytes()
+    for base in (root, tmp_path / "via-link"):
+        target = base / "linked_plain_dir" / "leak.md"
+        proc = _cli("check", "--format", "json", str(target), cwd=tmp_path)
+        assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+        codes = {item["code"] for item in json.loads(proc.stdout)}
+        assert "CD107" in codes, (base, proc.stdout)
+        proc = _cli("set", str(target), "title=Overwritten", cwd=tmp_path)
+        assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+        assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert leak.read_bytes() == before
+
+
 def test_limits_come_from_the_configuration(tmp_path: Path) -> None:
     root = tmp_path / "corpus"
     root.mkdir()
