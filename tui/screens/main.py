@@ -105,6 +105,12 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
+        try:
+            self._load_now()
+        except Exception as exc:  # noqa: BLE001 - an unreadable folder: say so instead of crashing
+            self.app.call_from_thread(self._failed, "loading", exc)
+
+    def _load_now(self) -> None:
         worker = get_current_worker()
         config = self.ws.config
         paths = list(iter_article_paths(self.paths, config))
@@ -382,6 +388,13 @@ class MainScreen(Screen[None]):
 
     # -- edits on the targets ----------------------------------------------------------------
 
+    def _blocked(self) -> bool:
+        """While a save or reload runs, staged edits must not change under it."""
+        if self.busy:
+            self.notify(f"wait: {self.busy}", severity="warning", timeout=2)
+            return True
+        return False
+
     def _targets(self) -> list[int]:
         return self.ws.targets(self.list.current)
 
@@ -392,6 +405,8 @@ class MainScreen(Screen[None]):
         return f"{len(targets):,} marked articles" + (f" ({hidden:,} hidden by the filter)" if hidden else "")
 
     def action_add_tag(self) -> None:
+        if self._blocked():
+            return
         targets = self._targets()
         if not targets:
             return
@@ -404,6 +419,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(TagPrompt(f"Add a tag to {self._target_phrase(targets)}", self._vocabulary()), chosen)
 
     def action_remove_tag(self) -> None:
+        if self._blocked():
+            return
         targets = self._targets()
         counts = self.ws.tag_counts(targets)
         if not counts:
@@ -418,6 +435,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(TagRemove(len(targets), counts), chosen)
 
     def action_tags(self) -> None:
+        if self._blocked():
+            return
         def rename(renames: list[tuple[str, str]]):
             result = self.ws.rename_tags(renames)
             self._after_stage()
@@ -426,6 +445,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(TagsScreen(self.ws.tag_counts, self.ws.rename_preview, rename))
 
     def action_sentiment(self) -> None:
+        if self._blocked():
+            return
         targets = self._targets()
         if not targets:
             return
@@ -439,6 +460,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(SentimentPicker(len(targets), current), chosen)
 
     def action_toggle_draft(self) -> None:
+        if self._blocked():
+            return
         targets = self._targets()
         if not targets:
             return
@@ -446,6 +469,8 @@ class MainScreen(Screen[None]):
         self._after_stage(result.summary(f"draft {'set' if value else 'cleared'}"), "warning" if result.refused else "information")
 
     def action_undo(self) -> None:
+        if self._blocked():
+            return
         restored = self.ws.undo()
         if not restored:
             self.notify("nothing to undo", timeout=2)
@@ -454,11 +479,17 @@ class MainScreen(Screen[None]):
 
     @on(MetadataEditor.FieldEdited)
     def _field_edited(self, event: MetadataEditor.FieldEdited) -> None:
+        if self._blocked():
+            self._sync_editor()
+            return
         result = self.ws.set_field(event.index, event.path, event.value)
         self._after_edit(event.index, result, ".".join(event.path))
 
     @on(MetadataEditor.TagsEdited)
     def _tags_edited(self, event: MetadataEditor.TagsEdited) -> None:
+        if self._blocked():
+            self._sync_editor()
+            return
         result = self.ws.set_tags(event.index, event.tags)
         self._after_edit(event.index, result, "tags")
 
@@ -474,13 +505,33 @@ class MainScreen(Screen[None]):
     # -- saving ------------------------------------------------------------------------------
 
     def action_save(self) -> None:
+        if self._blocked():
+            return
         if not self.ws.staged:
             self.notify("nothing to save", timeout=2)
             return
         self._save(self.ws.dirty, frozenset())
 
-    @work(thread=True, exclusive=True, group="save")
     def _save(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+        self._set_busy("saving…")
+        self._save_worker(indices, overwrite)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save_worker(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+        try:
+            self._save_now(indices, overwrite)
+        except Exception as exc:  # noqa: BLE001 - journal or disk trouble: say so, keep the edits staged
+            self.app.call_from_thread(self._failed, "save", exc)
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        self.busy = ""
+        if what == "loading":
+            self.load_progress = None
+        self._quit_after_save = False
+        self._update_status()
+        self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}", severity="error", timeout=15)
+
+    def _save_now(self, indices: list[int], overwrite: frozenset[Path]) -> None:
         from core.save import plan_change, save_changes
 
         ws = self.ws
@@ -607,12 +658,20 @@ class MainScreen(Screen[None]):
             self.notify(f"changed on disk: {names}. Press R to reload.", title="Outside changes", timeout=8)
 
     def action_reload(self) -> None:
+        if self._blocked():
+            return
+        self._set_busy("reloading…")
         self._reload_worker()
 
     @work(thread=True, exclusive=True, group="reload")
     def _reload_worker(self) -> None:
+        try:
+            self._reload_now()
+        except Exception as exc:  # noqa: BLE001 - a folder that vanished, permissions...
+            self.app.call_from_thread(self._failed, "reload", exc)
+
+    def _reload_now(self) -> None:
         ws = self.ws
-        self.app.call_from_thread(self._set_busy, "reloading…")
         changed = ws.changed_on_disk()
         changed += [i for i, a in enumerate(ws.articles) if a.fingerprint is None]  # unreadable before
         known = {a.path for a in ws.articles}
@@ -639,6 +698,8 @@ class MainScreen(Screen[None]):
         self.notify(message, severity="warning" if dropped else "information")
 
     def action_external_editor(self) -> None:
+        if self._blocked():
+            return
         index = self.list.current
         if index is None:
             return
