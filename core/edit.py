@@ -82,7 +82,13 @@ def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limit
     result = _parse(fm, name, first, limits, verifying=True)
     if result != expected:
         raise EditRefused(name, first, "verification failed: the edited front matter does not re-parse to the expected data")
-    return frontmatter.replace_front_matter(text, split, fm)
+    new_text = frontmatter.replace_front_matter(text, split, fm)
+    # The whole file must still split at the same fence: an edit whose last line lost its
+    # line ending would glue the closing `---` to it and swallow the body.
+    check = frontmatter.split_text(new_text)
+    if not check.has_front_matter or frontmatter.front_matter(new_text, check) != fm or new_text[check.fm_end :] != text[split.fm_end :]:
+        raise EditRefused(name, first, "verification failed: the edit would move the closing `---` fence")
+    return new_text
 
 
 def _parse(fm: str, name: str, field: str, limits: Limits, verifying: bool = False) -> dict[str, Any]:

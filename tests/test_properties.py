@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, assume, event, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from core.config import Config, Limits
@@ -274,6 +274,10 @@ def _idempotent(data: dict[str, Any], edits: list[Edit]) -> bool:
 
 @COMMON
 @given(cases())
+# Found by the fuzzer: with an empty key in the file, the new value lost its line ending and
+# glued the closing fence to it ("a:\n x---"), swallowing the body.
+@example(("---\n: so\na:\n---\nbody\n", {None: "so", "a": None}, {}, [SetValue(("a",), "x")]))
+@example(("---\n: so:\n  y: deep\na:\n---\nseqy\n", {None: {"so": None, "y": "deep"}, "a": None}, {}, [SetValue(("a", "b", "c"), ["A", "B"])]))
 def test_surgical_edits_keep_everything_else(case) -> None:
     """Safety: an edit is applied exactly, or refused; nothing else ever changes."""
     check_edit(*case)
