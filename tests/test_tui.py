@@ -448,3 +448,28 @@ async def test_keys_typed_faster_than_focus_moves_still_go_into_the_filter(tmp_p
         assert app.main_screen.filter_input.value == "tag:asia dt"
         assert not app.main_screen.ws.marked and "0 unsaved" in status_text(app)
         assert not isinstance(app.screen, TagPrompt)
+
+
+async def test_read_only_file_is_refused_and_edits_stay_staged(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    target = root / "a5-stablecoins.md"
+    before = target.read_bytes()
+    target.chmod(0o444)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d", "ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictScreen)
+        assert "read-only" in str(app.screen.query_one("#conflict-files").get_option_at_index(0).prompt)
+        await pilot.press("escape")  # skip
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        await pilot.press("E")  # staged edits on this row: refused with a message
+        await pilot.press("j", "E")  # no terminal to hand over here: a message, not a crash
+        await settle(pilot, app)
+        assert app.is_running
+        messages = [n.message for n in app._notifications]
+        assert any("staged edits" in m for m in messages)
+        assert any("cannot run" in m for m in messages)
+    assert target.read_bytes() == before
