@@ -285,9 +285,9 @@ def test_surgical_edits_keep_everything_else(case) -> None:
 
 @COMMON
 @given(cases())
-# `copydesk set source.name=X` on a file whose `source:` is empty: refused today with
+# `copydesk set source.name=X` on a file with `source: null` (or `~`): refused today with
 # "the edit produced invalid YAML (duplicate key 'source')" (the key is added a second time).
-@example(("---\nsource:\n---\nBody\n", {"source": None}, {}, [SetValue(("source", "name"), "X")]))
+@example(("---\nsource: null\n---\nBody\n", {"source": None}, {}, [SetValue(("source", "name"), "X")]))
 def test_edits_are_refused_only_for_a_reason(case) -> None:
     """Completeness: generated edits that make sense are made, not caught by the safety net."""
     check_edit(*case, strict=True)
