@@ -207,8 +207,8 @@ class _Editor:
                         raise self.refuse(path, "the field holds a YAML anchor or alias; editing it would change other fields")
                 return maps, pair
             node = pair[1]
-            if node.kind == "scalar" and node.value == "" and not node.style:
-                return maps, pair  # an empty parent (`ai:`) to fill
+            if self._is_null(node):
+                return maps, pair  # an empty parent (`ai:`, `ai: null`) to fill
         return maps, None
 
     def _check_safe(self, node: Node, path: FieldPath) -> None:
