@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -119,16 +119,15 @@ class MainScreen(Screen[None]):
         batch: list[Article] = []
         last = time.monotonic()
         first = True
-        for done, path in enumerate(paths, 1):
+        for done, article in enumerate(_articles(paths, config), 1):
             if worker.is_cancelled:
                 return
-            batch.append(load_article(path, config))
+            batch.append(article)
             now = time.monotonic()
             # Few, large batches: every repaint while loading takes the GIL from the loader.
             if (first and len(batch) >= 200) or now - last > 1.0:
                 self.app.call_from_thread(self._loaded, batch, done, total, False)
                 batch, last, first = [], now, False
-        batch.sort(key=lambda a: a.relpath)
         self.app.call_from_thread(self._loaded, batch, total, total, True)
 
     def _loaded(self, batch: list[Article], done: int, total: int, finished: bool) -> None:
@@ -741,6 +740,20 @@ class MainScreen(Screen[None]):
                 self._save(self.ws.dirty, frozenset())
 
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
+
+
+def _articles(paths: list[Path], config) -> Iterator[Article]:
+    """Load ``paths`` (explicit files, already walked): across worker processes when the
+    core offers it and there are many, else one by one."""
+    try:
+        from core.index import PARALLEL_MIN_FILES, iter_articles
+    except ImportError:
+        PARALLEL_MIN_FILES, iter_articles = None, None
+    if iter_articles is None or PARALLEL_MIN_FILES is None or len(paths) < PARALLEL_MIN_FILES:
+        for path in paths:
+            yield load_article(path, config)
+        return
+    yield from iter_articles(paths, config)
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:
