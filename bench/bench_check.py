@@ -7,8 +7,9 @@ For each size, on the same generated folder in the same run (page cache warmed f
 ``contentDir`` at the folder), ``copydesk check`` with the index removed before every run
 ("no cache") and with it in place and nothing changed ("warm"), and the same two through
 ``bench.check_driver`` (the index scan alone, for when the command is not built on it).
-Medians of ``--repeat`` runs, microseconds per file, copydesk/hugo ratios and peak RSS of
-each command. Prints a markdown table.
+Medians of ``--repeat`` runs (wall seconds, and in brackets CPU seconds of the command and
+its workers, which other load disturbs much less), microseconds per file, copydesk/hugo
+wall-time ratios and peak RSS of each command. Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def hugo_site(content: Path, count: int) -> Path:
 def measure(cmd: list[str], repeat: int, cwd: Path | None = None, before=None, ok=(0,)) -> dict[str, float] | None:
     """Median seconds and max peak RSS (MB) of ``cmd`` over ``repeat`` runs; None when it failed."""
     seconds: list[float] = []
+    cpu: list[float] = []
     rss: list[float] = []
     for _ in range(repeat):
         if before is not None:
@@ -62,18 +64,20 @@ def measure(cmd: list[str], repeat: int, cwd: Path | None = None, before=None, o
             print(f"  failed ({result['rc']}): {' '.join(cmd)}\n  {result['stderr']}", file=sys.stderr)
             return None
         seconds.append(float(result["seconds"]))
+        cpu.append(float(result["cpu_seconds"]))
         rss.append(int(result["maxrss_kb"]) / 1024)
-    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "rss": max(rss)}
+    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds),
+            "cpu": statistics.median(cpu), "rss": max(rss)}
 
 
 def drop_index(root: Path) -> None:
     shutil.rmtree(root / ".copydesk" / "index", ignore_errors=True)
 
 
-def fmt(m: dict[str, float] | None, count: int) -> tuple[str, str]:
+def fmt(m: dict[str, float] | None, count: int) -> tuple[str, str, str]:
     if m is None:
-        return "n/a", "n/a"
-    return f"{m['median']:.2f}", f"{m['median'] / count * 1e6:.0f}"
+        return "n/a", "n/a", "n/a"
+    return f"{m['median']:.2f}", f"{m['median'] / count * 1e6:.0f}", f"{m['cpu']:.2f}"
 
 
 def ratio(a: dict[str, float] | None, b: dict[str, float] | None) -> str:
@@ -117,19 +121,19 @@ def main(argv: list[str] | None = None) -> int:
             if name not in args.commands:
                 continue
             cold, warm = results[name, "cold"], results[name, "warm"]
-            cold_s, cold_us = fmt(cold, count)
-            warm_s, warm_us = fmt(warm, count)
+            cold_s, cold_us, cold_cpu = fmt(cold, count)
+            warm_s, warm_us, warm_cpu = fmt(warm, count)
             rows.append([
                 f"{count:,}", label,
-                f"{hugo['median']:.2f}" if hugo else "n/a",
-                cold_s, cold_us, ratio(cold, hugo),
-                warm_s, warm_us,
+                f"{hugo['median']:.2f} ({hugo['cpu']:.1f})" if hugo else "n/a",
+                f"{cold_s} ({cold_cpu})", cold_us, ratio(cold, hugo),
+                f"{warm_s} ({warm_cpu})", warm_us,
                 f"{cold['rss']:.0f} / {warm['rss']:.0f}" if cold and warm else "n/a",
                 f"{hugo['rss']:.0f}" if hugo else "n/a",
             ])
     print()
     print(markdown_table(
-        ["files", "command", "hugo list all (s)", "no cache (s)", "us/file", "/hugo", "warm cache (s)", "us/file",
+        ["files", "command", "hugo list all s (cpu s)", "no cache s (cpu s)", "us/file", "/hugo", "warm cache s (cpu s)", "us/file",
          "peak RSS no cache / warm (MB)", "hugo RSS (MB)"],
         rows,
     ))

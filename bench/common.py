@@ -57,15 +57,19 @@ cmd = json.loads(sys.argv[1])
 started = time.perf_counter()
 proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 elapsed = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": elapsed, "rc": proc.returncode, "maxrss_kb": peak,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": elapsed, "rc": proc.returncode, "maxrss_kb": usage.ru_maxrss,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime,
                   "stderr": proc.stderr.decode(errors="replace")[-500:]}))
 """
 
 
 def run_measured(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, object]:
-    """Run ``cmd`` under a fresh helper process: wall seconds, exit code, peak RSS (KB) of the
-    largest process it waited for (``ru_maxrss`` of the helper's children), stderr tail."""
+    """Run ``cmd`` under a fresh helper process: wall seconds, CPU seconds (user + system of
+    the command and every process it waited for, e.g. parsing workers), exit code, peak RSS
+    (KB) of the largest of those processes (``ru_maxrss``), stderr tail.
+
+    CPU seconds are much less disturbed than wall time when other work shares the machine."""
     helper = subprocess.run(
         [sys.executable, "-c", _RSS_HELPER, json.dumps(list(cmd))],
         cwd=cwd, env=env, capture_output=True, text=True, check=True,
