@@ -346,7 +346,7 @@ async def test_help_screen_lists_every_command(tmp_path: Path) -> None:
 
 async def test_keys_are_remapped_by_the_config_file(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
-    (root / "copydesk.toml").write_text('[keys]\ntoggle-draft = "x"\n')
+    (root / "copydesk.toml").write_text('[keys]\ntoggle-draft = "x"\nfilter = "f"\n')
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -356,6 +356,12 @@ async def test_keys_are_remapped_by_the_config_file(tmp_path: Path) -> None:
         await pilot.press("x")
         await settle(pilot, app)
         assert "1 unsaved" in status_text(app)
+        await pilot.press("slash")
+        await settle(pilot, app)
+        assert app.focused is app.main_screen.list
+        await pilot.press("f", *"tag:etf", "enter")
+        await settle(pilot, app)
+        assert app.main_screen.list.shown == 1
 
 
 async def test_outside_change_is_noticed_and_reloaded(tmp_path: Path) -> None:
@@ -473,3 +479,23 @@ async def test_read_only_file_is_refused_and_edits_stay_staged(tmp_path: Path) -
         assert any("staged edits" in m for m in messages)
         assert any("cannot run" in m for m in messages)
     assert target.read_bytes() == before
+
+
+async def test_conflict_overwrite_writes_ours_when_asked(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    target = root / "a5-stablecoins.md"
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")
+        target.write_text(target.read_text().replace("draft: false", "draft: 'no'"))
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictScreen)
+        diff = "\n".join(str(line) for line in app.screen.query_one("#conflict-diff").lines)
+        assert "-draft: 'no'" in diff and "+draft: true" in diff
+        await pilot.press("o")
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+    text = target.read_text()
+    assert "draft: true" in text and "'no'" not in text

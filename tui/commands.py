@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
-from textual.keys import _character_to_key, format_key
+from textual.keys import format_key
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,5 @@ def effective_keys(cmd: Command, config_keys: Mapping[str, str]) -> str:
 
 
 def display_key(key: str) -> str:
-    if len(key) == 1:
-        return key
-    name = _character_to_key(key) if len(key) == 1 else key
-    return format_key(name)
+    """``question_mark`` -> ``?``, ``escape`` -> ``esc``; single characters as they are."""
+    return key if len(key) == 1 else format_key(key)

@@ -367,7 +367,7 @@ class Workspace:
         for index, edits in plans.items():
             article = self.articles[index]
             if not article.editable:
-                refused.append((article.relpath, _not_editable_reason(article)))
+                refused.append((article.relpath, not_editable_reason(article)))
                 continue
             current = self.data(index)
             previous = self.staged.get(index, ())
@@ -567,7 +567,8 @@ def _merge(edits: list[Edit], edit: Edit) -> list[Edit]:
     return [*edits, edit]
 
 
-def _not_editable_reason(article: Article) -> str:
+def not_editable_reason(article: Article) -> str:
+    """Why an article cannot be edited (raw, broken front matter...)."""
     if article.kind == "raw":
         return "raw article with no front matter (run `copydesk adopt` first)"
     if article.problems:

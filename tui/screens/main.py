@@ -28,7 +28,14 @@ from core.document import Article, iter_article_paths, load_article
 
 from .. import commands
 from ..fields import FieldSpec
-from ..model import SORTS, FilterError, Workspace, compile_filter, schema_fields
+from ..model import (
+    SORTS,
+    FilterError,
+    Workspace,
+    compile_filter,
+    not_editable_reason,
+    schema_fields,
+)
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
 from ..widgets.reader import Reader
@@ -165,9 +172,7 @@ class MainScreen(Screen[None]):
             self.editor.show(None, None, None, False, {})
             return
         article = self.ws.articles[index]
-        from ..model import _not_editable_reason
-
-        reason = "" if article.editable else _not_editable_reason(article)
+        reason = "" if article.editable else not_editable_reason(article)
         self.editor.show(index, article, self.ws.data(index), self.ws.is_dirty(index), self._vocabulary(), reason)
 
     def _vocabulary(self) -> Counter[str]:
@@ -220,12 +225,11 @@ class MainScreen(Screen[None]):
                 event.prevent_default()
                 focused.insert_text_at_cursor(event.character)
             return
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            if binding.action in ("filter", "focus_editor"):
-                event.stop()
-                event.prevent_default()
-                getattr(self, f"action_{binding.action}")()
-                return
+        active = self.active_bindings.get(event.key)  # with the user's remapping applied
+        if active is not None and active.node is self and active.binding.action in ("filter", "focus_editor"):
+            event.stop()
+            event.prevent_default()
+            getattr(self, f"action_{active.binding.action}")()
 
     # -- filter and sort ---------------------------------------------------------------------
 
@@ -585,7 +589,7 @@ class MainScreen(Screen[None]):
         self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
         parts = [f"{n} {status}" for status, n in counts.items() if n]
         self._after_stage()
-        self.reader._shown = None
+        self.reader.forget()
         self._cursor_moved(ArticleList.CursorMoved(self.list.current))
         if troubles:
             self.notify("save: " + ", ".join(parts), severity="warning")
@@ -688,7 +692,7 @@ class MainScreen(Screen[None]):
         self.ws.add_articles(new_articles)
         self.outside_changes = []
         self._known_fields = self.ws.known_fields | self._schema_fields
-        self.reader._shown = None
+        self.reader.forget()
         self._refilter(self.list.current)
         self._after_stage()
         message = f"reloaded {len(fresh)} changed, {len(new_articles)} new"
@@ -714,7 +718,7 @@ class MainScreen(Screen[None]):
             self.notify(f"cannot run {editor!r}: {exc}", severity="error")
             return
         self.ws.replace_article(index, load_article(article.path, self.ws.config, article.relpath), keep_edits=False)
-        self.reader._shown = None
+        self.reader.forget()
         self._after_stage(f"reloaded {article.relpath}")
         self._cursor_moved(ArticleList.CursorMoved(index))
 

@@ -111,7 +111,6 @@ class ArticleList(ScrollView, can_focus=True):
         self._is_marked: Callable[[int], bool] = lambda i: False
         self._is_dirty: Callable[[int], bool] = lambda i: False
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
-        self._generation = 0
         self._announced: int | None = -1  # the article last reported by CursorMoved
 
     # -- data ------------------------------------------------------------------------------
@@ -143,13 +142,11 @@ class ArticleList(ScrollView, can_focus=True):
 
     def invalidate(self) -> None:
         """Forget every drawn row (data changed)."""
-        self._generation += 1
         self._cache.clear()
         self.refresh()
 
     def refresh_index(self, index: int) -> None:
         """Redraw the row of one article if it is on screen."""
-        self._generation += 1
         top = int(self.scroll_offset.y)
         for y in range(top, min(len(self._visible), top + self.size.height)):
             if self._visible[y] == index:

@@ -41,6 +41,10 @@ class Reader(VerticalScroll, can_focus=True):
         yield Static(id="reader-problems")
         yield Markdown(id="reader-body")
 
+    def forget(self) -> None:
+        """The shown article changed on disk: the next :meth:`show` re-renders it."""
+        self._shown = None
+
     async def show(self, article: Article | None) -> None:
         """Display ``article`` (None: nothing selected); a no-op when it is already shown."""
         key = None if article is None else (article.path, article.fingerprint, article.problems)
