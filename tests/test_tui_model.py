@@ -162,3 +162,34 @@ def test_tag_suggestions_prefix_then_fuzzy_with_counts() -> None:
     assert ("EXCHANGES", 6) not in suggest("hong", vocabulary)
     assert suggest("bitcon", vocabulary) == [("BITCOIN", 9)]
     assert suggest("  ", vocabulary) == []
+
+
+def test_workspace_and_fields_never_import_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tui.model, tui.fields\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(bad)\nsys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("case", ["missing folder", "bad config"])
+def test_opening_bad_input_is_a_message_not_a_traceback(tmp_path: Path, case: str) -> None:
+    import subprocess
+    import sys
+
+    if case == "missing folder":
+        target = tmp_path / "nowhere"
+        expected = "no such file or folder"
+    else:
+        target = write_folder(tmp_path / "news")
+        (target / "copydesk.toml").write_text("colour = 'red'\n")
+        expected = "unknown key 'colour'"
+    result = subprocess.run([sys.executable, "-m", "core.cli", str(target)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert expected in result.stderr and str(target.name) in result.stderr
+    assert "Traceback" not in result.stderr
