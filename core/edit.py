@@ -343,7 +343,8 @@ class _Editor:
                 return self._set_block_scalar(path, node, value)
             style = node.style if node.style in ("'", '"') else ""
             if self._is_null(node) and node.start == node.end:
-                return self._replace(node.start, node.end, " " + render_scalar(value, "", self.quote))
+                at, _ = self._value_region(key, node)
+                return self._replace(at, at, " " + render_scalar(value, "", self.quote))
             return self._replace(node.start, node.end, render_scalar(value, style, self.quote))
         if node.kind == "seq" and isinstance(value, list) and value:
             return self._rewrite_seq(path, key, node, value)
@@ -354,6 +355,10 @@ class _Editor:
         if colon < 0:
             raise self.refuse((key.value,), "cannot find the key's colon")
         end = node.content_end if node.kind in ("seq", "map") else node.end
+        if node.kind == "scalar" and node.start == node.end:
+            # an empty value: the parser may place it after the line break (at the end of
+            # the text), so the region is the empty spot right after the colon
+            end = colon + 1
         return colon + 1, end
 
     def _replace_region(self, path: FieldPath, key: Node, node: Node, value: Any) -> str:

@@ -85,6 +85,9 @@ def unified_diff(old: str, new: str, name: str, context: int = 3) -> str:
 def plan_change(article: Article, edits: Sequence[Edit], rewrite: Rewrite | None = None) -> Change:
     """Read the article's current text and apply ``edits`` (then ``rewrite``) in memory.
 
+    The edits were decided against the version *loaded* (maybe minutes ago), so the save
+    compares the disk with that version: a file changed since loading goes through the
+    merge check (same field changed: conflict) even when it changed before this call.
     Raises EditRefused (unsafe edit) or UnsafeFile / UnicodeDecodeError (unreadable file).
     """
     if article.kind == "unreadable":
@@ -96,7 +99,8 @@ def plan_change(article: Article, edits: Sequence[Edit], rewrite: Rewrite | None
     new = apply_edits(text, edits, name=article.relpath) if edits else text
     if rewrite is not None:
         new = rewrite(new)
-    return Change(article, tuple(edits), text, new, hashlib.sha256(data).hexdigest(), rewrite)
+    base = article.fingerprint.sha256 if article.fingerprint is not None else hashlib.sha256(data).hexdigest()
+    return Change(article, tuple(edits), text, new, base, rewrite)
 
 
 # -- locking and atomic writes -----------------------------------------------------------

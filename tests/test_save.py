@@ -146,3 +146,13 @@ def test_read_only_folder_is_refused(tmp_path):
         assert save_change(change).status == "refused"
     finally:
         os.chmod(folder, 0o755)
+
+
+def test_same_field_changed_between_loading_and_planning_is_a_conflict(tmp_path):
+    path = write(tmp_path)
+    loaded = article(tmp_path, path)  # the editor decides on this version
+    theirs = TEXT.replace("Old title", "Their title")
+    path.write_text(theirs)  # a colleague saves before we even plan
+    result = save_change(plan_change(loaded, [SetValue(("title",), "Our title")]))
+    assert result.status == "conflict"
+    assert path.read_text() == theirs

@@ -7,7 +7,6 @@ folder run in thread workers that hand their results back to the event loop.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shlex
 import subprocess
@@ -546,11 +545,7 @@ class MainScreen(Screen[None]):
             article = ws.articles[index]
             edits = ws.staged.get(index, ())
             try:
-                change = plan_change(article, edits)
-                if article.fingerprint is not None:
-                    # The edits were made against the version loaded, maybe minutes ago: the
-                    # safe save must compare the disk with that version, not with a re-read.
-                    change = dataclasses.replace(change, base_sha256=article.fingerprint.sha256)
+                change = plan_change(article, edits)  # compares with the version loaded
             except Exception as exc:  # noqa: BLE001 - EditRefused, unreadable or undecodable now: report, never crash
                 reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
                 troubles.append(Trouble(article.path, article.relpath, "refused", reason))
