@@ -14,8 +14,7 @@ from ..guard import UnsafeFile
 from ..save import Change, save_changes
 from ..schema import SchemaError, load_schema
 from ..taxonomy import similar_groups, tag_counts
-from .common import Outcome, UsageError, load_targets, report
-from .list import dump_json, printable
+from .common import Outcome, UsageError, dump_json, load_targets, printable, report
 
 EPILOG = """\
 For every raw article (a file with no front matter) under the paths: a front matter built

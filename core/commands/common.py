@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,6 +66,71 @@ def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
 
 class UsageError(Exception):
     """Bad command-line input (exit 2)."""
+
+
+def load_targets_where(paths: Sequence[str], query: str) -> tuple[Corpus, list[Article]]:
+    """The articles under ``paths`` and those matching the ``--where`` query (all when empty).
+
+    The rules run only when the query needs problems (``is:invalid``, ``code:``): loading is
+    several times faster without them. A bad query is a UsageError naming the term.
+    """
+    from ..query import QueryError, where
+    from ..query import compile as compile_query
+
+    try:
+        needs_rules = bool(query.strip()) and compile_query(query).needs_problems
+    except QueryError:
+        needs_rules = False  # reported below, once the loaded articles tell the known fields
+    corpus = load_targets(paths, with_rules=needs_rules)
+    if not query.strip():
+        return corpus, list(corpus.articles)
+    try:
+        return corpus, where(corpus.articles, query, corpus.config)
+    except QueryError as exc:
+        raise UsageError(f"invalid --where query: {exc}\n{exc.pointer(query)}") from None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """``text`` safe for a terminal line: control characters (ESC, C1, newlines) shown as
+    ``\\xNN``, so a hostile title cannot retitle, recolour or clear the user's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def dump_json(data: object) -> None:
+    """``data`` as indented JSON on stdout; C1 control characters escaped too (json leaves them raw)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+
+
+def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] = ("--where",)) -> None:
+    """Let ``--where -tag:X`` (and ``--sort -score``) mean what they say.
+
+    argparse takes a value starting with ``-`` for an unknown option; a query often starts
+    with a negated term. The option and its value are joined as ``--where=-tag:X`` before
+    this sub-command's parser sees them.
+    """
+    parse_known = parser.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):  # type: ignore[no-untyped-def]
+        joined: list[str] = []
+        items = list(args) if args is not None else []
+        i = 0
+        while i < len(items):
+            if items[i] in options and i + 1 < len(items) and items[i + 1].startswith("-") and items[i + 1] != "--":
+                joined.append(f"{items[i]}={items[i + 1]}")
+                i += 2
+                continue
+            if items[i] == "--":
+                joined.extend(items[i:])
+                break
+            joined.append(items[i])
+            i += 1
+        return parse_known(joined if args is not None else args, namespace)
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
 
 
 def plan_all(articles: Sequence[Article], edits_for: EditsFor) -> tuple[list[Change], list[Outcome]]:

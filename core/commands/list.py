@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 from typing import Any
 
 from ..document import Article, thaw
-from ..query import QueryError, known_fields, sort_key, where
-from .common import UsageError, display_path, load_targets
+from ..query import known_fields, sort_key
+from .common import (
+    UsageError,
+    allow_dash_values,
+    display_path,
+    dump_json,
+    load_targets_where,
+    printable,
+)
 
 EPILOG = """\
 query language (--where), terms separated by spaces are ANDed:
@@ -28,49 +33,6 @@ query language (--where), terms separated by spaces are ANDed:
 -FIELD sorts descending. The default order is by path.
 
 exit codes: 0 success (also when nothing matches), 2 usage, query or configuration error."""
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: object) -> str:
-    """``text`` safe for a terminal line: control characters (ESC, C1, newlines) shown as
-    ``\\xNN``, so a hostile title cannot retitle, recolour or clear the user's terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-
-
-def dump_json(data: object) -> None:
-    """``data`` as indented JSON on stdout; C1 control characters escaped too (json leaves them raw)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write(re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
-
-
-def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] = ("--where",)) -> None:
-    """Let ``--where -tag:X`` (and ``--sort -score``) mean what they say.
-
-    argparse takes a value starting with ``-`` for an unknown option; a query often starts
-    with a negated term. The option and its value are joined as ``--where=-tag:X`` before
-    this sub-command's parser sees them.
-    """
-    parse_known = parser.parse_known_args
-
-    def parse_known_args(args=None, namespace=None):  # type: ignore[no-untyped-def]
-        joined: list[str] = []
-        items = list(args) if args is not None else []
-        i = 0
-        while i < len(items):
-            if items[i] in options and i + 1 < len(items) and items[i + 1].startswith("-") and items[i + 1] != "--":
-                joined.append(f"{items[i]}={items[i + 1]}")
-                i += 2
-                continue
-            if items[i] == "--":
-                joined.extend(items[i:])
-                break
-            joined.append(items[i])
-            i += 1
-        return parse_known(joined if args is not None else args, namespace)
-
-    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -91,17 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        corpus = load_targets(args.paths or ["."], with_rules=_needs_rules(args.where))
+        corpus, articles = load_targets_where(args.paths or ["."], args.where)
     except UsageError as exc:
         print(f"copydesk list: {exc}", file=sys.stderr)
         return 2
-    articles = corpus.articles
-    if args.where.strip():
-        try:
-            articles = where(articles, args.where, corpus.config)
-        except QueryError as exc:
-            print(f"copydesk list: invalid --where query: {exc}\n{exc.pointer(args.where)}", file=sys.stderr)
-            return 2
     if args.sort:
         descending = args.sort.startswith("-")
         name = args.sort.lstrip("-")
@@ -128,17 +83,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _table(articles)
     return 0
-
-
-def _needs_rules(text: str) -> bool:
-    # Problems (and so the rules) are only needed for is:invalid and code:; loading is
-    # several times faster without them.
-    try:
-        from ..query import compile as compile_query
-
-        return compile_query(text).needs_problems
-    except QueryError:
-        return False  # the error is reported with the known fields once loaded
 
 
 def _state(article: Article) -> str:

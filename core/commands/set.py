@@ -7,11 +7,8 @@ import re
 import sys
 
 from ..edit_ops import SetValue, parse_field
-from ..query import QueryError, where
-from ..query import compile as compile_query
 from ..schema import enum_values, field_types, load_schema
-from .common import UsageError, add_output_options, load_targets, run_batch
-from .list import allow_dash_values
+from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*=")
 
@@ -70,17 +67,10 @@ def run(args: argparse.Namespace) -> int:
         print("copydesk set: no path given", file=sys.stderr)
         return 2
     try:
-        corpus = load_targets(paths, with_rules=_needs_rules(args.where))
+        corpus, articles = load_targets_where(paths, args.where)
     except UsageError as exc:
         print(f"copydesk set: {exc}", file=sys.stderr)
         return 2
-    articles = None
-    if args.where.strip():
-        try:
-            articles = where(corpus.articles, args.where, corpus.config)
-        except QueryError as exc:
-            print(f"copydesk set: invalid --where query: {exc}\n{exc.pointer(args.where)}", file=sys.stderr)
-            return 2
     schema = load_schema(corpus.config)
     edits = []
     for key, text in assignments:
@@ -93,13 +83,6 @@ def run(args: argparse.Namespace) -> int:
         edits.append(SetValue(path, value))
     label = "set " + " ".join(f"{k}={v}" for k, v in assignments) + (f" --where {args.where}" if args.where.strip() else "")
     return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles)
-
-
-def _needs_rules(query: str) -> bool:
-    try:
-        return compile_query(query).needs_problems
-    except QueryError:
-        return False  # reported once the articles (and so the known fields) are loaded
 
 
 def _typed(schema: dict, path: tuple[str, ...], text: str):

@@ -8,11 +8,8 @@ import sys
 
 from ..document import Article
 from ..edit_ops import AddItem, Edit, RemoveItem, ReplaceItem
-from ..query import QueryError, where
-from ..query import compile as compile_query
 from ..taxonomy import tag_values
-from .common import UsageError, add_output_options, load_targets, run_batch
-from .list import allow_dash_values
+from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
 
 EPILOG = """\
 Tags are matched exactly unless --ignore-case. An added tag goes after the last one, in the
@@ -97,13 +94,6 @@ def _parse_renames(values: list[str]) -> list[tuple[str, str]]:
     return renames
 
 
-def _needs_rules(query: str) -> bool:
-    try:
-        return compile_query(query).needs_problems
-    except QueryError:
-        return False  # reported once the articles (and so the known fields) are loaded
-
-
 def run(args: argparse.Namespace) -> int:
     if not args.add and not args.remove and not args.rename:
         print("copydesk tag: nothing to do (give --add TAG, --remove TAG and/or --rename OLD=NEW)", file=sys.stderr)
@@ -113,17 +103,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         renames = _parse_renames(args.rename)
-        corpus = load_targets(args.paths, with_rules=_needs_rules(args.where))
+        corpus, articles = load_targets_where(args.paths, args.where)
     except UsageError as exc:
         print(f"copydesk tag: {exc}", file=sys.stderr)
         return 2
-    articles = None
-    if args.where.strip():
-        try:
-            articles = where(corpus.articles, args.where, corpus.config)
-        except QueryError as exc:
-            print(f"copydesk tag: invalid --where query: {exc}\n{exc.pointer(args.where)}", file=sys.stderr)
-            return 2
     label = (
         "tag"
         + "".join(f" --rename {old}={new}" for old, new in renames)

@@ -6,10 +6,8 @@ import argparse
 import shlex
 import sys
 
-from ..query import QueryError, where
 from ..taxonomy import similar_groups, tag_counts
-from .common import UsageError, load_targets
-from .list import allow_dash_values, dump_json, printable
+from .common import UsageError, allow_dash_values, dump_json, load_targets_where, printable
 
 EPILOG = """\
 Without --similar: every tag with the number of articles using it, most used first.
@@ -40,17 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     try:
-        corpus = load_targets(paths)
+        _, articles = load_targets_where(paths, args.where)
     except UsageError as exc:
         print(f"copydesk tags: {exc}", file=sys.stderr)
         return 2
-    articles = corpus.articles
-    if args.where.strip():
-        try:
-            articles = where(articles, args.where, corpus.config)
-        except QueryError as exc:
-            print(f"copydesk tags: invalid --where query: {exc}\n{exc.pointer(args.where)}", file=sys.stderr)
-            return 2
     counts = tag_counts(articles)
     if not args.similar:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import load_config
 from ..journal import Journal, JournalError
-from .list import dump_json, printable
+from .common import dump_json, printable
 
 EPILOG = """\
 Every write copydesk makes (set, tag, check --fix, adopt, the terminal UI) is a batch whose
