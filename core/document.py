@@ -224,9 +224,15 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
         return Article(path, rel, "invalid-utf8", None, (bad,), fingerprint, bom=data.startswith(frontmatter.BOM_BYTES))
     kind, source, problems = parse_source(text, config)
     if with_rules and kind in ("front-matter", "raw"):
+        from .config import ConfigError
         from .rules import check_source
 
-        problems.extend(check_source(source, config, rel))
+        try:
+            problems.extend(check_source(source, config, rel))
+        except ConfigError:
+            raise  # a bad schema or pattern concerns every file: the caller reports it once
+        except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
+            problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
     split = source.split
     return Article(
         path,

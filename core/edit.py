@@ -71,13 +71,20 @@ def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limit
         raise EditRefused(name, first, str(exc)) from None
     if expected == data:
         return text
+    for edit in edits:
+        for value in _values(edit):
+            if isinstance(value, str) and _TEMPLATE.search(value):
+                raise EditRefused(name, field_name(edit.field), "the value contains template syntax ({{ }} / {% %})")
     newline = frontmatter.detect_newline(fm)[0] if fm else split.newline
     current = data
     for edit in edits:
         after = apply_to_data(current, [edit])
         if after == current:
             continue
-        fm = _Editor(fm, current, newline, name).apply(edit)
+        try:
+            fm = _Editor(fm, current, newline, name).apply(edit)
+        except TypeError as exc:  # a value YAML scalars cannot hold where one is needed
+            raise EditRefused(name, field_name(edit.field), str(exc)) from None
         current = after
     result = _parse(fm, name, first, limits, verifying=True)
     if result != expected:
@@ -89,6 +96,15 @@ def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limit
     if not check.has_front_matter or frontmatter.front_matter(new_text, check) != fm or new_text[check.fm_end :] != text[split.fm_end :]:
         raise EditRefused(name, first, "verification failed: the edit would move the closing `---` fence")
     return new_text
+
+
+def _values(edit: Edit) -> list[Any]:
+    match edit:
+        case SetValue(value=value) | AddItem(value=value) | RemoveItem(value=value):
+            return [value]
+        case ReplaceItem(old=old, new=new):
+            return [old, new]
+    return []
 
 
 def _parse(fm: str, name: str, field: str, limits: Limits, verifying: bool = False) -> dict[str, Any]:

@@ -65,6 +65,7 @@ RULES: dict[str, Rule] = _rules(
     ("CD107", "unreadable-file", "error", "The file cannot be read safely (permissions, not a regular file, link leaving the folder, too large)."),
     ("CD108", "yaml-limits", "error", "The front matter exceeds a safety limit (nesting depth, aliases, size) and was not parsed."),
     ("CD109", "yaml-version-ambiguity", "warning", "YAML 1.1 and 1.2 tools read this value differently (base-60 numbers, leading zeros, merge keys); quote it."),
+    ("CD110", "check-failed", "error", "copydesk failed while checking this file: a bug in copydesk (please report it with the file)."),
     # schema
     ("CD201", "missing-field", "error", "A field the schema requires is missing."),
     ("CD202", "wrong-type", "error", "A field has the wrong type (e.g. a string where a list is expected)."),

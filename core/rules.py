@@ -209,9 +209,9 @@ class Position:
     value_text: str  # the rest of the line from the value column
 
 
-@lru_cache(maxsize=512)
-def _key_pattern(key: str) -> re.Pattern[str]:
-    return re.compile(r"(['\"]?)" + re.escape(key) + r"\1[ \t]*:(?=[ \t]|$)")
+# A mapping key at the start of a line's content: quoted ('k' or "k") or plain (up to the
+# first ": " / ":" at the end of the line), then the colon.
+_ANY_KEY = re.compile(r"""(?:(['"])(.*?)\1|([^'"\s].*?))[ \t]*:(?=[ \t]|$)""")
 
 
 def _key_column(line: str) -> tuple[int, bool]:
@@ -242,6 +242,7 @@ class FrontMatterIndex:
     def __init__(self, fm_text: str, first_line: int) -> None:
         self.lines = split_lines(fm_text)
         self.first_line = first_line
+        self._block_keys: dict[tuple[int, int, int | None], dict[str, tuple[int, int, int]]] = {}
 
     def _content(self, i: int) -> bool:
         stripped = self.lines[i].lstrip(" \t")
@@ -258,8 +259,17 @@ class FrontMatterIndex:
 
     def _find_key(self, lo: int, hi: int, key: str, start_col: int | None) -> tuple[int, int, int] | None:
         """(line index, key column, column after the colon) of ``key`` in the block [lo, hi)."""
+        text = key if isinstance(key, str) else str(key)  # `~: x`, `1: y` are keys too
+        keys = self._block_keys.get((lo, hi, start_col))
+        if keys is None:
+            # One pass per block, then dictionary lookups: locating every key of a front
+            # matter with thousands of keys was quadratic (seconds for 2,000 keys).
+            keys = self._block_keys[(lo, hi, start_col)] = self._scan_block(lo, hi, start_col)
+        return keys.get(text)
+
+    def _scan_block(self, lo: int, hi: int, start_col: int | None) -> dict[str, tuple[int, int, int]]:
+        found: dict[str, tuple[int, int, int]] = {}
         block_col = None
-        pattern = _key_pattern(key if isinstance(key, str) else str(key))  # `~: x`, `1: y` are keys too
         for i in range(lo, hi):
             if not self._content(i):
                 continue
@@ -269,10 +279,10 @@ class FrontMatterIndex:
                 block_col = col
             if col != block_col:
                 continue
-            m = pattern.match(line, col)
+            m = _ANY_KEY.match(line, col)
             if m:
-                return i, col, m.end()
-        return None
+                found.setdefault(m.group(2) if m.group(1) else m.group(3).rstrip(" \t"), (i, col, m.end()))
+        return found
 
     def _block(self, i: int, key_col: int) -> tuple[int, int]:
         """Lines after line ``i`` that belong to the value of the key at ``key_col``."""

@@ -239,7 +239,8 @@ def test_samples_show_every_rule_code() -> None:
     result = run("check", "--format", "json", "samples", cwd=PROJECT)
     assert result.returncode == 1
     seen = {d["code"] for d in json.loads(result.stdout)}
-    assert set(RULES) - seen == set()
+    # CD110 reports a bug in copydesk itself: no sample can (or should) show it
+    assert set(RULES) - seen == {"CD110"}
 
 
 def test_samples_text_run_exits_1_with_a_summary() -> None:

@@ -436,6 +436,24 @@ def test_body_lines_in_a_crlf_file_with_a_bom(tmp_path: Path) -> None:
     assert where(check(tmp_path, text), "CD404") == [(27, 1)]
 
 
+def test_cd110_a_crash_inside_a_rule_becomes_a_problem_on_that_file(tmp_path: Path, monkeypatch) -> None:
+    import core.rules
+    from core.config import Config
+    from core.document import load_corpus
+
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\nBody.\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("just text\n", encoding="utf-8")
+
+    def broken(source, config, relpath):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(core.rules, "check_source", broken)
+    corpus = load_corpus([tmp_path], Config(root=tmp_path))
+    codes = {a.relpath: [p.code for p in a.problems] for a in corpus.articles}
+    assert codes == {"a.md": ["CD110"], "b.md": ["CD101", "CD110"]}
+    assert "ZeroDivisionError" in corpus.articles[0].problems[0].message
+
+
 def test_every_registered_code_has_a_test_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     untested = [code for code in RULES if f"test_{code.lower()}_" not in source]

@@ -9,7 +9,6 @@ surgical editor and the safe save, as one journaled batch per corpus (``copydesk
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter
@@ -23,7 +22,7 @@ from ..edit import EditRefused
 from ..guard import UnsafeFile
 from ..problems import RULES, Problem, expand_selectors
 from ..rules import FIXABLE, fix_body_text, fix_edits, validate_config
-from .common import display_path
+from .common import display_path, dump_json
 
 EPILOG = """\
 Selectors are rule codes (CD303), families (CD3) or ALL, comma-separated or repeated.
@@ -198,16 +197,14 @@ def _print(rows: Sequence[tuple[str, Problem]], args: argparse.Namespace, fixed:
     if args.statistics:
         stats = _statistics(rows)
         if args.format == "json":
-            json.dump(stats, out, indent=2)
-            out.write("\n")
+            dump_json(stats)
             return
         for s in stats:
             mark = " [*]" if s["fixable"] else ""
             out.write(f"{s['count']:>6}  {s['code']}  {s['name']} ({s['severity']}){mark}\n")
     elif args.format == "json":
         data = [{"path": path, **p.as_dict()} for path, p in rows]
-        json.dump(data, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        dump_json(data)
         return
     elif args.format == "github":
         for path, p in rows:

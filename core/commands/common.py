@@ -100,9 +100,11 @@ def printable(text: object) -> str:
 
 
 def dump_json(data: object) -> None:
-    """``data`` as indented JSON on stdout; C1 control characters escaped too (json leaves them raw)."""
+    """``data`` as indented JSON on stdout. C1 control characters are escaped (json leaves
+    them raw), and so are the lone surrogates that stand for the bytes of a file name that
+    is not UTF-8, so the output is always valid UTF-8."""
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write(re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    sys.stdout.write(re.sub(r"[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] = ("--where",)) -> None:
@@ -186,8 +188,7 @@ def run_batch(
 
 def report(outcomes: Sequence[Outcome], output: str, dry_run: bool) -> None:
     if output == "json":
-        json.dump([o.as_dict() for o in outcomes], sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        dump_json([o.as_dict() for o in outcomes])
         return
     if dry_run:
         for o in outcomes:
