@@ -52,7 +52,7 @@ from .document import (
 from .document import _freeze as freeze
 from .problems import Problem
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 INDEX_DIR = "index"
 INDEX_NAME = f"articles-v{INDEX_FORMAT}.bin"
 _MAGIC = b"copydesk-index\n"
@@ -222,10 +222,13 @@ def walk(paths: Sequence[Path], config: Config) -> list[_Found]:
 # An entry, as kept in memory and (by columns) on disk:
 #   (relpath, key: 32 bytes, flags: kind index << 1 | needs re-hash,
 #    problems: marshal of (code, message, line, column, severity) tuples, or None,
-#    details: marshal of (fingerprint (size, mtime_ns, inode, sha256) or None, display or None))
-# Problems and details stay encoded until asked for: a warm check decodes only the
-# entries that have problems.
-Entry = tuple[str, bytes, int, bytes | None, bytes]
+#    fingerprint: size, mtime_ns, inode packed + the 32-byte SHA-256, or None,
+#    display: the Display values as a plain tuple, or None)
+# Problems stay encoded until asked for (a warm check decodes only the entries that have
+# some); big integers are packed because decoding them is what makes marshal slow.
+Entry = tuple[str, bytes, int, bytes | None, bytes | None, tuple[Any, ...] | None]
+
+_PACK_FP = struct.Struct("<3q32s")
 
 KINDS: tuple[str, ...] = ("front-matter", "raw", "unclosed", "invalid-yaml", "unreadable", "invalid-utf8")
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
@@ -255,9 +258,19 @@ def display_of(meta: Mapping[str, Any] | None) -> Display | None:
     )
 
 
+def _pack_fingerprint(fp: Fingerprint | None) -> bytes | None:
+    return None if fp is None else _PACK_FP.pack(fp.size, fp.mtime_ns, fp.inode, bytes.fromhex(fp.sha256))
+
+
+def _unpack_fingerprint(packed: bytes | None) -> Fingerprint | None:
+    if packed is None:
+        return None
+    size, mtime_ns, inode, digest = _PACK_FP.unpack(packed)
+    return Fingerprint(size, mtime_ns, inode, digest.hex())
+
+
 def _entry(article: Article, key: bytes, started_ns: int) -> Entry:
-    fp = article.fingerprint
-    fingerprint = (fp.size, fp.mtime_ns, fp.inode, fp.sha256) if fp is not None else None
+    fingerprint = _pack_fingerprint(article.fingerprint)
     verify = False
     if not key:
         key = _NEVER  # a link or special file: re-read every time
@@ -270,8 +283,8 @@ def _entry(article: Article, key: bytes, started_ns: int) -> Entry:
     if article.problems:
         problems = marshal.dumps(tuple((p.code, p.message, p.line, p.column, p.severity) for p in article.problems))
     display = display_of(article.meta)
-    details = marshal.dumps((fingerprint, tuple(display) if display is not None else None))
-    return (article.relpath, key, _KIND_INDEX[article.kind] << 1 | verify, problems, details)
+    return (article.relpath, key, _KIND_INDEX[article.kind] << 1 | verify, problems, fingerprint,
+            tuple(display) if display is not None else None)
 
 
 def _problems(entry: Entry) -> tuple[Problem, ...]:
@@ -279,14 +292,14 @@ def _problems(entry: Entry) -> tuple[Problem, ...]:
 
 
 def _record(path: str, entry: Entry) -> Record:
-    fingerprint, display = marshal.loads(entry[4])
+    display = entry[5]
     return Record(
         path,
         entry[0],
         KINDS[entry[2] >> 1],
         _problems(entry),
         Display(*display) if display is not None else None,
-        Fingerprint(*fingerprint) if fingerprint is not None else None,
+        _unpack_fingerprint(entry[4]),
     )
 
 
@@ -502,17 +515,21 @@ def load_index(config: Config) -> tuple[dict[str, Entry], str]:
     if not hmac.compare_digest(data[digest_at:payload_at], hmac.digest(key, data[payload_at:], "sha256")):
         return {}, "not written by this user, or damaged"
     try:
-        version, stored_key, relpaths, keys, flags, problems, details = marshal.loads(data[payload_at:])
+        payload = marshal.loads(data[payload_at:])
     except (EOFError, ValueError, TypeError):
         return {}, "damaged"
-    if version != INDEX_FORMAT:
+    if not isinstance(payload, tuple) or not payload or payload[0] != INDEX_FORMAT:
         return {}, "other format"
+    try:
+        _, stored_key, relpaths, keys, flags, problems, fingerprints, displays = payload
+    except ValueError:
+        return {}, "damaged"
     if stored_key != config_key(config):
         return {}, "settings or copydesk changed"
-    if not (len(relpaths) == len(flags) == len(problems) == len(details) == len(keys) // 32):
+    if not (len(relpaths) == len(flags) == len(problems) == len(fingerprints) == len(displays) == len(keys) // 32):
         return {}, "damaged"
     return {
-        rel: (rel, keys[i * 32 : i * 32 + 32], flags[i], problems[i], details[i])
+        rel: (rel, keys[i * 32 : i * 32 + 32], flags[i], problems[i], fingerprints[i], displays[i])
         for i, rel in enumerate(relpaths)
     }, "loaded"
 
@@ -529,6 +546,7 @@ def save_index(config: Config, entries: Sequence[Entry]) -> bool:
         bytes(e[2] for e in entries),
         [e[3] for e in entries],
         [e[4] for e in entries],
+        [e[5] for e in entries],
     )
     payload = marshal.dumps((INDEX_FORMAT, config_key(config), *columns))
     temp = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.copydesk-tmp")
@@ -548,6 +566,18 @@ def save_index(config: Config, entries: Sequence[Entry]) -> bool:
         except OSError:
             pass
         return False
+
+
+def snapshot(config: Config) -> list[Record] | None:
+    """The records as the index last saw them, *without* looking at the folder (None when
+    there is no usable index): enough to paint a list at once, before :func:`scan` (run it
+    next, e.g. in a thread) says which files changed since."""
+    stored, status = load_index(config)
+    if status != "loaded":
+        return None
+    root = str(config.root)
+    prefix = root if root.endswith("/") else root + "/"
+    return [_record(rel if rel.startswith("/") else prefix + rel, stored[rel]) for rel in sorted(stored)]
 
 
 # -- scanning ----------------------------------------------------------------------------
@@ -589,8 +619,8 @@ def scan(
             entries[item.relpath] = entry
             result.reused += 1
         else:
-            fingerprint = marshal.loads(entry[4])[0]
-            if fingerprint is not None and _sha256_of(item.path) == fingerprint[3]:
+            fingerprint = _unpack_fingerprint(entry[4])
+            if fingerprint is not None and _sha256_of(item.path) == fingerprint.sha256:
                 _, mtime, ctime, _ = struct.unpack("<4q", item.key)
                 if max(mtime, ctime) < started_ns - RACY_WINDOW_NS:
                     entry = (*entry[:2], entry[2] & ~1, *entry[3:])  # no longer racy

@@ -366,3 +366,25 @@ def test_progress_counts_the_files_being_parsed(tmp_path: Path) -> None:
     calls.clear()
     index.scan([root], config, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 1)]
+
+
+def test_snapshot_returns_the_last_scan_without_reading_the_folder(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    assert index.snapshot(config) is None
+    first = index.scan([root], config)
+    (root / "raw.md").unlink()  # the snapshot does not look: the next scan does
+    snap = index.snapshot(config)
+    assert snap == first.records
+    assert any(r.relpath == "raw.md" for r in snap)
+    after = index.scan([root], config)
+    assert not any(r.relpath == "raw.md" for r in after.records)
+
+
+def test_index_of_another_format_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    monkeypatch.setattr(index, "INDEX_FORMAT", index.INDEX_FORMAT + 1)
+    result = index.scan([root], config)
+    assert result.cache == "other format" and result.parsed == len(result)
