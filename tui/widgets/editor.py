@@ -114,7 +114,7 @@ class MetadataEditor(VerticalScroll):
         if spec.kind == "enum":
             return Select([(c, c) for c in spec.choices], id=wid, compact=True, prompt="—")
         if spec.kind == "tags":
-            return TagInput(multiple=True, placeholder="TAG, TAG", id=wid)
+            return TagInput(multiple=True, placeholder="no tags: type TAG, TAG", id=wid)
         if spec.kind == "datetime":
             return Input(id=wid, compact=True, validators=[DateTimeValidator()], validate_on=["changed", "submitted"])
         return Input(id=wid, compact=True)
