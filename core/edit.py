@@ -249,16 +249,16 @@ class _Editor:
         return self.fm[start:offset].strip(" \t") == ""
 
     def _indent_unit(self) -> int:
-        if self.root is None:
-            return 2
-        for node in self.root.walk():
-            if node.kind == "map" and not node.flow and node is not self.root and node.pairs:
-                for parent in self.root.walk():
-                    for k, v in parent.pairs:
-                        if v is node and not parent.flow:
-                            step = self.lines.column(node.pairs[0][0].start) - self.lines.column(k.start)
-                            if step > 0:
-                                return step
+        """How far the file indents a nested mapping under its key (2 when it has none)."""
+        if self.root is not None:
+            for parent in self.root.walk():
+                if parent.flow:
+                    continue
+                for key, value in parent.pairs:
+                    if value.kind == "map" and not value.flow and value.pairs:
+                        step = self.lines.column(value.pairs[0][0].start) - self.lines.column(key.start)
+                        if step > 0:
+                            return step
         return 2
 
     def _list_style(self) -> tuple[str, int, str]:
