@@ -54,7 +54,7 @@ from .problems import Problem
 
 INDEX_FORMAT = 2
 INDEX_DIR = "index"
-INDEX_NAME = f"articles-v{INDEX_FORMAT}.bin"
+INDEX_NAME = "articles.bin"  # the format version is inside: another one is rebuilt in place
 _MAGIC = b"copydesk-index\n"
 RACY_WINDOW_NS = 2_000_000_000  # coarser than any file-time granularity copydesk runs on
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
