@@ -15,6 +15,7 @@ wall-time ratios and peak RSS of each command. Prints a markdown table.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import statistics
 import subprocess
@@ -51,8 +52,16 @@ def hugo_site(content: Path, count: int) -> Path:
     return site
 
 
-def measure(cmd: list[str], repeat: int, cwd: Path | None = None, before=None, ok=(0,)) -> dict[str, float] | None:
-    """Median seconds and max peak RSS (MB) of ``cmd`` over ``repeat`` runs; None when it failed."""
+_PARSED = re.compile(r"\(parsed (\d+),")
+
+
+def measure(cmd: list[str], repeat: int, cwd: Path | None = None, before=None, ok=(0,),
+            expect_parsed: int | None = None) -> dict[str, float] | None:
+    """Median seconds and max peak RSS (MB) of ``cmd`` over ``repeat`` runs; None when it failed.
+
+    ``expect_parsed``: for the driver, the number of files each run must parse (0 for a warm
+    index); a run that parsed another number (the index was invalidated by a change to
+    copydesk's code during the benchmark) is reported and makes the result None."""
     seconds: list[float] = []
     cpu: list[float] = []
     rss: list[float] = []
@@ -62,6 +71,10 @@ def measure(cmd: list[str], repeat: int, cwd: Path | None = None, before=None, o
         result = run_measured(cmd, cwd=cwd, env=copydesk_env())
         if result["rc"] not in ok:
             print(f"  failed ({result['rc']}): {' '.join(cmd)}\n  {result['stderr']}", file=sys.stderr)
+            return None
+        parsed = _PARSED.search(str(result["stderr"]))
+        if expect_parsed is not None and parsed and int(parsed.group(1)) != expect_parsed:
+            print(f"  {' '.join(cmd)}: parsed {parsed.group(1)} files, expected {expect_parsed}: run discarded", file=sys.stderr)
             return None
         seconds.append(float(result["seconds"]))
         cpu.append(float(result["cpu_seconds"]))
@@ -116,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name, "cold"] = measure(target, args.repeat, before=lambda root=root: drop_index(root), ok=(0, 1))
             if results[name, "cold"] is not None:
                 run_measured(target, env=copydesk_env())  # build the index once
-            results[name, "warm"] = measure(target, args.repeat, ok=(0, 1)) if results[name, "cold"] else None
+            warm_parsed = 0 if name == "driver" else None
+            results[name, "warm"] = measure(target, args.repeat, ok=(0, 1), expect_parsed=warm_parsed) if results[name, "cold"] else None
         for name, label in (("check", "copydesk check"), ("driver", "index scan (bench.check_driver)")):
             if name not in args.commands:
                 continue
