@@ -134,17 +134,42 @@ def acquire_lock(path: Path) -> Path:
             try:
                 _create_lock(temp, lock, info)
             except FileExistsError:
+                try:
+                    judged = os.lstat(lock).st_ino
+                except FileNotFoundError:
+                    continue  # released meanwhile
                 if _lock_is_stale(lock):
-                    try:
-                        os.unlink(lock)
-                    except FileNotFoundError:
-                        pass
+                    _break_stale_lock(path, lock, judged)
                     continue
                 raise LockBusy(_lock_owner(lock)) from None
             return lock
         raise LockBusy(_lock_owner(lock))
     finally:
         _unlink_quietly(temp)
+
+
+def _break_stale_lock(path: Path, lock: Path, judged_inode: int) -> None:
+    """Remove the stale lock ``judged_inode`` without ever removing a live one.
+
+    Two processes can find the same stale lock; a plain unlink by the slower one would
+    delete the lock the faster one has just taken. So the lock is renamed aside (only one
+    process wins the rename) and, if what was moved is not the lock judged stale, it is put
+    back and the file is reported busy.
+    """
+    aside = path.with_name(f".{path.name}{TEMP_MARKER}-stale-lock-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        os.rename(lock, aside)
+    except FileNotFoundError:
+        return  # another process broke it first
+    try:
+        if os.lstat(aside).st_ino != judged_inode:
+            try:
+                os.link(aside, lock)  # a live lock taken meanwhile: restore it
+            except OSError:
+                pass
+            raise LockBusy(_lock_owner(lock))
+    finally:
+        _unlink_quietly(aside)
 
 
 def _create_lock(temp: Path, lock: Path, info: bytes) -> None:

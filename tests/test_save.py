@@ -156,3 +156,19 @@ def test_same_field_changed_between_loading_and_planning_is_a_conflict(tmp_path)
     result = save_change(plan_change(loaded, [SetValue(("title",), "Our title")]))
     assert result.status == "conflict"
     assert path.read_text() == theirs
+
+
+def test_breaking_a_stale_lock_never_removes_a_lock_taken_meanwhile(tmp_path):
+    from core.save import LockBusy, _break_stale_lock
+
+    path = write(tmp_path)
+    lock = lock_path(path)
+    lock.write_text(f"999999999 {socket.gethostname()} 0\n")  # stale: that process is gone
+    judged = lock.stat().st_ino
+    # another process breaks it and takes the lock before we act on our judgement
+    lock.unlink()
+    lock.write_text(f"{os.getpid()} {socket.gethostname()} 0\n")
+    with pytest.raises(LockBusy):
+        _break_stale_lock(path, lock, judged)
+    assert lock.read_text().startswith(f"{os.getpid()} ")  # the live lock is back in place
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.md.copydesk-lock", "a.md"]
