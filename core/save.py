@@ -135,7 +135,7 @@ def acquire_lock(path: Path) -> Path:
                 _create_lock(temp, lock, info)
             except FileExistsError:
                 try:
-                    judged = os.lstat(lock).st_ino
+                    judged = _lock_identity(lock)
                 except FileNotFoundError:
                     continue  # released meanwhile
                 if _lock_is_stale(lock):
@@ -148,8 +148,13 @@ def acquire_lock(path: Path) -> Path:
         _unlink_quietly(temp)
 
 
-def _break_stale_lock(path: Path, lock: Path, judged_inode: int) -> None:
-    """Remove the stale lock ``judged_inode`` without ever removing a live one.
+def _lock_identity(lock: Path) -> tuple[int, bytes]:
+    """Inode and owner line of a lock (an inode number alone can be reused at once)."""
+    return os.lstat(lock).st_ino, lock.read_bytes()
+
+
+def _break_stale_lock(path: Path, lock: Path, judged: tuple[int, bytes]) -> None:
+    """Remove the stale lock that was ``judged`` without ever removing a live one.
 
     Two processes can find the same stale lock; a plain unlink by the slower one would
     delete the lock the faster one has just taken. So the lock is renamed aside (only one
@@ -162,7 +167,7 @@ def _break_stale_lock(path: Path, lock: Path, judged_inode: int) -> None:
     except FileNotFoundError:
         return  # another process broke it first
     try:
-        if os.lstat(aside).st_ino != judged_inode:
+        if _lock_identity(aside) != judged:
             try:
                 os.link(aside, lock)  # a live lock taken meanwhile: restore it
             except OSError:

@@ -164,7 +164,7 @@ def test_breaking_a_stale_lock_never_removes_a_lock_taken_meanwhile(tmp_path):
     path = write(tmp_path)
     lock = lock_path(path)
     lock.write_text(f"999999999 {socket.gethostname()} 0\n")  # stale: that process is gone
-    judged = lock.stat().st_ino
+    judged = (lock.stat().st_ino, lock.read_bytes())
     # another process breaks it and takes the lock before we act on our judgement
     lock.unlink()
     lock.write_text(f"{os.getpid()} {socket.gethostname()} 0\n")
