@@ -1,22 +1,33 @@
 """The TUI's state, kept free of Textual so it can be tested and timed on its own.
 
-A :class:`Workspace` holds the loaded articles, one slim display row per article, the
+A :class:`Workspace` holds one entry per article, one slim display row per article, the
 edits staged on each article (nothing touches disk until a save), the marked set, the
 current filter and sort. Every change to files goes through the core (``core.save``).
+
+At scale an entry is a :class:`Slim` built from the index (``core.index``): kind, problems,
+fingerprint and the few display values, optionally the metadata encoded as bytes for the
+filter. A whole :class:`Article` is loaded only when needed (the cursor row, the targets of
+an edit) and kept while it has staged edits, so a save plans against the version edited.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
+import pickle
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from core import query as core_query
 from core.config import Config
-from core.document import Article, get_path, load_article, thaw
+from core.document import Article, Fingerprint, get_path, load_article, thaw
+from core.document import _freeze as freeze
 from core.edit_ops import (
     AddItem,
     DeleteKey,
@@ -27,6 +38,7 @@ from core.edit_ops import (
     SetValue,
     apply_to_data,
 )
+from core.problems import Problem
 
 SORTS = ("date", "title", "source", "problems")
 SENTIMENTS = ("POSITIVE", "NEUTRAL", "NEGATIVE")
@@ -107,6 +119,73 @@ def make_row(article: Article, data: Mapping[str, Any] | None) -> Row:
     )
 
 
+
+DISPLAY_KEYS = ("title", "publishedAt", "source", "category", "sentiment", "draft", "tags")
+
+
+class Slim:
+    """An article as the index knows it: enough for its row and for filters on its kind,
+    problems and draft flag. ``blob`` (the metadata, encoded) makes every filter possible;
+    the whole :class:`Article` is loaded only on demand (:meth:`Workspace.full`)."""
+
+    __slots__ = ("path", "relpath", "kind", "problems", "fingerprint", "display", "blob")
+
+    def __init__(
+        self,
+        path: Path,
+        relpath: str,
+        kind: str,
+        problems: tuple[Problem, ...],
+        fingerprint: Fingerprint | None,
+        display: tuple[Any, ...] | None,
+        blob: tuple[str, bytes] | None = None,
+    ) -> None:
+        self.path = path
+        self.relpath = relpath
+        self.kind = kind
+        self.problems = problems
+        self.fingerprint = fingerprint
+        self.display = display  # core.index.Display values, None without readable front matter
+        self.blob = blob  # ("m", marshal bytes) or ("p", pickle bytes) of the metadata
+
+    @classmethod
+    def from_record(cls, record: Any) -> Slim:
+        """From a ``core.index.Record``."""
+        return cls(Path(record.path), record.relpath, record.kind, record.problems, record.fingerprint,
+                   tuple(record.display) if record.display is not None else None)
+
+    @property
+    def display_data(self) -> dict[str, Any] | None:
+        """The display values as metadata (only the keys the index keeps; a partial view)."""
+        if self.display is None:
+            return None
+        return {k: v for k, v in zip(DISPLAY_KEYS, self.display, strict=True) if v is not None}
+
+    @property
+    def meta(self) -> Mapping[str, Any] | None:
+        """The whole metadata when loaded (``blob``), else the partial display view: filters
+        that need more wait for :meth:`Workspace.attach_metadata` (see :func:`needs_metadata`)."""
+        if self.blob is None:
+            return self.display_data
+        codec, data = self.blob
+        return freeze(marshal.loads(data) if codec == "m" else pickle.loads(data))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def editable(self) -> bool:
+        return self.kind == "front-matter" and self.display is not None
+
+    @property
+    def title(self) -> str:
+        value = self.display[0] if self.display else None
+        return value if isinstance(value, str) else ""
+
+
+Entry = Article | Slim
+
 @dataclass(frozen=True)
 class StageResult:
     """What one staging action did: how many articles changed, which were refused and why."""
@@ -135,45 +214,35 @@ class FilterError(Exception):
         return self.message
 
 
-@dataclass(frozen=True)
-class FilterContext:
-    """What a query may ask beyond the file: whether an article is dirty or marked."""
-
-    dirty: frozenset[Path] = frozenset()
-    marked: frozenset[Path] = frozenset()
-
-    def is_dirty(self, article: Article) -> bool:
-        return article.path in self.dirty
-
-    def is_marked(self, article: Article) -> bool:
-        return article.path in self.marked
-
-
-# A compiled filter: given the context, the predicate to run on each article.
-Matcher = Callable[[FilterContext], Callable[[Article], bool]]
-
-
-def compile_filter(text: str, known_fields: Iterable[str]) -> Matcher | None:
-    """A predicate for the filter box text (None: show everything); raises FilterError."""
+def compile_filter(text: str, known_fields: Iterable[str]) -> core_query.Query | None:
+    """The compiled query for the filter box text (None: show everything); raises FilterError."""
     text = text.strip()
     if not text:
         return None
     try:
-        from core import query as core_query
-    except ImportError:
-        return _substring_filter(text)
-    try:
         compiled = core_query.compile(text, frozenset(known_fields))
     except core_query.QueryError as exc:
         raise FilterError(str(exc), exc.position) from None
-    if compiled.is_empty:
-        return None
+    return None if compiled.is_empty else compiled
 
-    def bind(ctx: FilterContext) -> Callable[[Article], bool]:
-        match_ctx = core_query.MatchContext(ctx.is_dirty, ctx.is_marked)
-        return lambda article: compiled.matches(article, match_ctx)
 
-    return bind
+# What a query can be answered with before the metadata is loaded: the index keeps kind,
+# problems and the draft flag exactly (``is:draft`` is ``draft: true``, a scalar).
+_RECORD_STATES = frozenset({"raw", "invalid", "draft", "dirty", "marked"})
+
+
+def needs_metadata(query: core_query.Query | None) -> bool:
+    """Whether ``query`` reads metadata beyond what the index keeps (words, fields, has:)."""
+    if query is None:
+        return False
+    for compiled in query.compiled:
+        kind = compiled.term.kind
+        if kind == "code":
+            continue
+        if kind == "is" and set(compiled.states) <= _RECORD_STATES:
+            continue
+        return True
+    return False
 
 
 def schema_fields(config: Config) -> frozenset[str]:
@@ -186,25 +255,6 @@ def schema_fields(config: Config) -> frozenset[str]:
         return frozenset(known_fields(load_schema(config)))
     except SchemaError:
         return frozenset()
-
-
-def _substring_filter(text: str) -> Matcher:
-    # Stand-in until the query language lands: every word must occur in title, path, source or tags.
-    words = text.casefold().split()
-
-    def matches(article: Article) -> bool:
-        tags = article.get("tags")
-        haystack = " ".join(
-            (
-                article.title,
-                article.relpath,
-                _text(article.get("source.name")),
-                " ".join(map(_text, tags)) if isinstance(tags, tuple) else _text(tags),
-            )
-        ).casefold()
-        return all(w in haystack for w in words)
-
-    return lambda ctx: matches
 
 
 def _sort_key(sort: str, rows: Sequence[Row]) -> Callable[[int], Any]:
@@ -234,7 +284,7 @@ class Workspace:
     """Loaded articles, staged edits, marks and the current view."""
 
     config: Config
-    articles: list[Article] = field(default_factory=list)
+    articles: list[Entry] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     staged: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
     marked: set[int] = field(default_factory=set)
@@ -247,28 +297,128 @@ class Workspace:
     _fields: set[str] = field(default_factory=set)
     version: int = 0  # bumped whenever a row changes (keys the caches below)
     _cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    content: int = 0  # bumped whenever an article's on-disk version changes (keys the query index)
+    _index: tuple[int, core_query.QueryIndex] | None = None
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+    _loaded: dict[int, Article] = field(default_factory=dict)  # a few whole articles (the cursor's)
+
+    LOADED_KEEP = 16  # whole articles kept for the reader and editor besides the staged ones
 
     # -- loading ---------------------------------------------------------------------------
 
-    def add_articles(self, articles: Iterable[Article]) -> None:
+    def add_articles(self, articles: Iterable[Entry]) -> None:
         """Append newly loaded articles (their rows are built at once)."""
         for article in articles:
             self._by_path[article.path] = len(self.articles)
             self.articles.append(article)
-            self.rows.append(make_row(article, article.meta))
-            self._note_fields(article.meta)
+            self.rows.append(make_row(article, self._entry_data(article)))
+            if isinstance(article, Article):
+                self._note_fields(article.meta)
+            else:
+                self._note_fields(article.display_data)
         self.version += 1
+        self.content += 1
+
+    def set_records(self, entries: Sequence[Slim]) -> None:
+        """Replace the list by ``entries`` (a fresh scan of the folder).
+
+        Articles with staged edits keep their whole loaded version (what the edits were made
+        on; a save compares it with the disk), marks follow their paths.
+        """
+        old_articles = self.articles
+        staged = {old_articles[i].path: (old_articles[i], edits) for i, edits in self.staged.items()}
+        marked = {old_articles[i].path for i in self.marked}
+        history = [{old_articles[i].path: e for i, e in entry.items()} for entry in self.history]
+        # Cleared in place: the list widget holds these very objects.
+        for container in (self.articles, self.rows, self._by_path, self.staged, self._data, self._loaded, self.marked):
+            container.clear()
+        kept = [staged[e.path][0] if e.path in staged else e for e in entries]
+        self.add_articles(kept)
+        self.staged.update({self._by_path[p]: edits for p, (_, edits) in staged.items() if p in self._by_path})
+        self.marked.update(self._by_path[p] for p in marked if p in self._by_path)
+        self.history[:] = [h for h in ({self._by_path[p]: e for p, e in entry.items() if p in self._by_path} for entry in history) if h]
+        self.visible = [i for i in self.visible if i < len(self.articles)]
+        for index in self.staged:
+            self._refresh(index)
+
+    def attach_metadata(self, loaded: Mapping[Path, Slim], fields: Iterable[str] = ()) -> int:
+        """Give the entries their encoded metadata (every filter then works); an entry whose
+        file changed since its row was drawn takes the new version. Returns how many changed."""
+        changed = 0
+        for path, fresh in loaded.items():
+            index = self._by_path.get(path)
+            if index is None:
+                continue
+            current = self.articles[index]
+            if isinstance(current, Article):
+                continue  # loaded whole (staged): already exact
+            self.articles[index] = fresh
+            if fresh.fingerprint != current.fingerprint or fresh.kind != current.kind:
+                self._loaded.pop(index, None)
+                self.rows[index] = make_row(fresh, fresh.display_data)
+                changed += 1
+        self._fields.update(fields)
+        # Entries the loader did not see (a file gone meanwhile): load them whole.
+        for index, entry in enumerate(self.articles):
+            if isinstance(entry, Slim) and entry.blob is None and entry.display is not None:
+                self.articles[index] = load_article(entry.path, self.config, entry.relpath)
+                self._refresh(index)
+                changed += 1
+        self.version += 1
+        self.content += 1
+        return changed
+
+    @property
+    def metadata_ready(self) -> bool:
+        """Whether every article's whole metadata is at hand for filtering."""
+        return self._cached("meta", lambda: not any(
+            isinstance(e, Slim) and e.blob is None and e.display is not None for e in self.articles))
+
+    def full(self, index: int) -> Article:
+        """The whole article (loaded from disk when only its index record is at hand).
+
+        When the file changed since its row was drawn, the row shows the new version.
+        """
+        entry = self.articles[index]
+        if isinstance(entry, Article):
+            return entry
+        article = self._loaded.pop(index, None)
+        if article is None:
+            article = load_article(entry.path, self.config, entry.relpath)
+        self._loaded[index] = article  # most recent last
+        while len(self._loaded) > self.LOADED_KEEP:
+            self._loaded.pop(next(iter(self._loaded)))
+        if article.fingerprint != entry.fingerprint or article.kind != entry.kind:
+            self.pin([index])
+        return article
+
+    def pin(self, indices: Iterable[int]) -> None:
+        """Keep whole versions of these articles (the targets of an edit), loading them across
+        worker processes when there are many."""
+        wanted = [i for i in indices if not isinstance(self.articles[i], Article)]
+        if not wanted:
+            return
+        loaded = {i: self._loaded.pop(i) for i in wanted if i in self._loaded}
+        missing = [i for i in wanted if i not in loaded]
+        if missing:
+            from core.index import PARALLEL_MIN_FILES, load_articles
+
+            if len(missing) >= PARALLEL_MIN_FILES:
+                by_path = {a.path: a for a in load_articles([self.articles[i].path for i in missing], self.config)}
+            else:
+                by_path = {}
+            for i in missing:
+                entry = self.articles[i]
+                loaded[i] = by_path.get(entry.path) or load_article(entry.path, self.config, entry.relpath)
+        for i, article in loaded.items():
+            before = self.articles[i]
+            self.articles[i] = article
+            if article.fingerprint != before.fingerprint or article.kind != before.kind:
+                self.content += 1
+            self._refresh(i)
 
     def _note_fields(self, meta: Mapping[str, Any] | None) -> None:
-        if not meta:
-            return
-        for key, value in meta.items():
-            key = str(key)
-            if key not in self._fields:
-                self._fields.add(key)
-            if isinstance(value, Mapping):
-                for sub in value:
-                    self._fields.add(f"{key}.{sub}")
+        note_fields(meta, self._fields)
 
     @property
     def known_fields(self) -> frozenset[str]:
@@ -281,6 +431,8 @@ class Workspace:
     def replace_article(self, index: int, article: Article, keep_edits: bool) -> None:
         """Swap in a freshly loaded version; staged edits are kept only when asked."""
         self.articles[index] = article
+        self._loaded.pop(index, None)
+        self.content += 1
         self._note_fields(article.meta)
         if not keep_edits:
             self.staged.pop(index, None)
@@ -323,15 +475,26 @@ class Workspace:
 
     # -- staged data -----------------------------------------------------------------------
 
+    @staticmethod
+    def _entry_data(entry: Entry) -> Mapping[str, Any] | None:
+        return entry.meta if isinstance(entry, Article) else entry.display_data
+
     def data(self, index: int) -> Mapping[str, Any] | None:
-        """The metadata of an article with its staged edits applied."""
+        """The metadata of an article with its staged edits applied (for an article known
+        only by its index record: the display values; :meth:`full_data` has everything)."""
         if index not in self.staged:
-            return self.articles[index].meta
+            return self._entry_data(self.articles[index])
         cached = self._data.get(index)
         if cached is None:
             cached = apply_to_data(self.articles[index].meta, self.staged[index])
             self._data[index] = cached
         return cached
+
+    def full_data(self, index: int) -> Mapping[str, Any] | None:
+        """All the metadata of an article with its staged edits applied (loads it if needed)."""
+        if index in self.staged:
+            return self.data(index)
+        return self.full(index).meta
 
     def is_dirty(self, index: int) -> bool:
         return index in self.staged
@@ -342,7 +505,7 @@ class Workspace:
 
     def _refresh(self, index: int) -> None:
         self._data.pop(index, None)
-        self.rows[index] = make_row(self.articles[index], self.data(index))
+        self.rows[index] = make_row(self.articles[index], self.data(index))  # type: ignore[arg-type]
         self.version += 1
 
     def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
@@ -364,6 +527,8 @@ class Workspace:
         before: dict[int, tuple[Edit, ...]] = {}
         changed = unchanged = 0
         refused: list[tuple[str, str]] = []
+        # Edits are made on (and later saved against) the whole version loaded now.
+        self.pin(i for i in plans if self.articles[i].editable)
         for index, edits in plans.items():
             article = self.articles[index]
             if not article.editable:
@@ -511,39 +676,62 @@ class Workspace:
         shown = set(self.visible)
         return sum(1 for i in self.marked if i not in shown)
 
-    def context(self) -> FilterContext:
-        return FilterContext(
-            frozenset(self.articles[i].path for i in self.staged),
-            frozenset(self.articles[i].path for i in self.marked),
-        )
+    def match_context(self) -> core_query.MatchContext:
+        """``is:dirty`` / ``is:marked`` as the workspace sees them now."""
+        dirty = frozenset(self.articles[i].path for i in self.staged)
+        marked = frozenset(self.articles[i].path for i in self.marked)
+        return core_query.MatchContext(lambda a: a.path in dirty, lambda a: a.path in marked)
+
+    def query_index(self) -> core_query.QueryIndex:
+        """The query index of the current list (rebuilt when an article's version changes)."""
+        current = self._index
+        if current is None or current[0] != self.content:
+            current = self._index = (self.content, core_query.QueryIndex(self.articles))
+        return current[1]
+
+    def warm_query_index(self, fields: Sequence[str] = ("tags", "sentiment", "category", "source.name")) -> None:
+        """Build the parts of the query index that filters use most: the words' haystack and
+        a few columns (costly once at 50,000 articles, then each keystroke is cheap)."""
+        with self._index_lock:
+            index = self.query_index()
+            index.indices(core_query.compile('"\0"'))
+            for name in fields:
+                index.indices(core_query.compile(f"{name}:~\0"))
 
     def order(self, sort: str) -> list[int]:
         """Every article index in ``sort`` order (cached until a row changes)."""
         return self._cached(f"order:{sort}", lambda: sort_indices(list(range(len(self.articles))), sort, self.rows))
 
     def compute_view(
-        self, matcher: Matcher | None, sort: str, cancelled: Callable[[], bool] = lambda: False
+        self, query: core_query.Query | None, sort: str, cancelled: Callable[[], bool] = lambda: False
     ) -> list[int] | None:
         """The indices to show for a filter and sort (None when cancelled midway).
 
-        Filtering walks the cached sorted order, so a keystroke never sorts.
+        Filtering asks the query index (each term evaluated once per distinct value and
+        remembered) and walks the cached sorted order, so a keystroke never sorts. Before the
+        metadata is loaded (:attr:`metadata_ready`) only queries :func:`needs_metadata` says
+        need nothing more may be asked: the caller waits for it.
         """
         order = self.order(sort)
-        if matcher is None:
+        if query is None:
             return list(order)
-        predicate = matcher(self.context())
-        articles = self.articles
-        shown: list[int] = []
-        for start in range(0, len(order), 2048):
+        context = self.match_context()
+        with self._index_lock:
             if cancelled():
                 return None
-            for index in order[start : start + 2048]:
-                try:
-                    if predicate(articles[index]):
-                        shown.append(index)
-                except Exception:  # noqa: BLE001 - one odd article must not break the filter
-                    continue
-        return shown
+            try:
+                hits = set(self.query_index().indices(query, context))
+            except Exception:  # noqa: BLE001 - odd data: one article at a time, skipping the odd ones
+                hits = set()
+                for index, article in enumerate(self.articles):
+                    try:
+                        if query.matches(article, context):  # type: ignore[arg-type]
+                            hits.add(index)
+                    except Exception:  # noqa: BLE001
+                        continue
+        if cancelled():
+            return None
+        return [i for i in order if i in hits]
 
     @property
     def with_problems(self) -> int:
@@ -558,6 +746,54 @@ class Workspace:
                 return pos
             pos += step
         return None
+
+
+def note_fields(meta: Mapping[str, Any] | None, names: set[str]) -> None:
+    """Add the field names of ``meta`` (dotted one level deep) to ``names``."""
+    if not meta:
+        return
+    for key, value in meta.items():
+        key = str(key)
+        names.add(key)
+        if isinstance(value, Mapping):
+            for sub in value:
+                names.add(f"{key}.{sub}")
+
+
+def iter_packed(paths: Sequence[Path], config: Config) -> Iterable[tuple[Any, ...]]:
+    """Every article under ``paths`` as the core's packed tuple (metadata still encoded),
+    parsed across worker processes when there are many: unpacking whole articles here would
+    cost as much again as parsing them, and hold them all in memory."""
+    from core import index as core_index
+
+    found = core_index.walk(paths, config)
+    workers = core_index.default_workers() if len(found) >= core_index.PARALLEL_MIN_FILES else 0
+    if workers > 1:
+        yield from core_index._in_workers(core_index._load_chunk, found, config, 0, workers)
+        return
+    for item in found:
+        yield core_index._pack_article(load_article(Path(item.path), config, item.relpath))
+
+
+_PACKED_FIELDS = tuple(f.name for f in dataclass_fields(Article))
+
+
+def slim_of_packed(values: tuple[Any, ...], names: set[str]) -> Slim:
+    """A :class:`Slim` with its encoded metadata from a packed article; notes its field names."""
+    from core.index import display_of
+
+    item = dict(zip(_PACKED_FIELDS, values, strict=True))
+    blob = item["meta"]
+    display = None
+    if blob is not None:
+        codec, data = blob
+        meta = marshal.loads(data) if codec == "m" else pickle.loads(data)
+        note_fields(meta, names)
+        shown = display_of(freeze(meta))
+        display = tuple(shown) if shown is not None else None
+    fingerprint = Fingerprint(*item["fingerprint"]) if item["fingerprint"] is not None else None
+    problems = tuple(Problem(*p) for p in item["problems"])
+    return Slim(Path(item["path"]), item["relpath"], item["kind"], problems, fingerprint, display, blob)
 
 
 def _merge(edits: list[Edit], edit: Edit) -> list[Edit]:

@@ -12,7 +12,7 @@ import shlex
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -30,10 +30,14 @@ from ..fields import FieldSpec
 from ..model import (
     SORTS,
     FilterError,
+    Slim,
     Workspace,
     compile_filter,
+    iter_packed,
+    needs_metadata,
     not_editable_reason,
     schema_fields,
+    slim_of_packed,
 )
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
@@ -66,6 +70,9 @@ class MainScreen(Screen[None]):
         self._quit_after_save = False
         self._watching = False
         self._next_watch = 0.0
+        self._scope = [str(p.resolve()) for p in self.paths]
+        self.checking = ""  # the folder is being checked against the index's rows
+        self.meta_progress: tuple[int, int] | None = None  # metadata for filters being loaded
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -117,39 +124,90 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self._failed, "loading", exc)
 
     def _load_now(self) -> None:
+        from core.index import scan, snapshot
+
         worker = get_current_worker()
         config = self.ws.config
-        paths = list(iter_article_paths(self.paths, config))
-        total = len(paths)
-        self.app.call_from_thread(self._loaded, [], 0, total, False)
-        batch: list[Article] = []
+        # A warm index paints the whole list at once; the scan then checks it against the folder.
+        records = snapshot(config)
+        if records is not None:
+            records = [r for r in records if _under(r.path, self._scope)]
+            if records and not worker.is_cancelled:
+                self.app.call_from_thread(self._records_loaded, [Slim.from_record(r) for r in records], True)
         last = time.monotonic()
-        first = True
-        for done, article in enumerate(_articles(paths, config), 1):
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last > 0.25 or done == total:
+                last = now
+                self.app.call_from_thread(self._scan_progress, done, total)
+
+        result = scan(self.paths, config, progress=progress)
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._records_loaded, [Slim.from_record(r) for r in result.records], False)
+        self._load_metadata_now(worker)
+
+    def _load_metadata_now(self, worker) -> None:
+        """The metadata of every article, kept encoded, for filters on any field (parsed
+        across worker processes; only a few hundred bytes per article come back)."""
+        config = self.ws.config
+        loaded: dict[Path, Slim] = {}
+        names: set[str] = set()
+        total = len(self.ws.articles)
+        last = time.monotonic()
+        for done, values in enumerate(iter_packed(self.paths, config), 1):
             if worker.is_cancelled:
                 return
-            batch.append(article)
+            slim = slim_of_packed(values, names)
+            loaded[slim.path] = slim
             now = time.monotonic()
-            # Few, large batches: every repaint while loading takes the GIL from the loader.
-            if (first and len(batch) >= 200) or now - last > 1.0:
-                self.app.call_from_thread(self._loaded, batch, done, total, False)
-                batch, last, first = [], now, False
-        self.app.call_from_thread(self._loaded, batch, total, total, True)
+            if now - last > 0.5:
+                last = now
+                self.app.call_from_thread(self._meta_progress, done, total)
+        self.app.call_from_thread(self._metadata_loaded, loaded, names)
+        self.ws.warm_query_index()
 
-    def _loaded(self, batch: list[Article], done: int, total: int, finished: bool) -> None:
-        self.ws.add_articles(batch)
-        self.load_progress = None if finished else (done, total)
-        if finished:
-            self._known_fields = self.ws.known_fields | self._schema_fields
-            self._refilter(keep=self.list.current)
-            if not self._watching:
-                self._watching = True
-                self.set_interval(WATCH_INTERVAL, self._watch)
+    def _scan_progress(self, done: int, total: int) -> None:
+        if self.ws.articles:
+            self.checking = f"checking the folder: {done:,}/{total:,} changed files read…"
         else:
-            # Rows stream in unsorted while loading; the final view sorts them.
-            self.ws.visible = list(range(len(self.ws.articles)))
-            self.list.show(self.ws.visible, keep_index=self.list.current)
+            self.load_progress = (done, total)
         self._update_status()
+
+    def _meta_progress(self, done: int, total: int) -> None:
+        self.meta_progress = (done, total)
+        self._update_status()
+
+    def _records_loaded(self, entries: list[Slim], checking: bool) -> None:
+        keep = self.list.current
+        self.ws.set_records(entries)
+        self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
+        self.load_progress = None
+        self.checking = "checking the folder…" if checking else ""
+        self.meta_progress = None if checking else (0, len(entries))
+        self._known_fields = self.ws.known_fields | self._schema_fields
+        self._refilter(keep=keep)
+        self.reader.forget()
+        self._sync_if_idle()
+        if not checking and not self._watching:
+            self._watching = True
+            self.set_interval(WATCH_INTERVAL, self._watch)
+        self._update_status()
+
+    def _metadata_loaded(self, loaded: dict[Path, Slim], names: set[str]) -> None:
+        changed = self.ws.attach_metadata(loaded, names)
+        self.meta_progress = None
+        self._known_fields = self.ws.known_fields | self._schema_fields
+        if changed:
+            self.list.invalidate()
+            self._refilter(keep=self.list.current)
+        self._update_status()
+
+    def _sync_if_idle(self) -> None:
+        if self._pane_timer is None:
+            self._cursor_moved(ArticleList.CursorMoved(self.list.current))
 
     # -- panes follow the cursor -------------------------------------------------------------
 
@@ -163,16 +221,16 @@ class MainScreen(Screen[None]):
         self._pane_timer = None
         self._sync_editor()
         index = self.list.current
-        await self.reader.show(None if index is None else self.ws.articles[index])
+        await self.reader.show(None if index is None else self.ws.full(index))
 
     def _sync_editor(self) -> None:
         index = self.list.current
         if index is None:
             self.editor.show(None, None, None, False, {})
             return
-        article = self.ws.articles[index]
+        article = self.ws.full(index)
         reason = "" if article.editable else not_editable_reason(article)
-        self.editor.show(index, article, self.ws.data(index), self.ws.is_dirty(index), self._vocabulary(), reason)
+        self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary(), reason)
 
     def _vocabulary(self) -> Counter[str]:
         return self.ws.tag_counts()  # cached by the workspace until a row changes
@@ -200,6 +258,11 @@ class MainScreen(Screen[None]):
         if self.load_progress is not None:
             done, all_ = self.load_progress
             text.append(f" · loading {done:,}/{all_:,}…", style="bold cyan")
+        if self.checking:
+            text.append(f" · {self.checking}", style="cyan")
+        if self.meta_progress is not None:
+            done, all_ = self.meta_progress
+            text.append(f" · reading metadata for filters {done:,}/{all_:,}…", style="cyan")
         if self.busy:
             text.append(f" · {self.busy}", style="bold cyan")
         # Fixed height: no layout pass (a layout of the whole screen costs tens of ms).
@@ -300,10 +363,26 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="view")
     def _view_worker(self, matcher, sort: str, keep: int | None) -> None:
         worker = get_current_worker()
+        if needs_metadata(matcher) and not self.ws.metadata_ready:
+            # Never answer from partial metadata: wait (the status bar shows the progress).
+            self.app.call_from_thread(self._set_waiting, True)
+            while not self.ws.metadata_ready:
+                if worker.is_cancelled:
+                    return
+                time.sleep(0.05)
+            self.app.call_from_thread(self._set_waiting, False)
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_view, visible, keep)
+
+    def _set_waiting(self, waiting: bool) -> None:
+        error = self.query_one("#filter-error", Static)
+        if waiting:
+            error.update(Text("… this filter needs every article's metadata: reading it (see the status bar)", style="cyan"))
+            error.display = True
+        elif not self.filter_input.has_class("-invalid"):
+            error.display = False
 
     def _show_view(self, visible: list[int], keep: int | None) -> None:
         self.ws.visible = visible
@@ -741,18 +820,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
 
 
-def _articles(paths: list[Path], config) -> Iterator[Article]:
-    """Load ``paths`` (explicit files, already walked): across worker processes when the
-    core offers it and there are many, else one by one."""
-    try:
-        from core.index import PARALLEL_MIN_FILES, iter_articles
-    except ImportError:
-        PARALLEL_MIN_FILES, iter_articles = None, None
-    if iter_articles is None or PARALLEL_MIN_FILES is None or len(paths) < PARALLEL_MIN_FILES:
-        for path in paths:
-            yield load_article(path, config)
-        return
-    yield from iter_articles(paths, config)
+def _under(path: str, scope: Sequence[str]) -> bool:
+    return any(path == top or path.startswith(top.rstrip("/") + "/") for top in scope)
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:
