@@ -1,0 +1,140 @@
+"""The TUI at scale: rows painted from the index, whole articles loaded only when needed,
+filters answered by the query index with the same results as the plain query."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.widgets import Markdown
+
+from core import query as core_query
+from core.config import load_config
+from core.document import load_corpus
+from core.index import scan
+from core.save import plan_change, save_changes
+from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
+from tui.model import (
+    Article,
+    Slim,
+    Workspace,
+    compile_filter,
+    iter_packed,
+    needs_metadata,
+    slim_of_packed,
+)
+
+SIZE = (140, 36)
+
+
+def slim_workspace(root: Path, with_metadata: bool) -> Workspace:
+    config = load_config(root)
+    ws = Workspace(config)
+    ws.set_records([Slim.from_record(r) for r in scan([root], config).records])
+    if with_metadata:
+        names: set[str] = set()
+        loaded = {s.path: s for s in (slim_of_packed(v, names) for v in iter_packed([root], config))}
+        ws.attach_metadata(loaded, names)
+    return ws
+
+
+def names_of(ws: Workspace, indices: list[int] | None) -> list[str]:
+    return [ws.articles[i].path.name for i in indices or []]
+
+
+def test_rows_come_from_the_index_and_the_reader_loads_the_whole_article(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    ws = slim_workspace(root, with_metadata=False)
+    assert all(isinstance(a, Slim) for a in ws.articles)
+    a4 = ws.index_of((root / "a4-hong-kong-rules.md").resolve())
+    assert a4 is not None
+    row = ws.rows[a4]
+    assert (row.title, row.sentiment, row.source, row.date) == ("Hong Kong studies derivatives", "NEGATIVE", "CoinDesk", "2025-11-04")
+    article = ws.full(a4)
+    assert isinstance(article, Article)
+    assert article.meta is not None and article.meta["description"] == "A short standfirst for the tests."
+    assert "the story in two sentences" in article.body()
+    assert isinstance(ws.articles[a4], Slim)  # looking is not pinning: memory stays slim
+
+
+def test_a_file_changed_after_indexing_shows_its_new_version_when_loaded(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    ws = slim_workspace(root, with_metadata=False)
+    path = (root / "a3-etf-flows.md").resolve()
+    index = ws.index_of(path)
+    assert index is not None
+    path.write_text(article_text("ETF flows reverse", ["ETF"], sentiment="NEGATIVE", date="2025-11-03T08:00:00.000Z", source="Reuters"))
+    assert ws.full(index).title == "ETF flows reverse"
+    assert ws.rows[index].title == "ETF flows reverse"
+    assert ws.rows[index].sentiment == "NEGATIVE"
+
+
+def test_an_edit_is_planned_on_the_version_it_was_staged_on(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    ws = slim_workspace(root, with_metadata=False)
+    a1 = ws.index_of((root / "a1-asia-markets.md").resolve())
+    assert a1 is not None
+    ws.add_tag([a1], "HONG KONG")
+    article = ws.articles[a1]
+    assert isinstance(article, Article)  # pinned while staged
+    # The same field changes on disk before the save: a conflict, never an overwrite.
+    path = article.path
+    path.write_text(path.read_text().replace("  - MARKET\n", "  - MARKETS\n"))
+    results = save_changes([plan_change(article, ws.staged[a1])], config=ws.config, label="test")
+    assert [r.ok for r in results] == [False]
+    assert "MARKETS" in path.read_text() and "HONG KONG" not in path.read_text()
+
+
+def test_index_backed_filters_match_the_plain_query(tmp_path: Path) -> None:
+    articles = dict(ARTICLES)
+    articles["a6-odd.md"] = "---\ntitle: [not, a, string]\ndescription: bitcoin rallies\ntags: ASIA\ndraft: true\n---\nBody.\n"
+    articles["a7-null.md"] = "---\ntitle: ~\nsentiment:\ntags:\n  - {name: ASIA}\n  - ETF\n---\nBody.\n"
+    root = write_folder(tmp_path / "news", articles=articles, broken=BROKEN)
+    config = load_config(root)
+    full = load_corpus([root], config).articles
+    ws = slim_workspace(root, with_metadata=True)
+    assert ws.metadata_ready
+    known = ws.known_fields
+    for text in ["tag:ASIA", "asia", "standfirst", "bitcoin", "is:draft", "is:invalid", "-is:raw", "has:sentiment",
+                 "title:~hong", "source.name:Reuters", "lang:en", "tags:ETF sentiment:negative", "code:CD1",
+                 "publishedAt>2025-11-02", "has:title", "title:not"]:
+        query = compile_filter(text, known)
+        expected = sorted(a.path.name for a in core_query.compile(text, known).filter(full))
+        assert sorted(names_of(ws, ws.compute_view(query, "title"))) == expected, text
+
+
+def test_what_the_index_alone_can_answer() -> None:
+    known = {"tags", "description"}
+    assert not needs_metadata(compile_filter("is:draft -is:raw is:marked code:CD2", known))
+    assert needs_metadata(compile_filter("bitcoin", known))
+    assert needs_metadata(compile_filter("tags:ASIA", known))
+    assert needs_metadata(compile_filter("has:description", known))
+
+
+async def test_warm_start_paints_from_the_index_and_a_description_filter_waits_for_metadata(tmp_path: Path) -> None:
+    articles = dict(ARTICLES)
+    articles["a6-lagos.md"] = article_text("Fintech round", ["AFRICA"], date="2025-10-01T08:00:00.000Z").replace(
+        "A short standfirst for the tests.", "Lagos startups raise money."
+    )
+    root = write_folder(tmp_path / "news", articles=articles, broken=BROKEN)
+    scan([root], load_config(root))  # a previous session left an index
+    assert (root / ".copydesk" / "index").is_dir()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        assert main.list.shown == len(articles) + len(BROKEN)
+        # The description is not in the index: the filter is answered once metadata is read.
+        await pilot.press("slash", *"lagos", "enter")
+        await settle(pilot, app)
+        assert [main.ws.articles[i].path.name for i in main.ws.visible] == ["a6-lagos.md"]
+        # The reader shows the whole article under the cursor.
+        body = main.reader.query_one("#reader-body", Markdown)
+        assert "Fintech round: the story in two sentences" in body.source
+        await pilot.press("t", *"NIGERIA", "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    text = (root / "a6-lagos.md").read_text()
+    assert "  - NIGERIA\n" in text and "Lagos startups raise money." in text
+    assert os.path.getsize(root / "a1-asia-markets.md") == len(ARTICLES["a1-asia-markets.md"].encode())
