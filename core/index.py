@@ -196,11 +196,12 @@ def _key_of(path: str) -> bytes:
     return _PACK_KEY(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def walk(paths: Sequence[Path], config: Config) -> list[_Found]:
+def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_Found]:
     """The files :func:`core.document.iter_article_paths` yields, each with its ``lstat`` key.
 
     Same selection rules, done on strings with ``os.scandir`` (several times faster than the
-    pathlib walk on 50,000 files).
+    pathlib walk on 50,000 files); in the same order unless ``ordered`` is false (callers
+    that sort by relative path anyway skip sorting every folder's entries).
     """
     root = str(config.root)
     prefix = root if root.endswith("/") else root + "/"
@@ -222,7 +223,7 @@ def walk(paths: Sequence[Path], config: Config) -> list[_Found]:
             current = stack.pop()
             try:
                 with os.scandir(current) as iterator:
-                    entries = sorted(iterator, key=lambda e: e.name)
+                    entries = sorted(iterator, key=lambda e: e.name) if ordered else list(iterator)
             except OSError:
                 continue
             subdirs: list[str] = []
@@ -643,7 +644,7 @@ def scan(
     """
     result = Scan(config)
     started_ns = time.time_ns()
-    found = walk(paths, config)
+    found = walk(paths, config, ordered=False)
     stored: dict[str, Entry] = {}
     if cache:
         stored, result.cache = load_index(config)
