@@ -357,8 +357,13 @@ def _in_workers(work: Callable[[list[_Found]], list[T]], found: list[_Found], co
         if workers <= 1:
             yield from work(found)
             return
-        size = max(32, min(512, len(found) // (workers * 8) or 1))
-        chunks = [found[i : i + size] for i in range(0, len(found), size)]
+        # The first file here: lazy imports and caches (rules, compiled schema) are then
+        # set up once, before the fork, instead of in every worker (a child that needs the
+        # import lock held by another thread of a forked process would wait for ever).
+        yield from work(found[:1])
+        rest = found[1:]
+        size = max(32, min(512, len(rest) // (workers * 8) or 1))
+        chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for results in pool.imap(work, chunks):
                 yield from results
