@@ -216,12 +216,13 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
     try:
         data, info = read_guarded(path, config.root, config.limits, config.follow_symlinks)
     except UnsafeFile as exc:
-        return Article(path, rel, "unreadable", None, (problem("CD107", str(exc)),))
+        return Article(path, rel, "unreadable", None, _select([problem("CD107", str(exc))], config, rel))
     fingerprint = Fingerprint.of(data, info)
     text, bad = decode(data)
     if text is None:
         assert bad is not None
-        return Article(path, rel, "invalid-utf8", None, (bad,), fingerprint, bom=data.startswith(frontmatter.BOM_BYTES))
+        problems = _select([bad], config, rel)
+        return Article(path, rel, "invalid-utf8", None, problems, fingerprint, bom=data.startswith(frontmatter.BOM_BYTES))
     kind, source, problems = parse_source(text, config)
     if with_rules and kind in ("front-matter", "raw"):
         from .config import ConfigError

@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--fix", action="store_true", help="apply the mechanical fixes, then report what remains")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     parser.add_argument("--statistics", action="store_true", help="count problems per rule instead of listing them")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="parse every file; neither read nor update the index in .copydesk/index"
+    )
     parser.set_defaults(run=run)
 
 
@@ -88,6 +91,23 @@ def _groups(paths: Sequence[Path], select: tuple[str, ...] | None, ignore: tuple
             groups[key] = _Group(config, [])
         groups[key].paths.append(path)
     return list(groups.values())
+
+
+def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[str, Problem]]]:
+    """Files checked and problem rows, through the index (only changed files are parsed;
+    parsing runs in worker processes)."""
+    from ..index import scan
+
+    seen: set[str] = set()
+    rows: list[tuple[str, Problem]] = []
+    for group in groups:
+        result = scan(group.paths, group.config, cache=cache)
+        seen.update(path for path, _ in result.items)
+        for record in result.with_problems():
+            shown = display_path(Path(record.path))
+            rows.extend((shown, p) for p in record.problems)
+    rows.sort(key=lambda row: (row[0], row[1].line, row[1].column, row[1].code))
+    return len(seen), rows
 
 
 def _load(groups: Sequence[_Group]) -> list[tuple[Article, Config]]:
@@ -237,15 +257,18 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"copydesk: configuration error: {exc}", file=sys.stderr)
         return 2
-    loaded = _load(groups)
-    if not loaded:
-        print(f"copydesk check: no articles found under {', '.join(map(str, paths))}", file=sys.stderr)
     fixed = None
     if args.fix:
+        loaded = _load(groups)
+        files = len(loaded)
         loaded, fixed = _fix(loaded)
         for path, message in fixed.failures or []:
             print(f"{display_path(path)}: {message}", file=sys.stderr)
-    rows = _rows(loaded)
+        rows = _rows(loaded)
+    else:
+        files, rows = _scan_rows(groups, cache=not args.no_cache)
+    if not files:
+        print(f"copydesk check: no articles found under {', '.join(map(str, paths))}", file=sys.stderr)
     _print(rows, args, fixed)
     if any(p.severity == "error" for _, p in rows) or (args.strict and rows):
         return 1
