@@ -771,6 +771,8 @@ def _equality_test(value: str) -> Callable[[Any], bool]:
     def equal(item: Any) -> bool:
         if type(item) is str:
             return item == value or _fold(item) == folded
+        if item is None:
+            return not folded  # `field:""` finds `field:` (null) as well as `field: ''`
         if number is not None and type(item) in (int, float):
             return item == number
         text = _scalar_text(item)

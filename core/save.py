@@ -55,9 +55,9 @@ class Change:
     def changed(self) -> bool:
         return self.new_text != self.old_text
 
-    def diff(self, context: int = 3) -> str:
-        """Unified diff of this change, paths relative to the corpus root."""
-        return unified_diff(self.old_text, self.new_text, self.article.relpath, context)
+    def diff(self, context: int = 3, name: str | None = None) -> str:
+        """Unified diff of this change, named ``name`` (default: the path relative to the corpus root)."""
+        return unified_diff(self.old_text, self.new_text, name or self.article.relpath, context)
 
 
 @dataclass(frozen=True)

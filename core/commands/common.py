@@ -175,7 +175,8 @@ def run_batch(
     targets = list(corpus.articles if articles is None else articles)
     changes, outcomes = plan_all(targets, edits_for)
     if dry_run:
-        outcomes.extend(Outcome(c.article, "would change", diff=c.diff()) for c in changes)
+        # paths as printed (relative to the current folder), so `git apply` works from here
+        outcomes.extend(Outcome(c.article, "would change", diff=c.diff(name=display_path(c.path))) for c in changes)
     else:
         results = save_changes(changes, config=corpus.config, label=label)
         for change, result in zip(changes, results, strict=True):
