@@ -200,7 +200,10 @@ class MainScreen(Screen[None]):
         changed = self.ws.attach_metadata(loaded, names)
         self.meta_progress = None
         self._known_fields = self.ws.known_fields | self._schema_fields
-        if changed:
+        if self.filter_input.has_class("-invalid"):
+            # A field only some articles have is known now: the query may be valid after all.
+            self._apply_filter_text(self.filter_input.value)
+        elif changed:
             self.list.invalidate()
             self._refilter(keep=self.list.current)
         self._update_status()
@@ -670,9 +673,17 @@ class MainScreen(Screen[None]):
             self._quit_after_save = False
             self.app.push_screen(ConflictScreen(troubles), self._resolve)
             return
-        self.notify("save: " + ", ".join(parts) + " (copydesk undo reverts it)")
+        self.notify("save: " + ", ".join(parts) + f" ({self._undo_command()} reverts it)")
         if self._quit_after_save:
             self.app.exit()
+
+    def _undo_command(self) -> str:
+        """The command that reverts the last save from the current folder (the journal is at
+        the corpus root, which need not be where copydesk was started)."""
+        from core.commands.common import display_path
+
+        where = display_path(self.ws.config.root)
+        return "copydesk undo" if where == "." else f"copydesk undo {where}"
 
     def _resolve(self, decisions: dict[Path, str] | None) -> None:
         if not decisions:
