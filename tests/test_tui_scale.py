@@ -15,12 +15,13 @@ from core.index import scan
 from core.save import plan_change, save_changes
 from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
 from tui.model import (
+    COMMON_KEYS,
     Article,
     Slim,
     Workspace,
     compile_filter,
     iter_packed,
-    needs_metadata,
+    needed_keys,
     slim_of_packed,
 )
 
@@ -33,8 +34,8 @@ def slim_workspace(root: Path, with_metadata: bool) -> Workspace:
     ws.set_records([Slim.from_record(r) for r in scan([root], config).records])
     if with_metadata:
         names: set[str] = set()
-        loaded = {s.path: s for s in (slim_of_packed(v, names) for v in iter_packed([root], config))}
-        ws.attach_metadata(loaded, names)
+        loaded = {s.path: s for s in (slim_of_packed(v, names, COMMON_KEYS) for v in iter_packed([root], config))}
+        ws.attach_metadata(loaded, names, COMMON_KEYS)
     return ws
 
 
@@ -93,7 +94,7 @@ def test_index_backed_filters_match_the_plain_query(tmp_path: Path) -> None:
     config = load_config(root)
     full = load_corpus([root], config).articles
     ws = slim_workspace(root, with_metadata=True)
-    assert ws.metadata_ready
+    assert ws.has_keys(COMMON_KEYS)
     known = ws.known_fields
     for text in ["tag:ASIA", "asia", "standfirst", "bitcoin", "is:draft", "is:invalid", "-is:raw", "has:sentiment",
                  "title:~hong", "source.name:Reuters", "lang:en", "tags:ETF sentiment:negative", "code:CD1",
@@ -104,18 +105,18 @@ def test_index_backed_filters_match_the_plain_query(tmp_path: Path) -> None:
 
 
 def test_what_the_index_alone_can_answer() -> None:
-    known = {"tags", "description"}
-    assert not needs_metadata(compile_filter("is:draft -is:raw is:marked code:CD2", known))
-    assert needs_metadata(compile_filter("bitcoin", known))
-    assert needs_metadata(compile_filter("tags:ASIA", known))
-    assert needs_metadata(compile_filter("has:description", known))
+    known = {"tags", "description", "source.name", "ai"}
+    assert needed_keys(compile_filter("is:draft -is:raw is:marked code:CD2", known)) == set()
+    assert needed_keys(compile_filter("bitcoin", known)) == {"title", "description"}
+    assert needed_keys(compile_filter("tags:ASIA -source.name:x", known)) == {"tags", "source"}
+    assert needed_keys(compile_filter("has:ai", known)) == {"ai"}
 
 
 async def test_warm_start_paints_from_the_index_and_a_description_filter_waits_for_metadata(tmp_path: Path) -> None:
     articles = dict(ARTICLES)
     articles["a6-lagos.md"] = article_text("Fintech round", ["AFRICA"], date="2025-10-01T08:00:00.000Z").replace(
         "A short standfirst for the tests.", "Lagos startups raise money."
-    )
+    ).replace("lang: en\n", "lang: en\nauthor: Ada\n")
     root = write_folder(tmp_path / "news", articles=articles, broken=BROKEN)
     scan([root], load_config(root))  # a previous session left an index
     assert (root / ".copydesk" / "index").is_dir()
@@ -131,6 +132,11 @@ async def test_warm_start_paints_from_the_index_and_a_description_filter_waits_f
         # The reader shows the whole article under the cursor.
         body = main.reader.query_one("#reader-body", Markdown)
         assert "Fintech round: the story in two sentences" in body.source
+        # A key no article list reads: its values are read on demand, then the filter answers.
+        await pilot.press("slash", "escape", "slash", *"author:Ada", "enter")
+        await settle(pilot, app)
+        assert [main.ws.articles[i].path.name for i in main.ws.visible] == ["a6-lagos.md"]
+        assert "author" in main.ws.loaded_keys
         await pilot.press("t", *"NIGERIA", "enter")
         await settle(pilot, app)
         await pilot.press("ctrl+s")

@@ -125,10 +125,11 @@ DISPLAY_KEYS = ("title", "publishedAt", "source", "category", "sentiment", "draf
 
 class Slim:
     """An article as the index knows it: enough for its row and for filters on its kind,
-    problems and draft flag. ``blob`` (the metadata, encoded) makes every filter possible;
-    the whole :class:`Article` is loaded only on demand (:meth:`Workspace.full`)."""
+    problems and draft flag. ``values`` holds the exact values of the top-level keys read for
+    filters (:attr:`Workspace.loaded_keys`); the whole :class:`Article` is loaded only on
+    demand (:meth:`Workspace.full`)."""
 
-    __slots__ = ("path", "relpath", "kind", "problems", "fingerprint", "display", "blob")
+    __slots__ = ("path", "relpath", "kind", "problems", "fingerprint", "display", "values")
 
     def __init__(
         self,
@@ -138,7 +139,7 @@ class Slim:
         problems: tuple[Problem, ...],
         fingerprint: Fingerprint | None,
         display: tuple[Any, ...] | None,
-        blob: tuple[str, bytes] | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> None:
         self.path = path
         self.relpath = relpath
@@ -146,7 +147,7 @@ class Slim:
         self.problems = problems
         self.fingerprint = fingerprint
         self.display = display  # core.index.Display values, None without readable front matter
-        self.blob = blob  # ("m", marshal bytes) or ("p", pickle bytes) of the metadata
+        self.values = values  # some top-level keys of the metadata, read-only, exact
 
     @classmethod
     def from_record(cls, record: Any) -> Slim:
@@ -163,12 +164,13 @@ class Slim:
 
     @property
     def meta(self) -> Mapping[str, Any] | None:
-        """The whole metadata when loaded (``blob``), else the partial display view: filters
-        that need more wait for :meth:`Workspace.attach_metadata` (see :func:`needs_metadata`)."""
-        if self.blob is None:
+        """The metadata keys read for filters (``values``), else the partial display view.
+
+        Only partial: a filter reading other keys waits for :meth:`Workspace.attach_metadata`
+        (see :func:`needed_keys`)."""
+        if self.values is None:
             return self.display_data
-        codec, data = self.blob
-        return freeze(marshal.loads(data) if codec == "m" else pickle.loads(data))
+        return self.values
 
     @property
     def has_errors(self) -> bool:
@@ -226,23 +228,28 @@ def compile_filter(text: str, known_fields: Iterable[str]) -> core_query.Query |
     return None if compiled.is_empty else compiled
 
 
-# What a query can be answered with before the metadata is loaded: the index keeps kind,
-# problems and the draft flag exactly (``is:draft`` is ``draft: true``, a scalar).
+# Filters answered from the index alone: kind and problems are exact there.
+# (``is:draft`` is ``draft: true``, a scalar the index keeps exactly.)
 _RECORD_STATES = frozenset({"raw", "invalid", "draft", "dirty", "marked"})
+COMMON_KEYS = ("title", "description", "publishedAt", "source", "category", "sentiment", "draft", "tags", "lang")
 
 
-def needs_metadata(query: core_query.Query | None) -> bool:
-    """Whether ``query`` reads metadata beyond what the index keeps (words, fields, has:)."""
+def needed_keys(query: core_query.Query | None) -> frozenset[str]:
+    """The top-level metadata keys ``query`` reads (words read title and description)."""
     if query is None:
-        return False
+        return frozenset()
+    keys: set[str] = set()
     for compiled in query.compiled:
         kind = compiled.term.kind
-        if kind == "code":
-            continue
-        if kind == "is" and set(compiled.states) <= _RECORD_STATES:
-            continue
-        return True
-    return False
+        if kind == "text":
+            keys.update(("title", "description"))
+        elif kind == "field":
+            keys.add(compiled.path[0])
+        elif kind == "has":
+            keys.update(path[0] for path in compiled.paths)
+        elif kind == "is" and not set(compiled.states) <= _RECORD_STATES:
+            keys.add("draft")
+    return frozenset(keys)
 
 
 def schema_fields(config: Config) -> frozenset[str]:
@@ -301,6 +308,7 @@ class Workspace:
     _index: tuple[int, core_query.QueryIndex] | None = None
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
     _loaded: dict[int, Article] = field(default_factory=dict)  # a few whole articles (the cursor's)
+    loaded_keys: frozenset[str] = frozenset()  # top-level keys every Slim holds exactly
 
     LOADED_KEEP = 16  # whole articles kept for the reader and editor besides the staged ones
 
@@ -332,6 +340,7 @@ class Workspace:
         # Cleared in place: the list widget holds these very objects.
         for container in (self.articles, self.rows, self._by_path, self.staged, self._data, self._loaded, self.marked):
             container.clear()
+        self.loaded_keys = frozenset()
         kept = [staged[e.path][0] if e.path in staged else e for e in entries]
         self.add_articles(kept)
         self.staged.update({self._by_path[p]: edits for p, (_, edits) in staged.items() if p in self._by_path})
@@ -341,7 +350,7 @@ class Workspace:
         for index in self.staged:
             self._refresh(index)
 
-    def attach_metadata(self, loaded: Mapping[Path, Slim], fields: Iterable[str] = ()) -> int:
+    def attach_metadata(self, loaded: Mapping[Path, Slim], fields: Iterable[str] = (), keys: Iterable[str] = ()) -> int:
         """Give the entries their encoded metadata (every filter then works); an entry whose
         file changed since its row was drawn takes the new version. Returns how many changed."""
         changed = 0
@@ -360,19 +369,18 @@ class Workspace:
         self._fields.update(fields)
         # Entries the loader did not see (a file gone meanwhile): load them whole.
         for index, entry in enumerate(self.articles):
-            if isinstance(entry, Slim) and entry.blob is None and entry.display is not None:
+            if isinstance(entry, Slim) and entry.values is None and entry.display is not None:
                 self.articles[index] = load_article(entry.path, self.config, entry.relpath)
                 self._refresh(index)
                 changed += 1
+        self.loaded_keys = frozenset(keys)
         self.version += 1
         self.content += 1
         return changed
 
-    @property
-    def metadata_ready(self) -> bool:
-        """Whether every article's whole metadata is at hand for filtering."""
-        return self._cached("meta", lambda: not any(
-            isinstance(e, Slim) and e.blob is None and e.display is not None for e in self.articles))
+    def has_keys(self, keys: Iterable[str]) -> bool:
+        """Whether filters on these top-level keys see exact values for every article."""
+        return all(k in self.loaded_keys for k in keys)
 
     def full(self, index: int) -> Article:
         """The whole article (loaded from disk when only its index record is at hand).
@@ -709,8 +717,7 @@ class Workspace:
 
         Filtering asks the query index (each term evaluated once per distinct value and
         remembered) and walks the cached sorted order, so a keystroke never sorts. Before the
-        metadata is loaded (:attr:`metadata_ready`) only queries :func:`needs_metadata` says
-        need nothing more may be asked: the caller waits for it.
+        keys a query reads are loaded (:meth:`has_keys`, :func:`needed_keys`) the caller waits.
         """
         order = self.order(sort)
         if query is None:
@@ -778,22 +785,24 @@ def iter_packed(paths: Sequence[Path], config: Config) -> Iterable[tuple[Any, ..
 _PACKED_FIELDS = tuple(f.name for f in dataclass_fields(Article))
 
 
-def slim_of_packed(values: tuple[Any, ...], names: set[str]) -> Slim:
-    """A :class:`Slim` with its encoded metadata from a packed article; notes its field names."""
+def slim_of_packed(packed: tuple[Any, ...], names: set[str], keys: Iterable[str]) -> Slim:
+    """A :class:`Slim` keeping the values of ``keys`` from a packed article; notes its field
+    names in ``names``."""
     from core.index import display_of
 
-    item = dict(zip(_PACKED_FIELDS, values, strict=True))
+    item = dict(zip(_PACKED_FIELDS, packed, strict=True))
     blob = item["meta"]
-    display = None
+    display = values = None
     if blob is not None:
         codec, data = blob
         meta = marshal.loads(data) if codec == "m" else pickle.loads(data)
         note_fields(meta, names)
-        shown = display_of(freeze(meta))
+        shown = display_of(meta)
         display = tuple(shown) if shown is not None else None
+        values = freeze({k: meta[k] for k in keys if k in meta})
     fingerprint = Fingerprint(*item["fingerprint"]) if item["fingerprint"] is not None else None
     problems = tuple(Problem(*p) for p in item["problems"])
-    return Slim(Path(item["path"]), item["relpath"], item["kind"], problems, fingerprint, display, blob)
+    return Slim(Path(item["path"]), item["relpath"], item["kind"], problems, fingerprint, display, values)
 
 
 def _merge(edits: list[Edit], edit: Edit) -> list[Edit]:

@@ -28,13 +28,14 @@ from core.document import Article, iter_article_paths, load_article
 from .. import commands
 from ..fields import FieldSpec
 from ..model import (
+    COMMON_KEYS,
     SORTS,
     FilterError,
     Slim,
     Workspace,
     compile_filter,
     iter_packed,
-    needs_metadata,
+    needed_keys,
     not_editable_reason,
     schema_fields,
     slim_of_packed,
@@ -73,6 +74,7 @@ class MainScreen(Screen[None]):
         self._scope = [str(p.resolve()) for p in self.paths]
         self.checking = ""  # the folder is being checked against the index's rows
         self.meta_progress: tuple[int, int] | None = None  # metadata for filters being loaded
+        self._meta_keys: frozenset[str] = frozenset()  # the keys being (or last) loaded
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -147,11 +149,23 @@ class MainScreen(Screen[None]):
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._records_loaded, [Slim.from_record(r) for r in result.records], False)
-        self._load_metadata_now(worker)
 
-    def _load_metadata_now(self, worker) -> None:
-        """The metadata of every article, kept encoded, for filters on any field (parsed
-        across worker processes; only a few hundred bytes per article come back)."""
+    def _load_metadata(self, keys: frozenset[str]) -> None:
+        self._meta_keys = keys
+        self.meta_progress = (0, len(self.ws.articles))
+        self._meta_worker(keys)
+
+    @work(thread=True, exclusive=True, group="meta")
+    def _meta_worker(self, keys: frozenset[str]) -> None:
+        """The values of ``keys`` for every article, for filters (files parsed across worker
+        processes; only the kept values stay in memory, never whole metadata)."""
+        worker = get_current_worker()
+        try:
+            self._load_metadata_now(worker, keys)
+        except Exception as exc:  # noqa: BLE001 - an unreadable folder: say so instead of crashing
+            self.app.call_from_thread(self._failed, "reading metadata", exc)
+
+    def _load_metadata_now(self, worker, keys: frozenset[str]) -> None:
         config = self.ws.config
         loaded: dict[Path, Slim] = {}
         names: set[str] = set()
@@ -160,13 +174,15 @@ class MainScreen(Screen[None]):
         for done, values in enumerate(iter_packed(self.paths, config), 1):
             if worker.is_cancelled:
                 return
-            slim = slim_of_packed(values, names)
+            slim = slim_of_packed(values, names, keys)
             loaded[slim.path] = slim
             now = time.monotonic()
             if now - last > 0.5:
                 last = now
                 self.app.call_from_thread(self._meta_progress, done, total)
-        self.app.call_from_thread(self._metadata_loaded, loaded, names)
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._metadata_loaded, loaded, names, keys)
         self.ws.warm_query_index()
 
     def _scan_progress(self, done: int, total: int) -> None:
@@ -186,7 +202,9 @@ class MainScreen(Screen[None]):
         self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
         self.load_progress = None
         self.checking = "checking the folder…" if checking else ""
-        self.meta_progress = None if checking else (0, len(entries))
+        self.meta_progress = None
+        if not checking:
+            self._load_metadata(frozenset(COMMON_KEYS) | self._meta_keys)
         self._known_fields = self.ws.known_fields | self._schema_fields
         self._refilter(keep=keep)
         self.reader.forget()
@@ -196,8 +214,8 @@ class MainScreen(Screen[None]):
             self.set_interval(WATCH_INTERVAL, self._watch)
         self._update_status()
 
-    def _metadata_loaded(self, loaded: dict[Path, Slim], names: set[str]) -> None:
-        changed = self.ws.attach_metadata(loaded, names)
+    def _metadata_loaded(self, loaded: dict[Path, Slim], names: set[str], keys: frozenset[str]) -> None:
+        changed = self.ws.attach_metadata(loaded, names, keys)
         self.meta_progress = None
         self._known_fields = self.ws.known_fields | self._schema_fields
         if self.filter_input.has_class("-invalid"):
@@ -366,10 +384,11 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="view")
     def _view_worker(self, matcher, sort: str, keep: int | None) -> None:
         worker = get_current_worker()
-        if needs_metadata(matcher) and not self.ws.metadata_ready:
-            # Never answer from partial metadata: wait (the status bar shows the progress).
-            self.app.call_from_thread(self._set_waiting, True)
-            while not self.ws.metadata_ready:
+        keys = needed_keys(matcher)
+        if not self.ws.has_keys(keys):
+            # Never answer from partial metadata: read what the query needs, and wait.
+            self.app.call_from_thread(self._need_keys, keys)
+            while not self.ws.has_keys(keys):
                 if worker.is_cancelled:
                     return
                 time.sleep(0.05)
@@ -378,6 +397,16 @@ class MainScreen(Screen[None]):
         if visible is None or worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_view, visible, keep)
+
+    def _need_keys(self, keys: frozenset[str]) -> None:
+        self._set_waiting(True)
+        if self.load_progress is not None or self.checking:
+            self._meta_keys |= keys  # the list is still being read: its metadata pass follows
+            return
+        running = self.meta_progress is not None and self._meta_keys >= keys
+        if not running:
+            self._meta_keys = frozenset(COMMON_KEYS) | self.ws.loaded_keys | self._meta_keys | keys
+            self._load_metadata(self._meta_keys)
 
     def _set_waiting(self, waiting: bool) -> None:
         error = self.query_one("#filter-error", Static)
