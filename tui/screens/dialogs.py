@@ -24,6 +24,8 @@ class ConfirmQuit(ModalScreen[str]):
         Binding("s", "choose('save')", "Save and quit"),
         Binding("d", "choose('discard')", "Discard and quit"),
         Binding("escape,c", "choose('cancel')", "Cancel"),
+        Binding("left,shift+tab", "app.focus_previous", "Previous button", show=False),
+        Binding("right,tab", "app.focus_next", "Next button", show=False),
     ]
 
     def __init__(self, unsaved: int) -> None:
@@ -38,6 +40,7 @@ class ConfirmQuit(ModalScreen[str]):
                 yield Button("[u]S[/u]ave and quit", id="save", variant="primary")
                 yield Button("[u]D[/u]iscard and quit", id="discard", variant="error")
                 yield Button("[u]C[/u]ancel", id="cancel")
+            yield Static(Text("s save · d discard · esc cancel · ←/→ move, enter presses", style="dim"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()
