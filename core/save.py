@@ -15,10 +15,8 @@ import hashlib
 import os
 import socket
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -412,25 +410,6 @@ def save_change(
         release_lock(lock)
 
 
-class _SerialBatch:
-    """A journal batch shared by saving threads: one call at a time."""
-
-    def __init__(self, batch: Any) -> None:
-        self._batch = batch
-        self._lock = threading.Lock()
-
-    def record(self, path: Path, prior: bytes | None, new: bytes | None) -> None:
-        with self._lock:
-            self._batch.record(path, prior, new)
-
-    def written(self, path: Path) -> None:
-        with self._lock:
-            self._batch.written(path)
-
-
-SAVE_THREADS = 8  # fsync waits on the disk, not the CPU: overlapping them is where batch time goes
-
-
 def save_changes(
     changes: Sequence[Change],
     *,
@@ -439,43 +418,26 @@ def save_changes(
     overwrite: frozenset[Path] = frozenset(),
     journal: bool = True,
     progress: Callable[[int, int], None] | None = None,
-    threads: int = SAVE_THREADS,
 ) -> list[SaveResult]:
     """Save a batch: every prior version goes to the journal first (``copydesk undo``);
-    each file goes through the full safe-save protocol, several files at a time (their
-    fsyncs overlap); directories are fsynced once per batch. ``overwrite`` lists paths the
-    user chose to overwrite despite a conflict. ``progress(done, total)`` is called from the
-    calling thread. Results are in the order of ``changes``."""
+    directories are fsynced once per batch. ``overwrite`` lists paths the user chose to
+    overwrite despite a conflict."""
     batch = None
     if journal:
         from .journal import Journal
 
         batch = Journal(config.root, keep=config.journal_batches).begin(label)
-    shared = _SerialBatch(batch) if batch is not None else None
-    results: list[SaveResult | None] = [None] * len(changes)
+    results: list[SaveResult] = []
     folders: set[Path] = set()
-
-    def save(index: int) -> int:
-        change = changes[index]
-        results[index] = save_change(change, batch=shared, overwrite=change.path in overwrite, fsync_dir=False)
-        return index
-
     try:
-        if threads > 1 and len(changes) > 1:
-            with ThreadPoolExecutor(max_workers=min(threads, len(changes))) as pool:
-                for done, future in enumerate(as_completed([pool.submit(save, i) for i in range(len(changes))]), 1):
-                    future.result()
-                    if progress is not None:
-                        progress(done, len(changes))
-        else:
-            for done, index in enumerate(range(len(changes)), 1):
-                save(index)
-                if progress is not None:
-                    progress(done, len(changes))
-    finally:
-        for change, result in zip(changes, results, strict=True):
-            if result is not None and result.status in ("saved", "merged"):
+        for done, change in enumerate(changes, 1):
+            result = save_change(change, batch=batch, overwrite=change.path in overwrite, fsync_dir=False)
+            if result.status in ("saved", "merged"):
                 folders.add(change.path.parent)
+            results.append(result)
+            if progress is not None:
+                progress(done, len(changes))
+    finally:
         for folder in folders:
             try:
                 fsync_directory(folder)
@@ -483,4 +445,4 @@ def save_changes(
                 pass
         if batch is not None:
             batch.close()
-    return [r for r in results if r is not None]
+    return results
