@@ -152,7 +152,7 @@ def thaw(value: Any) -> Any:
     """A mutable deep copy of frozen metadata (dicts and lists)."""
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, list)):
         return [thaw(v) for v in value]
     return value
 

@@ -82,8 +82,7 @@ def apply_to_data(meta: Mapping[str, Any] | None, edits: Sequence[Edit]) -> dict
     """The plain data that ``edits`` should produce from ``meta`` (a deep copy is edited)."""
     from .document import thaw
 
-    data: dict[str, Any] = thaw(meta) if meta is not None else {}
-    data = copy.deepcopy(data)
+    data: dict[str, Any] = thaw(meta) if meta is not None else {}  # a deep, mutable copy
     for edit in edits:
         _apply_one(data, edit)
     return data

@@ -10,12 +10,15 @@ aliases and tags. Data never comes from here: it comes from :mod:`core.yamldata`
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 import yaml
 
 NodeKind = Literal["scalar", "seq", "map", "alias"]
+
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class LocateError(Exception):
@@ -67,22 +70,10 @@ class Lines:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        i = 0
-        n = len(text)
-        while i < n:
-            ch = text[i]
-            if ch == "\r" and i + 1 < n and text[i + 1] == "\n":
-                i += 2
-                self.starts.append(i)
-                continue
-            i += 1
-            if ch in "\r\n":
-                self.starts.append(i)
-        if self.starts[-1] == n and n > 0:
+        # YAML's line breaks are \r\n, \r and \n only (str.splitlines knows more)
+        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        if len(self.starts) > 1 and self.starts[-1] == len(text):
             self.starts.pop()
-        if not text:
-            self.starts = [0]
 
     def index(self, offset: int) -> int:
         """0-based line index containing ``offset``."""
