@@ -39,13 +39,19 @@ class Outcome:
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the current directory when inside it (as ruff and git print)."""
-    try:
-        # realpath, not Path.resolve(): resolve() raises RuntimeError on a symlink loop
-        real = Path(os.path.realpath(path))
-        return os.path.relpath(path) if real.is_relative_to(os.path.realpath(Path.cwd())) else str(path)
-    except ValueError:
-        return str(path)
+    """``path`` relative to the current directory when inside it (as ruff and git print).
+
+    A lexical test on absolute paths: the loader builds every path from the current
+    directory as ``os.getcwd()`` names it, and a ``realpath`` per printed file cost 0.7 s
+    for 4,000 files with problems.
+    """
+    text = os.path.abspath(path)
+    here = os.getcwd()
+    if text == here:
+        return "."
+    if text.startswith(here.rstrip(os.sep) + os.sep):
+        return os.path.relpath(text, here)
+    return str(path)
 
 
 def add_output_options(parser: argparse.ArgumentParser, dry_run: bool = True) -> None:
