@@ -22,7 +22,7 @@ from tui.model import (
     compile_filter,
     iter_packed,
     needed_keys,
-    slim_of_packed,
+    read_packed,
 )
 
 SIZE = (140, 36)
@@ -34,7 +34,8 @@ def slim_workspace(root: Path, with_metadata: bool) -> Workspace:
     ws.set_records([Slim.from_record(r) for r in scan([root], config).records])
     if with_metadata:
         names: set[str] = set()
-        loaded = {s.path: s for s in (slim_of_packed(v, names, COMMON_KEYS) for v in iter_packed([root], config))}
+        current = lambda key: ws.articles[ws.index_of(key)]  # noqa: E731
+        loaded = dict(read_packed(v, names, COMMON_KEYS, current) for v in iter_packed([root], config))
         ws.attach_metadata(loaded, names, COMMON_KEYS)
     return ws
 

@@ -16,9 +16,10 @@ import marshal
 import os
 import pickle
 import re
+import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
@@ -27,7 +28,6 @@ from typing import Any, NamedTuple
 from core import query as core_query
 from core.config import Config
 from core.document import Article, Fingerprint, get_path, load_article, thaw
-from core.document import _freeze as freeze
 from core.edit_ops import (
     AddItem,
     DeleteKey,
@@ -129,11 +129,11 @@ class Slim:
     filters (:attr:`Workspace.loaded_keys`); the whole :class:`Article` is loaded only on
     demand (:meth:`Workspace.full`)."""
 
-    __slots__ = ("path", "relpath", "kind", "problems", "fingerprint", "display", "values")
+    __slots__ = ("key", "relpath", "kind", "problems", "fingerprint", "display", "values")
 
     def __init__(
         self,
-        path: Path,
+        key: str,
         relpath: str,
         kind: str,
         problems: tuple[Problem, ...],
@@ -141,7 +141,7 @@ class Slim:
         display: tuple[Any, ...] | None,
         values: Mapping[str, Any] | None = None,
     ) -> None:
-        self.path = path
+        self.key = key  # the absolute path as a string (a Path object each costs ~0.5 KB)
         self.relpath = relpath
         self.kind = kind
         self.problems = problems
@@ -152,15 +152,24 @@ class Slim:
     @classmethod
     def from_record(cls, record: Any) -> Slim:
         """From a ``core.index.Record``."""
-        return cls(Path(record.path), record.relpath, record.kind, record.problems, record.fingerprint,
-                   tuple(record.display) if record.display is not None else None)
+        return cls(record.path, record.relpath, record.kind, record.problems, record.fingerprint,
+                   _compact(tuple(record.display)) if record.display is not None else None)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.key)
 
     @property
     def display_data(self) -> dict[str, Any] | None:
         """The display values as metadata (only the keys the index keeps; a partial view)."""
-        if self.display is None:
-            return None
-        return {k: v for k, v in zip(DISPLAY_KEYS, self.display, strict=True) if v is not None}
+        display = self.display
+        if display is None:
+            if self.values is None:
+                return None
+            from core.index import display_of
+
+            display = display_of(self.values)  # the values read for filters include these keys
+        return {k: v for k, v in zip(DISPLAY_KEYS, display, strict=True) if v is not None}
 
     @property
     def meta(self) -> Mapping[str, Any] | None:
@@ -178,15 +187,20 @@ class Slim:
 
     @property
     def editable(self) -> bool:
-        return self.kind == "front-matter" and self.display is not None
+        return self.kind == "front-matter" and (self.display is not None or self.values is not None)
 
     @property
     def title(self) -> str:
-        value = self.display[0] if self.display else None
+        value = (self.display_data or {}).get("title")
         return value if isinstance(value, str) else ""
 
 
 Entry = Article | Slim
+
+
+def path_key(entry: Entry) -> str:
+    """The absolute path of an entry as a string (the workspace's key for it)."""
+    return entry.key if type(entry) is Slim else str(entry.path)
 
 @dataclass(frozen=True)
 class StageResult:
@@ -299,7 +313,7 @@ class Workspace:
     query: str = ""
     visible: list[int] = field(default_factory=list)
     history: list[dict[int, tuple[Edit, ...]]] = field(default_factory=list)
-    _by_path: dict[Path, int] = field(default_factory=dict)
+    _by_path: dict[str, int] = field(default_factory=dict)  # by path_key()
     _data: dict[int, dict[str, Any]] = field(default_factory=dict)
     _fields: set[str] = field(default_factory=set)
     version: int = 0  # bumped whenever a row changes (keys the caches below)
@@ -317,7 +331,7 @@ class Workspace:
     def add_articles(self, articles: Iterable[Entry]) -> None:
         """Append newly loaded articles (their rows are built at once)."""
         for article in articles:
-            self._by_path[article.path] = len(self.articles)
+            self._by_path[path_key(article)] = len(self.articles)
             self.articles.append(article)
             self.rows.append(make_row(article, self._entry_data(article)))
             if isinstance(article, Article):
@@ -334,14 +348,14 @@ class Workspace:
         on; a save compares it with the disk), marks follow their paths.
         """
         old_articles = self.articles
-        staged = {old_articles[i].path: (old_articles[i], edits) for i, edits in self.staged.items()}
-        marked = {old_articles[i].path for i in self.marked}
-        history = [{old_articles[i].path: e for i, e in entry.items()} for entry in self.history]
+        staged = {path_key(old_articles[i]): (old_articles[i], edits) for i, edits in self.staged.items()}
+        marked = {path_key(old_articles[i]) for i in self.marked}
+        history = [{path_key(old_articles[i]): e for i, e in entry.items()} for entry in self.history]
         # Cleared in place: the list widget holds these very objects.
         for container in (self.articles, self.rows, self._by_path, self.staged, self._data, self._loaded, self.marked):
             container.clear()
         self.loaded_keys = frozenset()
-        kept = [staged[e.path][0] if e.path in staged else e for e in entries]
+        kept = [staged[e.key][0] if e.key in staged else e for e in entries]
         self.add_articles(kept)
         self.staged.update({self._by_path[p]: edits for p, (_, edits) in staged.items() if p in self._by_path})
         self.marked.update(self._by_path[p] for p in marked if p in self._by_path)
@@ -350,22 +364,27 @@ class Workspace:
         for index in self.staged:
             self._refresh(index)
 
-    def attach_metadata(self, loaded: Mapping[Path, Slim], fields: Iterable[str] = (), keys: Iterable[str] = ()) -> int:
-        """Give the entries their encoded metadata (every filter then works); an entry whose
-        file changed since its row was drawn takes the new version. Returns how many changed."""
+    def attach_metadata(self, loaded: Mapping[str, Slim | Mapping[str, Any] | None], fields: Iterable[str] = (),
+                        keys: Iterable[str] = ()) -> int:
+        """Give the entries the values of ``keys`` (by path key: the values, or a whole new
+        :class:`Slim` for a file that changed since its row was drawn, which then shows the
+        new version). Returns how many rows changed."""
         changed = 0
-        for path, fresh in loaded.items():
-            index = self._by_path.get(path)
+        for key, fresh in loaded.items():
+            index = self._by_path.get(key)
             if index is None:
                 continue
             current = self.articles[index]
             if isinstance(current, Article):
                 continue  # loaded whole (staged): already exact
-            self.articles[index] = fresh
-            if fresh.fingerprint != current.fingerprint or fresh.kind != current.kind:
+            if isinstance(fresh, Slim):
+                self.articles[index] = fresh
                 self._loaded.pop(index, None)
                 self.rows[index] = make_row(fresh, fresh.display_data)
                 changed += 1
+            else:
+                current.values = fresh
+                current.display = None  # the values hold the same keys, exactly
         self._fields.update(fields)
         # Entries the loader did not see (a file gone meanwhile): load them whole.
         for index, entry in enumerate(self.articles):
@@ -434,7 +453,7 @@ class Workspace:
         return frozenset(self._fields)
 
     def index_of(self, path: Path) -> int | None:
-        return self._by_path.get(path)
+        return self._by_path.get(str(path))
 
     def replace_article(self, index: int, article: Article, keep_edits: bool) -> None:
         """Swap in a freshly loaded version; staged edits are kept only when asked."""
@@ -686,9 +705,9 @@ class Workspace:
 
     def match_context(self) -> core_query.MatchContext:
         """``is:dirty`` / ``is:marked`` as the workspace sees them now."""
-        dirty = frozenset(self.articles[i].path for i in self.staged)
-        marked = frozenset(self.articles[i].path for i in self.marked)
-        return core_query.MatchContext(lambda a: a.path in dirty, lambda a: a.path in marked)
+        dirty = frozenset(path_key(self.articles[i]) for i in self.staged)
+        marked = frozenset(path_key(self.articles[i]) for i in self.marked)
+        return core_query.MatchContext(lambda a: path_key(a) in dirty, lambda a: path_key(a) in marked)
 
     def query_index(self) -> core_query.QueryIndex:
         """The query index of the current list (rebuilt when an article's version changes)."""
@@ -785,24 +804,81 @@ def iter_packed(paths: Sequence[Path], config: Config) -> Iterable[tuple[Any, ..
 _PACKED_FIELDS = tuple(f.name for f in dataclass_fields(Article))
 
 
-def slim_of_packed(packed: tuple[Any, ...], names: set[str], keys: Iterable[str]) -> Slim:
-    """A :class:`Slim` keeping the values of ``keys`` from a packed article; notes its field
-    names in ``names``."""
+def read_packed(packed: tuple[Any, ...], names: set[str], keys: Iterable[str],
+                current: Callable[[str], Entry | None] = lambda key: None) -> tuple[str, Slim | Mapping[str, Any] | None]:
+    """(path key, what :meth:`Workspace.attach_metadata` takes) for a packed article: the
+    values of ``keys`` when ``current(key)`` is the same version, else a whole new :class:`Slim`.
+    Notes the article's field names in ``names``."""
     from core.index import display_of
 
     item = dict(zip(_PACKED_FIELDS, packed, strict=True))
     blob = item["meta"]
-    display = values = None
+    meta = None
     if blob is not None:
         codec, data = blob
         meta = marshal.loads(data) if codec == "m" else pickle.loads(data)
         note_fields(meta, names)
-        shown = display_of(meta)
-        display = tuple(shown) if shown is not None else None
-        values = freeze({k: meta[k] for k in keys if k in meta})
+    values = None if meta is None else Values.of(meta, keys)
     fingerprint = Fingerprint(*item["fingerprint"]) if item["fingerprint"] is not None else None
+    key = item["path"]
+    entry = current(key)
+    if entry is not None and entry.fingerprint == fingerprint and entry.kind == item["kind"] and fingerprint is not None:
+        return key, values
+    shown = display_of(meta) if meta is not None else None
     problems = tuple(Problem(*p) for p in item["problems"])
-    return Slim(Path(item["path"]), item["relpath"], item["kind"], problems, fingerprint, display, values)
+    slim = Slim(key, item["relpath"], item["kind"], problems, fingerprint,
+                _compact(tuple(shown)) if shown is not None else None, values)
+    return key, slim
+
+
+class Values(Mapping[str, Any]):
+    """Some top-level keys of an article's metadata, read-only, in little memory (a tuple
+    beside key positions shared by every article of one load)."""
+
+    __slots__ = ("_positions", "_items")
+
+    _shared: dict[tuple[str, ...], dict[str, int]] = {}
+
+    def __init__(self, positions: dict[str, int], items: tuple[Any, ...]) -> None:
+        self._positions = positions
+        self._items = items
+
+    @classmethod
+    def of(cls, meta: Mapping[str, Any], keys: Iterable[str]) -> Values:
+        present = tuple(k for k in keys if k in meta)
+        positions = cls._shared.get(present)
+        if positions is None:
+            positions = cls._shared[present] = {k: i for i, k in enumerate(present)}
+        return cls(positions, tuple(_compact(meta[k]) for k in present))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[self._positions[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        position = self._positions.get(key)
+        return default if position is None else self._items[position]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._positions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+def _compact(value: Any) -> Any:
+    """A value as filters read it (lists as tuples), short strings shared: tags, enums and
+    names repeat across thousands of articles."""
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value) if len(value) <= 48 else value
+    if kind is list or kind is tuple:
+        return tuple(_compact(v) for v in value)
+    if kind is dict:
+        return {k: _compact(v) for k, v in value.items()}
+    return value
 
 
 def _merge(edits: list[Edit], edit: Edit) -> list[Edit]:

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import events, on, work
@@ -37,8 +38,8 @@ from ..model import (
     iter_packed,
     needed_keys,
     not_editable_reason,
+    read_packed,
     schema_fields,
-    slim_of_packed,
 )
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
@@ -167,15 +168,16 @@ class MainScreen(Screen[None]):
 
     def _load_metadata_now(self, worker, keys: frozenset[str]) -> None:
         config = self.ws.config
-        loaded: dict[Path, Slim] = {}
+        loaded: dict[str, Any] = {}
+        current = self._entry_by_key
         names: set[str] = set()
         total = len(self.ws.articles)
         last = time.monotonic()
         for done, values in enumerate(iter_packed(self.paths, config), 1):
             if worker.is_cancelled:
                 return
-            slim = slim_of_packed(values, names, keys)
-            loaded[slim.path] = slim
+            key, value = read_packed(values, names, keys, current)
+            loaded[key] = value
             now = time.monotonic()
             if now - last > 0.5:
                 last = now
@@ -214,7 +216,11 @@ class MainScreen(Screen[None]):
             self.set_interval(WATCH_INTERVAL, self._watch)
         self._update_status()
 
-    def _metadata_loaded(self, loaded: dict[Path, Slim], names: set[str], keys: frozenset[str]) -> None:
+    def _entry_by_key(self, key: str):
+        index = self.ws.index_of(key)
+        return None if index is None else self.ws.articles[index]
+
+    def _metadata_loaded(self, loaded: dict[str, Any], names: set[str], keys: frozenset[str]) -> None:
         changed = self.ws.attach_metadata(loaded, names, keys)
         self.meta_progress = None
         self._known_fields = self.ws.known_fields | self._schema_fields
