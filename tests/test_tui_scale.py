@@ -20,9 +20,11 @@ from tui.model import (
     Slim,
     Workspace,
     compile_filter,
-    iter_packed,
+    iter_values,
+    make_row,
     needed_keys,
-    read_packed,
+    read_values,
+    row_of,
 )
 
 SIZE = (140, 36)
@@ -35,7 +37,7 @@ def slim_workspace(root: Path, with_metadata: bool) -> Workspace:
     if with_metadata:
         names: set[str] = set()
         current = lambda key: ws.articles[ws.index_of(key)]  # noqa: E731
-        loaded = dict(read_packed(v, names, COMMON_KEYS, current) for v in iter_packed([root], config))
+        loaded = dict(read_values(item, names, current) for item in iter_values([root], config, COMMON_KEYS))
         ws.attach_metadata(loaded, names, COMMON_KEYS)
     return ws
 
@@ -48,6 +50,8 @@ def test_rows_come_from_the_index_and_the_reader_loads_the_whole_article(tmp_pat
     root = write_folder(tmp_path / "news", broken=BROKEN)
     ws = slim_workspace(root, with_metadata=False)
     assert all(isinstance(a, Slim) for a in ws.articles)
+    # The fast row of an index record is the row of its metadata.
+    assert [row_of(a) for a in ws.articles] == [make_row(a, a.display_data) for a in ws.articles]
     a4 = ws.index_of((root / "a4-hong-kong-rules.md").resolve())
     assert a4 is not None
     row = ws.rows[a4]

@@ -12,16 +12,13 @@ an edit) and kept while it has staged edits, so a save plans against the version
 
 from __future__ import annotations
 
-import marshal
 import os
-import pickle
 import re
 import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -85,6 +82,33 @@ def status_of(article: Article) -> str:
     return "clean"
 
 
+def row_of(entry: Entry) -> Row:
+    """The display row of an entry as loaded (no staged edits)."""
+    if type(entry) is not Slim or entry.display is None:
+        return make_row(entry, Workspace._entry_data(entry))  # type: ignore[arg-type]
+    # The same as make_row over display_data, without building a mapping: 50,000 at start.
+    title, published, source, _, sentiment, draft, tags = entry.display
+    date = _text(published)
+    if _DATE.match(date):
+        date = date[:10]
+    if type(tags) is tuple:
+        tag_text = ", ".join([_text(t) for t in tags])
+    else:
+        tag_text = _text(tags)
+    if type(title) is not str or not title.strip():
+        title = entry.relpath
+    return Row(
+        status_of(entry),  # type: ignore[arg-type]
+        _text(sentiment).upper(),
+        draft if type(draft) is bool else None,
+        date,
+        _text(source),
+        title.strip(),
+        tag_text,
+        len(entry.problems),
+    )
+
+
 def make_row(article: Article, data: Mapping[str, Any] | None) -> Row:
     """The display row of ``article`` showing ``data`` (its staged metadata)."""
     date = _text(get_path(data, "publishedAt"))
@@ -121,6 +145,7 @@ def make_row(article: Article, data: Mapping[str, Any] | None) -> Row:
 
 
 DISPLAY_KEYS = ("title", "publishedAt", "source", "category", "sentiment", "draft", "tags")
+DISPLAY_FIELDS = frozenset(DISPLAY_KEYS)
 
 
 class Slim:
@@ -152,8 +177,13 @@ class Slim:
     @classmethod
     def from_record(cls, record: Any) -> Slim:
         """From a ``core.index.Record``."""
-        return cls(record.path, record.relpath, record.kind, record.problems, record.fingerprint,
-                   _compact(tuple(record.display)) if record.display is not None else None)
+        display = record.display
+        if display is not None:
+            title, published, source, category, sentiment, draft, tags = display
+            if type(tags) is tuple:
+                tags = tuple([_intern(t) for t in tags])
+            display = (title, published, _intern(source), _intern(category), _intern(sentiment), draft, tags)
+        return cls(record.path, record.relpath, record.kind, record.problems, record.fingerprint, display)
 
     @property
     def path(self) -> Path:
@@ -328,20 +358,27 @@ class Workspace:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def add_articles(self, articles: Iterable[Entry]) -> None:
-        """Append newly loaded articles (their rows are built at once)."""
-        for article in articles:
-            self._by_path[path_key(article)] = len(self.articles)
-            self.articles.append(article)
-            self.rows.append(make_row(article, self._entry_data(article)))
-            if isinstance(article, Article):
-                self._note_fields(article.meta)
+    def add_articles(self, articles: Iterable[Entry], rows: Sequence[Row] | None = None) -> None:
+        """Append newly loaded articles with their rows (built here unless given: see
+        :func:`row_of`, which a loading thread can run)."""
+        articles = list(articles)
+        if rows is None:
+            rows = [row_of(a) for a in articles]
+        by_path = self._by_path
+        start = len(self.articles)
+        for offset, article in enumerate(articles):
+            by_path[path_key(article)] = start + offset
+            if type(article) is Slim:
+                if article.display is not None:
+                    self._fields.update(DISPLAY_FIELDS)  # what the index shows; the rest comes with the metadata
             else:
-                self._note_fields(article.display_data)
+                self._note_fields(article.meta)
+        self.articles.extend(articles)
+        self.rows.extend(rows)
         self.version += 1
         self.content += 1
 
-    def set_records(self, entries: Sequence[Slim]) -> None:
+    def set_records(self, entries: Sequence[Slim], rows: Sequence[Row] | None = None) -> None:
         """Replace the list by ``entries`` (a fresh scan of the folder).
 
         Articles with staged edits keep their whole loaded version (what the edits were made
@@ -356,7 +393,7 @@ class Workspace:
             container.clear()
         self.loaded_keys = frozenset()
         kept = [staged[e.key][0] if e.key in staged else e for e in entries]
-        self.add_articles(kept)
+        self.add_articles(kept, rows)  # staged rows are rebuilt below
         self.staged.update({self._by_path[p]: edits for p, (_, edits) in staged.items() if p in self._by_path})
         self.marked.update(self._by_path[p] for p in marked if p in self._by_path)
         self.history[:] = [h for h in ({self._by_path[p]: e for p, e in entry.items() if p in self._by_path} for entry in history) if h]
@@ -786,49 +823,80 @@ def note_fields(meta: Mapping[str, Any] | None, names: set[str]) -> None:
                 names.add(f"{key}.{sub}")
 
 
-def iter_packed(paths: Sequence[Path], config: Config) -> Iterable[tuple[Any, ...]]:
-    """Every article under ``paths`` as the core's packed tuple (metadata still encoded),
-    parsed across worker processes when there are many: unpacking whole articles here would
-    cost as much again as parsing them, and hold them all in memory."""
+# Set before the worker processes fork (they inherit them, nothing is pickled).
+_keys_wanted: tuple[str, ...] = ()
+_names_seen: set[str] = set()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _values_of(article: Article) -> tuple[Any, ...]:
+    """What the metadata pass sends back for one article: a few hundred bytes."""
+    meta = article.meta
+    values = names = None
+    if meta is not None:
+        present = tuple(k for k in _keys_wanted if k in meta)
+        values = (present, tuple(_plain(meta[k]) for k in present))
+        found: set[str] = set()
+        note_fields(meta, found)
+        names = tuple(found - _names_seen) or None
+        if names:
+            _names_seen.update(names)
+    fp = article.fingerprint
+    return (
+        str(article.path), article.relpath, article.kind,
+        tuple((p.code, p.message, p.line, p.column, p.severity) for p in article.problems),
+        None if fp is None else (fp.size, fp.mtime_ns, fp.inode, fp.sha256),
+        values, names,
+    )
+
+
+def _values_chunk(chunk: Sequence[Any]) -> list[tuple[Any, ...]]:
     from core import index as core_index
 
+    config = core_index._worker_config
+    assert config is not None
+    return [_values_of(load_article(Path(f.path), config, f.relpath)) for f in chunk]
+
+
+def iter_values(paths: Sequence[Path], config: Config, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """For every article under ``paths``: its record and the values of ``keys``, parsed across
+    worker processes when there are many. The workers keep the values and send back only
+    those: unpacking whole metadata here would cost as much again as parsing, hold the
+    interpreter lock away from the screen, and fill the memory."""
+    global _keys_wanted
+    from core import index as core_index
+
+    _keys_wanted = tuple(keys)
+    _names_seen.clear()
     found = core_index.walk(paths, config)
     workers = core_index.default_workers() if len(found) >= core_index.PARALLEL_MIN_FILES else 0
-    if workers > 1:
-        yield from core_index._in_workers(core_index._load_chunk, found, config, 0, workers)
-        return
-    for item in found:
-        yield core_index._pack_article(load_article(Path(item.path), config, item.relpath))
+    yield from core_index._in_workers(_values_chunk, found, config, 0, workers)
 
 
-_PACKED_FIELDS = tuple(f.name for f in dataclass_fields(Article))
-
-
-def read_packed(packed: tuple[Any, ...], names: set[str], keys: Iterable[str],
+def read_values(item: tuple[Any, ...], names: set[str],
                 current: Callable[[str], Entry | None] = lambda key: None) -> tuple[str, Slim | Mapping[str, Any] | None]:
-    """(path key, what :meth:`Workspace.attach_metadata` takes) for a packed article: the
-    values of ``keys`` when ``current(key)`` is the same version, else a whole new :class:`Slim`.
-    Notes the article's field names in ``names``."""
-    from core.index import display_of
-
-    item = dict(zip(_PACKED_FIELDS, packed, strict=True))
-    blob = item["meta"]
-    meta = None
-    if blob is not None:
-        codec, data = blob
-        meta = marshal.loads(data) if codec == "m" else pickle.loads(data)
-        note_fields(meta, names)
-    values = None if meta is None else Values.of(meta, keys)
-    fingerprint = Fingerprint(*item["fingerprint"]) if item["fingerprint"] is not None else None
-    key = item["path"]
+    """(path key, what :meth:`Workspace.attach_metadata` takes) for one item of
+    :func:`iter_values`: the values when ``current(key)`` is the same version, else a whole
+    new :class:`Slim`. Notes new field names in ``names``."""
+    key, relpath, kind, problems, fp, packed, new_names = item
+    if new_names:
+        names.update(new_names)
+    values = None
+    if packed is not None:
+        present, items = packed
+        values = Values(Values.positions(present), tuple(_compact(v) for v in items))
+    fingerprint = Fingerprint(*fp) if fp is not None else None
     entry = current(key)
-    if entry is not None and entry.fingerprint == fingerprint and entry.kind == item["kind"] and fingerprint is not None:
+    if entry is not None and fingerprint is not None and entry.fingerprint == fingerprint and entry.kind == kind:
         return key, values
-    shown = display_of(meta) if meta is not None else None
-    problems = tuple(Problem(*p) for p in item["problems"])
-    slim = Slim(key, item["relpath"], item["kind"], problems, fingerprint,
-                _compact(tuple(shown)) if shown is not None else None, values)
-    return key, slim
+    return key, Slim(key, relpath, kind, tuple(Problem(*p) for p in problems), fingerprint, None, values)
 
 
 class Values(Mapping[str, Any]):
@@ -844,12 +912,12 @@ class Values(Mapping[str, Any]):
         self._items = items
 
     @classmethod
-    def of(cls, meta: Mapping[str, Any], keys: Iterable[str]) -> Values:
-        present = tuple(k for k in keys if k in meta)
+    def positions(cls, present: tuple[str, ...]) -> dict[str, int]:
+        """The shared key positions of articles having exactly the keys ``present``."""
         positions = cls._shared.get(present)
         if positions is None:
             positions = cls._shared[present] = {k: i for i, k in enumerate(present)}
-        return cls(positions, tuple(_compact(meta[k]) for k in present))
+        return positions
 
     def __getitem__(self, key: str) -> Any:
         return self._items[self._positions[key]]
@@ -866,6 +934,10 @@ class Values(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._positions)
+
+
+def _intern(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str and len(value) <= 48 else value
 
 
 def _compact(value: Any) -> Any:

@@ -35,10 +35,11 @@ from ..model import (
     Slim,
     Workspace,
     compile_filter,
-    iter_packed,
+    iter_values,
     needed_keys,
     not_editable_reason,
-    read_packed,
+    read_values,
+    row_of,
     schema_fields,
 )
 from ..widgets.article_list import ArticleList, ListHeader
@@ -49,6 +50,7 @@ from .diff import ConflictScreen, DiffScreen, Trouble
 from .help import HelpScreen
 from .tags import TagsScreen
 
+FIRST_SLICE = 1000  # files parsed before the first rows show when there is no index (then 3x more each time)
 PANE_DELAY = 0.05  # seconds the cursor must rest before the reader re-renders
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 
@@ -136,7 +138,8 @@ class MainScreen(Screen[None]):
         if records is not None:
             records = [r for r in records if _under(r.path, self._scope)]
             if records and not worker.is_cancelled:
-                self.app.call_from_thread(self._records_loaded, [Slim.from_record(r) for r in records], True)
+                entries = [Slim.from_record(r) for r in records]
+                self.app.call_from_thread(self._records_loaded, entries, True, [row_of(e) for e in entries])
         last = time.monotonic()
 
         def progress(done: int, total: int) -> None:
@@ -146,10 +149,44 @@ class MainScreen(Screen[None]):
                 last = now
                 self.app.call_from_thread(self._scan_progress, done, total)
 
-        result = scan(self.paths, config, progress=progress)
-        if worker.is_cancelled:
+        if records:
+            result = scan(self.paths, config, progress=progress)
+            if worker.is_cancelled:
+                return
+            entries = [Slim.from_record(r) for r in result.records]
+            self.app.call_from_thread(self._records_loaded, entries, False, [row_of(e) for e in entries])
             return
-        self.app.call_from_thread(self._records_loaded, [Slim.from_record(r) for r in result.records], False)
+        self._stream_now(worker)
+
+    def _stream_now(self, worker) -> None:
+        """No usable index: scan the folder in growing slices so rows appear within a second
+        or two and keep streaming in (each slice is added to the index as it is parsed)."""
+        from core.index import scan, walk
+
+        config = self.ws.config
+        found = walk(self.paths, config)
+        total = len(found)
+        self.app.call_from_thread(self._scan_progress, 0, total)
+        done = 0
+        size = FIRST_SLICE
+        while done < total:
+            chunk = found[done : done + size]
+            result = scan([Path(f.path) for f in chunk], config)
+            if worker.is_cancelled:
+                return
+            done += len(chunk)
+            slims = [Slim.from_record(r) for r in result.records]
+            self.app.call_from_thread(self._records_added, slims, [row_of(e) for e in slims], done, total)
+            size *= 3
+        self.app.call_from_thread(self._records_loaded, None, False)
+
+    def _records_added(self, entries: list[Slim], rows: list, done: int, total: int) -> None:
+        self.ws.add_articles(entries, rows)
+        self.load_progress = (done, total)
+        # Rows stream in unsorted while loading; the final view sorts them.
+        self.ws.visible = list(range(len(self.ws.articles)))
+        self.list.show(self.ws.visible, keep_index=self.list.current)
+        self._update_status()
 
     def _load_metadata(self, keys: frozenset[str]) -> None:
         self._meta_keys = keys
@@ -173,10 +210,10 @@ class MainScreen(Screen[None]):
         names: set[str] = set()
         total = len(self.ws.articles)
         last = time.monotonic()
-        for done, values in enumerate(iter_packed(self.paths, config), 1):
+        for done, item in enumerate(iter_values(self.paths, config, keys), 1):
             if worker.is_cancelled:
                 return
-            key, value = read_packed(values, names, keys, current)
+            key, value = read_values(item, names, current)
             loaded[key] = value
             now = time.monotonic()
             if now - last > 0.5:
@@ -188,7 +225,7 @@ class MainScreen(Screen[None]):
         self.ws.warm_query_index()
 
     def _scan_progress(self, done: int, total: int) -> None:
-        if self.ws.articles:
+        if self.ws.articles and self.load_progress is None:
             self.checking = f"checking the folder: {done:,}/{total:,} changed files read…"
         else:
             self.load_progress = (done, total)
@@ -198,10 +235,12 @@ class MainScreen(Screen[None]):
         self.meta_progress = (done, total)
         self._update_status()
 
-    def _records_loaded(self, entries: list[Slim], checking: bool) -> None:
+    def _records_loaded(self, entries: list[Slim] | None, checking: bool, rows: list | None = None) -> None:
+        """The list is complete (``entries``: a new list with its ``rows``; None: the streamed one)."""
         keep = self.list.current
-        self.ws.set_records(entries)
-        self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
+        if entries is not None:
+            self.ws.set_records(entries, rows)
+            self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
         self.load_progress = None
         self.checking = "checking the folder…" if checking else ""
         self.meta_progress = None
