@@ -237,7 +237,8 @@ class MainScreen(Screen[None]):
 
     def _records_loaded(self, entries: list[Slim] | None, checking: bool, rows: list | None = None) -> None:
         """The list is complete (``entries``: a new list with its ``rows``; None: the streamed one)."""
-        keep = self.list.current
+        # Rows streamed in unsorted: a cursor still on the first row goes to the first sorted row.
+        keep = self.list.current if self.list.cursor > 0 else None
         if entries is not None:
             self.ws.set_records(entries, rows)
             self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
