@@ -149,3 +149,17 @@ async def test_warm_start_paints_from_the_index_and_a_description_filter_waits_f
     text = (root / "a6-lagos.md").read_text()
     assert "  - NIGERIA\n" in text and "Lagos startups raise money." in text
     assert os.path.getsize(root / "a1-asia-markets.md") == len(ARTICLES["a1-asia-markets.md"].encode())
+
+
+async def test_warm_start_shows_files_changed_since_the_index_was_written(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    scan([root], load_config(root))
+    (root / "a3-etf-flows.md").write_text(article_text("ETF flows reverse", ["ETF"], date="2025-11-03T08:00:00.000Z"))
+    (root / "a1-asia-markets.md").unlink()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        titles = sorted(main.ws.rows[i].title for i in main.ws.visible)
+        assert "ETF flows reverse" in titles and "ETF flows turn positive" not in titles
+        assert "Asia markets slide" not in titles and main.list.shown == len(ARTICLES) - 1

@@ -177,13 +177,9 @@ class Slim:
     @classmethod
     def from_record(cls, record: Any) -> Slim:
         """From a ``core.index.Record``."""
-        display = record.display
-        if display is not None:
-            title, published, source, category, sentiment, draft, tags = display
-            if type(tags) is tuple:
-                tags = tuple([_intern(t) for t in tags])
-            display = (title, published, _intern(source), _intern(category), _intern(sentiment), draft, tags)
-        return cls(record.path, record.relpath, record.kind, record.problems, record.fingerprint, display)
+        # No copying or interning here: this runs for every row before the first paint, and
+        # the display values are dropped once the filter values are read.
+        return cls(record.path, record.relpath, record.kind, record.problems, record.fingerprint, record.display)
 
     @property
     def path(self) -> Path:
@@ -377,6 +373,18 @@ class Workspace:
         self.rows.extend(rows)
         self.version += 1
         self.content += 1
+
+    def same_entries(self, records: Sequence[Any]) -> bool:
+        """Whether ``records`` (a fresh scan) match the entries drawn: same paths, versions
+        and problems, in the same order."""
+        articles = self.articles
+        if len(records) != len(articles):
+            return False
+        for record, entry in zip(records, articles, strict=True):
+            if (record.path != path_key(entry) or record.fingerprint != entry.fingerprint
+                    or record.kind != entry.kind or record.problems != entry.problems):
+                return False
+        return True
 
     def set_records(self, entries: Sequence[Slim], rows: Sequence[Row] | None = None) -> None:
         """Replace the list by ``entries`` (a fresh scan of the folder).
@@ -934,10 +942,6 @@ class Values(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._positions)
-
-
-def _intern(value: Any) -> Any:
-    return sys.intern(value) if type(value) is str and len(value) <= 48 else value
 
 
 def _compact(value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -78,6 +79,7 @@ class MainScreen(Screen[None]):
         self.checking = ""  # the folder is being checked against the index's rows
         self.meta_progress: tuple[int, int] | None = None  # metadata for filters being loaded
         self._meta_keys: frozenset[str] = frozenset()  # the keys being (or last) loaded
+        self._painted = threading.Event()  # the first view is on screen
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -136,7 +138,8 @@ class MainScreen(Screen[None]):
         # A warm index paints the whole list at once; the scan then checks it against the folder.
         records = snapshot(config)
         if records is not None:
-            records = [r for r in records if _under(r.path, self._scope)]
+            if str(config.root) not in self._scope:  # opened on part of the folder
+                records = [r for r in records if _under(r.path, self._scope)]
             if records and not worker.is_cancelled:
                 entries = [Slim.from_record(r) for r in records]
                 self.app.call_from_thread(self._records_loaded, entries, True, [row_of(e) for e in entries])
@@ -150,10 +153,19 @@ class MainScreen(Screen[None]):
                 self.app.call_from_thread(self._scan_progress, done, total)
 
         if records:
+            self._painted.wait(2.0)  # let the first paint have the interpreter to itself
+            del records
             result = scan(self.paths, config, progress=progress)
             if worker.is_cancelled:
                 return
-            entries = [Slim.from_record(r) for r in result.records]
+            fresh = result.records
+            del result
+            # Nothing changed (the usual case): keep the entries drawn, build nothing twice.
+            if self.ws.same_entries(fresh):
+                self.app.call_from_thread(self._records_loaded, None, False)
+                return
+            entries = [Slim.from_record(r) for r in fresh]
+            del fresh
             self.app.call_from_thread(self._records_loaded, entries, False, [row_of(e) for e in entries])
             return
         self._stream_now(worker)
@@ -236,7 +248,7 @@ class MainScreen(Screen[None]):
         self._update_status()
 
     def _records_loaded(self, entries: list[Slim] | None, checking: bool, rows: list | None = None) -> None:
-        """The list is complete (``entries``: a new list with its ``rows``; None: the streamed one)."""
+        """The list is complete (``entries``: a new list with its ``rows``; None: the one shown)."""
         # Rows streamed in unsorted: a cursor still on the first row goes to the first sorted row.
         keep = self.list.current if self.list.cursor > 0 else None
         if entries is not None:
@@ -463,6 +475,7 @@ class MainScreen(Screen[None]):
             error.display = False
 
     def _show_view(self, visible: list[int], keep: int | None) -> None:
+        self._painted.set()
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._update_status()
