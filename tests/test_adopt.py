@@ -179,7 +179,7 @@ def test_real_raw_seeds(tmp_path: Path) -> None:
     seeds = SHARED / "seeds"
     if not seeds.is_dir():
         pytest.skip(f"shared seeds not found at {seeds}")
-    for seed in seeds.iterdir():
+    for seed in seeds.glob("*.txt"):
         shutil.copy(seed, tmp_path / seed.name)
         (tmp_path / seed.name).chmod(stat.S_IRUSR | stat.S_IWUSR)
     corpus = load_corpus([tmp_path])
@@ -198,4 +198,4 @@ def test_real_raw_seeds(tmp_path: Path) -> None:
             assert body == original
         assert meta["draft"] is True and "HONG KONG" in meta["tags"]
     with pytest.raises(AdoptRefused):
-        adopt_text((seeds / next(p.name for p in seeds.iterdir() if p.name.startswith("000_"))).read_text(encoding="utf-8"), SCHEMA)
+        adopt_text((seeds / next(p.name for p in seeds.glob("000_*.txt"))).read_text(encoding="utf-8"), SCHEMA)
