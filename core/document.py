@@ -44,6 +44,17 @@ class Fingerprint:
     def of(cls, data: bytes, info: os.stat_result) -> Fingerprint:
         return cls(len(data), info.st_mtime_ns, info.st_ino, hashlib.sha256(data).hexdigest())
 
+    def stat_differs(self, path: Path | str) -> bool:
+        """Whether ``path`` looks changed since this fingerprint (size, mtime, inode; gone).
+
+        A cheap poll for "changed on disk" notices; saves still compare the sha256.
+        """
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return True
+        return (info.st_size, info.st_mtime_ns, info.st_ino) != (self.size, self.mtime_ns, self.inode)
+
 
 @dataclass(frozen=True, slots=True)
 class Source:

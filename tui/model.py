@@ -12,7 +12,6 @@ an edit) and kept while it has staged edits, so a save plans against the version
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
@@ -532,16 +531,9 @@ class Workspace:
         """Articles whose file's size, mtime or inode differ from when they were loaded."""
         changed: list[int] = []
         for index in range(len(self.articles)) if indices is None else indices:
-            article = self.articles[index]
-            fp = article.fingerprint
-            try:
-                info = os.lstat(article.path)
-            except OSError:
-                if fp is not None:
-                    changed.append(index)
-                continue
+            fp = self.articles[index].fingerprint
             # An unreadable file has no fingerprint to compare with: R re-reads it anyway.
-            if fp is not None and (info.st_size, info.st_mtime_ns, info.st_ino) != (fp.size, fp.mtime_ns, fp.inode):
+            if fp is not None and fp.stat_differs(self.articles[index].path):
                 changed.append(index)
         return changed
 
