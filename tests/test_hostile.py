@@ -485,8 +485,13 @@ def test_commands_never_crash_on_hostile_files(hostile, command: list[str]) -> N
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every readable file's bytes, except the index cache (``check`` may rewrite its own
+    cache; that is not a change to anyone's files)."""
     files = {}
+    cache = root / ".copydesk" / "index"
     for path in root.rglob("*"):
+        if path.is_relative_to(cache):
+            continue
         if path.is_file() and not path.is_symlink() and os.access(path, os.R_OK):
             files[str(path)] = path.read_bytes()
     return files
