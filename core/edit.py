@@ -354,6 +354,11 @@ class _Editor:
                 return self._fill_null(path, pair, maps, value)
             return self._insert_key(path, maps, value)
         key, node = pair
+        if maps[-1].flow:
+            # inside `{...}` every value, lists and mappings included, is written in flow style
+            if node.kind == "scalar" and node.style in ("'", '"') and not isinstance(value, (list, dict)):
+                return self._replace(node.start, node.end, render_scalar(value, node.style, self.quote, in_flow=True))
+            return self._replace(node.start, node.end, self._render_flow(value))
         if node.kind == "scalar" and not isinstance(value, (list, dict)):
             if node.style in ("|", ">"):
                 return self._set_block_scalar(path, node, value)

@@ -154,3 +154,9 @@ def test_unsafe_edits_are_refused_with_file_field_and_reason(text, edit, reason)
 def test_edits_to_other_fields_of_an_anchored_file_are_allowed():
     text = "---\ndefaults: &d {x: 1}\nother: *d\ntitle: t\n---\n"
     assert apply_edits(text, [SetValue(("title",), "u")]) == text.replace("title: t", "title: u")
+
+
+def test_values_inside_a_flow_mapping_stay_in_flow_style():
+    text = "---\nscore: {title: 'A', x: 1}\n---\n"
+    assert apply_edits(text, [SetValue(("score", "title"), "B")]) == "---\nscore: {title: 'B', x: 1}\n---\n"
+    assert apply_edits(text, [SetValue(("score", "title"), ["A", "b c"])]) == "---\nscore: {title: [A, b c], x: 1}\n---\n"
