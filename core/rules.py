@@ -176,13 +176,6 @@ def validate_config(config: Config) -> None:
                 raise ConfigError(f"{where}: {key}: invalid regular expression {pattern!r}: {exc}") from exc
 
 
-def schema_properties(config: Config) -> Mapping[str, Any]:
-    """Top-level property schemas (``$ref`` resolved), e.g. to type values by field."""
-    schema = load_schema(config)
-    props = schema.resolve(schema.root).get("properties", {})
-    return {k: schema.resolve(v) for k, v in props.items()} if isinstance(props, dict) else {}
-
-
 # --------------------------------------------------------------------------------------
 # Positions in the front matter
 

@@ -7,9 +7,6 @@ which values an enum allows, and how to type a value typed on a command line.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml_rs
@@ -17,28 +14,25 @@ import yaml_rs
 from .config import Config
 from .edit_ops import FieldPath
 
-DEFAULT_SCHEMA = Path(__file__).with_name("schema.json")
-
 
 class SchemaError(Exception):
     """The schema file cannot be read; the message names it."""
 
 
-def schema_path(config: Config) -> Path:
-    return config.schema or DEFAULT_SCHEMA
-
-
 def load_schema(config: Config) -> dict[str, Any]:
-    """The JSON Schema for ``config`` (the bundled one unless configured); cached per file."""
-    return _load(schema_path(config))
+    """The JSON Schema for ``config`` (the bundled one unless configured), as data.
 
+    Read through :func:`core.rules.load_schema`, the one loader (cached per file and
+    modification time, remote ``$ref`` never fetched), so the CLI, the query language and
+    the TUI see exactly the schema the checks validate with.
+    """
+    from .config import ConfigError
+    from .rules import load_schema as compiled
 
-@lru_cache(maxsize=8)
-def _load(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SchemaError(f"{path}: cannot read schema: {exc}") from exc
+        return compiled(config).root
+    except ConfigError as exc:
+        raise SchemaError(str(exc)) from exc
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
