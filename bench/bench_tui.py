@@ -44,10 +44,12 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 async def _measure(root: Path, presses: int, launched_wall: float, timeout: float, settle: float) -> dict[str, object]:
+    from tui.app import CopydeskApp  # before Textual itself: the app sets Textual's frame rate
+
+    # isort: split
     from textual import events
 
     from core.config import load_config
-    from tui.app import CopydeskApp
 
     config = load_config(root)
     app = CopydeskApp(root.resolve(), config)

@@ -14,7 +14,6 @@ from core.config import Config, ConfigError, load_config
 from . import commands
 from .fields import load_field_specs
 from .model import Workspace
-from .screens.dialogs import ConfirmQuit
 from .screens.main import MainScreen, run_action_later
 
 
@@ -55,6 +54,8 @@ class CopydeskApp(App[int]):
 
     async def action_quit(self) -> None:
         """``q`` and ``ctrl+q``: ask about unsaved changes first."""
+        from .screens.dialogs import ConfirmQuit
+
         if isinstance(self.screen, ConfirmQuit):
             return
         self.main_screen.request_quit()

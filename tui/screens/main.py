@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on, work
@@ -24,8 +24,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
-
-from core.document import Article, iter_article_paths, load_article
 
 from .. import commands
 from ..fields import FieldSpec
@@ -46,10 +44,15 @@ from ..model import (
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
 from ..widgets.reader import Reader
-from .dialogs import ConfirmQuit, SentimentPicker, TagPrompt, TagRemove
-from .diff import ConflictScreen, DiffScreen, Trouble
-from .help import HelpScreen
-from .tags import TagsScreen
+
+if TYPE_CHECKING:
+    from core.document import Article
+
+    from .diff import Trouble
+
+# Dialogs, the diff and help screens, and the core's loaders are imported where they are
+# first used: the first screen of a large folder must paint within half a second of launch,
+# and importing is a third of that.
 
 FIRST_SLICE = 1000  # files parsed before the first rows show when there is no index (then 3x more each time)
 PANE_DELAY = 0.05  # seconds the cursor must rest before the reader re-renders
@@ -380,6 +383,9 @@ class MainScreen(Screen[None]):
         self.set_focus(self.filter_input)
 
     def action_focus_editor(self) -> None:
+        if not self.editor.built:  # pressed before the first screen was complete
+            self.run_worker(self._build_editor(focus=True), group="editor")
+            return
         self._sync_editor()
         for widget in self.editor.fields():
             if widget.focusable:
@@ -479,6 +485,16 @@ class MainScreen(Screen[None]):
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._update_status()
+        if not self.editor.built:
+            self.call_after_refresh(self._start_editor_build)
+
+    def _start_editor_build(self) -> None:
+        self.run_worker(self._build_editor(), group="editor")
+
+    async def _build_editor(self, focus: bool = False) -> None:
+        await self.editor.build()
+        if focus:
+            self.action_focus_editor()
 
     # -- moving ------------------------------------------------------------------------------
 
@@ -588,6 +604,8 @@ class MainScreen(Screen[None]):
                 result = self.ws.add_tag(targets, tag)
                 self._after_stage(result.summary(f"tag {tag!r} added"), "warning" if result.refused else "information")
 
+        from .dialogs import TagPrompt
+
         self.app.push_screen(TagPrompt(f"Add a tag to {self._target_phrase(targets)}", self._vocabulary()), chosen)
 
     def action_remove_tag(self) -> None:
@@ -604,6 +622,8 @@ class MainScreen(Screen[None]):
                 result = self.ws.remove_tag(targets, tag)
                 self._after_stage(result.summary(f"tag {tag!r} removed"))
 
+        from .dialogs import TagRemove
+
         self.app.push_screen(TagRemove(len(targets), counts), chosen)
 
     def action_tags(self) -> None:
@@ -613,6 +633,8 @@ class MainScreen(Screen[None]):
             result = self.ws.rename_tags(renames)
             self._after_stage()
             return result
+
+        from .tags import TagsScreen
 
         self.app.push_screen(TagsScreen(self.ws.tag_counts, self.ws.rename_preview, rename))
 
@@ -628,6 +650,8 @@ class MainScreen(Screen[None]):
             if value:
                 result = self.ws.set_sentiment(targets, value)
                 self._after_stage(result.summary(f"sentiment {value}"), "warning" if result.refused else "information")
+
+        from .dialogs import SentimentPicker
 
         self.app.push_screen(SentimentPicker(len(targets), current), chosen)
 
@@ -704,7 +728,10 @@ class MainScreen(Screen[None]):
         self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}", severity="error", timeout=15)
 
     def _save_now(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+        from core.document import load_article
         from core.save import plan_change, save_changes
+
+        from .diff import Trouble
 
         ws = self.ws
         total = len(indices)
@@ -759,6 +786,8 @@ class MainScreen(Screen[None]):
         if troubles:
             self.notify("save: " + ", ".join(parts), severity="warning")
             self._quit_after_save = False
+            from .diff import ConflictScreen
+
             self.app.push_screen(ConflictScreen(troubles), self._resolve)
             return
         self.notify("save: " + ", ".join(parts) + f" ({self._undo_command()} reverts it)")
@@ -776,6 +805,8 @@ class MainScreen(Screen[None]):
     def _resolve(self, decisions: dict[Path, str] | None) -> None:
         if not decisions:
             return
+        from core.document import load_article
+
         reload = [self.ws.index_of(p) for p, choice in decisions.items() if choice == "reload"]
         reload_indices = [i for i in reload if i is not None]
         if reload_indices:
@@ -797,6 +828,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="diff")
     def _diff_worker(self, indices: list[int]) -> None:
         from core.save import plan_change
+
+        from .diff import DiffScreen
 
         diffs: list[str] = []
         refused: list[str] = []
@@ -847,6 +880,8 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self._failed, "reload", exc)
 
     def _reload_now(self) -> None:
+        from core.document import iter_article_paths, load_article
+
         ws = self.ws
         changed = ws.changed_on_disk()
         changed += [i for i, a in enumerate(ws.articles) if a.fingerprint is None]  # unreadable before
@@ -883,6 +918,8 @@ class MainScreen(Screen[None]):
         if self.ws.is_dirty(index):
             self.notify("save (ctrl+s) or undo (u) the staged edits of this article first", severity="warning")
             return
+        from core.document import load_article
+
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
             with self.app.suspend():
@@ -898,6 +935,8 @@ class MainScreen(Screen[None]):
     # -- app -------------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .help import HelpScreen
+
         self.app.push_screen(HelpScreen(self.ws.config.keys))
 
     async def action_quit(self) -> None:
@@ -915,6 +954,8 @@ class MainScreen(Screen[None]):
             elif choice == "save":
                 self._quit_after_save = True
                 self._save(self.ws.dirty, frozenset())
+
+        from .dialogs import ConfirmQuit
 
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
 

@@ -8,6 +8,7 @@ focus leaves them; switches and selects at once.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -96,16 +97,33 @@ class MetadataEditor(VerticalScroll):
         self._values: dict[tuple[str, ...], Any] = {}
         self._choices: dict[str, list[str]] = {}  # options each select has now
         self.can_focus = False
+        self.built = False
+        self._pending: tuple[Any, ...] | None = None  # what show() was asked before build()
+        self._building: asyncio.Future[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="editor-title")
-        for spec in self.specs:
-            with Horizontal(classes="editor-row"):
-                yield Label(spec.name, classes="editor-label")
-                yield self._make(spec)
-                if spec.kind == "bool":
-                    yield Label(id=f"{spec.widget_id}-value", classes="editor-switch-value")
         yield Static(id="editor-readonly")
+
+    async def build(self) -> None:
+        """Mount the inputs. Called once the list is on screen: styling a dozen inputs and
+        selects costs ~0.1 s, which the first screen of a large folder cannot afford."""
+        if self._building is None:
+            self._building = asyncio.ensure_future(self._mount_fields())
+        await asyncio.shield(self._building)
+
+    async def _mount_fields(self) -> None:
+        rows = []
+        for spec in self.specs:
+            children: list[Widget] = [Label(spec.name, classes="editor-label"), self._make(spec)]
+            if spec.kind == "bool":
+                children.append(Label(id=f"{spec.widget_id}-value", classes="editor-switch-value"))
+            rows.append(Horizontal(*children, classes="editor-row"))
+        await self.mount_all(rows, before="#editor-readonly")
+        self.built = True
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.show(*pending)
 
     def _make(self, spec: FieldSpec) -> Widget:
         wid = spec.widget_id
@@ -134,6 +152,9 @@ class MetadataEditor(VerticalScroll):
     ) -> None:
         """Fill the inputs with ``data`` (the article's staged metadata)."""
         self._index = index
+        if not self.built:
+            self._pending = (index, article, data, dirty, vocabulary, reason)
+            return
         title = self.query_one("#editor-title", Static)
         editable = article is not None and article.editable
         if article is None:
@@ -260,8 +281,10 @@ class MetadataEditor(VerticalScroll):
         self.post_message(self.FieldEdited(self._index, spec.path, event.value))
 
     def fields(self) -> list[Widget]:
-        """The focusable inputs, in order."""
+        """The focusable inputs, in order (none before :meth:`build`)."""
         out: list[Widget] = []
+        if not self.built:
+            return out
         for spec in self.specs:
             widget = self.query_one(f"#{spec.widget_id}")
             out.append(widget.input if isinstance(widget, TagInput) else widget)
