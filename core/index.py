@@ -44,7 +44,9 @@ from .document import (
     JOURNAL_DIR,
     Article,
     Fingerprint,
+    Inspected,
     get_path,
+    inspect_file,
     is_internal_name,
     load_article,
     thaw,
@@ -313,8 +315,8 @@ def _unpack_fingerprint(packed: bytes | None) -> Fingerprint | None:
     return Fingerprint(size, mtime_ns, inode, digest.hex())
 
 
-def _entry(article: Article, key: bytes, started_ns: int) -> Entry:
-    fingerprint = _pack_fingerprint(article.fingerprint)
+def _entry(relpath: str, found: Inspected, key: bytes, started_ns: int) -> Entry:
+    fingerprint = _pack_fingerprint(found.fingerprint)
     verify = False
     if not key:
         key = _NEVER  # a link or special file: re-read every time
@@ -324,10 +326,10 @@ def _entry(article: Article, key: bytes, started_ns: int) -> Entry:
         if verify and fingerprint is None:
             key = _NEVER  # nothing to re-hash against
     problems = None
-    if article.problems:
-        problems = marshal.dumps(tuple((p.code, p.message, p.line, p.column, p.severity) for p in article.problems))
-    display = display_of(article.meta)
-    return (article.relpath, key, _KIND_INDEX[article.kind] << 1 | verify, problems, fingerprint,
+    if found.problems:
+        problems = marshal.dumps(tuple((p.code, p.message, p.line, p.column, p.severity) for p in found.problems))
+    display = display_of(found.meta)
+    return (relpath, key, _KIND_INDEX[found.kind] << 1 | verify, problems, fingerprint,
             tuple(display) if display is not None else None)
 
 
@@ -343,7 +345,7 @@ _worker_started_ns = 0
 def _parse_chunk(chunk: list[_Found]) -> list[Entry]:
     assert _worker_config is not None
     config, started_ns = _worker_config, _worker_started_ns
-    return [_entry(load_article(Path(f.path), config, f.relpath), f.key, started_ns) for f in chunk]
+    return [_entry(f.relpath, inspect_file(f.path, config, f.relpath), f.key, started_ns) for f in chunk]
 
 
 def _in_workers(work: Callable[[list[_Found]], list[T]], found: list[_Found], config: Config, started_ns: int,
@@ -536,25 +538,9 @@ def config_key(config: Config) -> str:
 
 def _read_entries(config: Config) -> tuple[list[Entry], str]:
     """The stored entries in relative-path order, and ``loaded`` or why there are none."""
-    key = _user_key()
-    if key is None:
-        return [], "no user key"
-    try:
-        data = index_path(config).read_bytes()
-    except FileNotFoundError:
-        return [], "none"
-    except OSError as exc:
-        return [], f"unreadable ({exc.strerror})"
-    digest_at = len(_MAGIC)
-    payload_at = digest_at + 32
-    if not data.startswith(_MAGIC) or len(data) < payload_at:
-        return [], "not an index"
-    if not hmac.compare_digest(data[digest_at:payload_at], hmac.digest(key, data[payload_at:], "sha256")):
-        return [], "not written by this user, or damaged"
-    try:
-        payload = marshal.loads(data[payload_at:])
-    except (EOFError, ValueError, TypeError):
-        return [], "damaged"
+    payload, status = _read_private(index_path(config))
+    if payload is None:
+        return [], status
     if not isinstance(payload, tuple) or not payload or payload[0] != INDEX_FORMAT:
         return [], "other format"
     try:
@@ -580,10 +566,6 @@ def load_index(config: Config) -> tuple[dict[str, Entry], str]:
 
 def save_index(config: Config, entries: Sequence[Entry]) -> bool:
     """Write the index atomically; False when it cannot be written (the folder is read-only...)."""
-    key = _user_key()
-    if key is None:
-        return False
-    target = index_path(config)
     columns = (
         [e[0] for e in entries],
         b"".join(e[1] for e in entries),
@@ -592,7 +574,16 @@ def save_index(config: Config, entries: Sequence[Entry]) -> bool:
         [e[4] for e in entries],
         [e[5] for e in entries],
     )
-    payload = marshal.dumps((INDEX_FORMAT, config_key(config), *columns))
+    return _write_private(index_path(config), (INDEX_FORMAT, config_key(config), *columns))
+
+
+def _write_private(target: Path, value: Any) -> bool:
+    """Write ``value`` marshalled and authenticated with the user's key, atomically, never
+    through a link; False when it cannot be written (read-only folder, no user key...)."""
+    key = _user_key()
+    if key is None:
+        return False
+    payload = marshal.dumps(value)
     temp = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.copydesk-tmp")
     try:
         for folder in (target.parent.parent, target.parent):
@@ -612,6 +603,29 @@ def save_index(config: Config, entries: Sequence[Entry]) -> bool:
         return False
 
 
+def _read_private(path: Path) -> tuple[Any, str]:
+    """What :func:`_write_private` wrote, and ``loaded``; else None and why not."""
+    key = _user_key()
+    if key is None:
+        return None, "no user key"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, "none"
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror})"
+    digest_at = len(_MAGIC)
+    payload_at = digest_at + 32
+    if not data.startswith(_MAGIC) or len(data) < payload_at:
+        return None, "not an index"
+    if not hmac.compare_digest(data[digest_at:payload_at], hmac.digest(key, data[payload_at:], "sha256")):
+        return None, "not written by this user, or damaged"
+    try:
+        return marshal.loads(data[payload_at:]), "loaded"
+    except (EOFError, ValueError, TypeError):
+        return None, "damaged"
+
+
 def snapshot(config: Config) -> list[Record] | None:
     """The records as the index last saw them, *without* looking at the folder (None when
     there is no usable index): enough to paint a list at once, before :func:`scan` (run it
@@ -622,6 +636,41 @@ def snapshot(config: Config) -> list[Record] | None:
     root = str(config.root)
     prefix = root if root.endswith("/") else root + "/"
     return [Record(entry[0] if entry[0].startswith("/") else prefix + entry[0], entry) for entry in entries]
+
+
+# -- views derived from the index ---------------------------------------------------------
+
+
+def _index_token(config: Config) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(index_path(config))
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def save_view(config: Config, name: str, version: str, data: Any) -> bool:
+    """Keep ``data`` (values ``marshal`` can store, derived from the current index: a list's
+    display rows, say) beside the index, for :func:`load_view`. False when there is no index
+    to derive from or the folder cannot be written."""
+    token = _index_token(config)
+    if token is None:
+        return False
+    return _write_private(index_path(config).with_name(f"{name}.view"), (version, config_key(config), token, data))
+
+
+def load_view(config: Config, name: str, version: str) -> Any | None:
+    """The ``data`` of :func:`save_view`, only while the index is the very file it was derived
+    from and the settings and ``version`` (the caller's format) are the same; else None.
+
+    Like :func:`snapshot`, a view says what the folder *was*: run :func:`scan` next."""
+    value, status = _read_private(index_path(config).with_name(f"{name}.view"))
+    if status != "loaded" or not isinstance(value, tuple) or len(value) != 4:
+        return None
+    stored_version, stored_key, token, data = value
+    if stored_version != version or token != _index_token(config) or stored_key != config_key(config):
+        return None
+    return data
 
 
 # -- scanning ----------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""Views derived from the index (the TUI's list rows): given back only while the index they
+were derived from is unchanged, and never when damaged, foreign or of another format."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core import index
+from core.config import load_config
+
+from .test_index import make_folder
+
+ROWS = [("clean", "NEUTRAL", False, "2025-12-01", "CoinDesk", "Story 1", "ASIA", 0)] * 3
+
+
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path_factory.mktemp("user-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+def scanned(tmp_path: Path):
+    root = make_folder(tmp_path / "news")
+    past = os.stat(root).st_mtime - 3600  # written long ago: the index trusts them on stat alone
+    for path in root.rglob("*.md"):
+        os.utime(path, (past, past))
+    config = load_config(root)
+    index.scan([root], config, workers=0)
+    return root, config
+
+
+def test_a_view_comes_back_while_the_index_is_unchanged(tmp_path: Path) -> None:
+    root, config = scanned(tmp_path)
+    assert index.save_view(config, "rows", "v1", ROWS)
+    assert index.load_view(config, "rows", "v1") == ROWS
+    # Another run that changes nothing leaves the index as it was: the view still holds.
+    index.scan([root], config, workers=0)
+    assert index.load_view(config, "rows", "v1") == ROWS
+
+
+def test_a_view_is_dropped_when_the_index_is_rewritten(tmp_path: Path) -> None:
+    root, config = scanned(tmp_path)
+    assert index.save_view(config, "rows", "v1", ROWS)
+    story = next(root.rglob("story-000.md"))
+    story.write_text(story.read_text().replace("Story 0", "Story zero"))
+    result = index.scan([root], config, workers=0)
+    assert result.written
+    assert index.load_view(config, "rows", "v1") is None
+
+
+def test_a_view_of_another_format_or_settings_is_not_used(tmp_path: Path) -> None:
+    root, config = scanned(tmp_path)
+    assert index.save_view(config, "rows", "v1", ROWS)
+    assert index.load_view(config, "rows", "v2") is None
+    assert index.load_view(config, "other", "v1") is None
+    (root / "copydesk.toml").write_text("ignore = [\"CD401\"]\n")
+    assert index.load_view(load_config(root), "rows", "v1") is None
+
+
+def test_a_damaged_or_foreign_view_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, config = scanned(tmp_path)
+    assert index.save_view(config, "rows", "v1", ROWS)
+    view = index.index_path(config).with_name("rows.view")
+    data = bytearray(view.read_bytes())
+    data[-3] ^= 0xFF
+    view.write_bytes(bytes(data))
+    os.utime(index.index_path(config))  # untouched index identity besides mtime: still not trusted
+    assert index.load_view(config, "rows", "v1") is None
+    assert index.save_view(config, "rows", "v1", ROWS)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    assert index.load_view(config, "rows", "v1") is None
+
+
+def test_no_view_without_an_index(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = load_config(root)
+    assert not index.save_view(config, "rows", "v1", ROWS)
+    assert index.load_view(config, "rows", "v1") is None
