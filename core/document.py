@@ -13,9 +13,10 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from . import frontmatter
 from .config import Config, load_config
@@ -186,6 +187,12 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
 
 def parse_source(text: str, config: Config) -> tuple[ArticleKind, Source, list[Problem]]:
     """Split and parse decoded text; structural problems are positioned in the file."""
+    kind, split, data, problems = _parse(text, config)
+    return kind, Source(text, split, _freeze(data) if data is not None else None), problems
+
+
+def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any] | None, list[Problem]]:
+    """What :func:`parse_source` finds, with the metadata as the parser gave it (mutable)."""
     split = frontmatter.split_text(text)
     problems: list[Problem] = []
     meta: Any = None
@@ -213,7 +220,46 @@ def parse_source(text: str, config: Config) -> tuple[ArticleKind, Source, list[P
             else:
                 kind = "invalid-yaml"
                 problems.append(problem("CD106", f"front matter is a {type(data).__name__}, not a mapping of keys to values", split.fm_first_line))
-    return kind, Source(text, split, _freeze(meta) if meta is not None else None), problems
+    return kind, split, meta, problems
+
+
+class Inspected(NamedTuple):
+    """One file as :func:`inspect_file` found it (what an :class:`Article` is built from)."""
+
+    kind: ArticleKind
+    meta: dict[str, Any] | None  # as parsed: mutable, never frozen (the caller decides)
+    problems: tuple[Problem, ...]  # selected and sorted, as on the Article
+    fingerprint: Fingerprint | None
+    split: Split | None  # None when the file could not be read or decoded
+    bom: bool
+
+
+def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = True) -> Inspected:
+    """Read, parse and check one file without building an :class:`Article`; never raises
+    for a bad file. ``path`` is absolute. The index's workers call this for every file of
+    a folder: the metadata is neither frozen nor kept."""
+    try:
+        data, info = read_guarded(path, config.root, config.limits, config.follow_symlinks)
+    except UnsafeFile as exc:
+        return Inspected("unreadable", None, _select([problem("CD107", str(exc))], config, relpath), None, None, False)
+    fingerprint = Fingerprint.of(data, info)
+    text, bad = decode(data)
+    if text is None:
+        assert bad is not None
+        return Inspected("invalid-utf8", None, _select([bad], config, relpath), fingerprint, None,
+                         data.startswith(frontmatter.BOM_BYTES))
+    kind, split, meta, problems = _parse(text, config)
+    if with_rules and (kind == "front-matter" or kind == "raw"):
+        from .config import ConfigError
+        from .rules import check_source
+
+        try:
+            problems.extend(check_source(Source(text, split, meta), config, relpath))
+        except ConfigError:
+            raise  # a bad schema or pattern concerns every file: the caller reports it once
+        except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
+            problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
+    return Inspected(kind, meta, _select(problems, config, relpath), fingerprint, split, split.bom)
 
 
 def load_article(path: Path, config: Config, relpath: str | None = None, with_rules: bool = True) -> Article:
@@ -224,35 +270,18 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
     """
     path = Path(os.path.abspath(path))
     rel = relpath if relpath is not None else _relpath(path, config.root)
-    try:
-        data, info = read_guarded(path, config.root, config.limits, config.follow_symlinks)
-    except UnsafeFile as exc:
-        return Article(path, rel, "unreadable", None, _select([problem("CD107", str(exc))], config, rel))
-    fingerprint = Fingerprint.of(data, info)
-    text, bad = decode(data)
-    if text is None:
-        assert bad is not None
-        problems = _select([bad], config, rel)
-        return Article(path, rel, "invalid-utf8", None, problems, fingerprint, bom=data.startswith(frontmatter.BOM_BYTES))
-    kind, source, problems = parse_source(text, config)
-    if with_rules and kind in ("front-matter", "raw"):
-        from .config import ConfigError
-        from .rules import check_source
-
-        try:
-            problems.extend(check_source(source, config, rel))
-        except ConfigError:
-            raise  # a bad schema or pattern concerns every file: the caller reports it once
-        except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
-            problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
-    split = source.split
+    found = inspect_file(str(path), config, rel, with_rules)
+    split = found.split
+    if split is None:
+        return Article(path, rel, found.kind, None, found.problems, found.fingerprint, bom=found.bom)
+    meta = found.meta
     return Article(
         path,
         rel,
-        kind,
-        source.meta,
-        _select(problems, config, rel),
-        fingerprint,
+        found.kind,
+        _freeze(meta) if meta is not None else None,
+        found.problems,
+        found.fingerprint,
         bom=split.bom,
         newline=split.newline,
         mixed_newlines=split.mixed_newlines,
@@ -264,13 +293,21 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
 
 
 def _select(problems: Iterable[Problem], config: Config, rel: str) -> tuple[Problem, ...]:
-    selected = expand_selectors(config.select) - expand_selectors(config.ignore)
-    for pattern, codes in config.per_file_ignores.items():
-        if fnmatch.fnmatch(rel, pattern):
-            selected -= expand_selectors(codes)
+    if not problems:
+        return ()
+    selected = _selected_codes(config.select, config.ignore)
+    if config.per_file_ignores:
+        for pattern, codes in config.per_file_ignores.items():
+            if fnmatch.fnmatch(rel, pattern):
+                selected = selected - expand_selectors(codes)
     kept = [p for p in problems if p.code in selected]
     kept.sort(key=lambda p: (p.line, p.column, p.code))
     return tuple(kept)
+
+
+@lru_cache(maxsize=64)
+def _selected_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(expand_selectors(select) - expand_selectors(ignore))
 
 
 def _relpath(path: Path, root: Path) -> str:

@@ -36,8 +36,13 @@ class UnsafeFile(Exception):
     """The file cannot be read safely; the message says why in plain words."""
 
 
+# Opening never follows a link in the last component, never blocks on a FIFO, and never
+# leaks the descriptor into a child process.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def read_guarded(
-    path: Path, root: Path, limits: Limits, follow_symlinks: bool = False
+    path: Path | str, root: Path | str, limits: Limits, follow_symlinks: bool = False
 ) -> tuple[bytes, os.stat_result]:
     """Read ``path`` whole, refusing anything but a regular file inside ``root``.
 
@@ -46,15 +51,17 @@ def read_guarded(
     ``follow_symlinks``. Returns the bytes and the ``fstat`` of the opened file (for the
     fingerprint).
     """
+    name = os.fspath(path)
     try:
-        info = os.lstat(path)
+        info = os.lstat(name)
     except OSError as exc:
         raise UnsafeFile(f"cannot stat: {_reason(exc)}") from exc
-    target = Path(path)
-    real_root = _real_folder(os.path.abspath(root))  # str
+    target = name
+    root_name = _absolute(os.fspath(root))
+    real_root = _real_folder(root_name)
     if stat.S_ISLNK(info.st_mode):
-        resolved = Path(os.path.realpath(path))
-        if not _under(str(resolved), real_root):
+        resolved = os.path.realpath(name)
+        if not _under(resolved, real_root):
             raise UnsafeFile(f"symbolic link pointing outside the folder ({resolved})")
         if not follow_symlinks:
             raise UnsafeFile(
@@ -68,21 +75,14 @@ def read_guarded(
     else:
         # O_NOFOLLOW guards only the last component: a linked folder on the way (or the
         # folder opened through a link, then a linked sub-folder) can still lead out.
-        _check_folders(os.path.abspath(path), os.path.abspath(root), real_root)
+        _check_folders(os.path.abspath(name), root_name, real_root)
     if not stat.S_ISREG(info.st_mode):
         raise UnsafeFile(f"not a regular file ({_kind(info.st_mode)})")
-    if info.st_size > limits.max_file_bytes:
-        raise UnsafeFile(
-            f"file is {info.st_size} bytes, over the {limits.max_file_bytes}-byte limit"
-        )
-    flags = (
-        os.O_RDONLY
-        | getattr(os, "O_NOFOLLOW", 0)
-        | getattr(os, "O_NONBLOCK", 0)
-        | getattr(os, "O_CLOEXEC", 0)
-    )
+    limit = limits.max_file_bytes
+    if info.st_size > limit:
+        raise UnsafeFile(f"file is {info.st_size} bytes, over the {limit}-byte limit")
     try:
-        fd = os.open(target, flags)
+        fd = os.open(target, _OPEN_FLAGS)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # replaced by a link between lstat and open
             raise UnsafeFile("became a symbolic link while being opened") from exc
@@ -91,24 +91,39 @@ def read_guarded(
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):  # swapped between lstat and open
             raise UnsafeFile(f"not a regular file ({_kind(opened.st_mode)})")
-        chunks: list[bytes] = []
-        remaining = limits.max_file_bytes + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limits.max_file_bytes:
-            raise UnsafeFile(
-                f"file grew over the {limits.max_file_bytes}-byte limit while reading"
-            )
+        # One read of the size just seen (plus one byte, to notice growth) is the common
+        # case; the loop goes on until end of file or the limit.
+        remaining = limit + 1
+        data = os.read(fd, min(remaining, opened.st_size + 1))
+        remaining -= len(data)
+        if data and remaining > 0:
+            chunks = [data]
+            while remaining > 0:
+                chunk = os.read(fd, min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            if len(chunks) > 1:
+                data = b"".join(chunks)
+        if len(data) > limit:
+            raise UnsafeFile(f"file grew over the {limit}-byte limit while reading")
         return data, opened
     except OSError as exc:
         raise UnsafeFile(f"cannot read: {_reason(exc)}") from exc
     finally:
         os.close(fd)
+
+
+def _absolute(folder: str) -> str:
+    """``abspath`` of a folder (cached when already absolute: a relative one depends on the
+    current directory)."""
+    return _normalized(folder) if os.path.isabs(folder) else os.path.abspath(folder)
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized(folder: str) -> str:
+    return os.path.normpath(folder)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -214,7 +229,7 @@ def prescan(text: str, limits: Limits) -> Refusal | None:
                 "CD108",
                 f"front matter is {size} bytes, over the {limits.max_front_matter_bytes}-byte limit",
             )
-    bad = _FORBIDDEN.search(text)
+    bad = _FORBIDDEN.search(text) if _may_hold_forbidden(text) else None
     if bad is not None:
         line, column = _position(text, bad.start())
         return Refusal(
@@ -227,13 +242,47 @@ def prescan(text: str, limits: Limits) -> Refusal | None:
     # A block level needs one more column of indentation or one more leading indicator
     # (``- - - x``) than its parent, so short leads everywhere mean shallow nesting. Runs of
     # indicators later on a line do not nest (the parser rejects them without recursing).
-    if max(len(line) - len(line.lstrip(" \t-?:")) for line in text.splitlines() or [""]) >= max_depth:
+    if _has_long_lead(text, max_depth):
         refusal = _block_depth(text, max_depth)
         if refusal is not None:
             return refusal
     if text.count("[") + text.count("{") > max_depth or text.count("*") > limits.max_aliases:
         return _flow_and_aliases(text, max_depth, limits.max_aliases)
     return None
+
+
+# Every byte of the UTF-8 form of a character _FORBIDDEN matches, except the bytes only
+# its multi-byte members start with (C1 controls: C2 xx; surrogates: ED xx xx; U+FFFE and
+# U+FFFF: EF BF xx), is deleted by this table: when nothing is left, nothing is forbidden.
+_SUSPECT_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2, 0xED, 0xEF])
+_NOT_SUSPECT = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
+
+
+def _may_hold_forbidden(text: str) -> bool:
+    """False when ``text`` certainly holds no character YAML forbids (a C-speed pass over
+    its bytes; a regular-expression search of the text is several times slower)."""
+    return bool(text.encode("utf-8", "surrogatepass").translate(None, _NOT_SUSPECT))
+
+
+# Line breaks as ``str.splitlines`` knows them, once the forbidden characters are ruled out.
+_RARE_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+
+@functools.lru_cache(maxsize=8)
+def _long_lead(length: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lead = f"[ \t?:-]{{{length}}}"
+    return re.compile(lead), re.compile("\n" + lead)
+
+
+def _has_long_lead(text: str, length: int) -> bool:
+    """Whether a line of ``text`` starts with at least ``length`` characters of indentation
+    and block indicators (spaces, tabs, ``-``, ``?``, ``:``)."""
+    first_line, other_line = _long_lead(length)
+    if first_line.match(text) or other_line.search(text):
+        return True
+    if any(b in text for b in _RARE_BREAKS):  # lines may start after other breaks: count exactly
+        return max(len(line) - len(line.lstrip(" \t-?:")) for line in text.splitlines() or [""]) >= length
+    return False
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

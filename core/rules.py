@@ -524,7 +524,7 @@ def _prepare(meta: Mapping[str, Any]) -> tuple[dict[str, Any], list[Suspect]]:
                     found.append((what, path + (i,), value))
         if holds_containers:
             return [convert(v, path + (i,)) if type(v) in containers else v for i, v in enumerate(node)]
-        return node
+        return node if type(node) is tuple else tuple(node)  # as frozen metadata holds it
 
     return convert(meta, ()), found
 
@@ -806,7 +806,7 @@ def check_meta(source: Source, config: Config) -> list[Problem]:
         out.append(problem(issue.code, issue.message, line, col))
     out.extend(_date_problems(meta, loc))
     tags = meta.get("tags")
-    if isinstance(tags, tuple):
+    if isinstance(tags, (tuple, list)):  # list: metadata as parsed, not frozen
         out.extend(_tag_problems(tags, loc, config))
     out.extend(_yaml_version_problems(suspects, loc))
     return out
