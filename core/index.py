@@ -33,28 +33,32 @@ import stat
 import struct
 import sys
 import time
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from fnmatch import fnmatch
+from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from .config import Config
 from .document import (
     JOURNAL_DIR,
+    LOCK_SUFFIX,
+    TEMP_MARKER,
     Article,
     Fingerprint,
     Inspected,
     get_path,
     inspect_file,
-    is_internal_name,
     load_article,
     thaw,
 )
 from .document import _freeze as freeze
 from .problems import Problem
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 INDEX_DIR = "index"
 INDEX_NAME = "articles.bin"  # the format version is inside: another one is rebuilt in place
 _MAGIC = b"copydesk-index\n"
@@ -110,7 +114,7 @@ class Record:
     def display(self) -> Display | None:
         """None when the front matter could not be read."""
         if self._display is None and self._entry[5] is not None:
-            self._display = Display(*self._entry[5])
+            self._display = Display(*marshal.loads(self._entry[5]))
         return self._display
 
     @property
@@ -149,30 +153,51 @@ class Scan:
     workers: int = 0  # worker processes used (0: parsed in this process)
     cache: str = "off"  # "off", "none" (no index yet), "loaded", or why the index was ignored
     written: bool = False  # the index was updated
-    items: list[tuple[str, Entry]] = field(default_factory=list, repr=False)  # (path, entry)
+    # Absolute paths in relative-path order, and for each an entry or, for one taken from
+    # the index unchanged, its position there (decoded only when asked for).
+    _paths: list[str] = field(default_factory=list, repr=False)
+    _entries: list[Entry | int] = field(default_factory=list, repr=False)
+    _stored: _Columns | None = field(default=None, repr=False)
     _records: list[Record] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self._paths)
+
+    @property
+    def paths(self) -> list[str]:
+        """The articles' absolute paths, in relative-path order."""
+        return self._paths
+
+    def _entry(self, i: int) -> Entry:
+        entry = self._entries[i]
+        if type(entry) is int:
+            assert self._stored is not None
+            return self._stored.entry(entry)
+        return entry  # type: ignore[return-value]
 
     @property
     def records(self) -> list[Record]:
         """Every article's record (decoded once)."""
         if self._records is None:
-            self._records = [_record(path, entry) for path, entry in self.items]
+            self._records = [Record(path, self._entry(i)) for i, path in enumerate(self._paths)]
         return self._records
 
     def with_problems(self) -> Iterator[Record]:
         """The records of the articles that have problems, in order."""
-        for path, entry in self.items:
-            if entry[3] is not None:
-                yield _record(path, entry)
+        stored = self._stored
+        for i, entry in enumerate(self._entries):
+            if type(entry) is int:
+                assert stored is not None
+                if stored.problems[entry] is not None:
+                    yield Record(self._paths[i], stored.entry(entry))
+            elif entry[3] is not None:  # type: ignore[index]
+                yield Record(self._paths[i], entry)  # type: ignore[arg-type]
 
     def kinds(self) -> dict[str, int]:
         """How many articles of each kind."""
         counts = dict.fromkeys(KINDS, 0)
-        for _, entry in self.items:
-            counts[KINDS[entry[2] >> 1]] += 1
+        for i in range(len(self._entries)):
+            counts[KINDS[self._entry(i)[2] >> 1]] += 1
         return counts
 
 
@@ -211,14 +236,20 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
     extensions = tuple(e.lower() for e in config.extensions)
     exclude = config.exclude
     found: list[_Found] = []
-    seen: set[str] = set()
+    append = found.append
+    new = tuple.__new__  # a _Found without the Python-level constructor call (hot loop)
+    pack = _PACK_KEY
+    is_reg = stat.S_ISREG
+    # Only several paths can name the same file twice (a folder and a file inside it).
+    seen: set[str] | None = set() if len(paths) > 1 else None
     for given in paths:
         start = os.path.abspath(given)
         if not os.path.isdir(start) or os.path.islink(start):
-            if start not in seen:
-                seen.add(start)
+            if seen is None or start not in seen:
+                if seen is not None:
+                    seen.add(start)
                 rel = start[cut:] if start.startswith(prefix) else Path(start).as_posix()
-                found.append(_Found(start, rel, _key_of(start)))
+                append(_Found(start, rel, _key_of(start)))
             continue
         stack = [start]
         while stack:
@@ -237,7 +268,7 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
                     is_dir = False
                 if name[0] == "." and (is_dir or name == JOURNAL_DIR):
                     continue
-                if is_internal_name(name):
+                if name.endswith(LOCK_SUFFIX) or TEMP_MARKER in name:  # document.is_internal_name
                     continue
                 path = entry.path
                 rel = path[cut:] if path.startswith(prefix) else Path(path).as_posix()
@@ -247,18 +278,19 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
                     if is_dir:
                         subdirs.append(path)
                     continue
-                if path in seen:
-                    continue
-                seen.add(path)
+                if seen is not None:
+                    if path in seen:
+                        continue
+                    seen.add(path)
                 key = b""
                 if not is_dir:
                     try:
                         info = entry.stat(follow_symlinks=False)
-                        if stat.S_ISREG(info.st_mode):
-                            key = _PACK_KEY(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                        if is_reg(info.st_mode):
+                            key = pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
                     except OSError:
                         pass
-                found.append(_Found(path, rel, key))
+                append(new(_Found, (path, rel, key)))
             stack.extend(reversed(subdirs))
     return found
 
@@ -269,10 +301,11 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
 #   (relpath, key: 32 bytes, flags: kind index << 1 | needs re-hash,
 #    problems: marshal of (code, message, line, column, severity) tuples, or None,
 #    fingerprint: size, mtime_ns, inode packed + the 32-byte SHA-256, or None,
-#    display: the Display values as a plain tuple, or None)
-# Problems stay encoded until asked for (a warm check decodes only the entries that have
-# some); big integers are packed because decoding them is what makes marshal slow.
-Entry = tuple[str, bytes, int, bytes | None, bytes | None, tuple[Any, ...] | None]
+#    display: marshal of the Display values as a plain tuple, or None)
+# Problems and display values stay encoded until asked for (a warm check decodes only the
+# entries that have problems); big integers are packed because decoding them is what
+# makes marshal slow.
+Entry = tuple[str, bytes, int, bytes | None, bytes | None, bytes | None]
 
 _PACK_FP = struct.Struct("<3q32s")
 
@@ -330,11 +363,7 @@ def _entry(relpath: str, found: Inspected, key: bytes, started_ns: int) -> Entry
         problems = marshal.dumps(tuple((p.code, p.message, p.line, p.column, p.severity) for p in found.problems))
     display = display_of(found.meta)
     return (relpath, key, _KIND_INDEX[found.kind] << 1 | verify, problems, fingerprint,
-            tuple(display) if display is not None else None)
-
-
-def _record(path: str, entry: Entry) -> Record:
-    return Record(path, entry)
+            marshal.dumps(tuple(display)) if display is not None else None)
 
 
 # Worker processes inherit these through fork (never pickled).
@@ -348,29 +377,80 @@ def _parse_chunk(chunk: list[_Found]) -> list[Entry]:
     return [_entry(f.relpath, inspect_file(f.path, config, f.relpath), f.key, started_ns) for f in chunk]
 
 
-def _in_workers(work: Callable[[list[_Found]], list[T]], found: list[_Found], config: Config, started_ns: int,
-                workers: int) -> Iterator[T]:
-    """``work`` over ``found`` in chunks, in order: here when ``workers`` <= 1, else in that
-    many forked processes (they inherit the config; only paths go out, only small encoded
-    results come back: sending whole parsed objects back would eat the gain)."""
+def _warm_up(config: Config) -> None:
+    """Import and compile, before forking, what parsing needs (rules, schema, patterns), so
+    that it is done once instead of in every worker, and so that no worker needs an import
+    lock that another thread held when the process forked (it would wait for ever)."""
+    from .document import Source, _parse
+    from .frontmatter import split_text
+    from .rules import check_source, load_schema
+
+    load_schema(config)
+    text = "---\ntitle: x\ntags: [a]\n---\n# x\n\nText:\n"
+    _, split, meta, _ = _parse(text, config)
+    try:
+        check_source(Source(text, split, meta), config, "warm-up.md")
+        check_source(Source("x\n", split_text("x\n"), None), config, "warm-up.md")
+    except Exception:  # noqa: BLE001, S110 - a bad rule is reported on the real files
+        pass
+    import rapidfuzz.fuzz  # noqa: F401 - used for "did you mean" hints
+    import rapidfuzz.process  # noqa: F401
+
+
+def _chunks(items: Sequence[T], workers: int) -> Iterator[Sequence[T]]:
+    """``items`` in chunks big enough to make a round trip to a worker cheap, smaller
+    towards the end so that the workers finish together."""
+    start, total = 0, len(items)
+    while start < total:
+        size = max(16, min(512, (total - start) // (workers * 4)))
+        yield items[start : start + size]
+        start += size
+
+
+def _in_workers(work: Callable[[list[_Found]], list[T]], found: Sequence[_Found], config: Config, started_ns: int,
+                workers: int, ordered: bool = True) -> Iterator[T]:
+    """``work`` over ``found`` in chunks, in order (or as chunks finish, when not
+    ``ordered``): here when ``workers`` <= 1, else in that many forked processes (they
+    inherit the config; only paths go out, only small encoded results come back: sending
+    whole parsed objects back would eat the gain)."""
     global _worker_config, _worker_started_ns
     _worker_config, _worker_started_ns = config, started_ns
     try:
         if workers <= 1:
-            yield from work(found)
+            yield from work(list(found))
             return
-        # The first file here: lazy imports and caches (rules, compiled schema) are then
-        # set up once, before the fork, instead of in every worker (a child that needs the
-        # import lock held by another thread of a forked process would wait for ever).
-        yield from work(found[:1])
-        rest = found[1:]
-        size = max(32, min(512, len(rest) // (workers * 8) or 1))
-        chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
+        _warm_up(config)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap(work, chunks):
+            results_of = pool.imap if ordered else pool.imap_unordered
+            for results in results_of(work, _chunks(found, workers)):
                 yield from results
     finally:
         _worker_config = None
+
+
+def _extract_chunk(extract: Callable[[Article], T], chunk: Sequence[_Found]) -> list[T]:
+    assert _worker_config is not None
+    config = _worker_config
+    return [extract(load_article(Path(f.path), config, f.relpath)) for f in chunk]
+
+
+def map_articles(paths: Sequence[Path], config: Config, extract: Callable[[Article], T], *,
+                 workers: int | None = None) -> Iterator[T]:
+    """``extract(article)`` for every article under ``paths``, computed in worker processes
+    when there are enough files (:data:`PARALLEL_MIN_FILES`; ``workers`` overrides).
+
+    ``extract`` must be a module-level function (workers find it by name) and should
+    return a small picklable value: only that comes back from a worker, never the
+    :class:`Article`. Values come in walk order (``walk(paths, config)``).
+    """
+    found = walk(paths, config)
+    if workers is None:
+        workers = default_workers() if len(found) >= PARALLEL_MIN_FILES else 0
+    if workers <= 1:
+        for f in found:
+            yield extract(load_article(Path(f.path), config, f.relpath))
+        return
+    yield from _in_workers(partial(_extract_chunk, extract), found, config, 0, workers)
 
 
 # -- whole articles in parallel ----------------------------------------------------------
@@ -536,45 +616,82 @@ def config_key(config: Config) -> str:
     return digest.hexdigest()
 
 
-def _read_entries(config: Config) -> tuple[list[Entry], str]:
-    """The stored entries in relative-path order, and ``loaded`` or why there are none."""
+# On disk the entries are stored by columns, most of them single byte strings that decode
+# at memory speed: the keys (32 bytes each), the flags (one byte each), the fingerprints
+# (56 bytes each, zeros for none) and the display values (concatenated, with their ends).
+_FP_SIZE = _PACK_FP.size
+_NO_FP = bytes(_FP_SIZE)
+
+
+class _Columns:
+    """The entries of an index file, decoded one by one when asked for."""
+
+    __slots__ = ("relpaths", "keys", "flags", "problems", "fingerprints", "ends", "displays")
+
+    def __init__(self, relpaths: list[str], keys: bytes, flags: bytes, problems: list[bytes | None],
+                 fingerprints: bytes, ends: array, displays: bytes) -> None:
+        self.relpaths = relpaths
+        self.keys = keys
+        self.flags = flags
+        self.problems = problems
+        self.fingerprints = fingerprints
+        self.ends = ends  # end offset of each entry's display values in ``displays``
+        self.displays = displays
+
+    def __len__(self) -> int:
+        return len(self.relpaths)
+
+    def entry(self, i: int) -> Entry:
+        fingerprint = self.fingerprints[i * _FP_SIZE : (i + 1) * _FP_SIZE]
+        display = self.displays[self.ends[i - 1] if i else 0 : self.ends[i]]
+        return (self.relpaths[i], self.keys[i * 32 : i * 32 + 32], self.flags[i], self.problems[i],
+                None if fingerprint == _NO_FP else fingerprint, display or None)
+
+    @classmethod
+    def of(cls, entries: Sequence[Entry]) -> _Columns:
+        ends = array("q", accumulate(len(e[5] or b"") for e in entries))
+        return cls([e[0] for e in entries], b"".join(e[1] for e in entries), bytes(e[2] for e in entries),
+                   [e[3] for e in entries], b"".join(e[4] or _NO_FP for e in entries), ends,
+                   b"".join(e[5] or b"" for e in entries))
+
+
+def _read_columns(config: Config) -> tuple[_Columns | None, str]:
+    """The stored entries (in relative-path order), and ``loaded`` or why there are none."""
     payload, status = _read_private(index_path(config))
     if payload is None:
-        return [], status
+        return None, status
     if not isinstance(payload, tuple) or not payload or payload[0] != INDEX_FORMAT:
-        return [], "other format"
+        return None, "other format"
     try:
-        _, stored_key, relpaths, keys, flags, problems, fingerprints, displays = payload
-    except ValueError:
-        return [], "damaged"
+        _, stored_key, relpaths, keys, flags, problems, fingerprints, ends, displays = payload
+        ends = array("q", ends)
+    except (ValueError, TypeError):
+        return None, "damaged"
     if stored_key != config_key(config):
-        return [], "settings or copydesk changed"
-    if not (len(relpaths) == len(flags) == len(problems) == len(fingerprints) == len(displays) == len(keys) // 32):
-        return [], "damaged"
-    entries = [
-        (rel, keys[i * 32 : i * 32 + 32], flags[i], problems[i], fingerprints[i], displays[i])
-        for i, rel in enumerate(relpaths)
-    ]
-    return entries, "loaded"
+        return None, "settings or copydesk changed"
+    count = len(relpaths)
+    if not (count == len(flags) == len(problems) == len(ends) == len(keys) // 32 == len(fingerprints) // _FP_SIZE
+            and len(keys) == count * 32 and (not count or ends[-1] == len(displays))):
+        return None, "damaged"
+    return _Columns(relpaths, keys, flags, problems, fingerprints, ends, displays), "loaded"
 
 
 def load_index(config: Config) -> tuple[dict[str, Entry], str]:
     """The stored entries by relative path, and ``loaded`` or why there are none."""
-    entries, status = _read_entries(config)
-    return {entry[0]: entry for entry in entries}, status
+    columns, status = _read_columns(config)
+    if columns is None:
+        return {}, status
+    return {columns.relpaths[i]: columns.entry(i) for i in range(len(columns))}, status
 
 
 def save_index(config: Config, entries: Sequence[Entry]) -> bool:
-    """Write the index atomically; False when it cannot be written (the folder is read-only...)."""
-    columns = (
-        [e[0] for e in entries],
-        b"".join(e[1] for e in entries),
-        bytes(e[2] for e in entries),
-        [e[3] for e in entries],
-        [e[4] for e in entries],
-        [e[5] for e in entries],
-    )
-    return _write_private(index_path(config), (INDEX_FORMAT, config_key(config), *columns))
+    """Write the index atomically (``entries`` in relative-path order); False when it cannot
+    be written (the folder is read-only...)."""
+    columns = _Columns.of(entries)
+    return _write_private(index_path(config), (
+        INDEX_FORMAT, config_key(config), columns.relpaths, columns.keys, columns.flags, columns.problems,
+        columns.fingerprints, columns.ends.tobytes(), columns.displays,
+    ))
 
 
 def _write_private(target: Path, value: Any) -> bool:
@@ -618,10 +735,11 @@ def _read_private(path: Path) -> tuple[Any, str]:
     payload_at = digest_at + 32
     if not data.startswith(_MAGIC) or len(data) < payload_at:
         return None, "not an index"
-    if not hmac.compare_digest(data[digest_at:payload_at], hmac.digest(key, data[payload_at:], "sha256")):
+    payload = memoryview(data)[payload_at:]  # no copy of a file of several megabytes
+    if not hmac.compare_digest(data[digest_at:payload_at], hmac.digest(key, payload, "sha256")):
         return None, "not written by this user, or damaged"
     try:
-        return marshal.loads(data[payload_at:]), "loaded"
+        return marshal.loads(payload), "loaded"
     except (EOFError, ValueError, TypeError):
         return None, "damaged"
 
@@ -630,12 +748,13 @@ def snapshot(config: Config) -> list[Record] | None:
     """The records as the index last saw them, *without* looking at the folder (None when
     there is no usable index): enough to paint a list at once, before :func:`scan` (run it
     next, e.g. in a thread) says which files changed since."""
-    entries, status = _read_entries(config)  # saved in relative-path order
-    if status != "loaded":
+    columns, _ = _read_columns(config)  # saved in relative-path order
+    if columns is None:
         return None
     root = str(config.root)
     prefix = root if root.endswith("/") else root + "/"
-    return [Record(entry[0] if entry[0].startswith("/") else prefix + entry[0], entry) for entry in entries]
+    entry = columns.entry
+    return [Record(rel if rel.startswith("/") else prefix + rel, entry(i)) for i, rel in enumerate(columns.relpaths)]
 
 
 # -- views derived from the index ---------------------------------------------------------
@@ -698,44 +817,63 @@ def scan(
     """
     result = Scan(config)
     started_ns = time.time_ns()
-    found = walk(paths, config, ordered=False)
-    stored: dict[str, Entry] = {}
+    stored: _Columns | None = None
     if cache:
-        stored, result.cache = load_index(config)
-    entries: dict[str, Entry] = {}
+        stored, result.cache = _read_columns(config)
+    found = walk(paths, config, ordered=False)
+    entries: dict[str, Entry | int] = {}  # an entry, or the position of an unchanged one in ``stored``
     to_parse: list[_Found] = []
-    for item in found:
-        entry = stored.get(item.relpath)
-        if entry is None or entry[1] != item.key:
-            to_parse.append(item)
-        elif not entry[2] & 1:
-            entries[item.relpath] = entry
-            result.reused += 1
-        else:
-            fingerprint = _unpack_fingerprint(entry[4])
-            if fingerprint is not None and _sha256_of(item.path) == fingerprint.sha256:
-                _, mtime, ctime, _ = struct.unpack("<4q", item.key)
-                if max(mtime, ctime) < started_ns - RACY_WINDOW_NS:
-                    entry = (*entry[:2], entry[2] & ~1, *entry[3:])  # no longer racy
-                entries[item.relpath] = entry
-                result.verified += 1
-            else:
+    if stored is None:
+        to_parse = found
+    else:
+        position = dict(zip(stored.relpaths, range(len(stored)), strict=True))
+        keys, flags = stored.keys, stored.flags
+        for item in found:
+            i = position.get(item.relpath)
+            # A link or special file has no key (always re-read); no regular file has the
+            # key stored for those.
+            if i is None or not item.key or not keys.startswith(item.key, i * 32):
                 to_parse.append(item)
+            elif not flags[i] & 1:
+                entries[item.relpath] = i
+                result.reused += 1
+            else:
+                entry = stored.entry(i)
+                fingerprint = _unpack_fingerprint(entry[4])
+                if fingerprint is not None and _sha256_of(item.path) == fingerprint.sha256:
+                    _, mtime, ctime, _ = struct.unpack("<4q", item.key)
+                    if max(mtime, ctime) < started_ns - RACY_WINDOW_NS:
+                        entry = (*entry[:2], entry[2] & ~1, *entry[3:])  # no longer racy
+                    entries[item.relpath] = entry
+                    result.verified += 1
+                else:
+                    to_parse.append(item)
     if workers is None:
         workers = default_workers() if len(to_parse) >= PARALLEL_MIN_FILES else 0
     result.workers = workers if workers > 1 else 0
     total = len(to_parse)
-    for done, entry in enumerate(_in_workers(_parse_chunk, to_parse, config, started_ns, workers), 1):
+    for done, entry in enumerate(_in_workers(_parse_chunk, to_parse, config, started_ns, workers, ordered=False), 1):
         entries[entry[0]] = entry
         if progress is not None and (done % 256 == 0 or done == total):
             progress(done, total)
-    result.parsed = len(to_parse)
+    result.parsed = total
     paths_by_rel = {item.relpath: item.path for item in found}
-    result.items = [(paths_by_rel[rel], entries[rel]) for rel in sorted(entries)]
+    order = sorted(entries)
+    result._paths = [paths_by_rel[rel] for rel in order]
+    result._entries = [entries[rel] for rel in order]
+    result._stored = stored
     whole_root = any(os.path.abspath(p) == str(config.root) for p in paths)
-    if cache and (result.parsed or result.verified or (whole_root and stored.keys() != entries.keys())):
+    # Nothing parsed or re-hashed: every entry came from the index, which holds more only
+    # when files are gone.
+    gone = len(stored) != len(entries) if stored is not None else bool(entries)
+    if cache and (result.parsed or result.verified or (whole_root and gone)):
         # A scan of part of the folder keeps the other entries; one of the whole folder
         # drops the entries of files that are gone.
-        kept = entries if whole_root else {**stored, **entries}
-        result.written = save_index(config, [kept[rel] for rel in sorted(kept)])
+        if whole_root or stored is None:
+            rows = result._entries
+        else:
+            kept: dict[str, Entry | int] = dict(zip(stored.relpaths, range(len(stored)), strict=True))
+            kept.update(entries)
+            rows = [kept[rel] for rel in sorted(kept)]
+        result.written = save_index(config, [stored.entry(r) if type(r) is int else r for r in rows])  # type: ignore[union-attr,misc]
     return result

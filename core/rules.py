@@ -104,6 +104,18 @@ class Schema:
             raise ConfigError(f"{path}: invalid JSON Schema: {exc}") from exc
         self._leaves: dict[int, Callable[[Any], Any]] = {}
         self._defs = {k: root[k] for k in ("definitions", "$defs") if isinstance(root.get(k), dict)}
+        # Whether metadata as parsed (lists, not tuples) can be validated without a copy:
+        # "default" makes the validator fill values in, and "uniqueItems" compares nested
+        # lists and tuples differently.
+        self.checks_in_place = not _uses_keywords(root, {"default", "uniqueItems"})
+
+    def accepts(self, data: Any) -> bool:
+        """Whether the whole schema accepts ``data``."""
+        try:
+            self.validate(data)
+        except fastjsonschema.JsonSchemaValueException:
+            return False
+        return True
 
     def resolve(self, node: Any) -> Any:
         """Follow local ``$ref`` pointers (``#/definitions/x``)."""
@@ -129,6 +141,20 @@ class Schema:
             validator = fastjsonschema.compile({**node, **self._defs}, handlers=_HANDLERS, formats=_FORMATS)
             self._leaves[id(node)] = validator
         return validator
+
+
+def _uses_keywords(node: Any, keywords: set[str]) -> bool:
+    """Whether any object in the JSON ``node`` has one of ``keywords`` as a key."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if keywords & item.keys():
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 _SCHEMAS: dict[tuple[str, int, int], Schema] = {}
@@ -481,11 +507,12 @@ _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+(?:[ \t]*(?:#.*)?)?\Z")
 Suspect = tuple[str, Path_, Any]  # (kind, path, value) of a scalar YAML 1.1 and 1.2 read differently
 
 
-def _prepare(meta: Mapping[str, Any]) -> tuple[dict[str, Any], list[Suspect]]:
+def _prepare(meta: Mapping[str, Any], copy: bool = True) -> tuple[Any, list[Suspect]]:
     """Plain data for the validator, and the scalars YAML 1.1 and 1.2 read differently, in one pass.
 
     Read-only mappings become dicts; tuples are kept (fastjsonschema accepts them as arrays)
-    unless they hold containers. (Hot path: every article goes through it.)
+    unless they hold containers. With ``copy=False`` only the scalars are looked for (same
+    order) and ``meta`` itself is returned. (Hot path: every article goes through it.)
     """
     found: list[Suspect] = []
     containers = _CONTAINERS
@@ -511,7 +538,8 @@ def _prepare(meta: Mapping[str, Any]) -> tuple[dict[str, Any], list[Suspect]]:
                     what = suspect(value)
                     if what:
                         found.append((what, path + (key,), value))
-                out[key] = value
+                if copy:
+                    out[key] = value
             return out
         holds_containers = False
         for i, value in enumerate(node):
@@ -526,7 +554,27 @@ def _prepare(meta: Mapping[str, Any]) -> tuple[dict[str, Any], list[Suspect]]:
             return [convert(v, path + (i,)) if type(v) in containers else v for i, v in enumerate(node)]
         return node if type(node) is tuple else tuple(node)  # as frozen metadata holds it
 
-    return convert(meta, ()), found
+    data = convert(meta, ())
+    return (data if copy else meta), found
+
+
+# Where a leading-zero integer may be written: a "0" and digits up to the end of the line
+# (or a comment). Only where this matches can an "int" suspect be a problem.
+_LEADING_ZERO_TEXT = re.compile(r"0[0-9_]+[ \t]*(?:#[^\r\n]*)?(?![^\r\n])")
+_VALUE_START_AFTER = frozenset(" \t-+:[,{?\r\n")
+
+
+def _may_have_leading_zero(fm_text: str) -> bool:
+    """Whether an integer with a leading zero may start a value somewhere in ``fm_text``:
+    a ``0`` and digits up to the end of the line (or a comment) at a line start or after
+    one of ``_VALUE_START_AFTER`` or a sign."""
+    match = _LEADING_ZERO_TEXT.search(fm_text)
+    while match is not None:
+        start = match.start()
+        if start == 0 or fm_text[start - 1] in _VALUE_START_AFTER:
+            return True
+        match = _LEADING_ZERO_TEXT.search(fm_text, start + 1)  # overlapping: every "0"
+    return False
 
 
 @dataclass
@@ -800,15 +848,22 @@ def check_meta(source: Source, config: Config) -> list[Problem]:
     loc = _Locator(source)
     out: list[Problem] = []
     schema = load_schema(config)
-    data, suspects = _prepare(meta)
-    for issue in _schema_issues(schema, data):
-        line, col = loc.key(issue.path) if issue.at == "key" else loc.value(issue.path)
-        out.append(problem(issue.code, issue.message, line, col))
+    if type(meta) is dict and schema.checks_in_place and schema.accepts(meta):
+        # Metadata as parsed (not frozen) that the validator accepts as it is: no copy to make.
+        _, suspects = _prepare(meta, copy=False)
+    else:
+        data, suspects = _prepare(meta)
+        for issue in _schema_issues(schema, data):
+            line, col = loc.key(issue.path) if issue.at == "key" else loc.value(issue.path)
+            out.append(problem(issue.code, issue.message, line, col))
     out.extend(_date_problems(meta, loc))
     tags = meta.get("tags")
     if isinstance(tags, (tuple, list)):  # list: metadata as parsed, not frozen
         out.extend(_tag_problems(tags, loc, config))
-    out.extend(_yaml_version_problems(suspects, loc))
+    if suspects and (any(kind != "int" for kind, _, _ in suspects) or _may_have_leading_zero(source.front_matter)):
+        # Locating a suspect costs an indentation scan: an integer (the common suspect) is
+        # a problem only when written with a leading zero.
+        out.extend(_yaml_version_problems(suspects, loc))
     return out
 
 

@@ -102,7 +102,7 @@ def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[s
     rows: list[tuple[str, Problem]] = []
     for group in groups:
         result = scan(group.paths, group.config, cache=cache)
-        seen.update(path for path, _ in result.items)
+        seen.update(result.paths)
         for record in result.with_problems():
             shown = display_path(Path(record.path))
             rows.extend((shown, p) for p in record.problems)
