@@ -364,6 +364,9 @@ def check_data(data: Any, limits: Limits) -> Refusal | None:
     lists or mappings used as keys), which copydesk neither shows nor edits.
     """
     max_depth = min(limits.max_depth, HARD_MAX_DEPTH)
+    if _plainly_acceptable(data, max_depth):
+        return None
+    # Something is refused: walk again in the order that says which refusal comes first.
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
@@ -387,6 +390,45 @@ def check_data(data: Any, limits: Limits) -> Refusal | None:
             if refusal is not None:
                 return refusal
     return None
+
+
+_PLAIN_SCALARS = (str, bool, float, type(None))
+
+
+def _plainly_acceptable(data: Any, max_depth: int) -> bool:
+    """Whether :func:`check_data` has nothing to refuse in ``data``: the same tests, with
+    scalars tested where they are met instead of pushed on the stack (several times faster
+    on ordinary front matter, but it cannot tell which refusal comes first)."""
+    plain = _PLAIN_SCALARS
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            if depth >= max_depth:
+                return False
+            items: Any = value.values()
+            for key in value:
+                if type(key) is not str and _check_scalar(key, as_key=True) is not None:
+                    return False
+        elif kind is list:
+            if depth >= max_depth:
+                return False
+            items = value
+        else:
+            return _check_scalar(value, as_key=False) is None
+        for item in items:
+            kind = type(item)
+            if kind in plain:
+                continue
+            if kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif kind is int:
+                if not -_MAX_INT < item < _MAX_INT:
+                    return False
+            elif _check_scalar(item, as_key=False) is not None:
+                return False
+    return True
 
 
 def _check_scalar(value: Any, as_key: bool) -> Refusal | None:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import fastjsonschema
 
 from . import frontmatter
-from .config import Config, ConfigError
+from .config import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS, Config, ConfigError
 from .edit_ops import Edit, RemoveItem, ReplaceItem, SetValue, apply_to_data
 from .problems import RULES, Problem, problem
 
@@ -937,9 +937,24 @@ class _BodyScan:
 
 _MARKUP_START = frozenset("`~#=-*_")
 
+# The default promotional patterns all match whitespace then one of a few emoji or words
+# (case-insensitively). A line starting with two ASCII characters can match them only if
+# those characters, lower-cased, start one of the words: most lines then skip the patterns
+# (the costliest step of the body scan). tests/test_rules.py derives this set from the
+# patterns themselves.
+_DEFAULT_PROMO_PATTERNS = DEFAULT_CTA_PATTERNS + DEFAULT_FOOTER_PATTERNS
+_DEFAULT_PROMO_STARTS = frozenset(
+    {"cl", "si", "su", "re", "do", "jo", "te", "x ", "tw", "di", "fa", "li", "yo", "in", "fo"}
+)
 
-def _scan_body(lines: list[str], promo: Callable[[str], Any]) -> _BodyScan:
-    """Classify every body line once (hot path: keep the common text line cheap)."""
+
+def _scan_body(lines: list[str], promo: Callable[[str], Any], promo_starts: frozenset[str] | None = None) -> _BodyScan:
+    """Classify every body line once (hot path: keep the common text line cheap).
+
+    ``promo_starts``: when given, a line whose first two characters (after whitespace) are
+    ASCII can be promotional only if they are one of these, lower-cased (see
+    :data:`_DEFAULT_PROMO_STARTS`); other lines are not matched against ``promo`` at all.
+    """
     scan = _BodyScan(lines)
     kinds = scan.kinds
     append = kinds.append
@@ -967,7 +982,12 @@ def _scan_body(lines: list[str], promo: Callable[[str], Any]) -> _BodyScan:
                 append(kind)
                 prev_text = False
                 continue
-        if promo(line):
+        if promo_starts is not None:
+            start = stripped[:2]
+            maybe_promo = not start.isascii() or start.lower() in promo_starts
+        else:
+            maybe_promo = True
+        if maybe_promo and promo(line):
             append("promo")
             scan.promos.append(i)
             prev_text = False
@@ -1059,7 +1079,9 @@ def check_body(source: Source, config: Config, title: str | None = None) -> list
         return [problem("CD401", "the article has no body text", line, 1)]
     lines = split_lines(body)
     footer = _combined(tuple(config.footer_patterns))
-    scan = _scan_body(lines, _combined(tuple(config.cta_patterns) + tuple(config.footer_patterns)))
+    promo_patterns = tuple(config.cta_patterns) + tuple(config.footer_patterns)
+    starts = _DEFAULT_PROMO_STARTS if promo_patterns == _DEFAULT_PROMO_PATTERNS else None
+    scan = _scan_body(lines, _combined(promo_patterns), starts)
     kinds = scan.kinds
     out: list[Problem] = []
 
@@ -1138,10 +1160,11 @@ def _title_repeated(lines: list[str], kinds: list[str], title: str | None, raw: 
     if not texts:
         return []
     if not raw:
-        if not title or not _norm_title(title):
+        wanted = _norm_title(title) if title else ""
+        if not wanted:
             return []
         first = texts[0]
-        if _norm_title(lines[first]) == _norm_title(title):
+        if _norm_title(lines[first]) == wanted:
             return [problem("CD406", "the body starts by repeating the title", *at(first))]
         return []
     if len(lines[texts[0]].split()) < 3:

@@ -9,6 +9,7 @@ and verifies every edit with this one, so both must agree on a file before it is
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml_rs
@@ -39,13 +40,8 @@ def parse_yaml(text: str, limits: Limits) -> Any:
         raise YamlError(
             problem(refusal.code, f"front matter not parsed: {refusal.reason}", refusal.line, refusal.column)
         )
-    alias_limits = yaml_rs.AliasLimits(
-        max_total_replayed_events=100_000,
-        max_replay_stack_depth=limits.max_depth,
-        max_alias_expansions_per_anchor=limits.max_aliases,
-    )
     try:
-        data = yaml_rs.loads(text, parse_datetime=False, alias_limits=alias_limits)
+        data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_alias_limits(limits.max_depth, limits.max_aliases))
         refusal = check_data(data, limits)
     except yaml_rs.YAMLDecodeError as exc:
         raise YamlError(_decode_problem(str(exc), text)) from None
@@ -56,6 +52,15 @@ def parse_yaml(text: str, limits: Limits) -> Any:
     if refusal is not None:
         raise YamlError(problem(refusal.code, f"front matter not used: {refusal.reason}"))
     return data
+
+
+@lru_cache(maxsize=8)
+def _alias_limits(max_depth: int, max_aliases: int) -> yaml_rs.AliasLimits:
+    return yaml_rs.AliasLimits(
+        max_total_replayed_events=100_000,
+        max_replay_stack_depth=max_depth,
+        max_alias_expansions_per_anchor=max_aliases,
+    )
 
 
 def _decode_problem(message: str, text: str) -> Problem:
