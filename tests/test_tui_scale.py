@@ -163,3 +163,54 @@ async def test_warm_start_shows_files_changed_since_the_index_was_written(tmp_pa
         titles = sorted(main.ws.rows[i].title for i in main.ws.visible)
         assert "ETF flows reverse" in titles and "ETF flows turn positive" not in titles
         assert "Asia markets slide" not in titles and main.list.shown == len(ARTICLES) - 1
+
+
+async def test_a_second_session_paints_the_saved_list_then_checks_the_folder(tmp_path: Path, monkeypatch) -> None:
+    """The list a session leaves beside the index is painted at once by the next one; until
+    the folder is checked against it the user can move, read and mark, and an edit waits."""
+    import threading
+
+    import core.index
+
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        first_rows = sorted(app.main_screen.ws.rows[i].title for i in app.main_screen.ws.visible)
+    assert (root / ".copydesk" / "index" / "tui-list.view").is_file()
+
+    # Hold the next session's check of the folder until the test lets it go.
+    release = threading.Event()
+    real_scan = core.index.scan
+
+    def held_scan(*args, **kwargs):
+        release.wait(10)
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(core.index, "scan", held_scan)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main_screen
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if main.list.shown:
+                break
+        assert main.ws.provisional and main._view_loaded
+        assert sorted(main.ws.rows[i].title for i in main.ws.visible) == first_rows
+        await pilot.press("j")
+        marked_path = main.ws.articles[main.list.current].path
+        await pilot.press("space")
+        await pilot.press("d")  # an edit before the check: refused with a message, nothing staged
+        await pilot.pause(0.1)
+        assert not main.ws.staged
+        assert any("checking the folder" in str(n.message) for n in app._notifications)
+        await pilot.pause(0.2)
+        body = main.reader.query_one("#reader-body", Markdown)
+        assert "the story in two sentences" in body.source or "```" in body.source  # the reader works meanwhile
+        release.set()
+        await settle(pilot, app)
+        assert not main.ws.provisional
+        assert [main.ws.articles[i].path for i in main.ws.marked] == [marked_path]  # the mark followed its path
+        await pilot.press("d")  # checked: the edit goes to the marked article
+        await settle(pilot, app)
+        assert [main.ws.articles[i].path for i in main.ws.staged] == [marked_path]

@@ -12,6 +12,7 @@ an edit) and kept while it has staged edits, so a save plans against the version
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import threading
@@ -223,6 +224,74 @@ class Slim:
 Entry = Article | Slim
 
 
+# -- the list view kept beside the index ------------------------------------------------------
+
+LIST_VIEW = "tui-list"  # the name of the view in core.index.save_view / load_view
+_VIEW_VERSION: str | None = None
+
+
+def list_view_version() -> str:
+    """The format of the saved list: rows are built by this module, so its code is the key."""
+    global _VIEW_VERSION
+    if _VIEW_VERSION is None:
+        _VIEW_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return _VIEW_VERSION
+
+
+def view_payload(scope: Sequence[str], entries: Sequence[Slim], rows: Sequence[Row]) -> tuple[Any, ...]:
+    """What the saved list holds: the folders opened, each row's path, kind and display row,
+    and the default (newest first) order, so the next start paints without sorting."""
+    order = sort_indices(list(range(len(rows))), "date", rows)
+    return (list(scope), [e.relpath for e in entries], [e.kind for e in entries], [tuple(r) for r in rows], order)
+
+
+class ProvisionalEntries(Sequence[Slim]):
+    """The entries of a restored list, each built when first asked for (building 50,000 up
+    front costs ~40 ms of the half second the first screen has). They carry only path and
+    kind: a scan must follow before they are trusted for filters or edits
+    (:attr:`Workspace.provisional`)."""
+
+    def __init__(self, prefix: str, relpaths: list[str], kinds: list[str]) -> None:
+        self._prefix = prefix
+        self._relpaths = relpaths
+        self._kinds = kinds
+        self._built: dict[int, Slim] = {}
+
+    def __len__(self) -> int:
+        return len(self._relpaths)
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 - int or slice, as a list takes
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        entry = self._built.get(index)
+        if entry is None:
+            rel = self._relpaths[index]
+            key = rel if rel.startswith("/") else self._prefix + rel
+            entry = self._built[index] = Slim(key, rel, self._kinds[index], (), None, None)
+        return entry
+
+    def __setitem__(self, index: int, entry: Entry) -> None:
+        """A whole article loaded for the reader or an edit replaces the provisional entry."""
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        self._built[index % len(self)] = entry  # type: ignore[assignment]
+
+
+def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[ProvisionalEntries, list[Row], list[int]] | None:
+    """Provisional entries, rows and date order from a saved list (None when it is of other
+    folders or malformed)."""
+    try:
+        stored_scope, relpaths, kinds, rows, order = payload
+        if stored_scope != list(scope) or not (len(relpaths) == len(kinds) == len(rows)):
+            return None
+        root = str(config.root)
+        return ProvisionalEntries(root if root.endswith("/") else root + "/", relpaths, kinds), list(map(Row._make, rows)), order
+    except (TypeError, ValueError):
+        return None
+
+
 def path_key(entry: Entry) -> str:
     """The absolute path of an entry as a string (the workspace's key for it)."""
     return entry.key if type(entry) is Slim else str(entry.path)
@@ -348,6 +417,7 @@ class Workspace:
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
     _loaded: dict[int, Article] = field(default_factory=dict)  # a few whole articles (the cursor's)
     loaded_keys: frozenset[str] = frozenset()  # top-level keys every Slim holds exactly
+    provisional: bool = False  # entries restored from a saved list, not yet checked against the folder
 
     LOADED_KEEP = 16  # whole articles kept for the reader and editor besides the staged ones
 
@@ -373,6 +443,17 @@ class Workspace:
         self.version += 1
         self.content += 1
 
+    def restore(self, entries: ProvisionalEntries, rows: Sequence[Row], order: list[int]) -> None:
+        """Show a saved list at once (see :func:`restore_view`) until :meth:`set_records`
+        brings the checked entries. Meanwhile paths are not indexed (:meth:`index_of`)."""
+        self.articles = entries  # type: ignore[assignment]
+        self.rows.extend(rows)
+        self._fields.update(DISPLAY_FIELDS)
+        self.version += 1
+        self.content += 1
+        self._cache["order:date"] = (self.version, order)
+        self.provisional = True
+
     def same_entries(self, records: Sequence[Any]) -> bool:
         """Whether ``records`` (a fresh scan) match the entries drawn: same paths, versions
         and problems, in the same order."""
@@ -395,10 +476,13 @@ class Workspace:
         staged = {path_key(old_articles[i]): (old_articles[i], edits) for i, edits in self.staged.items()}
         marked = {path_key(old_articles[i]) for i in self.marked}
         history = [{path_key(old_articles[i]): e for i, e in entry.items()} for entry in self.history]
+        if self.provisional:
+            self.articles = []  # was a ProvisionalEntries
         # Cleared in place: the list widget holds these very objects.
         for container in (self.articles, self.rows, self._by_path, self.staged, self._data, self._loaded, self.marked):
             container.clear()
         self.loaded_keys = frozenset()
+        self.provisional = False
         kept = [staged[e.key][0] if e.key in staged else e for e in entries]
         self.add_articles(kept, rows)  # staged rows are rebuilt below
         self.staged.update({self._by_path[p]: edits for p, (_, edits) in staged.items() if p in self._by_path})

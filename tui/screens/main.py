@@ -29,17 +29,21 @@ from .. import commands
 from ..fields import FieldSpec
 from ..model import (
     COMMON_KEYS,
+    LIST_VIEW,
     SORTS,
     FilterError,
     Slim,
     Workspace,
     compile_filter,
     iter_values,
+    list_view_version,
     needed_keys,
     not_editable_reason,
     read_values,
+    restore_view,
     row_of,
     schema_fields,
+    view_payload,
 )
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
@@ -83,6 +87,9 @@ class MainScreen(Screen[None]):
         self.meta_progress: tuple[int, int] | None = None  # metadata for filters being loaded
         self._meta_keys: frozenset[str] = frozenset()  # the keys being (or last) loaded
         self._painted = threading.Event()  # the first view is on screen
+        self._view_loaded = False  # the list was painted from the view saved by the last session
+        self._rows_painted = False  # the first rows are on screen (the panes wait for that)
+        self._painting = False
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -134,18 +141,26 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self._failed, "loading", exc)
 
     def _load_now(self) -> None:
-        from core.index import scan, snapshot
+        from core.index import load_view, scan, snapshot
 
         worker = get_current_worker()
         config = self.ws.config
-        # A warm index paints the whole list at once; the scan then checks it against the folder.
-        records = snapshot(config)
+        # The list as the last session saved it paints at once (no record decoded); else a
+        # warm index's records do. Either way the scan then checks them against the folder.
+        restored = restore_view(config, self._scope, load_view(config, LIST_VIEW, list_view_version()))
+        records = None
+        shown: tuple[list[Slim], list] | None = None
+        if restored is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._view_restored, *restored)
+        else:
+            records = snapshot(config)
         if records is not None:
             if str(config.root) not in self._scope:  # opened on part of the folder
                 records = [r for r in records if _under(r.path, self._scope)]
             if records and not worker.is_cancelled:
                 entries = [Slim.from_record(r) for r in records]
-                self.app.call_from_thread(self._records_loaded, entries, True, [row_of(e) for e in entries])
+                shown = (entries, [row_of(e) for e in entries])
+                self.app.call_from_thread(self._records_loaded, entries, True, shown[1])
         last = time.monotonic()
 
         def progress(done: int, total: int) -> None:
@@ -155,23 +170,38 @@ class MainScreen(Screen[None]):
                 last = now
                 self.app.call_from_thread(self._scan_progress, done, total)
 
-        if records:
-            self._painted.wait(2.0)  # let the first paint have the interpreter to itself
-            del records
-            result = scan(self.paths, config, progress=progress)
-            if worker.is_cancelled:
-                return
-            fresh = result.records
-            del result
-            # Nothing changed (the usual case): keep the entries drawn, build nothing twice.
-            if self.ws.same_entries(fresh):
-                self.app.call_from_thread(self._records_loaded, None, False)
-                return
-            entries = [Slim.from_record(r) for r in fresh]
-            del fresh
-            self.app.call_from_thread(self._records_loaded, entries, False, [row_of(e) for e in entries])
+        if restored is None and not records:
+            self._stream_now(worker)
             return
-        self._stream_now(worker)
+        self._painted.wait(2.0)  # let the first paint have the interpreter to itself
+        del records, restored
+        result = scan(self.paths, config, progress=progress)
+        if worker.is_cancelled:
+            return
+        fresh = result.records
+        # Nothing changed (the usual case with an index): keep the entries drawn.
+        if shown is not None and self.ws.same_entries(fresh):
+            self.app.call_from_thread(self._records_loaded, None, False)
+        else:
+            entries = [Slim.from_record(r) for r in fresh]
+            shown = (entries, [row_of(e) for e in entries])
+            self.app.call_from_thread(self._records_loaded, entries, False, shown[1])
+        del fresh
+        if shown is not None and (result.written or not self._view_loaded):
+            self._save_view(*shown)
+
+    def _save_view(self, entries: list[Slim], rows: list) -> None:
+        """Keep the list for the next start (a cache: failing to write it costs only speed)."""
+        from core.index import save_view
+
+        save_view(self.ws.config, LIST_VIEW, list_view_version(), view_payload(self._scope, entries, rows))
+
+    def _view_restored(self, entries: list[Slim], rows: list, order: list[int]) -> None:
+        self._view_loaded = True
+        self.ws.restore(entries, rows, order)
+        self.load_progress = None
+        self.checking = "checking the folder…"
+        self._show_view(list(order), None)
 
     def _stream_now(self, worker) -> None:
         """No usable index: scan the folder in growing slices so rows appear within a second
@@ -184,6 +214,8 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._scan_progress, 0, total)
         done = 0
         size = FIRST_SLICE
+        entries: list[Slim] = []
+        rows: list = []
         while done < total:
             chunk = found[done : done + size]
             result = scan([Path(f.path) for f in chunk], config)
@@ -191,9 +223,13 @@ class MainScreen(Screen[None]):
                 return
             done += len(chunk)
             slims = [Slim.from_record(r) for r in result.records]
-            self.app.call_from_thread(self._records_added, slims, [row_of(e) for e in slims], done, total)
+            slim_rows = [row_of(e) for e in slims]
+            entries += slims
+            rows += slim_rows
+            self.app.call_from_thread(self._records_added, slims, slim_rows, done, total)
             size *= 3
         self.app.call_from_thread(self._records_loaded, None, False)
+        self._save_view(entries, rows)
 
     def _records_added(self, entries: list[Slim], rows: list, done: int, total: int) -> None:
         self.ws.add_articles(entries, rows)
@@ -202,6 +238,7 @@ class MainScreen(Screen[None]):
         self.ws.visible = list(range(len(self.ws.articles)))
         self.list.show(self.ws.visible, keep_index=self.list.current)
         self._update_status()
+        self._note_painted()
 
     def _load_metadata(self, keys: frozenset[str]) -> None:
         self._meta_keys = keys
@@ -297,6 +334,11 @@ class MainScreen(Screen[None]):
     def _cursor_moved(self, event: ArticleList.CursorMoved) -> None:
         if self._pane_timer is not None:
             self._pane_timer.stop()
+            self._pane_timer = None
+        if not self._rows_painted:
+            # The first rows go on screen before the reader and editor render (they take
+            # longer): _first_rows_painted syncs them.
+            return
         self._pane_timer = self.set_timer(PANE_DELAY, self._sync_panes)
 
     async def _sync_panes(self) -> None:
@@ -449,6 +491,10 @@ class MainScreen(Screen[None]):
     def _view_worker(self, matcher, sort: str, keep: int | None) -> None:
         worker = get_current_worker()
         keys = needed_keys(matcher)
+        while self.ws.provisional and matcher is not None:  # filters read the checked entries
+            if worker.is_cancelled:
+                return
+            time.sleep(0.02)
         if not self.ws.has_keys(keys):
             # Never answer from partial metadata: read what the query needs, and wait.
             self.app.call_from_thread(self._need_keys, keys)
@@ -481,12 +527,21 @@ class MainScreen(Screen[None]):
             error.display = False
 
     def _show_view(self, visible: list[int], keep: int | None) -> None:
-        self._painted.set()
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._update_status()
-        if not self.editor.built:
-            self.call_after_refresh(self._start_editor_build)
+        self._note_painted()
+
+    def _note_painted(self) -> None:
+        if not self._rows_painted and not self._painting:
+            self._painting = True
+            self.call_after_refresh(self._first_rows_painted)
+
+    def _first_rows_painted(self) -> None:
+        self._rows_painted = True
+        self._painted.set()
+        self._start_editor_build()
+        self._sync_if_idle()
 
     def _start_editor_build(self) -> None:
         self.run_worker(self._build_editor(), group="editor")
@@ -577,7 +632,11 @@ class MainScreen(Screen[None]):
     # -- edits on the targets ----------------------------------------------------------------
 
     def _blocked(self) -> bool:
-        """While a save or reload runs, staged edits must not change under it."""
+        """While a save or reload runs, staged edits must not change under it; until the
+        folder is checked, a list restored from the last session is not edited."""
+        if self.ws.provisional:
+            self.notify("wait: checking the folder against the list shown (a second or two)", severity="warning", timeout=2)
+            return True
         if self.busy:
             self.notify(f"wait: {self.busy}", severity="warning", timeout=2)
             return True
