@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import yaml_rs
@@ -31,6 +31,7 @@ from .edit_ops import (
     SetValue,
     apply_to_data,
     field_name,
+    mutable_copy,
 )
 from .yamldata import YamlError, parse_yaml
 from .yamltree import Lines, LocateError, Node, build_tree
@@ -51,9 +52,21 @@ class EditRefused(Exception):
         self.reason = reason
 
 
-def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limits: Limits | None = None) -> str:
+def apply_edits(
+    text: str,
+    edits: Sequence[Edit],
+    *,
+    name: str = "<text>",
+    limits: Limits | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> str:
     """Apply ``edits`` to the whole file ``text``; returns the new text (``text`` itself when
-    nothing changes). Raises EditRefused, leaving nothing half-done."""
+    nothing changes). Raises EditRefused, leaving nothing half-done.
+
+    ``data``: the front matter of ``text`` as the data parser reads it, when the caller
+    already has it (an article loaded from these very bytes); it saves a parse. The result
+    is verified by a fresh parse either way.
+    """
     limits = limits or Limits()
     first = field_name(edits[0].field) if edits else ""
     split = frontmatter.split_text(text)
@@ -64,7 +77,7 @@ def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limit
     fm = frontmatter.front_matter(text, split)
     if _TEMPLATE.search(fm):
         raise EditRefused(name, first, "front matter contains template syntax ({{ }} / {% %}); edit it by hand")
-    data = _parse(fm, name, first, limits)
+    data = _parse(fm, name, first, limits) if data is None else mutable_copy(data)
     try:
         expected = apply_to_data(data, edits)
     except EditError as exc:
@@ -78,7 +91,8 @@ def apply_edits(text: str, edits: Sequence[Edit], *, name: str = "<text>", limit
     newline = frontmatter.detect_newline(fm)[0] if fm else split.newline
     current = data
     for edit in edits:
-        after = apply_to_data(current, [edit])
+        # with a single edit, the state after it is the expected data (no second deep copy)
+        after = expected if len(edits) == 1 else apply_to_data(current, [edit])
         if after == current:
             continue
         try:
@@ -146,8 +160,9 @@ def _double_quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def render_scalar(value: Any, style: str = "", quote: str = "'", in_flow: bool = False) -> str:
-    """One-line YAML for ``value`` in ``style`` ("" plain, "'" or '"'); plain falls back to ``quote``."""
+def render_scalar(value: Any, style: str = "", quote: str | Callable[[], str] = "'", in_flow: bool = False) -> str:
+    """One-line YAML for ``value`` in ``style`` ("" plain, "'" or '"'); plain falls back to
+    ``quote`` (or what it returns, asked only then)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -169,11 +184,19 @@ def render_scalar(value: Any, style: str = "", quote: str = "'", in_flow: bool =
         return _single_quoted(value)
     if _plain_ok(value, in_flow):
         return value
+    if callable(quote):
+        quote = quote()
     return _double_quoted(value) if quote == '"' else _single_quoted(value)
 
 
 class _Editor:
-    """One edit on one front-matter text (re-located from scratch for every edit)."""
+    """One edit on one front-matter text (re-located from scratch for every edit).
+
+    The tree is built lazily (:func:`core.yamltree.build_tree`): an edit of one field turns
+    only the fields up to it into nodes, unless it needs the whole tree (a new key, the
+    file's preferred quote). If the lazy read fails further down, the whole tree is built
+    with the fallback parser and the edit is located again.
+    """
 
     def __init__(self, fm: str, data: dict[str, Any], newline: str, name: str) -> None:
         self.fm = fm
@@ -181,20 +204,34 @@ class _Editor:
         self.newline = newline
         self.name = name
         self.lines = Lines(fm)
+        self._quote: str | None = None
+        self._set_root(lazy=True)
+
+    def _set_root(self, lazy: bool) -> None:
         try:
-            self.root = build_tree(fm)
+            self.root = build_tree(self.fm, lazy=lazy)
         except LocateError as exc:
-            raise EditRefused(name, "", str(exc)) from None
+            raise EditRefused(self.name, "", str(exc)) from None
         if self.root is not None and self.root.kind == "scalar" and self.root.value == "" and not self.root.style:
             self.root = None  # comment-only front matter
         if self.root is not None and self.root.kind != "map":
-            raise EditRefused(name, "", "front matter is not a mapping")
-        self.quote = self._preferred_quote()
+            raise EditRefused(self.name, "", "front matter is not a mapping")
+        self._quote = None
 
     # -- helpers ------------------------------------------------------------------------
 
     def refuse(self, path: FieldPath, reason: str) -> EditRefused:
         return EditRefused(self.name, field_name(path), reason)
+
+    @property
+    def quote(self) -> str:
+        """The quote character the file uses most (read from the whole tree, when first needed)."""
+        if self._quote is None:
+            self._quote = self._preferred_quote()
+        return self._quote
+
+    def _lazy_quote(self) -> str:
+        return self.quote
 
     def _preferred_quote(self) -> str:
         counts = {"'": 0, '"': 0}
@@ -234,7 +271,7 @@ class _Editor:
             raise self.refuse(path, f"the field carries a YAML anchor (&{node.anchor}); editing it would change its aliases")
         if node.tag:
             raise self.refuse(path, f"the field has an explicit YAML tag ({node.tag})")
-        if node.kind == "map" and node.get("<<") is not None:
+        if node.kind == "map" and "<<" in self.fm and node.get("<<") is not None:
             raise self.refuse(path, "the mapping uses a merge key (<<)")
 
     def _ending_after(self, offset: int) -> str:
@@ -307,14 +344,23 @@ class _Editor:
             kind, offset, after = self._list_style()
             if kind == "flow" or not value:
                 sep = after if kind == "flow" else ", "
-                return [f"{pad}{key_text}: [" + sep.join(render_scalar(v, "", self.quote, True) for v in value) + "]"]
+                return [f"{pad}{key_text}: [" + sep.join(render_scalar(v, "", self._lazy_quote, True) for v in value) + "]"]
             dash = " " * (column + max(0, offset))
-            return [f"{pad}{key_text}:"] + [f"{dash}-{after}{render_scalar(v, '', self.quote)}" for v in value]
-        return [f"{pad}{key_text}: {render_scalar(value, '', self.quote)}"]
+            return [f"{pad}{key_text}:"] + [f"{dash}-{after}{render_scalar(v, '', self._lazy_quote)}" for v in value]
+        return [f"{pad}{key_text}: {render_scalar(value, '', self._lazy_quote)}"]
 
     # -- operations ---------------------------------------------------------------------
 
     def apply(self, edit: Edit) -> str:
+        try:
+            return self._apply(edit)
+        except LocateError:
+            # The lazy read stopped at YAML the fast parser rejects: the whole tree, with
+            # the fallback parser, and locate again.
+            self._set_root(lazy=False)
+            return self._apply(edit)
+
+    def _apply(self, edit: Edit) -> str:
         path = edit.field
         maps, pair = self._locate(path)
         match edit:
@@ -357,7 +403,7 @@ class _Editor:
         if maps[-1].flow:
             # inside `{...}` every value, lists and mappings included, is written in flow style
             if node.kind == "scalar" and node.style in ("'", '"') and not isinstance(value, (list, dict)):
-                return self._replace(node.start, node.end, render_scalar(value, node.style, self.quote, in_flow=True))
+                return self._replace(node.start, node.end, render_scalar(value, node.style, self._lazy_quote, in_flow=True))
             return self._replace(node.start, node.end, self._render_flow(value))
         if node.kind == "scalar" and not isinstance(value, (list, dict)):
             if node.style in ("|", ">"):
@@ -365,8 +411,8 @@ class _Editor:
             style = node.style if node.style in ("'", '"') else ""
             if self._is_null(node) and node.start == node.end:
                 at, _ = self._value_region(key, node)
-                return self._replace(at, at, " " + render_scalar(value, "", self.quote))
-            return self._replace(node.start, node.end, render_scalar(value, style, self.quote))
+                return self._replace(at, at, " " + render_scalar(value, "", self._lazy_quote))
+            return self._replace(node.start, node.end, render_scalar(value, style, self._lazy_quote))
         if node.kind == "seq" and isinstance(value, list) and value:
             return self._rewrite_seq(path, key, node, value)
         return self._replace_region(path, key, node, value)
@@ -446,7 +492,7 @@ class _Editor:
             return "{" + ", ".join(f"{k}: {self._render_flow(v)}" for k, v in value.items()) + "}"
         if isinstance(value, list):
             return "[" + ", ".join(self._render_flow(v) for v in value) + "]"
-        return render_scalar(value, "", self.quote, in_flow=True)
+        return render_scalar(value, "", self._lazy_quote, in_flow=True)
 
     def _after_last_nonblank(self) -> int:
         for line in range(self.lines.count - 1, -1, -1):
@@ -479,7 +525,7 @@ class _Editor:
             raise self.refuse(path, "the field is not a list")
         style = self._item_style(seq)
         if seq.flow:
-            rendered = render_scalar(value, style, self.quote, in_flow=True)
+            rendered = render_scalar(value, style, self._lazy_quote, in_flow=True)
             if not seq.items:
                 return self._replace(seq.start, seq.end, f"[{rendered}]")
             last = seq.items[-1]
@@ -503,7 +549,7 @@ class _Editor:
             raise self.refuse(path, "the list's items are not one per line")
         at = self.lines.end(self.lines.index(max(last.content_end - 1, last.start)))
         newline = self._ending_after(at - 1)
-        rendered = render_scalar(value, style, self.quote)
+        rendered = render_scalar(value, style, self._lazy_quote)
         text = prefix + rendered + newline
         if at > 0 and self.fm[at - 1] not in "\r\n":
             text = newline + text
@@ -550,7 +596,7 @@ class _Editor:
             item = seq.items[i]
             if item.kind != "scalar" or item.style in ("|", ">"):
                 raise self.refuse(path, "the item is not a one-line scalar")
-            rendered = render_scalar(new, item.style if item.style in ("'", '"') else "", self.quote, seq.flow)
+            rendered = render_scalar(new, item.style if item.style in ("'", '"') else "", self._lazy_quote, seq.flow)
             fm = fm[: item.start] + rendered + fm[item.end :]
         return fm
 
@@ -566,7 +612,7 @@ class _Editor:
         texts = []
         for v in value:
             reuse = originals.get(json.dumps(v, sort_keys=True, default=str))
-            texts.append(reuse.pop(0) if reuse else render_scalar(v, style, self.quote, seq.flow))
+            texts.append(reuse.pop(0) if reuse else render_scalar(v, style, self._lazy_quote, seq.flow))
         if seq.flow:
             if self.lines.index(seq.start) != self.lines.index(seq.end - 1):
                 return self._replace_region(path, key, seq, value)
@@ -586,14 +632,14 @@ class _Editor:
     def _set_block_scalar(self, path: FieldPath, node: Node, value: Any) -> str:
         end = node.end
         if not isinstance(value, str):
-            return self._replace(node.start, end, render_scalar(value, "", self.quote))
+            return self._replace(node.start, end, render_scalar(value, "", self._lazy_quote))
         header_line = self.lines.index(node.start)
         content_lines = [
             self.lines.line_text(i) for i in range(header_line + 1, self.lines.index(max(end - 1, node.start)) + 1)
         ]
         indents = [len(t) - len(t.lstrip(" ")) for t in content_lines if t.strip()]
         if not indents:
-            return self._replace(node.start, end, render_scalar(value, "", self.quote))
+            return self._replace(node.start, end, render_scalar(value, "", self._lazy_quote))
         pad = " " * min(indents)
         body = value[:-1] if value.endswith("\n") and not value.endswith("\n\n") else value
         if body.endswith("\n") or body != body.rstrip(" ") or body.startswith((" ", "\n")) or "\r" in body:

@@ -12,10 +12,14 @@ and pruning needs no parsing.
 
 A writer calls :meth:`BatchWriter.record` before replacing a file and
 :meth:`BatchWriter.written` after; :meth:`BatchWriter.close` turns the pending log into a
-manifest. When copydesk is killed mid-batch, the pending log survives and the batch can
-still be undone (it is listed as incomplete). Durability: manifests are fsynced; blobs and
-the pending log are not synced one by one (that would double the cost of a bulk edit), so
-an operating-system crash during a batch may lose that batch's journal, never an article.
+manifest. A bulk writer may store the prior bytes first (:meth:`BatchWriter.store`, safe
+from worker threads) and defer the log lines of a group of files to one write
+(``defer=True``, then :meth:`BatchWriter.flush`), as long as each file's record line is
+flushed before that file is replaced. When copydesk is killed mid-batch, the pending log
+survives (it is in the operating system's hands after each flush) and the batch can still
+be undone (it is listed as incomplete). Durability: manifests are fsynced; blobs and the
+pending log are not synced one by one (that would double the cost of a bulk edit), so an
+operating-system crash during a batch may lose that batch's journal, never an article.
 
 :meth:`Journal.undo` restores the prior bytes of every file whose current content is still
 what the batch wrote and reports the others; the undo is itself a batch, so it can be undone.
@@ -175,6 +179,8 @@ class Journal:
         self.blob_grace_seconds = _BLOB_GRACE_SECONDS
         self.gc_every = _GC_EVERY
         self.gc_candidates = self.folder / "gc-candidates"
+        root_text = str(self.root)
+        self._root_prefix = root_text if root_text.endswith(os.sep) else root_text + os.sep
 
     # -- writing ---------------------------------------------------------------------
 
@@ -196,21 +202,30 @@ class Journal:
     def _blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest
 
-    def _store_blob(self, data: bytes) -> str:
-        digest = sha256(data)
+    def _store_blob(self, data: bytes, digest: str | None = None) -> str:
+        """Keep ``data`` under its sha256 (``digest`` when the caller has it); safe from threads."""
+        digest = digest or sha256(data)
         target = self._blob_path(digest)
-        if target.exists():
-            # Refresh its age so a concurrent prune does not collect it before our manifest exists.
-            with contextlib.suppress(OSError):
-                os.utime(target)
-            return digest
-        target.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".blob.")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            # Refresh its age so a concurrent prune does not collect it before our manifest exists.
+            os.utime(target)
+            return digest
+        except FileNotFoundError:
+            pass
+        folder = target.parent
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f".blob.{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.close(fd)
+            fd = -1
             os.replace(tmp, target)
         except BaseException:
+            if fd >= 0:
+                os.close(fd)
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
@@ -226,11 +241,12 @@ class Journal:
         return data
 
     def _relative(self, path: Path) -> str:
-        absolute = Path(os.path.abspath(path))
-        try:
-            return absolute.relative_to(self.root).as_posix()
-        except ValueError:
-            return absolute.as_posix()
+        absolute = os.path.abspath(path)
+        # A string prefix test: the pathlib round trip cost more than the rest of a record.
+        prefix = self._root_prefix
+        if absolute.startswith(prefix):
+            absolute = absolute[len(prefix) :]
+        return absolute.replace(os.sep, "/") if os.sep != "/" else absolute
 
     def _absolute(self, stored: str) -> Path:
         candidate = Path(stored)
@@ -508,7 +524,15 @@ class BatchWriter:
         self._recorded: dict[str, Entry] = {}
         self._written: dict[str, Entry] = {}
         self._log: Any = None
+        self._lines: list[str] = []  # deferred log lines, written by flush()
         self._closed = False
+
+    def open(self) -> None:
+        """Create the journal's folders and this batch's pending log (done by the first record)."""
+        if self._closed:
+            raise JournalError(f"batch {self.id} is already closed")
+        if self._log is None:
+            self._open_log()
 
     def _open_log(self) -> None:
         self.journal._ensure_folders()
@@ -525,14 +549,39 @@ class BatchWriter:
         }
         self._append(header)
 
-    def _append(self, event: dict[str, Any]) -> None:
-        self._log.write(json.dumps(event) + "\n")  # ASCII escapes keep non-UTF-8 file names
-        self._log.flush()
+    def _append(self, event: dict[str, Any], defer: bool = False) -> None:
+        self._lines.append(json.dumps(event) + "\n")  # ASCII escapes keep non-UTF-8 file names
+        if not defer:
+            self.flush()
 
-    def record(self, path: Path, prior: bytes | None, new: bytes | None) -> None:
+    def flush(self) -> None:
+        """Hand the deferred log lines to the operating system (one write; no fsync)."""
+        if self._lines and self._log is not None:
+            self._log.write("".join(self._lines))
+            self._log.flush()
+            self._lines.clear()
+
+    def store(self, data: bytes, digest: str | None = None) -> str:
+        """Keep ``data`` in the journal now; its sha256. Safe to call from worker threads once
+        :meth:`open` was called; pass the result to :meth:`record` as ``prior_digest``."""
+        return self.journal._store_blob(data, digest)
+
+    def record(
+        self,
+        path: Path,
+        prior: bytes | None,
+        new: bytes | None,
+        *,
+        prior_digest: str | None = None,
+        new_digest: str | None = None,
+        defer: bool = False,
+    ) -> None:
         """Keep ``prior`` (None: the file is being created) before ``path`` becomes ``new``.
 
         Call it before replacing the file. ``new`` None means the file is being deleted.
+        ``prior_digest``: the prior bytes were already kept with :meth:`store`.
+        ``new_digest``: the sha256 of ``new`` when the caller has it. ``defer``: the log line
+        waits for :meth:`flush`, which must run before the file is replaced.
         """
         if self._closed:
             raise JournalError(f"batch {self.id} is already closed")
@@ -540,23 +589,28 @@ class BatchWriter:
             self._open_log()
         rel = self.journal._relative(path)
         previous = self._recorded.get(rel)
-        prior_sha = self.journal._store_blob(prior) if prior is not None else None
+        if prior is None:
+            prior_sha = None
+        elif prior_digest is not None:
+            prior_sha = prior_digest
+        else:
+            prior_sha = self.journal._store_blob(prior)
         if previous is not None and rel in self._written:
             # A second write to the same file in one batch: undo goes back to the first prior.
             prior_sha = previous.prior
-        new_sha = sha256(new) if new is not None else None
+        new_sha = (new_digest or sha256(new)) if new is not None else None
         entry = Entry(rel, prior_sha, new_sha)
         self._recorded[rel] = entry
-        self._append({"op": "record", "path": rel, "prior": prior_sha, "new": new_sha})
+        self._append({"op": "record", "path": rel, "prior": prior_sha, "new": new_sha}, defer)
 
-    def written(self, path: Path) -> None:
+    def written(self, path: Path, *, defer: bool = False) -> None:
         """Confirm that ``path`` was replaced with the recorded content."""
         rel = self.journal._relative(path)
         entry = self._recorded.get(rel)
         if entry is None:
             raise JournalError(f"{path}: written() without record()")
         self._written[rel] = entry
-        self._append({"op": "written", "path": rel})
+        self._append({"op": "written", "path": rel}, defer)
 
     def close(self) -> str | None:
         """Finish the batch; its id, or None when nothing was written (no batch is kept)."""
@@ -565,6 +619,7 @@ class BatchWriter:
         self._closed = True
         if self._log is None:
             return None
+        self.flush()
         self._log.close()
         pending = self.journal.batches / f"{_stem(self.ns, self.id)}.pending"
         if not self._written:

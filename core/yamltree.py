@@ -1,44 +1,94 @@
 """The locator: front-matter YAML as a tree of nodes with exact character spans.
 
 Only :mod:`core.edit` uses it, to find the text of the field an edit touches. It is built
-from the parser's event stream (PyYAML's C parser, ~150 us for a seed-like front matter;
-ruamel.yaml's pure-Python parser as a fallback for YAML 1.2 syntax PyYAML rejects), so it
-keeps what a data parser forgets: scalar styles, flow vs block collections, anchors,
-aliases and tags. Data never comes from here: it comes from :mod:`core.yamldata`.
+from the parser's event stream (PyYAML's C parser; ruamel.yaml's pure-Python parser as a
+fallback for YAML 1.2 syntax PyYAML rejects), so it keeps what a data parser forgets:
+scalar styles, flow vs block collections, anchors, aliases and tags. Data never comes from
+here: it comes from :mod:`core.yamldata`.
+
+Most of the cost is PyYAML turning each event into Python objects (~4 us an event, ~70
+events in a seed-like front matter), so ``build_tree(text, lazy=True)`` reads the root
+mapping only as far as needed: :meth:`Node.get` reads pairs until it finds the key, and
+anything that needs the whole mapping (``pairs``, ``end``, ``walk``) reads the rest first.
+Editing ``tags`` in the middle of the front matter then never turns the rest into objects.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any, Literal
 
 import yaml
+from yaml.cyaml import CParser
 
 NodeKind = Literal["scalar", "seq", "map", "alias"]
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+
+# Event classes -> what they mean to the builder; ruamel.yaml's classes are added by name.
+_SCALAR, _SEQ, _MAP, _ALIAS, _SEQ_END, _MAP_END, _OTHER = range(1, 8)
+_EVENT_KINDS: dict[type, int] = {
+    yaml.ScalarEvent: _SCALAR,
+    yaml.SequenceStartEvent: _SEQ,
+    yaml.MappingStartEvent: _MAP,
+    yaml.AliasEvent: _ALIAS,
+    yaml.SequenceEndEvent: _SEQ_END,
+    yaml.MappingEndEvent: _MAP_END,
+}
+_KIND_NAMES = {
+    "ScalarEvent": _SCALAR,
+    "SequenceStartEvent": _SEQ,
+    "MappingStartEvent": _MAP,
+    "AliasEvent": _ALIAS,
+    "SequenceEndEvent": _SEQ_END,
+    "MappingEndEvent": _MAP_END,
+}
+
+
+def _event_kind(event: Any) -> int:
+    cls = event.__class__
+    kind = _EVENT_KINDS.get(cls)
+    if kind is None:
+        kind = _EVENT_KINDS[cls] = _KIND_NAMES.get(cls.__name__, _OTHER)
+    return kind
 
 
 class LocateError(Exception):
     """The text could not be turned into a tree (the parsers rejected it)."""
 
 
-@dataclass(eq=False)
 class Node:
     """One YAML node; ``start``/``end`` are character offsets in the front-matter text."""
 
-    kind: NodeKind
-    start: int
-    end: int
-    anchor: str | None = None
-    tag: str | None = None
-    style: str = ""  # scalars: "" plain, "'", '"', "|", ">"
-    flow: bool = False  # collections: [..] / {..}
-    value: str = ""  # scalars: the scalar's string value
-    items: list[Node] = field(default_factory=list)  # seq items
-    pairs: list[tuple[Node, Node]] = field(default_factory=list)  # map entries
+    __slots__ = ("kind", "start", "end", "anchor", "tag", "style", "flow", "value", "items", "pairs")
+
+    def __init__(
+        self,
+        kind: NodeKind,
+        start: int,
+        end: int,
+        anchor: str | None = None,
+        tag: str | None = None,
+        style: str = "",
+        flow: bool = False,
+        value: str = "",
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.anchor = anchor
+        self.tag = tag
+        self.style = style  # scalars: "" plain, "'", '"', "|", ">"
+        self.flow = flow  # collections: [..] / {..}
+        self.value = value  # scalars: the scalar's string value
+        self.items: list[Node] = []  # seq items
+        self.pairs: list[tuple[Node, Node]] = []  # map entries
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind!r}, {self.start}, {self.end}, value={self.value!r})"
 
     def get(self, key: str) -> tuple[Node, Node] | None:
         """The (key node, value node) pair for a plain string key of a mapping."""
@@ -56,7 +106,7 @@ class Node:
             return max((v.content_end for _, v in self.pairs), default=self.start)
         return self.end
 
-    def walk(self):
+    def walk(self) -> Iterator[Node]:
         yield self
         for item in self.items:
             yield from item.walk()
@@ -65,13 +115,79 @@ class Node:
             yield from v.walk()
 
 
+class _LazyMap(Node):
+    """A root mapping whose pairs are read from the event stream only when asked for."""
+
+    __slots__ = ("_builder",)
+    _pairs_slot = Node.pairs  # the storage behind the ``pairs`` property
+    _end_slot = Node.end
+
+    def __init__(self, builder: _Builder, start: int, anchor: str | None, tag: str | None, flow: bool) -> None:
+        self._builder: _Builder | None = builder
+        super().__init__("map", start, 0, anchor=anchor, tag=tag, flow=flow)
+
+    @property  # type: ignore[override]
+    def pairs(self) -> list[tuple[Node, Node]]:
+        while self._builder is not None:
+            self._read_pair()
+        return _LazyMap._pairs_slot.__get__(self)
+
+    @pairs.setter
+    def pairs(self, value: list[tuple[Node, Node]]) -> None:
+        _LazyMap._pairs_slot.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def end(self) -> int:
+        while self._builder is not None:
+            self._read_pair()
+        return _LazyMap._end_slot.__get__(self)
+
+    @end.setter
+    def end(self, value: int) -> None:
+        _LazyMap._end_slot.__set__(self, value)
+
+    def get(self, key: str) -> tuple[Node, Node] | None:
+        read = _LazyMap._pairs_slot.__get__(self)
+        for k, v in read:
+            if k.kind == "scalar" and k.value == key:
+                return k, v
+        while self._builder is not None:
+            pair = self._read_pair()
+            if pair is not None and pair[0].kind == "scalar" and pair[0].value == key:
+                return pair
+        return None
+
+    def _read_pair(self) -> tuple[Node, Node] | None:
+        builder = self._builder
+        assert builder is not None
+        try:
+            event = next(builder.events)
+            if _event_kind(event) == _MAP_END:
+                self._builder = None
+                self.end = event.end_mark.index
+                return None
+            pair = builder.node(event), builder.node(next(builder.events))
+        except LocateError:
+            self._builder = None
+            raise
+        except Exception as exc:  # noqa: BLE001 - the parser failed further down the text
+            self._builder = None
+            raise LocateError(f"cannot parse front matter to locate fields: {exc}") from exc
+        _LazyMap._pairs_slot.__get__(self).append(pair)
+        return pair
+
+
 class Lines:
     """Line arithmetic over one text: offsets <-> (line index, column)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         # YAML's line breaks are \r\n, \r and \n only (str.splitlines knows more)
-        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        if "\r" in text:
+            self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        else:  # the common case, without a Python step per line
+            self.starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+            self.starts.pop()  # the start of a line after the end of the text
         if len(self.starts) > 1 and self.starts[-1] == len(text):
             self.starts.pop()
 
@@ -108,13 +224,26 @@ class Lines:
         return self.text[self.content_end(line) : self.end(line)]
 
 
-def build_tree(text: str) -> Node | None:
-    """The root node of ``text`` (None for an empty document); raises LocateError."""
+def build_tree(text: str, lazy: bool = False) -> Node | None:
+    """The root node of ``text`` (None for an empty document); raises LocateError.
+
+    ``lazy``: a root mapping reads its pairs only when they are asked for (see the module
+    docstring); a parser error further down then surfaces as LocateError from the lookup.
+    """
     try:
-        events = list(yaml.parse(text, Loader=yaml.CSafeLoader))
+        if lazy:
+            root = _Builder(_events(text), text).build_lazy()
+            if root is not None:
+                return root
+        events = list(_events(text))
     except Exception:  # noqa: BLE001 - PyYAML is YAML 1.1; retry with the YAML 1.2 parser
         events = _ruamel_events(text)
-    return _Builder(events, text).build()
+    return _Builder(iter(events), text).build()
+
+
+def _events(text: str) -> Iterator[Any]:
+    """PyYAML's C parser events (what ``yaml.parse`` gives, without its per-event overhead)."""
+    return iter(CParser(text).get_event, None)
 
 
 def _ruamel_events(text: str) -> list:
@@ -127,63 +256,70 @@ def _ruamel_events(text: str) -> list:
 
 
 class _Builder:
-    def __init__(self, events: list, text: str) -> None:
+    def __init__(self, events: Iterator[Any], text: str) -> None:
         self.events = events
         self.text = text
-        self.pos = 0
 
     def build(self) -> Node | None:
         root: Node | None = None
         documents = 0
-        while self.pos < len(self.events):
-            name = type(self.events[self.pos]).__name__
-            if name in ("ScalarEvent", "SequenceStartEvent", "MappingStartEvent", "AliasEvent"):
+        for event in self.events:
+            if _event_kind(event) in (_SCALAR, _SEQ, _MAP, _ALIAS):
                 documents += 1
                 if documents > 1:
                     raise LocateError("front matter holds more than one YAML document")
-                root = self.node()
-            else:
-                self.pos += 1
+                root = self.node(event)
         return root
 
-    def node(self) -> Node:
-        ev = self.events[self.pos]
-        self.pos += 1
-        name = type(ev).__name__
-        anchor = getattr(ev, "anchor", None)
-        tag = getattr(ev, "tag", None)
-        if name == "AliasEvent":
-            return Node("alias", ev.start_mark.index, ev.end_mark.index, anchor=anchor)
-        tag = getattr(tag, "value", tag)  # ruamel wraps tags in a Tag object
-        tag = None if tag in (None, "!") else str(tag)
-        if name == "ScalarEvent":
+    def build_lazy(self) -> Node | None:
+        """A lazy root mapping, or None when the root is anything else (build the whole tree)."""
+        for event in self.events:
+            kind = _event_kind(event)
+            if kind == _MAP:
+                return _LazyMap(self, event.start_mark.index, event.anchor, _tag(event.tag), bool(event.flow_style))
+            if kind in (_SCALAR, _SEQ, _ALIAS):
+                return None
+        return None
+
+    def node(self, ev: Any) -> Node:
+        """The node that starts with event ``ev`` (its later events are read from the stream)."""
+        kind = _EVENT_KINDS.get(ev.__class__) or _event_kind(ev)
+        if kind == _SCALAR:
+            start = ev.start_mark.index
             end = ev.end_mark.index
-            if ev.style in ("|", ">"):
+            style = ev.style or ""
+            if style == "|" or style == ">":
                 # the parser's end runs to the next token; the node ends with its last content
-                end = ev.start_mark.index + len(self.text[ev.start_mark.index : end].rstrip(" \t\r\n"))
-            return Node(
-                "scalar",
-                ev.start_mark.index,
-                end,
-                anchor=anchor,
-                tag=tag,
-                style=ev.style or "",
-                value=ev.value,
-            )
+                end = start + len(self.text[start:end].rstrip(" \t\r\n"))
+            tag = ev.tag
+            return Node("scalar", start, end, ev.anchor, None if tag is None else _tag(tag), style, False, ev.value)
+        if kind == _ALIAS:
+            return Node("alias", ev.start_mark.index, ev.end_mark.index, ev.anchor)
+        events = self.events
         flow = bool(ev.flow_style)
-        if name == "SequenceStartEvent":
-            node = Node("seq", ev.start_mark.index, 0, anchor=anchor, tag=tag, flow=flow)
-            while type(self.events[self.pos]).__name__ != "SequenceEndEvent":
-                node.items.append(self.node())
-        elif name == "MappingStartEvent":
-            node = Node("map", ev.start_mark.index, 0, anchor=anchor, tag=tag, flow=flow)
-            while type(self.events[self.pos]).__name__ != "MappingEndEvent":
-                key = self.node()
-                value = self.node()
-                node.pairs.append((key, value))
+        tag = ev.tag
+        tag = None if tag is None else _tag(tag)
+        if kind == _SEQ:
+            node = Node("seq", ev.start_mark.index, 0, ev.anchor, tag, "", flow)
+            items = node.items
+            for item in events:
+                if (_EVENT_KINDS.get(item.__class__) or _event_kind(item)) == _SEQ_END:
+                    node.end = item.end_mark.index
+                    return node
+                items.append(self.node(item))
+        elif kind == _MAP:
+            node = Node("map", ev.start_mark.index, 0, ev.anchor, tag, "", flow)
+            pairs = node.pairs
+            for key in events:
+                if (_EVENT_KINDS.get(key.__class__) or _event_kind(key)) == _MAP_END:
+                    node.end = key.end_mark.index
+                    return node
+                pairs.append((self.node(key), self.node(next(events))))
         else:
-            raise LocateError(f"unexpected YAML event {name}")
-        end = self.events[self.pos]
-        self.pos += 1
-        node.end = end.end_mark.index
-        return node
+            raise LocateError(f"unexpected YAML event {type(ev).__name__}")
+        raise LocateError("the YAML event stream ended inside a collection")
+
+
+def _tag(tag: Any) -> str | None:
+    tag = getattr(tag, "value", tag)  # ruamel wraps tags in a Tag object
+    return None if tag in (None, "!") else str(tag)
