@@ -458,6 +458,12 @@ def _fold(text: str) -> str:
     return folded
 
 
+def _folded(text: str) -> str:
+    """``text`` case-folded, the very object when it already is."""
+    folded = text.casefold()
+    return text if folded == text else folded
+
+
 def _text_predicate(folded: str) -> Callable[[Article, MatchContext], bool]:
     # Titles and descriptions repeat across keystrokes: remember each string's answer.
     memo: dict[str, bool] = {}
@@ -808,7 +814,7 @@ class QueryIndex:
     def __init__(self, articles: Sequence[Article], cache_size: int = 64) -> None:
         self.articles: list[Article] = list(articles)
         self._columns: dict[tuple[str, ...], _Column] = {}
-        self._haystacks: list[str] | None = None
+        self._haystacks: tuple[list[str], list[str]] | None = None
         self._codes: dict[str, set[int]] | None = None
         self._states: dict[str, set[int]] = {}  # is:raw / invalid / draft never change for a list
         self._cache: dict[tuple[Any, ...], set[int]] = {}
@@ -869,7 +875,10 @@ class QueryIndex:
             return result
         if kind == "text":
             needle = compiled.needle
-            return {i for i, hay in enumerate(self._haystack()) if needle in hay}
+            titles, descriptions = self._haystack()
+            return {i for i, title in enumerate(titles) if needle in title} | {
+                i for i, description in enumerate(descriptions) if needle in description
+            }
         if kind == "has":
             result = set()
             for path in compiled.paths:
@@ -957,23 +966,22 @@ class QueryIndex:
             cached = column.ordered[domain] = ([x for x, _ in pairs], [where for _, where in pairs])
         return cached
 
-    def _haystack(self) -> list[str]:
+    def _haystack(self) -> tuple[list[str], list[str]]:
+        """Every article's title and description, case-folded (words never match across the
+        two). A string already folded is kept as it is, not copied: at 50,000 articles the
+        descriptions alone are ~30 MB."""
         if self._haystacks is None:
-            hay: list[str] = []
+            titles: list[str] = []
+            descriptions: list[str] = []
             for article in self.articles:
                 meta = article.meta
-                if meta is None:
-                    hay.append("")
-                    continue
-                title = meta.get("title")
-                description = meta.get("description")
-                # NUL keeps a phrase from matching across the end of the title.
-                hay.append(
-                    (title.casefold() if type(title) is str else "")
-                    + "\0"
-                    + (description.casefold() if type(description) is str else "")
-                )
-            self._haystacks = hay
+                title = description = None
+                if meta is not None:
+                    title = meta.get("title")
+                    description = meta.get("description")
+                titles.append(_folded(title) if type(title) is str else "")
+                descriptions.append(_folded(description) if type(description) is str else "")
+            self._haystacks = (titles, descriptions)
         return self._haystacks
 
     def _code_index(self) -> dict[str, set[int]]:

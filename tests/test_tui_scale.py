@@ -103,7 +103,10 @@ def test_index_backed_filters_match_the_plain_query(tmp_path: Path) -> None:
     known = ws.known_fields
     for text in ["tag:ASIA", "asia", "standfirst", "bitcoin", "is:draft", "is:invalid", "-is:raw", "has:sentiment",
                  "title:~hong", "source.name:Reuters", "lang:en", "tags:ETF sentiment:negative", "code:CD1",
-                 "publishedAt>2025-11-02", "has:title", "title:not"]:
+                 "publishedAt>2025-11-02", "has:title", "title:not",
+                 # descriptions are kept case-folded for the words search: comparisons still ignore case
+                 'description:"A SHORT standfirst for the tests."', "description:~STANDFIRST", "-description:~bitcoin",
+                 "has:description", '"Bitcoin Rallies"']:
         query = compile_filter(text, known)
         expected = sorted(a.path.name for a in core_query.compile(text, known).filter(full))
         assert sorted(names_of(ws, ws.compute_view(query, "title"))) == expected, text

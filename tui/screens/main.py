@@ -32,6 +32,7 @@ from ..model import (
     LIST_VIEW,
     SORTS,
     FilterError,
+    ProvisionalEntries,
     Slim,
     Workspace,
     compile_filter,
@@ -178,17 +179,35 @@ class MainScreen(Screen[None]):
         result = scan(self.paths, config, progress=progress)
         if worker.is_cancelled:
             return
-        fresh = result.records
+        fresh, written = result.records, result.written
+        del result  # the decoded index: ~2 KB an article, freed as soon as the entries are built
         # Nothing changed (the usual case with an index): keep the entries drawn.
         if shown is not None and self.ws.same_entries(fresh):
             self.app.call_from_thread(self._records_loaded, None, False)
         else:
             entries = [Slim.from_record(r) for r in fresh]
-            shown = (entries, [row_of(e) for e in entries])
-            self.app.call_from_thread(self._records_loaded, entries, False, shown[1])
-        del fresh
-        if shown is not None and (result.written or not self._view_loaded):
+            del fresh
+            rows = self._reuse_rows(entries)
+            shown = (entries, rows)
+            self.app.call_from_thread(self._records_loaded, entries, False, rows)
+        if shown is not None and (written or not self._view_loaded):
             self._save_view(*shown)
+
+    def _reuse_rows(self, entries: list[Slim]) -> list:
+        """The rows of ``entries``, reusing the restored rows that did not change: the two
+        lists are not both kept in memory (~1 KB an article)."""
+        provisional = self.ws.articles
+        if not isinstance(provisional, ProvisionalEntries):
+            return [row_of(e) for e in entries]
+        old = self.ws.rows  # not edited while provisional
+        rows = []
+        for i, entry in enumerate(entries):
+            row = row_of(entry)
+            # Both lists are in path order: the same position is usually the same file.
+            if i < len(old) and provisional.relpath(i) == entry.relpath and old[i] == row:
+                row = old[i]
+            rows.append(row)
+        return rows
 
     def _save_view(self, entries: list[Slim], rows: list) -> None:
         """Keep the list for the next start (a cache: failing to write it costs only speed)."""
