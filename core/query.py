@@ -32,6 +32,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import compress, repeat
+from operator import or_
 from pathlib import Path
 from typing import Any
 
@@ -815,6 +817,7 @@ class QueryIndex:
         self.articles: list[Article] = list(articles)
         self._columns: dict[tuple[str, ...], _Column] = {}
         self._haystacks: tuple[list[str], list[str]] | None = None
+        self._words: dict[str, set[int]] = {}  # answers of text terms, by case-folded word
         self._codes: dict[str, set[int]] | None = None
         self._states: dict[str, set[int]] = {}  # is:raw / invalid / draft never change for a list
         self._cache: dict[tuple[Any, ...], set[int]] = {}
@@ -874,11 +877,7 @@ class QueryIndex:
                     result.update(where)
             return result
         if kind == "text":
-            needle = compiled.needle
-            titles, descriptions = self._haystack()
-            return {i for i, title in enumerate(titles) if needle in title} | {
-                i for i, description in enumerate(descriptions) if needle in description
-            }
+            return self._text_set(compiled.needle)
         if kind == "has":
             result = set()
             for path in compiled.paths:
@@ -965,6 +964,27 @@ class QueryIndex:
             pairs.sort(key=lambda pair: pair[0])
             cached = column.ordered[domain] = ([x for x, _ in pairs], [where for _, where in pairs])
         return cached
+
+    def _text_set(self, needle: str) -> set[int]:
+        """The articles whose title or description contains ``needle`` (case-folded).
+
+        Typing extends a word one key at a time: an article containing ``bitc`` contains
+        ``bit``, so the search runs over the answer of the longest word already answered
+        that is part of this one, and over the whole list only when there is none."""
+        titles, descriptions = self._haystack()
+        within: set[int] | None = None
+        for known, hits in self._words.items():
+            if known in needle and (within is None or len(hits) < len(within)):
+                within = hits
+        if within is None:
+            found = map(or_, map(str.__contains__, titles, repeat(needle)), map(str.__contains__, descriptions, repeat(needle)))
+            result = set(compress(range(len(titles)), found))
+        else:
+            result = {i for i in within if needle in titles[i] or needle in descriptions[i]}
+        if len(self._words) >= self._cache_size:
+            self._words.pop(next(iter(self._words)))  # oldest first
+        self._words[needle] = result
+        return result
 
     def _haystack(self) -> tuple[list[str], list[str]]:
         """Every article's title and description, case-folded (words never match across the

@@ -215,6 +215,16 @@ def test_query_index_reuses_terms_and_matches_filter(articles: list[Article], fi
     assert compile("tag:asia", fields).filter(articles) == index.select(compile("tag:asia", fields))
 
 
+def test_words_typed_one_key_at_a_time_match_filter(articles: list[Article], fields: set[str]) -> None:
+    """The words search narrows each key's answer from the last one: typing forward, back
+    and past a word must still give what the plain filter gives."""
+    index = QueryIndex(articles)
+    typed = ["h", "ho", "hon", "hong", "hong k", "hong ko", "hong", "on", "ong kong", "o", "x", "xy", "tfl", "etf"]
+    for text in typed:
+        query = compile(f'"{text}"', fields)
+        assert index.select(query) == query.filter(articles), text
+
+
 def test_terms_and_positions() -> None:
     query = '  tag:"HONG KONG",X -is:draft "a phrase" word score:>=3'
     terms = parse(query)

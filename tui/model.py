@@ -19,6 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -887,7 +888,7 @@ class Workspace:
                         continue
         if cancelled():
             return None
-        return [i for i in order if i in hits]
+        return list(compress(order, map(hits.__contains__, order)))  # the loop in C: 50,000 a key
 
     @property
     def with_problems(self) -> int:
