@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from core import query as core_query
 from core.config import Config
 from core.document import Article, Fingerprint, get_path, load_article, thaw
 from core.edit_ops import (
@@ -37,6 +36,12 @@ from core.edit_ops import (
     apply_to_data,
 )
 from core.problems import Problem
+
+if TYPE_CHECKING:
+    from core import query as core_query
+
+# core.query (~30 ms to import) is imported where first used: filters come after the first
+# screen, which must be up within half a second of launch.
 
 SORTS = ("date", "title", "source", "problems")
 SENTIMENTS = ("POSITIVE", "NEUTRAL", "NEGATIVE")
@@ -339,6 +344,8 @@ def compile_filter(text: str, known_fields: Iterable[str]) -> core_query.Query |
     text = text.strip()
     if not text:
         return None
+    from core import query as core_query
+
     try:
         compiled = core_query.compile(text, frozenset(known_fields))
     except core_query.QueryError as exc:
@@ -838,18 +845,24 @@ class Workspace:
         """``is:dirty`` / ``is:marked`` as the workspace sees them now."""
         dirty = frozenset(path_key(self.articles[i]) for i in self.staged)
         marked = frozenset(path_key(self.articles[i]) for i in self.marked)
+        from core import query as core_query
+
         return core_query.MatchContext(lambda a: path_key(a) in dirty, lambda a: path_key(a) in marked)
 
     def query_index(self) -> core_query.QueryIndex:
         """The query index of the current list (rebuilt when an article's version changes)."""
         current = self._index
         if current is None or current[0] != self.content:
+            from core import query as core_query
+
             current = self._index = (self.content, core_query.QueryIndex(self.articles))
         return current[1]
 
     def warm_query_index(self, fields: Sequence[str] = ("tags", "sentiment", "category", "source.name")) -> None:
         """Build the parts of the query index that filters use most: the words' haystack and
         a few columns (costly once at 50,000 articles, then each keystroke is cheap)."""
+        from core import query as core_query
+
         with self._index_lock:
             index = self.query_index()
             index.indices(core_query.compile('"\0"'))

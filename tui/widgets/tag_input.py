@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rapidfuzz import fuzz, process, utils
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -34,6 +33,8 @@ def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTI
     inside = [t for t in by_use if folded in t.casefold() and t not in prefix]
     chosen = (prefix + inside)[:limit]
     if len(chosen) < limit:
+        from rapidfuzz import fuzz, process, utils  # first used after start-up: ~15 ms to import
+
         fuzzy = process.extract(
             token,
             list(vocabulary),
