@@ -217,3 +217,32 @@ async def test_a_second_session_paints_the_saved_list_then_checks_the_folder(tmp
         await pilot.press("d")  # checked: the edit goes to the marked article
         await settle(pilot, app)
         assert [main.ws.articles[i].path for i in main.ws.staged] == [marked_path]
+
+
+async def test_a_restored_list_whose_check_fails_says_so_and_r_checks_again(tmp_path: Path, monkeypatch) -> None:
+    import core.index
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+    real_scan = core.index.scan
+    calls = []
+
+    def failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise PermissionError(13, "Permission denied", str(root))
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(core.index, "scan", failing_once)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        assert main.ws.provisional and main.list.shown == len(ARTICLES)
+        assert any("R tries again" in str(n.message) for n in app._notifications)
+        await pilot.press("R")
+        await settle(pilot, app)
+        assert not main.ws.provisional and main.list.shown == len(ARTICLES)
+        assert len(main.ws.articles) == len(ARTICLES)  # checked, not added twice

@@ -148,12 +148,13 @@ class MainScreen(Screen[None]):
         config = self.ws.config
         # The list as the last session saved it paints at once (no record decoded); else a
         # warm index's records do. Either way the scan then checks them against the folder.
-        restored = restore_view(config, self._scope, load_view(config, LIST_VIEW, list_view_version()))
+        retry = self.ws.provisional  # the check of a restored list failed: only check again
+        restored = None if retry else restore_view(config, self._scope, load_view(config, LIST_VIEW, list_view_version()))
         records = None
         shown: tuple[list[Slim], list] | None = None
         if restored is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._view_restored, *restored)
-        else:
+        elif not retry:
             records = snapshot(config)
         if records is not None:
             if str(config.root) not in self._scope:  # opened on part of the folder
@@ -171,7 +172,7 @@ class MainScreen(Screen[None]):
                 last = now
                 self.app.call_from_thread(self._scan_progress, done, total)
 
-        if restored is None and not records:
+        if restored is None and not records and not retry:
             self._stream_now(worker)
             return
         self._painted.wait(2.0)  # let the first paint have the interpreter to itself
@@ -801,9 +802,11 @@ class MainScreen(Screen[None]):
         self.busy = ""
         if what == "loading":
             self.load_progress = None
+            self.checking = ""
         self._quit_after_save = False
         self._update_status()
-        self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}", severity="error", timeout=15)
+        again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
+        self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}{again}", severity="error", timeout=15)
 
     def _save_now(self, indices: list[int], overwrite: frozenset[Path]) -> None:
         from core.document import load_article
@@ -945,6 +948,11 @@ class MainScreen(Screen[None]):
             self.notify(f"changed on disk: {names}. Press R to reload.", title="Outside changes", timeout=8)
 
     def action_reload(self) -> None:
+        if self.ws.provisional and not self.checking:  # the check of a restored list failed
+            self.checking = "checking the folder…"
+            self._update_status()
+            self._load()
+            return
         if self._blocked():
             return
         self._set_busy("reloading…")
