@@ -969,27 +969,17 @@ def _values_of(article: Article) -> tuple[Any, ...]:
     )
 
 
-def _values_chunk(chunk: Sequence[Any]) -> list[tuple[Any, ...]]:
-    from core import index as core_index
-
-    config = core_index._worker_config
-    assert config is not None
-    return [_values_of(load_article(Path(f.path), config, f.relpath)) for f in chunk]
-
-
 def iter_values(paths: Sequence[Path], config: Config, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
     """For every article under ``paths``: its record and the values of ``keys``, parsed across
     worker processes when there are many. The workers keep the values and send back only
     those: unpacking whole metadata here would cost as much again as parsing, hold the
     interpreter lock away from the screen, and fill the memory."""
     global _keys_wanted
-    from core import index as core_index
+    from core.index import map_articles
 
-    _keys_wanted = tuple(keys)
+    _keys_wanted = tuple(keys)  # read by the workers, which inherit it
     _names_seen.clear()
-    found = core_index.walk(paths, config)
-    workers = core_index.default_workers() if len(found) >= core_index.PARALLEL_MIN_FILES else 0
-    yield from core_index._in_workers(_values_chunk, found, config, 0, workers)
+    yield from map_articles(paths, config, _values_of)
 
 
 def read_values(item: tuple[Any, ...], names: set[str],
