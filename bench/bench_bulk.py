@@ -1,6 +1,6 @@
 """Benchmark: add a tag to 10,000 articles and save them through the safe-save path.
 
-    python -m bench.bench_bulk [--count 10000] [--repeat 1] [--settle 30] [--undo] [--profile]
+    python -m bench.bench_bulk [--count 10000] [--repeat 1] [--settle auto] [--undo] [--profile]
 
 On a fresh copy of a generated folder (``bench/out/bulk-work``, never the cached original),
 times the phases a user goes through: load the articles, plan the change of every editable
@@ -13,12 +13,16 @@ file is back to its original bytes. ``--profile`` prints where plan and save spe
 Each phase is reported in wall seconds and in CPU seconds of this process (all threads):
 on a shared machine the CPU time is the steadier figure.
 
-Before timing, the copy is flushed to disk (``sync``) and left to settle for ``--settle``
-seconds. On ext4 without a journal, every file created in the minute after many files were
-deleted scans those freed inodes (the kernel's ``recently_deleted`` check): right after
-deleting the previous 10,000-file copy, creating one file costs up to ~1 ms of kernel time
-instead of ~0.03 ms. A user's folder was not just deleted and copied back; the churn of
-the save itself (each replace frees the old version's inode) is measured as it is.
+Before timing, the copy is flushed to disk (``sync``), and with ``--settle auto`` (the
+default) the run waits until 6 minutes have passed since this benchmark last freed many
+inodes (deleting the previous copy, whose own save replaced 10,000 files). On ext4 without
+a journal (this machine's file system), creating a file skips every inode of its group
+freed in the last 1-6 minutes, one check each: after 10,000 deletions nearby, creating one
+file costs ~0.5 ms of kernel time instead of ~0.03 ms, and a save creates a temp file per
+article. A user's folder was not just deleted and copied back; the churn of the save
+itself (each replace frees the old version's inode) is measured as it is. The previous
+copy is moved aside before the run and deleted after it. ``--settle 0`` measures back to
+back; file systems with a journal do not make this check.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ from pathlib import Path
 from .common import OUT_DIR, folder, machine_line, markdown_table
 
 TAG = "BENCHMARK"
+WORK = OUT_DIR / "bulk-work"
+TRASH = OUT_DIR / "bulk-work.old"
+CHURN_STAMP = OUT_DIR / "bulk-work.churn"  # when this benchmark last freed many inodes
+CHURN_SECONDS = 370  # the kernel counts an inode freed up to 6 minutes ago as recent
 
 
 def _top(profile: cProfile.Profile, limit: int = 18) -> str:
@@ -85,7 +93,23 @@ class _Phase:
             print(f"-- {self.name}, cumulative --\n" + _top(self.profiler), file=sys.stderr)
 
 
-def run(count: int, seed: int, profile: bool, settle: float, undo: bool) -> dict[str, float]:
+def _settle(settle: str) -> float:
+    """Wait as ``--settle`` says (see the module docstring); the seconds waited."""
+    if settle == "auto":
+        try:
+            since = time.time() - float(CHURN_STAMP.read_text())
+        except (OSError, ValueError):
+            since = CHURN_SECONDS
+        wait = max(0.0, CHURN_SECONDS - since)
+    else:
+        wait = float(settle)
+    if wait:
+        print(f"waiting {wait:.0f} s for the inodes freed by the previous run to age (--settle 0 skips)", file=sys.stderr)
+        time.sleep(wait)
+    return wait
+
+
+def run(count: int, seed: int, profile: bool, settle: str, undo: bool) -> dict[str, float]:
     from core.config import load_config
     from core.document import load_corpus
     from core.edit_ops import AddItem
@@ -93,13 +117,15 @@ def run(count: int, seed: int, profile: bool, settle: float, undo: bool) -> dict
     from core.save import plan_change, save_changes
 
     source = folder(count, seed)
-    work = OUT_DIR / "bulk-work"
-    shutil.rmtree(work, ignore_errors=True)
+    work = WORK
+    shutil.rmtree(TRASH, ignore_errors=True)  # left by an interrupted run
+    if work.exists():
+        work.rename(TRASH)  # deleted after the measurement, not just before it
     shutil.copytree(source, work)
     os.sync()
-    time.sleep(settle)
+    waited = _settle(settle)
     config = load_config(work)
-    times: dict[str, float] = {"load_start": os.getloadavg()[0]}
+    times: dict[str, float] = {"load_start": os.getloadavg()[0], "waited": waited}
 
     with _Phase(times, "load", False):
         corpus = load_corpus([work], config)
@@ -132,6 +158,8 @@ def run(count: int, seed: int, profile: bool, settle: float, undo: bool) -> dict
         assert not report.failed and not report.changed_since, report.as_dict()
         assert _digests(work) == _digests(source), "undo did not restore every byte"
         times["restored"] = len(report.restored)
+    shutil.rmtree(TRASH, ignore_errors=True)
+    CHURN_STAMP.write_text(f"{time.time():.0f}\n")
     return times
 
 
@@ -140,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=1, help="runs (each on a fresh copy); medians reported")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--settle", type=float, default=30.0, help="seconds to wait after copying the folder (see above)")
+    parser.add_argument("--settle", default="auto", help="'auto' or seconds to wait after copying the folder (see above)")
     parser.add_argument("--undo", action="store_true", help="undo the batch and check every byte is back")
     parser.add_argument("--profile", action="store_true", help="print where plan and save spend their time")
     args = parser.parse_args(argv)
@@ -166,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{int(med('refused')):,} refused; load average {min(r['load_start'] for r in runs):.2f}-"
           f"{max(r['load_end'] for r in runs):.2f} during the runs")
     print(markdown_table(["phase", "seconds", "cpu seconds", "us per file"], rows))
-    print(f"\nMedians of {args.repeat} run(s); command: python -m bench.bench_bulk --count {args.count} "
-          f"--repeat {args.repeat} --settle {args.settle:g}{' --undo' if args.undo else ''}")
+    waited = ", ".join(f"{r['waited']:.0f}" for r in runs)
+    print(f"\nMedians of {args.repeat} run(s) (waited {waited} s before timing); command: python -m bench.bench_bulk "
+          f"--count {args.count} --repeat {args.repeat} --settle {args.settle}{' --undo' if args.undo else ''}")
     return 0
 
 

@@ -3,19 +3,22 @@
 Layout under ``<root>/.copydesk/journal/`` (``root`` is the corpus root)::
 
     blobs/ab/abcdef...        file contents, content-addressed by sha256 (shared by batches)
+    blobs/packs/<ns>-<id>.pack  the prior contents kept by one bulk batch, one after another
     batches/<ns>-<id>.json    the manifest of a finished batch (written atomically)
     batches/<ns>-<id>.pending JSON lines of a batch still being written (or cut short)
-    gc-candidates             blobs of pruned batches, deleted in a later sweep
+    gc-candidates             blobs and packs of pruned batches, deleted in a later sweep
 
 File names start with the batch's time in nanoseconds, so their order is the batches' order
 and pruning needs no parsing.
 
 A writer calls :meth:`BatchWriter.record` before replacing a file and
 :meth:`BatchWriter.written` after; :meth:`BatchWriter.close` turns the pending log into a
-manifest. A bulk writer may store the prior bytes first (:meth:`BatchWriter.store`, safe
-from worker threads) and defer the log lines of a group of files to one write
-(``defer=True``, then :meth:`BatchWriter.flush`), as long as each file's record line is
-flushed before that file is replaced. When copydesk is killed mid-batch, the pending log
+manifest. A bulk writer keeps the prior bytes first (:meth:`BatchWriter.keep`, safe from
+worker threads: they go into the batch's pack file, one file for the whole batch rather
+than one per article, unless a blob with that content exists already) and may defer the
+log lines of a group of files to one write (``defer=True``, then :meth:`BatchWriter.flush`),
+as long as each file's record line is flushed before that file is replaced. Every copy,
+loose or packed, is checked against its sha256 before undo restores it. When copydesk is killed mid-batch, the pending log
 survives (it is in the operating system's hands after each flush) and the batch can still
 be undone (it is listed as incomplete). Durability: manifests are fsynced; blobs and the
 pending log are not synced one by one (that would double the cost of a bulk edit), so an
@@ -36,6 +39,7 @@ import secrets
 import socket
 import stat
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 JOURNAL_SUBDIR = Path(".copydesk") / "journal"
-_MANIFEST_VERSION = 1
+_MANIFEST_VERSION = 2  # 2: an entry may say where its prior content is in the batch's pack
 # Blobs of pruned batches are swept once this many batches were pruned (a sweep reads every
 # remaining manifest, so it is not done on every save).
 _GC_EVERY = 10
@@ -63,6 +67,24 @@ class Entry:
     path: str  # relative to the corpus root ("/"-separated), absolute when outside it
     prior: str | None
     new: str | None
+    packed: tuple[int, int] | None = None  # (offset, length) of the prior content in the batch's pack
+
+    def as_list(self) -> list[Any]:
+        return [self.path, self.prior, self.new, *(self.packed or ())]
+
+    @classmethod
+    def from_list(cls, values: list[Any]) -> Entry:
+        path, prior, new, *packed = values
+        return cls(path, prior, new, (int(packed[0]), int(packed[1])) if packed else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Prior content kept by :meth:`BatchWriter.keep`: its sha256 and, when it went into the
+    batch's pack rather than a loose blob, where."""
+
+    digest: str
+    packed: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +253,18 @@ class Journal:
             raise
         return digest
 
-    def _read_blob(self, digest: str) -> bytes:
+    def _pack_path(self, stem: str) -> Path:
+        return self.blobs / "packs" / f"{stem}.pack"
+
+    def _read_blob(self, digest: str, packed: tuple[int, int] | None = None, stem: str = "") -> bytes:
         try:
-            data = self._blob_path(digest).read_bytes()
+            if packed is None:
+                data = self._blob_path(digest).read_bytes()
+            else:
+                offset, length = packed
+                with open(self._pack_path(stem), "rb") as handle:
+                    handle.seek(offset)
+                    data = handle.read(length)
         except OSError as exc:
             raise JournalError(f"journal copy {digest[:12]} is missing ({exc.strerror or exc})") from exc
         if sha256(data) != digest:
@@ -260,7 +291,7 @@ class Journal:
             "time": batch.time,
             "ns": batch.ns,
             "undoes": batch.undoes,
-            "entries": [[e.path, e.prior, e.new] for e in batch.entries],
+            "entries": [e.as_list() for e in batch.entries],
         }
         target = self.batches / f"{_stem(batch.ns, batch.id)}.json"
         fd, tmp = tempfile.mkstemp(dir=self.batches, prefix=f".{batch.id}.")
@@ -300,7 +331,7 @@ class Journal:
     def _read_manifest(self, path: Path) -> _Batch | None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            entries = [Entry(p, prior, new) for p, prior, new in data["entries"]]
+            entries = [Entry.from_list(values) for values in data["entries"]]
             return _Batch(data["id"], data["label"], data["time"], int(data["ns"]), entries, data.get("undoes"))
         except (OSError, ValueError, KeyError, TypeError):
             # A damaged manifest is skipped rather than blocking every other undo.
@@ -322,7 +353,8 @@ class Journal:
             except ValueError:
                 break  # a line cut short by the crash
             if event.get("op") == "record":
-                recorded[event["path"]] = Entry(event["path"], event["prior"], event["new"])
+                packed = event.get("packed")
+                recorded[event["path"]] = Entry(event["path"], event["prior"], event["new"], tuple(packed) if packed else None)
             elif event.get("op") == "written" and event.get("path") in recorded:
                 written[event["path"]] = recorded[event["path"]]
         # A recorded file whose "written" line is missing may or may not have been replaced;
@@ -381,7 +413,7 @@ class Journal:
         writer = self.begin(f"undo {batch.id} ({batch.label})", undoes=batch.id)
         try:
             for entry in batch.entries:
-                self._undo_entry(entry, writer, report)
+                self._undo_entry(entry, _stem(batch.ns, batch.id), writer, report)
         finally:
             # Folders are synced once per batch rather than once per file.
             for folder in {self._absolute(rel).parent for rel in report.restored}:
@@ -389,7 +421,7 @@ class Journal:
             report.undo_batch_id = writer.close()
         return report
 
-    def _undo_entry(self, entry: Entry, writer: BatchWriter, report: UndoReport) -> None:
+    def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport) -> None:
         from .save import LockBusy, acquire_lock, release_lock
 
         path = self._absolute(entry.path)
@@ -402,11 +434,11 @@ class Journal:
             report.failed.append((entry.path, f"cannot create a lock file: {exc.strerror or exc}"))
             return
         try:
-            self._restore(entry, path, writer, report)
+            self._restore(entry, stem, path, writer, report)
         finally:
             release_lock(lock)
 
-    def _restore(self, entry: Entry, path: Path, writer: BatchWriter, report: UndoReport) -> None:
+    def _restore(self, entry: Entry, stem: str, path: Path, writer: BatchWriter, report: UndoReport) -> None:
         try:
             current = _read_current(path)
         except OSError as exc:
@@ -420,7 +452,7 @@ class Journal:
             report.changed_since.append(entry.path)
             return
         try:
-            prior = self._read_blob(entry.prior) if entry.prior is not None else None
+            prior = self._read_blob(entry.prior, entry.packed, stem) if entry.prior is not None else None
         except JournalError as exc:
             report.failed.append((entry.path, str(exc)))
             return
@@ -453,6 +485,7 @@ class Journal:
             if batch is not None:
                 lines.append(f"# {batch.id}\n")
                 lines.extend(f"{d}\n" for e in batch.entries for d in (e.prior, e.new) if d)
+            lines.append(f"{_PACK_PREFIX}{name.rsplit('.', 1)[0]}\n")
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         with open(self.gc_candidates, "a", encoding="utf-8") as handle:
@@ -475,11 +508,15 @@ class Journal:
             return 0
         referenced = {d for b in self._load_all() for e in b.entries for d in (e.prior, e.new) if d}
         # A live writer's pending log is not loaded; its blobs are protected by their age.
+        # A pack belongs to its batch alone: it goes once that batch was pruned.
         horizon = time.time() - self.blob_grace_seconds
         deleted = 0
         young: list[str] = []
         for digest in candidates - referenced:
-            blob = self._blob_path(digest)
+            if digest.startswith(_PACK_PREFIX):
+                blob = self._pack_path(digest[len(_PACK_PREFIX) :])
+            else:
+                blob = self._blob_path(digest)
             try:
                 if blob.stat().st_mtime >= horizon:
                     young.append(f"{digest}\n")
@@ -488,10 +525,18 @@ class Journal:
                 deleted += 1
             except FileNotFoundError:
                 pass
-        tmp = self.gc_candidates.with_name(".gc-candidates.tmp")
-        tmp.write_text("".join(young), encoding="utf-8")
-        os.replace(tmp, self.gc_candidates)
+        # Another process may sweep at the same time: a temp name of our own, and whichever
+        # list lands last wins (a candidate dropped by the other only stays on disk).
+        tmp = self.gc_candidates.with_name(f".gc-candidates.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            tmp.write_text("".join(young), encoding="utf-8")
+            os.replace(tmp, self.gc_candidates)
+        finally:
+            tmp.unlink(missing_ok=True)
         return deleted
+
+
+_PACK_PREFIX = "pack:"
 
 
 def _stem(ns: int, batch_id: str) -> str:
@@ -516,6 +561,8 @@ class BatchWriter:
     """Records one batch; created by :meth:`Journal.begin`."""
 
     def __init__(self, journal: Journal, label: str, undoes: str | None = None) -> None:
+        # record(), written(), flush() and keep() may be called from several threads
+        self._lock = threading.RLock()
         self.journal = journal
         self.label = label
         self.undoes = undoes
@@ -526,13 +573,18 @@ class BatchWriter:
         self._log: Any = None
         self._lines: list[str] = []  # deferred log lines, written by flush()
         self._closed = False
+        self._pack_lock = threading.Lock()
+        self._pack_fd = -1
+        self._pack_end = 0
+        self._kept: dict[str, Kept] = {}
 
     def open(self) -> None:
         """Create the journal's folders and this batch's pending log (done by the first record)."""
-        if self._closed:
-            raise JournalError(f"batch {self.id} is already closed")
-        if self._log is None:
-            self._open_log()
+        with self._lock:
+            if self._closed:
+                raise JournalError(f"batch {self.id} is already closed")
+            if self._log is None:
+                self._open_log()
 
     def _open_log(self) -> None:
         self.journal._ensure_folders()
@@ -556,15 +608,47 @@ class BatchWriter:
 
     def flush(self) -> None:
         """Hand the deferred log lines to the operating system (one write; no fsync)."""
-        if self._lines and self._log is not None:
-            self._log.write("".join(self._lines))
-            self._log.flush()
-            self._lines.clear()
+        with self._lock:
+            if self._lines and self._log is not None:
+                self._log.write("".join(self._lines))
+                self._log.flush()
+                self._lines.clear()
 
-    def store(self, data: bytes, digest: str | None = None) -> str:
-        """Keep ``data`` in the journal now; its sha256. Safe to call from worker threads once
-        :meth:`open` was called; pass the result to :meth:`record` as ``prior_digest``."""
-        return self.journal._store_blob(data, digest)
+    def keep(self, data: bytes, digest: str | None = None) -> Kept:
+        """Keep ``data`` (a prior content) now, for :meth:`record`'s ``kept``.
+
+        Safe from worker threads once :meth:`open` was called. Content the journal holds
+        already (a loose blob, or kept earlier in this batch) is not stored again; anything
+        else is appended to the batch's pack file: one file for the batch instead of one
+        per article (creating files is the dearest part of keeping a copy).
+        """
+        digest = digest or sha256(data)
+        with self._pack_lock:
+            known = self._kept.get(digest)
+        if known is not None:
+            return known
+        try:
+            os.utime(self.journal._blob_path(digest))  # a loose copy exists: refresh its age
+            kept = Kept(digest)
+        except FileNotFoundError:
+            with self._pack_lock:
+                if self._pack_fd < 0:
+                    pack = self.journal._pack_path(_stem(self.ns, self.id))
+                    pack.parent.mkdir(exist_ok=True)
+                    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+                    self._pack_fd = os.open(pack, flags, 0o600)
+                offset = self._pack_end
+                self._pack_end += len(data)
+                fd = self._pack_fd
+            view = memoryview(data)
+            at = offset
+            while view:
+                written = os.pwrite(fd, view, at)
+                view, at = view[written:], at + written
+            kept = Kept(digest, (offset, len(data)))
+        with self._pack_lock:
+            # only now, once written: a file recorded with it may be replaced right after
+            return self._kept.setdefault(digest, kept)
 
     def record(
         self,
@@ -572,51 +656,67 @@ class BatchWriter:
         prior: bytes | None,
         new: bytes | None,
         *,
-        prior_digest: str | None = None,
+        kept: Kept | None = None,
         new_digest: str | None = None,
         defer: bool = False,
     ) -> None:
         """Keep ``prior`` (None: the file is being created) before ``path`` becomes ``new``.
 
         Call it before replacing the file. ``new`` None means the file is being deleted.
-        ``prior_digest``: the prior bytes were already kept with :meth:`store`.
+        ``kept``: the prior bytes were already kept with :meth:`keep`.
         ``new_digest``: the sha256 of ``new`` when the caller has it. ``defer``: the log line
         waits for :meth:`flush`, which must run before the file is replaced.
         """
+        with self._lock:
+            self._record(path, prior, new, kept, new_digest, defer)
+
+    def _record(self, path: Path, prior: bytes | None, new: bytes | None, kept: Kept | None, new_digest: str | None, defer: bool) -> None:
         if self._closed:
             raise JournalError(f"batch {self.id} is already closed")
         if self._log is None:
             self._open_log()
         rel = self.journal._relative(path)
         previous = self._recorded.get(rel)
+        packed = None
         if prior is None:
             prior_sha = None
-        elif prior_digest is not None:
-            prior_sha = prior_digest
+        elif kept is not None:
+            prior_sha, packed = kept.digest, kept.packed
         else:
             prior_sha = self.journal._store_blob(prior)
         if previous is not None and rel in self._written:
             # A second write to the same file in one batch: undo goes back to the first prior.
-            prior_sha = previous.prior
+            prior_sha, packed = previous.prior, previous.packed
         new_sha = (new_digest or sha256(new)) if new is not None else None
-        entry = Entry(rel, prior_sha, new_sha)
+        entry = Entry(rel, prior_sha, new_sha, packed)
         self._recorded[rel] = entry
-        self._append({"op": "record", "path": rel, "prior": prior_sha, "new": new_sha}, defer)
+        event: dict[str, Any] = {"op": "record", "path": rel, "prior": prior_sha, "new": new_sha}
+        if packed is not None:
+            event["packed"] = list(packed)
+        self._append(event, defer)
 
     def written(self, path: Path, *, defer: bool = False) -> None:
         """Confirm that ``path`` was replaced with the recorded content."""
         rel = self.journal._relative(path)
-        entry = self._recorded.get(rel)
-        if entry is None:
-            raise JournalError(f"{path}: written() without record()")
-        self._written[rel] = entry
-        self._append({"op": "written", "path": rel}, defer)
+        with self._lock:
+            entry = self._recorded.get(rel)
+            if entry is None:
+                raise JournalError(f"{path}: written() without record()")
+            self._written[rel] = entry
+            self._append({"op": "written", "path": rel}, defer)
 
     def close(self) -> str | None:
         """Finish the batch; its id, or None when nothing was written (no batch is kept)."""
+        with self._lock:
+            return self._close()
+
+    def _close(self) -> str | None:
         if self._closed:
             return self.id if self._written else None
         self._closed = True
+        if self._pack_fd >= 0:
+            os.close(self._pack_fd)
+            self._pack_fd = -1
         if self._log is None:
             return None
         self.flush()
@@ -624,6 +724,7 @@ class BatchWriter:
         pending = self.journal.batches / f"{_stem(self.ns, self.id)}.pending"
         if not self._written:
             pending.unlink(missing_ok=True)
+            self.journal._pack_path(_stem(self.ns, self.id)).unlink(missing_ok=True)
             return None
         batch = _Batch(self.id, self.label, self.time, self.ns, list(self._written.values()), self.undoes)
         self.journal._write_manifest(batch)

@@ -7,13 +7,14 @@ our field edits to the new version when the fields we edit did not change there 
 else report a conflict and write nothing; journal the prior bytes; write a temp file in
 the same directory, restore the mode, fsync, ``os.replace``, fsync the directory.
 
-A batch (:func:`save_changes`) runs the same protocol for every file, in groups: the main
-thread locks, re-reads and compares each file; worker threads keep the prior bytes in the
-journal and write and fsync the temp files (the fsyncs of a group overlap, which costs a
-fraction of one fsync after another); then, once the group's journal lines are written,
-each file still exactly as it was read (an ``lstat`` right before the replace) is replaced
-and unlocked, and each folder is fsynced once at the end. A file that another program
-changed meanwhile goes through the one-file protocol again (merge or conflict).
+A batch (:func:`save_changes`) runs the same protocol for every file, split in two: the
+main thread locks, re-reads and compares each file (the Python work); worker threads do
+the rest, file by file: keep the prior bytes in the journal, write and fsync the temp
+file, write the journal line, check with an ``lstat`` that the file is still exactly the
+one read, replace it and release the lock. Their fsyncs overlap, which costs a fraction of
+one fsync after another. Each folder is fsynced once at the end of the batch. A file that
+another program changed meanwhile goes through the one-file protocol again (merge or
+conflict). Locks of a batch are hard links to one owner file per folder.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ STALE_LOCK_SECONDS = 600
 # A batch's lock owner files are renewed this often, so that the time in a lock (what other
 # hosts judge staleness by) stays recent during a long batch.
 _OWNER_RENEW_SECONDS = 60
-# Files written and fsynced together in a batch, and the threads doing it: overlapping
-# fsyncs cost ~0.1-0.2 ms a file where one after another cost ~1 ms each.
-_GROUP = 32
+# Threads writing a batch's files: overlapping fsyncs cost ~0.1-0.2 ms a file where one
+# after another cost ~1 ms each.
 _WRITERS = 8
+_WINDOW = 32  # files checked and locked ahead of the writers
 _READ_LIMITS = Limits(max_file_bytes=1 << 34)  # a save re-reads whatever is there now
 
 Rewrite = Callable[[str], str]
@@ -380,7 +381,11 @@ def fsync_directory(folder: Path) -> None:
 # -- saving ------------------------------------------------------------------------------
 
 
-def _writable_target(path: Path) -> tuple[os.stat_result | None, str]:
+def _writable_target(path: Path, writable_folders: set[Path] | None = None) -> tuple[os.stat_result | None, str]:
+    """The file's ``lstat`` when copydesk may replace it, else the reason it may not.
+
+    ``writable_folders``: folders of this batch already seen writable (asked once each).
+    """
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -393,8 +398,12 @@ def _writable_target(path: Path) -> tuple[os.stat_result | None, str]:
         return None, "not a regular file"
     if not info.st_mode & 0o222 or not os.access(path, os.W_OK):
         return None, "read-only file (make it writable to edit it)"
-    if not os.access(path.parent, os.W_OK):
-        return None, "the folder is read-only (a safe save needs a temp file beside the article)"
+    folder = path.parent
+    if writable_folders is None or folder not in writable_folders:
+        if not os.access(folder, os.W_OK):
+            return None, "the folder is read-only (a safe save needs a temp file beside the article)"
+        if writable_folders is not None:
+            writable_folders.add(folder)
     return info, ""
 
 
@@ -447,29 +456,33 @@ class _Staged:
     message: str
     overwrite: bool
     index: int = -1
-    new_sha: str | None = None
-    blob: str | None = None
     temp: Path | None = None
-    error: str = ""
-    future: Future[None] | None = None
 
 
-def _prepare(change: Change, overwrite: bool, owners: LockOwners | None) -> SaveResult | _Staged:
-    """Lock the file and decide what to write: a result when there is nothing to write."""
+def _prepare(
+    change: Change, overwrite: bool, owners: LockOwners | None, writable_folders: set[Path] | None = None
+) -> SaveResult | _Staged:
+    """Lock the file and decide what to write: a result when there is nothing to write.
+
+    A batch (``owners`` given) checks the file once, under the lock; a single save checks
+    it before taking the lock too.
+    """
     path = change.path
     if not change.changed:
         return SaveResult(path, "unchanged")
-    _, reason = _writable_target(path)
-    if reason:
-        return SaveResult(path, "refused", reason)
+    if owners is None:
+        _, reason = _writable_target(path)
+        if reason:
+            return SaveResult(path, "refused", reason)
     try:
         lock = acquire_lock(path, owners)
     except LockBusy as exc:
         return SaveResult(path, "refused", str(exc))
     except OSError as exc:
-        return SaveResult(path, "refused", f"cannot create a lock file: {exc.strerror}")
+        _, reason = _writable_target(path)  # say why when it is the file or its folder
+        return SaveResult(path, "refused", reason or f"cannot create a lock file: {exc.strerror}")
     try:
-        outcome = _check_locked(change, overwrite, lock)
+        outcome = _check_locked(change, overwrite, lock, writable_folders)
     except BaseException:
         release_lock(lock)
         raise
@@ -478,9 +491,9 @@ def _prepare(change: Change, overwrite: bool, owners: LockOwners | None) -> Save
     return outcome
 
 
-def _check_locked(change: Change, overwrite: bool, lock: Path) -> SaveResult | _Staged:
+def _check_locked(change: Change, overwrite: bool, lock: Path, writable_folders: set[Path] | None) -> SaveResult | _Staged:
     path = change.path
-    info, reason = _writable_target(path)
+    info, reason = _writable_target(path, writable_folders)
     if info is None:
         return SaveResult(path, "refused", reason)
     try:
@@ -537,21 +550,6 @@ def save_change(
         release_lock(staged.lock)
 
 
-def _write_staged(staged: _Staged, batch: Any) -> None:
-    """Worker thread: keep the prior bytes in the journal, write and fsync the temp file."""
-    staged.new_sha = hashlib.sha256(staged.data).hexdigest()
-    if batch is not None:
-        try:
-            staged.blob = batch.store(staged.current, staged.current_sha)
-        except OSError as exc:
-            staged.error = f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}"
-            return
-    try:
-        staged.temp = _write_temp(staged.change.path, staged.data, staged.mode)
-    except OSError as exc:
-        staged.error = f"write failed, file untouched: {exc.strerror or exc}"
-
-
 def _same_as_read(path: Path, read: os.stat_result) -> bool:
     """Whether ``path`` is still the very file that was read (no program wrote it since)."""
     try:
@@ -567,6 +565,54 @@ def _same_as_read(path: Path, read: os.stat_result) -> bool:
     )
 
 
+def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
+    """Worker thread: the write half of the protocol for one file checked under its lock.
+
+    Keep the prior bytes in the journal, write and fsync the temp file, write the journal
+    line, check the file is still the one read, replace it, release the lock.
+    """
+    path = staged.change.path
+    try:
+        if batch is not None:
+            try:
+                kept = batch.keep(staged.current, staged.current_sha)
+            except OSError as exc:
+                return SaveResult(path, "refused", f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}")
+        try:
+            staged.temp = _write_temp(path, staged.data, staged.mode)
+        except OSError as exc:
+            return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
+        if batch is not None:
+            new_sha = hashlib.sha256(staged.data).hexdigest()
+            batch.record(path, staged.current, staged.data, kept=kept, new_digest=new_sha)
+        if not _same_as_read(path, staged.read):
+            # Another program wrote the file since it was read under our lock (copydesk
+            # waits for the lock; an editor does not): start over the one-file way, which
+            # re-reads it and merges or reports a conflict.
+            _abandon(staged)
+            return save_change(staged.change, batch=batch, overwrite=staged.overwrite, fsync_dir=False)
+        try:
+            os.replace(staged.temp, path)
+        except OSError as exc:
+            return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
+        staged.temp = None
+        if batch is not None:
+            batch.written(path, defer=True)  # a replace whose line is lost is still undone right
+        return SaveResult(path, staged.status, staged.message)
+    finally:
+        _abandon(staged)
+
+
+def _abandon(staged: _Staged) -> None:
+    """Remove what is left of a staged write (its temp file) and release its lock."""
+    if staged.temp is not None:
+        _unlink_quietly(staged.temp)
+        staged.temp = None
+    if staged.lock is not None:
+        release_lock(staged.lock)
+        staged.lock = None
+
+
 class _BatchSaver:
     """The pipeline of :func:`save_changes` (see the module docstring)."""
 
@@ -578,11 +624,11 @@ class _BatchSaver:
         self.done = 0
         self.owners = LockOwners()
         self.cleaned: set[Path] = set()
+        self.writable: set[Path] = set()  # folders seen writable
+        self.opened = False
         self.folders: set[Path] = set()  # folders with a replaced file, fsynced at the end
         self.pool: ThreadPoolExecutor | None = None
-        self.filling: list[_Staged] = []
-        self.waiting: deque[list[_Staged]] = deque()
-        self.unfinished: dict[int, _Staged] = {}
+        self.window: deque[tuple[_Staged, Future[SaveResult]]] = deque()
         self.in_flight: set[Path] = set()
 
     def add(self, index: int, change: Change, overwrite: bool) -> None:
@@ -592,105 +638,54 @@ class _BatchSaver:
         if folder not in self.cleaned:
             self.cleaned.add(folder)
             _clean_stale_temps(folder)
-        outcome = _prepare(change, overwrite, self.owners)
+        outcome = _prepare(change, overwrite, self.owners, self.writable)
         if isinstance(outcome, SaveResult):
             self._finish(index, outcome)
             return
         outcome.index = index
-        self.unfinished[index] = outcome
-        self.in_flight.add(change.path)
-        if self.batch is not None:
-            self.batch.open()  # the journal's folders exist before a worker stores a blob
+        if self.batch is not None and not self.opened:
+            self.batch.open()  # the journal's folders exist before a worker keeps a copy
+            self.opened = True
         if self.pool is None:
             self.pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="copydesk-save")
-        outcome.future = self.pool.submit(_write_staged, outcome, self.batch)
-        self.filling.append(outcome)
-        if len(self.filling) >= _GROUP:
-            self.waiting.append(self.filling)
-            self.filling = []
-            # One group is written by the workers while the next one is prepared.
-            if len(self.waiting) > 1:
-                self._replace_group(self.waiting.popleft())
+        try:
+            future = self.pool.submit(_write_staged, outcome, self.batch)
+        except BaseException:
+            _abandon(outcome)
+            raise
+        self.in_flight.add(change.path)
+        self.window.append((outcome, future))
+        while len(self.window) > _WINDOW:
+            self._collect()
+
+    def _collect(self) -> None:
+        staged, future = self.window.popleft()
+        self.in_flight.discard(staged.change.path)
+        self._finish(staged.index, future.result())
 
     def drain(self) -> None:
-        if self.filling:
-            self.waiting.append(self.filling)
-            self.filling = []
-        while self.waiting:
-            self._replace_group(self.waiting.popleft())
-
-    def _replace_group(self, group: list[_Staged]) -> None:
-        for staged in group:
-            assert staged.future is not None
-            staged.future.result()
-        ready = []
-        for staged in group:
-            if staged.error:
-                self._abandon(staged)
-                self._finish(staged.index, SaveResult(staged.change.path, "refused", staged.error))
-            else:
-                ready.append(staged)
-        batch = self.batch
-        if batch is not None:
-            for staged in ready:
-                batch.record(staged.change.path, staged.current, staged.data, prior_digest=staged.blob, new_digest=staged.new_sha, defer=True)
-            batch.flush()  # every record line is out before any of these files is replaced
-        for staged in ready:
-            self._finish(staged.index, self._replace(staged))
-        if batch is not None:
-            batch.flush()
-
-    def _replace(self, staged: _Staged) -> SaveResult:
-        path = staged.change.path
-        assert staged.temp is not None
-        if not _same_as_read(path, staged.read):
-            # Another program wrote the file since it was read under our lock (copydesk
-            # waits for the lock; an editor does not): start over the one-file way, which
-            # re-reads it and merges or reports a conflict.
-            self._abandon(staged)
-            return save_change(staged.change, batch=self.batch, overwrite=staged.overwrite, fsync_dir=False)
-        try:
-            os.replace(staged.temp, path)
-        except OSError as exc:
-            self._abandon(staged)
-            return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
-        staged.temp = None
-        if self.batch is not None:
-            self.batch.written(path, defer=True)
-        self._abandon(staged)  # releases the lock
-        self.folders.add(path.parent)
-        return SaveResult(path, staged.status, staged.message)
-
-    def _abandon(self, staged: _Staged) -> None:
-        """Remove what is left of a staged write (its temp file) and release its lock."""
-        if staged.temp is not None:
-            _unlink_quietly(staged.temp)
-            staged.temp = None
-        if staged.lock is not None:
-            release_lock(staged.lock)
-            staged.lock = None
+        while self.window:
+            self._collect()
 
     def _finish(self, index: int, result: SaveResult) -> None:
-        staged = self.unfinished.pop(index, None)
-        if staged is not None:
-            self.in_flight.discard(staged.change.path)
-            if result.status in ("saved", "merged"):
-                self.folders.add(staged.change.path.parent)
+        if result.status in ("saved", "merged"):
+            self.folders.add(result.path.parent)
         self.results[index] = result
         self.done += 1
         if self.progress is not None:
             self.progress(self.done, self.total)
 
     def close(self) -> None:
-        """Undo what an interrupted batch left in flight, then fsync every written folder."""
-        for staged in list(self.unfinished.values()):
-            if staged.future is not None:
-                try:
-                    staged.future.result()  # its worker must be done before its temp is removed
-                except BaseException:  # noqa: BLE001 - being cleaned up anyway
-                    pass
-            self._abandon(staged)
-        self.unfinished.clear()
+        """Let the writes under way finish (each file ends old or new), fsync every written
+        folder, remove the lock owner files."""
+        for staged, future in self.window:
+            try:
+                result = future.result()
+            except BaseException:  # noqa: BLE001 - the batch is stopping anyway
+                continue
+            if result.status in ("saved", "merged"):
+                self.folders.add(staged.change.path.parent)
+        self.window.clear()
         self.owners.close()
         folders = sorted(self.folders)
         if len(folders) > 1 and self.pool is not None:
@@ -707,6 +702,25 @@ def _fsync_quietly(folder: Path) -> None:
         fsync_directory(folder)
     except OSError:
         pass
+
+
+def _across_folders(changes: Sequence[Change]) -> list[int]:
+    """The order to save ``changes`` in: one file of each folder in turn.
+
+    Files saved at the same time then sit in different folders: creating, fsyncing and
+    renaming files in one folder queue behind each other (on ext4 without a journal, the
+    fsync of a new file also writes its folder).
+    """
+    by_folder: dict[Path, list[int]] = {}
+    for index, change in enumerate(changes):
+        by_folder.setdefault(change.path.parent, []).append(index)
+    if len(by_folder) < 2:
+        return list(range(len(changes)))
+    queues = list(by_folder.values())
+    order: list[int] = []
+    for turn in range(max(len(q) for q in queues)):
+        order.extend(q[turn] for q in queues if turn < len(q))
+    return order
 
 
 def save_changes(
@@ -729,7 +743,8 @@ def save_changes(
         batch = Journal(config.root, keep=config.journal_batches).begin(label)
     saver = _BatchSaver(batch, len(changes), progress)
     try:
-        for index, change in enumerate(changes):
+        for index in _across_folders(changes):
+            change = changes[index]
             saver.add(index, change, change.path in overwrite)
         saver.drain()
     finally:

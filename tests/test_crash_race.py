@@ -1,8 +1,9 @@
 """Saves that survive SIGKILL and colleagues: real child processes calling ``core.save``.
 
 - crash: a child saves a batch of articles and is killed with SIGKILL at a random moment;
-  every file must then be exactly its old or its new version, and the next save must work
-  (stale locks are cleaned, leftover temp files are never taken for articles);
+  every file must then be exactly its old or its new version, the batch cut short can be
+  undone to the exact bytes before it, and the next save must work (stale locks are
+  cleaned, leftover temp files are never taken for articles);
 - race: two processes edit the same files at the same time, round after round; every
   update reported as saved or merged is in the final files, the others were reported
   (conflict, or refused because the other process held the lock);
@@ -29,6 +30,7 @@ from core.config import Config
 from core.document import is_internal_name, load_article, load_corpus
 from core.edit import apply_edits
 from core.edit_ops import AddItem, SetValue
+from core.journal import Journal
 from core.save import plan_change, save_change
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -167,6 +169,7 @@ def test_sigkill_during_saves_leaves_old_or_new_versions(tmp_path: Path, request
     window = sorted(_save_duration(root) for _ in range(3))[1] * 2
     rng = random.Random(20261122)
     outcomes = {"old": 0, "new": 0}
+    undone = 0
     for run in range(runs):
         before = _snapshot(root)
         label = f"run {run}"
@@ -188,6 +191,15 @@ def test_sigkill_during_saves_leaves_old_or_new_versions(tmp_path: Path, request
         corpus = load_corpus([root])
         assert [a.relpath for a in corpus.articles] == sorted(after), "a lock or temp file was taken for an article"
         assert all(a.editable for a in corpus.articles)
+        # The batch is in the journal, cut short or finished (unless it was killed before
+        # writing anything): undoing it brings back every byte.
+        journal = Journal(root)
+        killed = [b for b in journal.list() if b.label == label]
+        if killed:
+            report = journal.undo(killed[0].id)
+            assert not report.failed and not report.changed_since, report.as_dict()
+        assert _snapshot(root) == before, f"run {run}: undo of the killed batch did not restore every byte"
+        undone += bool(killed)
     # After all the kills, a normal save still works: stale locks are cleaned up.
     before = _snapshot(root)
     proc = _start_saver(root, "after the kills")
@@ -197,7 +209,8 @@ def test_sigkill_during_saves_leaves_old_or_new_versions(tmp_path: Path, request
     assert _snapshot(root) == _expected_after(before, "after the kills")
     assert not [p.name for p in root.iterdir() if p.name.endswith(".copydesk-lock")]
     assert outcomes["old"] and outcomes["new"], f"the kills never landed inside a save: {outcomes}"
-    print(f"\n{runs} killed batch saves of 12 files: {outcomes['new']} files new, {outcomes['old']} old, 0 corrupt")
+    assert undone, "no killed batch was ever in the journal"
+    print(f"\n{runs} killed batch saves of 12 files: {outcomes['new']} files new, {outcomes['old']} old, 0 corrupt; {undone} undone")
 
 
 def test_two_processes_saving_the_same_files_lose_no_update(tmp_path: Path, request: pytest.FixtureRequest) -> None:

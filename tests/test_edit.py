@@ -160,3 +160,45 @@ def test_values_inside_a_flow_mapping_stay_in_flow_style():
     text = "---\nscore: {title: 'A', x: 1}\n---\n"
     assert apply_edits(text, [SetValue(("score", "title"), "B")]) == "---\nscore: {title: 'B', x: 1}\n---\n"
     assert apply_edits(text, [SetValue(("score", "title"), ["A", "b c"])]) == "---\nscore: {title: [A, b c], x: 1}\n---\n"
+
+
+# A block scalar whose content starts with a tab is valid YAML 1.2 (the data parser and
+# ruamel.yaml read it) but PyYAML's event parser, which the locator tries first, stops there.
+TAB_IN_BLOCK = "---\ntitle: A\ntags:\n  - x\nnote: |\n  \tcode\ndraft: false\n---\nBody.\n"
+
+
+def test_a_field_before_yaml_the_fast_locator_rejects_is_edited_without_reading_it():
+    assert apply_edits(TAB_IN_BLOCK, [AddItem(("tags",), "new")]) == TAB_IN_BLOCK.replace("  - x\n", "  - x\n  - new\n")
+
+
+def test_fields_at_or_after_yaml_the_fast_locator_rejects_use_the_yaml_1_2_parser():
+    assert apply_edits(TAB_IN_BLOCK, [SetValue(("draft",), True)]) == TAB_IN_BLOCK.replace("draft: false", "draft: true")
+    assert apply_edits(TAB_IN_BLOCK, [SetValue(("note",), "text")]) == TAB_IN_BLOCK.replace("|\n  \tcode\n", "|-\n  text\n")
+    added = apply_edits(TAB_IN_BLOCK, [SetValue(("lang",), "en")])  # a new key: the whole tree
+    assert added == TAB_IN_BLOCK.replace("draft: false\n", "draft: false\nlang: en\n")
+    quoted = apply_edits(TAB_IN_BLOCK, [AddItem(("tags",), "yes")])  # a quote: the whole tree too
+    assert quoted == TAB_IN_BLOCK.replace("  - x\n", "  - x\n  - 'yes'\n")
+
+
+def test_a_merge_key_further_down_still_refuses_an_edit_of_its_mapping():
+    text = "---\nbase: &b {x: 1}\ntitle: t\ntags: [a]\n<<: *b\n---\n"
+    with pytest.raises(EditRefused, match="merge key"):
+        apply_edits(text, [AddItem(("tags",), "b")])
+
+
+def test_a_value_needing_quotes_takes_the_quote_the_whole_file_uses_most():
+    text = '---\ntags:\n  - a\ntitle: "x"\nsub: "y"\nlast: \'z\'\n---\n'
+    assert apply_edits(text, [AddItem(("tags",), "b: c")]) == text.replace("  - a\n", '  - a\n  - "b: c"\n')
+
+
+def test_known_data_saves_a_parse_and_the_result_is_still_verified():
+    from core.config import Limits
+    from core.yamldata import parse_yaml
+
+    fm = SEED_LIKE.split("---\n")[1]
+    data = parse_yaml(fm, Limits())
+    edit = AddItem(("tags",), "EXTRA")
+    assert apply_edits(SEED_LIKE, [edit], data=data) == apply_edits(SEED_LIKE, [edit])
+    wrong = dict(data, tags=["OTHER"])  # data that does not match the text: the check catches it
+    with pytest.raises(EditRefused, match="verification failed"):
+        apply_edits(SEED_LIKE, [edit], data=wrong)

@@ -172,3 +172,157 @@ def test_breaking_a_stale_lock_never_removes_a_lock_taken_meanwhile(tmp_path):
         _break_stale_lock(path, lock, judged)
     assert lock.read_text().startswith(f"{os.getpid()} ")  # the live lock is back in place
     assert sorted(p.name for p in tmp_path.iterdir()) == [".a.md.copydesk-lock", "a.md"]
+
+
+# -- batches --------------------------------------------------------------------------
+
+
+def _folders_of_articles(root: Path, folders: int, per_folder: int) -> list[Path]:
+    paths = []
+    for f in range(folders):
+        folder = root / f"2024/0{f + 1}"
+        folder.mkdir(parents=True)
+        for i in range(per_folder):
+            path = folder / f"a{i}.md"
+            text = TEXT.replace("Old title", f"Title {f}-{i}")
+            if i % 3 == 1:
+                text = text.replace("\n", "\r\n")  # CRLF files stay CRLF
+            if i % 3 == 2:
+                text = "\ufeff" + text
+            path.write_bytes(text.encode())
+            paths.append(path)
+    return paths
+
+
+def _left_over(root: Path) -> list[str]:
+    """Files in the article folders that are not articles (locks, temps, owner files)."""
+    return sorted(p.name for p in root.rglob("*") if p.is_file() and ".copydesk" not in p.parts and p.suffix != ".md")
+
+
+def test_batch_results_follow_the_input_order_and_leave_nothing_behind(tmp_path):
+    paths = _folders_of_articles(tmp_path, 3, 6)
+    config = Config(root=tmp_path)
+    changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS")]) for p in paths]
+    changes[4] = plan_change(article(tmp_path, paths[4]), [SetValue(("draft",), False)])  # no change
+    os.chmod(paths[7], 0o444)
+    calls: list[tuple[int, int]] = []
+    results = save_changes(changes, config=config, label="tag --add NEWS", progress=lambda d, n: calls.append((d, n)))
+    assert [r.path for r in results] == paths
+    expected = ["saved"] * len(paths)
+    expected[4], expected[7] = "unchanged", "refused"
+    assert [r.status for r in results] == expected
+    assert "read-only" in results[7].message
+    assert calls == [(i, len(paths)) for i in range(1, len(paths) + 1)]
+    for i, path in enumerate(paths):
+        text = path.read_bytes().decode()
+        assert ("NEWS" in text) == (expected[i] == "saved")
+    assert _left_over(tmp_path) == []
+
+
+def test_batch_keeps_prior_versions_in_one_pack_and_undo_restores_every_byte(tmp_path):
+    from core.journal import Journal
+
+    paths = _folders_of_articles(tmp_path, 4, 10)
+    before = {p: p.read_bytes() for p in paths}
+    config = Config(root=tmp_path)
+    changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS"), SetValue(("draft",), True)]) for p in paths]
+    results = save_changes(changes, config=config, label="bulk")
+    assert {r.status for r in results} == {"saved"}
+    blobs = [p for p in (tmp_path / ".copydesk/journal/blobs").rglob("*") if p.is_file()]
+    assert [p.parent.name for p in blobs] == ["packs"]  # one pack file, no file per article
+    assert blobs[0].stat().st_mode & 0o777 == 0o600
+    report = Journal(tmp_path).undo()
+    assert len(report.restored) == len(paths) and not report.failed
+    assert {p: p.read_bytes() for p in paths} == before
+
+
+def test_journal_copy_already_kept_is_not_stored_again(tmp_path):
+    from core.journal import Journal
+
+    paths = _folders_of_articles(tmp_path, 1, 4)
+    config = Config(root=tmp_path)
+    journal = Journal(tmp_path)
+
+    def tag_all(tag: str) -> None:
+        changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), tag)]) for p in paths]
+        assert {r.status for r in save_changes(changes, config=config, label=tag)} == {"saved"}
+
+    tag_all("ONE")
+    with_one = {p: p.read_bytes() for p in paths}
+    undo = journal.undo()  # keeps the versions with ONE as loose copies
+    journal.undo(undo.undo_batch_id)  # and puts them back
+    tag_all("TWO")
+    packs = list((tmp_path / ".copydesk/journal/blobs/packs").iterdir())
+    assert len(packs) == 1  # TWO's batch found every prior version kept already
+    report = journal.undo()
+    assert len(report.restored) == len(paths)
+    assert {p: p.read_bytes() for p in paths} == with_one
+
+
+def test_a_file_another_program_writes_during_a_batch_is_merged_or_reported(tmp_path, monkeypatch):
+    import core.save
+
+    paths = _folders_of_articles(tmp_path, 1, 2)
+    config = Config(root=tmp_path)
+    changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS")]) for p in paths]
+    theirs = {
+        paths[0]: paths[0].read_text().replace("Title 0-0", "Their title"),  # another field: merged
+        paths[1]: paths[1].read_bytes().decode().replace("ASIA", "EUROPE"),  # the same field: conflict
+    }
+    real_write_temp = core.save._write_temp
+
+    def editor_saves_meanwhile(path, data, mode):
+        # An editor (no copydesk lock) writes the file after the batch read it, before the replace.
+        if path in theirs:
+            path.write_bytes(theirs.pop(path).encode())
+        return real_write_temp(path, data, mode)
+
+    monkeypatch.setattr(core.save, "_write_temp", editor_saves_meanwhile)
+    first_theirs = paths[0].read_text().replace("Title 0-0", "Their title")
+    second_theirs = paths[1].read_bytes().decode().replace("ASIA", "EUROPE")
+    results = save_changes(changes, config=config, label="bulk")
+    assert [r.status for r in results] == ["merged", "conflict"]
+    assert paths[0].read_text() == first_theirs.replace("  - ASIA\n", "  - ASIA\n  - NEWS\n")
+    assert paths[1].read_bytes().decode() == second_theirs
+    assert "tags" in results[1].message
+    assert _left_over(tmp_path) == []
+
+
+def test_the_same_file_twice_in_a_batch_is_saved_then_compared_again(tmp_path):
+    (path,) = _folders_of_articles(tmp_path, 1, 1)
+    loaded = article(tmp_path, path)
+    changes = [plan_change(loaded, [AddItem(("tags",), "ONE")]), plan_change(loaded, [SetValue(("draft",), True)])]
+    results = save_changes(changes, config=Config(root=tmp_path), label="twice")
+    # the second change was planned against the version before the first: a merge
+    assert [r.status for r in results] == ["saved", "merged"]
+    meta = article(tmp_path, path).meta
+    assert list(meta["tags"]) == ["ASIA", "ONE"] and meta["draft"] is True
+
+
+def test_a_batch_lock_names_its_owner_and_is_refused_to_others(tmp_path):
+    from core.save import LockBusy, LockOwners
+
+    path = write(tmp_path)
+    owners = LockOwners()
+    lock = acquire_lock(path, owners)
+    assert lock.read_text().split()[0] == str(os.getpid())
+    assert lock.stat().st_nlink == 2  # a link to the folder's owner file, not a new file
+    with pytest.raises(LockBusy, match="locked by copydesk process"):
+        acquire_lock(path)
+    release_lock(lock)
+    owners.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
+def test_stale_temp_and_owner_files_are_cleaned_and_recent_ones_kept(tmp_path):
+    path = write(tmp_path)
+    stale = [tmp_path / ".copydesk-tmp-owner-1-2", tmp_path / ".b.md.copydesk-tmp-3-4"]
+    recent = tmp_path / ".c.md.copydesk-tmp-5-6"
+    for leftover in [*stale, recent]:
+        leftover.write_text("x")
+    an_hour_ago = os.stat(path).st_mtime - 3600
+    for leftover in stale:
+        os.utime(leftover, (an_hour_ago, an_hour_ago))
+    change = plan_change(article(tmp_path, path), [SetValue(("title",), "New")])
+    assert save_changes([change], config=Config(root=tmp_path), label="t")[0].status == "saved"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".copydesk") == [recent.name, "a.md"]
