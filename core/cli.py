@@ -22,7 +22,10 @@ COMMANDS = ("check", "rules", "set", "tag", "list", "tags", "adopt", "undo")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that command's module is imported and
+    registered (what a run of one command needs: importing every command costs a
+    noticeable share of a quick run)."""
     parser = argparse.ArgumentParser(
         prog="copydesk",
         description="Check, query and edit the YAML front matter of a folder of Markdown articles.",
@@ -31,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"copydesk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f".commands.{name}", __package__)
         except ModuleNotFoundError as exc:
@@ -46,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
         return _open_tui(args_list)
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
     args = parser.parse_args(args_list)
     args.argv = args_list[1:]  # some commands need to see `--` (argparse drops it)
     if getattr(args, "run", None) is None:

@@ -78,7 +78,7 @@ def split_text(text: str) -> Split:
     if closing is None:
         return Split("unclosed", bom, newline, mixed, final_newline, fm_start, len(text), len(text))
     close_start, close_end = closing
-    fm_lines = _count_lines(text, fm_start, close_start)
+    fm_lines = _count_lines(text, fm_start, close_start) if newline != "\n" or mixed else text.count("\n", fm_start, close_start)
     return Split("front-matter", bom, newline, mixed, final_newline, fm_start, close_start, close_end, 2, fm_lines)
 
 

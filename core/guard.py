@@ -94,9 +94,12 @@ def read_guarded(
         # One read of the size just seen (plus one byte, to notice growth) is the common
         # case; the loop goes on until end of file or the limit.
         remaining = limit + 1
-        data = os.read(fd, min(remaining, opened.st_size + 1))
+        wanted = min(remaining, opened.st_size + 1)
+        data = os.read(fd, wanted)
         remaining -= len(data)
-        if data and remaining > 0:
+        # Fewer bytes than asked for: the end of the file (a regular file). Else it grew
+        # since fstat: read on to its end or the limit.
+        if len(data) == wanted and remaining > 0:
             chunks = [data]
             while remaining > 0:
                 chunk = os.read(fd, min(remaining, 1 << 20))
@@ -221,15 +224,16 @@ def prescan(text: str, limits: Limits) -> Refusal | None:
     references (``*name``). Quoted scalars, comments and block scalars are skipped so that
     their content does not count.
     """
-    size = len(text)
-    if size * 4 > limits.max_front_matter_bytes:
-        size = len(text.encode("utf-8", "surrogatepass"))
-        if size > limits.max_front_matter_bytes:
-            return Refusal(
-                "CD108",
-                f"front matter is {size} bytes, over the {limits.max_front_matter_bytes}-byte limit",
-            )
-    bad = _FORBIDDEN.search(text) if _may_hold_forbidden(text) else None
+    # One pass at C speed over the UTF-8 bytes answers most questions: the characters that
+    # matter here are ASCII, or start with a byte no other character has.
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) > limits.max_front_matter_bytes:
+        return Refusal(
+            "CD108",
+            f"front matter is {len(data)} bytes, over the {limits.max_front_matter_bytes}-byte limit",
+        )
+    kept = data.translate(None, _UNINTERESTING)
+    bad = _FORBIDDEN.search(text) if kept.translate(None, b"[{*\r") else None
     if bad is not None:
         line, column = _position(text, bad.start())
         return Refusal(
@@ -242,45 +246,41 @@ def prescan(text: str, limits: Limits) -> Refusal | None:
     # A block level needs one more column of indentation or one more leading indicator
     # (``- - - x``) than its parent, so short leads everywhere mean shallow nesting. Runs of
     # indicators later on a line do not nest (the parser rejects them without recursing).
-    if _has_long_lead(text, max_depth):
+    if _has_long_lead(text, data, b"\r" in kept, max_depth):
         refusal = _block_depth(text, max_depth)
         if refusal is not None:
             return refusal
-    if text.count("[") + text.count("{") > max_depth or text.count("*") > limits.max_aliases:
+    if kept.count(b"[") + kept.count(b"{") > max_depth or kept.count(b"*") > limits.max_aliases:
         return _flow_and_aliases(text, max_depth, limits.max_aliases)
     return None
 
 
-# Every byte of the UTF-8 form of a character _FORBIDDEN matches, except the bytes only
-# its multi-byte members start with (C1 controls: C2 xx; surrogates: ED xx xx; U+FFFE and
-# U+FFFF: EF BF xx), is deleted by this table: when nothing is left, nothing is forbidden.
+# Bytes of the UTF-8 form that matter before parsing. _FORBIDDEN's characters: the ASCII
+# controls and DEL themselves, and the lead bytes of the others (C1 controls: C2 xx;
+# surrogates: ED xx xx; U+FFFE and U+FFFF: EF BF xx). The flow and alias characters
+# ``[{*`` (counted) and CR (a line break). Every other byte is deleted in one pass.
 _SUSPECT_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2, 0xED, 0xEF])
-_NOT_SUSPECT = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
+_UNINTERESTING = bytes(b for b in range(256) if b not in _SUSPECT_BYTES + b"[{*\r")
 
-
-def _may_hold_forbidden(text: str) -> bool:
-    """False when ``text`` certainly holds no character YAML forbids (a C-speed pass over
-    its bytes; a regular-expression search of the text is several times slower)."""
-    return bool(text.encode("utf-8", "surrogatepass").translate(None, _NOT_SUSPECT))
-
-
-# Line breaks as ``str.splitlines`` knows them, once the forbidden characters are ruled out.
-_RARE_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+# Line breaks as ``str.splitlines`` knows them once the forbidden characters are ruled out,
+# besides LF: CR (looked for in the kept bytes), NEL, LINE and PARAGRAPH SEPARATOR. (Byte
+# searches: a regular expression alternating between them tries every position.)
+_RARE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 
 
 @functools.lru_cache(maxsize=8)
-def _long_lead(length: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    lead = f"[ \t?:-]{{{length}}}"
-    return re.compile(lead), re.compile("\n" + lead)
+def _long_lead(length: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    lead = b"[ \t?:-]{%d}" % length
+    return re.compile(lead), re.compile(b"\n" + lead)  # a literal first byte: a fast search
 
 
-def _has_long_lead(text: str, length: int) -> bool:
-    """Whether a line of ``text`` starts with at least ``length`` characters of indentation
-    and block indicators (spaces, tabs, ``-``, ``?``, ``:``)."""
+def _has_long_lead(text: str, data: bytes, has_cr: bool, length: int) -> bool:
+    """Whether a line of ``text`` (``data`` in UTF-8) starts with at least ``length``
+    characters of indentation and block indicators (spaces, tabs, ``-``, ``?``, ``:``)."""
     first_line, other_line = _long_lead(length)
-    if first_line.match(text) or other_line.search(text):
+    if first_line.match(data) or other_line.search(data):
         return True
-    if any(b in text for b in _RARE_BREAKS):  # lines may start after other breaks: count exactly
+    if has_cr or any(b in data for b in _RARE_BREAKS):  # lines start after other breaks too: count exactly
         return max(len(line) - len(line.lstrip(" \t-?:")) for line in text.splitlines() or [""]) >= length
     return False
 

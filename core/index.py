@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import marshal
-import multiprocessing
 import os
 import pickle
 import secrets
@@ -50,7 +49,6 @@ from .document import (
     Article,
     Fingerprint,
     Inspected,
-    get_path,
     inspect_file,
     load_article,
     thaw,
@@ -262,34 +260,41 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
             subdirs: list[str] = []
             for entry in entries:
                 name = entry.name
-                try:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                except OSError:
-                    is_dir = False
-                if name[0] == "." and (is_dir or name == JOURNAL_DIR):
-                    continue
+                if name[0] == ".":
+                    try:
+                        hidden_folder = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        hidden_folder = False
+                    if hidden_folder or name == JOURNAL_DIR:
+                        continue
                 if name.endswith(LOCK_SUFFIX) or TEMP_MARKER in name:  # document.is_internal_name
                     continue
                 path = entry.path
-                rel = path[cut:] if path.startswith(prefix) else Path(path).as_posix()
-                if exclude and any(fnmatch(rel, pattern) for pattern in exclude):
-                    continue
+                rel = ""
+                if exclude:
+                    rel = path[cut:] if path.startswith(prefix) else Path(path).as_posix()
+                    if any(fnmatch(rel, pattern) for pattern in exclude):
+                        continue
                 if not name.lower().endswith(extensions):
-                    if is_dir:
-                        subdirs.append(path)
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            subdirs.append(path)
+                    except OSError:
+                        pass
                     continue
                 if seen is not None:
                     if path in seen:
                         continue
                     seen.add(path)
-                key = b""
-                if not is_dir:
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                        if is_reg(info.st_mode):
-                            key = pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-                    except OSError:
-                        pass
+                # A folder or link named like an article is listed with no key (the loader
+                # explains it); the lstat says so without a separate is_dir test.
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                    key = pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if is_reg(info.st_mode) else b""
+                except OSError:
+                    key = b""
+                if not rel:
+                    rel = path[cut:] if path.startswith(prefix) else Path(path).as_posix()
                 append(new(_Found, (path, rel, key)))
             stack.extend(reversed(subdirs))
     return found
@@ -313,26 +318,36 @@ KINDS: tuple[str, ...] = ("front-matter", "raw", "unclosed", "invalid-yaml", "un
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
 
 
+_SCALARS = (str, int, float, bool)  # a tuple: isinstance with ``str | int`` is several times slower
+
+
 def _scalar(value: Any) -> Any:
-    return value if value is None or isinstance(value, str | int | float | bool) else None
+    return value if value is None or isinstance(value, _SCALARS) else None
 
 
 def display_of(meta: Mapping[str, Any] | None) -> Display | None:
     """The display values of some metadata (None when there is none)."""
     if meta is None:
         return None
-    source = get_path(meta, "source.name")
-    if source is None and isinstance(meta.get("source"), str):
-        source = meta["source"]
-    tags = meta.get("tags")
-    tags = tuple(_scalar(t) for t in tags) if isinstance(tags, list | tuple) else _scalar(tags)
+    get = meta.get
+    value = get("source")
+    # get_path(meta, "source.name"), or the value itself when it is a plain string
+    if type(value) is dict or isinstance(value, Mapping):
+        source = value.get("name")
+    else:
+        source = value if isinstance(value, str) else None
+    tags = get("tags")
+    if isinstance(tags, (list, tuple)):
+        tags = tuple([t if t is None or isinstance(t, _SCALARS) else None for t in tags])
+    else:
+        tags = _scalar(tags)
     return Display(
-        _scalar(meta.get("title")),
-        _scalar(meta.get("publishedAt")),
+        _scalar(get("title")),
+        _scalar(get("publishedAt")),
         _scalar(source),
-        _scalar(meta.get("category")),
-        _scalar(meta.get("sentiment")),
-        _scalar(meta.get("draft")),
+        _scalar(get("category")),
+        _scalar(get("sentiment")),
+        _scalar(get("draft")),
         tags,
     )
 
@@ -419,6 +434,8 @@ def _in_workers(work: Callable[[list[_Found]], list[T]], found: Sequence[_Found]
         if workers <= 1:
             yield from work(list(found))
             return
+        import multiprocessing  # only here: a warm scan never starts a worker
+
         _warm_up(config)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results_of = pool.imap if ordered else pool.imap_unordered
@@ -821,13 +838,15 @@ def scan(
     if cache:
         stored, result.cache = _read_columns(config)
     found = walk(paths, config, ordered=False)
-    entries: dict[str, Entry | int] = {}  # an entry, or the position of an unchanged one in ``stored``
+    entries: dict[str, Entry] = {}  # parsed or re-hashed, by relative path
+    unchanged: list[tuple[int, str]] = []  # (position in ``stored``, path) of the entries reused as they are
     to_parse: list[_Found] = []
     if stored is None:
         to_parse = found
     else:
         position = dict(zip(stored.relpaths, range(len(stored)), strict=True))
         keys, flags = stored.keys, stored.flags
+        keep = unchanged.append
         for item in found:
             i = position.get(item.relpath)
             # A link or special file has no key (always re-read); no regular file has the
@@ -835,8 +854,7 @@ def scan(
             if i is None or not item.key or not keys.startswith(item.key, i * 32):
                 to_parse.append(item)
             elif not flags[i] & 1:
-                entries[item.relpath] = i
-                result.reused += 1
+                keep((i, item.path))
             else:
                 entry = stored.entry(i)
                 fingerprint = _unpack_fingerprint(entry[4])
@@ -857,15 +875,26 @@ def scan(
         if progress is not None and (done % 256 == 0 or done == total):
             progress(done, total)
     result.parsed = total
-    paths_by_rel = {item.relpath: item.path for item in found}
-    order = sorted(entries)
-    result._paths = [paths_by_rel[rel] for rel in order]
-    result._entries = [entries[rel] for rel in order]
+    result.reused = len(unchanged)
     result._stored = stored
+    if not entries:
+        # Everything from the index as it was (a warm run): the index is in relative-path
+        # order already, so its positions give the order.
+        unchanged.sort()
+        result._entries = [i for i, _ in unchanged]
+        result._paths = [path for _, path in unchanged]
+    else:
+        assert stored is not None or not unchanged
+        merged: dict[str, Entry | int] = {stored.relpaths[i]: i for i, _ in unchanged} if stored is not None else {}
+        merged.update(entries)
+        paths_by_rel = {item.relpath: item.path for item in found}
+        order = sorted(merged)
+        result._paths = [paths_by_rel[rel] for rel in order]
+        result._entries = [merged[rel] for rel in order]
     whole_root = any(os.path.abspath(p) == str(config.root) for p in paths)
     # Nothing parsed or re-hashed: every entry came from the index, which holds more only
     # when files are gone.
-    gone = len(stored) != len(entries) if stored is not None else bool(entries)
+    gone = len(stored) != len(result._entries) if stored is not None else bool(result._entries)
     if cache and (result.parsed or result.verified or (whole_root and gone)):
         # A scan of part of the folder keeps the other entries; one of the whole folder
         # drops the entries of files that are gone.
@@ -873,7 +902,8 @@ def scan(
             rows = result._entries
         else:
             kept: dict[str, Entry | int] = dict(zip(stored.relpaths, range(len(stored)), strict=True))
-            kept.update(entries)
+            kept.update(zip((stored.relpaths[r] if type(r) is int else r[0] for r in result._entries),
+                            result._entries, strict=True))
             rows = [kept[rel] for rel in sorted(kept)]
         result.written = save_index(config, [stored.entry(r) if type(r) is int else r for r in rows])  # type: ignore[union-attr,misc]
     return result

@@ -69,8 +69,9 @@ def _iso_datetime(value: str) -> bool:
     return True
 
 
+# ASCII digits only (faster): datetime.fromisoformat refuses any other digit anyway.
 _DATETIME_SHAPE = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?\Z"
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?\Z", re.ASCII
 )
 _FORMATS: dict[str, Callable[[str], bool]] = {"date-time": _iso_datetime}
 
@@ -507,12 +508,12 @@ _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+(?:[ \t]*(?:#.*)?)?\Z")
 Suspect = tuple[str, Path_, Any]  # (kind, path, value) of a scalar YAML 1.1 and 1.2 read differently
 
 
-def _prepare(meta: Mapping[str, Any], copy: bool = True) -> tuple[Any, list[Suspect]]:
+def _prepare(meta: Mapping[str, Any]) -> tuple[dict[str, Any], list[Suspect]]:
     """Plain data for the validator, and the scalars YAML 1.1 and 1.2 read differently, in one pass.
 
     Read-only mappings become dicts; tuples are kept (fastjsonschema accepts them as arrays)
-    unless they hold containers. With ``copy=False`` only the scalars are looked for (same
-    order) and ``meta`` itself is returned. (Hot path: every article goes through it.)
+    unless they hold containers. :func:`_find_suspects` finds the same scalars without the
+    copy.
     """
     found: list[Suspect] = []
     containers = _CONTAINERS
@@ -534,19 +535,18 @@ def _prepare(meta: Mapping[str, Any], copy: bool = True) -> tuple[Any, list[Susp
                 kind = type(value)
                 if kind in containers:
                     value = convert(value, path + (key,))
-                elif (kind is str and (value in bools or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and not -8 < value < 8):
+                elif (kind is str and ((len(value) < 4 and value in bools) or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and not -8 < value < 8):
                     what = suspect(value)
                     if what:
                         found.append((what, path + (key,), value))
-                if copy:
-                    out[key] = value
+                out[key] = value
             return out
         holds_containers = False
         for i, value in enumerate(node):
             kind = type(value)
             if kind in containers:
                 holds_containers = True
-            elif (kind is str and (value in bools or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and not -8 < value < 8):
+            elif (kind is str and ((len(value) < 4 and value in bools) or (":" in value and value[:1] in _NUMBER_START))) or (kind is int and not -8 < value < 8):
                 what = suspect(value)
                 if what:
                     found.append((what, path + (i,), value))
@@ -554,8 +554,45 @@ def _prepare(meta: Mapping[str, Any], copy: bool = True) -> tuple[Any, list[Susp
             return [convert(v, path + (i,)) if type(v) in containers else v for i, v in enumerate(node)]
         return node if type(node) is tuple else tuple(node)  # as frozen metadata holds it
 
-    data = convert(meta, ())
-    return (data if copy else meta), found
+    return convert(meta, ()), found
+
+
+def _find_suspects(node: Any, path: Path_, found: list[Suspect]) -> None:
+    """Append to ``found`` what :func:`_prepare` finds in ``node``, in the same order,
+    without copying anything (the common case: metadata the schema accepts as it is)."""
+    bools = _YAML11_BOOLS
+    containers = _CONTAINERS
+    if type(node) is dict or type(node) is MappingProxyType:
+        for key, value in node.items():
+            if key in bools or key == "<<":
+                found.append(("merge" if key == "<<" else "bool-key", path + (key,), key))
+            kind = type(value)
+            if kind is str:
+                if (len(value) < 4 and value in bools) or (":" in value and value[:1] in _NUMBER_START):
+                    what = "bool" if value in bools else ("sexagesimal" if _SEXAGESIMAL.match(value) else "")
+                    if what:
+                        found.append((what, path + (key,), value))
+            elif kind in containers:
+                _find_suspects(value, path + (key,), found)
+            elif kind is int and not -8 < value < 8:
+                found.append(("int", path + (key,), value))
+        return
+    holds_containers = False
+    for i, value in enumerate(node):
+        kind = type(value)
+        if kind is str:
+            if (len(value) < 4 and value in bools) or (":" in value and value[:1] in _NUMBER_START):
+                what = "bool" if value in bools else ("sexagesimal" if _SEXAGESIMAL.match(value) else "")
+                if what:
+                    found.append((what, path + (i,), value))
+        elif kind in containers:
+            holds_containers = True
+        elif kind is int and not -8 < value < 8:
+            found.append(("int", path + (i,), value))
+    if holds_containers:
+        for i, value in enumerate(node):
+            if type(value) in containers:
+                _find_suspects(value, path + (i,), found)
 
 
 # Where a leading-zero integer may be written: a "0" and digits up to the end of the line
@@ -850,7 +887,8 @@ def check_meta(source: Source, config: Config) -> list[Problem]:
     schema = load_schema(config)
     if type(meta) is dict and schema.checks_in_place and schema.accepts(meta):
         # Metadata as parsed (not frozen) that the validator accepts as it is: no copy to make.
-        _, suspects = _prepare(meta, copy=False)
+        suspects: list[Suspect] = []
+        _find_suspects(meta, (), suspects)
     else:
         data, suspects = _prepare(meta)
         for issue in _schema_issues(schema, data):
@@ -912,6 +950,19 @@ def _combined(patterns: tuple[str, ...]) -> Callable[[str], Any]:
             return None
 
         return match
+
+
+def _same_folded(text: str, folded: str) -> bool:
+    """Whether ``_fold(text) == folded``, folding only a prefix of ``text`` when that
+    already tells (folding works character by character, so the fold of a prefix is a
+    prefix of the fold: a long first paragraph is not folded whole to compare it with a
+    title)."""
+    cut = 32
+    if len(text) > cut:
+        head = _fold(text[:cut])
+        if len(head) > len(folded) or not folded.startswith(head):
+            return False
+    return _fold(text) == folded
 
 
 def _norm_title(text: str) -> str:
@@ -999,14 +1050,40 @@ def _scan_body(lines: list[str], promo: Callable[[str], Any], promo_starts: froz
     return scan
 
 
+def _atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line, as ``_ATX`` reads it, or None.
+
+    String operations instead of the regular expression, whose lazy text group costs a
+    try per character (3 us per heading line; headings are common)."""
+    indent = len(line) - len(line.lstrip(" "))
+    if indent > 3:
+        return None
+    rest = line[indent:]
+    level = len(rest) - len(rest.lstrip("#"))
+    if not 1 <= level <= 6:
+        return None
+    rest = rest[level:]
+    if not rest:
+        return level, ""
+    if rest[0] not in " \t":
+        return None
+    # The text is the shortest that leaves a closing sequence (whitespace, hashes) and
+    # trailing whitespace after it: strip the longest such end.
+    text = rest.lstrip(" \t").rstrip(" \t")
+    before_hashes = text.rstrip("#")
+    if len(before_hashes) < len(text) and before_hashes[-1:] in (" ", "\t"):
+        text = before_hashes.rstrip(" \t")
+    return level, text
+
+
 def _markup_kind(scan: _BodyScan, i: int, line: str, stripped: str, first: str, prev_text: bool) -> str:
     """The kind of a line starting with a Markdown markup character ('' for plain text)."""
     if first in "`~":
         return "fence" if _FENCE.match(line) else ""
     if first == "#":
-        m = _ATX.match(line)
-        if m:
-            scan.headings.append(_Heading(i, len(m.group(1)), m.group(2) or ""))
+        atx = _atx_heading(line)
+        if atx is not None:
+            scan.headings.append(_Heading(i, *atx))
             return "heading"
         return ""
     if stripped[-1] != first:
@@ -1074,7 +1151,7 @@ def check_body(source: Source, config: Config, title: str | None = None) -> list
     start = split.body_start if not raw else (1 if split.bom else 0)
     first_line = split.body_first_line
     body = text[start:]
-    if not body.strip():
+    if not body or body.isspace():
         line = first_line - 1 if not raw and first_line > 1 else 1
         return [problem("CD401", "the article has no body text", line, 1)]
     lines = split_lines(body)
@@ -1164,7 +1241,7 @@ def _title_repeated(lines: list[str], kinds: list[str], title: str | None, raw: 
         if not wanted:
             return []
         first = texts[0]
-        if _norm_title(lines[first]) == wanted:
+        if _same_folded(lines[first], wanted):
             return [problem("CD406", "the body starts by repeating the title", *at(first))]
         return []
     if len(lines[texts[0]].split()) < 3:

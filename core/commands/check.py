@@ -15,14 +15,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config, ConfigError, load_config
-from ..document import Article, iter_article_paths, load_article
-from ..edit import EditRefused
-from ..guard import UnsafeFile
 from ..problems import RULES, Problem, expand_selectors
-from ..rules import FIXABLE, fix_body_text, fix_edits, validate_config
+from ..rules import FIXABLE, validate_config
 from .common import display_path, dump_json
+
+if TYPE_CHECKING:
+    from ..document import Article
 
 EPILOG = """\
 Selectors are rule codes (CD303), families (CD3) or ALL, comma-separated or repeated.
@@ -111,6 +112,8 @@ def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[s
 
 
 def _load(groups: Sequence[_Group]) -> list[tuple[Article, Config]]:
+    from ..document import iter_article_paths, load_article
+
     seen: set[Path] = set()
     out: list[tuple[Article, Config]] = []
     for group in groups:
@@ -131,6 +134,10 @@ class _FixReport:
 
 def _fix(loaded: list[tuple[Article, Config]]) -> tuple[list[tuple[Article, Config]], _FixReport]:
     """Apply the fixes for the fixable problems found; reload the files that changed."""
+    from ..document import load_article
+    from ..edit import EditRefused
+    from ..guard import UnsafeFile
+    from ..rules import fix_body_text, fix_edits
     from ..save import plan_change, save_changes
 
     report = _FixReport(failures=[])

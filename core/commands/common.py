@@ -11,15 +11,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config, load_config
-from ..document import Article, Corpus, load_corpus
-from ..edit import EditRefused
-from ..edit_ops import Edit
-from ..guard import UnsafeFile
-from ..save import Change, plan_change, save_changes
 
-EditsFor = Callable[[Article], Sequence[Edit]]
+if TYPE_CHECKING:  # the editing machinery is imported by the commands that edit, when they run
+    from ..document import Article, Corpus
+    from ..edit_ops import Edit
+    from ..save import Change
+
+EditsFor = Callable[["Article"], Sequence["Edit"]]
 
 
 @dataclass
@@ -66,6 +67,8 @@ def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
     missing = [str(p) for p in given if not p.exists() and not p.is_symlink()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    from ..document import load_corpus
+
     config: Config = load_config(given[0])
     return load_corpus(given, config, with_rules=with_rules)
 
@@ -143,6 +146,10 @@ def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] 
 
 def plan_all(articles: Sequence[Article], edits_for: EditsFor) -> tuple[list[Change], list[Outcome]]:
     """Plan a change per article; refusals and no-ops become outcomes right away."""
+    from ..edit import EditRefused
+    from ..guard import UnsafeFile
+    from ..save import plan_change
+
     changes: list[Change] = []
     outcomes: list[Outcome] = []
     for article in articles:
@@ -178,6 +185,8 @@ def run_batch(
     articles: Sequence[Article] | None = None,
 ) -> int:
     """Plan, preview or save, and report; returns the exit code (1 if any file was refused)."""
+    from ..save import save_changes
+
     targets = list(corpus.articles if articles is None else articles)
     changes, outcomes = plan_all(targets, edits_for)
     if dry_run:
