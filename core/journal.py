@@ -314,13 +314,13 @@ class Journal:
         if not self.batches.is_dir():
             return []
         batches: list[_Batch] = []
-        for entry in os.scandir(self.batches):
-            if entry.name.startswith("."):
-                continue
-            if entry.name.endswith(".json"):
-                batch = self._read_manifest(Path(entry.path))
-            elif entry.name.endswith(".pending"):
-                batch = self._read_pending(Path(entry.path))
+        names = {entry.name for entry in os.scandir(self.batches) if not entry.name.startswith(".")}
+        for name in names:
+            if name.endswith(".json"):
+                batch = self._read_manifest(self.batches / name)
+            elif name.endswith(".pending") and name[: -len(".pending")] + ".json" not in names:
+                # (a writer killed between its manifest and removing its log leaves both)
+                batch = self._read_pending(self.batches / name)
             else:
                 continue
             if batch is not None:
@@ -475,6 +475,11 @@ class Journal:
         if not self.batches.is_dir():
             return
         names = sorted(n for n in os.listdir(self.batches) if n.endswith((".json", ".pending")) and not n.startswith("."))
+        manifests = {n[: -len(".json")] for n in names if n.endswith(".json")}
+        for name in [n for n in names if n.endswith(".pending") and n[: -len(".pending")] in manifests]:
+            # the log of a finished batch whose writer was killed before removing it
+            (self.batches / name).unlink(missing_ok=True)
+            names.remove(name)
         finished = [n for n in names if n.endswith(".json") or self._read_pending(self.batches / n) is not None]
         if len(finished) <= self.keep:
             return

@@ -274,3 +274,21 @@ def test_write_atomic_keeps_mode_and_refuses_symlinks(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         write_atomic(link, b"z")
     assert target.read_bytes() == b"y"
+
+
+def test_a_writer_killed_between_its_manifest_and_removing_its_log_lists_the_batch_once(tmp_path: Path) -> None:
+    (a,) = make_files(tmp_path, 1)
+    before = a.read_bytes()
+    journal = Journal(tmp_path, keep=1)
+    batch = journal.begin("x")
+    save(batch, a, b"x\n")
+    pending = next((tmp_path / ".copydesk/journal/batches").glob("*.pending"))
+    log = pending.read_bytes()
+    batch_id = batch.close()
+    dead = log.replace(f'"pid": {os.getpid()}'.encode(), b'"pid": 999999999')
+    assert dead != log
+    pending.write_bytes(dead)  # the log of a writer killed before removing it
+    assert [info.id for info in journal.list()] == [batch_id]
+    journal.undo(batch_id)
+    assert a.read_bytes() == before
+    assert not list((tmp_path / ".copydesk/journal/batches").glob("*.pending"))  # cleaned by the undo's prune
