@@ -33,11 +33,11 @@ import struct
 import sys
 import time
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from fnmatch import fnmatch
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -228,13 +228,19 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
     pathlib walk on 50,000 files); in the same order unless ``ordered`` is false (callers
     that sort by relative path anyway skip sorting every folder's entries).
     """
+    found: list[_Found] = []
+    for batch in _walk_batches(paths, config, ordered):
+        found += batch
+    return found
+
+
+def _walk_batches(paths: Sequence[Path], config: Config, ordered: bool) -> Iterator[list[_Found]]:
+    """What :func:`walk` finds, a folder (or a given file) at a time."""
     root = str(config.root)
     prefix = root if root.endswith("/") else root + "/"
     cut = len(prefix)
     extensions = tuple(e.lower() for e in config.extensions)
     exclude = config.exclude
-    found: list[_Found] = []
-    append = found.append
     new = tuple.__new__  # a _Found without the Python-level constructor call (hot loop)
     pack = _PACK_KEY
     is_reg = stat.S_ISREG
@@ -247,7 +253,7 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
                 if seen is not None:
                     seen.add(start)
                 rel = start[cut:] if start.startswith(prefix) else Path(start).as_posix()
-                append(_Found(start, rel, _key_of(start)))
+                yield [_Found(start, rel, _key_of(start))]
             continue
         stack = [start]
         while stack:
@@ -258,6 +264,8 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
             except OSError:
                 continue
             subdirs: list[str] = []
+            found: list[_Found] = []
+            append = found.append
             for entry in entries:
                 name = entry.name
                 if name[0] == ".":
@@ -297,7 +305,8 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
                     rel = path[cut:] if path.startswith(prefix) else Path(path).as_posix()
                 append(new(_Found, (path, rel, key)))
             stack.extend(reversed(subdirs))
-    return found
+            if found:
+                yield found
 
 
 # -- entries -----------------------------------------------------------------------------
@@ -412,22 +421,34 @@ def _warm_up(config: Config) -> None:
     import rapidfuzz.process  # noqa: F401
 
 
-def _chunks(items: Sequence[T], workers: int) -> Iterator[Sequence[T]]:
+def _chunks(items: Iterable[T], workers: int) -> Iterator[list[T]]:
     """``items`` in chunks big enough to make a round trip to a worker cheap, smaller
-    towards the end so that the workers finish together."""
-    start, total = 0, len(items)
-    while start < total:
-        size = max(16, min(512, (total - start) // (workers * 4)))
-        yield items[start : start + size]
-        start += size
+    towards the end so that the workers finish together (items still coming from a walk:
+    chunks of a fixed, middling size)."""
+    if isinstance(items, Sequence):
+        start, total = 0, len(items)
+        while start < total:
+            size = max(16, min(512, (total - start) // (workers * 4)))
+            yield list(items[start : start + size])
+            start += size
+        return
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == 192:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _in_workers(work: Callable[[list[_Found]], list[T]], found: Sequence[_Found], config: Config, started_ns: int,
+def _in_workers(work: Callable[[list[_Found]], list[T]], found: Iterable[_Found], config: Config, started_ns: int,
                 workers: int, ordered: bool = True) -> Iterator[T]:
     """``work`` over ``found`` in chunks, in order (or as chunks finish, when not
     ``ordered``): here when ``workers`` <= 1, else in that many forked processes (they
     inherit the config; only paths go out, only small encoded results come back: sending
-    whole parsed objects back would eat the gain)."""
+    whole parsed objects back would eat the gain). ``work`` must be a module-level function
+    (or a ``functools.partial`` of one): workers find it by name."""
     global _worker_config, _worker_started_ns
     _worker_config, _worker_started_ns = config, started_ns
     try:
@@ -830,31 +851,34 @@ def scan(
     With ``cache``, unchanged files come from the index and the index is updated. ``workers``
     is the number of parsing processes (default: :func:`default_workers` when there are at
     least :data:`PARALLEL_MIN_FILES` files to parse, else none). ``progress(done, total)`` is
-    called as files are parsed (``total`` counts only the files that need parsing).
+    called as files are parsed (``total`` counts only the files that need parsing, as far
+    as the walk of the folder has found them: it may grow while parsing starts).
     """
     result = Scan(config)
     started_ns = time.time_ns()
     stored: _Columns | None = None
     if cache:
         stored, result.cache = _read_columns(config)
-    found = walk(paths, config, ordered=False)
+    found: list[_Found] = []
     entries: dict[str, Entry] = {}  # parsed or re-hashed, by relative path
     unchanged: list[tuple[int, str]] = []  # (position in ``stored``, path) of the entries reused as they are
-    to_parse: list[_Found] = []
-    if stored is None:
-        to_parse = found
-    else:
-        position = dict(zip(stored.relpaths, range(len(stored)), strict=True))
+    position = dict(zip(stored.relpaths, range(len(stored)), strict=True)) if stored is not None else {}
+
+    def to_parse_of(batch: list[_Found]) -> list[_Found]:
+        """The files of ``batch`` that need parsing; the others are taken from the index."""
+        found.extend(batch)
+        if stored is None:
+            return batch
         keys, flags = stored.keys, stored.flags
-        keep = unchanged.append
-        for item in found:
+        out: list[_Found] = []
+        for item in batch:
             i = position.get(item.relpath)
             # A link or special file has no key (always re-read); no regular file has the
             # key stored for those.
             if i is None or not item.key or not keys.startswith(item.key, i * 32):
-                to_parse.append(item)
+                out.append(item)
             elif not flags[i] & 1:
-                keep((i, item.path))
+                unchanged.append((i, item.path))
             else:
                 entry = stored.entry(i)
                 fingerprint = _unpack_fingerprint(entry[4])
@@ -865,16 +889,44 @@ def scan(
                     entries[item.relpath] = entry
                     result.verified += 1
                 else:
-                    to_parse.append(item)
+                    out.append(item)
+        return out
+
+    # Walk until enough files need parsing to make workers worth starting; then the rest
+    # of the walk feeds them as it goes (parsing starts before the walk ends).
+    batches = _walk_batches(paths, config, ordered=False)
+    to_parse: list[_Found] = []
+    may_fork = workers is None or workers > 1
+    walking = False
+    for batch in batches:
+        to_parse += to_parse_of(batch)
+        if may_fork and len(to_parse) >= PARALLEL_MIN_FILES:
+            walking = True
+            break
     if workers is None:
         workers = default_workers() if len(to_parse) >= PARALLEL_MIN_FILES else 0
+    source: Iterable[_Found] = to_parse
+    if walking:
+        if workers > 1:
+
+            def rest() -> Iterator[_Found]:  # runs in the worker pool's feeding thread
+                for batch in batches:
+                    more = to_parse_of(batch)
+                    to_parse.extend(more)
+                    yield from more
+
+            source = chain(to_parse[:], rest())
+        else:  # one core: finish the walk here and parse here
+            for batch in batches:
+                to_parse += to_parse_of(batch)
     result.workers = workers if workers > 1 else 0
-    total = len(to_parse)
-    for done, entry in enumerate(_in_workers(_parse_chunk, to_parse, config, started_ns, workers, ordered=False), 1):
+    total = len(to_parse)  # grows while the walk feeds the workers
+    done = 0
+    for done, entry in enumerate(_in_workers(_parse_chunk, source, config, started_ns, workers, ordered=False), 1):
         entries[entry[0]] = entry
-        if progress is not None and (done % 256 == 0 or done == total):
-            progress(done, total)
-    result.parsed = total
+        if progress is not None and (done % 256 == 0 or done >= total):
+            progress(done, max(done, total))
+    result.parsed = done
     result.reused = len(unchanged)
     result._stored = stored
     if not entries:
