@@ -584,7 +584,10 @@ def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
             return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
         if batch is not None:
             new_sha = hashlib.sha256(staged.data).hexdigest()
-            batch.record(path, staged.current, staged.data, kept=kept, new_digest=new_sha)
+            try:
+                batch.record(path, staged.current, staged.data, kept=kept, new_digest=new_sha)
+            except OSError as exc:
+                return SaveResult(path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}")
         if not _same_as_read(path, staged.read):
             # Another program wrote the file since it was read under our lock (copydesk
             # waits for the lock; an editor does not): start over the one-file way, which
@@ -644,7 +647,12 @@ class _BatchSaver:
             return
         outcome.index = index
         if self.batch is not None and not self.opened:
-            self.batch.open()  # the journal's folders exist before a worker keeps a copy
+            try:
+                self.batch.open()  # the journal's folders exist before a worker keeps a copy
+            except OSError as exc:
+                _abandon(outcome)
+                self._finish(index, SaveResult(change.path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}"))
+                return
             self.opened = True
         if self.pool is None:
             self.pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="copydesk-save")

@@ -326,3 +326,16 @@ def test_stale_temp_and_owner_files_are_cleaned_and_recent_ones_kept(tmp_path):
     change = plan_change(article(tmp_path, path), [SetValue(("title",), "New")])
     assert save_changes([change], config=Config(root=tmp_path), label="t")[0].status == "saved"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".copydesk") == [recent.name, "a.md"]
+
+
+def test_a_journal_that_cannot_be_written_refuses_every_file_and_touches_none(tmp_path):
+    paths = _folders_of_articles(tmp_path, 2, 2)
+    before = {p: p.read_bytes() for p in paths}
+    (tmp_path / ".copydesk").mkdir()
+    (tmp_path / ".copydesk" / "journal").write_text("a file where the journal's folder goes")
+    changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS")]) for p in paths]
+    results = save_changes(changes, config=Config(root=tmp_path), label="bulk")
+    assert [r.status for r in results] == ["refused"] * len(paths)
+    assert all("cannot write the journal, file untouched" in r.message for r in results)
+    assert {p: p.read_bytes() for p in paths} == before
+    assert _left_over(tmp_path) == []
