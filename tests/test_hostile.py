@@ -170,6 +170,11 @@ CASES: list[Case] = [
     Case("deep_compact_colons.md", fm(": " * 30_000 + "\n"), codes=("CD108",)),
     Case("deep_compact_after_quote.md", fm("- x '\n- " + "- " * 30_000 + "x\n"), codes=("CD108",)),
     Case("deep_mixed.md", fm("a:\n  - " + "[" * 45 + "]" * 45 + "\n" + _staircase_map(40)), expect="either"),
+    # the pre-scan looks for long leads after LF first; other line breaks take the exact path
+    Case("deep_block_seq_cr.md", fm(_staircase_seq(80).replace("\n", "\r")).replace(b"\n", b"\r"), codes=("CD108",)),
+    Case("deep_block_map_crlf.md", fm(_staircase_map(80).replace("\n", "\r\n")), codes=("CD108",)),
+    Case("deep_after_next_line.md", fm("a: x\x85" + "\x85".join(" " * i + "b:" for i in range(80)) + "\n"), expect="either"),
+    Case("deep_after_line_separator.md", fm("a: x\u2028" + "\u2028".join(" " * i + "b:" for i in range(80)) + "\n"), expect="either"),
     Case("nesting_at_limit.md", fm(_staircase_map(20)), expect="loads"),
     Case("huge_scalar.md", fm("title: " + "x" * 200_000), expect="loads", meta={"title": "x" * 200_000}),
     Case("huge_front_matter.md", fm("".join(f"k{i}: {'v' * 90}\n" for i in range(12_000))), codes=("CD108",)),
@@ -220,6 +225,8 @@ CASES: list[Case] = [
     Case("terminal_escape.md", fm("title: \x1b]0;pwned\x07\x1b[2J\n"), codes=("CD103",)),
     Case("escaped_escape.md", fm('title: "\\e[31mred"\n'), expect="loads", meta={"title": "\x1b[31mred"}),
     Case("c1_control.md", fm("title: a\x85b\x9bc\n"), codes=("CD103",)),
+    Case("delete_char.md", fm("title: a\x7fb\n"), codes=("CD103",)),
+    Case("noncharacter.md", fm("title: a\ufffeb\n"), codes=("CD103",)),
     Case("bidi_override.md", fm("title: abc\u202edef\n"), expect="loads"),
     Case("line_separator.md", fm("title: a\u2028b\n"), expect="loads"),
     # fences

@@ -388,3 +388,54 @@ def test_index_of_another_format_is_rebuilt(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(index, "INDEX_FORMAT", index.INDEX_FORMAT + 1)
     result = index.scan([root], config)
     assert result.cache == "other format" and result.parsed == len(result)
+
+
+def test_walk_feeding_the_workers_gives_the_records_of_a_serial_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a low threshold the workers start while the walk is still going: the rest of the
+    # folder (changed, unchanged and re-hashed files alike) is classified as it is found.
+    monkeypatch.setattr(index, "PARALLEL_MIN_FILES", 5)
+    root = make_folder(tmp_path / "news", count=90)
+    config = config_of(root)
+    first = index.scan([root], config)
+    assert first.workers == 2 and first.parsed == len(first) == 95
+    same_as_full_load(first, root, config)
+    for i in range(0, 90, 4):
+        path = root / f"2025/12/{i % 3 + 1:02d}/story-{i:03d}.md"
+        path.write_text(path.read_text().replace("NEUTRAL", "NEGATIVE"))
+    (root / "2025/12/01/story-003.md").unlink()
+    calls: list[tuple[int, int]] = []
+    again = index.scan([root], config, progress=lambda done, total: calls.append((done, total)))
+    assert again.parsed == 23 and len(again) == 94
+    assert again.parsed + again.reused + again.verified == len(again)
+    assert calls[-1] == (23, 23) and all(done <= total for done, total in calls)
+    same_as_full_load(again, root, config)
+    assert again.records == index.scan([root], config, cache=False, workers=0).records
+    stored, _ = index.load_index(config)
+    assert sorted(stored) == [r.relpath for r in again.records]
+
+
+def _title_and_codes(article) -> tuple[str, str, tuple[str, ...]]:
+    """An extract function for map_articles (module level: workers find it by name)."""
+    return article.relpath, article.title, tuple(p.code for p in article.problems)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_map_articles_returns_small_values_in_walk_order(tmp_path: Path, workers: int) -> None:
+    root = make_folder(tmp_path / "news", count=30)
+    config = config_of(root)
+    values = list(index.map_articles([root], config, _title_and_codes, workers=workers))
+    expected = [_title_and_codes(a) for a in (index.load_article(Path(f.path), config, f.relpath) for f in index.walk([root], config))]
+    assert values == expected
+    assert ("2025/12/01/story-000.md", "Story 0", ("CD303",)) in values
+
+
+def test_scan_paths_and_problem_records_come_from_the_index_without_decoding_the_rest(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    index.scan([root], config)
+    warm = index.scan([root], config)
+    assert warm.parsed == 0
+    assert warm.paths == [r.path for r in warm.records] == sorted(warm.paths, key=lambda p: os.path.relpath(p, root))
+    with_problems = list(warm.with_problems())
+    assert [r.relpath for r in with_problems] == [r.relpath for r in warm.records if r.problems]
+    assert with_problems == [r for r in warm.records if r.problems]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -529,3 +530,167 @@ def test_fix_edits_respects_the_selected_codes(tmp_path: Path) -> None:
 )
 def test_fix_body_text(before: str, after: str) -> None:
     assert fix_body_text(before) == after
+
+
+# -- the fast paths say what the slow ones say ------------------------------------------------
+#
+# Several checks have a cheap path for the common case (metadata as parsed and valid, lines
+# that cannot be promotional, plain headings). These tests pin each cheap path to the exact
+# computation it stands in for, on inputs built to reach their corners.
+
+
+def test_promotional_line_starts_are_derived_from_the_default_patterns() -> None:
+    from core.config import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS
+    from core.rules import _DEFAULT_PROMO_STARTS
+
+    # Each default pattern is whitespace then literal alternatives ("(?i)^\s*(a|b)..." or
+    # "(?i)^\s*word..."): every ASCII alternative's first two characters must be listed.
+    def alternatives(head: str) -> list[str]:
+        """The top-level alternatives of the group ``head`` starts with, or its first word."""
+        if not head.startswith("("):
+            return [re.match(r"[\w ]+", head).group()]
+        depth, words, word, i = 0, [], "", 1
+        while True:
+            char = head[i]
+            if char == "\\":
+                word += head[i : i + 2]
+                i += 2
+                continue
+            if char == ")" and depth == 0:
+                return [*words, word]
+            if char == "|" and depth == 0:
+                words.append(word)
+                word = ""
+            else:
+                depth += {"(": 1, ")": -1}.get(char, 0)
+                word += char
+            i += 1
+
+    starts = set()
+    for pattern in DEFAULT_CTA_PATTERNS + DEFAULT_FOOTER_PATTERNS:
+        head = re.sub(r"^\(\?i\)", "", pattern)
+        assert head.startswith(r"^\s*"), pattern
+        for word in alternatives(head[len(r"^\s*") :]):
+            first_two = word.replace("\\", "")[:2]
+            assert first_two[:1].isalnum() or not first_two.isascii(), word  # a literal start
+            if first_two.isascii():
+                assert len(first_two) == 2, word
+                starts.add(first_two.lower())
+    assert starts == _DEFAULT_PROMO_STARTS
+
+
+PROMO_PIECES = [
+    "", "  ", "Text line.", "Lead in:", "# H1", "## H2 ##", "### ", "#nope", "===", "---", "- item",
+    "* * *", "___", "**bold**", "👉 Click the link", "Join our Telegram community", "Telegram: https://t.me/x",
+    "Follow us on X", "Sign up now", "SUBSCRIBE today", "  indented", "\tTab", "x (twitter): https://x.com/a",
+    "İnstagram: https://i.example", "ſign up", "Register now", "Download our app", "In short:", "1. one",
+    "Speaker:", "\u3000 wide space", "``` fence", "text", "~~~",
+]
+
+
+def test_promotional_prefilter_classifies_lines_as_the_patterns_do() -> None:
+    import random
+
+    from core.config import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS
+    from core.rules import _DEFAULT_PROMO_STARTS, _combined, _scan_body
+
+    promo = _combined(DEFAULT_CTA_PATTERNS + DEFAULT_FOOTER_PATTERNS)
+    rng = random.Random(6)
+    for _ in range(5000):
+        lines = [rng.choice(PROMO_PIECES) for _ in range(rng.randint(1, 10))]
+        fast = _scan_body(lines, promo, _DEFAULT_PROMO_STARTS)
+        slow = _scan_body(lines, promo, None)
+        assert (fast.kinds, fast.headings, fast.promos, fast.colons) == (slow.kinds, slow.headings, slow.promos, slow.colons), lines
+
+
+def test_atx_headings_are_read_as_the_markdown_pattern_reads_them() -> None:
+    import random
+
+    from core.rules import _ATX, _atx_heading
+
+    rng = random.Random(7)
+    alphabet = [" ", " ", "\t", "#", "#", "#", "a", "b", "\u3000", "é"]
+    for _ in range(20000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        if rng.random() < 0.5:
+            line = " " * rng.randint(0, 4) + "#" * rng.randint(1, 7) + line
+        match = _ATX.match(line)
+        assert _atx_heading(line) == ((len(match.group(1)), match.group(2) or "") if match else None), repr(line)
+
+
+def test_title_comparison_on_a_prefix_agrees_with_the_whole_line() -> None:
+    import random
+
+    from core.rules import _fold, _same_folded
+
+    rng = random.Random(8)
+    for _ in range(5000):
+        text = "".join(rng.choice("aB ,.-'ßİ1_\u00e9") for _ in range(rng.randint(0, 90)))
+        folded = _fold(text if rng.random() < 0.4 else text[: rng.randint(0, 40)])
+        assert _same_folded(text, folded) == (_fold(text) == folded), (text, folded)
+
+
+def test_suspect_scalars_are_found_in_the_same_order_without_a_copy() -> None:
+    import random
+    from types import MappingProxyType
+
+    from core.rules import _find_suspects, _prepare
+
+    rng = random.Random(9)
+    scalars = ["yes", "no", "On", "x", "1:30", "-1:30:15.5", "2025-01-01T00:00", 0, 7, 8, -9, 755, True, None, 1.5, "y", "12:99"]
+
+    def node(depth: int):
+        roll = rng.random()
+        if depth > 3 or roll < 0.5:
+            return rng.choice(scalars)
+        if roll < 0.75:
+            mapping = {rng.choice(["a", "yes", "<<", "N", "b", 1]): node(depth + 1) for _ in range(rng.randint(0, 4))}
+            return MappingProxyType(mapping) if rng.random() < 0.3 else mapping
+        items = [node(depth + 1) for _ in range(rng.randint(0, 4))]
+        return tuple(items) if rng.random() < 0.3 else items
+
+    for _ in range(3000):
+        meta = {"k": node(0), "tags": node(1)}
+        found: list = []
+        _find_suspects(meta, (), found)
+        assert found == _prepare(meta)[1]
+
+
+SCHEMA_WITH_DEFAULTS = {
+    "type": "object",
+    "required": ["title"],
+    "properties": {
+        "title": {"type": "string"},
+        "draft": {"type": "boolean", "default": False},
+        "tags": {"type": "array", "uniqueItems": True},
+    },
+}
+
+
+@pytest.mark.parametrize("schema", [None, SCHEMA_WITH_DEFAULTS])
+@pytest.mark.parametrize(
+    "front",
+    [
+        "title: t\ntags: [A, B]\n",
+        "title: t\ntags: [[1], [true]]\n",
+        "title: t\ntags: [A, A]\ndraft: yes\nport: 0755\nat: 1:30\n",
+        "title: t\n<<: {x: 1}\nyes: 1\n",
+        "title: 5\ntags: A\n",
+    ],
+)
+def test_metadata_as_parsed_gives_the_problems_of_frozen_metadata(tmp_path: Path, schema, front: str) -> None:
+    from core.document import Source, _freeze, _parse
+    from core.rules import check_meta
+
+    settings = {}
+    if schema is not None:
+        (tmp_path / "schema.json").write_text(json.dumps(schema))
+        settings["schema"] = tmp_path / "schema.json"
+    config = Config(root=tmp_path, **settings)
+    text = f"---\n{front}---\nBody.\n"
+    _, split, meta, _ = _parse(text, config)
+    assert isinstance(meta, dict)
+    as_parsed = check_meta(Source(text, split, meta), config)
+    frozen = check_meta(Source(text, split, _freeze(meta)), config)
+    assert as_parsed == frozen
+    assert meta == _parse(text, config)[2]  # validating it in place changed nothing
