@@ -41,9 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    from core import frontmatter, guard, rules
+    from core import frontmatter, guard, index, rules
     from core.config import load_config
-    from core.document import _freeze, decode, iter_article_paths, load_article, parse_source
+    from core.document import (
+        _freeze,
+        decode,
+        inspect_file,
+        iter_article_paths,
+        load_article,
+        parse_source,
+    )
     from core.index import walk
     from core.yamldata import YamlError, parse_yaml
 
@@ -109,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     add("  of which rules.check_meta", per_file(lambda x: rules.check_meta(x[0], config), with_meta, args.repeat), "per front matter")
     add("  of which rules.check_body", per_file(lambda x: rules.check_body(x[0], config, None), sources, args.repeat))
     add("document.load_article (all of the above)", per_file(lambda f: load_article(Path(f.path), config, f.relpath), sample, args.repeat))
+    add("document.inspect_file (the same, no Article, metadata not frozen)", per_file(lambda f: inspect_file(f.path, config, f.relpath), sample, args.repeat))
+    index._worker_config, index._worker_started_ns = config, time.time_ns()
+    add("index worker: inspect_file + index entry", per_file(lambda f: index._parse_chunk([f]), sample, args.repeat), "what check pays per file, in a worker")
 
     print(f"{len(sample):,} files sampled from {root.name} ({len(found):,} files)")
     print(markdown_table(["stage", "us per file", "note"], rows))

@@ -82,6 +82,9 @@ def copydesk_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(PROJECT_DIR) + os.pathsep + env.get("PYTHONPATH", "")
     env["NO_COLOR"] = "1"
+    # As installed: modules compiled once and cached (without it every start of the
+    # command would be timed compiling copydesk's modules from source).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

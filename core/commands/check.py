@@ -105,7 +105,7 @@ def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[s
         result = scan(group.paths, group.config, cache=cache)
         seen.update(result.paths)
         for record in result.with_problems():
-            shown = display_path(Path(record.path))
+            shown = display_path(record.path)
             rows.extend((shown, p) for p in record.problems)
     rows.sort(key=lambda row: (row[0], row[1].line, row[1].column, row[1].code))
     return len(seen), rows

@@ -39,19 +39,22 @@ class Outcome:
         return out
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path | str) -> str:
     """``path`` relative to the current directory when inside it (as ruff and git print).
 
     A lexical test on absolute paths: the loader builds every path from the current
     directory as ``os.getcwd()`` names it, and a ``realpath`` per printed file cost 0.7 s
-    for 4,000 files with problems.
+    for 4,000 files with problems. Inside the current directory the relative path is the
+    rest of the normalised absolute path (what ``os.path.relpath`` computes, without its
+    per-call normalisation).
     """
     text = os.path.abspath(path)
     here = os.getcwd()
     if text == here:
         return "."
-    if text.startswith(here.rstrip(os.sep) + os.sep):
-        return os.path.relpath(text, here)
+    prefix = here.rstrip(os.sep) + os.sep
+    if text.startswith(prefix):
+        return text[len(prefix) :]
     return str(path)
 
 
