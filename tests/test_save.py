@@ -265,22 +265,20 @@ def test_a_file_another_program_writes_during_a_batch_is_merged_or_reported(tmp_
     paths = _folders_of_articles(tmp_path, 1, 2)
     config = Config(root=tmp_path)
     changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS")]) for p in paths]
-    theirs = {
-        paths[0]: paths[0].read_text().replace("Title 0-0", "Their title"),  # another field: merged
-        paths[1]: paths[1].read_bytes().decode().replace("ASIA", "EUROPE"),  # the same field: conflict
-    }
+    first_theirs = paths[0].read_text().replace("Title 0-0", "Their title")  # another field: merged
+    second_theirs = paths[1].read_bytes().decode().replace("ASIA", "EUROPE")  # the same field: conflict
+    pending = {paths[0]: first_theirs, paths[1]: second_theirs}
     real_write_temp = core.save._write_temp
 
     def editor_saves_meanwhile(path, data, mode):
         # An editor (no copydesk lock) writes the file after the batch read it, before the replace.
-        if path in theirs:
-            path.write_bytes(theirs.pop(path).encode())
+        if path in pending:
+            path.write_bytes(pending.pop(path).encode())
         return real_write_temp(path, data, mode)
 
     monkeypatch.setattr(core.save, "_write_temp", editor_saves_meanwhile)
-    first_theirs = paths[0].read_text().replace("Title 0-0", "Their title")
-    second_theirs = paths[1].read_bytes().decode().replace("ASIA", "EUROPE")
     results = save_changes(changes, config=config, label="bulk")
+    assert not pending
     assert [r.status for r in results] == ["merged", "conflict"]
     assert paths[0].read_text() == first_theirs.replace("  - ASIA\n", "  - ASIA\n  - NEWS\n")
     assert paths[1].read_bytes().decode() == second_theirs
