@@ -224,9 +224,14 @@ def prescan(text: str, limits: Limits) -> Refusal | None:
     references (``*name``). Quoted scalars, comments and block scalars are skipped so that
     their content does not count.
     """
+    return prescan_encoded(text, text.encode("utf-8", "surrogatepass"), limits)
+
+
+def prescan_encoded(text: str, data: bytes, limits: Limits) -> Refusal | None:
+    """:func:`prescan` of ``text`` given its UTF-8 form ``data`` (encoded with
+    ``surrogatepass``), for a caller that needs the bytes too."""
     # One pass at C speed over the UTF-8 bytes answers most questions: the characters that
     # matter here are ASCII, or start with a byte no other character has.
-    data = text.encode("utf-8", "surrogatepass")
     if len(data) > limits.max_front_matter_bytes:
         return Refusal(
             "CD108",
@@ -280,7 +285,8 @@ def _has_long_lead(text: str, data: bytes, has_cr: bool, length: int) -> bool:
     first_line, other_line = _long_lead(length)
     if first_line.match(data) or other_line.search(data):
         return True
-    if has_cr or any(b in data for b in _RARE_BREAKS):  # lines start after other breaks too: count exactly
+    nel, ls, ps = _RARE_BREAKS
+    if has_cr or nel in data or ls in data or ps in data:  # lines start after other breaks too: count exactly
         return max(len(line) - len(line.lstrip(" \t-?:")) for line in text.splitlines() or [""]) >= length
     return False
 

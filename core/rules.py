@@ -836,7 +836,33 @@ def normalize_tag(tag: str) -> str:
     return " ".join(tag.split()).upper()
 
 
+def _plainly_clean_tags(tags: Sequence[Any]) -> bool:
+    """Whether the tags certainly have none of the tag problems (no vocabulary asked): all
+    printable ASCII, upper-case, trimmed, single-spaced and distinct (then each is its own
+    house form). Tested on the tags joined, at C speed; anything else goes through the rules."""
+    try:
+        joined = "|".join(tags)
+    except TypeError:  # not all strings
+        return False
+    return bool(
+        joined
+        and joined.isascii()
+        and joined.isprintable()
+        and joined.count("|") == len(tags) - 1
+        and joined[0] not in "| "
+        and joined[-1] not in "| "
+        and "||" not in joined
+        and " |" not in joined
+        and "| " not in joined
+        and "  " not in joined
+        and joined == joined.upper()
+        and len(set(tags)) == len(tags)
+    )
+
+
 def _tag_problems(tags: Sequence[Any], loc: _Locator, config: Config) -> list[Problem]:
+    if not config.vocabulary and _plainly_clean_tags(tags):
+        return []
     out: list[Problem] = []
     seen_exact: dict[str, int] = {}
     seen_norm: dict[str, int] = {}

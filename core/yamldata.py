@@ -15,7 +15,7 @@ from typing import Any
 import yaml_rs
 
 from .config import Limits
-from .guard import check_data, prescan
+from .guard import check_data, prescan_encoded
 from .problems import Problem, problem
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")
@@ -35,14 +35,16 @@ def parse_yaml(text: str, limits: Limits) -> Any:
 
     Lines in the raised problem are relative to ``text`` (line 1 = first YAML line).
     """
-    refusal = prescan(text, limits)
+    data = text.encode("utf-8", "surrogatepass")  # once, for the pre-scan and the parser
+    refusal = prescan_encoded(text, data, limits)
     if refusal is not None:
         raise YamlError(
             problem(refusal.code, f"front matter not parsed: {refusal.reason}", refusal.line, refusal.column)
         )
     try:
-        data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_alias_limits(limits.max_depth, limits.max_aliases))
-        refusal = check_data(data, limits)
+        # The bytes (valid UTF-8 once pre-scanned: no lone surrogates) parse as the text does.
+        parsed = yaml_rs.load(data, parse_datetime=False, alias_limits=_alias_limits(limits.max_depth, limits.max_aliases))
+        refusal = check_data(parsed, limits)
     except yaml_rs.YAMLDecodeError as exc:
         raise YamlError(_decode_problem(str(exc), text)) from None
     except (RecursionError, MemoryError) as exc:
@@ -51,7 +53,7 @@ def parse_yaml(text: str, limits: Limits) -> Any:
         raise YamlError(problem("CD103", f"YAML parser failed: {type(exc).__name__}: {exc}")) from None
     if refusal is not None:
         raise YamlError(problem(refusal.code, f"front matter not used: {refusal.reason}"))
-    return data
+    return parsed
 
 
 @lru_cache(maxsize=8)

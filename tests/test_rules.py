@@ -694,3 +694,26 @@ def test_metadata_as_parsed_gives_the_problems_of_frozen_metadata(tmp_path: Path
     frozen = check_meta(Source(text, split, _freeze(meta)), config)
     assert as_parsed == frozen
     assert meta == _parse(text, config)[2]  # validating it in place changed nothing
+
+
+def test_tags_passed_as_clean_have_no_tag_problem() -> None:
+    import random
+
+    from core.rules import _plainly_clean_tags, _tag_problems, normalize_tag
+
+    class AnyPosition:
+        def value(self, path: tuple) -> tuple[int, int]:
+            return 1, 1
+
+    rng = random.Random(10)
+    pieces = ["A", "B", "AB", "a", " ", "  ", "|", "\t", "\xa0", "É", "é", "ß", "1", "-", "", "\n", "İ", "X Y", "\x1f"]
+    clean = 0
+    for _ in range(20000):
+        tags = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 5))]
+        # A vocabulary holding every tag turns the fast path off and reports nothing itself.
+        vocabulary = tuple(normalize_tag(t) for t in tags)
+        slow = _tag_problems(tags, AnyPosition(), Config(root=Path("."), vocabulary=vocabulary))  # type: ignore[arg-type]
+        if _plainly_clean_tags(tags):
+            clean += 1
+            assert slow == [], tags
+    assert clean > 100
