@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -1259,7 +1258,12 @@ def _footer_problem(lines: list[str], start: int, count: int, at: Callable[[int]
 
 
 def _title_repeated(lines: list[str], kinds: list[str], title: str | None, raw: bool, at: Callable[[int], tuple[int, int]]) -> list[Problem]:
-    texts = list(islice((i for i, k in enumerate(kinds) if k == "text" or k == "heading"), 6))
+    texts: list[int] = []  # the first six text or heading lines
+    for i, kind in enumerate(kinds):
+        if kind == "text" or kind == "heading":
+            texts.append(i)
+            if len(texts) == 6:
+                break
     if not texts:
         return []
     if not raw:
