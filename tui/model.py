@@ -250,10 +250,12 @@ def list_view_version() -> str:
 
 
 def view_payload(scope: Sequence[str], entries: Sequence[Slim], rows: Sequence[Row]) -> tuple[Any, ...]:
-    """What the saved list holds: the folders opened, each row's path, kind and display row,
-    and the default (newest first) order, so the next start paints without sorting."""
+    """What the saved list holds: the folders opened, each row's path and kind, the display
+    rows by column (8 lists rather than one tuple per row: less to build and to read), and the
+    default (newest first) order, so the next start paints without sorting."""
     order = sort_indices(list(range(len(rows))), "date", rows)
-    return (list(scope), [e.relpath for e in entries], [e.kind for e in entries], [tuple(r) for r in rows], order)
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in Row._fields]
+    return (list(scope), [e.relpath for e in entries], [e.kind for e in entries], columns, order)
 
 
 class ProvisionalEntries(Sequence[Slim]):
@@ -298,11 +300,14 @@ def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[Pr
     """Provisional entries, rows and date order from a saved list (None when it is of other
     folders or malformed)."""
     try:
-        stored_scope, relpaths, kinds, rows, order = payload
-        if stored_scope != list(scope) or not (len(relpaths) == len(kinds) == len(rows)):
+        stored_scope, relpaths, kinds, columns, order = payload
+        if stored_scope != list(scope) or len(relpaths) != len(kinds) or len(columns) != len(Row._fields):
+            return None
+        if any(len(column) != len(relpaths) for column in columns):
             return None
         root = str(config.root)
-        return ProvisionalEntries(root if root.endswith("/") else root + "/", relpaths, kinds), list(map(Row._make, rows)), order
+        rows = list(map(Row._make, zip(*columns, strict=True))) if relpaths else []
+        return ProvisionalEntries(root if root.endswith("/") else root + "/", relpaths, kinds), rows, order
     except (TypeError, ValueError):
         return None
 

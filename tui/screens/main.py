@@ -197,16 +197,21 @@ class MainScreen(Screen[None]):
         fresh, written = result.records, result.written
         del result  # the decoded index: ~2 KB an article, freed as soon as the entries are built
         # Nothing changed (the usual case with an index): keep the entries drawn.
+        save = written or not self._view_loaded
+        # The list is saved before the metadata pass starts (_records_loaded): the two passes'
+        # peaks of memory then do not add up.
         if shown is not None and self.ws.same_entries(fresh):
+            del fresh
+            if save:
+                self._save_view(*shown)
             self.app.call_from_thread(self._records_loaded, None, False)
         else:
             entries = [Slim.from_record(r) for r in fresh]
             del fresh
             rows = self._reuse_rows(entries)
-            shown = (entries, rows)
+            if save:
+                self._save_view(entries, rows)
             self.app.call_from_thread(self._records_loaded, entries, False, rows)
-        if shown is not None and (written or not self._view_loaded):
-            self._save_view(*shown)
 
     def _reuse_rows(self, entries: list[Slim]) -> list:
         """The rows of ``entries``, reusing the restored rows that did not change: the two
@@ -262,8 +267,8 @@ class MainScreen(Screen[None]):
             rows += slim_rows
             self.app.call_from_thread(self._records_added, slims, slim_rows, done, total)
             size *= 3
+        self._save_view(entries, rows)  # before the metadata pass (see _load_now)
         self.app.call_from_thread(self._records_loaded, None, False)
-        self._save_view(entries, rows)
 
     def _records_added(self, entries: list[Slim], rows: list, done: int, total: int) -> None:
         self.ws.add_articles(entries, rows)
