@@ -141,10 +141,8 @@ class MainScreen(Screen[None]):
         from core.index import load_view
 
         config = self.ws.config
-        try:
-            restored = restore_view(config, self._scope, load_view(config, LIST_VIEW, list_view_version()))
-        except OSError:
-            restored = None  # no index folder to read: the loader reports what it finds
+        # load_view answers None for anything missing, unreadable, damaged or stale.
+        restored = restore_view(config, self._scope, load_view(config, LIST_VIEW, list_view_version()))
         if restored is not None:
             self._view_restored(*restored)
 
@@ -196,10 +194,10 @@ class MainScreen(Screen[None]):
             return
         fresh, written = result.records, result.written
         del result  # the decoded index: ~2 KB an article, freed as soon as the entries are built
-        # Nothing changed (the usual case with an index): keep the entries drawn.
-        save = written or not self._view_loaded
         # The list is saved before the metadata pass starts (_records_loaded): the two passes'
         # peaks of memory then do not add up.
+        save = written or not self._view_loaded
+        # Nothing changed (the usual case with an index): keep the entries drawn.
         if shown is not None and self.ws.same_entries(fresh):
             del fresh
             if save:
