@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
+        import tui
+
+        tui.hold_gc()  # as `copydesk PATH` does before importing Textual
         result = run_one(args.one, args.presses, args.timeout, args.launched or time.time(), args.seed, args.settle)
         print(json.dumps(result))
         return 0

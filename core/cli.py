@@ -71,6 +71,9 @@ def _open_tui(args: list[str]) -> int:
     parser.add_argument("path", nargs="?", default=".", help="folder of articles (default: current folder)")
     ns = parser.parse_args(args)
     try:
+        import tui
+
+        tui.hold_gc()  # until the first screen is painted: see tui.hold_gc
         from tui.app import run_app
     except ModuleNotFoundError:
         print("copydesk: the terminal UI is not available in this build", file=sys.stderr)

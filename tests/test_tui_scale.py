@@ -246,3 +246,52 @@ async def test_a_restored_list_whose_check_fails_says_so_and_r_checks_again(tmp_
         await settle(pilot, app)
         assert not main.ws.provisional and main.list.shown == len(ARTICLES)
         assert len(main.ws.articles) == len(ARTICLES)  # checked, not added twice
+
+
+
+async def test_a_report_from_a_loading_thread_during_the_quit_is_dropped(tmp_path: Path) -> None:
+    """A thread reading the folder outlives a quit: its progress report can reach the screen
+    while its widgets are being removed, and must not turn the quit into a traceback."""
+    from textual import events
+
+    from tui.widgets.article_list import ArticleList
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    late: list[str] = []
+
+    def hook(message) -> None:  # noqa: ANN001
+        if isinstance(message, events.Unmount) and isinstance(message._sender, ArticleList):
+            main = app.main_screen
+            main._if_shown(main._scan_progress, 3, 7)  # as _from_thread runs it on the event loop
+            late.append(main.load_progress)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(pilot, app)
+        await pilot.press("q")
+    assert late  # the report came while the list was being removed, and was dropped
+    assert app.return_code in (0, None)
+
+
+async def test_start_up_pauses_the_garbage_collector_only_until_the_first_paint(tmp_path: Path) -> None:
+    """``copydesk PATH`` pauses the collector while the app starts (tui.hold_gc); the app
+    must resume it once the list is on screen, or a long session would never free a cycle."""
+    import gc
+
+    import tui
+
+    root = write_folder(tmp_path / "news")
+    was_enabled = gc.isenabled()
+    tui.hold_gc()
+    try:
+        assert not gc.isenabled()
+        app = make_app(root)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            assert app.main_screen.list.shown == len(ARTICLES)
+            assert gc.isenabled()
+    finally:
+        tui.release_gc()
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
-from .. import commands
+from .. import commands, release_gc
 from ..fields import FieldSpec
 from ..model import (
     COMMON_KEYS,
@@ -131,6 +131,9 @@ class MainScreen(Screen[None]):
         self.list.focus()
         self._update_status()
         self._restore_list()
+        # The first refresh paints the restored rows (or an empty list while the folder is
+        # read): the garbage collector paused for start-up resumes after it.
+        self.call_after_refresh(release_gc)
         self._load()
 
     def _restore_list(self) -> None:
@@ -146,6 +149,22 @@ class MainScreen(Screen[None]):
         if restored is not None:
             self._view_restored(*restored)
 
+    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` on the event loop and wait for it, as
+        ``App.call_from_thread`` does, unless the screen is gone by then: a thread reading or
+        checking the folder outlives a quit, and its last reports must not turn the quit into
+        a traceback."""
+
+        try:
+            self.app.call_from_thread(self._if_shown, callback, *args)
+        except RuntimeError:
+            if self.app.is_running:
+                raise
+
+    def _if_shown(self, callback: Callable[..., Any], *args: Any) -> None:
+        if self.is_attached and self.is_running:  # not while the screen is being taken down
+            callback(*args)
+
     # -- loading ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="load")
@@ -153,7 +172,7 @@ class MainScreen(Screen[None]):
         try:
             self._load_now()
         except Exception as exc:  # noqa: BLE001 - an unreadable folder: say so instead of crashing
-            self.app.call_from_thread(self._failed, "loading", exc)
+            self._from_thread(self._failed, "loading", exc)
 
     def _load_now(self) -> None:
         from core.index import scan, snapshot
@@ -174,7 +193,7 @@ class MainScreen(Screen[None]):
             if records and not worker.is_cancelled:
                 entries = [Slim.from_record(r) for r in records]
                 shown = (entries, [row_of(e) for e in entries])
-                self.app.call_from_thread(self._records_loaded, entries, True, shown[1])
+                self._from_thread(self._records_loaded, entries, True, shown[1])
         last = time.monotonic()
 
         def progress(done: int, total: int) -> None:
@@ -182,7 +201,7 @@ class MainScreen(Screen[None]):
             now = time.monotonic()
             if now - last > 0.25 or done == total:
                 last = now
-                self.app.call_from_thread(self._scan_progress, done, total)
+                self._from_thread(self._scan_progress, done, total)
 
         if not restored and not records:
             self._stream_now(worker)
@@ -202,14 +221,14 @@ class MainScreen(Screen[None]):
             del fresh
             if save:
                 self._save_view(*shown)
-            self.app.call_from_thread(self._records_loaded, None, False)
+            self._from_thread(self._records_loaded, None, False)
         else:
             entries = [Slim.from_record(r) for r in fresh]
             del fresh
             rows = self._reuse_rows(entries)
             if save:
                 self._save_view(entries, rows)
-            self.app.call_from_thread(self._records_loaded, entries, False, rows)
+            self._from_thread(self._records_loaded, entries, False, rows)
 
     def _reuse_rows(self, entries: list[Slim]) -> list:
         """The rows of ``entries``, reusing the restored rows that did not change: the two
@@ -248,7 +267,7 @@ class MainScreen(Screen[None]):
         config = self.ws.config
         found = walk(self.paths, config)
         total = len(found)
-        self.app.call_from_thread(self._scan_progress, 0, total)
+        self._from_thread(self._scan_progress, 0, total)
         done = 0
         size = FIRST_SLICE
         entries: list[Slim] = []
@@ -263,10 +282,10 @@ class MainScreen(Screen[None]):
             slim_rows = [row_of(e) for e in slims]
             entries += slims
             rows += slim_rows
-            self.app.call_from_thread(self._records_added, slims, slim_rows, done, total)
+            self._from_thread(self._records_added, slims, slim_rows, done, total)
             size *= 3
         self._save_view(entries, rows)  # before the metadata pass (see _load_now)
-        self.app.call_from_thread(self._records_loaded, None, False)
+        self._from_thread(self._records_loaded, None, False)
 
     def _records_added(self, entries: list[Slim], rows: list, done: int, total: int) -> None:
         self.ws.add_articles(entries, rows)
@@ -290,7 +309,7 @@ class MainScreen(Screen[None]):
         try:
             self._load_metadata_now(worker, keys)
         except Exception as exc:  # noqa: BLE001 - an unreadable folder: say so instead of crashing
-            self.app.call_from_thread(self._failed, "reading metadata", exc)
+            self._from_thread(self._failed, "reading metadata", exc)
 
     def _load_metadata_now(self, worker, keys: frozenset[str]) -> None:
         config = self.ws.config
@@ -307,10 +326,10 @@ class MainScreen(Screen[None]):
             now = time.monotonic()
             if now - last > 0.5:
                 last = now
-                self.app.call_from_thread(self._meta_progress, done, total)
+                self._from_thread(self._meta_progress, done, total)
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self._metadata_loaded, loaded, names, keys)
+        self._from_thread(self._metadata_loaded, loaded, names, keys)
         self.ws.warm_query_index()
 
     def _scan_progress(self, done: int, total: int) -> None:
@@ -534,16 +553,16 @@ class MainScreen(Screen[None]):
             time.sleep(0.02)
         if not self.ws.has_keys(keys):
             # Never answer from partial metadata: read what the query needs, and wait.
-            self.app.call_from_thread(self._need_keys, keys)
+            self._from_thread(self._need_keys, keys)
             while not self.ws.has_keys(keys):
                 if worker.is_cancelled:
                     return
                 time.sleep(0.05)
-            self.app.call_from_thread(self._set_waiting, False)
+            self._from_thread(self._set_waiting, False)
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
-        self.app.call_from_thread(self._show_view, visible, keep)
+        self._from_thread(self._show_view, visible, keep)
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
@@ -813,7 +832,7 @@ class MainScreen(Screen[None]):
         try:
             self._save_now(indices, overwrite)
         except Exception as exc:  # noqa: BLE001 - journal or disk trouble: say so, keep the edits staged
-            self.app.call_from_thread(self._failed, "save", exc)
+            self._from_thread(self._failed, "save", exc)
 
     def _failed(self, what: str, exc: Exception) -> None:
         self.busy = ""
@@ -848,11 +867,11 @@ class MainScreen(Screen[None]):
             changes.append(change)
             planned[article.path] = index
             if done % 50 == 0:
-                self.app.call_from_thread(self._set_busy, f"preparing {done:,}/{total:,}…")
+                self._from_thread(self._set_busy, f"preparing {done:,}/{total:,}…")
 
         def progress(done: int, count: int) -> None:
             if done % 50 == 0 or done == count:
-                self.app.call_from_thread(self._set_busy, f"saving {done:,}/{count:,}…")
+                self._from_thread(self._set_busy, f"saving {done:,}/{count:,}…")
 
         results = save_changes(changes, config=ws.config, label="tui save", overwrite=overwrite, progress=progress)
         reloaded: list[tuple[int, Article]] = []
@@ -866,7 +885,7 @@ class MainScreen(Screen[None]):
             else:
                 troubles.append(Trouble(article.path, article.relpath, result.status, result.message, result.diff))
         counts["refused"] += sum(1 for t in troubles if t.status == "refused" and t.path not in planned)
-        self.app.call_from_thread(self._saved, reloaded, troubles, counts)
+        self._from_thread(self._saved, reloaded, troubles, counts)
 
     def _set_busy(self, text: str) -> None:
         self.busy = text
@@ -937,7 +956,7 @@ class MainScreen(Screen[None]):
                 diffs.append(plan_change(article, self.ws.staged.get(index, ())).diff())
             except Exception as exc:  # noqa: BLE001 - shown in the dialog, never a crash
                 refused.append(f"{article.relpath}: {getattr(exc, 'reason', None) or exc}")
-        self.app.call_from_thread(self.app.push_screen, DiffScreen(diffs, refused, len(indices)))
+        self._from_thread(self.app.push_screen, DiffScreen(diffs, refused, len(indices)))
 
     # -- outside changes -----------------------------------------------------------------------
 
@@ -952,7 +971,7 @@ class MainScreen(Screen[None]):
         changed = self.ws.changed_on_disk()
         self._next_watch = time.monotonic() + 20 * (time.monotonic() - started)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._noticed, changed)
+            self._from_thread(self._noticed, changed)
 
     def _noticed(self, changed: list[int]) -> None:
         if changed == self.outside_changes:
@@ -980,7 +999,7 @@ class MainScreen(Screen[None]):
         try:
             self._reload_now()
         except Exception as exc:  # noqa: BLE001 - a folder that vanished, permissions...
-            self.app.call_from_thread(self._failed, "reload", exc)
+            self._from_thread(self._failed, "reload", exc)
 
     def _reload_now(self) -> None:
         from core.document import iter_article_paths, load_article
@@ -991,7 +1010,7 @@ class MainScreen(Screen[None]):
         known = {a.path for a in ws.articles}
         new_articles = [load_article(p, ws.config) for p in iter_article_paths(self.paths, ws.config) if p not in known]
         fresh = [(i, load_article(ws.articles[i].path, ws.config, ws.articles[i].relpath)) for i in changed]
-        self.app.call_from_thread(self._reloaded, fresh, new_articles)
+        self._from_thread(self._reloaded, fresh, new_articles)
 
     def _reloaded(self, fresh: list[tuple[int, Article]], new_articles: list[Article]) -> None:
         self.busy = ""
