@@ -456,10 +456,8 @@ def _in_workers(work: Callable[[list[_Found]], list[T]], found: Iterable[_Found]
         if workers <= 1:
             yield from work(list(found))
             return
-        import multiprocessing  # only here: a warm scan never starts a worker
-
         _warm_up(config)
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with _fork_pool(workers) as pool:
             results_of = pool.imap if ordered else pool.imap_unordered
             # Plain tuples pickle several times faster than named tuples (each of those is
             # rebuilt through its class): the work functions unpack them either way.
@@ -468,6 +466,26 @@ def _in_workers(work: Callable[[list[_Found]], list[T]], found: Iterable[_Found]
                 yield from results
     finally:
         _worker_config = None
+
+
+def _fork_pool(workers: int) -> Any:
+    """A ``multiprocessing`` pool of ``workers`` forked processes whose worker-handler
+    thread sleeps until a worker exits or the pool changes state.
+
+    The standard pool's handler also wakes whenever a result waits in the pipe for the
+    result thread, and spins until that thread has read it: ~20,000 wake-ups and ~0.4 s of
+    CPU in a 50,000-file scan, taken from the two cores the workers parse on. Results and
+    exits are still seen: the result thread reads the pipe, and the handler wakes on the
+    workers' sentinels and on the pool's change notifier (close, terminate, cache empty),
+    as the thread pool's handler does.
+    """
+    import multiprocessing.pool  # only here: a warm scan never starts a worker
+
+    class Pool(multiprocessing.pool.Pool):
+        def _get_sentinels(self) -> list[Any]:
+            return [self._change_notifier._reader]  # type: ignore[attr-defined]
+
+    return Pool(workers, context=multiprocessing.get_context("fork"))
 
 
 def _extract_chunk(extract: Callable[[Article], T], chunk: Sequence[tuple[str, str, bytes]]) -> list[T]:
