@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from . import frontmatter
-from .config import Config, load_config
+from .config import Config, ConfigError, load_config
 from .frontmatter import Split
 from .guard import UnsafeFile, read_guarded
 from .problems import Problem, expand_selectors, problem
@@ -250,16 +250,28 @@ def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = Tru
                          data.startswith(frontmatter.BOM_BYTES))
     kind, split, meta, problems = _parse(text, config)
     if with_rules and (kind == "front-matter" or kind == "raw"):
-        from .config import ConfigError
-        from .rules import check_source
-
         try:
-            problems.extend(check_source(Source(text, split, meta), config, relpath))
+            problems.extend(_rules_check()(Source(text, split, meta), config, relpath))
         except ConfigError:
             raise  # a bad schema or pattern concerns every file: the caller reports it once
         except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
             problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
     return Inspected(kind, meta, _select(problems, config, relpath), fingerprint, split, split.bom)
+
+
+_check_source: Callable[[Source, Config, str], list[Problem]] | None = None
+
+
+def _rules_check() -> Callable[[Source, Config, str], list[Problem]]:
+    """``rules.check_source``, imported on first use (the rules and the schema validator are
+    not imported by commands that never check a file) and kept: an import statement run for
+    every file costs more than the lookup."""
+    global _check_source
+    if _check_source is None:
+        from .rules import check_source
+
+        _check_source = check_source
+    return _check_source
 
 
 def load_article(path: Path, config: Config, relpath: str | None = None, with_rules: bool = True) -> Article:

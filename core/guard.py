@@ -238,7 +238,7 @@ def prescan_encoded(text: str, data: bytes, limits: Limits) -> Refusal | None:
             f"front matter is {len(data)} bytes, over the {limits.max_front_matter_bytes}-byte limit",
         )
     kept = data.translate(None, _UNINTERESTING)
-    bad = _FORBIDDEN.search(text) if kept.translate(None, b"[{*\r") else None
+    bad = _FORBIDDEN.search(text) if kept.translate(None, _NO_SIGN_OF_FORBIDDEN) else None
     if bad is not None:
         line, column = _position(text, bad.start())
         return Refusal(
@@ -251,7 +251,7 @@ def prescan_encoded(text: str, data: bytes, limits: Limits) -> Refusal | None:
     # A block level needs one more column of indentation or one more leading indicator
     # (``- - - x``) than its parent, so short leads everywhere mean shallow nesting. Runs of
     # indicators later on a line do not nest (the parser rejects them without recursing).
-    if _has_long_lead(text, data, b"\r" in kept, max_depth):
+    if _has_long_lead(text, data, kept, max_depth):
         refusal = _block_depth(text, max_depth)
         if refusal is not None:
             return refusal
@@ -263,9 +263,15 @@ def prescan_encoded(text: str, data: bytes, limits: Limits) -> Refusal | None:
 # Bytes of the UTF-8 form that matter before parsing. _FORBIDDEN's characters: the ASCII
 # controls and DEL themselves, and the lead bytes of the others (C1 controls: C2 xx;
 # surrogates: ED xx xx; U+FFFE and U+FFFF: EF BF xx). The flow and alias characters
-# ``[{*`` (counted) and CR (a line break). Every other byte is deleted in one pass.
+# ``[{*`` (counted) and CR (a line break). The last bytes of LINE and PARAGRAPH SEPARATOR
+# (E2 80 A8 / A9; NEL's lead byte C2 is kept already): without them the text has neither,
+# which is cheaper to tell from the kept bytes than by searching the text ("…" and curly
+# quotes start with E2 80 too, so the lead bytes would not do). Every other byte is deleted
+# in one pass.
 _SUSPECT_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xC2, 0xED, 0xEF])
-_UNINTERESTING = bytes(b for b in range(256) if b not in _SUSPECT_BYTES + b"[{*\r")
+_BREAK_TAILS = b"\xa8\xa9"
+_UNINTERESTING = bytes(b for b in range(256) if b not in _SUSPECT_BYTES + b"[{*\r" + _BREAK_TAILS)
+_NO_SIGN_OF_FORBIDDEN = b"[{*\r" + _BREAK_TAILS  # kept bytes that are not in _FORBIDDEN's characters
 
 # Line breaks as ``str.splitlines`` knows them once the forbidden characters are ruled out,
 # besides LF: CR (looked for in the kept bytes), NEL, LINE and PARAGRAPH SEPARATOR. (Byte
@@ -279,14 +285,21 @@ def _long_lead(length: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     return re.compile(lead), re.compile(b"\n" + lead)  # a literal first byte: a fast search
 
 
-def _has_long_lead(text: str, data: bytes, has_cr: bool, length: int) -> bool:
-    """Whether a line of ``text`` (``data`` in UTF-8) starts with at least ``length``
-    characters of indentation and block indicators (spaces, tabs, ``-``, ``?``, ``:``)."""
+def _has_long_lead(text: str, data: bytes, kept: bytes, length: int) -> bool:
+    """Whether a line of ``text`` (``data`` in UTF-8, ``kept`` its bytes that
+    ``_UNINTERESTING`` leaves) starts with at least ``length`` characters of indentation
+    and block indicators (spaces, tabs, ``-``, ``?``, ``:``)."""
     first_line, other_line = _long_lead(length)
     if first_line.match(data) or other_line.search(data):
         return True
     nel, ls, ps = _RARE_BREAKS
-    if has_cr or nel in data or ls in data or ps in data:  # lines start after other breaks too: count exactly
+    other_breaks = (
+        b"\r" in kept
+        or (b"\xc2" in kept and nel in data)
+        or (b"\xa8" in kept and ls in data)
+        or (b"\xa9" in kept and ps in data)
+    )
+    if other_breaks:  # lines start after other breaks too: count exactly
         return max(len(line) - len(line.lstrip(" \t-?:")) for line in text.splitlines() or [""]) >= length
     return False
 

@@ -1048,9 +1048,17 @@ def _scan_body(lines: list[str], promo: Callable[[str], Any], promo_starts: froz
             prev_text = False
             continue
         first = stripped[0]
-        # List items and emphasis start with markup characters too; only fences, headings,
+        if first == "#":
+            # What _markup_kind does for an ATX heading (the commonest markup line), inline.
+            atx = _atx_heading(line)
+            if atx is not None:
+                scan.headings.append(_Heading(i, atx[0], atx[1]))
+                append("heading")
+                prev_text = False
+                continue
+        # List items and emphasis start with markup characters too; only fences,
         # underlines and rules (which end with their first character) need a closer look.
-        if first in _MARKUP_START and (first in "#`~" or stripped[-1] == first):
+        elif first in _MARKUP_START and (first in "`~" or stripped[-1] == first):
             kind = _markup_kind(scan, i, line, stripped, first, prev_text)
             if kind:
                 if kind == "fence":
@@ -1080,10 +1088,13 @@ def _atx_heading(line: str) -> tuple[int, str] | None:
 
     String operations instead of the regular expression, whose lazy text group costs a
     try per character (3 us per heading line; headings are common)."""
-    indent = len(line) - len(line.lstrip(" "))
-    if indent > 3:
-        return None
-    rest = line[indent:]
+    if line[:1] == "#":
+        rest = line
+    else:
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > 3:
+            return None
+        rest = line[indent:]
     level = len(rest) - len(rest.lstrip("#"))
     if not 1 <= level <= 6:
         return None
@@ -1092,6 +1103,8 @@ def _atx_heading(line: str) -> tuple[int, str] | None:
         return level, ""
     if rest[0] not in " \t":
         return None
+    if rest[-1] not in " \t#":
+        return level, rest.lstrip(" \t")  # no closing sequence or trailing whitespace
     # The text is the shortest that leaves a closing sequence (whitespace, hashes) and
     # trailing whitespace after it: strip the longest such end.
     text = rest.lstrip(" \t").rstrip(" \t")

@@ -573,3 +573,26 @@ def test_write_commands_leave_bad_files_alone(tmp_path: Path) -> None:
         raw = after[str(root / name)]
         assert raw.startswith(BOM) == before[str(root / name)].startswith(BOM), name
     (root / "unreadable.md").chmod(0o644)
+
+
+def test_pre_scan_shortcuts_agree_with_the_exact_tests() -> None:
+    """The pre-scan reads line breaks and forbidden characters from the few bytes it keeps
+    of the UTF-8 form: it must answer as the exact tests on the text do."""
+    import random
+
+    from core.guard import _FORBIDDEN, _NO_SIGN_OF_FORBIDDEN, _UNINTERESTING, _has_long_lead
+
+    rng = random.Random(11)
+    pieces = [" ", " ", "  ", "\t", "-", "- ", "?", ":", "a", "key: value", "\n", "\n", "\r", "\r\n",
+              "\x85", "\u2028", "\u2029", "é", "…", "’", "©", "\xa0", "\u00a8", "\u0129", "\u0169",
+              "[", "{", "*", "\x07", "\x9f", "\ufffe", "\ud800"]  # fmt: skip
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        data = text.encode("utf-8", "surrogatepass")
+        kept = data.translate(None, _UNINTERESTING)
+        assert bool(kept.translate(None, _NO_SIGN_OF_FORBIDDEN)) or _FORBIDDEN.search(text) is None, repr(text)
+        if _FORBIDDEN.search(text):
+            continue  # refused before the lead is looked at
+        length = rng.randint(1, 4)
+        exact = max(len(line) - len(line.lstrip(" \t-?:")) for line in text.splitlines() or [""]) >= length
+        assert _has_long_lead(text, data, kept, length) == exact, repr(text)

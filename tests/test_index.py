@@ -284,6 +284,27 @@ def test_parallel_parsing_gives_the_same_records(tmp_path: Path) -> None:
     assert parallel.records == serial.records
 
 
+def test_the_worker_pool_sleeps_while_results_come_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standard pool's worker-handler thread wakes (and checks every worker) each time
+    a result waits to be read, taking CPU from the parsing workers; ours wakes only when a
+    worker exits or the pool changes state."""
+    import multiprocessing.pool
+
+    wake_ups: list[int] = []
+    maintain = multiprocessing.pool.Pool._maintain_pool
+
+    def counted(*args: object) -> None:
+        wake_ups.append(1)
+        maintain(*args)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "_maintain_pool", staticmethod(counted))
+    root = make_folder(tmp_path / "news", count=600)
+    config = config_of(root)
+    result = index.scan([root], config, cache=False, workers=2)
+    assert result.workers == 2 and result.parsed == 605  # and the five odd files
+    assert len(wake_ups) <= 3  # start, the job done; dozens of results came in
+
+
 def test_walk_selects_the_same_files_as_the_loader(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "news")
     (root / ".git").mkdir()

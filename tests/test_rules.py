@@ -438,7 +438,7 @@ def test_body_lines_in_a_crlf_file_with_a_bom(tmp_path: Path) -> None:
 
 
 def test_cd110_a_crash_inside_a_rule_becomes_a_problem_on_that_file(tmp_path: Path, monkeypatch) -> None:
-    import core.rules
+    import core.document
     from core.config import Config
     from core.document import load_corpus
 
@@ -448,7 +448,7 @@ def test_cd110_a_crash_inside_a_rule_becomes_a_problem_on_that_file(tmp_path: Pa
     def broken(source, config, relpath):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(core.rules, "check_source", broken)
+    monkeypatch.setattr(core.document, "_check_source", broken)  # what loading calls
     corpus = load_corpus([tmp_path], Config(root=tmp_path))
     codes = {a.relpath: [p.code for p in a.problems] for a in corpus.articles}
     assert codes == {"a.md": ["CD110"], "b.md": ["CD101", "CD110"]}
