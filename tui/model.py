@@ -991,9 +991,10 @@ def iter_values(paths: Sequence[Path], config: Config, keys: Iterable[str]) -> I
 def release_freed_memory() -> None:
     """Give the memory freed so far back to the system, where the C library allows it.
 
-    glibc keeps freed blocks for reuse, but much of what a scan of 50,000 articles frees lies
-    where the next allocations do not reuse it: trimming before the metadata pass lowers its
-    peak by ~8 MB (a few milliseconds, without the interpreter lock). Elsewhere: nothing."""
+    glibc keeps freed blocks for reuse, but some of what a scan of 50,000 articles frees lies
+    where the next allocations do not reuse it: trimming before the metadata pass lowered
+    its peak by 3-8 MB in measurements (it takes a few milliseconds, without the interpreter
+    lock). Elsewhere: nothing."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
