@@ -129,6 +129,9 @@ def test_only_changed_added_and_removed_files_are_reparsed(tmp_path: Path) -> No
     assert "2025/12/02/story-004.md" not in problems
     stored, _ = index.load_index(config)
     assert "2025/12/02/story-004.md" not in stored and "new.md" in stored
+    again = index.scan([root], config)
+    assert again.parsed == 0
+    same_as_full_load(again, root, config)  # what was written, read back
 
 
 @pytest.mark.parametrize("racy_window_ns", [index.RACY_WINDOW_NS, 0])
@@ -272,7 +275,9 @@ def test_scanning_a_subfolder_keeps_the_rest_of_the_index(tmp_path: Path) -> Non
     assert part.parsed == 1 and len(part) == 4
     stored, _ = index.load_index(config)
     assert len(stored) == 17
-    assert index.scan([root], config).parsed == 0
+    again = index.scan([root], config)
+    assert again.parsed == 0
+    same_as_full_load(again, root, config)  # the entries the partial scan copied over are intact
 
 
 def test_parallel_parsing_gives_the_same_records(tmp_path: Path) -> None:
