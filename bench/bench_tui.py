@@ -26,11 +26,15 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from core.config import load_config
+from core.index import index_path
 
 from .common import copydesk_env, folder, machine_line, markdown_table
 
@@ -43,7 +47,8 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _measure(root: Path, presses: int, launched_wall: float, timeout: float, settle: float) -> dict[str, object]:
+async def _measure(root: Path, presses: int, launched_wall: float, timeout: float, settle: float,
+                   start_only: bool = False) -> dict[str, object]:
     from tui.app import CopydeskApp  # before Textual itself: the app sets Textual's frame rate
 
     # isort: split
@@ -69,6 +74,7 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
             return
         if shown and "first_rows" not in marks:
             marks["first_rows"] = now
+            marks["first_rows_wall"] = time.time()
         if "full" not in marks and main.load_progress is None and shown == len(main.ws.articles) and shown:
             marks["full"] = now
             marks["full_wall"] = time.time()
@@ -93,6 +99,11 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
     result: dict[str, object] = {}
     async with app.run_test(size=(160, 50), message_hook=hook) as pilot:
         while "full" not in marks:
+            if start_only and "first_rows" in marks:
+                # Only the start is measured: print and leave without waiting for the
+                # folder's check or the metadata pass (threads and worker processes).
+                print(json.dumps({"first_rows_s": marks["first_rows_wall"] - launched_wall}), flush=True)
+                os._exit(0)
             if time.perf_counter() - started > timeout:
                 result["timeout"] = True
                 break
@@ -163,15 +174,29 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
     return result
 
 
-def run_one(count: int, presses: int, timeout: float, launched_wall: float, seed: int, settle: float) -> dict[str, object]:
+def run_one(count: int, presses: int, timeout: float, launched_wall: float, seed: int, settle: float,
+            start_only: bool = False) -> dict[str, object]:
     root = folder(count, seed)
-    return asyncio.run(_measure(root, presses, launched_wall, timeout, settle))
+    return asyncio.run(_measure(root, presses, launched_wall, timeout, settle, start_only))
 
 
 def import_seconds() -> float:
     code = "import time; t = time.perf_counter(); import tui.app; print(time.perf_counter() - t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=copydesk_env(), check=True)
     return float(out.stdout.strip())
+
+
+def _launch(count: int, args: argparse.Namespace, drop: Path | None, *extra: str) -> subprocess.CompletedProcess[str]:
+    """One measuring process for ``count`` articles (after deleting the index folder ``drop``)."""
+    if drop is not None:
+        shutil.rmtree(drop, ignore_errors=True)
+    launched = time.time()
+    return subprocess.run(
+        [sys.executable, "-m", "bench.bench_tui", "--one", str(count), "--presses", str(args.presses),
+         "--timeout", str(args.timeout), "--seed", str(args.seed), "--settle", str(args.settle),
+         "--launched", repr(launched), *extra],
+        capture_output=True, text=True, env=copydesk_env(), cwd=Path(__file__).resolve().parents[1],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,26 +208,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=1.0, help="seconds between cursor presses (the panes follow the cursor)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size, print JSON
     parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--start-only", action="store_true", help=argparse.SUPPRESS)  # internal: stop at the first rows
+    parser.add_argument("--starts", type=int, default=4,
+                        help="extra launches per size that time only the first rows, in the same mode (with or "
+                             "without an index) as the measured run; first rows is the median of all launches")
     args = parser.parse_args(argv)
     if args.one:
         import tui
 
         tui.hold_gc()  # as `copydesk PATH` does before importing Textual
-        result = run_one(args.one, args.presses, args.timeout, args.launched or time.time(), args.seed, args.settle)
+        result = run_one(args.one, args.presses, args.timeout, args.launched or time.time(), args.seed, args.settle,
+                         args.start_only)
         print(json.dumps(result))
         return 0
     print(machine_line())
     imports = statistics.median(import_seconds() for _ in range(3))
     rows = []
     for count in (int(s) for s in args.sizes.split(",") if s):
-        folder(count, args.seed)  # generate outside the timed process
-        launched = time.time()
-        proc = subprocess.run(
-            [sys.executable, "-m", "bench.bench_tui", "--one", str(count), "--presses", str(args.presses),
-             "--timeout", str(args.timeout), "--seed", str(args.seed), "--settle", str(args.settle),
-             "--launched", repr(launched)],
-            capture_output=True, text=True, env=copydesk_env(), cwd=Path(__file__).resolve().parents[1],
-        )
+        root = folder(count, args.seed)  # generate outside the timed process
+        index_folder = index_path(load_config(root)).parent
+        with_index = index_folder.exists()  # else every launch of this size starts without one
+
+        # The start is the noisiest figure: time it over several launches (before the measured
+        # run, which leaves the index and the saved list complete for the next run).
+        starts: list[float] = []
+        for _ in range(args.starts):
+            started = _launch(count, args, None if with_index else index_folder, "--start-only")
+            if started.returncode == 0:
+                starts.append(json.loads(started.stdout.strip().splitlines()[-1])["first_rows_s"])
+        proc = _launch(count, args, None if with_index else index_folder)
         if proc.returncode != 0:
             print(f"{count}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
             continue
@@ -210,9 +244,12 @@ def main(argv: list[str] | None = None) -> int:
         cursor = r.get("cursor_ms") or [float("nan")]
         handled = r.get("cursor_handled_ms") or [float("nan")]
         typing = r.get("filter_ms") or [float("nan")]
+        if "first_rows_s" in r:
+            starts.append(r["first_rows_s"])
         rows.append([
             f"{count:,}",
-            f"{r['first_rows_s']:.2f}" if "first_rows_s" in r else "n/a",
+            "with" if with_index else "without",
+            f"{statistics.median(starts):.2f} ({', '.join(f'{t:.2f}' for t in starts)})" if starts else "n/a",
             f"{r['full_s']:.2f}" if "full_s" in r else f"> {args.timeout:.0f}",
             f"{statistics.median(cursor):.1f} / {_quantile(cursor, 0.9):.1f}",
             f"{statistics.median(handled):.1f}",
@@ -221,10 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         ])
     print(f"import python + textual + app: {imports:.2f} s (median of 3)")
     print(markdown_table(
-        ["files", "first rows (s)", "full list (s)", "cursor ms (median / p90)", "key to handler ms", "filter keystroke ms (median / p90)", "peak RSS (MB)"],
+        ["files", "index", "first rows: median (each launch) s", "full list (s)", "cursor ms (median / p90)", "key to handler ms", "filter keystroke ms (median / p90)", "peak RSS (MB)"],
         rows,
     ))
-    print(f"\nCommand: python -m bench.bench_tui --sizes {args.sizes} --presses {args.presses} --settle {args.settle}")
+    print(f"\nCommand: python -m bench.bench_tui --sizes {args.sizes} --presses {args.presses} --settle {args.settle} "
+          f"--starts {args.starts}")
     return 0
 
 
