@@ -10,8 +10,11 @@ Each size runs in its own process (so peak RSS is that size's) and reports:
   and listed (the list is then interactive with everything in it);
 - *cursor*: from the dispatch of a ``j`` key event to the end of the next screen update
   (the compositor has rendered the changed lines; headless, nothing is written to a terminal);
+- *filters ready*: from process start to the end of the metadata pass (the values every
+  filter can read are in memory; until then a filter on them says it is waiting);
 - *filter*: from the dispatch of each key typed into the filter box to the end of the screen
   update that shows that keystroke's filtered list (filtering runs in a worker thread);
+  a keystroke not answered within 10 s is counted as unanswered instead;
 - peak RSS (``ru_maxrss``) of the process.
 
 Screen updates are observed by wrapping the app's ``_display`` (where Textual hands a
@@ -94,6 +97,13 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
         shown_views.append((time.perf_counter(), main.ws.query))
 
     main._show_view = show_view_spy  # type: ignore[method-assign]
+    original_metadata_loaded = main._metadata_loaded
+
+    def metadata_loaded_spy(*args) -> None:  # noqa: ANN002
+        original_metadata_loaded(*args)
+        marks.setdefault("metadata_wall", time.time())
+
+    main._metadata_loaded = metadata_loaded_spy  # type: ignore[method-assign]
 
     started = time.perf_counter()
     result: dict[str, object] = {}
@@ -149,6 +159,7 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
             await pilot.press("slash")
             await pilot.pause(0.2)
             typing: list[float] = []
+            typed = 0
             text = ""
             for char in (FILTER_TEXT * (presses // len(FILTER_TEXT) + 1))[: max(presses, len(FILTER_TEXT))]:
                 if len(text) >= len(FILTER_TEXT):
@@ -158,6 +169,7 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
                     await pilot.pause(0.3)
                     text = ""
                 text += char
+                typed += 1
                 before_keys = len(keys)
                 await pilot.press(char)
                 deadline = time.perf_counter() + 10
@@ -173,6 +185,9 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
                 if done_at is not None:
                     typing.append(done_at - keys[before_keys])
             result["filter_ms"] = [t * 1e3 for t in typing]
+            result["filter_unanswered"] = typed - len(typing)
+        if "metadata_wall" in marks:
+            result["metadata_s"] = marks["metadata_wall"] - launched_wall
     result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -256,12 +271,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['full_s']:.2f}" if "full_s" in r else f"> {args.timeout:.0f}",
             f"{statistics.median(cursor):.1f} / {_quantile(cursor, 0.9):.1f}",
             f"{statistics.median(handled):.1f}",
-            f"{statistics.median(typing):.1f} / {_quantile(typing, 0.9):.1f}",
+            f"{r['metadata_s']:.2f}" if "metadata_s" in r else "n/a",
+            f"{statistics.median(typing):.1f} / {_quantile(typing, 0.9):.1f}"
+            + (f" ({r['filter_unanswered']} unanswered)" if r.get("filter_unanswered") else ""),
             f"{r['maxrss_mb']:.0f}",
         ])
     print(f"import python + textual + app: {imports:.2f} s (median of 3)")
     print(markdown_table(
-        ["files", "index", "first rows: median (each launch) s", "full list (s)", "cursor ms (median / p90)", "key to handler ms", "filter keystroke ms (median / p90)", "peak RSS (MB)"],
+        ["files", "index", "first rows: median (each launch) s", "full list (s)", "cursor ms (median / p90)", "key to handler ms", "filters ready (s)", "filter keystroke ms (median / p90)", "peak RSS (MB)"],
         rows,
     ))
     print(f"\nCommand: python -m bench.bench_tui --sizes {args.sizes} --presses {args.presses} --settle {args.settle} "

@@ -489,29 +489,56 @@ def _fork_pool(workers: int) -> Any:
     return Pool(workers, context=multiprocessing.get_context("fork"))
 
 
+# Inherited by the worker processes through fork, like the configuration (a map of every
+# article's fingerprint is not sent with each chunk).
+_worker_checked: Mapping[str, Fingerprint] | None = None
+
+
+def _load_unless_checked(path: str, relpath: str, config: Config, checked: Mapping[str, Fingerprint] | None) -> Article:
+    """``load_article``, without the rules when ``checked`` holds this very version."""
+    if checked:
+        known = checked.get(relpath)
+        if known is not None:
+            article = load_article(Path(path), config, relpath, with_rules=False)
+            if article.fingerprint == known:
+                return article
+    return load_article(Path(path), config, relpath)
+
+
 def _extract_chunk(extract: Callable[[Article], T], chunk: Sequence[tuple[str, str, bytes]]) -> list[T]:
     assert _worker_config is not None
-    config = _worker_config
-    return [extract(load_article(Path(path), config, relpath)) for path, relpath, _ in chunk]
+    config, checked = _worker_config, _worker_checked
+    return [extract(_load_unless_checked(path, relpath, config, checked)) for path, relpath, _ in chunk]
 
 
 def map_articles(paths: Sequence[Path], config: Config, extract: Callable[[Article], T], *,
-                 workers: int | None = None) -> Iterator[T]:
+                 workers: int | None = None, checked: Mapping[str, Fingerprint] | None = None) -> Iterator[T]:
     """``extract(article)`` for every article under ``paths``, computed in worker processes
     when there are enough files (:data:`PARALLEL_MIN_FILES`; ``workers`` overrides).
 
     ``extract`` must be a module-level function (workers find it by name) and should
     return a small picklable value: only that comes back from a worker, never the
     :class:`Article`. Values come in walk order (``walk(paths, config)``).
+
+    ``checked`` maps relative paths to the fingerprints of versions whose problems the
+    caller already has (from a :func:`scan`): an article still in that version is loaded
+    without the schema and editorial rules, which are about half the cost of loading it,
+    and its ``problems`` then hold only what reading and parsing found. Any other article
+    (changed since, or not in the map) is checked in full.
     """
+    global _worker_checked
     found = walk(paths, config)
     if workers is None:
         workers = default_workers() if len(found) >= PARALLEL_MIN_FILES else 0
     if workers <= 1:
         for f in found:
-            yield extract(load_article(Path(f.path), config, f.relpath))
+            yield extract(_load_unless_checked(f.path, f.relpath, config, checked))
         return
-    yield from _in_workers(partial(_extract_chunk, extract), found, config, 0, workers)
+    _worker_checked = checked
+    try:
+        yield from _in_workers(partial(_extract_chunk, extract), found, config, 0, workers)
+    finally:
+        _worker_checked = None
 
 
 # -- whole articles in parallel ----------------------------------------------------------

@@ -455,6 +455,26 @@ def test_map_articles_returns_small_values_in_walk_order(tmp_path: Path, workers
     assert ("2025/12/01/story-000.md", "Story 0", ("CD303",)) in values
 
 
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_map_articles_checks_again_only_the_articles_changed_since_the_scan(tmp_path: Path, workers: int) -> None:
+    root = make_folder(tmp_path / "news", count=30)
+    config = config_of(root)
+    checked = {r.relpath: r.fingerprint for r in index.scan([root], config).records}
+    changed = root / "2025/12/01/story-000.md"
+    changed.write_text(changed.read_text().replace("NEUTRAL", "UPBEAT"))  # not a sentiment
+    full = {rel: found for rel, _, found in index.map_articles([root], config, _title_and_codes, workers=workers)}
+    codes = {rel: found for rel, _, found in index.map_articles([root], config, _title_and_codes, workers=workers, checked=checked)}
+    # The changed article is checked in full: the schema and the editorial rules both ran...
+    assert codes["2025/12/01/story-000.md"] == full["2025/12/01/story-000.md"] == ("CD303", "CD203")
+    # ...the versions the scan checked are not checked again (the caller has their problems):
+    # only what reading and parsing find (CD1xx) is there.
+    unchanged = [rel for rel in full if rel != "2025/12/01/story-000.md"]
+    assert any(code[:3] != "CD1" for rel in unchanged for code in full[rel])
+    assert all(codes[rel] == tuple(c for c in full[rel] if c[:3] == "CD1") for rel in unchanged)
+    assert codes["raw.md"] == ("CD101",) and codes["2025/12/01/story-003.md"] == ()
+
+
 def test_scan_paths_and_problem_records_come_from_the_index_without_decoding_the_rest(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "news")
     config = config_of(root)

@@ -974,18 +974,28 @@ def _values_of(article: Article) -> tuple[Any, ...]:
     )
 
 
-def iter_values(paths: Sequence[Path], config: Config, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+def iter_values(paths: Sequence[Path], config: Config, keys: Iterable[str],
+                checked: Mapping[str, Fingerprint] | None = None) -> Iterator[tuple[Any, ...]]:
     """For every article under ``paths``: its record and the values of ``keys``, parsed across
     worker processes when there are many. The workers keep the values and send back only
     those: unpacking whole metadata here would cost as much again as parsing, hold the
-    interpreter lock away from the screen, and fill the memory."""
+    interpreter lock away from the screen, and fill the memory.
+
+    ``checked``: the fingerprints of the versions on screen, by relative path (see
+    :func:`checked_versions`). Those are not checked again: their problems are known; a
+    record of any other version carries all of its problems."""
     global _keys_wanted
     from core.index import map_articles
 
     _keys_wanted = tuple(keys)  # read by the workers, which inherit it
     _names_seen.clear()
     release_freed_memory()  # what the scan freed, before the values fill the memory again
-    yield from map_articles(paths, config, _values_of)
+    yield from map_articles(paths, config, _values_of, checked=checked)
+
+
+def checked_versions(entries: Iterable[Entry]) -> dict[str, Fingerprint]:
+    """The fingerprint of every entry, by relative path: the versions whose problems are known."""
+    return {e.relpath: e.fingerprint for e in entries if e.fingerprint is not None}
 
 
 def release_freed_memory() -> None:

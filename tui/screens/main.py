@@ -35,6 +35,7 @@ from ..model import (
     ProvisionalEntries,
     Slim,
     Workspace,
+    checked_versions,
     compile_filter,
     iter_values,
     list_view_version,
@@ -318,7 +319,8 @@ class MainScreen(Screen[None]):
         names: set[str] = set()
         total = len(self.ws.articles)
         last = time.monotonic()
-        for done, item in enumerate(iter_values(self.paths, config, keys), 1):
+        checked = checked_versions(self.ws.articles)
+        for done, item in enumerate(iter_values(self.paths, config, keys, checked), 1):
             if worker.is_cancelled:
                 return
             key, value = read_values(item, names, current)
