@@ -61,6 +61,7 @@ INDEX_FORMAT = 3
 INDEX_DIR = "index"
 INDEX_NAME = "articles.bin"  # the format version is inside: another one is rebuilt in place
 _MAGIC = b"copydesk-index\n"
+_MAGIC_PARTS = b"copydesk-parts\n"  # same length: a file written in parts
 RACY_WINDOW_NS = 2_000_000_000  # coarser than any file-time granularity copydesk runs on
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
 
@@ -811,9 +812,14 @@ def save_index(config: Config, entries: Sequence[Entry], stored: _Columns | None
     ))
 
 
-def _write_private(target: Path, value: Any) -> bool:
+def _write_private(target: Path, value: Any, parts: Iterable[Any] | None = None) -> bool:
     """Write ``value`` marshalled and authenticated with the user's key, atomically, never
-    through a link; False when it cannot be written (read-only folder, no user key...)."""
+    through a link; False when it cannot be written (read-only folder, no user key...).
+
+    With ``parts`` (values too), each is marshalled and written in turn after ``value``, so
+    that a long list written in parts never has its whole encoding in memory at once (50,000
+    articles' filter values in one piece: ~70 MB for marshal's work on top of the app).
+    """
     key = _user_key()
     if key is None:
         return False
@@ -826,14 +832,26 @@ def _write_private(target: Path, value: Any) -> bool:
                 return False  # a link planted in the folder: never write through it
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         with os.fdopen(os.open(temp, flags, 0o600), "wb") as handle:
-            # Three writes, not one of the three joined: that would copy the payload (~18 MB
-            # at 50,000 articles) at the moment the process holds the most.
-            handle.write(_MAGIC)
-            handle.write(hmac.digest(key, payload, "sha256"))
-            handle.write(payload)
+            if parts is None:
+                # Three writes, not one of the three joined: that would copy the payload (~18
+                # MB at 50,000 articles) at the moment the process holds the most.
+                handle.write(_MAGIC)
+                handle.write(hmac.digest(key, payload, "sha256"))
+                handle.write(payload)
+            else:
+                # Each piece with its length; the digest (of everything after it) goes in last.
+                mac = hmac.new(key, digestmod="sha256")
+                handle.write(_MAGIC_PARTS)
+                handle.write(bytes(32))
+                for blob in chain((payload,), map(marshal.dumps, parts)):
+                    for piece in (struct.pack("<Q", len(blob)), blob):
+                        mac.update(piece)
+                        handle.write(piece)
+                handle.seek(len(_MAGIC_PARTS))
+                handle.write(mac.digest())
         os.replace(temp, target)  # no fsync: a torn file fails the HMAC and is rebuilt
         return True
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a value marshal cannot store
         try:
             temp.unlink()
         except OSError:
@@ -842,7 +860,8 @@ def _write_private(target: Path, value: Any) -> bool:
 
 
 def _read_private(path: Path) -> tuple[Any, str]:
-    """What :func:`_write_private` wrote, and ``loaded``; else None and why not."""
+    """What :func:`_write_private` wrote, and ``loaded``; else None and why not. A file
+    written in parts gives a :class:`_Parted`."""
     key = _user_key()
     if key is None:
         return None, "no user key"
@@ -854,15 +873,36 @@ def _read_private(path: Path) -> tuple[Any, str]:
         return None, f"unreadable ({exc.strerror})"
     digest_at = len(_MAGIC)
     payload_at = digest_at + 32
-    if not data.startswith(_MAGIC) or len(data) < payload_at:
+    in_parts = data.startswith(_MAGIC_PARTS)
+    if not (in_parts or data.startswith(_MAGIC)) or len(data) < payload_at:
         return None, "not an index"
     payload = memoryview(data)[payload_at:]  # no copy of a file of several megabytes
     if not hmac.compare_digest(data[digest_at:payload_at], hmac.digest(key, payload, "sha256")):
         return None, "not written by this user, or damaged"
     try:
-        return marshal.loads(payload), "loaded"
-    except (EOFError, ValueError, TypeError):
+        if not in_parts:
+            return marshal.loads(payload), "loaded"
+        blobs = list(_pieces(payload))
+        return _Parted(marshal.loads(blobs[0]), map(marshal.loads, blobs[1:])), "loaded"
+    except (EOFError, ValueError, TypeError, IndexError, struct.error):
         return None, "damaged"
+
+
+class _Parted(NamedTuple):
+    value: Any
+    parts: Iterator[Any]  # decoding each part when it comes to it
+
+
+def _pieces(payload: memoryview) -> Iterator[memoryview]:
+    """The pieces of a file written in parts (each after its length)."""
+    at = 0
+    while at < len(payload):
+        (size,) = struct.unpack_from("<Q", payload, at)
+        at += 8
+        if at + size > len(payload):
+            raise ValueError("truncated")
+        yield payload[at : at + size]
+        at += size
 
 
 def snapshot(config: Config) -> list[Record] | None:
@@ -889,31 +929,52 @@ def _index_token(config: Config) -> tuple[int, int, int] | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def save_view(config: Config, name: str, version: str, data: Any) -> bool:
-    """Keep ``data`` (values ``marshal`` can store, derived from the current index: a list's
-    display rows, say) beside the index, for :func:`load_view`. False when there is no index
-    to derive from or the folder cannot be written."""
+def save_view(config: Config, name: str, version: str, data: Any, *, of_index: bool = True,
+              parts: Iterable[Any] | None = None) -> bool:
+    """Keep ``data`` (values ``marshal`` can store: a list's display rows, say) beside the
+    index, for :func:`load_view`. ``of_index``: the data is derived from the current index,
+    and valid only as long as that file is; else the data must tell for itself which
+    version of each file it holds. ``parts``: more data, written piece by piece (see
+    :func:`load_view_parts`). False when there is no index or the folder cannot be written."""
     token = _index_token(config)
     if token is None:
         return False
-    return _write_private(index_path(config).with_name(f"{name}.view"), (version, config_key(config), token, data))
+    return _write_private(index_path(config).with_name(f"{name}.view"),
+                          (version, config_key(config), token if of_index else None, data), parts)
 
 
 def load_view(config: Config, name: str, version: str) -> Any | None:
-    """The ``data`` of :func:`save_view`, only while the index is the very file it was derived
-    from and the settings and ``version`` (the caller's format) are the same; else None.
+    """The ``data`` of :func:`save_view` while the settings and ``version`` (the caller's
+    format) are the same and, for a view of the index, the index is the very file it was
+    derived from; else None.
 
     Like :func:`snapshot`, a view says what the folder *was*: run :func:`scan` next."""
+    found = _load_view(config, name, version)
+    return found[0] if found is not None and found[1] is None else None
+
+
+def load_view_parts(config: Config, name: str, version: str) -> tuple[Any, Iterator[Any]] | None:
+    """``(data, parts)`` of a view saved with ``parts``, as :func:`load_view` finds ``data``;
+    ``parts`` is an iterator decoding one part at a time."""
+    found = _load_view(config, name, version)
+    return found if found is not None and found[1] is not None else None
+
+
+def _load_view(config: Config, name: str, version: str) -> tuple[Any, Iterator[Any] | None] | None:
     value, status = _read_private(index_path(config).with_name(f"{name}.view"))
-    if status != "loaded" or not isinstance(value, tuple) or len(value) != 4:
+    if status != "loaded":
+        return None
+    parts = None
+    if isinstance(value, _Parted):
+        value, parts = value
+    if not isinstance(value, tuple) or len(value) != 4:
         return None
     stored_version, stored_key, token, data = value
-    if stored_version != version or token != _index_token(config) or stored_key != config_key(config):
+    if stored_version != version or stored_key != config_key(config):
         return None
-    return data
-
-
-# -- scanning ----------------------------------------------------------------------------
+    if token is not None and token != _index_token(config):
+        return None
+    return data, parts
 
 
 def default_workers() -> int:

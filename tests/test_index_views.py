@@ -76,3 +76,32 @@ def test_no_view_without_an_index(tmp_path: Path) -> None:
     config = load_config(root)
     assert not index.save_view(config, "rows", "v1", ROWS)
     assert index.load_view(config, "rows", "v1") is None
+
+
+def test_a_view_written_in_parts_comes_back_part_by_part(tmp_path: Path) -> None:
+    root, config = scanned(tmp_path)
+    parts = ([f"story-{i}", i, {"name": "CoinDesk"}] for i in range(5))  # a generator: never all in memory
+    assert index.save_view(config, "values", "v1", ("header",), of_index=False, parts=parts)
+    found = index.load_view_parts(config, "values", "v1")
+    assert found is not None
+    header, got = found
+    assert header == ("header",) and list(got) == [[f"story-{i}", i, {"name": "CoinDesk"}] for i in range(5)]
+    assert index.load_view(config, "values", "v1") is None  # the plain reader does not half-read it
+    assert index.load_view_parts(config, "values", "v2") is None
+    # Not tied to the index file: still there after the index is rewritten...
+    story = next(root.rglob("story-000.md"))
+    story.write_text(story.read_text().replace("Story 0", "Story zero"))
+    assert index.scan([root], config, workers=0).written
+    assert index.load_view_parts(config, "values", "v1") is not None
+    # ...but a damaged or cut file is never decoded.
+    view = index.index_path(config).with_name("values.view")
+    whole = view.read_bytes()
+    for damaged in (whole[:-5], whole[:40] + bytes([whole[40] ^ 1]) + whole[41:]):
+        view.write_bytes(damaged)
+        assert index.load_view_parts(config, "values", "v1") is None
+
+
+def test_a_part_that_cannot_be_stored_leaves_no_file(tmp_path: Path) -> None:
+    root, config = scanned(tmp_path)
+    assert not index.save_view(config, "values", "v1", (), parts=iter([[1], [object()]]))
+    assert not list(index.index_path(config).parent.glob("values.view*"))

@@ -4,6 +4,8 @@ filters answered by the query index with the same results as the plain query."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from textual.widgets import Markdown
@@ -295,3 +297,85 @@ async def test_start_up_pauses_the_garbage_collector_only_until_the_first_paint(
         gc.unfreeze()
         if was_enabled:
             gc.enable()
+
+
+def _lagos_articles(description: str) -> dict[str, str]:
+    articles = dict(ARTICLES)
+    articles["a6-lagos.md"] = article_text("Fintech round", ["AFRICA"], date="2025-10-01T08:00:00.000Z").replace(
+        "A short standfirst for the tests.", description
+    )
+    return articles
+
+
+async def _filtered(app, pilot, query: str) -> list[str]:
+    await pilot.press("slash", "ctrl+u", *query, "enter")
+    await settle(pilot, app)
+    main = app.main_screen
+    return sorted(main.ws.articles[i].path.name for i in main.ws.visible)
+
+
+async def test_the_next_session_filters_on_the_values_the_last_one_read_unless_a_file_changed(tmp_path: Path, monkeypatch) -> None:
+    import tui.screens.main as main_module
+
+    root = write_folder(tmp_path / "news", articles=_lagos_articles("Lagos startups raise money."), broken=BROKEN)
+    passes: list[list[str]] = []  # the paths each metadata pass read
+    real_iter_values = main_module.iter_values
+
+    def counted_iter_values(paths, *args, **kwargs):
+        passes.append([os.path.relpath(p, root) for p in paths])
+        return real_iter_values(paths, *args, **kwargs)
+
+    monkeypatch.setattr(main_module, "iter_values", counted_iter_values)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert await _filtered(app, pilot, "lagos") == ["a6-lagos.md"]
+    assert passes == [["."]] and (root / ".copydesk" / "index" / "tui-values.view").is_file()
+
+    # Nothing changed: the values come from what the last session kept, no file is read for them.
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert await _filtered(app, pilot, "lagos") == ["a6-lagos.md"]
+        assert await _filtered(app, pilot, "tag:ASIA sentiment:NEGATIVE") == ["a1-asia-markets.md", "a4-hong-kong-rules.md"]
+        assert await _filtered(app, pilot, "source.name:Reuters") == ["a3-etf-flows.md"]
+        assert "author" not in app.main_screen.ws.loaded_keys
+    assert passes == [["."]]
+
+    # A colleague rewrote a standfirst meanwhile: that file is read again, and only that one.
+    path = root / "a6-lagos.md"
+    path.write_text(path.read_text().replace("Lagos startups raise money.", "Nairobi startups raise money."))
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert await _filtered(app, pilot, "nairobi") == ["a6-lagos.md"]
+        assert await _filtered(app, pilot, "lagos") == []
+    assert passes == [["."], ["a6-lagos.md"]]
+
+
+def test_kept_filter_values_serve_only_the_very_versions_they_were_read_from(tmp_path: Path) -> None:
+    from tui.model import save_values, saved_values
+
+    root = write_folder(tmp_path / "news", articles=_lagos_articles("Lagos startups raise money."), broken=BROKEN)
+    config = load_config(root)
+    ws = slim_workspace(root, with_metadata=False)
+    names: set[str] = set()
+    loaded = dict(read_values(item, names, lambda key: ws.articles[ws.index_of(key)]) for item in iter_values([root], config, COMMON_KEYS))
+    versions = {e.key: (e.relpath, e.fingerprint) for e in ws.articles}
+    assert save_values(config, loaded, versions, names, COMMON_KEYS)
+
+    def plain(values: dict) -> dict:
+        return {k: None if v is None else {f: dict(x) if isinstance(x, Mapping) else x for f, x in v.items()} for k, v in values.items()}
+
+    kept, kept_names, stale = saved_values(config, ws.articles, COMMON_KEYS)
+    assert kept_names == names and stale == [] and plain(kept) == plain(loaded)
+    assert saved_values(config, ws.articles, (*COMMON_KEYS, "author")) is None  # a key that was not read
+    # Another version of one file, and a file the last pass did not see: only those are read again.
+    lagos = ws.index_of((root / "a6-lagos.md").resolve())
+    changed = list(ws.articles)
+    e = changed[lagos]
+    changed[lagos] = Slim(e.key, e.relpath, e.kind, e.problems, replace(e.fingerprint, sha256="0" * 64), e.display)
+    new = Slim(str(root / "a7-new.md"), "a7-new.md", "front-matter", (), e.fingerprint, e.display)
+    kept, _, stale = saved_values(config, [*changed, new], COMMON_KEYS)
+    assert stale == [changed[lagos], new]
+    assert plain(kept) == plain({k: v for k, v in loaded.items() if k != e.key})

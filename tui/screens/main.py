@@ -41,9 +41,12 @@ from ..model import (
     list_view_version,
     needed_keys,
     not_editable_reason,
+    path_key,
     read_values,
     restore_view,
     row_of,
+    save_values,
+    saved_values,
     schema_fields,
     view_payload,
 )
@@ -314,24 +317,37 @@ class MainScreen(Screen[None]):
 
     def _load_metadata_now(self, worker, keys: frozenset[str]) -> None:
         config = self.ws.config
-        loaded: dict[str, Any] = {}
-        current = self._entry_by_key
-        names: set[str] = set()
-        total = len(self.ws.articles)
-        last = time.monotonic()
-        checked = checked_versions(self.ws.articles)
-        for done, item in enumerate(iter_values(self.paths, config, keys, checked), 1):
-            if worker.is_cancelled:
-                return
-            key, value = read_values(item, names, current)
-            loaded[key] = value
-            now = time.monotonic()
-            if now - last > 0.5:
-                last = now
-                self._from_thread(self._meta_progress, done, total)
+        entries = list(self.ws.articles)
+        # What the last pass kept, for the files still as it read them (the usual start: all
+        # but the few changed or added since); the others are read.
+        saved = saved_values(config, entries, keys)
+        if saved is not None:
+            loaded, names, stale = saved
+            paths = [Path(path_key(e)) for e in stale] if len(stale) < len(entries) else self.paths
+        else:
+            loaded, names, stale, paths = {}, set(), entries, self.paths
+        # The version each value is of, by path key (to keep them for the next start).
+        versions: dict[str, tuple[str, Any]] = {path_key(e): (e.relpath, e.fingerprint) for e in entries}
+        if stale:
+            current = self._entry_by_key
+            total = len(stale)
+            last = time.monotonic()
+            for done, item in enumerate(iter_values(paths, config, keys, checked_versions(stale)), 1):
+                if worker.is_cancelled:
+                    return
+                key, value = read_values(item, names, current)
+                loaded[key] = value
+                if isinstance(value, Slim):
+                    versions[key] = (value.relpath, value.fingerprint)
+                now = time.monotonic()
+                if now - last > 0.5:
+                    last = now
+                    self._from_thread(self._meta_progress, done, total)
         if worker.is_cancelled:
             return
         self._from_thread(self._metadata_loaded, loaded, names, keys)
+        if stale:
+            save_values(config, loaded, versions, names, keys)
         self.ws.warm_query_index()
 
     def _scan_progress(self, done: int, total: int) -> None:
