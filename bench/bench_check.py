@@ -22,20 +22,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .common import OUT_DIR, copydesk_env, folder, machine_line, markdown_table, run_measured
+from .common import (
+    OUT_DIR,
+    copydesk_env,
+    folder,
+    machine_line,
+    markdown_table,
+    run_measured,
+    warm_page_cache,
+)
 
 HUGO_CONFIG = """baseURL = "https://example.org/"
 title = "copydesk benchmark"
 contentDir = "{content}"
 disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
 """
-
-
-def warm_page_cache(root: Path) -> None:
-    """Read every file once so that every tool starts from the same warm page cache."""
-    for path in root.rglob("*"):
-        if path.is_file():
-            path.read_bytes()
 
 
 def hugo_version() -> str | None:
