@@ -852,11 +852,18 @@ def _write_private(target: Path, value: Any, parts: Iterable[Any] | None = None)
         os.replace(temp, target)  # no fsync: a torn file fails the HMAC and is rebuilt
         return True
     except (OSError, ValueError):  # ValueError: a value marshal cannot store
-        try:
-            temp.unlink()
-        except OSError:
-            pass
+        _remove_quietly(temp)
         return False
+    except BaseException:  # from the parts' generator: no temp file left behind either
+        _remove_quietly(temp)
+        raise
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 def _read_private(path: Path) -> tuple[Any, str]:

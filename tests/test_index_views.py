@@ -105,3 +105,11 @@ def test_a_part_that_cannot_be_stored_leaves_no_file(tmp_path: Path) -> None:
     root, config = scanned(tmp_path)
     assert not index.save_view(config, "values", "v1", (), parts=iter([[1], [object()]]))
     assert not list(index.index_path(config).parent.glob("values.view*"))
+
+    def failing_parts():
+        yield [1]
+        raise RuntimeError("the caller's bug")
+
+    with pytest.raises(RuntimeError):
+        index.save_view(config, "values", "v1", (), parts=failing_parts())
+    assert not list(index.index_path(config).parent.glob("values.view*"))

@@ -1039,7 +1039,9 @@ def read_values(item: tuple[Any, ...], names: set[str],
 
 # -- the filter values kept beside the index ---------------------------------------------------
 
-VALUES_VIEW = "tui-values"  # the name of the view in core.index.save_view / load_view
+# The name of the view in core.index.save_view / load_view_parts; its format is this
+# module's, like the list's (list_view_version).
+VALUES_VIEW = "tui-values"
 
 
 def _version(fingerprint: Fingerprint | None) -> bytes:
@@ -1080,7 +1082,7 @@ def save_values(config: Config, loaded: Mapping[str, Slim | Mapping[str, Any] | 
         if value is None:
             return None
         if not isinstance(value, Values):
-            raise TypeError(value)  # not what a metadata pass gives
+            raise ValueError(f"not filter values: {value!r}")  # the view is then not written
         present = shared.get(id(value._positions))
         if present is None:
             present = shared[id(value._positions)] = tuple(value._positions)
@@ -1097,11 +1099,8 @@ def save_values(config: Config, loaded: Mapping[str, Slim | Mapping[str, Any] | 
             yield ([versions[key][0] for key, _ in chunk], b"".join(_version(versions[key][1]) for key, _ in chunk),
                    [stored(value) for _, value in chunk])
 
-    try:
-        # Not tied to the index file: each value says which version of its file it is of.
-        return save_view(config, VALUES_VIEW, list_view_version(), (sorted(keys), sorted(names)), of_index=False, parts=parts())
-    except TypeError:
-        return False
+    # Not tied to the index file: each value says which version of its file it is of.
+    return save_view(config, VALUES_VIEW, list_view_version(), (sorted(keys), sorted(names)), of_index=False, parts=parts())
 
 
 def saved_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]) -> tuple[dict[str, Any], set[str], list[Entry]] | None:
