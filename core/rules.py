@@ -42,11 +42,11 @@ from . import frontmatter
 from .config import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS, Config, ConfigError
 from .edit_ops import Edit, RemoveItem, ReplaceItem, SetValue, apply_to_data
 from .problems import RULES, Problem, problem
+from .schema import BUNDLED_SCHEMA, read_schema
 
 if TYPE_CHECKING:
     from .document import Source
 
-BUNDLED_SCHEMA = Path(__file__).with_name("schema.json")
 CODE_KEYWORD = "x-copydesk-code"
 
 FIXABLE = frozenset(code for code, r in RULES.items() if r.fixable)
@@ -179,13 +179,7 @@ def load_schema(config: Config) -> Schema:
     key = (str(path), info.st_mtime_ns, info.st_size)
     schema = _SCHEMAS.get(key)
     if schema is None:
-        try:
-            root = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ConfigError(f"{path}: cannot read schema: {exc}") from exc
-        if not isinstance(root, dict):
-            raise ConfigError(f"{path}: a JSON Schema must be an object")
-        schema = _SCHEMAS[key] = Schema(root, Path(path))
+        schema = _SCHEMAS[key] = Schema(read_schema(path), Path(path))
     _RECENT[path] = (now, schema)
     return schema
 

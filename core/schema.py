@@ -7,6 +7,8 @@ which values an enum allows, and how to type a value typed on a command line.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import yaml_rs
@@ -14,25 +16,49 @@ import yaml_rs
 from .config import Config
 from .edit_ops import FieldPath
 
+BUNDLED_SCHEMA = Path(__file__).with_name("schema.json")
+
 
 class SchemaError(Exception):
     """The schema file cannot be read; the message names it."""
 
 
-def load_schema(config: Config) -> dict[str, Any]:
+def load_schema(config: Config, *, compiled: bool = True) -> dict[str, Any]:
     """The JSON Schema for ``config`` (the bundled one unless configured), as data.
 
     Read through :func:`core.rules.load_schema`, the one loader (cached per file and
     modification time, remote ``$ref`` never fetched), so the CLI, the query language and
-    the TUI see exactly the schema the checks validate with.
+    the TUI see exactly the schema the checks validate with. With ``compiled=False`` the
+    file is only read (:func:`read_schema`): no validator is compiled and the rules are not
+    imported (~40 ms), for a screen that must show at once; a schema the validator refuses
+    is then still reported by the checks.
     """
     from .config import ConfigError
-    from .rules import load_schema as compiled
 
     try:
-        return compiled(config).root
+        if not compiled:
+            return read_schema(config.schema or BUNDLED_SCHEMA)
+        from .rules import load_schema as compile_schema
+
+        return compile_schema(config).root
     except ConfigError as exc:
         raise SchemaError(str(exc)) from exc
+
+
+def read_schema(path: Path) -> dict[str, Any]:
+    """The JSON object of the schema file ``path``, as read (not compiled).
+
+    Raises ConfigError naming the file when it cannot be read or holds no JSON object.
+    """
+    from .config import ConfigError
+
+    try:
+        root = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read schema: {exc}") from exc
+    if not isinstance(root, dict):
+        raise ConfigError(f"{path}: a JSON Schema must be an object")
+    return root
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:

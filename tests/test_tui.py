@@ -499,3 +499,20 @@ async def test_conflict_overwrite_writes_ours_when_asked(tmp_path: Path) -> None
         assert "0 unsaved" in status_text(app)
     text = target.read_text()
     assert "draft: true" in text and "'no'" not in text
+
+
+async def test_a_schema_the_validator_refuses_is_reported_and_nothing_is_written(tmp_path: Path) -> None:
+    # The TUI reads the schema's fields without compiling it (the first screen must not wait
+    # for the validator): a schema that is JSON but not a valid JSON Schema still has to be
+    # reported, by the check that follows, naming the file.
+    root = write_folder(tmp_path / "news")
+    (root / "schema.json").write_text('{"type": "object", "properties": {"title": {"type": 5}}}', encoding="utf-8")
+    (root / "copydesk.toml").write_text('schema = "schema.json"\n', encoding="utf-8")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.is_running
+        messages = [n.message for n in app._notifications]
+        assert any("schema.json" in m and "invalid JSON Schema" in m for m in messages), messages
+    assert snapshot(root) == before

@@ -61,7 +61,7 @@ def load_field_specs(config: Config) -> tuple[FieldSpec, ...]:
     except ImportError:
         return SEED_FIELDS
     try:
-        schema = load_schema(config)
+        schema = load_schema(config, compiled=False)  # compiling it waits until after the first screen
     except SchemaError:
         return SEED_FIELDS
     return specs_from_schema(schema) or SEED_FIELDS
