@@ -153,6 +153,10 @@ class Scan:
     workers: int = 0  # worker processes used (0: parsed in this process)
     cache: str = "off"  # "off", "none" (no index yet), "loaded", or why the index was ignored
     written: bool = False  # the index was updated
+    # The index file this scan read (see index_token), when its entries are exactly this
+    # scan's: nothing parsed, nothing gone. None otherwise, or when the file changed while
+    # it was read. A view saved from that very file (load_view) still holds.
+    unchanged_index: tuple[int, int, int] | None = None
     # Absolute paths in relative-path order, and for each an entry or, for one taken from
     # the index unchanged, its position there (decoded only when asked for).
     _paths: list[str] = field(default_factory=list, repr=False)
@@ -928,7 +932,9 @@ def snapshot(config: Config) -> list[Record] | None:
 # -- views derived from the index ---------------------------------------------------------
 
 
-def _index_token(config: Config) -> tuple[int, int, int] | None:
+def index_token(config: Config) -> tuple[int, int, int] | None:
+    """What identifies the index file as it is now (inode, size, modification time; the
+    index is only ever replaced whole), or None when there is none."""
     try:
         info = os.stat(index_path(config))
     except OSError:
@@ -943,7 +949,7 @@ def save_view(config: Config, name: str, version: str, data: Any, *, of_index: b
     and valid only as long as that file is; else the data must tell for itself which
     version of each file it holds. ``parts``: more data, written piece by piece (see
     :func:`load_view_parts`). False when there is no index or the folder cannot be written."""
-    token = _index_token(config)
+    token = index_token(config)
     if token is None:
         return False
     return _write_private(index_path(config).with_name(f"{name}.view"),
@@ -979,7 +985,7 @@ def _load_view(config: Config, name: str, version: str) -> tuple[Any, Iterator[A
     stored_version, stored_key, token, data = value
     if stored_version != version or stored_key != config_key(config):
         return None
-    if token is not None and token != _index_token(config):
+    if token is not None and token != index_token(config):
         return None
     return data, parts
 
@@ -1008,8 +1014,12 @@ def scan(
     result = Scan(config)
     started_ns = time.time_ns()
     stored: _Columns | None = None
+    read_token = None
     if cache:
+        read_token = index_token(config)
         stored, result.cache = _read_columns(config)
+        if index_token(config) != read_token:
+            read_token = None  # replaced while being read: which one was read is unknown
     found: list[_Found] = []
     entries: dict[str, Entry] = {}  # parsed or re-hashed, by relative path
     unchanged: list[tuple[int, str]] = []  # (position in ``stored``, path) of the entries reused as they are
@@ -1098,6 +1108,8 @@ def scan(
     # Nothing parsed or re-hashed: every entry came from the index, which holds more only
     # when files are gone.
     gone = len(stored) != len(result._entries) if stored is not None else bool(result._entries)
+    if stored is not None and not result.parsed and not gone:
+        result.unchanged_index = read_token
     if cache and (result.parsed or result.verified or (whole_root and gone)):
         # A scan of part of the folder keeps the other entries; one of the whole folder
         # drops the entries of files that are gone.

@@ -485,3 +485,27 @@ def test_scan_paths_and_problem_records_come_from_the_index_without_decoding_the
     with_problems = list(warm.with_problems())
     assert [r.relpath for r in with_problems] == [r.relpath for r in warm.records if r.problems]
     assert with_problems == [r for r in warm.records if r.problems]
+
+
+def test_a_scan_says_when_its_entries_are_exactly_the_index_file_it_read(tmp_path: Path) -> None:
+    # What lets the TUI keep the rows of a list restored from that very index file.
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    first = index.scan([root], config)
+    assert first.unchanged_index is None  # everything parsed: there was no index
+    token = index.index_token(config)
+    again = index.scan([root], config)
+    assert token is not None and again.unchanged_index == token
+    assert index.index_token(config) == token or again.written  # rewritten only to clear racy marks
+    # A file changed: parsed again, so the entries are not the index's any more.
+    story = next(root.glob("2025/12/01/*.md"))
+    story.write_text(story.read_text().replace("Story", "Tale"))
+    changed = index.scan([root], config)
+    assert changed.parsed == 1 and changed.unchanged_index is None
+    # A file gone: nothing parsed, but the index held one more entry.
+    index.scan([root], config)
+    (root / "raw.md").unlink()
+    gone = index.scan([root], config)
+    assert gone.parsed == 0 and gone.unchanged_index is None
+    # Without the index, nothing to compare with.
+    assert index.scan([root], config, cache=False).unchanged_index is None

@@ -4,6 +4,7 @@ filters answered by the query index with the same results as the plain query."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -46,6 +47,31 @@ def slim_workspace(root: Path, with_metadata: bool) -> Workspace:
 
 def names_of(ws: Workspace, indices: list[int] | None) -> list[str]:
     return [ws.articles[i].path.name for i in indices or []]
+
+
+def hold_scans(monkeypatch) -> threading.Event:
+    """Hold the next session's check of the folder (``core.index.scan``) until the returned
+    event is set."""
+    import core.index
+
+    release = threading.Event()
+    real_scan = core.index.scan
+
+    def held_scan(*args, **kwargs):
+        release.wait(10)
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(core.index, "scan", held_scan)
+    return release
+
+
+async def restored_rows(pilot, main) -> None:
+    """Wait for the list restored from the last session (its check held by :func:`hold_scans`)."""
+    for _ in range(50):
+        await pilot.pause(0.02)
+        if main.list.shown:
+            break
+    assert main.ws.provisional and main._view_loaded
 
 
 def test_rows_come_from_the_index_and_the_reader_loads_the_whole_article(tmp_path: Path) -> None:
@@ -173,9 +199,6 @@ async def test_warm_start_shows_files_changed_since_the_index_was_written(tmp_pa
 async def test_a_second_session_paints_the_saved_list_then_checks_the_folder(tmp_path: Path, monkeypatch) -> None:
     """The list a session leaves beside the index is painted at once by the next one; until
     the folder is checked against it the user can move, read and mark, and an edit waits."""
-    import threading
-
-    import core.index
 
     root = write_folder(tmp_path / "news", broken=BROKEN)
     app = make_app(root)
@@ -184,23 +207,11 @@ async def test_a_second_session_paints_the_saved_list_then_checks_the_folder(tmp
         first_rows = sorted(app.main_screen.ws.rows[i].title for i in app.main_screen.ws.visible)
     assert (root / ".copydesk" / "index" / "tui-list.view").is_file()
 
-    # Hold the next session's check of the folder until the test lets it go.
-    release = threading.Event()
-    real_scan = core.index.scan
-
-    def held_scan(*args, **kwargs):
-        release.wait(10)
-        return real_scan(*args, **kwargs)
-
-    monkeypatch.setattr(core.index, "scan", held_scan)
+    release = hold_scans(monkeypatch)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if main.list.shown:
-                break
-        assert main.ws.provisional and main._view_loaded
+        await restored_rows(pilot, main)
         assert sorted(main.ws.rows[i].title for i in main.ws.visible) == first_rows
         await pilot.press("j")
         marked_path = main.ws.articles[main.list.current].path
@@ -379,3 +390,45 @@ def test_kept_filter_values_serve_only_the_very_versions_they_were_read_from(tmp
     kept, _, stale = saved_values(config, [*changed, new], COMMON_KEYS)
     assert stale == [changed[lagos], new]
     assert plain(kept) == plain({k: v for k, v in loaded.items() if k != e.key})
+
+
+async def test_a_restored_list_shows_what_a_colleague_changed_and_indexed_before_the_check(tmp_path: Path, monkeypatch) -> None:
+    """The rows of a restored list are kept after the check only when the check found the
+    very index they were saved from. Here a colleague edits a title and runs ``copydesk
+    check`` (which rewrites the index) after this session painted its list and before its
+    check read the index: that check then parses nothing, yet the row must change."""
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+    release = hold_scans(monkeypatch)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main_screen
+        await restored_rows(pilot, main)
+        assert "Asia markets slide" in [row.title for row in main.ws.rows]
+        path = root / "a1-asia-markets.md"
+        path.write_text(path.read_text().replace("Asia markets slide", "Asia markets rally"))
+        rescan = scan([root], load_config(root))  # the colleague's check
+        assert rescan.parsed == 1 and rescan.written
+        release.set()
+        await settle(pilot, app)
+        assert not main.ws.provisional
+        titles = [row.title for row in main.ws.rows]
+        assert "Asia markets rally" in titles and "Asia markets slide" not in titles
+
+
+async def test_a_restored_list_checked_unchanged_keeps_its_rows(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        first_rows = list(app.main_screen.ws.rows)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        assert main._view_loaded and not main.ws.provisional
+        assert main.ws.rows == first_rows
+        assert [a.problems for a in main.ws.articles] and any(a.problems for a in main.ws.articles)

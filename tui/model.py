@@ -190,7 +190,13 @@ class Slim:
         display = record.display
         if display is not None:
             title, published, source, category, sentiment, draft, tags = display
-            tags = tuple([_share(t) for t in tags]) if type(tags) is tuple else _share(tags)
+            if type(tags) is tuple:
+                try:  # every tag a string (the rule): shared at C speed, ~0.15 s less at 50,000
+                    tags = tuple(map(sys.intern, tags))
+                except TypeError:
+                    tags = tuple([_share(t) for t in tags])
+            else:
+                tags = _share(tags)
             display = (title, published, _share(source), _share(category), _share(sentiment), draft, tags)
         return cls(record.path, record.relpath, record.kind, record.problems, record.fingerprint, display)
 

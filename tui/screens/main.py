@@ -95,6 +95,7 @@ class MainScreen(Screen[None]):
         self._view_loaded = False  # the list was painted from the view saved by the last session
         self._rows_painted = False  # the first rows are on screen (the panes wait for that)
         self._painting = False
+        self._restored_token: tuple[int, int, int] | None = None  # the index file a restored list came from
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -145,9 +146,12 @@ class MainScreen(Screen[None]):
 
         Read here, before anything else runs: ~0.1 s at 50,000 articles on its own, but
         several times that in a thread competing with Textual's start-up for the interpreter."""
-        from core.index import load_view
+        from core.index import index_token, load_view
 
         config = self.ws.config
+        # Taken before the view is read: a view valid for this very index file can have its
+        # rows kept after the check (_load_now).
+        self._restored_token = index_token(config)
         # load_view answers None for anything missing, unreadable, damaged or stale.
         restored = restore_view(config, self._scope, load_view(config, LIST_VIEW, list_view_version()))
         if restored is not None:
@@ -215,7 +219,7 @@ class MainScreen(Screen[None]):
         result = scan(self.paths, config, progress=progress)
         if worker.is_cancelled:
             return
-        fresh, written = result.records, result.written
+        fresh, written, unchanged = result.records, result.written, result.unchanged_index
         del result  # the decoded index: ~2 KB an article, freed as soon as the entries are built
         # The list is saved before the metadata pass starts (_records_loaded): the two passes'
         # peaks of memory then do not add up.
@@ -229,7 +233,11 @@ class MainScreen(Screen[None]):
         else:
             entries = [Slim.from_record(r) for r in fresh]
             del fresh
-            rows = self._reuse_rows(entries)
+            # A restored list is tied to the index file it was saved from (load_view): when
+            # the check found that very file's entries, its rows are these entries' rows
+            # (~0.3 s at 50,000 not spent making them again to compare).
+            same_index = restored and unchanged is not None and unchanged == self._restored_token
+            rows = list(self.ws.rows) if same_index else self._reuse_rows(entries)  # a copy: set_records clears the old list
             if save:
                 self._save_view(entries, rows)
             self._from_thread(self._records_loaded, entries, False, rows)
