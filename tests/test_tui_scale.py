@@ -325,11 +325,11 @@ async def _filtered(app, pilot, query: str) -> list[str]:
     return sorted(main.ws.articles[i].path.name for i in main.ws.visible)
 
 
-async def test_the_next_session_filters_on_the_values_the_last_one_read_unless_a_file_changed(tmp_path: Path, monkeypatch) -> None:
+def _count_passes(monkeypatch, root: Path) -> list[list[str]]:
+    """The paths each metadata pass reads, relative to ``root``, one list a pass."""
     import tui.screens.main as main_module
 
-    root = write_folder(tmp_path / "news", articles=_lagos_articles("Lagos startups raise money."), broken=BROKEN)
-    passes: list[list[str]] = []  # the paths each metadata pass read
+    passes: list[list[str]] = []
     real_iter_values = main_module.iter_values
 
     def counted_iter_values(paths, *args, **kwargs):
@@ -337,6 +337,42 @@ async def test_the_next_session_filters_on_the_values_the_last_one_read_unless_a
         return real_iter_values(paths, *args, **kwargs)
 
     monkeypatch.setattr(main_module, "iter_values", counted_iter_values)
+    return passes
+
+
+async def test_a_rarer_key_a_filter_read_stays_loaded_in_the_next_session(tmp_path: Path, monkeypatch) -> None:
+    articles = _lagos_articles("Lagos startups raise money.")
+    articles["a6-lagos.md"] = articles["a6-lagos.md"].replace("\ndescription:", "\nauthor: Ada Obi\ndescription:", 1)
+    root = write_folder(tmp_path / "news", articles=articles, broken=BROKEN)
+    passes = _count_passes(monkeypatch, root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "author" not in app.main_screen.ws.loaded_keys
+        assert await _filtered(app, pilot, "author:~obi") == ["a6-lagos.md"]  # a second pass reads it
+    assert passes == [["."], ["."]]
+
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "author" in app.main_screen.ws.loaded_keys
+        assert await _filtered(app, pilot, "author:~obi") == ["a6-lagos.md"]
+    assert passes == [["."], ["."]]  # no file read for it this time
+
+    # The author of one story changes: that file is read again, for every kept key.
+    path = root / "a6-lagos.md"
+    path.write_text(path.read_text().replace("Ada Obi", "Bola Ade"))
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert await _filtered(app, pilot, "author:~ade") == ["a6-lagos.md"]
+        assert await _filtered(app, pilot, "author:~obi") == []
+    assert passes == [["."], ["."], ["a6-lagos.md"]]
+
+
+async def test_the_next_session_filters_on_the_values_the_last_one_read_unless_a_file_changed(tmp_path: Path, monkeypatch) -> None:
+    root = write_folder(tmp_path / "news", articles=_lagos_articles("Lagos startups raise money."), broken=BROKEN)
+    passes = _count_passes(monkeypatch, root)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -378,8 +414,8 @@ def test_kept_filter_values_serve_only_the_very_versions_they_were_read_from(tmp
     def plain(values: dict) -> dict:
         return {k: None if v is None else {f: dict(x) if isinstance(x, Mapping) else x for f, x in v.items()} for k, v in values.items()}
 
-    kept, kept_names, stale = saved_values(config, ws.articles, COMMON_KEYS)
-    assert kept_names == names and stale == [] and plain(kept) == plain(loaded)
+    kept, kept_names, stale, kept_keys = saved_values(config, ws.articles, COMMON_KEYS)
+    assert kept_names == names and stale == [] and plain(kept) == plain(loaded) and kept_keys == set(COMMON_KEYS)
     assert saved_values(config, ws.articles, (*COMMON_KEYS, "author")) is None  # a key that was not read
     # Another version of one file, and a file the last pass did not see: only those are read again.
     lagos = ws.index_of((root / "a6-lagos.md").resolve())
@@ -387,7 +423,7 @@ def test_kept_filter_values_serve_only_the_very_versions_they_were_read_from(tmp
     e = changed[lagos]
     changed[lagos] = Slim(e.key, e.relpath, e.kind, e.problems, replace(e.fingerprint, sha256="0" * 64), e.display)
     new = Slim(str(root / "a7-new.md"), "a7-new.md", "front-matter", (), e.fingerprint, e.display)
-    kept, _, stale = saved_values(config, [*changed, new], COMMON_KEYS)
+    kept, _, stale, _ = saved_values(config, [*changed, new], COMMON_KEYS)
     assert stale == [changed[lagos], new]
     assert plain(kept) == plain({k: v for k, v in loaded.items() if k != e.key})
 

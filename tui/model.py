@@ -1110,11 +1110,19 @@ def save_values(config: Config, loaded: Mapping[str, Slim | Mapping[str, Any] | 
     return save_view(config, VALUES_VIEW, list_view_version(), (sorted(keys), sorted(names)), of_index=False, parts=parts())
 
 
-def saved_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]) -> tuple[dict[str, Any], set[str], list[Entry]] | None:
-    """What :func:`save_values` kept, as ``(loaded, names, stale)``: ``loaded`` and ``names``
-    for :meth:`Workspace.attach_metadata`, with the values of every entry whose file is still
-    the version they were read from; ``stale``, the entries whose files must be read again
-    (changed or new since). None when nothing usable was kept (or not every key of ``keys``)."""
+class KeptValues(NamedTuple):
+    """What :func:`saved_values` found."""
+
+    loaded: dict[str, Any]  # for Workspace.attach_metadata: the values of every file still as read
+    names: set[str]  # for Workspace.attach_metadata
+    stale: list[Entry]  # the entries whose files must be read again (changed or new since)
+    keys: frozenset[str]  # every key kept: a pass reading the stale files reads these too
+
+
+def saved_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]) -> KeptValues | None:
+    """What :func:`save_values` kept for ``entries``; None when nothing usable was kept (or
+    not every key of ``keys``). The kept keys can be more than ``keys`` (a filter on a rarer
+    key, say ``author:``, read it too): the next pass then keeps them loaded as well."""
     from core.index import load_view_parts
 
     found = load_view_parts(config, VALUES_VIEW, list_view_version())
@@ -1138,7 +1146,7 @@ def saved_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]) 
     except (ValueError, TypeError, EOFError):  # damaged: read the files
         return None
     stale = [e for e in entries if path_key(e) not in loaded]
-    return loaded, set(header[1]), stale
+    return KeptValues(loaded, set(header[1]), stale, frozenset(header[0]))
 
 
 def _values_of_saved(value: Any, mappings: dict[int, Values]) -> Values | None:

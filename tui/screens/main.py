@@ -330,7 +330,8 @@ class MainScreen(Screen[None]):
         # but the few changed or added since); the others are read.
         saved = saved_values(config, entries, keys)
         if saved is not None:
-            loaded, names, stale = saved
+            loaded, names, stale, kept_keys = saved
+            keys |= kept_keys  # the stale files are read for every kept key: all stay loaded
             paths = [Path(path_key(e)) for e in stale] if len(stale) < len(entries) else self.paths
         else:
             loaded, names, stale, paths = {}, set(), entries, self.paths
