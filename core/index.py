@@ -40,7 +40,7 @@ from functools import partial
 from itertools import accumulate, chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 from .config import Config
 from .document import (
@@ -872,48 +872,90 @@ def _remove_quietly(path: Path) -> None:
 
 def _read_private(path: Path) -> tuple[Any, str]:
     """What :func:`_write_private` wrote, and ``loaded``; else None and why not. A file
-    written in parts gives a :class:`_Parted`."""
+    written in parts gives a :class:`_Parted`, whose parts are read from the file one at a
+    time (the whole file is never in memory: ~24 MB for 50,000 articles' filter values)."""
     key = _user_key()
     if key is None:
         return None, "no user key"
     try:
-        data = path.read_bytes()
+        handle = open(path, "rb")  # noqa: SIM115 - a file in parts stays open for its parts
     except FileNotFoundError:
         return None, "none"
     except OSError as exc:
         return None, f"unreadable ({exc.strerror})"
     digest_at = len(_MAGIC)
     payload_at = digest_at + 32
-    in_parts = data.startswith(_MAGIC_PARTS)
-    if not (in_parts or data.startswith(_MAGIC)) or len(data) < payload_at:
-        return None, "not an index"
-    payload = memoryview(data)[payload_at:]  # no copy of a file of several megabytes
-    if not hmac.compare_digest(data[digest_at:payload_at], hmac.digest(key, payload, "sha256")):
-        return None, "not written by this user, or damaged"
     try:
+        head = handle.read(payload_at)
+        in_parts = head.startswith(_MAGIC_PARTS)
+        if not (in_parts or head.startswith(_MAGIC)) or len(head) < payload_at:
+            handle.close()
+            return None, "not an index"
         if not in_parts:
+            with handle:
+                payload = handle.read()
+            if not hmac.compare_digest(head[digest_at:], hmac.digest(key, payload, "sha256")):
+                return None, "not written by this user, or damaged"
             return marshal.loads(payload), "loaded"
-        blobs = list(_pieces(payload))
-        return _Parted(marshal.loads(blobs[0]), map(marshal.loads, blobs[1:])), "loaded"
-    except (EOFError, ValueError, TypeError, IndexError, struct.error):
-        return None, "damaged"
+        # Authenticated whole before anything is decoded, then read again part by part.
+        mac = hmac.new(key, digestmod="sha256")
+        while chunk := handle.read(1 << 20):
+            mac.update(chunk)
+        if not hmac.compare_digest(head[digest_at:], mac.digest()):
+            handle.close()
+            return None, "not written by this user, or damaged"
+        handle.seek(payload_at)
+        first = _piece(handle)
+        if first is None:
+            handle.close()
+            return None, "damaged"
+        return _Parted(marshal.loads(first), _Parts(handle)), "loaded"
+    except (OSError, EOFError, ValueError, TypeError, struct.error) as exc:
+        handle.close()
+        return None, f"unreadable ({exc.strerror})" if isinstance(exc, OSError) else "damaged"
 
 
 class _Parted(NamedTuple):
     value: Any
-    parts: Iterator[Any]  # decoding each part when it comes to it
+    parts: _Parts
 
 
-def _pieces(payload: memoryview) -> Iterator[memoryview]:
-    """The pieces of a file written in parts (each after its length)."""
-    at = 0
-    while at < len(payload):
-        (size,) = struct.unpack_from("<Q", payload, at)
-        at += 8
-        if at + size > len(payload):
-            raise ValueError("truncated")
-        yield payload[at : at + size]
-        at += size
+class _Parts:
+    """The parts of a file written in parts, each decoded as it is read from the file (which
+    is closed at the end, at the first error, or by :meth:`close`)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+
+    def __iter__(self) -> _Parts:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            blob = _piece(self._handle)
+            if blob is None:
+                raise StopIteration
+            return marshal.loads(blob)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _piece(handle: BinaryIO) -> bytes | None:
+    """The next piece of a file written in parts (each after its length); None at the end."""
+    head = handle.read(8)
+    if not head:
+        return None
+    if len(head) < 8:
+        raise ValueError("truncated")
+    (size,) = struct.unpack("<Q", head)
+    blob = handle.read(size)
+    if len(blob) != size:
+        raise ValueError("truncated")
+    return blob
 
 
 def snapshot(config: Config) -> list[Record] | None:
@@ -963,29 +1005,35 @@ def load_view(config: Config, name: str, version: str) -> Any | None:
 
     Like :func:`snapshot`, a view says what the folder *was*: run :func:`scan` next."""
     found = _load_view(config, name, version)
-    return found[0] if found is not None and found[1] is None else None
+    if found is not None and found[1] is not None:
+        found[1].close()  # written in parts: not for this reader
+        return None
+    return found[0] if found is not None else None
 
 
-def load_view_parts(config: Config, name: str, version: str) -> tuple[Any, Iterator[Any]] | None:
+def load_view_parts(config: Config, name: str, version: str) -> tuple[Any, _Parts] | None:
     """``(data, parts)`` of a view saved with ``parts``, as :func:`load_view` finds ``data``;
-    ``parts`` is an iterator decoding one part at a time."""
+    ``parts`` decodes one part at a time as it is iterated, reading the file as it goes (its
+    ``close()`` closes the file before the end)."""
     found = _load_view(config, name, version)
     return found if found is not None and found[1] is not None else None
 
 
-def _load_view(config: Config, name: str, version: str) -> tuple[Any, Iterator[Any] | None] | None:
+def _load_view(config: Config, name: str, version: str) -> tuple[Any, _Parts | None] | None:
     value, status = _read_private(index_path(config).with_name(f"{name}.view"))
     if status != "loaded":
         return None
     parts = None
     if isinstance(value, _Parted):
         value, parts = value
-    if not isinstance(value, tuple) or len(value) != 4:
-        return None
-    stored_version, stored_key, token, data = value
-    if stored_version != version or stored_key != config_key(config):
-        return None
-    if token is not None and token != index_token(config):
+    usable = isinstance(value, tuple) and len(value) == 4
+    if usable:
+        stored_version, stored_key, token, data = value
+        usable = (stored_version == version and stored_key == config_key(config)
+                  and (token is None or token == index_token(config)))
+    if not usable:
+        if parts is not None:
+            parts.close()
         return None
     return data, parts
 

@@ -113,3 +113,26 @@ def test_a_part_that_cannot_be_stored_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         index.save_view(config, "values", "v1", (), parts=failing_parts())
     assert not list(index.index_path(config).parent.glob("values.view*"))
+
+
+def test_views_in_parts_leave_no_file_open(tmp_path: Path) -> None:
+    # Parts are read from the file as they are decoded (the whole file never in memory):
+    # every way of not reading them to the end must still close it, not leave it to the
+    # garbage collector (which says so with a ResourceWarning).
+    import gc
+    import warnings
+
+    root, config = scanned(tmp_path)
+    assert index.save_view(config, "values", "v1", ("header",), of_index=False, parts=([i] * 100 for i in range(50)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert index.load_view(config, "values", "v1") is None  # a plain reader
+        assert index.load_view_parts(config, "values", "v2") is None  # another format
+        header, parts = index.load_view_parts(config, "values", "v1")
+        assert next(parts) == [0] * 100
+        parts.close()  # read in part
+        _, parts = index.load_view_parts(config, "values", "v1")
+        assert [p[0] for p in parts] == list(range(50))  # read to the end
+        del parts
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

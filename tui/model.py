@@ -19,7 +19,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
@@ -1130,11 +1130,12 @@ def saved_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]) 
         return None
     header, parts = found
     if not isinstance(header, tuple) or len(header) != 2 or not set(keys) <= set(header[0]):
+        parts.close()
         return None
     by_rel = {e.relpath: e for e in entries}
     loaded: dict[str, Any] = {}
     try:
-        with _collector_paused():
+        with closing(parts), _collector_paused():
             for relpaths, versions, values in parts:
                 # A mapping written once in a part stays one object (see save_values); by id,
                 # so only within the part, whose objects are alive meanwhile.
