@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -468,3 +469,25 @@ async def test_a_restored_list_checked_unchanged_keeps_its_rows(tmp_path: Path) 
         assert main._view_loaded and not main.ws.provisional
         assert main.ws.rows == first_rows
         assert [a.problems for a in main.ws.articles] and any(a.problems for a in main.ws.articles)
+
+
+def test_tag_counts_read_the_records_as_the_metadata_would(tmp_path: Path) -> None:
+    # Counting reads each record's tags without building its metadata mapping: the counts
+    # must be those of the articles' metadata, before and after the filter values are
+    # attached (the display values are then dropped), and with staged edits.
+    articles = dict(ARTICLES)
+    articles["a6-odd.md"] = "---\ntitle: Odd\ntags: ASIA\n---\nBody.\n"  # a string, not a list: no tags
+    articles["a7-mixed.md"] = "---\ntitle: Mixed\ntags:\n  - ETF\n  - 7\n  - {name: ASIA}\n  - ETF\n---\nBody.\n"
+    root = write_folder(tmp_path / "news", articles=articles, broken=BROKEN)
+    expected: Counter[str] = Counter()
+    for article in load_corpus([root], load_config(root)).articles:
+        tags = (article.meta or {}).get("tags")
+        if isinstance(tags, (list, tuple)):
+            expected.update({t for t in tags if isinstance(t, str)})
+    for with_metadata in (False, True):
+        ws = slim_workspace(root, with_metadata)
+        assert ws.tag_counts() == expected, with_metadata
+        mixed = ws.index_of((root / "a7-mixed.md").resolve())
+        assert ws.tags_of(mixed) == ("ETF", "ETF")
+        ws.add_tag([mixed], "NEWS")
+        assert ws.tag_counts() == expected + Counter({"NEWS": 1})

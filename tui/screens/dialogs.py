@@ -14,7 +14,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..model import SENTIMENTS
-from ..widgets.tag_input import TagInput
+from ..widgets.tag_input import TagInput, Vocabulary
 
 
 class ConfirmQuit(ModalScreen[str]):
@@ -98,7 +98,7 @@ class TagPrompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, vocabulary: Mapping[str, int], initial: str = "") -> None:
+    def __init__(self, title: str, vocabulary: Vocabulary, initial: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.vocabulary = vocabulary

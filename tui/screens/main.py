@@ -433,13 +433,15 @@ class MainScreen(Screen[None]):
     def _sync_editor(self) -> None:
         index = self.list.current
         if index is None:
-            self.editor.show(None, None, None, False, {})
+            self.editor.show(None, None, None, False, dict)
             return
         article = self.ws.full(index)
         reason = "" if article.editable else not_editable_reason(article)
-        self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary(), reason)
+        self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary, reason)
 
     def _vocabulary(self) -> Counter[str]:
+        """Every tag with its count (for suggestions): asked for only when a tag input
+        suggests, never by moving the cursor (counting 50,000 articles' tags is ~0.1 s)."""
         return self.ws.tag_counts()  # cached by the workspace until a row changes
 
     # -- status ----------------------------------------------------------------------------
@@ -748,7 +750,7 @@ class MainScreen(Screen[None]):
 
         from .dialogs import TagPrompt
 
-        self.app.push_screen(TagPrompt(f"Add a tag to {self._target_phrase(targets)}", self._vocabulary()), chosen)
+        self.app.push_screen(TagPrompt(f"Add a tag to {self._target_phrase(targets)}", self._vocabulary), chosen)
 
     def action_remove_tag(self) -> None:
         if self._blocked():

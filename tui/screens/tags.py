@@ -177,7 +177,7 @@ class TagsScreen(ModalScreen[None]):
             if new and new != old:
                 self._confirm([(old, new)])
 
-        self.app.push_screen(TagPrompt(f"Rename {old!r} ({self.counts[old]}) to… (an existing tag merges)", self.counts, old), chosen)
+        self.app.push_screen(TagPrompt(f"Rename {old!r} ({self.counts[old]}) to… (an existing tag merges)", lambda: self.counts, old), chosen)
 
     def action_merge_group(self) -> None:
         tag = self._highlighted_tag()

@@ -24,7 +24,7 @@ from textual.widgets import Input, Label, Select, Static, Switch
 from core.document import Article, get_path
 
 from ..fields import FieldSpec, valid_datetime
-from .tag_input import TagInput, split_tags
+from .tag_input import TagInput, Vocabulary, split_tags
 
 
 class DateTimeValidator(Validator):
@@ -147,7 +147,7 @@ class MetadataEditor(VerticalScroll):
         article: Article | None,
         data: Mapping[str, Any] | None,
         dirty: bool,
-        vocabulary: Mapping[str, int],
+        vocabulary: Vocabulary,
         reason: str = "",
     ) -> None:
         """Fill the inputs with ``data`` (the article's staged metadata)."""
@@ -173,7 +173,7 @@ class MetadataEditor(VerticalScroll):
             self._fill(spec, widget, value, vocabulary)
         self.query_one("#editor-readonly", Static).update(readonly_lines(data, self.specs) if data else "")
 
-    def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Mapping[str, int]) -> None:
+    def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Vocabulary) -> None:
         if isinstance(widget, Switch):
             if widget.value != (value is True):
                 with widget.prevent(Switch.Changed):

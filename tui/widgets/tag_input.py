@@ -7,7 +7,7 @@ submits when none is highlighted), ``escape`` closes the suggestions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rich.text import Text
 from textual import events, on
@@ -18,6 +18,9 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 MAX_SUGGESTIONS = 8
+
+# Every tag of the folder with its count, computed when asked for.
+Vocabulary = Callable[[], Mapping[str, int]]
 
 
 def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, int]]:
@@ -73,14 +76,16 @@ class TagInput(Vertical):
 
     def __init__(
         self,
-        vocabulary: Mapping[str, int] | None = None,
+        vocabulary: Vocabulary = dict,
         *,
         multiple: bool = False,
         placeholder: str = "tag",
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.vocabulary: Mapping[str, int] = vocabulary or {}
+        # Called when suggestions are needed, not before: counting a big folder's tags
+        # costs, and most articles shown in the editor are never retagged by hand.
+        self.vocabulary: Vocabulary = vocabulary
         self.multiple = multiple
         self._placeholder = placeholder
 
@@ -121,7 +126,7 @@ class TagInput(Vertical):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        matches = suggest(self._token(), self.vocabulary)
+        matches = suggest(self._token(), self.vocabulary())
         options = self.suggestions
         options.clear_options()
         if not matches:
