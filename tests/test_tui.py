@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tests.test_tui_support import ARTICLES, BROKEN, make_app, settle, write_folder
+from tui.model import Row
 from tui.screens.dialogs import ConfirmQuit, SentimentPicker, TagPrompt
 from tui.screens.diff import ConflictScreen, DiffScreen
 from tui.screens.help import HelpScreen
@@ -377,7 +378,7 @@ async def test_outside_change_is_noticed_and_reloaded(tmp_path: Path) -> None:
         await pilot.press("R")
         await settle(pilot, app)
         assert "changed on disk" not in status_text(app)
-        titles = [app.main_screen.ws.rows[i].title for i in app.main_screen.ws.visible]
+        titles = [Row._make(app.main_screen.ws.rows[i]).title for i in app.main_screen.ws.visible]
         assert "ETF flows reverse" in titles
 
 
@@ -422,11 +423,11 @@ async def test_sort_cycles_and_command_palette_runs_commands(tmp_path: Path) -> 
         await pilot.press("o")  # title
         await settle(pilot, app)
         assert "sort: title" in status_text(app)
-        assert ws.rows[ws.visible[0]].title == "Asia markets slide"
+        assert Row._make(ws.rows[ws.visible[0]]).title == "Asia markets slide"
         await pilot.press("o", "o")  # source, problems
         await settle(pilot, app)
         assert "sort: problems" in status_text(app)
-        assert ws.rows[ws.visible[0]].status == "broken"
+        assert Row._make(ws.rows[ws.visible[0]]).status == "broken"
         await pilot.press("o", "g")  # back to date, top row
         await settle(pilot, app)
         await pilot.press("ctrl+p")

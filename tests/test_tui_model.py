@@ -11,7 +11,7 @@ from core.document import load_corpus
 from core.edit_ops import AddItem, SetValue
 from tests.test_tui_support import BROKEN, write_folder
 from tui.fields import SEED_FIELDS, specs_from_schema, valid_datetime
-from tui.model import Workspace, compile_filter
+from tui.model import Row, Workspace, compile_filter
 from tui.widgets.tag_input import suggest
 
 
@@ -32,13 +32,22 @@ def test_rows_sorted_newest_first_with_broken_files_last(tmp_path: Path) -> None
     names = [ws.articles[i].path.name for i in ws.visible]
     assert names[:5] == ["a5-stablecoins.md", "a4-hong-kong-rules.md", "a3-etf-flows.md", "a2-hashkey-ipo.md", "a1-asia-markets.md"]
     assert sorted(names[5:]) == sorted(BROKEN)
-    assert {ws.rows[i].status for i in ws.visible[5:]} <= {"raw", "broken"}
+    assert {Row._make(ws.rows[i]).status for i in ws.visible[5:]} <= {"raw", "broken"}
+
+
+def test_row_positions_name_the_row_fields() -> None:
+    """Rows are read by position (restored rows are plain tuples): the positions must be the
+    Row fields' own."""
+    import tui.model as model
+
+    positions = {name: getattr(model, f"COL_{name.upper()}") for name in Row._fields}
+    assert positions == {name: i for i, name in enumerate(Row._fields)}
 
 
 def test_sort_by_problems_puts_broken_first(tmp_path: Path) -> None:
     ws = workspace(write_folder(tmp_path, broken=BROKEN))
     order = ws.compute_view(None, "problems") or []
-    assert [ws.rows[i].status for i in order[:4]].count("broken") == 3
+    assert [Row._make(ws.rows[i]).status for i in order[:4]].count("broken") == 3
 
 
 def test_staging_a_value_already_there_changes_nothing(tmp_path: Path) -> None:
@@ -54,13 +63,13 @@ def test_set_then_set_back_is_not_dirty_and_undo_restores(tmp_path: Path) -> Non
     a1 = index(ws, "a1-asia-markets.md")
     ws.set_sentiment([a1], "POSITIVE")
     assert ws.staged[a1] == (SetValue(("sentiment",), "POSITIVE"),)
-    assert ws.rows[a1].sentiment == "POSITIVE"
+    assert Row._make(ws.rows[a1]).sentiment == "POSITIVE"
     ws.set_sentiment([a1], "NEGATIVE")  # back to what the file says
     assert a1 not in ws.staged
     assert ws.undo() == 1
     assert ws.staged[a1] == (SetValue(("sentiment",), "POSITIVE"),)
     assert ws.undo() == 1
-    assert a1 not in ws.staged and ws.rows[a1].sentiment == "NEGATIVE"
+    assert a1 not in ws.staged and Row._make(ws.rows[a1]).sentiment == "NEGATIVE"
     assert ws.undo() == 0
 
 

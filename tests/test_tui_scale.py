@@ -21,6 +21,7 @@ from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, set
 from tui.model import (
     COMMON_KEYS,
     Article,
+    Row,
     Slim,
     Workspace,
     compile_filter,
@@ -83,7 +84,7 @@ def test_rows_come_from_the_index_and_the_reader_loads_the_whole_article(tmp_pat
     assert [row_of(a) for a in ws.articles] == [make_row(a, a.display_data) for a in ws.articles]
     a4 = ws.index_of((root / "a4-hong-kong-rules.md").resolve())
     assert a4 is not None
-    row = ws.rows[a4]
+    row = Row._make(ws.rows[a4])
     assert (row.title, row.sentiment, row.source, row.date) == ("Hong Kong studies derivatives", "NEGATIVE", "CoinDesk", "2025-11-04")
     article = ws.full(a4)
     assert isinstance(article, Article)
@@ -100,8 +101,8 @@ def test_a_file_changed_after_indexing_shows_its_new_version_when_loaded(tmp_pat
     assert index is not None
     path.write_text(article_text("ETF flows reverse", ["ETF"], sentiment="NEGATIVE", date="2025-11-03T08:00:00.000Z", source="Reuters"))
     assert ws.full(index).title == "ETF flows reverse"
-    assert ws.rows[index].title == "ETF flows reverse"
-    assert ws.rows[index].sentiment == "NEGATIVE"
+    assert Row._make(ws.rows[index]).title == "ETF flows reverse"
+    assert Row._make(ws.rows[index]).sentiment == "NEGATIVE"
 
 
 def test_an_edit_is_planned_on_the_version_it_was_staged_on(tmp_path: Path) -> None:
@@ -192,7 +193,7 @@ async def test_warm_start_shows_files_changed_since_the_index_was_written(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         main = app.main_screen
-        titles = sorted(main.ws.rows[i].title for i in main.ws.visible)
+        titles = sorted(Row._make(main.ws.rows[i]).title for i in main.ws.visible)
         assert "ETF flows reverse" in titles and "ETF flows turn positive" not in titles
         assert "Asia markets slide" not in titles and main.list.shown == len(ARTICLES) - 1
 
@@ -205,7 +206,7 @@ async def test_a_second_session_paints_the_saved_list_then_checks_the_folder(tmp
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        first_rows = sorted(app.main_screen.ws.rows[i].title for i in app.main_screen.ws.visible)
+        first_rows = sorted(Row._make(app.main_screen.ws.rows[i]).title for i in app.main_screen.ws.visible)
     assert (root / ".copydesk" / "index" / "tui-list.view").is_file()
 
     release = hold_scans(monkeypatch)
@@ -213,7 +214,7 @@ async def test_a_second_session_paints_the_saved_list_then_checks_the_folder(tmp
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         await restored_rows(pilot, main)
-        assert sorted(main.ws.rows[i].title for i in main.ws.visible) == first_rows
+        assert sorted(Row._make(main.ws.rows[i]).title for i in main.ws.visible) == first_rows
         await pilot.press("j")
         marked_path = main.ws.articles[main.list.current].path
         await pilot.press("space")
@@ -231,6 +232,33 @@ async def test_a_second_session_paints_the_saved_list_then_checks_the_folder(tmp
         await pilot.press("d")  # checked: the edit goes to the marked article
         await settle(pilot, app)
         assert [main.ws.articles[i].path for i in main.ws.staged] == [marked_path]
+
+
+async def test_a_restored_list_draws_sorts_and_counts_before_the_check(tmp_path: Path, monkeypatch) -> None:
+    """A restored list's rows are the saved plain tuples: the list draws them, sorts them
+    and counts their problems while the folder's check is still running."""
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        checked_problems = app.main_screen.ws.with_problems
+    release = hold_scans(monkeypatch)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main_screen
+        await restored_rows(pilot, main)
+        assert all(type(row) is tuple for row in main.ws.rows)  # not rebuilt as Row before the paint
+        assert checked_problems >= len(BROKEN) and main.ws.with_problems == checked_problems
+        await pilot.press("o")  # by title
+        await pilot.pause(0.2)
+        titles = [Row._make(main.ws.rows[i]).title for i in main.ws.visible]
+        assert titles == sorted(titles, key=lambda t: (t == "", t.casefold())) and len(titles) == len(ARTICLES) + len(BROKEN)
+        drawn = "".join(segment.text for segment in main.list.render_line(0))
+        assert titles[0] in drawn
+        release.set()
+        await settle(pilot, app)
+        assert not main.ws.provisional
+        assert [Row._make(main.ws.rows[i]).title for i in main.ws.visible] == titles
 
 
 async def test_a_restored_list_whose_check_fails_says_so_and_r_checks_again(tmp_path: Path, monkeypatch) -> None:
@@ -444,7 +472,7 @@ async def test_a_restored_list_shows_what_a_colleague_changed_and_indexed_before
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         await restored_rows(pilot, main)
-        assert "Asia markets slide" in [row.title for row in main.ws.rows]
+        assert "Asia markets slide" in [Row._make(row).title for row in main.ws.rows]
         path = root / "a1-asia-markets.md"
         path.write_text(path.read_text().replace("Asia markets slide", "Asia markets rally"))
         rescan = scan([root], load_config(root))  # the colleague's check
@@ -452,7 +480,7 @@ async def test_a_restored_list_shows_what_a_colleague_changed_and_indexed_before
         release.set()
         await settle(pilot, app)
         assert not main.ws.provisional
-        titles = [row.title for row in main.ws.rows]
+        titles = [Row._make(row).title for row in main.ws.rows]
         assert "Asia markets rally" in titles and "Asia markets slide" not in titles
 
 

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -57,7 +57,11 @@ BROKEN_KINDS = frozenset({"unclosed", "invalid-yaml", "unreadable", "invalid-utf
 
 
 class Row(NamedTuple):
-    """What the list draws for one article (slim: a few short strings)."""
+    """What the list draws for one article (slim: a few short strings).
+
+    Rows are read by position (``row[COL_TITLE]``), never by name: the rows of a list restored
+    from the last session are the plain tuples the saved list holds (making 50,000 ``Row``
+    instances of them cost ~30 ms of the half second a warm start has)."""
 
     status: str  # "error" | "warning" | "clean" | "raw" | "broken"
     sentiment: str
@@ -67,6 +71,12 @@ class Row(NamedTuple):
     title: str
     tags: str
     problems: int
+
+
+# A row's fields by position (Row's order; tests/test_tui_model.py checks they agree).
+COL_STATUS, COL_SENTIMENT, COL_DRAFT, COL_DATE, COL_SOURCE, COL_TITLE, COL_TAGS, COL_PROBLEMS = range(8)
+# A row as the list holds it: a Row, or a plain tuple of the same fields when restored.
+AnyRow = tuple[str, str, "bool | None", str, str, str, str, int]
 
 
 def _text(value: Any) -> str:
@@ -265,13 +275,14 @@ def list_view_version() -> str:
     return _VIEW_VERSION
 
 
-def view_payload(scope: Sequence[str], entries: Sequence[Slim], rows: Sequence[Row]) -> tuple[Any, ...]:
+def view_payload(scope: Sequence[str], entries: Sequence[Slim], rows: Sequence[AnyRow]) -> tuple[Any, ...]:
     """What the saved list holds: the folders opened, each row's path and kind, the display
-    rows by column (8 lists rather than one tuple per row: less to build and to read), and the
-    default (newest first) order, so the next start paints without sorting."""
+    rows as plain tuples (``marshal`` stores no ``Row``; the next start uses them as they
+    are, see :class:`Row`), and the default (newest first) order, so the next start paints
+    without sorting."""
     order = sort_indices(list(range(len(rows))), "date", rows)
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in Row._fields]
-    return (list(scope), [e.relpath for e in entries], [e.kind for e in entries], columns, order)
+    plain = [row if type(row) is tuple else tuple(row) for row in rows]
+    return (list(scope), [e.relpath for e in entries], [e.kind for e in entries], plain, order)
 
 
 class ProvisionalEntries(Sequence[Slim]):
@@ -312,18 +323,16 @@ class ProvisionalEntries(Sequence[Slim]):
         self._built[index % len(self)] = entry  # type: ignore[assignment]
 
 
-def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[ProvisionalEntries, list[Row], list[int]] | None:
+def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[ProvisionalEntries, list[AnyRow], list[int]] | None:
     """Provisional entries, rows and date order from a saved list (None when it is of other
     folders or malformed)."""
     try:
-        stored_scope, relpaths, kinds, columns, order = payload
-        if stored_scope != list(scope) or len(relpaths) != len(kinds) or len(columns) != len(Row._fields):
+        stored_scope, relpaths, kinds, rows, order = payload
+        if stored_scope != list(scope) or not len(relpaths) == len(kinds) == len(rows) == len(order):
             return None
-        if any(len(column) != len(relpaths) for column in columns):
+        if rows and set(map(len, rows)) != {len(Row._fields)}:
             return None
         root = str(config.root)
-        # tuple.__new__ builds each row without a Python-level call (Row._make is one): ~6 ms at 50,000.
-        rows = list(map(tuple.__new__, repeat(Row), zip(*columns, strict=True))) if relpaths else []
         return ProvisionalEntries(root if root.endswith("/") else root + "/", relpaths, kinds), rows, order
     except (TypeError, ValueError):
         return None
@@ -411,24 +420,24 @@ def schema_fields(config: Config) -> frozenset[str]:
         return frozenset()
 
 
-def _sort_key(sort: str, rows: Sequence[Row]) -> Callable[[int], Any]:
+def _sort_key(sort: str, rows: Sequence[AnyRow]) -> Callable[[int], Any]:
     if sort == "title":
-        return lambda i: (rows[i].title == "", rows[i].title.casefold())
+        return lambda i: (rows[i][COL_TITLE] == "", rows[i][COL_TITLE].casefold())
     if sort == "source":
-        return lambda i: (rows[i].source == "", rows[i].source.casefold())
+        return lambda i: (rows[i][COL_SOURCE] == "", rows[i][COL_SOURCE].casefold())
     if sort == "problems":
         rank = {"broken": 0, "raw": 1, "error": 2, "warning": 3, "clean": 4}
-        return lambda i: (rank[rows[i].status], -rows[i].problems)
+        return lambda i: (rank[rows[i][COL_STATUS]], -rows[i][COL_PROBLEMS])
     raise ValueError(sort)
 
 
-def sort_indices(indices: list[int], sort: str, rows: Sequence[Row]) -> list[int]:
+def sort_indices(indices: list[int], sort: str, rows: Sequence[AnyRow]) -> list[int]:
     """``indices`` ordered by ``sort`` (ties keep path order)."""
     if sort == "date":
         # Newest first; articles without a usable date (absent, "Saturday night") go last.
-        dated = [i for i in indices if _DATE.match(rows[i].date)]
-        dated.sort(key=lambda i: rows[i].date, reverse=True)
-        undated = [i for i in indices if not _DATE.match(rows[i].date)]
+        dated = [i for i in indices if _DATE.match(rows[i][COL_DATE])]
+        dated.sort(key=lambda i: rows[i][COL_DATE], reverse=True)
+        undated = [i for i in indices if not _DATE.match(rows[i][COL_DATE])]
         return dated + undated
     return sorted(indices, key=_sort_key(sort, rows))
 
@@ -439,7 +448,7 @@ class Workspace:
 
     config: Config
     articles: list[Entry] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
+    rows: list[AnyRow] = field(default_factory=list)
     staged: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
     marked: set[int] = field(default_factory=set)
     sort: str = "date"
@@ -462,7 +471,7 @@ class Workspace:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def add_articles(self, articles: Iterable[Entry], rows: Sequence[Row] | None = None) -> None:
+    def add_articles(self, articles: Iterable[Entry], rows: Sequence[AnyRow] | None = None) -> None:
         """Append newly loaded articles with their rows (built here unless given: see
         :func:`row_of`, which a loading thread can run)."""
         articles = list(articles)
@@ -482,7 +491,7 @@ class Workspace:
         self.version += 1
         self.content += 1
 
-    def restore(self, entries: ProvisionalEntries, rows: Sequence[Row], order: list[int]) -> None:
+    def restore(self, entries: ProvisionalEntries, rows: Sequence[AnyRow], order: list[int]) -> None:
         """Show a saved list at once (see :func:`restore_view`) until :meth:`set_records`
         brings the checked entries. Meanwhile paths are not indexed (:meth:`index_of`)."""
         self.articles = entries  # type: ignore[assignment]
@@ -505,7 +514,7 @@ class Workspace:
                 return False
         return True
 
-    def set_records(self, entries: Sequence[Slim], rows: Sequence[Row] | None = None) -> None:
+    def set_records(self, entries: Sequence[Slim], rows: Sequence[AnyRow] | None = None) -> None:
         """Replace the list by ``entries`` (a fresh scan of the folder).
 
         Articles with staged edits keep their whole loaded version (what the edits were made
@@ -930,14 +939,14 @@ class Workspace:
 
     @property
     def with_problems(self) -> int:
-        return self._cached("problems", lambda: sum(1 for row in self.rows if row.status != "clean"))
+        return self._cached("problems", lambda: sum(1 for row in self.rows if row[COL_STATUS] != "clean"))
 
     def next_problem(self, position: int, step: int) -> int | None:
         """The next visible position (after ``position``, in direction ``step``) with problems."""
         count = len(self.visible)
         pos = position + step
         while 0 <= pos < count:
-            if self.rows[self.visible[pos]].status != "clean":
+            if self.rows[self.visible[pos]][COL_STATUS] != "clean":
                 return pos
             pos += step
         return None

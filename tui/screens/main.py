@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 from .. import commands, release_gc
 from ..fields import FieldSpec
 from ..model import (
+    COL_SENTIMENT,
     COMMON_KEYS,
     LIST_VIEW,
     SORTS,
@@ -788,7 +789,7 @@ class MainScreen(Screen[None]):
         targets = self._targets()
         if not targets:
             return
-        current = Counter(self.ws.rows[i].sentiment for i in targets)
+        current = Counter(self.ws.rows[i][COL_SENTIMENT] for i in targets)
 
         def chosen(value: str | None) -> None:
             if value:

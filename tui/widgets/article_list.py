@@ -21,7 +21,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from ..model import Row
+from ..model import (
+    COL_DATE,
+    COL_DRAFT,
+    COL_SENTIMENT,
+    COL_SOURCE,
+    COL_STATUS,
+    COL_TAGS,
+    COL_TITLE,
+    AnyRow,
+)
 
 STATUS_MARK = {"error": "✗", "warning": "!", "clean": "✓", "raw": "R", "broken": "✗"}
 SENTIMENT_TEXT = {"POSITIVE": "POS", "NEUTRAL": "NEU", "NEGATIVE": "NEG", "": ""}
@@ -106,7 +115,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: Sequence[Row] = ()
+        self._rows: Sequence[AnyRow] = ()
         self._visible: Sequence[int] = ()
         self._is_marked: Callable[[int], bool] = lambda i: False
         self._is_dirty: Callable[[int], bool] = lambda i: False
@@ -117,7 +126,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def bind(
         self,
-        rows: Sequence[Row],
+        rows: Sequence[AnyRow],
         is_marked: Callable[[int], bool],
         is_dirty: Callable[[int], bool],
     ) -> None:
@@ -240,25 +249,26 @@ class ArticleList(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"article-list--{name}", partial=True)
 
-    def _draw(self, row: Row, width: int, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
+    def _draw(self, row: AnyRow, width: int, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
         base = self.rich_style
         if is_cursor:
             # The cursor's background must sit under every cell's own colours.
             base = base + self.get_component_rich_style("article-list--cursor", partial=True)
         title_w, tags_w = column_widths(width)
-        sentiment = SENTIMENT_TEXT.get(row.sentiment, row.sentiment[:3])
-        status_style = self._style("error" if row.status == "broken" else row.status)
+        status = row[COL_STATUS]
+        sentiment = SENTIMENT_TEXT.get(row[COL_SENTIMENT], row[COL_SENTIMENT][:3])
+        status_style = self._style("error" if status == "broken" else status)
         dim = self._style("dim")
         cells: list[tuple[str, Style]] = [
             ("●" if marked else " ", self._style("marked")),
-            (STATUS_MARK[row.status], status_style),
+            (STATUS_MARK[status], status_style),
             ("*" if dirty else " ", self._style("dirty")),
-            (_fit(sentiment, SENT_W), self._style(sentiment_class(row.sentiment))),
-            ("D" if row.draft else " ", self._style("draft")),
-            (_fit(row.date, DATE_W), dim),
-            (_fit(row.source, SOURCE_W), Style()),
-            (_fit(row.title, title_w), dim if row.status in ("raw", "broken") else Style()),
-            (_fit(row.tags, tags_w), dim),
+            (_fit(sentiment, SENT_W), self._style(sentiment_class(row[COL_SENTIMENT]))),
+            ("D" if row[COL_DRAFT] else " ", self._style("draft")),
+            (_fit(row[COL_DATE], DATE_W), dim),
+            (_fit(row[COL_SOURCE], SOURCE_W), Style()),
+            (_fit(row[COL_TITLE], title_w), dim if status in ("raw", "broken") else Style()),
+            (_fit(row[COL_TAGS], tags_w), dim),
         ]
         segments: list[Segment] = []
         for n, (text, style) in enumerate(cells):
