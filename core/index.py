@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import marshal
+import mmap
 import os
 import pickle
 import secrets
@@ -870,10 +871,16 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
-def _read_private(path: Path) -> tuple[Any, str]:
+def _read_private(path: Path, *, mapped: bool = False) -> tuple[Any, str]:
     """What :func:`_write_private` wrote, and ``loaded``; else None and why not. A file
     written in parts gives a :class:`_Parted`, whose parts are read from the file one at a
-    time (the whole file is never in memory: ~24 MB for 50,000 articles' filter values)."""
+    time (the whole file is never in memory: ~24 MB for 50,000 articles' filter values).
+
+    ``mapped``: a file in one piece is authenticated and decoded straight from a memory
+    mapping instead of a copy (the saved list at a warm start of 50,000 articles, 11 MB:
+    ~15 ms less in a fresh process). Only for what is read before anything can be staged:
+    a mapped file truncated in place meanwhile kills the process (copydesk only ever
+    replaces these files whole)."""
     key = _user_key()
     if key is None:
         return None, "no user key"
@@ -892,6 +899,8 @@ def _read_private(path: Path) -> tuple[Any, str]:
             handle.close()
             return None, "not an index"
         if not in_parts:
+            if mapped:
+                return _read_mapped(handle, key, head[digest_at:], payload_at)
             with handle:
                 payload = handle.read()
             if not hmac.compare_digest(head[digest_at:], hmac.digest(key, payload, "sha256")):
@@ -913,6 +922,15 @@ def _read_private(path: Path) -> tuple[Any, str]:
     except (OSError, EOFError, ValueError, TypeError, struct.error) as exc:
         handle.close()
         return None, f"unreadable ({exc.strerror})" if isinstance(exc, OSError) else "damaged"
+
+
+def _read_mapped(handle: BinaryIO, key: bytes, digest: bytes, payload_at: int) -> tuple[Any, str]:
+    """The rest of :func:`_read_private` for a file in one piece, from a memory mapping."""
+    with handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapping:
+        with memoryview(mapping) as whole, whole[payload_at:] as payload:
+            if not hmac.compare_digest(digest, hmac.digest(key, payload, "sha256")):
+                return None, "not written by this user, or damaged"
+            return marshal.loads(payload), "loaded"
 
 
 class _Parted(NamedTuple):
@@ -1003,8 +1021,9 @@ def load_view(config: Config, name: str, version: str) -> Any | None:
     format) are the same and, for a view of the index, the index is the very file it was
     derived from; else None.
 
-    Like :func:`snapshot`, a view says what the folder *was*: run :func:`scan` next."""
-    found = _load_view(config, name, version)
+    Like :func:`snapshot`, a view says what the folder *was*: run :func:`scan` next. Meant
+    for start-up: the file is read through a memory mapping (see :func:`_read_private`)."""
+    found = _load_view(config, name, version, mapped=True)
     if found is not None and found[1] is not None:
         found[1].close()  # written in parts: not for this reader
         return None
@@ -1019,8 +1038,8 @@ def load_view_parts(config: Config, name: str, version: str) -> tuple[Any, _Part
     return found if found is not None and found[1] is not None else None
 
 
-def _load_view(config: Config, name: str, version: str) -> tuple[Any, _Parts | None] | None:
-    value, status = _read_private(index_path(config).with_name(f"{name}.view"))
+def _load_view(config: Config, name: str, version: str, mapped: bool = False) -> tuple[Any, _Parts | None] | None:
+    value, status = _read_private(index_path(config).with_name(f"{name}.view"), mapped=mapped)
     if status != "loaded":
         return None
     parts = None

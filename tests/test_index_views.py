@@ -115,7 +115,7 @@ def test_a_part_that_cannot_be_stored_leaves_no_file(tmp_path: Path) -> None:
     assert not list(index.index_path(config).parent.glob("values.view*"))
 
 
-def test_views_in_parts_leave_no_file_open(tmp_path: Path) -> None:
+def test_views_leave_no_file_open(tmp_path: Path) -> None:
     # Parts are read from the file as they are decoded (the whole file never in memory):
     # every way of not reading them to the end must still close it, not leave it to the
     # garbage collector (which says so with a ResourceWarning).
@@ -124,8 +124,10 @@ def test_views_in_parts_leave_no_file_open(tmp_path: Path) -> None:
 
     root, config = scanned(tmp_path)
     assert index.save_view(config, "values", "v1", ("header",), of_index=False, parts=([i] * 100 for i in range(50)))
+    assert index.save_view(config, "rows", "v1", ROWS)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        assert index.load_view(config, "rows", "v1") == ROWS  # one piece, read through a mapping
         assert index.load_view(config, "values", "v1") is None  # a plain reader
         assert index.load_view_parts(config, "values", "v2") is None  # another format
         header, parts = index.load_view_parts(config, "values", "v1")
