@@ -108,12 +108,15 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
     started = time.perf_counter()
     result: dict[str, object] = {}
     async with app.run_test(size=(160, 50), message_hook=hook) as pilot:
-        while "full" not in marks:
+        while True:
+            # With a warm index the first rows are the full list: the same paint sets both.
             if start_only and "first_rows" in marks:
                 # Only the start is measured: print and leave without waiting for the
                 # folder's check or the metadata pass (threads and worker processes).
                 print(json.dumps({"first_rows_s": marks["first_rows_wall"] - launched_wall}), flush=True)
                 os._exit(0)
+            if "full" in marks:
+                break
             if time.perf_counter() - started > timeout:
                 result["timeout"] = True
                 break
