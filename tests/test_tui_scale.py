@@ -247,7 +247,7 @@ async def test_a_restored_list_draws_sorts_and_counts_before_the_check(tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         await restored_rows(pilot, main)
-        assert all(type(row) is tuple for row in main.ws.rows)  # not rebuilt as Row before the paint
+        assert all(type(row) is tuple for row in main.ws.rows)  # as saved: nothing rebuilt before the paint
         assert checked_problems >= len(BROKEN) and main.ws.with_problems == checked_problems
         await pilot.press("o")  # by title
         await pilot.pause(0.2)

@@ -57,11 +57,12 @@ BROKEN_KINDS = frozenset({"unclosed", "invalid-yaml", "unreadable", "invalid-utf
 
 
 class Row(NamedTuple):
-    """What the list draws for one article (slim: a few short strings).
+    """What the list draws for one article (slim: a few short strings): the fields of a row.
 
-    Rows are read by position (``row[COL_TITLE]``), never by name: the rows of a list restored
-    from the last session are the plain tuples the saved list holds (making 50,000 ``Row``
-    instances of them cost ~30 ms of the half second a warm start has)."""
+    A row itself is a plain tuple in this order, read by position (``row[COL_TITLE]``;
+    ``Row._make(row)`` names them): the saved list stores rows as they are and the next start
+    uses them without making 50,000 ``Row`` instances (~30 ms of the half second a warm
+    start has), and saving them needs no copy (``marshal`` stores no tuple subclass)."""
 
     status: str  # "error" | "warning" | "clean" | "raw" | "broken"
     sentiment: str
@@ -75,8 +76,8 @@ class Row(NamedTuple):
 
 # A row's fields by position (Row's order; tests/test_tui_model.py checks they agree).
 COL_STATUS, COL_SENTIMENT, COL_DRAFT, COL_DATE, COL_SOURCE, COL_TITLE, COL_TAGS, COL_PROBLEMS = range(8)
-# A row as the list holds it: a Row, or a plain tuple of the same fields when restored.
-AnyRow = tuple[str, str, "bool | None", str, str, str, str, int]
+# A row as the list holds it: a plain tuple of Row's fields.
+PlainRow = tuple[str, str, "bool | None", str, str, str, str, int]
 
 
 def _text(value: Any) -> str:
@@ -100,7 +101,7 @@ def status_of(article: Article) -> str:
     return "clean"
 
 
-def row_of(entry: Entry) -> Row:
+def row_of(entry: Entry) -> PlainRow:
     """The display row of an entry as loaded (no staged edits)."""
     if type(entry) is not Slim or entry.display is None:
         return make_row(entry, Workspace._entry_data(entry))  # type: ignore[arg-type]
@@ -115,7 +116,7 @@ def row_of(entry: Entry) -> Row:
         tag_text = _text(tags)
     if type(title) is not str or not title.strip():
         title = entry.relpath
-    return Row(
+    return (
         status_of(entry),  # type: ignore[arg-type]
         _share(_text(sentiment).upper()),
         draft if type(draft) is bool else None,
@@ -127,7 +128,7 @@ def row_of(entry: Entry) -> Row:
     )
 
 
-def make_row(article: Article, data: Mapping[str, Any] | None) -> Row:
+def make_row(article: Article, data: Mapping[str, Any] | None) -> PlainRow:
     """The display row of ``article`` showing ``data`` (its staged metadata)."""
     date = _text(get_path(data, "publishedAt"))
     if _DATE.match(date):
@@ -149,7 +150,7 @@ def make_row(article: Article, data: Mapping[str, Any] | None) -> Row:
     title = get_path(data, "title")
     if not isinstance(title, str) or not title.strip():
         title = article.relpath
-    return Row(
+    return (
         status_of(article),
         _text(get_path(data, "sentiment")).upper(),
         draft if isinstance(draft, bool) else None,
@@ -275,17 +276,15 @@ def list_view_version() -> str:
     return _VIEW_VERSION
 
 
-def view_payload(scope: Sequence[str], entries: Sequence[Slim], rows: Sequence[AnyRow]) -> tuple[Any, ...]:
+def view_payload(scope: Sequence[str], entries: Sequence[Slim], rows: Sequence[PlainRow]) -> tuple[Any, ...]:
     """What the saved list holds: the folders opened, each row's path and kind, the display
-    rows as plain tuples (``marshal`` stores no ``Row``; the next start uses them as they
-    are, see :class:`Row`), and the default (newest first) order, so the next start paints
+    rows (see :class:`Row`), and the default (newest first) order, so the next start paints
     without sorting."""
     order = sort_indices(list(range(len(rows))), "date", rows)
-    plain = [row if type(row) is tuple else tuple(row) for row in rows]
     # The paths in one string (NUL never occurs in a path): decoding 50,000 separate strings
     # cost ~8 ms of the first screen, and nothing reads a path before the first paint.
     paths = "\0".join(e.relpath for e in entries)
-    return (list(scope), paths, [e.kind for e in entries], plain, order)
+    return (list(scope), paths, [e.kind for e in entries], list(rows), order)
 
 
 class ProvisionalEntries(Sequence[Slim]):
@@ -333,7 +332,7 @@ class ProvisionalEntries(Sequence[Slim]):
         self._built[index % len(self)] = entry  # type: ignore[assignment]
 
 
-def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[ProvisionalEntries, list[AnyRow], list[int]] | None:
+def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[ProvisionalEntries, list[PlainRow], list[int]] | None:
     """Provisional entries, rows and date order from a saved list (None when it is of other
     folders or malformed)."""
     try:
@@ -432,7 +431,7 @@ def schema_fields(config: Config) -> frozenset[str]:
         return frozenset()
 
 
-def _sort_key(sort: str, rows: Sequence[AnyRow]) -> Callable[[int], Any]:
+def _sort_key(sort: str, rows: Sequence[PlainRow]) -> Callable[[int], Any]:
     if sort == "title":
         return lambda i: (rows[i][COL_TITLE] == "", rows[i][COL_TITLE].casefold())
     if sort == "source":
@@ -443,7 +442,7 @@ def _sort_key(sort: str, rows: Sequence[AnyRow]) -> Callable[[int], Any]:
     raise ValueError(sort)
 
 
-def sort_indices(indices: list[int], sort: str, rows: Sequence[AnyRow]) -> list[int]:
+def sort_indices(indices: list[int], sort: str, rows: Sequence[PlainRow]) -> list[int]:
     """``indices`` ordered by ``sort`` (ties keep path order)."""
     if sort == "date":
         # Newest first; articles without a usable date (absent, "Saturday night") go last.
@@ -460,7 +459,7 @@ class Workspace:
 
     config: Config
     articles: list[Entry] = field(default_factory=list)
-    rows: list[AnyRow] = field(default_factory=list)
+    rows: list[PlainRow] = field(default_factory=list)
     staged: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
     marked: set[int] = field(default_factory=set)
     sort: str = "date"
@@ -483,7 +482,7 @@ class Workspace:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def add_articles(self, articles: Iterable[Entry], rows: Sequence[AnyRow] | None = None) -> None:
+    def add_articles(self, articles: Iterable[Entry], rows: Sequence[PlainRow] | None = None) -> None:
         """Append newly loaded articles with their rows (built here unless given: see
         :func:`row_of`, which a loading thread can run)."""
         articles = list(articles)
@@ -503,7 +502,7 @@ class Workspace:
         self.version += 1
         self.content += 1
 
-    def restore(self, entries: ProvisionalEntries, rows: Sequence[AnyRow], order: list[int]) -> None:
+    def restore(self, entries: ProvisionalEntries, rows: Sequence[PlainRow], order: list[int]) -> None:
         """Show a saved list at once (see :func:`restore_view`) until :meth:`set_records`
         brings the checked entries. Meanwhile paths are not indexed (:meth:`index_of`)."""
         self.articles = entries  # type: ignore[assignment]
@@ -526,7 +525,7 @@ class Workspace:
                 return False
         return True
 
-    def set_records(self, entries: Sequence[Slim], rows: Sequence[AnyRow] | None = None) -> None:
+    def set_records(self, entries: Sequence[Slim], rows: Sequence[PlainRow] | None = None) -> None:
         """Replace the list by ``entries`` (a fresh scan of the folder).
 
         Articles with staged edits keep their whole loaded version (what the edits were made

@@ -29,7 +29,7 @@ from ..model import (
     COL_STATUS,
     COL_TAGS,
     COL_TITLE,
-    AnyRow,
+    PlainRow,
 )
 
 STATUS_MARK = {"error": "✗", "warning": "!", "clean": "✓", "raw": "R", "broken": "✗"}
@@ -115,7 +115,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: Sequence[AnyRow] = ()
+        self._rows: Sequence[PlainRow] = ()
         self._visible: Sequence[int] = ()
         self._is_marked: Callable[[int], bool] = lambda i: False
         self._is_dirty: Callable[[int], bool] = lambda i: False
@@ -126,7 +126,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def bind(
         self,
-        rows: Sequence[AnyRow],
+        rows: Sequence[PlainRow],
         is_marked: Callable[[int], bool],
         is_dirty: Callable[[int], bool],
     ) -> None:
@@ -249,7 +249,7 @@ class ArticleList(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"article-list--{name}", partial=True)
 
-    def _draw(self, row: AnyRow, width: int, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
+    def _draw(self, row: PlainRow, width: int, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
         base = self.rich_style
         if is_cursor:
             # The cursor's background must sit under every cell's own colours.
