@@ -9,7 +9,7 @@ import pytest
 from core.config import load_config
 from core.document import load_corpus
 from core.edit_ops import AddItem, SetValue
-from tests.test_tui_support import BROKEN, write_folder
+from tests.test_tui_support import ARTICLES, BROKEN, write_folder
 from tui.fields import SEED_FIELDS, specs_from_schema, valid_datetime
 from tui.model import Row, Workspace, compile_filter
 from tui.widgets.tag_input import suggest
@@ -220,3 +220,39 @@ def test_opening_the_app_neither_imports_the_rules_nor_compiles_the_schema(tmp_p
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("managed", [True, False])
+def test_the_app_freezes_what_lives_as_long_as_the_folder_only_in_its_own_process(tmp_path: Path, managed: bool) -> None:
+    # At 50,000 articles full collections walking the entries, values and query index
+    # paused the app 250-320 ms every 4-5 s; frozen after the metadata pass, they are
+    # skipped. A process that did not call hold_gc (a test session) is left alone.
+    import subprocess
+    import sys
+
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    code = (
+        "import asyncio, gc, sys\nimport tui\n"
+        + ("tui.hold_gc()\n" if managed else "")
+        + "from pathlib import Path\nfrom core.config import load_config\nfrom tui.app import CopydeskApp\n"
+        f"root = Path({str(root)!r})\napp = CopydeskApp(root, load_config(root))\n"
+        "async def main():\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        for _ in range(300):\n"
+        "            await pilot.pause(0.05)\n"
+        "            if app.main_screen.ws.loaded_keys:\n"
+        "                break\n"
+        "        await pilot.pause(0.5)\n"
+        "        values = [e.values for e in app.main_screen.ws.articles if getattr(e, 'values', None) is not None]\n"
+        "        walked = {id(o) for o in gc.get_objects()}  # what full collections walk: frozen objects are not\n"
+        "        print(len(values), sum(id(v) in walked for v in values), gc.get_freeze_count())\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    values, walked, frozen = map(int, result.stdout.split()[-3:])
+    assert values == len(ARTICLES)  # the metadata pass gave every article its filter values
+    if managed:
+        assert walked == 0 and frozen > 0
+    else:
+        assert walked == values and frozen == 0

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
-from .. import commands, release_gc
+from .. import commands, freeze_long_lived, release_gc
 from ..fields import FieldSpec
 from ..model import (
     COL_SENTIMENT,
@@ -365,6 +365,7 @@ class MainScreen(Screen[None]):
         del loaded, versions
         release_freed_memory()
         self.ws.warm_query_index()
+        freeze_long_lived()
 
     def _scan_progress(self, done: int, total: int) -> None:
         if self.ws.articles and self.load_progress is None:
