@@ -37,6 +37,7 @@ from ..model import (
     Slim,
     Workspace,
     checked_versions,
+    collector_paused,
     compile_filter,
     iter_values,
     list_view_version,
@@ -201,7 +202,8 @@ class MainScreen(Screen[None]):
             if str(config.root) not in self._scope:  # opened on part of the folder
                 records = [r for r in records if _under(r.path, self._scope)]
             if records and not worker.is_cancelled:
-                entries = [Slim.from_record(r) for r in records]
+                with collector_paused():
+                    entries = [Slim.from_record(r) for r in records]
                 shown = (entries, [row_of(e) for e in entries])
                 self._from_thread(self._records_loaded, entries, True, shown[1])
         last = time.monotonic()
@@ -233,7 +235,8 @@ class MainScreen(Screen[None]):
                 self._save_view(*shown)
             self._from_thread(self._records_loaded, None, False)
         else:
-            entries = [Slim.from_record(r) for r in fresh]
+            with collector_paused():
+                entries = [Slim.from_record(r) for r in fresh]
             del fresh
             # A restored list is tied to the index file it was saved from (load_view): when
             # the check found that very file's entries, its rows are these entries' rows
