@@ -147,7 +147,7 @@ class MainScreen(Screen[None]):
     def _restore_list(self) -> None:
         """Show the list the last session saved beside the index, with the first screen.
 
-        Read here, before anything else runs: ~0.1 s at 50,000 articles on its own, but
+        Read here, before anything else runs: ~40 ms at 50,000 articles on its own, but
         several times that in a thread competing with Textual's start-up for the interpreter."""
         from core.index import index_token, load_view
 
