@@ -2,6 +2,7 @@
 
 import gc
 import os
+import time
 
 # Textual coalesces screen updates at TEXTUAL_FPS (60 by default): a filtered list computed
 # right after a keystroke's echo then waits up to two frames (~33 ms) to be painted. At 120
@@ -11,6 +12,15 @@ os.environ.setdefault("TEXTUAL_FPS", "120")
 
 _gc_held = False
 _gc_managed = False  # hold_gc was called: this process runs the app and tunes the collector
+
+# Full collections, in the app's own process, wait for a pause in the user's input (see
+# collect_when_idle): the collector's own trigger for them is set out of reach.
+_FULL_THRESHOLD = 10  # gen-1 collections between full ones: CPython's default trigger
+_NEVER = 1 << 30
+IDLE_PAUSE = 0.75  # seconds without a key or mouse event before a due full collection runs
+FORCE_AFTER = 20.0  # ... or this long after it fell due, when the input never pauses
+_last_input = 0.0
+_due_since: float | None = None
 
 
 def hold_gc() -> None:
@@ -36,7 +46,42 @@ def release_gc() -> None:
     if _gc_held:
         _gc_held = False
         gc.freeze()
+        first, second, _ = gc.get_threshold()
+        gc.set_threshold(first, second, _NEVER)  # full collections: see collect_when_idle
         gc.enable()
+
+
+def note_input() -> None:
+    """Record that the user pressed a key or used the mouse (see :func:`collect_when_idle`)."""
+    global _last_input
+    _last_input = time.monotonic()
+
+
+def collect_when_idle() -> bool:
+    """Run the full collection the collector would have run by itself (it is due after
+    ten collections of the middle generation) once the user's input pauses for
+    :data:`IDLE_PAUSE` seconds, or :data:`FORCE_AFTER` seconds after it fell due if it never
+    does. True when one ran. A no-op unless :func:`hold_gc` was called.
+
+    Called on a timer by the app. Full collections walk Textual's own cyclic garbage (its
+    caches, segments and the nodes of remounted widgets): 40-130 ms at 50,000 articles,
+    every few seconds of use. Left to the collector they landed on keystrokes: the first
+    filter keystroke after loading took ~160 ms instead of ~70, ~90 of them collecting.
+    """
+    global _due_since
+    if not _gc_managed or _gc_held or not gc.isenabled():
+        return False
+    if gc.get_count()[2] < _FULL_THRESHOLD:
+        _due_since = None
+        return False
+    now = time.monotonic()
+    if _due_since is None:
+        _due_since = now
+    if now - _last_input < IDLE_PAUSE and now - _due_since < FORCE_AFTER:
+        return False
+    gc.collect()
+    _due_since = None
+    return True
 
 
 def freeze_long_lived() -> None:

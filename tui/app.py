@@ -6,12 +6,13 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from core.config import Config, ConfigError, load_config
 
-from . import commands
+from . import collect_when_idle, commands, note_input
 from .fields import load_field_specs
 from .model import Workspace
 from .screens.main import MainScreen, run_action_later
@@ -33,7 +34,13 @@ class CopydeskApp(App[int]):
     def get_default_screen(self) -> Screen:
         return self.main_screen
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            note_input()  # the collector waits for a pause in these (tui.collect_when_idle)
+        await super().on_event(event)
+
     def on_mount(self) -> None:
+        self.set_interval(0.25, collect_when_idle, name="collect garbage when idle")
         known, unknown = commands.keymap(self.config.keys)
         if known:
             self.set_keymap(known)
