@@ -35,6 +35,27 @@ def test_rows_sorted_newest_first_with_broken_files_last(tmp_path: Path) -> None
     assert {Row._make(ws.rows[i]).status for i in ws.visible[5:]} <= {"raw", "broken"}
 
 
+def test_an_order_sorted_while_a_row_changes_is_sorted_again(tmp_path: Path, monkeypatch) -> None:
+    # Filters sort in a worker thread (and the order is warmed in one after the metadata
+    # pass) while the event loop may stage an edit: the order sorted from the rows before
+    # the edit must not be kept as the order after it.
+    import tui.model as model
+
+    ws = workspace(write_folder(tmp_path))
+    target = index(ws, "a5-stablecoins.md")
+    real = model.sort_indices
+
+    def sort_while_a_title_changes(indices, sort, rows):  # noqa: ANN001, ANN202
+        order = real(indices, sort, rows)
+        monkeypatch.setattr(model, "sort_indices", real)
+        ws.stage({target: [SetValue(("title",), "Aardvarks adopt stablecoins")]})  # meanwhile
+        return order
+
+    monkeypatch.setattr(model, "sort_indices", sort_while_a_title_changes)
+    assert ws.order("title")[0] != target  # what the worker sorted: the rows before the edit
+    assert ws.order("title")[0] == target
+
+
 def test_row_positions_name_the_row_fields() -> None:
     """Rows are read by position (restored rows are plain tuples): the positions must be the
     Row fields' own."""

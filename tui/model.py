@@ -717,11 +717,14 @@ class Workspace:
         self.version += 1
 
     def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        # The version read before computing: a worker thread may compute while the list
+        # changes, and its value must not be filed under the newer version.
+        version = self.version
         hit = self._cache.get(name)
-        if hit is not None and hit[0] == self.version:
+        if hit is not None and hit[0] == version:
             return hit[1]
         value = compute()
-        self._cache[name] = (self.version, value)
+        self._cache[name] = (version, value)
         return value
 
     def targets(self, cursor: int | None) -> list[int]:
