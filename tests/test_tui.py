@@ -551,3 +551,32 @@ async def test_tags_are_counted_only_when_a_tag_input_suggests(tmp_path: Path) -
         assert labels and labels[0].split() == ["ASIA", "3"], labels
         assert counted == [1]  # once, then kept while nothing changes
         await pilot.press("escape", "escape")
+
+
+async def test_while_typing_a_filter_the_reader_waits_for_a_pause_then_shows_the_cursor_article(tmp_path: Path, monkeypatch) -> None:
+    # Each keystroke can move the cursor to another article; re-rendering the reader between
+    # two keystrokes delayed the next one's list. It follows once the typing pauses.
+    from tui.screens import main as main_screen
+
+    monkeypatch.setattr(main_screen, "TYPING_PANE_DELAY", 1.0)  # a wide margin on a slow machine
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        first_shown = screen.reader._shown
+        assert first_shown is not None and first_shown[0] == screen.ws.articles[screen.list.current].path
+        await pilot.press("slash", *"slide")
+        for _ in range(20):  # the filtered list arrives from its worker thread
+            await pilot.pause(0.02)
+            if screen.list.shown == 1:
+                break
+        assert screen.list.shown == 1
+        cursor_path = screen.ws.articles[screen.list.current].path
+        assert cursor_path.name == "a1-asia-markets.md" != first_shown[0].name
+        assert screen.reader._shown == first_shown  # still the article before the typing
+        await pilot.pause(1.3)
+        await settle(pilot, app)
+        assert screen.reader._shown[0] == cursor_path
+        reader_text = str(screen.query_one("#reader-path").render())
+        assert "a1-asia-markets.md" in reader_text

@@ -68,6 +68,10 @@ if TYPE_CHECKING:
 
 FIRST_SLICE = 1000  # files parsed before the first rows show when there is no index (then 3x more each time)
 PANE_DELAY = 0.05  # seconds the cursor must rest before the reader re-renders
+# ... while the filter box has the focus: typing moves the cursor at every keystroke, and a
+# reader re-rendered between two keystrokes (~35 ms for an article, a layout of the whole
+# screen) delayed the next keystroke's list. It follows once the typing pauses.
+TYPING_PANE_DELAY = 0.3
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 
 
@@ -436,7 +440,8 @@ class MainScreen(Screen[None]):
             # The first rows go on screen before the reader and editor render (they take
             # longer): _first_rows_painted syncs them.
             return
-        self._pane_timer = self.set_timer(PANE_DELAY, self._sync_panes)
+        typing = self.focused is self.filter_input
+        self._pane_timer = self.set_timer(TYPING_PANE_DELAY if typing else PANE_DELAY, self._sync_panes)
 
     async def _sync_panes(self) -> None:
         self._pane_timer = None
