@@ -580,3 +580,45 @@ async def test_while_typing_a_filter_the_reader_waits_for_a_pause_then_shows_the
         assert screen.reader._shown[0] == cursor_path
         reader_text = str(screen.query_one("#reader-path").render())
         assert "a1-asia-markets.md" in reader_text
+
+
+async def test_typing_in_an_editor_field_adds_to_its_value_and_escape_drops_what_was_typed(tmp_path: Path) -> None:
+    # Focus used to select a field's whole value: typing ", PORTS" into the tags replaced
+    # them all, and escape then staged that.
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("j")  # a4: tags ASIA, REGULATION
+        await settle(pilot, app)
+        await pilot.press("e")  # the first field: title
+        await pilot.pause()
+        title = app.main_screen.query_one("#field-title")
+        assert app.focused is title
+        await pilot.press(*" (draft)", "escape")
+        await settle(pilot, app)
+        assert title.value == "Hong Kong studies derivatives"
+        assert app.focused is app.main_screen.list
+        assert "0 unsaved" in status_text(app)
+
+        tags = app.main_screen.query_one("#field-tags").input
+        app.set_focus(tags)
+        await pilot.pause()
+        await pilot.press(*", PORTS", "escape")  # the first escape closes the suggestions
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert tags.value == "ASIA, REGULATION"
+        assert "0 unsaved" in status_text(app)
+
+        app.set_focus(tags)
+        await pilot.pause()
+        await pilot.press(*", PORTS", "tab")  # leaving the field stages it
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert {n for n in after if after[n] != before[n]} == {"a4-hong-kong-rules.md"}
+    assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == ["+  - PORTS"]

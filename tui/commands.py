@@ -40,7 +40,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("previous-problem", "[", "previous_problem", "Previous problem", "Jump to the previous article with problems", "Move"),
     Command("focus-reader", "enter", "focus_reader", "Read", "Focus the reader (body and problems)", "Move"),
     Command("focus-editor", "e", "focus_editor", "Edit", "Focus the metadata editor", "Move", footer=True),
-    Command("focus-list", "escape", "focus_list", "List", "Back to the list (in the filter box: clear it)", "Move"),
+    Command("focus-list", "escape", "focus_list", "List", "Back to the list (in the filter box: clear it; in an editor field: drop what was typed)", "Move"),
     Command("filter", "slash", "filter", "Filter", "Filter with the query language; enter keeps it, escape clears it", "Filter and sort", footer=True),
     Command("sort", "o", "cycle_sort", "Sort", "Cycle the sort: date, title, source, problems", "Filter and sort", footer=True),
     Command("toggle-mark", "space", "toggle_mark", "Mark", "Mark or unmark the current row", "Mark", footer=True),

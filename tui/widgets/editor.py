@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -133,9 +133,12 @@ class MetadataEditor(VerticalScroll):
             return Select([(c, c) for c in spec.choices], id=wid, compact=True, prompt="—")
         if spec.kind == "tags":
             return TagInput(multiple=True, placeholder="no tags: type TAG, TAG", id=wid)
+        # Focus puts the cursor at the end, selecting nothing (see _focused): with the whole
+        # value selected, typing ", PORTS" into the tags replaced them all.
         if spec.kind == "datetime":
-            return Input(id=wid, compact=True, validators=[DateTimeValidator()], validate_on=["changed", "submitted"])
-        return Input(id=wid, compact=True)
+            return Input(id=wid, compact=True, validators=[DateTimeValidator()], validate_on=["changed", "submitted"],
+                         select_on_focus=False)
+        return Input(id=wid, compact=True, select_on_focus=False)
 
     @property
     def index(self) -> int | None:
@@ -211,6 +214,29 @@ class MetadataEditor(VerticalScroll):
                 widget.cursor_position = 0
             if widget.has_class("-invalid"):
                 widget.remove_class("-invalid")
+
+    @on(events.DescendantFocus)
+    def _focused(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, Input):
+            event.widget.cursor_position = len(event.widget.value)
+
+    def on_key(self, event: events.Key) -> None:
+        """``escape`` in a field drops what was typed there since it was last staged (the
+        key then goes on to the screen, which focuses the list). Leaving a field any other
+        way (tab, a click) stages what it holds."""
+        if event.key != "escape" or self._index is None:
+            return
+        focused = self.screen.focused
+        if not isinstance(focused, Input):
+            return
+        spec = self._by_id.get(focused.id or "")
+        if spec is not None:
+            self._fill(spec, focused, self._values.get(spec.path), dict)
+        elif isinstance(focused.parent, TagInput):
+            tag_input = focused.parent
+            spec = self._by_id.get(tag_input.id or "")
+            if spec is not None:
+                self._fill(spec, tag_input, self._values.get(spec.path), tag_input.vocabulary)
 
     # -- staging -----------------------------------------------------------------------
 

@@ -90,7 +90,9 @@ class TagInput(Vertical):
         self._placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self._placeholder, classes="tag-input--field", compact=self.multiple)
+        # Focus selects nothing: typing goes after the tags there are, not over them.
+        yield Input(placeholder=self._placeholder, classes="tag-input--field", compact=self.multiple,
+                    select_on_focus=False)
         suggestions = OptionList(classes="tag-input--suggestions")
         suggestions.can_focus = False
         suggestions.display = False
