@@ -9,7 +9,7 @@ import pytest
 from core.config import load_config
 from core.document import load_corpus
 from core.edit_ops import AddItem, SetValue
-from tests.test_tui_support import ARTICLES, BROKEN, write_folder
+from tests.test_tui_support import ARTICLES, BROKEN, article_text, write_folder
 from tui.fields import SEED_FIELDS, specs_from_schema, valid_datetime
 from tui.model import Row, Workspace, compile_filter
 from tui.widgets.tag_input import suggest
@@ -45,8 +45,8 @@ def test_an_order_sorted_while_a_row_changes_is_sorted_again(tmp_path: Path, mon
     target = index(ws, "a5-stablecoins.md")
     real = model.sort_indices
 
-    def sort_while_a_title_changes(indices, sort, rows):  # noqa: ANN001, ANN202
-        order = real(indices, sort, rows)
+    def sort_while_a_title_changes(indices, sort, rows, relpaths):  # noqa: ANN001, ANN202
+        order = real(indices, sort, rows, relpaths)
         monkeypatch.setattr(model, "sort_indices", real)
         ws.stage({target: [SetValue(("title",), "Aardvarks adopt stablecoins")]})  # meanwhile
         return order
@@ -63,6 +63,34 @@ def test_row_positions_name_the_row_fields() -> None:
 
     positions = {name: getattr(model, f"COL_{name.upper()}") for name in Row._fields}
     assert positions == {name: i for i, name in enumerate(Row._fields)}
+
+
+def test_sort_by_date_is_newest_first_to_the_second_and_impossible_dates_go_with_the_undated(tmp_path: Path) -> None:
+    articles = {
+        "d1-morning.md": article_text("Morning briefing", ["ASIA"], date="2025-11-04T08:00:00Z"),
+        "d2-evening.md": article_text("Evening wrap", ["ASIA"], date="2025-11-04T18:30:00Z"),
+        "d3-yesterday.md": article_text("Yesterday's story", ["ASIA"], date="2025-11-03T23:59:00Z"),
+        "d4-impossible.md": article_text("Impossible date", ["ASIA"], date="2025-13-45T08:00:00Z"),
+        "d5-words.md": article_text("Date in words", ["ASIA"], date="Saturday night"),
+    }
+    ws = workspace(write_folder(tmp_path, articles))
+    names = [ws.articles[i].path.name for i in ws.compute_view(None, "date")]
+    assert names == ["d2-evening.md", "d1-morning.md", "d3-yesterday.md", "d4-impossible.md", "d5-words.md"]
+    assert Row._make(ws.rows[index(ws, "d2-evening.md")]).date == "2025-11-04T18:30:00Z"  # the list shows the day
+
+
+def test_sort_by_title_puts_articles_without_a_title_last(tmp_path: Path) -> None:
+    # They show their path instead; one starting with a digit used to come first.
+    articles = {
+        "a-zebra.md": article_text("Zebra crossings redrawn", ["CITY"]),
+        "b-apple.md": article_text("Apple harvest early", ["FARMING"]),
+        "0001-untitled.md": article_text("", ["CITY"]),
+    }
+    root = write_folder(tmp_path, articles, broken={"0000-raw.md": b"Scraped text with no front matter at all.\n"})
+    ws = workspace(root)
+    names = [ws.articles[i].path.name for i in ws.compute_view(None, "title")]
+    assert names[:2] == ["b-apple.md", "a-zebra.md"]
+    assert sorted(names[2:]) == ["0000-raw.md", "0001-untitled.md"]
 
 
 def test_sort_by_problems_puts_broken_first(tmp_path: Path) -> None:

@@ -52,7 +52,9 @@ TAGS: tuple[str, ...] = ("tags",)
 SENTIMENT: tuple[str, ...] = ("sentiment",)
 DRAFT: tuple[str, ...] = ("draft",)
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A date the list can sort by: a real month and day first (a "2025-13-45" goes with the
+# undated rows, not above every real date).
+_DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)")
 
 BROKEN_KINDS = frozenset({"unclosed", "invalid-yaml", "unreadable", "invalid-utf8"})
 
@@ -68,7 +70,7 @@ class Row(NamedTuple):
     status: str  # "error" | "warning" | "clean" | "raw" | "broken"
     sentiment: str
     draft: bool | None
-    date: str  # "YYYY-MM-DD" or whatever the file says, "" when absent
+    date: str  # what the file says ("2025-11-04T08:00:00Z": the list shows the day), "" when absent
     source: str
     title: str
     tags: str
@@ -108,9 +110,7 @@ def row_of(entry: Entry) -> PlainRow:
         return make_row(entry, Workspace._entry_data(entry))  # type: ignore[arg-type]
     # The same as make_row over display_data, without building a mapping: 50,000 at start.
     title, published, source, _, sentiment, draft, tags = entry.display
-    date = _text(published)
-    if _DATE.match(date):
-        date = sys.intern(date[:10])
+    date = _text(published)  # the very string the entry holds: no copy
     if type(tags) is tuple:
         tag_text = ", ".join([_text(t) for t in tags])
     else:
@@ -132,8 +132,6 @@ def row_of(entry: Entry) -> PlainRow:
 def make_row(article: Article, data: Mapping[str, Any] | None) -> PlainRow:
     """The display row of ``article`` showing ``data`` (its staged metadata)."""
     date = _text(get_path(data, "publishedAt"))
-    if _DATE.match(date):
-        date = date[:10]
     source = get_path(data, "source.name")
     if source is None:
         raw_source = get_path(data, "source")
@@ -432,9 +430,10 @@ def schema_fields(config: Config) -> frozenset[str]:
         return frozenset()
 
 
-def _sort_key(sort: str, rows: Sequence[PlainRow]) -> Callable[[int], Any]:
+def _sort_key(sort: str, rows: Sequence[PlainRow], relpaths: Callable[[int], str]) -> Callable[[int], Any]:
     if sort == "title":
-        return lambda i: (rows[i][COL_TITLE] == "", rows[i][COL_TITLE].casefold())
+        # An article without a title shows its path instead: those go last.
+        return lambda i: (rows[i][COL_TITLE] in ("", relpaths(i)), rows[i][COL_TITLE].casefold())
     if sort == "source":
         return lambda i: (rows[i][COL_SOURCE] == "", rows[i][COL_SOURCE].casefold())
     if sort == "problems":
@@ -443,15 +442,18 @@ def _sort_key(sort: str, rows: Sequence[PlainRow]) -> Callable[[int], Any]:
     raise ValueError(sort)
 
 
-def sort_indices(indices: list[int], sort: str, rows: Sequence[PlainRow]) -> list[int]:
-    """``indices`` ordered by ``sort`` (ties keep path order)."""
+def sort_indices(indices: list[int], sort: str, rows: Sequence[PlainRow],
+                 relpaths: Callable[[int], str] = lambda i: "") -> list[int]:
+    """``indices`` ordered by ``sort`` (ties keep path order). ``relpaths(i)``: article
+    ``i``'s relative path (its title when it has none: sorted by title, those go last)."""
     if sort == "date":
-        # Newest first; articles without a usable date (absent, "Saturday night") go last.
+        # Newest first, to the second when the dates say it (ISO text sorts as time does);
+        # articles without a usable date (absent, "Saturday night", "2025-13-45") go last.
         dated = [i for i in indices if _DATE.match(rows[i][COL_DATE])]
         dated.sort(key=lambda i: rows[i][COL_DATE], reverse=True)
         undated = [i for i in indices if not _DATE.match(rows[i][COL_DATE])]
         return dated + undated
-    return sorted(indices, key=_sort_key(sort, rows))
+    return sorted(indices, key=_sort_key(sort, rows, relpaths))
 
 
 @dataclass
@@ -920,7 +922,9 @@ class Workspace:
 
     def order(self, sort: str) -> list[int]:
         """Every article index in ``sort`` order (cached until a row changes)."""
-        return self._cached(f"order:{sort}", lambda: sort_indices(list(range(len(self.articles))), sort, self.rows))
+        articles = self.articles
+        return self._cached(f"order:{sort}", lambda: sort_indices(list(range(len(articles))), sort, self.rows,
+                                                                  lambda i: articles[i].relpath))
 
     def compute_view(
         self, query: core_query.Query | None, sort: str, cancelled: Callable[[], bool] = lambda: False
