@@ -622,3 +622,26 @@ async def test_typing_in_an_editor_field_adds_to_its_value_and_escape_drops_what
     after = snapshot(root)
     assert {n for n in after if after[n] != before[n]} == {"a4-hong-kong-rules.md"}
     assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == ["+  - PORTS"]
+
+
+async def test_a_new_filter_starts_at_its_first_match_and_clearing_it_returns_to_the_article(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        await pilot.press("j", "j", "j", "j")  # a1, the oldest: last of the list
+        await settle(pilot, app)
+        assert screen.ws.articles[screen.list.current].path.name == "a1-asia-markets.md"
+        await pilot.press("slash", "a")  # every article matches, a1 included
+        await settle(pilot, app)
+        assert screen.list.shown == 5 and screen.list.cursor == 0
+        assert screen.ws.articles[screen.list.current].path.name == "a5-stablecoins.md"
+        await pilot.press("backspace", *"tag:asia", "enter", "j", "j")
+        await settle(pilot, app)
+        assert screen.list.shown == 3
+        assert screen.ws.articles[screen.list.current].path.name == "a1-asia-markets.md"
+        await pilot.press("slash", "escape")  # clear the filter
+        await settle(pilot, app)
+        assert screen.list.shown == 5
+        assert screen.ws.articles[screen.list.current].path.name == "a1-asia-markets.md"

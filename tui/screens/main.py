@@ -557,7 +557,9 @@ class MainScreen(Screen[None]):
             error.display = False
             self.filter_input.remove_class("-invalid")
         self.ws.query = text.strip()
-        self._run_view(matcher, self.ws.sort, self.list.current)
+        # A new query starts at its first match (as fzf and lazygit do); clearing the filter
+        # goes back to the article the cursor was on (_clear_filter).
+        self._run_view(matcher, self.ws.sort, None)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
