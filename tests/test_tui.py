@@ -340,6 +340,13 @@ async def test_help_screen_lists_every_command(tmp_path: Path) -> None:
         rendered = console.export_text()
         for cmd in COMMANDS:
             assert cmd.help in rendered
+        # Every symbol a row can show is explained.
+        from tui.widgets.article_list import SENTIMENT_TEXT, STATUS_MARK
+
+        console.print(app.screen.query_one("#help-rows").content)
+        legend = console.export_text()
+        for symbol in ["●", "*", "D", *STATUS_MARK.values(), *filter(None, SENTIMENT_TEXT.values())]:
+            assert any(line.lstrip().startswith(symbol) or f" {symbol} " in line for line in legend.splitlines()), symbol
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

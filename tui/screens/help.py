@@ -21,6 +21,29 @@ QUERY_HELP = (
 )
 
 
+ROW_HELP = (
+    ("●", "marked (space); t, T, s and d act on the marked rows"),
+    ("*", "unsaved changes (ctrl+s saves them, D shows them)"),
+    ("✓  !  ✗", "clean, warnings only, errors (or a broken file: its first problem in the tags column)"),
+    ("R", "raw article: no front matter (copydesk adopt gives it one)"),
+    ("D", "draft"),
+    ("POS NEU NEG", "sentiment"),
+    ("", "an article without a title shows its path instead"),
+)
+
+
+def row_table() -> Table:
+    """What the list's symbols mean."""
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+    table.add_column("symbol", style="bold", no_wrap=True, min_width=12)
+    table.add_column("meaning", ratio=1)
+    table.add_row(Text("Rows", style="bold underline"), "")
+    for symbol, meaning in ROW_HELP:
+        table.add_row(symbol, meaning)
+    table.add_row("", "")
+    return table
+
+
 def help_table(config_keys: Mapping[str, str]) -> Table:
     """Keys grouped as in the command list, with the user's remapping applied."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
@@ -55,6 +78,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box"):
             yield Static(Text("copydesk keys", style="bold"), id="help-title")
             yield Static(help_table(self.config_keys), id="help-table")
+            yield Static(row_table(), id="help-rows")
             yield Static(Text.assemble(("Filter (/) examples\n", "bold underline"), QUERY_HELP), id="help-query")
             yield Static(Text("escape closes", style="dim"))
 
