@@ -248,6 +248,18 @@ def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = Tru
         assert bad is not None
         return Inspected("invalid-utf8", None, _select([bad], config, relpath), fingerprint, None,
                          data.startswith(frontmatter.BOM_BYTES))
+    kind, split, meta, problems = _check(text, config, relpath, with_rules)
+    return Inspected(kind, meta, problems, fingerprint, split, split.bom)
+
+
+def check_text(text: str, config: Config, relpath: str) -> tuple[ArticleKind, tuple[Problem, ...]]:
+    """The kind and problems (selected and sorted) a file at ``relpath`` holding ``text``
+    would have: how the terminal UI shows staged edits checked before they are saved."""
+    kind, _, _, problems = _check(text, config, relpath, True)
+    return kind, problems
+
+
+def _check(text: str, config: Config, relpath: str, with_rules: bool) -> tuple[ArticleKind, Split, dict[str, Any] | None, tuple[Problem, ...]]:
     kind, split, meta, problems = _parse(text, config)
     if with_rules and (kind == "front-matter" or kind == "raw"):
         try:
@@ -256,7 +268,7 @@ def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = Tru
             raise  # a bad schema or pattern concerns every file: the caller reports it once
         except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
             problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
-    return Inspected(kind, meta, _select(problems, config, relpath), fingerprint, split, split.bom)
+    return kind, split, meta, _select(problems, config, relpath)
 
 
 _check_source: Callable[[Source, Config, str], list[Problem]] | None = None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.config import Config
-from core.document import load_corpus
+from core.config import Config, load_config
+from core.document import load_article, load_corpus
 
 GOOD = "---\ntitle: A\ntags: [X]\n---\nBody.\n"
 
@@ -76,3 +76,21 @@ def test_problem_selection_from_config(tmp_path):
     corpus = load_corpus([tmp_path], config)
     codes = {a.relpath: [p.code for p in a.problems] for a in corpus.articles}
     assert codes == {"other.md": ["CD101"], "raw.md": []}
+
+
+def test_check_text_finds_what_loading_a_file_with_that_text_finds(tmp_path: Path) -> None:
+    from core.document import check_text
+
+    texts = {
+        "clean.md": "---\ntitle: Tram line opens\ndescription: 'A new line.'\npublishedAt: '2025-11-01T08:00:00Z'\n"
+        "lang: en\nsource:\n  name: City Ledger\n  key: cityledger\n  type: RSS\ncategory: CITY\ntags:\n  - CITY\n"
+        "sentiment: POSITIVE\ndraft: false\n---\n## Overview\n\nThe tram runs every ten minutes.\n",
+        "raw.md": "Scraped text\n\nwith no front matter at all:\n",
+        "bad.md": "---\ntitle: [unclosed\n---\nBody.\n",
+    }
+    config = load_config(tmp_path)
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        article = load_article(tmp_path / name, config)
+        assert check_text(text, config, name) == (article.kind, article.problems), name
+        assert article.problems or name == "clean.md"

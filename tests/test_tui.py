@@ -652,3 +652,30 @@ async def test_a_new_filter_starts_at_its_first_match_and_clearing_it_returns_to
         await settle(pilot, app)
         assert screen.list.shown == 5
         assert screen.ws.articles[screen.list.current].path.name == "a1-asia-markets.md"
+
+
+async def test_staged_edits_are_checked_before_the_save(tmp_path: Path) -> None:
+    # Fixing a missing sentiment turned the row clean only after ctrl+s; the row, the status
+    # bar and the reader now show what the staged edits fix (or break) before anything is written.
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        a5 = screen.list.current  # the newest: a5, without a sentiment
+        assert screen.ws.articles[a5].path.name == "a5-stablecoins.md"
+        assert Row._make(screen.ws.rows[a5]).status == "error"
+        assert "1 with problems" in status_text(app)
+        assert "CD201" in str(screen.query_one("#reader-problems").render())
+        await pilot.press("s", "p")  # sentiment: POSITIVE
+        await settle(pilot, app)
+        assert Row._make(screen.ws.rows[a5]) [:2] == ("clean", "POSITIVE")
+        assert "0 with problems" in status_text(app) and "1 unsaved" in status_text(app)
+        assert "CD201" not in str(screen.query_one("#reader-problems").render())
+        assert snapshot(root) == before  # checked in memory: nothing written
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert Row._make(screen.ws.rows[a5]).status == "error"
+        assert "1 with problems" in status_text(app)
+        assert "CD201" in str(screen.query_one("#reader-problems").render())

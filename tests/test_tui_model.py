@@ -56,6 +56,22 @@ def test_an_order_sorted_while_a_row_changes_is_sorted_again(tmp_path: Path, mon
     assert ws.order("title")[0] == target
 
 
+def test_a_check_of_edits_staged_before_is_not_shown_as_the_check_of_the_new_ones(tmp_path: Path) -> None:
+    ws = workspace(write_folder(tmp_path))
+    a5 = index(ws, "a5-stablecoins.md")  # no sentiment: an error
+    ws.stage({a5: [SetValue(("sentiment",), "POSITIVE")]})
+    [(checked, first)] = ws.unchecked_staged()
+    problems = ws.check_staged(checked, first)  # in a worker thread, meanwhile:
+    ws.undo()
+    ws.stage({a5: [SetValue(("title",), "Stablecoin bill stalls")]})  # the sentiment still missing
+    assert not ws.set_staged_check(a5, first, problems)
+    assert Row._make(ws.rows[a5]).status == "error"
+    [(_, second)] = ws.unchecked_staged()
+    assert ws.set_staged_check(a5, second, ws.check_staged(a5, second))
+    assert Row._make(ws.rows[a5]).status == "error" and [p.code for p in ws.shown(a5).problems] == ["CD201"]
+    assert ws.unchecked_staged() == []
+
+
 def test_row_positions_name_the_row_fields() -> None:
     """Rows are read by position (restored rows are plain tuples): the positions must be the
     Row fields' own."""

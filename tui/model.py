@@ -20,7 +20,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -91,15 +91,17 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def status_of(article: Article) -> str:
-    """The list's status mark for an article."""
+def status_of(article: Article, problems: Sequence[Problem] | None = None) -> str:
+    """The list's status mark for an article (with ``problems`` instead of its own: those
+    of its staged edits, see :meth:`Workspace.check_staged`)."""
     if article.kind == "raw":
         return "raw"
     if article.kind in BROKEN_KINDS:
         return "broken"
-    if article.has_errors:
+    problems = article.problems if problems is None else problems
+    if any(p.severity == "error" for p in problems):
         return "error"
-    if article.problems:
+    if problems:
         return "warning"
     return "clean"
 
@@ -129,8 +131,9 @@ def row_of(entry: Entry) -> PlainRow:
     )
 
 
-def make_row(article: Article, data: Mapping[str, Any] | None) -> PlainRow:
-    """The display row of ``article`` showing ``data`` (its staged metadata)."""
+def make_row(article: Article, data: Mapping[str, Any] | None, problems: Sequence[Problem] | None = None) -> PlainRow:
+    """The display row of ``article`` showing ``data`` (its staged metadata) and
+    ``problems`` (those of its staged edits; default: its own)."""
     date = _text(get_path(data, "publishedAt"))
     source = get_path(data, "source.name")
     if source is None:
@@ -150,14 +153,14 @@ def make_row(article: Article, data: Mapping[str, Any] | None) -> PlainRow:
     if not isinstance(title, str) or not title.strip():
         title = article.relpath
     return (
-        status_of(article),
+        status_of(article, problems),
         _text(get_path(data, "sentiment")).upper(),
         draft if isinstance(draft, bool) else None,
         date,
         _text(source),
         title.strip(),
         tag_text,
-        len(article.problems),
+        len(article.problems if problems is None else problems),
     )
 
 
@@ -480,6 +483,9 @@ class Workspace:
     _loaded: dict[int, Article] = field(default_factory=dict)  # a few whole articles (the cursor's)
     loaded_keys: frozenset[str] = frozenset()  # top-level keys every Slim holds exactly
     provisional: bool = False  # entries restored from a saved list, not yet checked against the folder
+    # Staged articles' edits as last checked, with the problems the file would have saved
+    # with them (None: not checkable): see check_staged.
+    staged_checks: dict[int, tuple[tuple[Edit, ...], tuple[Problem, ...] | None]] = field(default_factory=dict)
 
     LOADED_KEEP = 16  # whole articles kept for the reader and editor besides the staged ones
 
@@ -715,8 +721,59 @@ class Workspace:
 
     def _refresh(self, index: int) -> None:
         self._data.pop(index, None)
-        self.rows[index] = make_row(self.articles[index], self.data(index))  # type: ignore[arg-type]
+        problems = None
+        if index not in self.staged:
+            self.staged_checks.pop(index, None)
+        elif index in self.staged_checks:
+            # The last check's problems (of the edits staged before, until the new ones are
+            # checked: a fraction of a second).
+            problems = self.staged_checks[index][1]
+        self.rows[index] = make_row(self.articles[index], self.data(index), problems)  # type: ignore[arg-type]
         self.version += 1
+
+    # -- staged edits checked before they are saved ------------------------------------------
+
+    def unchecked_staged(self) -> list[tuple[int, tuple[Edit, ...]]]:
+        """The staged articles whose edits are not checked yet, with those edits."""
+        checks = self.staged_checks
+        return [(i, edits) for i, edits in self.staged.items() if i not in checks or checks[i][0] != edits]
+
+    def check_staged(self, index: int, edits: tuple[Edit, ...]) -> tuple[Problem, ...] | None:
+        """The problems article ``index`` would have once ``edits`` are saved: its file as it
+        is now, edited in memory as a save would, then checked like any file (None when the
+        file cannot be read or the edits no longer apply: the save will say why). Reads the
+        file and changes nothing: safe in a worker thread."""
+        from core.document import check_text
+        from core.edit import EditRefused
+        from core.guard import UnsafeFile
+        from core.save import plan_change
+
+        article = self.articles[index]
+        if not isinstance(article, Article):
+            return None
+        try:
+            new = plan_change(article, edits).new_text
+        except (EditRefused, UnsafeFile, UnicodeDecodeError, OSError):  # the save will say why
+            return None
+        return check_text(new, self.config, article.relpath)[1]
+
+    def set_staged_check(self, index: int, edits: tuple[Edit, ...], problems: tuple[Problem, ...] | None) -> bool:
+        """Record a :meth:`check_staged` result if those edits are still the staged ones;
+        the row then shows its problems. True when recorded."""
+        if self.staged.get(index) != edits:
+            return False
+        self.staged_checks[index] = (edits, problems)
+        self._refresh(index)
+        return True
+
+    def shown(self, index: int) -> Article:
+        """The whole article as the reader shows it: with the problems of its staged edits
+        once they are checked."""
+        article = self.full(index)
+        checked = self.staged_checks.get(index)
+        if checked is None or checked[1] is None or index not in self.staged:
+            return article
+        return replace(article, problems=checked[1])
 
     def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
         # The version read before computing: a worker thread may compute while the list

@@ -447,7 +447,7 @@ class MainScreen(Screen[None]):
         self._pane_timer = None
         self._sync_editor()
         index = self.list.current
-        await self.reader.show(None if index is None else self.ws.full(index))
+        await self.reader.show(None if index is None else self.ws.shown(index))
 
     def _sync_editor(self) -> None:
         index = self.list.current
@@ -500,8 +500,39 @@ class MainScreen(Screen[None]):
         self.list.invalidate()
         self._sync_editor()
         self._update_status()
+        self._sync_if_idle()  # the reader: an undo gives the article its own problems back
+        unchecked = self.ws.unchecked_staged()
+        if unchecked:
+            self._check_staged(unchecked)
         if message:
             self.notify(message, severity=severity)  # type: ignore[arg-type]
+
+    @work(thread=True, exclusive=True, group="check-staged")
+    def _check_staged(self, unchecked: list[tuple[int, tuple[Any, ...]]]) -> None:
+        """Check what each staged article would be once saved, so that its row, the status
+        bar and the reader show the problems its edits fix or make before the save (a
+        newer staging cancels this and checks everything still unchecked)."""
+        worker = get_current_worker()
+        results: list[tuple[int, tuple[Any, ...], Any]] = []
+        last = time.monotonic()
+        for index, edits in unchecked:
+            if worker.is_cancelled:
+                return
+            results.append((index, edits, self.ws.check_staged(index, edits)))
+            if time.monotonic() - last > 0.25:  # a bulk edit's rows turn as they are checked
+                self._from_thread(self._staged_checked, results)
+                results, last = [], time.monotonic()
+        if results and not worker.is_cancelled:
+            self._from_thread(self._staged_checked, results)
+
+    def _staged_checked(self, results: list[tuple[int, tuple[Any, ...], Any]]) -> None:
+        recorded = {index for index, edits, problems in results if self.ws.set_staged_check(index, edits, problems)}
+        if not recorded:
+            return
+        self.list.invalidate()
+        self._update_status()
+        if self.list.current in recorded:
+            self._sync_if_idle()  # the reader lists the problems the edits leave
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed or pasted fast all reach this screen before the app runs the binding of
