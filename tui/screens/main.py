@@ -906,6 +906,9 @@ class MainScreen(Screen[None]):
 
     def _save(self, indices: list[int], overwrite: frozenset[Path]) -> None:
         self._set_busy("saving…")
+        # The save re-reads and checks every file itself; what it leaves staged is checked
+        # again after it (_after_stage).
+        self.workers.cancel_group(self, "check-staged")
         self._save_worker(indices, overwrite)
 
     @work(thread=True, exclusive=True, group="save")
@@ -920,6 +923,8 @@ class MainScreen(Screen[None]):
         if what == "loading":
             self.load_progress = None
             self.checking = ""
+        elif what == "save" and (unchecked := self.ws.unchecked_staged()):
+            self._check_staged(unchecked)  # cancelled when the save began
         self._quit_after_save = False
         self._update_status()
         again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
