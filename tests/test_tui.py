@@ -631,27 +631,36 @@ async def test_typing_in_an_editor_field_adds_to_its_value_and_escape_drops_what
     assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == ["+  - PORTS"]
 
 
-async def test_a_new_filter_starts_at_its_first_match_and_clearing_it_returns_to_the_article(tmp_path: Path) -> None:
+async def test_a_new_filter_starts_at_its_first_match_and_escape_returns_to_the_article(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         screen = app.main_screen
+
+        def current() -> str:
+            return screen.ws.articles[screen.list.current].path.name
+
         await pilot.press("j", "j", "j", "j")  # a1, the oldest: last of the list
         await settle(pilot, app)
-        assert screen.ws.articles[screen.list.current].path.name == "a1-asia-markets.md"
+        assert current() == "a1-asia-markets.md"
         await pilot.press("slash", "a")  # every article matches, a1 included
         await settle(pilot, app)
-        assert screen.list.shown == 5 and screen.list.cursor == 0
-        assert screen.ws.articles[screen.list.current].path.name == "a5-stablecoins.md"
-        await pilot.press("backspace", *"tag:asia", "enter", "j", "j")
+        assert screen.list.shown == 5 and screen.list.cursor == 0 and current() == "a5-stablecoins.md"
+        await pilot.press("escape")  # the filter dropped: back where the cursor was
         await settle(pilot, app)
-        assert screen.list.shown == 3
-        assert screen.ws.articles[screen.list.current].path.name == "a1-asia-markets.md"
-        await pilot.press("slash", "escape")  # clear the filter
+        assert current() == "a1-asia-markets.md"
+
+        await pilot.press("k", "k")  # a3, not an ASIA article
+        await pilot.press("slash", *"tag:asia")
         await settle(pilot, app)
-        assert screen.list.shown == 5
-        assert screen.ws.articles[screen.list.current].path.name == "a1-asia-markets.md"
+        assert screen.list.shown == 3 and current() == "a4-hong-kong-rules.md"  # the newest match
+        await pilot.press("enter", "j")  # keep the filter; move to a2 in it
+        await settle(pilot, app)
+        assert current() == "a2-hashkey-ipo.md"
+        await pilot.press("slash", "escape")  # cleared: the cursor stays on the article chosen
+        await settle(pilot, app)
+        assert screen.list.shown == 5 and current() == "a2-hashkey-ipo.md"
 
 
 async def test_staged_edits_are_checked_before_the_save(tmp_path: Path) -> None:
@@ -679,3 +688,22 @@ async def test_staged_edits_are_checked_before_the_save(tmp_path: Path) -> None:
         assert Row._make(screen.ws.rows[a5]).status == "error"
         assert "1 with problems" in status_text(app)
         assert "CD201" in str(screen.query_one("#reader-problems").render())
+
+
+async def test_an_edit_made_in_the_editor_is_checked_before_the_save(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        await pilot.press("j")  # a4, clean
+        await settle(pilot, app)
+        a4 = screen.list.current
+        assert Row._make(screen.ws.rows[a4]).status == "clean" and "1 with problems" in status_text(app)
+        await pilot.press("e")  # the title field
+        await pilot.pause()
+        await pilot.press(*["backspace"] * len("Hong Kong studies derivatives"), "tab")  # emptied, staged
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        assert Row._make(screen.ws.rows[a4]).status == "error" and "2 with problems" in status_text(app)
+        assert "title" in str(screen.query_one("#reader-problems").render())

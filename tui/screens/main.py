@@ -101,6 +101,10 @@ class MainScreen(Screen[None]):
         self._painted = threading.Event()  # the first view is on screen
         self._view_loaded = False  # the list was painted from the view saved by the last session
         self._rows_painted = False  # the first rows are on screen (the panes wait for that)
+        # Where escape in the filter box takes the cursor back to: the article it was on when
+        # the filter began, unless the user moved it since the last view was shown.
+        self._before_filter: int | None = None
+        self._view_placed: int | None = None  # the article a view put the cursor on
         self._painting = False
         self._restored_token: tuple[int, int, int] | None = None  # the index file a restored list came from
 
@@ -500,12 +504,21 @@ class MainScreen(Screen[None]):
         self.list.invalidate()
         self._sync_editor()
         self._update_status()
-        self._sync_if_idle()  # the reader: an undo gives the article its own problems back
+        self.call_later(self._show_reader)  # an undo gives the article its own problems back
+        self._check_unchecked()
+        if message:
+            self.notify(message, severity=severity)  # type: ignore[arg-type]
+
+    async def _show_reader(self) -> None:
+        """The reader again, for the problems of the cursor's article (never the editor: its
+        fields may hold what the user is typing)."""
+        index = self.list.current
+        await self.reader.show(None if index is None else self.ws.shown(index))
+
+    def _check_unchecked(self) -> None:
         unchecked = self.ws.unchecked_staged()
         if unchecked:
             self._check_staged(unchecked)
-        if message:
-            self.notify(message, severity=severity)  # type: ignore[arg-type]
 
     @work(thread=True, exclusive=True, group="check-staged")
     def _check_staged(self, unchecked: list[tuple[int, tuple[Any, ...]]]) -> None:
@@ -532,7 +545,7 @@ class MainScreen(Screen[None]):
         self.list.invalidate()
         self._update_status()
         if self.list.current in recorded:
-            self._sync_if_idle()  # the reader lists the problems the edits leave
+            self.call_later(self._show_reader)  # it lists the problems the edits leave
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed or pasted fast all reach this screen before the app runs the binding of
@@ -555,6 +568,8 @@ class MainScreen(Screen[None]):
     # -- filter and sort ---------------------------------------------------------------------
 
     def action_filter(self) -> None:
+        if not self.ws.query:
+            self._before_filter = self.list.current
         self.query_one("#filter-bar").display = True
         # Focus now, not on the next loop turn: keys typed right after `/` belong to the box.
         self.set_focus(self.filter_input)
@@ -589,7 +604,8 @@ class MainScreen(Screen[None]):
             self.filter_input.remove_class("-invalid")
         self.ws.query = text.strip()
         # A new query starts at its first match (as fzf and lazygit do); clearing the filter
-        # goes back to the article the cursor was on (_clear_filter).
+        # goes back to the article the cursor was on before it, or stays on the one the user
+        # moved to in the filtered list (_clear_filter).
         self._run_view(matcher, self.ws.sort, None)
 
     @on(Input.Submitted, "#filter")
@@ -606,7 +622,11 @@ class MainScreen(Screen[None]):
         self.query_one("#filter-bar").display = False
         self.filter_input.remove_class("-invalid")
         self.ws.query = ""
-        self._run_view(None, self.ws.sort, self.list.current)
+        keep = self.list.current
+        if self._before_filter is not None and keep == self._view_placed:
+            keep = self._before_filter  # a filter typed and dropped: back to where the cursor was
+        self._before_filter = None
+        self._run_view(None, self.ws.sort, keep)
         self.list.focus()
 
     def _refilter(self, keep: int | None) -> None:
@@ -666,6 +686,7 @@ class MainScreen(Screen[None]):
     def _show_view(self, visible: list[int], keep: int | None) -> None:
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
+        self._view_placed = self.list.current
         self._update_status()
         self._note_painted()
 
@@ -893,6 +914,7 @@ class MainScreen(Screen[None]):
         if index == self.list.current:
             self._sync_editor()
         self._update_status()
+        self._check_unchecked()
 
     # -- saving ------------------------------------------------------------------------------
 
@@ -923,8 +945,8 @@ class MainScreen(Screen[None]):
         if what == "loading":
             self.load_progress = None
             self.checking = ""
-        elif what == "save" and (unchecked := self.ws.unchecked_staged()):
-            self._check_staged(unchecked)  # cancelled when the save began
+        elif what == "save":
+            self._check_unchecked()  # cancelled when the save began
         self._quit_after_save = False
         self._update_status()
         again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
