@@ -707,3 +707,18 @@ async def test_an_edit_made_in_the_editor_is_checked_before_the_save(tmp_path: P
         assert "1 unsaved" in status_text(app)
         assert Row._make(screen.ws.rows[a4]).status == "error" and "2 with problems" in status_text(app)
         assert "title" in str(screen.query_one("#reader-problems").render())
+
+
+async def test_a_sentiment_outside_the_enum_does_not_pass_for_a_valid_one_in_the_list(tmp_path: Path) -> None:
+    from tests.test_tui_support import article_text
+
+    articles = {
+        "typo.md": article_text("Exchanges warn on fees", ["MARKETS"], sentiment="POSITVE", date="2025-11-02T08:00:00Z"),
+        "fine.md": article_text("Ferry fares rise", ["TRANSPORT"], sentiment="POSITIVE", date="2025-11-01T08:00:00Z"),
+    }
+    app = make_app(write_folder(tmp_path / "news", articles))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        lines = ["".join(segment.text for segment in app.main_screen.list.render_line(y)) for y in range(2)]
+    assert " PO? " in lines[0] and "Exchanges" in lines[0]
+    assert " POS " in lines[1] and "Ferry" in lines[1]

@@ -15,9 +15,9 @@ from textual.widgets import Static
 from ..commands import COMMANDS, GROUPS, effective_keys
 
 QUERY_HELP = (
-    "tag:ASIA  sentiment:negative  source.key:coindesk  title:~hong  -tag:NEWS  tag:A,B (or)\n"
-    "publishedAt:>=2025-11-01  publishedAt:>=-7d  is:raw is:invalid is:draft is:dirty is:marked\n"
-    "has:updatedAt  code:CD403  bare words search title and description"
+    "tag:ASIA  sentiment:negative  source.key:coindesk  title:~hong  -tag:NEWS\n"
+    "tag:A,B (either)  publishedAt:>=2025-11-01  publishedAt:>=-7d  has:updatedAt  code:CD403\n"
+    "is:raw  is:invalid  is:draft  is:dirty  is:marked  bare words search title and description"
 )
 
 
@@ -26,9 +26,10 @@ ROW_HELP = (
     ("*", "unsaved changes (ctrl+s saves them, D shows them)"),
     ("✓  !  ✗", "clean, warnings only, errors (or a broken file: its first problem in the tags column)"),
     ("R", "raw article: no front matter (copydesk adopt gives it one)"),
-    ("D", "draft"),
-    ("POS NEU NEG", "sentiment"),
-    ("", "an article without a title shows its path instead"),
+    ("D", "draft (the column after the sentiment)"),
+    ("POS NEU NEG", "sentiment; a value outside these shows its start and '?' (PO?)"),
+    ("", "an article without a title shows its path instead; a date the list cannot read"),
+    ("", "(Saturday …) shows as written and sorts after every real date"),
 )
 
 
@@ -68,6 +69,8 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", show=True),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
     ]
 
     def __init__(self, config_keys: Mapping[str, str]) -> None:
@@ -81,6 +84,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(row_table(), id="help-rows")
             yield Static(Text.assemble(("Filter (/) examples\n", "bold underline"), QUERY_HELP), id="help-query")
             yield Static(Text("escape closes", style="dim"))
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#help-box", VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

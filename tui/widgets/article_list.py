@@ -261,7 +261,8 @@ class ArticleList(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("article-list--cursor", partial=True)
         title_w, tags_w = column_widths(width)
         status = row[COL_STATUS]
-        sentiment = SENTIMENT_TEXT.get(row[COL_SENTIMENT], row[COL_SENTIMENT][:3])
+        # A value outside the enum ("POSITVE") must not pass for a valid one: "PO?".
+        sentiment = SENTIMENT_TEXT.get(row[COL_SENTIMENT], f"{row[COL_SENTIMENT][:2]}?")
         status_style = self._style("error" if status == "broken" else status)
         dim = self._style("dim")
         cells: list[tuple[str, Style]] = [
@@ -287,4 +288,4 @@ class ArticleList(ScrollView, can_focus=True):
 
 
 def sentiment_class(value: str) -> str:
-    return {"POSITIVE": "positive", "NEGATIVE": "negative", "NEUTRAL": "neutral"}.get(value, "dim")
+    return {"POSITIVE": "positive", "NEGATIVE": "negative", "NEUTRAL": "neutral", "": "dim"}.get(value, "error")

@@ -220,6 +220,11 @@ class MetadataEditor(VerticalScroll):
         if isinstance(event.widget, Input):
             event.widget.cursor_position = len(event.widget.value)
 
+    @on(events.DescendantBlur)
+    def _left(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, Input):
+            event.widget.cursor_position = 0  # shows the value's start again, not a cut-off end
+
     def on_key(self, event: events.Key) -> None:
         """``escape`` in a field drops what was typed there since it was last staged (the
         key then goes on to the screen, which focuses the list). Leaving a field any other
