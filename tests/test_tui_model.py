@@ -287,7 +287,7 @@ def test_opening_the_app_neither_imports_the_rules_nor_compiles_the_schema(tmp_p
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("mode", ["managed", "forced", "unmanaged"])
+@pytest.mark.parametrize("mode", ["managed", "forced after a while", "forced by the amount", "unmanaged"])
 def test_the_app_collects_garbage_fully_when_the_user_pauses_only_in_its_own_process(tmp_path: Path, mode: str) -> None:
     # Full collections walk Textual's own cyclic garbage (40-130 ms at 50,000 articles,
     # every few seconds of use) and landed on keystrokes. The app's own process runs them
@@ -300,7 +300,8 @@ def test_the_app_collects_garbage_fully_when_the_user_pauses_only_in_its_own_pro
     code = (
         "import asyncio, gc, time\nimport tui\n"
         + ("tui.hold_gc()\n" if mode != "unmanaged" else "")
-        + ("tui.FORCE_AFTER = 0.5\n" if mode == "forced" else "")
+        + ("tui.FORCE_COUNT = 10**6\n" if mode in ("managed", "forced after a while") else "")
+        + ("tui.FORCE_AFTER = 0.5\n" if mode == "forced after a while" else "")
         + "from pathlib import Path\nfrom core.config import load_config\nfrom tui.app import CopydeskApp\n"
         f"root = Path({str(root)!r})\napp = CopydeskApp(root, load_config(root))\n"
         "full = []\n"
@@ -328,7 +329,7 @@ def test_the_app_collects_garbage_fully_when_the_user_pauses_only_in_its_own_pro
     during, after, threshold = map(int, result.stdout.split()[-3:])
     if mode == "managed":
         assert (during, after) == (0, 1) and threshold > 10**6  # one, once the typing stopped
-    elif mode == "forced":
+    elif mode.startswith("forced"):
         assert during >= 1  # the input never paused: the due collection ran anyway
     else:
         assert during >= 1 and threshold == 10  # CPython's own trigger, during the typing
