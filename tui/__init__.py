@@ -76,13 +76,13 @@ def collect_when_idle() -> bool:
     global _due_since
     if not _gc_managed or _gc_held or not gc.isenabled():
         return False
-    if gc.get_count()[2] < _FULL_THRESHOLD:
+    count = gc.get_count()[2]  # collections of the middle generation since the last full one
+    if count < _FULL_THRESHOLD:
         _due_since = None
         return False
     now = time.monotonic()
     if _due_since is None:
         _due_since = now
-    count = gc.get_count()[2]
     if now - _last_input < IDLE_PAUSE and now - _due_since < FORCE_AFTER and count < FORCE_COUNT:
         return False
     gc.collect()
