@@ -56,6 +56,12 @@ DRAFT: tuple[str, ...] = ("draft",)
 # undated rows, not above every real date).
 _DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)")
 
+
+def day_of(date: str) -> str:
+    """The day of a row's date ("2025-11-04T08:00:00Z" -> "2025-11-04"); other text, an
+    impossible date included, as the file says it."""
+    return date[:10] if _DATE.match(date) else date
+
 BROKEN_KINDS = frozenset({"unclosed", "invalid-yaml", "unreadable", "invalid-utf8"})
 
 

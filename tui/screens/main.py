@@ -450,8 +450,7 @@ class MainScreen(Screen[None]):
     async def _sync_panes(self) -> None:
         self._pane_timer = None
         self._sync_editor()
-        index = self.list.current
-        await self.reader.show(None if index is None else self.ws.shown(index))
+        await self._show_reader()
 
     def _sync_editor(self) -> None:
         index = self.list.current

@@ -30,6 +30,7 @@ from ..model import (
     COL_TAGS,
     COL_TITLE,
     PlainRow,
+    day_of,
 )
 
 STATUS_MARK = {"error": "✗", "warning": "!", "clean": "✓", "raw": "R", "broken": "✗"}
@@ -46,11 +47,6 @@ def column_widths(width: int) -> tuple[int, int]:
     free = max(10, width - FIXED)
     tags = max(0, min(40, free * 2 // 5))
     return free - tags, tags
-
-
-def _day(date: str) -> str:
-    """The day of a row's date ("2025-11-04T08:00:00Z" -> "2025-11-04"); other text as it is."""
-    return date[:10] if date[10:11] in ("", "T", "t", " ") and date[4:5] == "-" and date[:4].isdigit() else date
 
 
 def _fit(text: str, width: int) -> str:
@@ -271,7 +267,7 @@ class ArticleList(ScrollView, can_focus=True):
             ("*" if dirty else " ", self._style("dirty")),
             (_fit(sentiment, SENT_W), self._style(sentiment_class(row[COL_SENTIMENT]))),
             ("D" if row[COL_DRAFT] else " ", self._style("draft")),
-            (_fit(_day(row[COL_DATE]), DATE_W), dim),
+            (_fit(day_of(row[COL_DATE]), DATE_W), dim),
             (_fit(row[COL_SOURCE], SOURCE_W), Style()),
             (_fit(row[COL_TITLE], title_w), dim if status in ("raw", "broken") else Style()),
             (_fit(row[COL_TAGS], tags_w), dim),
