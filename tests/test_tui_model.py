@@ -287,46 +287,61 @@ def test_opening_the_app_neither_imports_the_rules_nor_compiles_the_schema(tmp_p
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("mode", ["managed", "forced after a while", "forced by the amount", "unmanaged"])
-def test_the_app_collects_garbage_fully_when_the_user_pauses_only_in_its_own_process(tmp_path: Path, mode: str) -> None:
-    # Full collections walk Textual's own cyclic garbage (40-130 ms at 50,000 articles,
-    # every few seconds of use) and landed on keystrokes. The app's own process runs them
-    # when the input pauses (or, if it never does, a while after they fell due); a process
-    # that did not call hold_gc (a test session) keeps the collector as it is.
+def run_app_session(root: Path, session: str, *, managed: bool, setup: str = "") -> list[int]:
+    """Run the app on ``root`` in a fresh interpreter, as `copydesk PATH` does when
+    ``managed`` (``tui.hold_gc`` before Textual is imported), wait for the metadata pass,
+    then run ``session`` (lines of ``async with app.run_test() as pilot:``'s body; ``setup``
+    runs first, at module level). Returns the integers the session printed."""
     import subprocess
     import sys
+    import textwrap
 
-    root = write_folder(tmp_path / "news", broken=BROKEN)
     code = (
         "import asyncio, gc, time\nimport tui\n"
-        + ("tui.hold_gc()\n" if mode != "unmanaged" else "")
-        + ("tui.FORCE_COUNT = 10**6\n" if mode in ("managed", "forced after a while") else "")
-        + ("tui.FORCE_AFTER = 0.5\n" if mode == "forced after a while" else "")
+        + ("tui.hold_gc()\n" if managed else "")
+        + setup
         + "from pathlib import Path\nfrom core.config import load_config\nfrom tui.app import CopydeskApp\n"
         f"root = Path({str(root)!r})\napp = CopydeskApp(root, load_config(root))\n"
-        "full = []\n"
-        "gc.callbacks.append(lambda phase, info: phase == 'stop' and info['generation'] == 2 and full.append(time.monotonic()))\n"
         "async def main():\n"
         "    async with app.run_test(size=(120, 40)) as pilot:\n"
         "        for _ in range(300):\n"
         "            await pilot.pause(0.05)\n"
         "            if app.main_screen.ws.loaded_keys:\n"
         "                break\n"
-        "        await pilot.pause(1.5)\n"
-        "        await pilot.press('slash')\n"
-        "        typing = time.monotonic()\n"
-        "        for char in 'qwertyuiopasdfghjklz':\n"
-        "            junk = [[] for _ in range(20000)]  # what a session allocates, and more\n"
-        "            await pilot.press(char)\n"
-        "        typed = time.monotonic()\n"
-        "        del junk\n"
-        "        await pilot.pause(2.0)\n"
-        "        print(sum(typing <= t <= typed for t in full), sum(t > typed for t in full), gc.get_threshold()[2])\n"
-        "asyncio.run(main())\n"
+        + textwrap.indent(session, " " * 8)
+        + "asyncio.run(main())\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    during, after, threshold = map(int, result.stdout.split()[-3:])
+    return [int(word) for word in result.stdout.split()]
+
+
+@pytest.mark.parametrize("mode", ["managed", "forced after a while", "forced by the amount", "unmanaged"])
+def test_the_app_collects_garbage_fully_when_the_user_pauses_only_in_its_own_process(tmp_path: Path, mode: str) -> None:
+    # Full collections walk Textual's own cyclic garbage (40-130 ms at 50,000 articles,
+    # every few seconds of use) and landed on keystrokes. The app's own process runs them
+    # when the input pauses (or, if it never does, a while after they fell due); a process
+    # that did not call hold_gc (a test session) keeps the collector as it is.
+    setup = (
+        ("tui.FORCE_COUNT = 10**6\n" if mode in ("managed", "forced after a while") else "")
+        + ("tui.FORCE_AFTER = 0.5\n" if mode == "forced after a while" else "")
+        + "full = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'stop' and info['generation'] == 2 and full.append(time.monotonic()))\n"
+    )
+    session = (
+        "await pilot.pause(1.5)\n"
+        "await pilot.press('slash')\n"
+        "typing = time.monotonic()\n"
+        "for char in 'qwertyuiopasdfghjklz':\n"
+        "    junk = [[] for _ in range(20000)]  # what a session allocates, and more\n"
+        "    await pilot.press(char)\n"
+        "typed = time.monotonic()\n"
+        "del junk\n"
+        "await pilot.pause(2.0)\n"
+        "print(sum(typing <= t <= typed for t in full), sum(t > typed for t in full), gc.get_threshold()[2])\n"
+    )
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    during, after, threshold = run_app_session(root, session, managed=mode != "unmanaged", setup=setup)[-3:]
     if mode == "managed":
         assert (during, after) == (0, 1) and threshold > 10**6  # one, once the typing stopped
     elif mode.startswith("forced"):
@@ -340,30 +355,14 @@ def test_the_app_freezes_what_lives_as_long_as_the_folder_only_in_its_own_proces
     # At 50,000 articles full collections walking the entries, values and query index
     # paused the app 250-320 ms every 4-5 s; frozen after the metadata pass, they are
     # skipped. A process that did not call hold_gc (a test session) is left alone.
-    import subprocess
-    import sys
-
-    root = write_folder(tmp_path / "news", broken=BROKEN)
-    code = (
-        "import asyncio, gc, sys\nimport tui\n"
-        + ("tui.hold_gc()\n" if managed else "")
-        + "from pathlib import Path\nfrom core.config import load_config\nfrom tui.app import CopydeskApp\n"
-        f"root = Path({str(root)!r})\napp = CopydeskApp(root, load_config(root))\n"
-        "async def main():\n"
-        "    async with app.run_test(size=(120, 40)) as pilot:\n"
-        "        for _ in range(300):\n"
-        "            await pilot.pause(0.05)\n"
-        "            if app.main_screen.ws.loaded_keys:\n"
-        "                break\n"
-        "        await pilot.pause(0.5)\n"
-        "        values = [e.values for e in app.main_screen.ws.articles if getattr(e, 'values', None) is not None]\n"
-        "        walked = {id(o) for o in gc.get_objects()}  # what full collections walk: frozen objects are not\n"
-        "        print(len(values), sum(id(v) in walked for v in values), gc.get_freeze_count())\n"
-        "asyncio.run(main())\n"
+    session = (
+        "await pilot.pause(0.5)\n"
+        "values = [e.values for e in app.main_screen.ws.articles if getattr(e, 'values', None) is not None]\n"
+        "walked = {id(o) for o in gc.get_objects()}  # what full collections walk: frozen objects are not\n"
+        "print(len(values), sum(id(v) in walked for v in values), gc.get_freeze_count())\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    values, walked, frozen = map(int, result.stdout.split()[-3:])
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    values, walked, frozen = run_app_session(root, session, managed=managed)[-3:]
     assert values == len(ARTICLES)  # the metadata pass gave every article its filter values
     if managed:
         assert walked == 0 and frozen > 0
