@@ -246,6 +246,11 @@ async def test_bad_query_shows_inline_error_and_keeps_list(tmp_path: Path) -> No
         error = app.main_screen.query_one("#filter-error")
         assert error.display
         assert "nosuchfield" in str(error.render())
+        # The rows are the last valid query's (the word `nosuchfield`), and the line says so.
+        assert "the list still shows “nosuchfield”" in str(error.render())
+        await pilot.press("enter")  # refused: the box keeps the focus and the error stays
+        await settle(pilot, app)
+        assert app.focused is app.main_screen.filter_input and error.display
         await pilot.press("escape")
         await settle(pilot, app)
         assert not error.display

@@ -421,7 +421,7 @@ class MainScreen(Screen[None]):
         changed = self.ws.attach_metadata(loaded, names, keys)
         self.meta_progress = None
         self._known_fields = self.ws.known_fields | self._schema_fields
-        if self.filter_input.has_class("-invalid"):
+        if self.filter_input.has_class("-bad-query"):
             # A field only some articles have is known now: the query may be valid after all.
             self._apply_filter_text(self.filter_input.value)
         elif changed:
@@ -594,13 +594,15 @@ class MainScreen(Screen[None]):
         try:
             matcher = compile_filter(text, self._known_fields or self.ws.known_fields | self._schema_fields)
         except FilterError as exc:
-            error.update(Text(f"✗ {exc.message}", style="bold red"))
+            # Say what the rows are: they are still the last valid query's, not this one's.
+            shown = f"the list still shows “{self.ws.query}”" if self.ws.query else "the list is unfiltered"
+            error.update(Text.assemble((f"✗ {exc.message}", "bold red"), (f" · {shown}", "dim")))
             error.display = True
-            self.filter_input.add_class("-invalid")
+            self.filter_input.add_class("-bad-query")
             return
         if error.display:
             error.display = False
-            self.filter_input.remove_class("-invalid")
+            self.filter_input.remove_class("-bad-query")
         self.ws.query = text.strip()
         # A new query starts at its first match (as fzf and lazygit do); clearing the filter
         # goes back to the article the cursor was on before it, or stays on the one the user
@@ -610,6 +612,9 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.filter_input.has_class("-bad-query"):
+            self.app.bell()  # an invalid query is never applied: fix it, or escape to clear it
+            return
         if not event.value.strip():
             self.query_one("#filter-bar").display = False
         self.list.focus()
@@ -619,7 +624,7 @@ class MainScreen(Screen[None]):
             self.filter_input.value = ""
         self.query_one("#filter-error").display = False
         self.query_one("#filter-bar").display = False
-        self.filter_input.remove_class("-invalid")
+        self.filter_input.remove_class("-bad-query")
         self.ws.query = ""
         keep = self.list.current
         if self._before_filter is not None and keep == self._view_placed:
@@ -679,7 +684,7 @@ class MainScreen(Screen[None]):
         if waiting:
             error.update(Text("… this filter needs every article's metadata: reading it (see the status bar)", style="cyan"))
             error.display = True
-        elif not self.filter_input.has_class("-invalid"):
+        elif not self.filter_input.has_class("-bad-query"):
             error.display = False
 
     def _show_view(self, visible: list[int], keep: int | None) -> None:
