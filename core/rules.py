@@ -885,7 +885,7 @@ def _tag_problems(tags: Sequence[Any], loc: _Locator, config: Config) -> list[Pr
             out.append(problem("CD303", f"tag {tag!r} is not upper-case (should be {norm!r})", line, col))
         if vocab is not None and norm not in vocab[0]:
             line, col = loc.value(path)
-            hint = _closest(norm, vocab[1], 60)
+            hint = _closest(norm, vocab[1])  # 60 named POLITICS for PORTS
             extra = f"; closest known tag: {hint!r}" if hint else "; no close match"
             out.append(problem("CD208", f"tag {tag!r} is not in the vocabulary{extra}", line, col))
     return out

@@ -248,6 +248,13 @@ def test_cd208_tag_outside_vocabulary_names_the_closest(tmp_path: Path) -> None:
     assert "'HONG KONG'" in p.message
 
 
+def test_cd208_names_no_far_fetched_tag(tmp_path: Path) -> None:
+    # A short tag shares letters with many: only a real near-miss is offered as the fix.
+    text = edit(BASE, "  - HONG KONG", "  - PORTS")
+    assert "closest known tag: 'SPORTS'" in only(check(tmp_path, text, vocabulary=("POLITICS", "SPORTS", "TRANSPORT")), "CD208").message
+    assert "no close match" in only(check(tmp_path, text, vocabulary=("POLITICS", "TRANSPORT", "MARKETS")), "CD208").message
+
+
 def test_cd208_needs_a_vocabulary(tmp_path: Path) -> None:
     assert check(tmp_path, edit(BASE, "  - HONG KONG", "  - HONGKONG")) == []
 
