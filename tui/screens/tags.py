@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.taxonomy import similar_groups as core_similar_groups
+
 from ..model import StageResult
 from .dialogs import TagPrompt
 
@@ -33,31 +35,11 @@ class SimilarGroup:
 
 def similar_groups(counts: Mapping[str, int]) -> list[SimilarGroup]:
     """Near-duplicate tag groups (the core's taxonomy: case, spacing, plural, spelling)."""
-    try:
-        from core.taxonomy import similar_groups as core_similar_groups
-    except ImportError:
-        return _grouped_by_spelling(counts)
     groups = []
     for group in core_similar_groups(dict(counts)):
         variants = tuple(tag for tag, _ in group.members if tag != group.canonical)
         if variants:
             groups.append(SimilarGroup(group.canonical, variants))
-    return groups
-
-
-def _grouped_by_spelling(counts: Mapping[str, int]) -> list[SimilarGroup]:
-    # Conservative stand-in: tags equal once case, spaces and punctuation are ignored.
-    buckets: dict[str, list[str]] = {}
-    for tag in counts:
-        key = "".join(ch for ch in tag.casefold() if ch.isalnum())
-        if key:
-            buckets.setdefault(key, []).append(tag)
-    groups = []
-    for members in buckets.values():
-        if len(members) > 1:
-            members.sort(key=lambda t: (-counts[t], t))
-            groups.append(SimilarGroup(members[0], tuple(members[1:])))
-    groups.sort(key=lambda g: -sum(counts[t] for t in (g.canonical, *g.variants)))
     return groups
 
 
