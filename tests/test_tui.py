@@ -636,6 +636,61 @@ async def test_typing_in_an_editor_field_adds_to_its_value_and_escape_drops_what
     assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == ["+  - PORTS"]
 
 
+async def test_save_and_quit_count_text_still_being_typed_in_a_field(tmp_path: Path) -> None:
+    # ctrl+s used to say "nothing to save" with the typed text on screen, and ctrl+q quit
+    # without asking: both now stage the focused field first, as leaving it would.
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("j", "e")  # a4's title
+        await settle(pilot, app)
+        await pilot.press(*" (update)", "ctrl+s")
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press(*" again", "ctrl+q")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmQuit)
+        assert app.screen.unsaved == 1
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.is_running and "1 unsaved" in status_text(app)
+    after = snapshot(root)
+    assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == [
+        "-title: Hong Kong studies derivatives",
+        "+title: Hong Kong studies derivatives (update)",
+    ]
+
+
+async def test_an_impossible_date_keeps_the_focus_in_its_field_and_nothing_is_staged(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("j")
+        await settle(pilot, app)
+        date = app.main_screen.query_one("#field-publishedAt")
+        app.set_focus(date)
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"2025-11-31", "tab")
+        await settle(pilot, app)
+        assert app.focused is date  # tab refused: the text is in neither the list nor the file
+        assert "0 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")  # refused too: nothing half-saved
+        await settle(pilot, app)
+        assert app.focused is date and "0 unsaved" in status_text(app)
+        await pilot.press("ctrl+q")  # no quit with the refused text on screen
+        await settle(pilot, app)
+        assert app.is_running and not isinstance(app.screen, ConfirmQuit)
+        await pilot.press("escape")  # drops it
+        await settle(pilot, app)
+        assert date.value == "2025-11-04T08:00:00.000Z"
+        assert app.focused is app.main_screen.list
+    assert snapshot(root) == before
+
+
 async def test_a_new_filter_starts_at_its_first_match_and_escape_returns_to_the_article(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
     app = make_app(root)

@@ -922,8 +922,21 @@ class MainScreen(Screen[None]):
 
     # -- saving ------------------------------------------------------------------------------
 
+    def _stage_typed(self) -> bool:
+        """Stage the text typed in the focused editor field before a save or a quit counts
+        what is unsaved; False when that text is refused (the user was told why)."""
+        pending = self.editor.take_pending()
+        if pending is None:
+            return False
+        for edit in pending:
+            if isinstance(edit, MetadataEditor.FieldEdited):
+                self._field_edited(edit)
+            elif isinstance(edit, MetadataEditor.TagsEdited):
+                self._tags_edited(edit)
+        return True
+
     def action_save(self) -> None:
-        if self._blocked():
+        if self._blocked() or not self._stage_typed():
             return
         if not self.ws.staged:
             self.notify("nothing to save", timeout=2)
@@ -1178,6 +1191,8 @@ class MainScreen(Screen[None]):
 
     def request_quit(self) -> None:
         """Quit, asking save / discard / cancel when anything is unsaved."""
+        if not self._stage_typed():
+            return  # the focused field holds text that cannot be staged: escape drops it
         if not self.ws.staged:
             self.app.exit()
             return

@@ -245,21 +245,42 @@ class MetadataEditor(VerticalScroll):
 
     # -- staging -----------------------------------------------------------------------
 
-    def _stage_input(self, widget: Input) -> None:
+    def take_pending(self) -> list[Message] | None:
+        """Stage what the focused field holds, as leaving it would, but return the edit
+        instead of posting it, so that a save or a quit about to run counts it: ``[]`` when
+        nothing is typed, None when the text is refused (the user is told why)."""
+        focused = self.screen.focused
+        if not isinstance(focused, Input) or self._index is None:
+            return []
+        if focused.id in self._by_id:
+            edit = self._input_edit(focused)
+        elif isinstance(focused.parent, TagInput) and focused.parent.id in self._by_id:
+            edit = self._tags_edit(focused.parent)
+        else:
+            return []
+        return None if edit is False else [edit] if edit is not None else []
+
+    def _input_edit(self, widget: Input) -> FieldEdited | None | bool:
+        """The edit that staging ``widget`` makes (None: nothing to stage; False: refused)."""
         spec = self._by_id.get(widget.id or "")
         if spec is None or self._index is None or widget.disabled:
-            return
+            return None
         text = widget.value
         old = self._values.get(spec.path)
         if text == display(old):
-            return
+            return None
         if spec.kind == "datetime":
             problem = valid_datetime(text)
             if problem is not None:
-                self.notify(f"{spec.name}: {problem}", severity="error")
-                return
+                self.notify(f"{spec.name}: {problem} (escape puts the old value back)", severity="error")
+                return False
         self._values[spec.path] = text
-        self.post_message(self.FieldEdited(self._index, spec.path, text))
+        return self.FieldEdited(self._index, spec.path, text)
+
+    def _stage_input(self, widget: Input) -> None:
+        edit = self._input_edit(widget)
+        if isinstance(edit, Message):
+            self.post_message(edit)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -270,7 +291,13 @@ class MetadataEditor(VerticalScroll):
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
         if event.input.id in self._by_id:
-            self._stage_input(event.input)
+            edit = self._input_edit(event.input)
+            if isinstance(edit, Message):
+                self.post_message(edit)
+            elif edit is False and self.screen is self.app.screen:
+                # Refused (an impossible date): stay in the field rather than leave text on
+                # screen that is in neither the list nor the file. escape drops it.
+                self.call_after_refresh(event.input.focus)
         elif isinstance(event.input.parent, TagInput):
             self._stage_tags(event.input.parent)
 
@@ -280,15 +307,20 @@ class MetadataEditor(VerticalScroll):
         self._stage_tags(event.tag_input)
 
     def _stage_tags(self, tag_input: TagInput) -> None:
+        edit = self._tags_edit(tag_input)
+        if edit is not None:
+            self.post_message(edit)
+
+    def _tags_edit(self, tag_input: TagInput) -> TagsEdited | None:
         if self._index is None or tag_input.input.disabled:
-            return
+            return None
         tags = split_tags(tag_input.value)
         old = self._values.get(("tags",))
         old_list = [display(v) for v in old] if isinstance(old, list | tuple) else []
         if tags == old_list:
-            return
+            return None
         self._values[("tags",)] = tags
-        self.post_message(self.TagsEdited(self._index, tags))
+        return self.TagsEdited(self._index, tags)
 
     @on(Switch.Changed)
     def _switched(self, event: Switch.Changed) -> None:
