@@ -394,6 +394,39 @@ async def test_outside_change_is_noticed_and_reloaded(tmp_path: Path) -> None:
         assert "ETF flows reverse" in titles
 
 
+async def test_reload_drops_deleted_files_adds_new_ones_and_keeps_staged_edits(tmp_path: Path) -> None:
+    # R used to leave a deleted file as a "cannot stat" row, and to drop the staged edits of
+    # an article a colleague had changed (u could not bring them back).
+    root = write_folder(tmp_path / "news")
+    edited = root / "a5-stablecoins.md"
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        await pilot.press("space", "d")  # a5 (the newest, first): mark it, stage draft: true
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        edited.write_text(edited.read_text().replace("category: MARKET", "category: POLICY"))
+        (root / "a3-etf-flows.md").unlink()
+        (root / "a6-new.md").write_text((root / "a4-hong-kong-rules.md").read_text().replace("Hong Kong studies derivatives", "A new story"))
+        screen._watch()
+        await settle(pilot, app)
+        assert "1 new" in status_text(app)  # the watcher sees added files too
+        await pilot.press("R")
+        await settle(pilot, app)
+        names = [screen.ws.articles[i].relpath for i in screen.ws.visible]
+        assert "a3-etf-flows.md" not in names and "a6-new.md" in names
+        assert "5/5 shown" in status_text(app) and "1 unsaved" in status_text(app)
+        assert "1 marked" in status_text(app)
+        marked = [screen.ws.articles[i].relpath for i in screen.ws.marked]
+        assert marked == ["a5-stablecoins.md"]  # the mark moved with its article
+        await pilot.press("ctrl+s")  # the kept edit merges with the colleague's change
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+    text = edited.read_text()
+    assert "category: POLICY" in text and "draft: true" in text
+
+
 async def test_tag_screen_renames_across_the_folder_with_preview(tmp_path: Path) -> None:
     from tui.screens.tags import RenamePreview, TagsScreen
 

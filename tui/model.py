@@ -670,6 +670,38 @@ class Workspace:
             self.history = [entry for entry in self.history if entry]
         self._refresh(index)
 
+    def remove_articles(self, indices: Iterable[int]) -> None:
+        """Drop the entries of files that are gone from the folder. Marks, staged edits,
+        their checks and the undo history move with the articles that stay (every container
+        is changed in place: the list widget holds these very objects)."""
+        gone = set(indices)
+        if not gone:
+            return
+        keep = [i for i in range(len(self.articles)) if i not in gone]
+        new_of = {old: new for new, old in enumerate(keep)}
+
+        def moved(mapping: dict[int, Any]) -> None:
+            items = [(new_of[i], value) for i, value in mapping.items() if i in new_of]
+            mapping.clear()
+            mapping.update(items)
+
+        self.articles[:] = [self.articles[i] for i in keep]
+        self.rows[:] = [self.rows[i] for i in keep]
+        for mapping in (self.staged, self.staged_checks, self._loaded):
+            moved(mapping)
+        for entry in self.history:
+            moved(entry)
+        self.history[:] = [entry for entry in self.history if entry]
+        marked = [new_of[i] for i in self.marked if i in new_of]
+        self.marked.clear()
+        self.marked.update(marked)
+        self.visible[:] = [new_of[i] for i in self.visible if i in new_of]
+        self._by_path.clear()
+        self._by_path.update((path_key(entry), i) for i, entry in enumerate(self.articles))
+        self._data.clear()
+        self.version += 1
+        self.content += 1
+
     def reload(self, indices: Iterable[int]) -> tuple[list[int], list[int]]:
         """Re-read files whose fingerprint changed; returns (reloaded, staged edits dropped)."""
         reloaded: list[int] = []

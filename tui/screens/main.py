@@ -88,6 +88,7 @@ class MainScreen(Screen[None]):
         self.load_progress: tuple[int, int] | None = (0, 0)
         self.busy = ""  # what a worker is doing, for the status bar
         self.outside_changes: list[int] = []
+        self.outside_added = 0  # files in the folder that the list does not have yet
         self._pane_timer = None
         self._known_fields: frozenset[str] = frozenset()
         self._schema_fields = schema_fields(workspace.config)
@@ -484,8 +485,13 @@ class MainScreen(Screen[None]):
         text.append(f" · sort: {ws.sort}")
         if ws.query:
             text.append(f" · filter: {ws.query}", style="cyan")
-        if self.outside_changes:
-            text.append(f" · {len(self.outside_changes)} changed on disk (R reloads)", style="bold magenta")
+        if self.outside_changes or self.outside_added:
+            changed = [f"{len(self.outside_changes):,} changed on disk"] if self.outside_changes else []
+            changed += [f"{self.outside_added:,} new"] if self.outside_added else []
+            # A changed article with staged edits is not reloaded by R: its save merges them.
+            held = sum(1 for i in self.outside_changes if ws.is_dirty(i))
+            how = "ctrl+s merges" if held and held == len(self.outside_changes) and not self.outside_added else "R reloads"
+            text.append(f" · {', '.join(changed)} ({how})", style="bold magenta")
         if self.load_progress is not None:
             done, all_ = self.load_progress
             text.append(f" · loading {done:,}/{all_:,}…", style="bold cyan")
@@ -1092,21 +1098,30 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_worker(self) -> None:
+        from core.index import walk
+
         started = time.monotonic()
         changed = self.ws.changed_on_disk()
+        # Files added to the folder (a walk: ~5 us a file) are reported too; R reads them.
+        known = self.ws.index_of
+        added = sum(1 for found in walk(self.paths, self.ws.config, ordered=False) if known(Path(found.path)) is None)
         self._next_watch = time.monotonic() + 20 * (time.monotonic() - started)
         if not get_current_worker().is_cancelled:
-            self._from_thread(self._noticed, changed)
+            self._from_thread(self._noticed, changed, added)
 
-    def _noticed(self, changed: list[int]) -> None:
-        if changed == self.outside_changes:
+    def _noticed(self, changed: list[int], added: int) -> None:
+        if changed == self.outside_changes and added == self.outside_added:
             return
         new = [i for i in changed if i not in self.outside_changes]
+        more = added > self.outside_added
         self.outside_changes = changed
+        self.outside_added = added
         self._update_status()
-        if new:
+        if new or more:
             names = ", ".join(self.ws.articles[i].relpath for i in new[:3]) + (" …" if len(new) > 3 else "")
-            self.notify(f"changed on disk: {names}. Press R to reload.", title="Outside changes", timeout=8)
+            what = [f"changed on disk: {names}"] if new else []
+            what += [f"{added} new file{'s' if added != 1 else ''} in the folder"] if more else []
+            self.notify(f"{'; '.join(what)}. Press R to reload.", title="Outside changes", timeout=8)
 
     def action_reload(self) -> None:
         if self.ws.provisional and not self.checking:  # the check of a restored list failed
@@ -1127,33 +1142,43 @@ class MainScreen(Screen[None]):
             self._from_thread(self._failed, "reload", exc)
 
     def _reload_now(self) -> None:
-        from core.document import iter_article_paths, load_article
+        from core.document import load_article
+        from core.index import walk
 
         ws = self.ws
-        changed = ws.changed_on_disk()
-        changed += [i for i, a in enumerate(ws.articles) if a.fingerprint is None]  # unreadable before
-        known = {a.path for a in ws.articles}
-        new_articles = [load_article(p, ws.config) for p in iter_article_paths(self.paths, ws.config) if p not in known]
-        fresh = [(i, load_article(ws.articles[i].path, ws.config, ws.articles[i].relpath)) for i in changed]
-        self._from_thread(self._reloaded, fresh, new_articles)
+        on_disk = {found.path: Path(found.path) for found in walk(self.paths, ws.config)}
+        gone = [i for i, a in enumerate(ws.articles) if path_key(a) not in on_disk]
+        changed = ws.changed_on_disk(i for i in range(len(ws.articles)) if path_key(ws.articles[i]) in on_disk)
+        changed += [i for i, a in enumerate(ws.articles) if a.fingerprint is None and path_key(a) in on_disk]  # unreadable before
+        known = {path_key(a) for a in ws.articles}
+        new_articles = [load_article(p, ws.config) for key, p in on_disk.items() if key not in known]
+        # Staged edits are never dropped: an article that has them keeps the version they were
+        # made on, and the save merges them with the file on disk (or shows the conflict).
+        fresh = [(i, load_article(ws.articles[i].path, ws.config, ws.articles[i].relpath)) for i in changed if not ws.is_dirty(i)]
+        held = [i for i in sorted(set(changed) | set(gone)) if ws.is_dirty(i)]
+        gone = [i for i in gone if not ws.is_dirty(i)]
+        self._from_thread(self._reloaded, fresh, new_articles, gone, held)
 
-    def _reloaded(self, fresh: list[tuple[int, Article]], new_articles: list[Article]) -> None:
+    def _reloaded(self, fresh: list[tuple[int, Article]], new_articles: list[Article], gone: list[int], held: list[int]) -> None:
         self.busy = ""
-        dropped = []
         for index, article in fresh:
-            if self.ws.is_dirty(index):
-                dropped.append(self.ws.articles[index].relpath)
             self.ws.replace_article(index, article, keep_edits=False)
+        held_names = [self.ws.articles[i].relpath for i in held]
+        current = self.list.current
+        current_key = None if current is None or current in gone else path_key(self.ws.articles[current])
+        self.ws.remove_articles(gone)
         self.ws.add_articles(new_articles)
-        self.outside_changes = []
+        self.outside_changes = self.ws.changed_on_disk(self.ws.dirty)
+        self.outside_added = 0
         self._known_fields = self.ws.known_fields | self._schema_fields
         self.reader.forget()
-        self._refilter(self.list.current)
+        self._refilter(None if current_key is None else self.ws.index_of(Path(current_key)))
         self._after_stage()
-        message = f"reloaded {len(fresh)} changed, {len(new_articles)} new"
-        if dropped:
-            message += f"; staged edits dropped for {len(dropped)} changed on disk: {', '.join(dropped[:3])}"
-        self.notify(message, severity="warning" if dropped else "information")
+        message = f"reloaded {len(fresh)} changed, {len(new_articles)} new, {len(gone)} gone"
+        if held_names:
+            message += (f"; {len(held_names)} with staged edits left as loaded (ctrl+s merges them with the file,"
+                        f" or shows the conflict): {', '.join(held_names[:3])}")
+        self.notify(message, severity="warning" if held_names else "information")
 
     def action_external_editor(self) -> None:
         if self._blocked():
