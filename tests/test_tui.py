@@ -246,8 +246,9 @@ async def test_bad_query_shows_inline_error_and_keeps_list(tmp_path: Path) -> No
         error = app.main_screen.query_one("#filter-error")
         assert error.display
         assert "nosuchfield" in str(error.render())
-        # The rows are the last valid query's (the word `nosuchfield`), and the line says so.
-        assert "the list still shows “nosuchfield”" in str(error.render())
+        # The rows are not those of the half-typed word `nosuchfield`: the list is unfiltered.
+        assert "the list is unfiltered" in str(error.render())
+        assert app.main_screen.list.shown == 5 and "filter:" not in status_text(app)
         await pilot.press("enter")  # refused: the box keeps the focus and the error stays
         await settle(pilot, app)
         assert app.focused is app.main_screen.filter_input and error.display
@@ -255,6 +256,14 @@ async def test_bad_query_shows_inline_error_and_keeps_list(tmp_path: Path) -> No
         await settle(pilot, app)
         assert not error.display
         assert app.main_screen.list.shown == 5
+        # With a filter entered before, a bad query shows that filter's rows, and says so.
+        await pilot.press("slash", *"tag:asia", "enter")
+        await settle(pilot, app)
+        assert app.main_screen.list.shown == 3
+        await pilot.press("slash", *" titel:x")
+        await settle(pilot, app)
+        assert "the list shows “tag:asia”" in str(error.render())
+        assert app.main_screen.list.shown == 3 and "filter: tag:asia" in status_text(app)
 
 
 async def test_undo_and_diff(tmp_path: Path) -> None:

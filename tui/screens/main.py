@@ -105,6 +105,7 @@ class MainScreen(Screen[None]):
         # Where escape in the filter box takes the cursor back to: the article it was on when
         # the filter began, unless the user moved it since the last view was shown.
         self._before_filter: int | None = None
+        self._entered_query = ""  # the filter as it was when the box was opened or last entered
         self._view_placed: int | None = None  # the article a view put the cursor on
         self._painting = False
         self._restored_token: tuple[int, int, int] | None = None  # the index file a restored list came from
@@ -575,6 +576,7 @@ class MainScreen(Screen[None]):
     def action_filter(self) -> None:
         if not self.ws.query:
             self._before_filter = self.list.current
+        self._entered_query = self.ws.query
         self.query_one("#filter-bar").display = True
         # Focus now, not on the next loop turn: keys typed right after `/` belong to the box.
         self.set_focus(self.filter_input)
@@ -600,8 +602,12 @@ class MainScreen(Screen[None]):
         try:
             matcher = compile_filter(text, self._known_fields or self.ws.known_fields | self._schema_fields)
         except FilterError as exc:
-            # Say what the rows are: they are still the last valid query's, not this one's.
-            shown = f"the list still shows “{self.ws.query}”" if self.ws.query else "the list is unfiltered"
+            # The rows go back to the filter the user had, not a half-typed step on the way
+            # (typing `titel:x` would otherwise leave the rows of the word `titel`).
+            if self.ws.query != self._entered_query:
+                self.ws.query = self._entered_query
+                self._refilter(keep=self.list.current)
+            shown = f"the list shows “{self.ws.query}”" if self.ws.query else "the list is unfiltered"
             error.update(Text.assemble((f"✗ {exc.message}", "bold red"), (f" · {shown}", "dim")))
             error.display = True
             self.filter_input.add_class("-bad-query")
@@ -621,6 +627,7 @@ class MainScreen(Screen[None]):
         if self.filter_input.has_class("-bad-query"):
             self.app.bell()  # an invalid query is never applied: fix it, or escape to clear it
             return
+        self._entered_query = self.ws.query
         if not event.value.strip():
             self.query_one("#filter-bar").display = False
         self.list.focus()
