@@ -733,6 +733,33 @@ async def test_an_impossible_date_keeps_the_focus_in_its_field_and_nothing_is_st
     assert snapshot(root) == before
 
 
+async def test_the_editor_turns_tags_written_as_a_string_into_a_list(tmp_path: Path) -> None:
+    articles = dict(ARTICLES)
+    articles["a5-stablecoins.md"] = articles["a5-stablecoins.md"].replace("tags:\n  - STABLECOINS", "tags: STABLECOINS  # one")
+    root = write_folder(tmp_path / "news", articles)
+    before = snapshot(root)
+    assert b"tags: STABLECOINS  # one" in before["a5-stablecoins.md"]
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)  # a5 is the first row
+        tags = app.main_screen.query_one("#field-tags").input
+        app.set_focus(tags)
+        await pilot.pause()
+        assert tags.value == "STABLECOINS"
+        await pilot.press(*", MARKETS", "escape")  # close the suggestions
+        await pilot.press("tab")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert changed_lines(before["a5-stablecoins.md"].decode(), (root / "a5-stablecoins.md").read_text()) == [
+        "-tags: STABLECOINS  # one",
+        "+tags:",
+        "+  - STABLECOINS",
+        "+  - MARKETS  # one",
+    ]
+
+
 async def test_a_new_filter_starts_at_its_first_match_and_escape_returns_to_the_article(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
     app = make_app(root)

@@ -370,6 +370,8 @@ class StageResult:
     refused: tuple[tuple[str, str], ...] = ()  # (relpath, reason)
 
     def summary(self, what: str) -> str:
+        """``what`` names the action (``add tag 'ASIA'``), not its outcome: when every
+        article refuses it, a past tense would say it was done."""
         parts = [f"{what}: {self.changed} article{'s' if self.changed != 1 else ''} changed"]
         if self.unchanged:
             parts.append(f"{self.unchanged} already so")
@@ -920,7 +922,9 @@ class Workspace:
         edits: list[Edit] = [RemoveItem(TAGS, t) for t in old if t not in new]
         edits += [AddItem(TAGS, t) for t in new if t not in old]
         kept = [t for t in old if t in new] + [t for t in new if t not in old]
-        if kept != new:
+        # A list written as a string (`tags: MARKETS`) has no items to edit: the editor shows
+        # it as one tag, and what the user typed replaces it with a real list.
+        if kept != new or (current is not None and not isinstance(current, list | tuple)):
             edits = [SetValue(TAGS, new)]
         return self.stage({index: edits})
 

@@ -836,7 +836,7 @@ class MainScreen(Screen[None]):
         def chosen(tag: str | None) -> None:
             if tag:
                 result = self.ws.add_tag(targets, tag)
-                self._after_stage(result.summary(f"tag {tag!r} added"), "warning" if result.refused else "information")
+                self._after_stage(result.summary(f"add tag {tag!r}"), "warning" if result.refused else "information")
 
         from .dialogs import TagPrompt
 
@@ -854,7 +854,7 @@ class MainScreen(Screen[None]):
         def chosen(tag: str | None) -> None:
             if tag:
                 result = self.ws.remove_tag(targets, tag)
-                self._after_stage(result.summary(f"tag {tag!r} removed"))
+                self._after_stage(result.summary(f"remove tag {tag!r}"))
 
         from .dialogs import TagRemove
 
@@ -883,7 +883,7 @@ class MainScreen(Screen[None]):
         def chosen(value: str | None) -> None:
             if value:
                 result = self.ws.set_sentiment(targets, value)
-                self._after_stage(result.summary(f"sentiment {value}"), "warning" if result.refused else "information")
+                self._after_stage(result.summary(f"set sentiment {value}"), "warning" if result.refused else "information")
 
         from .dialogs import SentimentPicker
 
@@ -896,7 +896,7 @@ class MainScreen(Screen[None]):
         if not targets:
             return
         value, result = self.ws.toggle_draft(targets)
-        self._after_stage(result.summary(f"draft {'set' if value else 'cleared'}"), "warning" if result.refused else "information")
+        self._after_stage(result.summary(f"{'set' if value else 'clear'} draft"), "warning" if result.refused else "information")
 
     def action_undo(self) -> None:
         if self._blocked():
