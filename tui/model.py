@@ -949,7 +949,8 @@ class Workspace:
         tags = entry.tags if type(entry) is Slim and index not in self.staged else get_path(self.data(index), "tags")
         if isinstance(tags, list | tuple):
             return tuple(t for t in tags if isinstance(t, str))
-        return ()
+        # `tags: MARKETS` is one tag, as core.taxonomy.tag_values (and `copydesk tags`) count it.
+        return (tags,) if isinstance(tags, str) else ()
 
     def tag_counts(self, indices: Iterable[int] | None = None) -> Counter[str]:
         """How many articles carry each tag (staged edits included)."""
