@@ -329,6 +329,11 @@ def _select(problems: Iterable[Problem], config: Config, rel: str) -> tuple[Prob
     return tuple(kept)
 
 
+def rule_enabled(config: Config, code: str) -> bool:
+    """Whether the settings' ``select`` and ``ignore`` keep rule ``code`` (per-file ignores aside)."""
+    return code in _selected_codes(config.select, config.ignore)
+
+
 @lru_cache(maxsize=64)
 def _selected_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
     return frozenset(expand_selectors(select) - expand_selectors(ignore))

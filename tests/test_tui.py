@@ -54,7 +54,8 @@ async def test_filter_mark_tag_save_changes_only_tag_lines_of_marked_files(tmp_p
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TagPrompt)
-        await pilot.press(*"HONG KONG", "enter")
+        # Typed as it comes, added in the house style (upper-case, single spaces).
+        await pilot.press(*"hong  kong", "enter")
         await settle(pilot, app)
         assert "2 unsaved" in status_text(app)
         assert snapshot(root) == before  # staged only: nothing written yet
@@ -66,6 +67,20 @@ async def test_filter_mark_tag_save_changes_only_tag_lines_of_marked_files(tmp_p
     assert changed == ["a2-hashkey-ipo.md", "a4-hong-kong-rules.md"]
     for name in changed:
         assert changed_lines(before[name].decode(), after[name].decode()) == ["+  - HONG KONG"]
+
+
+async def test_a_tag_is_added_as_typed_when_the_folder_ignores_the_case_rule(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    (root / "copydesk.toml").write_text('ignore = ["CD303"]\n')
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"Hong  Kong", "enter", "ctrl+s")
+        await settle(pilot, app)
+    assert changed_lines(before["a5-stablecoins.md"].decode(), (root / "a5-stablecoins.md").read_text()) == ["+  - Hong Kong"]
 
 
 async def test_sentiment_picker_and_draft_key_on_mixed_marked_set(tmp_path: Path) -> None:

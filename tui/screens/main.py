@@ -835,6 +835,14 @@ class MainScreen(Screen[None]):
 
         def chosen(tag: str | None) -> None:
             if tag:
+                from core.document import rule_enabled
+
+                # Typed `hong` and enter: the house style's HONG, not a tag every target
+                # would then be warned about (CD304, CD303), unless the folder turned them off.
+                if rule_enabled(self.ws.config, "CD304"):
+                    tag = " ".join(tag.split())
+                if rule_enabled(self.ws.config, "CD303"):
+                    tag = tag.upper()
                 result = self.ws.add_tag(targets, tag)
                 self._after_stage(result.summary(f"add tag {tag!r}"), "warning" if result.refused else "information")
 
