@@ -281,6 +281,38 @@ async def test_bad_query_shows_inline_error_and_keeps_list(tmp_path: Path) -> No
         assert app.main_screen.list.shown == 3 and "filter: tag:asia" in status_text(app)
 
 
+async def test_the_diff_and_the_tag_picker_move_with_the_list_keys(tmp_path: Path) -> None:
+    from textual.widgets import OptionList, RichLog
+
+    from tui.screens.dialogs import TagRemove
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a", "d", "D")  # every article's draft flag: a diff longer than the screen
+        await settle(pilot, app)
+        assert isinstance(app.screen, DiffScreen)
+        log = app.screen.query_one(RichLog)
+        assert log.max_scroll_y > 0 and log.scroll_y == 0
+        await pilot.press("G")
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y
+        await pilot.press("g", "j", "j")
+        await pilot.pause()
+        assert log.scroll_y == 2
+        await pilot.press("escape", "T")
+        await settle(pilot, app)
+        assert isinstance(app.screen, TagRemove)
+        options = app.screen.query_one(OptionList)
+        await pilot.press("j", "j")
+        assert options.highlighted == 2
+        await pilot.press("k")
+        assert options.highlighted == 1
+        await pilot.press("G")
+        assert options.highlighted == options.option_count - 1
+
+
 async def test_undo_and_diff(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
     before = snapshot(root)

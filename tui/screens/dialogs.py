@@ -17,6 +17,17 @@ from ..model import SENTIMENTS
 from ..widgets.tag_input import TagInput, Vocabulary
 
 
+class VimOptionList(OptionList):
+    """An option list that also moves with ``j`` ``k`` ``g`` ``G``, like the article list."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
+
+
 class ConfirmQuit(ModalScreen[str]):
     """Unsaved changes: save (then quit), discard (quit) or cancel. Dismisses with the choice."""
 
@@ -75,7 +86,7 @@ class SentimentPicker(ModalScreen[str | None]):
             now = ", ".join(f"{n} {v or 'none'}" for v, n in sorted(self.current.items(), key=lambda kv: -kv[1]))
             yield Static(Text(f"now: {now}", style="dim"))
             keys = {"POSITIVE": "p", "NEUTRAL": "0", "NEGATIVE": "n"}
-            yield OptionList(
+            yield VimOptionList(
                 *[Option(Text.assemble((f"{keys[s]}  ", "bold"), s), id=s) for s in SENTIMENTS],
                 id="sentiment-options",
             )
@@ -141,7 +152,7 @@ class TagRemove(ModalScreen[str | None]):
             yield Label(f"Remove a tag from {self.count} {noun}", classes="dialog-title")
             ordered = sorted(self.tags.items(), key=lambda kv: (-kv[1], kv[0]))
             width = max((len(t) for t in self.tags), default=0)
-            yield OptionList(
+            yield VimOptionList(
                 *[Option(Text.assemble((tag.ljust(width), "bold"), ("  ", ""), (f"{n:>5}", "dim")), id=tag) for tag, n in ordered],
                 id="untag-options",
             )
