@@ -433,6 +433,28 @@ async def test_keys_are_remapped_by_the_config_file(tmp_path: Path) -> None:
         assert app.main_screen.list.shown == 1
 
 
+async def test_a_key_taken_from_another_command_is_said_and_shown_in_the_help(tmp_path: Path) -> None:
+    from tui.screens.help import help_table
+
+    root = write_folder(tmp_path / "news")
+    (root / "copydesk.toml").write_text('[keys]\ntoggle-draft = "j"\n')
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        messages = [str(n.message) for n in app._notifications]
+        assert any("j is now toggle-draft, no longer cursor-down" in m for m in messages), messages
+        await pilot.press("j")  # the draft flag, not a move
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app) and app.main_screen.list.cursor == 0
+        await pilot.press("down")
+        assert app.main_screen.list.cursor == 1
+    console = Console(file=io.StringIO(), width=120)
+    console.print(help_table({"toggle-draft": "j"}))
+    lines = console.file.getvalue().splitlines()
+    down = next(line for line in lines if "Move the cursor down" in line)
+    assert down.split()[0] == "↓" and "cursor-down" in down  # the key left, and the id to remap it
+
+
 async def test_outside_change_is_noticed_and_reloaded(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
     app = make_app(root)

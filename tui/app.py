@@ -41,16 +41,18 @@ class CopydeskApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_interval(0.25, collect_when_idle, name="collect garbage when idle")
-        known, unknown = commands.keymap(self.config.keys)
+        known, unknown, conflicts = commands.keymap(self.config.keys)
         if known:
             self.set_keymap(known)
+        where = self.config.source or "configuration"
         if unknown:
-            where = self.config.source or "configuration"
             self.notify(
-                f"{where}: unknown action(s) in keys: {', '.join(unknown)} (see ? for the action names)",
+                f"{where}: unknown action(s) in keys: {', '.join(unknown)} (? lists the action names)",
                 severity="warning",
                 timeout=10,
             )
+        if conflicts:
+            self.notify(f"{where}: keys: " + "; ".join(conflicts), severity="warning", timeout=10)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -71,23 +71,52 @@ def bindings() -> list[Binding]:
     ]
 
 
-def keymap(config_keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The user's remapping for ``App.set_keymap`` and the unknown action ids it names."""
+def _keys(text: str) -> list[str]:
+    return [key.strip() for key in text.split(",") if key.strip()]
+
+
+def keymap(config_keys: Mapping[str, str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """The user's remapping for ``App.set_keymap``, the unknown action ids it names, and a
+    message for each key it takes from another command or gives to two.
+
+    Textual gives a remapped key to the remapped command alone: ``toggle-draft = "j"``
+    leaves ``cursor-down`` on ``down``. That is what the user asked for, but it must not
+    happen silently.
+    """
     known = {k: v for k, v in config_keys.items() if k in BY_ID}
     unknown = sorted(k for k in config_keys if k not in BY_ID)
-    return known, unknown
-
-
-def effective_keys(cmd: Command, config_keys: Mapping[str, str]) -> str:
-    """The keys of ``cmd`` as a person types them (after remapping)."""
-    keys = config_keys.get(cmd.id, cmd.keys)
-    shown = []
-    for key in keys.split(","):
-        key = key.strip()
-        if not key:
+    conflicts: list[str] = []
+    owner: dict[str, str] = {}
+    for cmd_id, keys in known.items():
+        for key in _keys(keys):
+            if key in owner:
+                conflicts.append(f"{display_key(key)} is given to both {owner[key]} and {cmd_id}")
+            owner.setdefault(key, cmd_id)
+    for cmd in COMMANDS:
+        if cmd.id in known:
             continue
-        shown.append(display_key(key))
-    return " ".join(shown)
+        lost = [key for key in _keys(cmd.keys) if key in owner]
+        left = _keys(effective_keys(cmd, config_keys, shown=False))
+        for key in lost:
+            conflicts.append(f"{display_key(key)} is now {owner[key]}, no longer {cmd.id}"
+                             + ("" if left else f" ({cmd.id} has no key left)"))
+    return known, unknown, conflicts
+
+
+def _keys(text: str) -> list[str]:
+    return [key.strip() for key in text.split(",") if key.strip()]
+
+
+def effective_keys(cmd: Command, config_keys: Mapping[str, str], shown: bool = True) -> str:
+    """The keys of ``cmd`` after remapping: as a person types them (``shown``), else as
+    Textual names them, comma-separated. A default key the user gave another command is
+    that command's only."""
+    if cmd.id in config_keys:
+        keys = _keys(config_keys[cmd.id])
+    else:
+        taken = {key for cmd_id, text in config_keys.items() if cmd_id in BY_ID for key in _keys(text)}
+        keys = [key for key in _keys(cmd.keys) if key not in taken]
+    return " ".join(display_key(key) for key in keys) if shown else ",".join(keys)
 
 
 def display_key(key: str) -> str:

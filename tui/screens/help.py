@@ -50,11 +50,12 @@ def help_table(config_keys: Mapping[str, str]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
     table.add_column("key", style="bold", no_wrap=True, min_width=12)
     table.add_column("what", ratio=1)
+    table.add_column("id", style="dim", no_wrap=True)  # what the config file's [keys] table remaps
     for group in GROUPS:
         table.add_row(Text(group, style="bold underline"), "")
         for cmd in COMMANDS:
             if cmd.group == group:
-                table.add_row(effective_keys(cmd, config_keys), cmd.help)
+                table.add_row(effective_keys(cmd, config_keys), cmd.help, cmd.id)
         if group == "Move":
             table.add_row("tab", "Next pane (inside the editor: next field); shift+tab back")
         if group == "App":
