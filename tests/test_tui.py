@@ -536,6 +536,36 @@ async def test_tag_screen_renames_across_the_folder_with_preview(tmp_path: Path)
         assert changed_lines(before[name].decode(), after[name].decode()) == ["-  - MARKET", "+  - MARKETS"]
 
 
+async def test_a_near_duplicate_group_is_chosen_and_merged_from_the_groups_pane(tmp_path: Path) -> None:
+    from tui.screens.tags import RenamePreview, TagsScreen
+
+    articles = dict(ARTICLES)
+    articles["a4-hong-kong-rules.md"] = articles["a4-hong-kong-rules.md"].replace("  - REGULATION", "  - Market")
+    root = write_folder(tmp_path / "news", articles)
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("number_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, TagsScreen)
+        await pilot.press("tab")  # from the tags to the groups
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#tags-similar")
+        await pilot.press("enter")  # the first group: MARKET (2) <- Market (1)
+        await pilot.pause()
+        assert isinstance(app.screen, RenamePreview)
+        assert "'Market' → 'MARKET': 1 article" in str(app.screen.query_one("#rename-lines").render())
+        await pilot.press("enter", "escape")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert {n for n in after if after[n] != before[n]} == {"a4-hong-kong-rules.md"}
+    assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == ["-  - Market", "+  - MARKET"]
+
+
 async def test_sort_cycles_and_command_palette_runs_commands(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news", broken=BROKEN)
     app = make_app(root)

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from core.taxonomy import similar_groups as core_similar_groups
 
 from ..model import StageResult
-from .dialogs import TagPrompt
+from .dialogs import TagPrompt, VimOptionList
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,10 @@ class TagsScreen(ModalScreen[None]):
             yield Label("Tags", classes="dialog-title", id="tags-title")
             yield Input(placeholder="filter tags (/)", id="tags-filter", compact=True)
             with Horizontal(id="tags-body"):
-                yield OptionList(id="tags-list")
-                yield Static(id="tags-similar")
-            yield Static(Text("r rename or merge · m merge the near-duplicate group · / filter · escape closes", style="dim"))
+                yield VimOptionList(id="tags-list")
+                yield VimOptionList(id="tags-similar")
+            yield Static(Text("r rename or merge · m (or enter in the groups) merges a near-duplicate group · "
+                              "tab: tags / groups · / filter · escape closes", style="dim"))
 
     def on_mount(self) -> None:
         self._reload()
@@ -108,15 +109,17 @@ class TagsScreen(ModalScreen[None]):
         total = len(self.counts)
         self.query_one("#tags-title", Label).update(f"Tags: {total} distinct, {len(self.groups)} near-duplicate groups")
         self._fill(keep)
-        similar = Text()
+        similar = self.query_one("#tags-similar", OptionList)
+        similar.clear_options()
         if not self.groups:
-            similar.append("no near-duplicates found", style="dim")
-        for n, group in enumerate(self.groups):
-            if n:
-                similar.append("\n")
-            similar.append(f"{group.canonical} ({self.counts[group.canonical]})", style="bold")
-            similar.append(" ← " + ", ".join(f"{v} ({self.counts[v]})" for v in group.variants))
-        self.query_one("#tags-similar", Static).update(similar)
+            similar.add_option(Option(Text("no near-duplicates found", style="dim"), disabled=True))
+        similar.add_options([
+            Option(Text.assemble((f"{group.canonical} ({self.counts[group.canonical]})", "bold"),
+                                 " ← " + ", ".join(f"{v} ({self.counts[v]})" for v in group.variants)), id=str(n))
+            for n, group in enumerate(self.groups)
+        ])
+        if self.groups:
+            similar.highlighted = 0
 
     def _fill(self, keep: str | None = None) -> None:
         needle = self.query_one("#tags-filter", Input).value.strip().casefold()
@@ -162,12 +165,23 @@ class TagsScreen(ModalScreen[None]):
         self.app.push_screen(TagPrompt(f"Rename {old!r} ({self.counts[old]}) to… (an existing tag merges)", lambda: self.counts, old), chosen)
 
     def action_merge_group(self) -> None:
-        tag = self._highlighted_tag()
-        group = next((g for g in self.groups if tag == g.canonical or tag in g.variants), None)
-        if group is None:
-            self.notify(f"{tag!r} has no near-duplicates", severity="warning")
-            return
+        """Merge the group highlighted in the groups pane, or the highlighted tag's group."""
+        similar = self.query_one("#tags-similar", OptionList)
+        if self.focused is similar:
+            group = self.groups[similar.highlighted] if self.groups and similar.highlighted is not None else None
+            if group is None:
+                return
+        else:
+            tag = self._highlighted_tag()
+            group = next((g for g in self.groups if tag == g.canonical or tag in g.variants), None)
+            if group is None:
+                self.notify(f"{tag!r} has no near-duplicates", severity="warning")
+                return
         self._confirm([(variant, group.canonical) for variant in group.variants])
+
+    @on(OptionList.OptionSelected, "#tags-similar")
+    def _group_chosen(self) -> None:
+        self.action_merge_group()
 
     def _confirm(self, renames: list[tuple[str, str]]) -> None:
         lines: list[str] = []
