@@ -25,7 +25,7 @@ class Command:
     title: str  # short name: footer and palette
     help: str  # one line for the help screen and palette
     group: str
-    footer: bool = False  # shown in the footer
+    footer: int = 0  # place in the footer (0: not shown); narrow terminals cut its end
     palette: bool = True  # offered in the command palette
 
 
@@ -36,28 +36,28 @@ COMMANDS: tuple[Command, ...] = (
     Command("cursor-up", "k,up", "cursor_up", "Up", "Move the cursor up (in the reader: scroll)", "Move"),
     Command("top", "g", "top", "Top", "Go to the first row", "Move"),
     Command("bottom", "G", "bottom", "Bottom", "Go to the last row", "Move"),
-    Command("next-problem", "]", "next_problem", "Next problem", "Jump to the next article with problems", "Move", footer=False),
+    Command("next-problem", "]", "next_problem", "Next problem", "Jump to the next article with problems", "Move"),
     Command("previous-problem", "[", "previous_problem", "Previous problem", "Jump to the previous article with problems", "Move"),
     Command("focus-reader", "enter", "focus_reader", "Read", "Focus the reader (body and problems)", "Move"),
-    Command("focus-editor", "e", "focus_editor", "Edit", "Focus the metadata editor", "Move", footer=True),
+    Command("focus-editor", "e", "focus_editor", "Edit", "Focus the metadata editor", "Move", footer=9),
     Command("focus-list", "escape", "focus_list", "List", "Back to the list (in the filter box: clear it; in an editor field: drop what was typed)", "Move"),
-    Command("filter", "slash", "filter", "Filter", "Filter with the query language; enter keeps it, escape clears it", "Filter and sort", footer=True),
-    Command("sort", "o", "cycle_sort", "Sort", "Cycle the sort: date, title, source, problems", "Filter and sort", footer=True),
-    Command("toggle-mark", "space", "toggle_mark", "Mark", "Mark or unmark the current row", "Mark", footer=True),
+    Command("filter", "slash", "filter", "Filter", "Filter with the query language; enter keeps it, escape clears it", "Filter and sort", footer=1),
+    Command("sort", "o", "cycle_sort", "Sort", "Cycle the sort: date, title, source, problems", "Filter and sort", footer=10),
+    Command("toggle-mark", "space", "toggle_mark", "Mark", "Mark or unmark the current row", "Mark", footer=2),
     Command("mark-all", "a", "mark_all", "Mark shown", "Mark every row shown", "Mark"),
     Command("clear-marks", "A", "clear_marks", "Clear marks", "Clear every mark (hidden rows too)", "Mark"),
-    Command("add-tag", "t", "add_tag", "Tag", "Add a tag to the marked rows (or the current one)", "Edit", footer=True),
+    Command("add-tag", "t", "add_tag", "Tag", "Add a tag to the marked rows (or the current one)", "Edit", footer=3),
     Command("remove-tag", "T", "remove_tag", "Untag", "Remove a tag from the marked rows (or the current one)", "Edit"),
     Command("tags", "#", "tags", "Tags", "Every tag with its count; near-duplicates; rename or merge", "Edit"),
-    Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=True),
-    Command("toggle-draft", "d", "toggle_draft", "Draft", "Set draft on the targets, or clear it when all are drafts", "Edit", footer=True),
+    Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=4),
+    Command("toggle-draft", "d", "toggle_draft", "Draft", "Set draft on the targets, or clear it when all are drafts", "Edit", footer=5),
     Command("undo", "u", "undo", "Undo", "Undo the last staged change", "Edit"),
-    Command("save", "ctrl+s", "save", "Save", "Save every changed article (safe saves)", "Save", footer=True),
-    Command("diff", "D", "diff", "Diff", "Show the diff of every pending change", "Save", footer=True),
+    Command("save", "ctrl+s", "save", "Save", "Save every changed article (safe saves)", "Save", footer=6),
+    Command("diff", "D", "diff", "Diff", "Show the diff of every pending change", "Save", footer=11),
     Command("reload", "R", "reload", "Reload", "Reload changed files from disk (staged edits kept where unchanged)", "Files"),
     Command("external-editor", "E", "external_editor", "$EDITOR", "Open the current article in $EDITOR, reload after", "Files"),
-    Command("help", "question_mark", "help", "Help", "Show every key", "App", footer=True),
-    Command("quit", "q", "quit", "Quit", "Quit (asks when changes are unsaved)", "App", footer=True),
+    Command("help", "question_mark", "help", "Help", "Show every key", "App", footer=7),
+    Command("quit", "q", "quit", "Quit", "Quit (asks when changes are unsaved)", "App", footer=8),
 )
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
@@ -65,9 +65,12 @@ BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
 
 def bindings() -> list[Binding]:
     """The main screen's bindings (ids let the config remap them)."""
+    # The footer shows bindings in this order: the triage keys, save, help and quit first,
+    # so that an 80-column terminal still shows them.
+    ordered = sorted(COMMANDS, key=lambda cmd: cmd.footer or len(COMMANDS) + 1)
     return [
-        Binding(cmd.keys, cmd.action, cmd.title, show=cmd.footer, id=cmd.id, tooltip=cmd.help)
-        for cmd in COMMANDS
+        Binding(cmd.keys, cmd.action, cmd.title, show=bool(cmd.footer), id=cmd.id, tooltip=cmd.help)
+        for cmd in ordered
     ]
 
 

@@ -124,7 +124,7 @@ class MainScreen(Screen[None]):
             yield Reader(id="reader")
             yield MetadataEditor(self.specs, id="editor")
         yield Static(id="status")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
 
     @property
     def list(self) -> ArticleList:
