@@ -131,8 +131,10 @@ def test_set_then_set_back_is_not_dirty_and_undo_restores(tmp_path: Path) -> Non
     assert Row._make(ws.rows[a1]).sentiment == "POSITIVE"
     ws.set_sentiment([a1], "NEGATIVE")  # back to what the file says
     assert a1 not in ws.staged
+    assert ws.last_step() == "set sentiment to 'POSITIVE'"  # the edit that step dropped
     assert ws.undo() == 1
     assert ws.staged[a1] == (SetValue(("sentiment",), "POSITIVE"),)
+    assert ws.last_step() == "set sentiment to 'POSITIVE'"
     assert ws.undo() == 1
     assert a1 not in ws.staged and Row._make(ws.rows[a1]).sentiment == "NEGATIVE"
     assert ws.undo() == 0

@@ -361,6 +361,22 @@ def path_key(entry: Entry) -> str:
     """The absolute path of an entry as a string (the workspace's key for it)."""
     return entry.key if type(entry) is Slim else str(entry.path)
 
+def describe_edit(edit: Edit) -> str:
+    """One staged edit in words, for notices: ``add 'ASIA' to tags``, ``set draft to true``."""
+    name = ".".join(str(part) for part in edit.field)
+    if isinstance(edit, SetValue):
+        value = edit.value
+        shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+        return f"set {name} to {shown if len(shown) <= 40 else shown[:39] + '…'}"
+    if isinstance(edit, DeleteKey):
+        return f"delete {name}"
+    if isinstance(edit, AddItem):
+        return f"add {edit.value!r} to {name}"
+    if isinstance(edit, RemoveItem):
+        return f"remove {edit.value!r} from {name}"
+    return f"rename {edit.old!r} to {edit.new!r} in {name}"
+
+
 @dataclass(frozen=True)
 class StageResult:
     """What one staging action did: how many articles changed, which were refused and why."""
@@ -874,6 +890,24 @@ class Workspace:
         if before:
             self.history.append(before)
         return StageResult(changed, unchanged, tuple(refused))
+
+    def last_step(self) -> str:
+        """What :meth:`undo` would take back, in words (``add 'ASIA' to tags``): the edits
+        that step staged, or those it dropped when it set a field back."""
+        if not self.history:
+            return ""
+        entry = self.history[-1]
+        words: list[str] = []
+        for index, previous in entry.items():
+            now = self.staged.get(index, ())
+            changed = [e for e in now if e not in previous] or [e for e in previous if e not in now]
+            for edit in changed:
+                said = describe_edit(edit)
+                if said not in words:
+                    words.append(said)
+        if not words:
+            return "the last change"
+        return ", ".join(words[:2]) + (f" and {len(words) - 2} more" if len(words) > 2 else "")
 
     def undo(self) -> int:
         """Undo the last staging action; returns how many articles it restored (0: nothing)."""

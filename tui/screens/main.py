@@ -909,11 +909,12 @@ class MainScreen(Screen[None]):
     def action_undo(self) -> None:
         if self._blocked():
             return
+        what = self.ws.last_step()
         restored = self.ws.undo()
         if not restored:
             self.notify("nothing to undo", timeout=2)
             return
-        self._after_stage(f"undone ({restored} article{'s' if restored != 1 else ''})")
+        self._after_stage(f"undone: {what} ({restored} article{'s' if restored != 1 else ''})")
 
     @on(MetadataEditor.FieldEdited)
     def _field_edited(self, event: MetadataEditor.FieldEdited) -> None:
