@@ -105,15 +105,17 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
         Binding("escape", "finish", "Skip the rest"),
     ]
 
-    def __init__(self, troubles: list[Trouble]) -> None:
+    def __init__(self, troubles: list[Trouble], outcome: str = "") -> None:
         super().__init__()
         self.troubles = troubles
+        self.outcome = outcome  # what the save did, e.g. "save: 3 saved, 1 conflict"
         self.decisions: dict[Path, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="conflict-dialog"):
             noun = "file was" if len(self.troubles) == 1 else "files were"
-            yield Label(f"{len(self.troubles)} {noun} not saved", classes="dialog-title")
+            outcome = f" ({self.outcome})" if self.outcome else ""
+            yield Label(f"{len(self.troubles)} {noun} not saved{outcome}", classes="dialog-title")
             yield OptionList(*[Option(self._label(t), id=str(n)) for n, t in enumerate(self.troubles)], id="conflict-files")
             yield RichLog(id="conflict-diff", wrap=False, markup=False, auto_scroll=False)
             yield Static(

@@ -1048,11 +1048,12 @@ class MainScreen(Screen[None]):
         self.reader.forget()
         self._cursor_moved(ArticleList.CursorMoved(self.list.current))
         if troubles:
-            self.notify("save: " + ", ".join(parts), severity="warning")
             self._quit_after_save = False
             from .diff import ConflictScreen
 
-            self.app.push_screen(ConflictScreen(troubles), self._resolve)
+            # The dialog says what the save did: a toast would sit on its key line.
+            self.app.clear_notifications()
+            self.app.push_screen(ConflictScreen(troubles, "save: " + ", ".join(parts)), self._resolve)
             return
         self.notify("save: " + ", ".join(parts) + f" ({self._undo_command()} reverts it)")
         if self._quit_after_save:
