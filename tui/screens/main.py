@@ -1172,15 +1172,18 @@ class MainScreen(Screen[None]):
         # Staged edits are never dropped: an article that has them keeps the version they were
         # made on, and the save merges them with the file on disk (or shows the conflict).
         fresh = [(i, load_article(ws.articles[i].path, ws.config, ws.articles[i].relpath)) for i in changed if not ws.is_dirty(i)]
-        held = [i for i in sorted(set(changed) | set(gone)) if ws.is_dirty(i)]
+        held = [i for i in changed if ws.is_dirty(i)]
+        orphaned = [i for i in gone if ws.is_dirty(i)]  # kept: u, or a save's refusal, lets them go
         gone = [i for i in gone if not ws.is_dirty(i)]
-        self._from_thread(self._reloaded, fresh, new_articles, gone, held)
+        self._from_thread(self._reloaded, fresh, new_articles, gone, held, orphaned)
 
-    def _reloaded(self, fresh: list[tuple[int, Article]], new_articles: list[Article], gone: list[int], held: list[int]) -> None:
+    def _reloaded(self, fresh: list[tuple[int, Article]], new_articles: list[Article], gone: list[int], held: list[int],
+                  orphaned: list[int]) -> None:
         self.busy = ""
         for index, article in fresh:
             self.ws.replace_article(index, article, keep_edits=False)
         held_names = [self.ws.articles[i].relpath for i in held]
+        orphaned_names = [self.ws.articles[i].relpath for i in orphaned]
         current = self.list.current
         current_key = None if current is None or current in gone else path_key(self.ws.articles[current])
         self.ws.remove_articles(gone)
@@ -1195,7 +1198,10 @@ class MainScreen(Screen[None]):
         if held_names:
             message += (f"; {len(held_names)} with staged edits left as loaded (ctrl+s merges them with the file,"
                         f" or shows the conflict): {', '.join(held_names[:3])}")
-        self.notify(message, severity="warning" if held_names else "information")
+        if orphaned_names:
+            message += (f"; {len(orphaned_names)} deleted on disk still have staged edits (u drops them; a save"
+                        f" cannot write them): {', '.join(orphaned_names[:3])}")
+        self.notify(message, severity="warning" if held_names or orphaned_names else "information")
 
     def action_external_editor(self) -> None:
         if self._blocked():
