@@ -896,6 +896,48 @@ def _vocabulary(words: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]
     return frozenset(normalize_tag(w) for w in words), words
 
 
+class _Unplaced:
+    """The locator of a value not written yet: what the rules report on it is at 1:1."""
+
+    def key(self, path: Path_) -> tuple[int, int]:
+        return 1, 1
+
+    def value(self, path: Path_) -> tuple[int, int]:
+        return 1, 1
+
+
+def _selected(problems: Iterable[Problem], config: Config) -> list[Problem]:
+    """The problems whose code the configuration selects (``select`` / ``ignore``)."""
+    from .document import rule_enabled
+
+    return [p for p in problems if rule_enabled(config, p.code)]
+
+
+def value_problems(config: Config, path: Path_, value: Any) -> list[Problem]:
+    """What ``check`` would report on ``value`` once set at ``path`` (the command line's
+    ``set``): the schema's verdict on the value (type, enum, date-time, pattern, an empty
+    required field) and on the field's name (unknown: CD206), among the codes the
+    configuration selects. What depends on the rest of the article (missing siblings,
+    ``updatedAt`` before ``publishedAt``) is not judged here."""
+    schema = load_schema(config)
+    data: Any = value
+    for key in reversed(path):
+        data = {key: data}
+    issues: list[_SchemaIssue] = []
+    _walk(schema, schema.root, data, (), issues)
+    # The data holds only this field: the fields it lacks (CD201), and whatever the
+    # schema says about the whole mapping (an empty path), are not about the value.
+    found = [problem(i.code, i.message) for i in issues if i.path and i.code != "CD201"]
+    return _selected(found, config)
+
+
+def tag_problems(tag: str, config: Config) -> list[Problem]:
+    """What ``check`` would report on ``tag`` once added to an article (the command line's
+    ``tag``): empty, stray whitespace, not upper-case, outside the configured vocabulary,
+    among the codes the configuration selects."""
+    return _selected(_tag_problems([tag], _Unplaced(), config), config)  # type: ignore[arg-type]
+
+
 def check_meta(source: Source, config: Config) -> list[Problem]:
     """Schema and consistency problems of one article's front matter."""
     meta = source.meta

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ARTICLE = """---
 title: Port strike ends
 externalId: '1001'
@@ -97,3 +99,62 @@ def test_usage_errors_exit_2(tmp_path):
     assert copydesk("tag", ".", cwd=tmp_path).returncode == 2
     assert copydesk("set", ".", cwd=tmp_path).returncode == 2
     assert copydesk("tag", "missing-folder", "--add", "X", cwd=tmp_path).returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("assignment", "said"),
+    [
+        ("publishedAt=2025-13-01", "publishedAt is not an ISO-8601 date-time: '2025-13-01'"),
+        ("publishedAt=Saturday night", "publishedAt is not an ISO-8601 date-time"),
+        ("score=high", "score: 'high' is not a valid number"),
+        ("lang=EN", "lang is 'EN'"),
+        ("titel=Hello", "unknown field 'titel' (did you mean 'title'?)"),
+    ],
+)
+def test_set_refuses_what_check_would_report_with_exit_2(tmp_path, assignment, said):
+    folder(tmp_path)
+    result = copydesk("set", "a.md", assignment, cwd=tmp_path)
+    assert result.returncode == 2
+    assert said in result.stderr and "nothing was written" in result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE
+
+
+def test_set_adds_an_undeclared_field_only_with_new_field_or_where_cd206_is_ignored(tmp_path):
+    folder(tmp_path)
+    refused = copydesk("set", "a.md", "author=Jo", cwd=tmp_path)
+    assert refused.returncode == 2 and "--new-field" in refused.stderr
+    result = copydesk("set", "a.md", "author=Jo", "--new-field", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE.replace("sentiment: NEUTRAL\n", "sentiment: NEUTRAL\nauthor: Jo\n")
+    # A folder that ignores unknown fields is not held to the rule.
+    (tmp_path / "copydesk.toml").write_text('ignore = ["CD206"]\n')
+    assert copydesk("set", "b.md", "author=Jo", cwd=tmp_path).returncode == 0
+    assert "author: Jo\n" in (tmp_path / "b.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--add", "LABUOR"], "tag 'LABUOR' is not in the vocabulary; closest known tag: 'LABOUR'"),
+        (["--add", "labour"], "tag 'labour' is not upper-case (should be 'LABOUR')"),
+        (["--add", " LABOUR"], "tag ' LABOUR' has stray whitespace"),
+        (["--rename", "PORTS=Labour"], "tag 'Labour' is not upper-case"),
+    ],
+)
+def test_tag_refuses_a_tag_check_would_report_with_exit_2(tmp_path, option, said):
+    folder(tmp_path)
+    (tmp_path / "copydesk.toml").write_text('vocabulary = ["LABOUR", "STRIKES"]\n')
+    result = copydesk("tag", ".", *option, cwd=tmp_path)
+    assert result.returncode == 2
+    assert said in result.stderr and "nothing was written" in result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE
+
+
+def test_tag_adds_a_tag_outside_the_vocabulary_only_with_new_tag(tmp_path):
+    folder(tmp_path)
+    (tmp_path / "copydesk.toml").write_text('vocabulary = ["LABOUR", "STRIKES"]\n')
+    refused = copydesk("tag", "a.md", "--add", "DOCKS", cwd=tmp_path)
+    assert refused.returncode == 2 and "--new-tag" in refused.stderr
+    result = copydesk("tag", "a.md", "--add", "DOCKS", "--new-tag", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - DOCKS\n")

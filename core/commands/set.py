@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import Any
 
-from ..edit_ops import SetValue, parse_field
-from ..schema import enum_values, field_types, load_schema
+from ..config import Config
+from ..edit_ops import FieldPath, SetValue, parse_field
+from ..schema import coerce, field_types, load_schema
 from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*=")
@@ -17,11 +19,16 @@ An argument that looks like KEY=VALUE is an assignment; the rest are paths (afte
 everything is a path). Values are typed by the schema where it knows the field
 (externalId=55192977 stays a string, draft=true is a boolean), otherwise read as a YAML
 scalar. Nested fields are dotted: source.name=CoinDesk. Only the lines of the field change.
+A value `copydesk check` would report is refused and nothing is written: the wrong type,
+a value outside the enum, an impossible or partial date-time (publishedAt=2025-13-01), a
+broken pattern, an empty required field, and a field the schema does not declare (a typo:
+titel=... names `title`); --new-field sets such a field on purpose. Rules the folder's
+configuration ignores are not enforced.
 --where QUERY limits the batch to the matching articles (see `copydesk list --help`);
 --dry-run prints one unified diff for the whole batch and the count of affected files.
 
 exit codes: 0 every file changed or unchanged, 1 some file refused or in conflict,
-2 usage or configuration error."""
+2 usage or configuration error, or a value check would report (nothing written)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("items", nargs="*", metavar="PATH|KEY=VALUE")
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
+    parser.add_argument("--new-field", action="store_true", help="allow setting a field the schema does not declare (CD206)")
     add_output_options(parser)
     parser.set_defaults(run=run)
     allow_dash_values(parser)
@@ -71,25 +79,32 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"copydesk set: {exc}", file=sys.stderr)
         return 2
-    schema = load_schema(corpus.config)
     edits = []
     for key, text in assignments:
         try:
             path = parse_field(key)
-            value = _typed(schema, path, text)
+            value = _typed(corpus.config, path, text, new_field=args.new_field)
         except ValueError as exc:
-            print(f"copydesk set: {key}: {exc}", file=sys.stderr)
+            print(f"copydesk set: {exc}; nothing was written", file=sys.stderr)
             return 2
         edits.append(SetValue(path, value))
     label = "set " + " ".join(f"{k}={v}" for k, v in assignments) + (f" --where {args.where}" if args.where.strip() else "")
     return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles)
 
 
-def _typed(schema: dict, path: tuple[str, ...], text: str):
-    from ..schema import coerce
+def _typed(config: Config, path: FieldPath, text: str, *, new_field: bool = False) -> Any:
+    """The value ``text`` typed by the schema; ValueError when it cannot have the field's
+    type or when ``check`` would report it (an unknown field passes with ``new_field``)."""
+    from ..rules import value_problems
 
-    value = coerce(text, field_types(schema, path))
-    allowed = enum_values(schema, path)
-    if allowed and value not in allowed:
-        raise ValueError(f"{text!r} is not allowed (one of: {', '.join(map(str, allowed))})")
+    try:
+        value = coerce(text, field_types(load_schema(config), path))
+    except ValueError as exc:
+        raise ValueError(f"{'.'.join(path)}: {exc}") from None
+    for found in value_problems(config, path, value):
+        if found.code == "CD206":
+            if new_field:
+                continue
+            raise ValueError(f"{found.message} ({found.code}); give --new-field to set it on purpose")
+        raise ValueError(f"{found.message} ({found.code})")
     return value

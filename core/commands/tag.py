@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..config import Config
 from ..document import Article
 from ..edit_ops import AddItem, Edit, RemoveItem, ReplaceItem
 from ..taxonomy import tag_values
@@ -21,9 +22,13 @@ already present, OLD is removed instead (a merge never creates a duplicate). Wit
 --where QUERY limits the batch to the matching articles (see `copydesk list --help`).
 Renames run first, then adds, then removes. --dry-run prints one unified diff for the
 whole batch on stdout and the count of affected files on stderr.
+A tag to add (or NEW of a rename) that `copydesk check` would report is refused and nothing
+is written: empty, stray whitespace, not upper-case, or outside the configured vocabulary
+(with the closest known tag); --new-tag adds a tag outside the vocabulary on purpose. Rules
+the folder's configuration ignores are not enforced.
 
 exit codes: 0 every file changed or unchanged, 1 some file refused or in conflict,
-2 usage or configuration error."""
+2 usage or configuration error, or a tag check would report (nothing written)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--rename", action="append", default=[], metavar="OLD=NEW", help="rename or merge a tag (repeatable)")
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     parser.add_argument("--ignore-case", action="store_true", help="match tags in any case")
+    parser.add_argument("--new-tag", action="store_true", help="allow adding a tag outside the configured vocabulary (CD208)")
     add_output_options(parser)
     parser.set_defaults(run=run)
     allow_dash_values(parser)
@@ -94,6 +100,20 @@ def _parse_renames(values: list[str]) -> list[tuple[str, str]]:
     return renames
 
 
+def _check_new_tags(tags: list[str], config: Config, *, new_tag: bool) -> None:
+    """UsageError for the first tag ``check`` would report once written (a tag outside the
+    vocabulary passes with ``new_tag``)."""
+    from ..rules import tag_problems
+
+    for tag in dict.fromkeys(tags):
+        for found in tag_problems(tag, config):
+            if found.code == "CD208":
+                if new_tag:
+                    continue
+                raise UsageError(f"{found.message} ({found.code}); give --new-tag to add it on purpose; nothing was written")
+            raise UsageError(f"{found.message} ({found.code}); nothing was written")
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.add and not args.remove and not args.rename:
         print("copydesk tag: nothing to do (give --add TAG, --remove TAG and/or --rename OLD=NEW)", file=sys.stderr)
@@ -104,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         renames = _parse_renames(args.rename)
         corpus, articles = load_targets_where(args.paths, args.where)
+        _check_new_tags([*args.add, *(new for _, new in renames)], corpus.config, new_tag=args.new_tag)
     except UsageError as exc:
         print(f"copydesk tag: {exc}", file=sys.stderr)
         return 2
