@@ -830,11 +830,15 @@ def _write_private(target: Path, value: Any, parts: Iterable[Any] | None = None)
         return False
     payload = marshal.dumps(value)
     temp = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.copydesk-tmp")
+    from .journal import make_state_folder  # not at start-up: the TUI paints its list first
+
     try:
-        for folder in (target.parent.parent, target.parent):
-            folder.mkdir(mode=0o700, exist_ok=True)
-            if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                return False  # a link planted in the folder: never write through it
+        # `<root>/.copydesk` gets its .gitignore whichever of the index and the journal comes first.
+        if not make_state_folder(target.parents[2], mode=0o700):
+            return False  # a link planted in the folder: never write through it
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        if not stat.S_ISDIR(os.lstat(target.parent).st_mode):
+            return False
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         with os.fdopen(os.open(temp, flags, 0o600), "wb") as handle:
             if parts is None:

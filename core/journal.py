@@ -46,7 +46,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-JOURNAL_SUBDIR = Path(".copydesk") / "journal"
+STATE_DIR = ".copydesk"  # copydesk's own folder at the corpus root: the journal and the index
+JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
 _MANIFEST_VERSION = 2  # 2: an entry may say where its prior content is in the batch's pack
 # Blobs of pruned batches are swept once this many batches were pruned (a sweep reads every
 # remaining manifest, so it is not done on every save).
@@ -54,6 +55,26 @@ _GC_EVERY = 10
 # A blob younger than this is never garbage-collected: another process may be recording a
 # batch that refers to it and has not written its manifest yet.
 _BLOB_GRACE_SECONDS = 600
+
+
+def make_state_folder(root: Path, mode: int = 0o777) -> bool:
+    """Create ``<root>/.copydesk`` when missing and give it a ``.gitignore`` of ``*``: it
+    holds copies of articles (the journal) and a cache (the index), which must stay out of
+    the newsroom's repository from the first read-only command on. A ``.gitignore``
+    already there (ours, or one the user edited) is never touched. False when the path is
+    not a real folder (a planted link: nothing is written through it)."""
+    folder = Path(root) / STATE_DIR
+    folder.mkdir(mode=mode, exist_ok=True)
+    if not stat.S_ISDIR(os.lstat(folder).st_mode):
+        return False
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(folder / ".gitignore", flags, 0o644)
+    except OSError:  # there already (never overwritten), or a read-only folder
+        return True
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("*\n")
+    return True
 
 
 class JournalError(Exception):
@@ -213,13 +234,9 @@ class Journal:
     def _ensure_folders(self) -> None:
         if self.batches.is_dir() and self.blobs.is_dir():
             return
+        make_state_folder(self.root)
         self.batches.mkdir(parents=True, exist_ok=True)
         self.blobs.mkdir(parents=True, exist_ok=True)
-        ignore = self.root / ".copydesk" / ".gitignore"
-        if not ignore.exists():
-            # The journal holds copies of articles: keep it out of the newsroom's repository.
-            with contextlib.suppress(OSError):
-                ignore.write_text("*\n", encoding="utf-8")
 
     def _blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest

@@ -311,3 +311,24 @@ def test_readme_rules_table_matches_the_registry() -> None:
         assert cells[1] == f"`{rule.name}`"
         assert cells[2] == rule.severity
         assert cells[3] == ("yes" if rule.fixable else "")
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout
+
+
+def test_a_first_check_leaves_git_status_clean_and_keeps_a_user_gitignore(tmp_path: Path) -> None:
+    # `check` writes only the index, yet `.copydesk/` must not show up as untracked.
+    write(tmp_path, "clean.md", CLEAN)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "clean.md")
+    assert run("check", ".", cwd=tmp_path).returncode == 0
+    assert (tmp_path / ".copydesk" / "index").is_dir()
+    assert _git(tmp_path, "status", "--porcelain", "--untracked-files=all") == "A  clean.md\n"
+    # A .gitignore the user edited is never overwritten, even when the index is rebuilt.
+    mine = "index/\n# the journal is committed on purpose\n"
+    write(tmp_path, ".copydesk/.gitignore", mine)
+    shutil.rmtree(tmp_path / ".copydesk" / "index")
+    assert run("check", ".", cwd=tmp_path).returncode == 0
+    assert (tmp_path / ".copydesk" / "index").is_dir()
+    assert (tmp_path / ".copydesk" / ".gitignore").read_text(encoding="utf-8") == mine
