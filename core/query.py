@@ -30,7 +30,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import compress, repeat
 from operator import or_
@@ -51,6 +51,7 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _RELATIVE = re.compile(r"([+-])(\d+)([mhdw])\Z")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _QUOTES = "\"'"
+_BARE_VALUE = re.compile(r"[^\s,\"']+\Z")  # a value that needs no quotes
 _MEMO_LIMIT = 200_000  # entries per compiled term; cleared (not evicted) when exceeded
 
 
@@ -89,6 +90,7 @@ class Term:
     kind: str  # "text", "field", "is", "has", "code"
     field: str = ""
     values: tuple[tuple[str, str], ...] = ()  # (operator, value) pairs, ORed
+    columns: tuple[int, ...] = ()  # field terms: the 1-based column of each value, for messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,18 +163,25 @@ class Query:
 # -- known fields ----------------------------------------------------------------------------
 
 
+def _schema(config: Config | None) -> dict[str, Any] | None:
+    """The schema as data (the configured one, else the bundled one); None when unreadable."""
+    from .schema import SchemaError, load_schema
+
+    try:
+        return load_schema(config or Config(root=Path.cwd()))
+    except SchemaError:
+        return None
+
+
 def schema_fields(config: Config | None = None) -> set[str]:
     """Dotted field names the schema declares (the configured one, else the bundled one).
 
     An unreadable schema gives no names: the articles' own fields still count.
     """
-    from .schema import SchemaError, load_schema
     from .schema import known_fields as declared
 
-    try:
-        return declared(load_schema(config or Config(root=Path.cwd())))
-    except SchemaError:
-        return set()
+    schema = _schema(config)
+    return declared(schema) if schema is not None else set()
 
 
 def article_fields(articles: Iterable[Article]) -> set[str]:
@@ -205,9 +214,10 @@ def known_fields(articles: Iterable[Article], config: Config | None = None) -> s
 
 def where(articles: Sequence[Article], text: str, config: Config | None = None, *, batch: bool = True) -> list[Article]:
     """The articles matching ``text`` (for ``--where``): fields checked against the schema
-    and the articles; in a batch command ``is:dirty`` / ``is:marked`` are errors (only the
-    terminal UI has unsaved edits and marks)."""
-    query = compile(text, known_fields(articles, config))
+    and the articles, enum and boolean values against the schema; in a batch command
+    ``is:dirty`` / ``is:marked`` are errors (only the terminal UI has unsaved edits and
+    marks)."""
+    query = compile(text, known_fields(articles, config), schema=_schema(config))
     if batch and query.needs:
         state = sorted(query.needs)[0]
         term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))
@@ -308,13 +318,15 @@ def parse(text: str) -> list[Term]:
         if not _FIELD_NAME.match(head):
             raise QueryError(f'invalid field name {head!r} (to search for the text, quote it: "{raw.lstrip("-")}")', raw, head_start + 1)
         sc.pos += 1  # the colon
-        values = _parse_items(sc, raw, start, head)
-        terms.append(_special(Term(text[start : sc.pos], start + 1, negated, "field", head, tuple(values))))
+        values, columns = _parse_items(sc, raw, start, head)
+        terms.append(_special(Term(text[start : sc.pos], start + 1, negated, "field", head, tuple(values), tuple(columns))))
 
 
-def _parse_items(sc: _Scanner, raw: str, start: int, name: str) -> list[tuple[str, str]]:
+def _parse_items(sc: _Scanner, raw: str, start: int, name: str) -> tuple[list[tuple[str, str]], list[int]]:
+    """The ``(operator, value)`` items of a field term and the column where each value starts."""
     text = sc.text
     items: list[tuple[str, str]] = []
+    columns: list[int] = []
     if sc.at_end_of_term():
         hint = "" if name in ("is", "has", "code") else f' (quote an empty value: {name}:"")'
         raise QueryError(f"missing value after '{name}:'{hint}", raw, sc.pos + 1)
@@ -326,6 +338,7 @@ def _parse_items(sc: _Scanner, raw: str, start: int, name: str) -> list[tuple[st
                 op = candidate
                 sc.pos += len(candidate)
                 break
+        columns.append(sc.pos + 1)
         if sc.at_quote():
             value = _read_quoted(sc, start)
             if not (sc.at_end_of_term() or sc.peek() == ","):
@@ -344,33 +357,41 @@ def _parse_items(sc: _Scanner, raw: str, start: int, name: str) -> list[tuple[st
             if sc.at_end_of_term():
                 raise QueryError("missing value after ','", raw, sc.pos + 1)
             continue
-        return items
+        return items, columns
 
 
 def _special(term: Term) -> Term:
     name = term.field
     if name == "tag":
-        return Term(term.text, term.position, term.negated, "field", "tags", term.values)
+        return replace(term, field="tags")
     if name in ("is", "has", "code"):
-        return Term(term.text, term.position, term.negated, name, name, term.values)
+        return replace(term, kind=name, field=name)
     return term
 
 
 # -- compiling -------------------------------------------------------------------------------
 
 
-def compile(query: str, known_fields: Iterable[str] | None = None, *, now: datetime | None = None) -> Query:
+def compile(
+    query: str,
+    known_fields: Iterable[str] | None = None,
+    *,
+    now: datetime | None = None,
+    schema: dict[str, Any] | None = None,
+) -> Query:
     """Parse and compile ``query`` once.
 
     ``known_fields`` (see :func:`known_fields`) turns an unknown field into a QueryError;
     ``None`` accepts any field. ``now`` anchors relative dates (default: the current time).
+    ``schema`` (the JSON Schema as data) turns a value no valid article can hold into a
+    QueryError: outside an enum field's values, or neither true nor false for a boolean.
     """
     terms = parse(query)
     known = _FieldNames(known_fields)
     moment = now or datetime.now(UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    compiled = tuple(_compile_term(term, known, moment) for term in terms)
+    compiled = tuple(_compile_term(term, known, moment, schema) for term in terms)
     predicates = tuple(_negate(c.predicate) if c.term.negated else c.predicate for c in compiled)
     return Query(query, compiled, predicates)
 
@@ -406,7 +427,7 @@ def _negate(predicate: Callable[[Article, MatchContext], bool]) -> Callable[[Art
     return lambda article, ctx: not predicate(article, ctx)
 
 
-def _compile_term(term: Term, known: _FieldNames, now: datetime) -> _Compiled:
+def _compile_term(term: Term, known: _FieldNames, now: datetime, schema: dict[str, Any] | None = None) -> _Compiled:
     if term.kind == "text":
         needle = term.values[0][1].casefold()
         return _Compiled(term, _text_predicate(needle), ("text", needle), needle=needle)
@@ -427,7 +448,9 @@ def _compile_term(term: Term, known: _FieldNames, now: datetime) -> _Compiled:
             paths.append(tuple(known.resolve("tags" if value == "tag" else value, term, False).split(".")))
         return _Compiled(term, _has_predicate(paths), ("has", tuple(paths)), paths=tuple(paths))
     name = known.resolve(term.field, term)
-    term = Term(term.text, term.position, term.negated, term.kind, name, term.values)
+    term = replace(term, field=name)
+    if schema is not None:
+        _check_schema_values(term, schema)
     pairs = [_value_test(op, value, term, now) for op, value in term.values]
     tests = [test for test, _ in pairs]
     test = tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
@@ -441,6 +464,35 @@ def _compile_term(term: Term, known: _FieldNames, now: datetime) -> _Compiled:
         ranges=ranges if len(ranges) == len(pairs) else None,
         substrings=substrings if len(substrings) == len(pairs) else None,
     )
+
+
+def _check_schema_values(term: Term, schema: dict[str, Any]) -> None:
+    """Raise QueryError for an equality value that no article the schema accepts can hold,
+    a typo that would otherwise match nothing: an enum field's value that equals none of
+    the allowed ones (in any case), a boolean field's value other than true or false.
+    ``~text``, comparisons and ``field:""`` (an empty value) are other questions."""
+    from .schema import enum_values, field_types
+
+    path = tuple(term.field.split("."))
+    allowed = enum_values(schema, path)
+    types = field_types(schema, path)
+    boolean = not allowed and "boolean" in types and types <= {"boolean", "null"}
+    if boolean:
+        allowed = [True, False]
+    if not allowed:
+        return
+    names = [_scalar_text(a) or str(a) for a in allowed]
+    choices = "true or false" if boolean else f"one of {', '.join(names)}"
+    for (op, value), column in zip(term.values, term.columns or [term.position] * len(term.values), strict=True):
+        if op != "=" or value == "" or any(map(_equality_test(value), allowed)):
+            continue
+        hint = _closest(value, names)
+        suggestion = f"; did you mean {hint!r}?" if hint else ""
+        text = value if _BARE_VALUE.match(value) else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        raise QueryError(
+            f"{term.field} is {choices}, not {value!r}{suggestion} (to search for the text, write {term.field}:~{text})",
+            term.text, column,
+        )
 
 
 def _is_relative(value: str) -> bool:

@@ -101,6 +101,26 @@ def test_list_query_error_exits_2_with_position(folder: Path) -> None:
     assert copydesk("list", "missing-folder", cwd=folder).returncode == 2
 
 
+def test_enum_and_boolean_value_typos_are_query_errors_not_empty_results(folder: Path) -> None:
+    result = copydesk("list", "news", "--where", "sentiment:negativ", cwd=folder)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "did you mean 'NEGATIVE'?" in result.stderr
+    assert result.stderr.endswith("  sentiment:negativ\n            ^\n")  # the caret under the value
+    result = copydesk("list", "news", "--where", "draft:yes", cwd=folder)
+    assert result.returncode == 2 and "draft is true or false, not 'yes'" in result.stderr
+    before = digest(folder)
+    assert copydesk("set", "news", "score=0", "--where", "-sentiment:positive,negatif", cwd=folder).returncode == 2
+    assert digest(folder) == before
+    # What the language means on purpose still works: any case, text search, empty values.
+    for query, paths in [
+        ("sentiment:negative draft:FALSE", ["news/hk.md"]),
+        ("sentiment:~neg", ["news/crlf.md", "news/hk.md"]),
+        ('sentiment:""', []),
+    ]:
+        listed = copydesk("list", "news", "--where", query, "--format", "paths", cwd=folder)
+        assert (listed.returncode, listed.stdout.splitlines()) == (0, paths), query
+
+
 def test_list_code_query_loads_the_rules(folder: Path) -> None:
     result = copydesk("list", "news", "--where", "code:CD101", "--format", "paths", cwd=folder)
     assert result.stdout.splitlines() == ["news/raw.md"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Config
 from core.document import Article, load_corpus
 from core.query import (
     MatchContext,
@@ -18,6 +19,7 @@ from core.query import (
     rank,
     sort_key,
 )
+from core.schema import load_schema
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NOW = datetime(2025, 12, 3, 12, 0, tzinfo=UTC)
@@ -284,6 +286,33 @@ def test_every_error_names_the_term_and_position(query: str, position: int, mess
     assert error.position == position
     assert error.term in query and error.term.strip()
     assert f"column {position}" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("query", "position", "message"),
+    [
+        ("sentiment:negativ", 11, "sentiment is one of POSITIVE, NEUTRAL, NEGATIVE, not 'negativ'; did you mean 'NEGATIVE'?"),
+        ("-sentiment:negative,postive", 21, "did you mean 'POSITIVE'?"),
+        ('sentiment:"very bad"', 11, 'write sentiment:~"very bad"'),
+        ("draft:yes", 7, "draft is true or false, not 'yes'"),
+        ("score:<0 ai.rewritten:1", 23, "ai.rewritten is true or false, not '1'"),
+    ],
+)
+def test_a_value_no_valid_article_can_hold_is_an_error_at_the_value(query: str, position: int, message: str, fields: set[str]) -> None:
+    schema = load_schema(Config(root=Path.cwd()))
+    with pytest.raises(QueryError) as caught:
+        compile(query, fields | {"ai.rewritten"}, now=NOW, schema=schema)
+    assert message in str(caught.value)
+    assert caught.value.position == position
+    # Without the schema (what the terminal UI passes today) the query compiles as before.
+    compile(query, fields | {"ai.rewritten"}, now=NOW)
+
+
+def test_enum_and_boolean_values_the_language_means_on_purpose_stay_valid(articles: list[Article], fields: set[str]) -> None:
+    schema = load_schema(Config(root=Path.cwd()))
+    for query in ("sentiment:negative", "sentiment:~NEG", 'sentiment:""', "draft:TRUE,false", "-draft:true", "sentiment:>1"):
+        with_schema = compile(query, fields, now=NOW, schema=schema)
+        assert with_schema.filter(articles) == compile(query, fields, now=NOW).filter(articles)
 
 
 def test_without_known_fields_any_field_is_accepted(articles: list[Article]) -> None:

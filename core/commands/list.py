@@ -28,6 +28,8 @@ query language (--where), terms separated by spaces are ANDed:
                              the whole UTC day; -7d, -2w, -12h, -30m are relative; today)
   is:raw  is:invalid  is:draft   has:updatedAt   code:CD3   problem code or family
   bitcoin  "price rally"     words and phrases in the title or description
+An unknown field, or a value outside a field's enum (sentiment:negativ) or other than
+true/false for a boolean (draft:yes), is an error, never an empty result.
 
 --sort FIELD sorts by a front-matter field (numbers, then dates, then text; missing last);
 -FIELD sorts descending. The default order is by path.
