@@ -81,6 +81,10 @@ class JournalError(Exception):
     """Nothing to undo, an unknown batch id, an unreadable journal: the message says which."""
 
 
+class UnknownBatch(JournalError):
+    """The batch id given matches no batch, or several: a usage error, not a state of the journal."""
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One file of a batch: content before and after (sha256 hex; None = file absent)."""
@@ -409,9 +413,9 @@ class Journal:
             raise JournalError(f"nothing to undo in {self.folder}")
         matches = [b for b in batches if b.id == batch_id] or [b for b in batches if b.id.startswith(batch_id)]
         if not matches:
-            raise JournalError(f"no batch {batch_id!r} in the journal (see `copydesk undo --list`)")
+            raise UnknownBatch(f"no batch {batch_id!r} in the journal (see `copydesk undo --list`)")
         if len(matches) > 1:
-            raise JournalError(f"batch id {batch_id!r} is ambiguous: {', '.join(b.id for b in matches)}")
+            raise UnknownBatch(f"batch id {batch_id!r} is ambiguous: {', '.join(b.id for b in matches)}")
         batch = matches[0]
         if batch.id in undone:
             raise JournalError(f"batch {batch.id} ({batch.label}) was already undone")

@@ -260,6 +260,20 @@ def test_undo_list_json_and_changed_since(folder: Path) -> None:
     assert again.returncode == 1 and "nothing to undo" in again.stderr
 
 
+def test_undo_of_an_unknown_or_ambiguous_batch_id_is_a_usage_error(folder: Path) -> None:
+    assert copydesk("tag", "news", "--add", "ONE", "--where", "-is:raw", cwd=folder).returncode == 0
+    assert copydesk("tag", "news", "--add", "TWO", "--where", "-is:raw", cwd=folder).returncode == 0
+    after = digest(folder)
+    unknown = copydesk("undo", "nosuchid", cwd=folder)
+    assert unknown.returncode == 2 and "no batch 'nosuchid'" in unknown.stderr
+    ids = [b["id"] for b in json.loads(copydesk("undo", "--list", "--format", "json", cwd=folder).stdout)]
+    shared = ids[0][:4]  # both batches were made this year
+    assert all(i.startswith(shared) for i in ids)
+    ambiguous = copydesk("undo", shared, "--format", "json", cwd=folder)
+    assert ambiguous.returncode == 2 and "is ambiguous" in json.loads(ambiguous.stdout)["error"]
+    assert digest(folder) == after  # nothing was undone
+
+
 def test_undo_from_a_subfolder_uses_the_corpus_root(folder: Path) -> None:
     assert copydesk("tag", "news/hk.md", "--add", "ONE", cwd=folder).returncode == 0
     result = copydesk("undo", "--list", cwd=folder / "news")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..config import load_config
-from ..journal import Journal, JournalError
+from ..journal import Journal, JournalError, UnknownBatch
 from .common import dump_json, printable
 
 EPILOG = """\
@@ -19,7 +19,8 @@ alone. The undo is itself a batch: undo its id to redo. A batch id may be shorte
 unique prefix.
 
 exit codes: 0 every file of the batch restored, 1 nothing to undo or some file changed
-since / not restorable, 2 usage or configuration error."""
+since / not restorable, 2 usage or configuration error (an unknown or ambiguous batch id
+included)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "json":
             dump_json({"error": str(exc)})
         print(f"copydesk undo: {printable(exc)}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UnknownBatch) else 1
     if args.format == "json":
         dump_json(report.as_dict())
     else:
