@@ -332,3 +332,14 @@ def test_a_first_check_leaves_git_status_clean_and_keeps_a_user_gitignore(tmp_pa
     assert run("check", ".", cwd=tmp_path).returncode == 0
     assert (tmp_path / ".copydesk" / "index").is_dir()
     assert (tmp_path / ".copydesk" / ".gitignore").read_text(encoding="utf-8") == mine
+
+
+def test_help_states_the_exit_codes_check_returns(corpus: Path) -> None:
+    help_text = " ".join(run("check", "--help", cwd=corpus).stdout.split())
+    assert "1 problems found" not in help_text
+    assert "0 no error-level problem (warnings alone pass unless --strict)" in help_text
+    assert "1 at least one error-level problem (with --strict: at least one problem of any severity)" in help_text
+    # ... which is what the command does: warnings alone exit 0, and 1 with --strict.
+    assert run("check", "a/warn.md", cwd=corpus).returncode == 0
+    assert run("check", "--strict", "a/warn.md", cwd=corpus).returncode == 1
+    assert run("check", "b/errors.md", cwd=corpus).returncode == 1

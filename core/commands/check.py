@@ -30,8 +30,9 @@ Selectors are rule codes (CD303), families (CD3) or ALL, comma-separated or repe
 --select replaces the configured selection; --ignore adds to the configured ignores.
 `copydesk rules` lists every code.
 
-exit codes: 0 no error-level problem (warnings pass unless --strict), 1 problems found,
-2 usage or configuration error."""
+exit codes: 0 no error-level problem (warnings alone pass unless --strict), 1 at least
+one error-level problem (with --strict: at least one problem of any severity), 2 usage
+or configuration error. With --fix, only what remains after the fixes counts."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
