@@ -1091,6 +1091,51 @@ def sort_key(dotted: str) -> Callable[[Article], tuple[Any, ...]]:
     return key
 
 
+def sort_articles(
+    articles: Sequence[Article], dotted: str, *, descending: bool = False, config: Config | None = None
+) -> list[Article]:
+    """``articles`` ordered by a field as :func:`sort_key` orders them, ``descending`` or not.
+
+    Articles without a usable value go last in both directions (in their given order): the
+    field missing or null, or, in a field of numbers or of dates, a value that reads as
+    neither (``publishedAt: Saturday night``, ``2025-13-01``). Whether a field holds numbers
+    or dates is what the schema says (a number type, a date-time format), else what most of
+    its values are.
+    """
+    key = sort_key(dotted)
+    keyed = [(key(article), article) for article in articles]
+    kind = _sort_kind(dotted, config)
+    if kind is None:
+        counts: dict[int, int] = {}
+        for k, _ in keyed:
+            counts[k[0]] = counts.get(k[0], 0) + 1
+        counts.pop(3, None)  # missing
+        kind = max(counts, key=lambda rank: (counts[rank], -rank)) if counts else 2
+
+    def usable(k: tuple[Any, ...]) -> bool:
+        return k[0] == kind if kind in (0, 1) else k[0] != 3  # any value sorts as text
+
+    present = sorted((item for item in keyed if usable(item[0])), key=lambda item: item[0], reverse=descending)
+    return [article for _, article in present] + [article for k, article in keyed if not usable(k)]
+
+
+def _sort_kind(dotted: str, config: Config | None) -> int | None:
+    """:func:`sort_key`'s rank of the field's values as the schema types them: 0 numbers,
+    1 dates; None when the schema says neither."""
+    from .schema import field_schema, field_types
+
+    schema = _schema(config)
+    if schema is None:
+        return None
+    path = tuple(dotted.split("."))
+    types = field_types(schema, path) - {"null"}
+    if types and types <= {"number", "integer"}:
+        return 0
+    if (field_schema(schema, path) or {}).get("format") in ("date-time", "date"):
+        return 1
+    return None
+
+
 def rank(
     articles: Sequence[Article],
     words: Sequence[str],

@@ -77,6 +77,22 @@ def test_list_where_paths_and_sort(folder: Path) -> None:
     assert result.stdout.splitlines() == ["news/flow.md", "news/hk.md"]
 
 
+def test_list_sort_puts_unreadable_values_last_in_both_directions(folder: Path) -> None:
+    news = folder / "news"
+    (news / "a-night.md").write_text(FLOW.replace("'2025-11-20T10:00:00Z'", "Saturday night").replace("score: 4", "score: high"), encoding="utf-8")
+    (news / "b-month.md").write_text(FLOW.replace("'2025-11-20T10:00:00Z'", "'2025-13-01T00:00:00Z'").replace("score: 4", "score: 3"), encoding="utf-8")
+    last = ["news/a-night.md", "news/b-month.md", "news/raw.md"]  # unreadable or missing, in path order
+
+    def paths(sort: str) -> list[str]:
+        result = copydesk("list", "news", "--sort", sort, "--format", "paths", cwd=folder)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+
+    assert paths("publishedAt") == ["news/crlf.md", "news/flow.md", "news/hk.md", *last]
+    assert paths("-publishedAt") == ["news/hk.md", "news/flow.md", "news/crlf.md", *last]
+    assert paths("-score") == ["news/flow.md", "news/b-month.md", "news/crlf.md", "news/hk.md", "news/a-night.md", "news/raw.md"]
+
+
 def test_list_json_and_table(folder: Path) -> None:
     result = copydesk("list", "news", "--where", 'tag:"HONG KONG"', "--format", "json", cwd=folder)
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..document import Article, thaw
-from ..query import known_fields, sort_key
+from ..query import known_fields, sort_articles
 from .common import (
     UsageError,
     allow_dash_values,
@@ -31,8 +31,10 @@ query language (--where), terms separated by spaces are ANDed:
 An unknown field, or a value outside a field's enum (sentiment:negativ) or other than
 true/false for a boolean (draft:yes), is an error, never an empty result.
 
---sort FIELD sorts by a front-matter field (numbers, then dates, then text; missing last);
--FIELD sorts descending. The default order is by path.
+--sort FIELD sorts by a front-matter field (numbers, then dates, then text); -FIELD sorts
+descending. Either way, articles without a usable value come last: the field missing, or
+unreadable in a field of numbers or dates (publishedAt: Saturday night). The default order
+is by path.
 
 exit codes: 0 success (also when nothing matches), 2 usage, query or configuration error."""
 
@@ -69,12 +71,7 @@ def run(args: argparse.Namespace) -> int:
             if name not in fields:
                 print(f"copydesk list: --sort: unknown field {name!r} (not in the schema nor in any article)", file=sys.stderr)
                 return 2
-            key = sort_key(name)
-            keyed = [(key(a), a) for a in articles]
-            # Missing values stay last in both directions.
-            present = sorted((k for k in keyed if k[0][0] != 3), key=lambda k: k[0], reverse=descending)
-            missing = [k for k in keyed if k[0][0] == 3]
-            articles = [a for _, a in present + missing]
+            articles = sort_articles(articles, name, descending=descending, config=corpus.config)
         elif descending:
             articles = list(reversed(articles))
     if args.format == "json":
