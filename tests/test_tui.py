@@ -282,6 +282,10 @@ async def test_bad_query_shows_inline_error_and_keeps_list(tmp_path: Path) -> No
         await settle(pilot, app)
         assert "the list shows “tag:asia”" in str(error.render())
         assert app.main_screen.list.shown == 3 and "filter: tag:asia" in status_text(app)
+        # A value no article can validly hold is a typo to say, not an empty list.
+        await pilot.press("escape", "slash", *"sentiment:negativ")
+        await settle(pilot, app)
+        assert error.display and "did you mean 'NEGATIVE'" in str(error.render())
 
 
 async def test_the_diff_and_the_tag_picker_move_with_the_list_keys(tmp_path: Path) -> None:

@@ -407,15 +407,16 @@ class FilterError(Exception):
         return self.message
 
 
-def compile_filter(text: str, known_fields: Iterable[str]) -> core_query.Query | None:
-    """The compiled query for the filter box text (None: show everything); raises FilterError."""
+def compile_filter(text: str, known_fields: Iterable[str], schema: dict[str, Any] | None = None) -> core_query.Query | None:
+    """The compiled query for the filter box text (None: show everything); raises FilterError.
+    With ``schema``, a value no valid article can hold (``sentiment:negativ``) is an error."""
     text = text.strip()
     if not text:
         return None
     from core import query as core_query
 
     try:
-        compiled = core_query.compile(text, frozenset(known_fields))
+        compiled = core_query.compile(text, frozenset(known_fields), schema=schema)
     except core_query.QueryError as exc:
         raise FilterError(str(exc), exc.position) from None
     return None if compiled.is_empty else compiled
@@ -445,16 +446,22 @@ def needed_keys(query: core_query.Query | None) -> frozenset[str]:
     return frozenset(keys)
 
 
-def schema_fields(config: Config) -> frozenset[str]:
-    """Field names the folder's schema declares (empty when the core cannot say)."""
+def folder_schema(config: Config) -> dict[str, Any] | None:
+    """The folder's schema as data (None when it cannot be read: the articles' own fields
+    still count, and values are not checked against it)."""
+    from core.schema import SchemaError, load_schema  # core.query costs ~26 ms to import
+
     try:
-        from core.schema import SchemaError, known_fields, load_schema
-    except ImportError:
-        return frozenset()
-    try:
-        return frozenset(known_fields(load_schema(config, compiled=False)))
+        return load_schema(config, compiled=False)
     except SchemaError:
-        return frozenset()
+        return None
+
+
+def schema_fields(schema: dict[str, Any] | None) -> frozenset[str]:
+    """Field names ``schema`` declares."""
+    from core.schema import known_fields
+
+    return frozenset(known_fields(schema)) if schema is not None else frozenset()
 
 
 def _sort_key(sort: str, rows: Sequence[PlainRow], relpaths: Callable[[int], str]) -> Callable[[int], Any]:

@@ -39,6 +39,7 @@ from ..model import (
     checked_versions,
     collector_paused,
     compile_filter,
+    folder_schema,
     iter_values,
     list_view_version,
     needed_keys,
@@ -91,7 +92,8 @@ class MainScreen(Screen[None]):
         self.outside_added = 0  # files in the folder that the list does not have yet
         self._pane_timer = None
         self._known_fields: frozenset[str] = frozenset()
-        self._schema_fields = schema_fields(workspace.config)
+        self._schema = folder_schema(workspace.config)
+        self._schema_fields = schema_fields(self._schema)
         self._quit_after_save = False
         self._watching = False
         self._next_watch = 0.0
@@ -600,7 +602,7 @@ class MainScreen(Screen[None]):
     def _apply_filter_text(self, text: str) -> None:
         error = self.query_one("#filter-error", Static)
         try:
-            matcher = compile_filter(text, self._known_fields or self.ws.known_fields | self._schema_fields)
+            matcher = compile_filter(text, self._known_fields or self.ws.known_fields | self._schema_fields, self._schema)
         except FilterError as exc:
             # The rows go back to the filter the user had, not a half-typed step on the way
             # (typing `titel:x` would otherwise leave the rows of the word `titel`).
@@ -648,7 +650,7 @@ class MainScreen(Screen[None]):
 
     def _refilter(self, keep: int | None) -> None:
         try:
-            matcher = compile_filter(self.ws.query, self._known_fields)
+            matcher = compile_filter(self.ws.query, self._known_fields, self._schema)
         except FilterError:
             matcher = None
         self._run_view(matcher, self.ws.sort, keep)
