@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tests.test_tui_support import ARTICLES, BROKEN, make_app, settle, write_folder
+from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
 from tui.model import Row
 from tui.screens.dialogs import ConfirmQuit, SentimentPicker, TagPrompt
 from tui.screens.diff import ConflictScreen, DiffScreen
@@ -318,6 +318,25 @@ async def test_the_diff_and_the_tag_picker_move_with_the_list_keys(tmp_path: Pat
         assert options.highlighted == 1
         await pilot.press("G")
         assert options.highlighted == options.option_count - 1
+
+
+async def test_arrow_keys_move_the_cursor_in_a_list_longer_than_the_screen(tmp_path: Path) -> None:
+    # In a list that could scroll, ↓ scrolled the view and left the cursor (and the reader,
+    # and the target of the next edit) behind; a five-row list could not show it.
+    articles = {f"n{i:02d}.md": article_text(f"Story {i:02d}", ["ASIA"], date=f"2025-10-{i + 1:02d}T08:00:00.000Z") for i in range(30)}
+    root = write_folder(tmp_path / "news", articles)
+    app = make_app(root)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        assert screen.list.max_scroll_y > 0
+        await pilot.press("down", "down", "down")
+        await settle(pilot, app)
+        assert screen.list.cursor == 3
+        assert screen.ws.articles[screen.list.current].relpath == "n26.md"  # newest first
+        await pilot.press("up")
+        await settle(pilot, app)
+        assert screen.list.cursor == 2
 
 
 async def test_undo_and_diff(tmp_path: Path) -> None:

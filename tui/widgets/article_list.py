@@ -80,9 +80,11 @@ class ListHeader(Static):
         self.update(Text(header_text(self.size.width)))
 
 
-class ArticleList(ScrollView, can_focus=True):
+class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     """The virtualised article list; the cursor row drives the reader and the editor."""
 
+    # Not ScrollView's bindings: its up/down scrolled the view, leaving the cursor behind,
+    # before the screen's cursor-down/up (the command list, remappable) could see the key.
     BINDINGS = [
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
