@@ -510,6 +510,8 @@ async def test_reload_drops_deleted_files_adds_new_ones_and_keeps_staged_edits(t
         await pilot.press("space", "d")  # a5 (the newest, first): mark it, stage draft: true
         await settle(pilot, app)
         assert "1 unsaved" in status_text(app)
+        await pilot.press("G")  # the cursor on a1, below the file about to go
+        await settle(pilot, app)
         edited.write_text(edited.read_text().replace("category: MARKET", "category: POLICY"))
         (root / "a3-etf-flows.md").unlink()
         (root / "a6-new.md").write_text((root / "a4-hong-kong-rules.md").read_text().replace("Hong Kong studies derivatives", "A new story"))
@@ -520,6 +522,10 @@ async def test_reload_drops_deleted_files_adds_new_ones_and_keeps_staged_edits(t
         await settle(pilot, app)
         names = [screen.ws.articles[i].relpath for i in screen.ws.visible]
         assert "a3-etf-flows.md" not in names and "a6-new.md" in names
+        # The cursor, the reader and the editor stay on a1 (the rows above it moved).
+        a1 = screen.ws.index_of((root / "a1-asia-markets.md").resolve())
+        assert screen.list.current == a1 and screen.editor.index == a1
+        assert screen.reader._shown[0].name == "a1-asia-markets.md"
         assert "5/5 shown" in status_text(app) and "1 unsaved" in status_text(app)
         assert "1 marked" in status_text(app)
         marked = [screen.ws.articles[i].relpath for i in screen.ws.marked]

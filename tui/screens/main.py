@@ -1193,8 +1193,13 @@ class MainScreen(Screen[None]):
         self.outside_changes = self.ws.changed_on_disk(self.ws.dirty)
         self.outside_added = 0
         self._known_fields = self.ws.known_fields | self._schema_fields
+        keep = None if current_key is None else self.ws.index_of(Path(current_key))
+        if gone:
+            # The rows moved up: put the cursor back on its article before the panes follow
+            # it (the new view, sorted and filtered again, comes from a worker).
+            self.list.show(self.ws.visible, keep_index=keep)
         self.reader.forget()
-        self._refilter(None if current_key is None else self.ws.index_of(Path(current_key)))
+        self._refilter(keep)
         self._after_stage()
         message = f"reloaded {len(fresh)} changed, {len(new_articles)} new, {len(gone)} gone"
         if held_names:
