@@ -799,14 +799,18 @@ async def test_typing_in_an_editor_field_adds_to_its_value_and_escape_drops_what
 
         app.set_focus(tags)
         await pilot.pause()
-        await pilot.press(*", PORTS", "tab")  # leaving the field stages it
+        await pilot.press(*", ETFS")
+        await pilot.pause()
+        assert app.main_screen.query_one("#field-tags").suggestions.display  # ETF
+        await pilot.press("tab")  # leaving the field stages it, and closes its suggestions
         await settle(pilot, app)
         assert "1 unsaved" in status_text(app)
+        assert not app.main_screen.query_one("#field-tags").suggestions.display
         await pilot.press("ctrl+s")
         await settle(pilot, app)
     after = snapshot(root)
     assert {n for n in after if after[n] != before[n]} == {"a4-hong-kong-rules.md"}
-    assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == ["+  - PORTS"]
+    assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == ["+  - ETFS"]
 
 
 async def test_save_and_quit_count_text_still_being_typed_in_a_field(tmp_path: Path) -> None:

@@ -145,6 +145,12 @@ class TagInput(Vertical):
         self.suggestions.display = False
         self.suggestions.highlighted = None
 
+    @on(Input.Blurred)
+    def _left(self, event: Input.Blurred) -> None:
+        # Not stopped: the editor stages the field when it loses the focus. The suggestions
+        # go with the focus (they stayed on screen over the next field).
+        self._close()
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
