@@ -552,7 +552,7 @@ async def test_tag_screen_renames_across_the_folder_with_preview(tmp_path: Path)
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, TagPrompt)
-        await pilot.press("ctrl+a", "ctrl+k", *"MARKETS", "enter")
+        await pilot.press("ctrl+a", "ctrl+k", *"markets", "enter")  # renamed in the house style
         await pilot.pause()
         assert isinstance(app.screen, RenamePreview)
         preview = str(app.screen.query_one("#rename-lines").render())
@@ -881,7 +881,7 @@ async def test_the_editor_turns_tags_written_as_a_string_into_a_list(tmp_path: P
         app.set_focus(tags)
         await pilot.pause()
         assert tags.value == "STABLECOINS"
-        await pilot.press(*", MARKETS", "escape")  # close the suggestions
+        await pilot.press(*", markets", "escape")  # close the suggestions; staged in the house style
         await pilot.press("tab")
         await settle(pilot, app)
         assert "1 unsaved" in status_text(app)

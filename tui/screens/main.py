@@ -837,14 +837,11 @@ class MainScreen(Screen[None]):
 
         def chosen(tag: str | None) -> None:
             if tag:
-                from core.document import rule_enabled
+                from core.taxonomy import house_tag  # not at start-up: the first screen comes first
 
                 # Typed `hong` and enter: the house style's HONG, not a tag every target
                 # would then be warned about (CD304, CD303), unless the folder turned them off.
-                if rule_enabled(self.ws.config, "CD304"):
-                    tag = " ".join(tag.split())
-                if rule_enabled(self.ws.config, "CD303"):
-                    tag = tag.upper()
+                tag = house_tag(tag, self.ws.config)
                 result = self.ws.add_tag(targets, tag)
                 self._after_stage(result.summary(f"add tag {tag!r}"), "warning" if result.refused else "information")
 
@@ -880,7 +877,7 @@ class MainScreen(Screen[None]):
 
         from .tags import TagsScreen
 
-        self.app.push_screen(TagsScreen(self.ws.tag_counts, self.ws.rename_preview, rename))
+        self.app.push_screen(TagsScreen(self.ws.tag_counts, self.ws.rename_preview, rename, self.ws.config))
 
     def action_sentiment(self) -> None:
         if self._blocked():
@@ -931,7 +928,10 @@ class MainScreen(Screen[None]):
         if self._blocked():
             self._sync_editor()
             return
-        result = self.ws.set_tags(event.index, event.tags)
+        from core.taxonomy import house_tag
+
+        # Tags typed by hand are staged in the house style, as `t` adds them.
+        result = self.ws.set_tags(event.index, [house_tag(tag, self.ws.config) for tag in event.tags])
         self._after_edit(event.index, result, "tags")
 
     def _after_edit(self, index: int, result, name: str) -> None:

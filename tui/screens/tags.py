@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.config import Config
+from core.taxonomy import house_tag
 from core.taxonomy import similar_groups as core_similar_groups
 
 from ..model import StageResult
@@ -81,8 +83,10 @@ class TagsScreen(ModalScreen[None]):
         counts: Callable[[], Counter[str]],
         preview: Callable[[str, str], tuple[int, int, list[str]]],
         rename: Callable[[list[tuple[str, str]]], StageResult],
+        config: Config,
     ) -> None:
         super().__init__()
+        self._config = config
         self._counts = counts
         self._preview = preview
         self._rename = rename
@@ -159,6 +163,8 @@ class TagsScreen(ModalScreen[None]):
             return
 
         def chosen(new: str | None) -> None:
+            if new:
+                new = house_tag(new, self._config)  # as `t` adds a tag typed by hand
             if new and new != old:
                 self._confirm([(old, new)])
 
