@@ -198,6 +198,30 @@ async def test_same_field_changed_on_disk_is_not_overwritten(tmp_path: Path) -> 
     assert target.read_text() == outside
 
 
+async def test_the_conflict_dialog_shows_the_lines_in_conflict_on_a_small_screen(tmp_path: Path) -> None:
+    from textual.widgets import RichLog
+
+    root = write_folder(tmp_path / "news")
+    target = root / "a5-stablecoins.md"
+    app = make_app(root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")
+        await settle(pilot, app)
+        target.write_text(target.read_text().replace("draft: false", "draft: 'no'"))
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictScreen)
+        log = app.screen.query_one(RichLog)
+        lines = [line.text for line in log.lines]
+        window = lines[int(log.scroll_y): int(log.scroll_y) + log.size.height]
+        assert "-draft: 'no'" in window and "+draft: true" in window, window  # not only headers
+        top = log.scroll_y
+        await pilot.press("k")  # j/k scroll the diff (the arrows choose the file)
+        await pilot.pause()
+        assert log.scroll_y == top - 1
+
+
 async def test_other_field_changed_on_disk_is_merged(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
     target = root / "a5-stablecoins.md"

@@ -94,6 +94,25 @@ class Trouble:
     diff: str = ""
 
 
+class DiffLog(RichLog):
+    """A log that opens at a given line (the first change), once its lines are laid out:
+    until the log has a size, RichLog keeps what is written for later."""
+
+    start_at = 0
+
+    def show_from(self, line: int) -> None:
+        self.start_at = line
+        self._scroll_to_start()
+
+    def on_resize(self) -> None:
+        # Runs before RichLog's own handler writes what it kept: look once that is done.
+        self.call_after_refresh(self._scroll_to_start)
+
+    def _scroll_to_start(self) -> None:
+        if self.start_at and len(self.lines) > self.start_at:
+            self.call_after_refresh(self.scroll_to, y=self.start_at, animate=False)
+
+
 class ConflictScreen(ModalScreen[dict[Path, str]]):
     """For each troubled file: ``r`` reload from disk (drop our edits), ``o`` overwrite with
     ours, ``s`` skip (keep our edits staged). Dismisses with {path: choice}."""
@@ -103,6 +122,11 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
         Binding("o", "decide('overwrite')", "Overwrite"),
         Binding("s", "decide('skip')", "Skip"),
         Binding("escape", "finish", "Skip the rest"),
+        # ↑ ↓ choose the file; these scroll its diff.
+        Binding("j", "scroll('scroll_down')", "Scroll down", show=False),
+        Binding("k", "scroll('scroll_up')", "Scroll up", show=False),
+        Binding("space", "scroll('page_down')", "Page down", show=False),
+        Binding("b", "scroll('page_up')", "Page up", show=False),
     ]
 
     def __init__(self, troubles: list[Trouble], outcome: str = "") -> None:
@@ -117,9 +141,10 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
             outcome = f" ({self.outcome})" if self.outcome else ""
             yield Label(f"{len(self.troubles)} {noun} not saved{outcome}", classes="dialog-title")
             yield OptionList(*[Option(self._label(t), id=str(n)) for n, t in enumerate(self.troubles)], id="conflict-files")
-            yield RichLog(id="conflict-diff", wrap=False, markup=False, auto_scroll=False)
+            yield DiffLog(id="conflict-diff", wrap=False, markup=False, auto_scroll=False)
             yield Static(
-                Text("r reload from disk (drop our edits) · o overwrite with ours · s skip (keep edits staged) · escape skip the rest", style="dim")
+                Text("r reload from disk (drop our edits) · o overwrite with ours · s skip (keep edits staged) · "
+                     "escape skip the rest · ↑↓ file · j k space b scroll its diff", style="dim")
             )
 
     def _label(self, trouble: Trouble) -> Text:
@@ -140,16 +165,20 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
             self._show(event.option_index)
 
     def _show(self, position: int) -> None:
-        log = self.query_one(RichLog)
+        log = self.query_one(DiffLog)
         log.clear()
         trouble = self.troubles[position]
+        first_change = 0
         if trouble.diff:
             log.write(Text("on disk now (-) vs what we would write (+):", style="dim"))
-            for line in diff_lines(trouble.diff):
+            for n, line in enumerate(diff_lines(trouble.diff), 1):
+                if not first_change and line.plain[:1] in "+-" and line.plain[:3] not in ("+++", "---"):
+                    first_change = n
                 log.write(line)
         else:
             log.write(Text(trouble.message))
-        log.scroll_home(animate=False)
+        # The lines in conflict, not the headers and context above them, on a short screen.
+        log.show_from(max(0, first_change - 2))
 
     def action_decide(self, choice: str) -> None:
         options = self.query_one(OptionList)
@@ -168,6 +197,9 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
             return
         following = [n for n in pending if n > position]
         options.highlighted = following[0] if following else pending[0]
+
+    def action_scroll(self, where: str) -> None:
+        getattr(self.query_one(RichLog), f"action_{where}")()
 
     def action_finish(self) -> None:
         for trouble in self.troubles:
