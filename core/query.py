@@ -277,7 +277,8 @@ def _read_quoted(sc: _Scanner, term_start: int) -> str:
             return "".join(out)
         out.append(ch)
         sc.pos += 1
-    raise QueryError(f"unterminated quote opened at column {opened + 1}", sc.text[term_start:], term_start + 1)
+    # The caret goes under the quote left open, not the start of its term.
+    raise QueryError(f"unterminated quote: no closing {quote} after this one", sc.text[term_start:], opened + 1)
 
 
 def parse(text: str) -> list[Term]:

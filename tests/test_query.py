@@ -257,7 +257,7 @@ def test_terms_and_positions() -> None:
         ("tag:>=", 7, "missing value after '>='"),
         ("tag:~", 6, "missing value after '~'"),
         ("x - y", 3, "nothing after '-'"),
-        ('tag:"HONG KONG', 1, "unterminated quote opened at column 5"),
+        ('tag:"HONG KONG', 5, "unterminated quote"),
         ('"open phrase', 1, "unterminated quote"),
         ('tag:"A"B', 8, "unexpected text after the closing quote"),
         ('"a"b', 4, "unexpected text after the closing quote"),
