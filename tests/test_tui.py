@@ -541,7 +541,8 @@ async def test_reload_drops_deleted_files_adds_new_ones_and_keeps_staged_edits(t
         (root / "a6-new.md").write_text((root / "a4-hong-kong-rules.md").read_text().replace("Hong Kong studies derivatives", "A new story"))
         screen._watch()
         await settle(pilot, app)
-        assert "1 new" in status_text(app)  # the watcher sees added files too
+        # The watcher tells a deleted file from a changed one, and sees added files too.
+        assert "1 changed on disk, 1 deleted, 1 new (R reloads)" in status_text(app)
         await pilot.press("R")
         await settle(pilot, app)
         names = [screen.ws.articles[i].relpath for i in screen.ws.visible]

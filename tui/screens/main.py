@@ -90,6 +90,7 @@ class MainScreen(Screen[None]):
         self.busy = ""  # what a worker is doing, for the status bar
         self.outside_changes: list[int] = []
         self.outside_added = 0  # files in the folder that the list does not have yet
+        self.outside_gone: frozenset[int] = frozenset()  # of outside_changes, the deleted files
         self._pane_timer = None
         self._known_fields: frozenset[str] = frozenset()
         self._schema = folder_schema(workspace.config)
@@ -489,10 +490,13 @@ class MainScreen(Screen[None]):
         if ws.query:
             text.append(f" · filter: {ws.query}", style="cyan")
         if self.outside_changes or self.outside_added:
-            changed = [f"{len(self.outside_changes):,} changed on disk"] if self.outside_changes else []
+            gone = len(self.outside_gone)
+            edited = len(self.outside_changes) - gone
+            changed = [f"{edited:,} changed on disk"] if edited else []
+            changed += [f"{gone:,} deleted"] if gone else []
             changed += [f"{self.outside_added:,} new"] if self.outside_added else []
             # A changed article with staged edits is not reloaded by R: its save merges them.
-            held = sum(1 for i in self.outside_changes if ws.is_dirty(i))
+            held = sum(1 for i in self.outside_changes if ws.is_dirty(i) and i not in self.outside_gone)
             how = "ctrl+s merges" if held and held == len(self.outside_changes) and not self.outside_added else "R reloads"
             text.append(f" · {', '.join(changed)} ({how})", style="bold magenta")
         if self.load_progress is not None:
@@ -1045,6 +1049,7 @@ class MainScreen(Screen[None]):
         for index, article in reloaded:
             self.ws.forget_saved(index, article)
         self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
+        self.outside_gone = self.outside_gone & frozenset(self.outside_changes)
         parts = [f"{n} {status}" for status, n in counts.items() if n]
         self._after_stage()
         self.reader.forget()
@@ -1122,23 +1127,31 @@ class MainScreen(Screen[None]):
         started = time.monotonic()
         changed = self.ws.changed_on_disk()
         # Files added to the folder (a walk: ~5 us a file) are reported too; R reads them.
+        on_disk = {found.path for found in walk(self.paths, self.ws.config, ordered=False)}
         known = self.ws.index_of
-        added = sum(1 for found in walk(self.paths, self.ws.config, ordered=False) if known(Path(found.path)) is None)
+        added = sum(1 for path in on_disk if known(Path(path)) is None)
+        gone = frozenset(i for i in changed if path_key(self.ws.articles[i]) not in on_disk)
         self._next_watch = time.monotonic() + 20 * (time.monotonic() - started)
         if not get_current_worker().is_cancelled:
-            self._from_thread(self._noticed, changed, added)
+            self._from_thread(self._noticed, changed, added, gone)
 
-    def _noticed(self, changed: list[int], added: int) -> None:
-        if changed == self.outside_changes and added == self.outside_added:
+    def _noticed(self, changed: list[int], added: int, gone: frozenset[int]) -> None:
+        if changed == self.outside_changes and added == self.outside_added and gone == self.outside_gone:
             return
         new = [i for i in changed if i not in self.outside_changes]
         more = added > self.outside_added
         self.outside_changes = changed
         self.outside_added = added
+        self.outside_gone = gone
         self._update_status()
         if new or more:
-            names = ", ".join(self.ws.articles[i].relpath for i in new[:3]) + (" …" if len(new) > 3 else "")
-            what = [f"changed on disk: {names}"] if new else []
+            def names(indices: list[int]) -> str:
+                return ", ".join(self.ws.articles[i].relpath for i in indices[:3]) + (" …" if len(indices) > 3 else "")
+
+            edited = [i for i in new if i not in gone]
+            deleted = [i for i in new if i in gone]
+            what = [f"changed on disk: {names(edited)}"] if edited else []
+            what += [f"deleted: {names(deleted)}"] if deleted else []
             what += [f"{added} new file{'s' if added != 1 else ''} in the folder"] if more else []
             self.notify(f"{'; '.join(what)}. Press R to reload.", title="Outside changes", timeout=8)
 
@@ -1192,6 +1205,7 @@ class MainScreen(Screen[None]):
         self.ws.add_articles(new_articles)
         self.outside_changes = self.ws.changed_on_disk(self.ws.dirty)
         self.outside_added = 0
+        self.outside_gone = frozenset(i for i in self.outside_changes if not os.path.lexists(path_key(self.ws.articles[i])))
         self._known_fields = self.ws.known_fields | self._schema_fields
         keep = None if current_key is None else self.ws.index_of(Path(current_key))
         if gone:
