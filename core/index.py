@@ -236,13 +236,14 @@ def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_F
     that sort by relative path anyway skip sorting every folder's entries).
     """
     found: list[_Found] = []
-    for batch in _walk_batches(paths, config, ordered):
+    for batch in walk_batches(paths, config, ordered):
         found += batch
     return found
 
 
-def _walk_batches(paths: Sequence[Path], config: Config, ordered: bool) -> Iterator[list[_Found]]:
-    """What :func:`walk` finds, a folder (or a given file) at a time."""
+def walk_batches(paths: Sequence[Path], config: Config, ordered: bool) -> Iterator[list[_Found]]:
+    """What :func:`walk` finds, a folder (or a given file) at a time: a caller that only
+    counts or looks up each file never holds the whole list (~12 MB at 50,000 files)."""
     root = str(config.root)
     prefix = root if root.endswith("/") else root + "/"
     cut = len(prefix)
@@ -1126,7 +1127,7 @@ def scan(
 
     # Walk until enough files need parsing to make workers worth starting; then the rest
     # of the walk feeds them as it goes (parsing starts before the walk ends).
-    batches = _walk_batches(paths, config, ordered=False)
+    batches = walk_batches(paths, config, ordered=False)
     to_parse: list[_Found] = []
     may_fork = workers is None or workers > 1
     walking = False
