@@ -1182,12 +1182,12 @@ class MainScreen(Screen[None]):
         from core.index import walk
 
         ws = self.ws
-        on_disk = {found.path: Path(found.path) for found in walk(self.paths, ws.config)}
+        on_disk = {found.path for found in walk(self.paths, ws.config)}  # strings: a Path costs ~0.5 KB
         gone = [i for i, a in enumerate(ws.articles) if path_key(a) not in on_disk]
         changed = ws.changed_on_disk(i for i in range(len(ws.articles)) if path_key(ws.articles[i]) in on_disk)
         changed += [i for i, a in enumerate(ws.articles) if a.fingerprint is None and path_key(a) in on_disk]  # unreadable before
         known = {path_key(a) for a in ws.articles}
-        new_articles = [load_article(p, ws.config) for key, p in on_disk.items() if key not in known]
+        new_articles = [load_article(Path(path), ws.config) for path in sorted(on_disk - known)]
         # Staged edits are never dropped: an article that has them keeps the version they were
         # made on, and the save merges them with the file on disk (or shows the conflict).
         fresh = [(i, load_article(ws.articles[i].path, ws.config, ws.articles[i].relpath)) for i in changed if not ws.is_dirty(i)]
