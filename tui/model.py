@@ -679,7 +679,8 @@ class Workspace:
         """Every field name (dotted one level deep) seen in the folder."""
         return frozenset(self._fields)
 
-    def index_of(self, path: Path) -> int | None:
+    def index_of(self, path: Path | str) -> int | None:
+        """The index of the article at ``path`` (absolute; a string needs no Path made)."""
         return self._by_path.get(str(path))
 
     def replace_article(self, index: int, article: Article, keep_edits: bool) -> None:

@@ -111,6 +111,7 @@ class DiffLog(RichLog):
     def _scroll_to_start(self) -> None:
         if self.start_at and len(self.lines) > self.start_at:
             self.call_after_refresh(self.scroll_to, y=self.start_at, animate=False)
+            self.start_at = 0  # once: a later resize leaves where the user scrolled to
 
 
 class ConflictScreen(ModalScreen[dict[Path, str]]):

@@ -1134,7 +1134,7 @@ class MainScreen(Screen[None]):
         # folder at a time: the whole list would add ~12 MB to the peak of a 50,000 folder.
         known = self.ws.index_of
         added = sum(1 for batch in walk_batches(self.paths, self.ws.config, ordered=False)
-                    for found in batch if known(Path(found.path)) is None)
+                    for found in batch if known(found.path) is None)
         self._next_watch = time.monotonic() + 20 * (time.monotonic() - started)
         if not get_current_worker().is_cancelled:
             self._from_thread(self._noticed, changed, added, gone)
@@ -1211,7 +1211,7 @@ class MainScreen(Screen[None]):
         self.outside_added = 0
         self.outside_gone = frozenset(i for i in self.outside_changes if not os.path.lexists(path_key(self.ws.articles[i])))
         self._known_fields = self.ws.known_fields | self._schema_fields
-        keep = None if current_key is None else self.ws.index_of(Path(current_key))
+        keep = None if current_key is None else self.ws.index_of(current_key)
         if gone:
             # The rows moved up: put the cursor back on its article before the panes follow
             # it (the new view, sorted and filtered again, comes from a worker).
