@@ -310,6 +310,10 @@ async def test_bad_query_shows_inline_error_and_keeps_list(tmp_path: Path) -> No
         await pilot.press("escape", "slash", *"sentiment:negativ")
         await settle(pilot, app)
         assert error.display and "did you mean 'NEGATIVE'" in str(error.render())
+        # The query is in the box above: the line does not repeat it, so what the list shows
+        # still fits its two rows at 100 columns.
+        assert "(in '" not in str(error.render())
+        assert len(str(error.render())) <= 2 * (100 - 2)
 
 
 async def test_the_diff_and_the_tag_picker_move_with_the_list_keys(tmp_path: Path) -> None:

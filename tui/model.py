@@ -418,7 +418,8 @@ def compile_filter(text: str, known_fields: Iterable[str], schema: dict[str, Any
     try:
         compiled = core_query.compile(text, frozenset(known_fields), schema=schema)
     except core_query.QueryError as exc:
-        raise FilterError(str(exc), exc.position) from None
+        # Not "(in 'term')": the query is in the box just above, and the line has two rows.
+        raise FilterError(f"column {exc.position}: {exc.reason}", exc.position) from None
     return None if compiled.is_empty else compiled
 
 
