@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .config import ConfigError
+from .display import protected_streams
 
 COMMANDS = ("check", "rules", "set", "tag", "list", "tags", "adopt", "undo")
 
@@ -49,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
         return _open_tui(args_list)
+    # Whatever a command prints (argparse echoing a hostile file name included) reaches the
+    # terminal with its control characters shown, not acted on.
+    with protected_streams():
+        return _run_command(args_list)
+
+
+def _run_command(args_list: list[str]) -> int:
     parser = build_parser(args_list[0] if args_list[0] in COMMANDS else None)
     args = parser.parse_args(args_list)
     args.argv = args_list[1:]  # some commands need to see `--` (argparse drops it)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .config import Config, Limits
+from .display import c_quote
 from .document import LOCK_SUFFIX, TEMP_MARKER, Article, get_path, thaw
 from .edit import EditRefused, apply_edits
 from .edit_ops import Edit, field_name
@@ -91,13 +92,20 @@ class SaveResult:
 
 
 def unified_diff(old: str, new: str, name: str, context: int = 3) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}", n=context
-    )
+    """The change from ``old`` to ``new`` as a patch ``git apply`` accepts: lines end at
+    ``\n`` only (as git splits them, so a form feed or a lone ``\r`` stays inside its line)
+    and a name that is not plain ASCII is quoted as git quotes it."""
+    lines = difflib.unified_diff(_git_lines(old), _git_lines(new), c_quote(f"a/{name}"), c_quote(f"b/{name}"), n=context)
     out = []
     for line in lines:
-        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _git_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def plan_change(article: Article, edits: Sequence[Edit], rewrite: Rewrite | None = None) -> Change:

@@ -8,9 +8,12 @@ from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.markup import escape as escape_markup
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from core.config import Config, ConfigError, load_config
+from core.display import printable
 
 from . import collect_when_idle, commands, note_input
 from .fields import load_field_specs
@@ -54,12 +57,29 @@ class CopydeskApp(App[int]):
         if conflicts:
             self.notify(f"{where}: keys: " + "; ".join(conflicts), severity="warning", timeout=10)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app: file names, tags and values in it are shown with their
+        control characters escaped, and never read as markup (``markup`` is ignored)."""
+        super().notify(
+            printable(message, multiline=True), title=printable(title), severity=severity, timeout=timeout, markup=False
+        )
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for cmd in commands.COMMANDS:
             if cmd.palette and cmd.id != "quit":
                 keys = commands.effective_keys(cmd, self.config.keys)
-                yield SystemCommand(f"{cmd.title} ({keys})", cmd.help, run_action_later(self.main_screen, cmd.action))
+                # The keys come from the folder's configuration file: text, never markup.
+                title = f"{cmd.title} ({escape_markup(printable(keys))})"
+                yield SystemCommand(title, cmd.help, run_action_later(self.main_screen, cmd.action))
 
     async def action_quit(self) -> None:
         """``q`` and ``ctrl+q``: ask about unsaved changes first."""
@@ -74,12 +94,12 @@ def run_app(path: str) -> int:
     """Open the TUI on ``path``; returns the process exit code."""
     target = Path(path)
     if not target.exists():
-        print(f"copydesk: {path}: no such file or folder", file=sys.stderr)
+        print(f"copydesk: {printable(path)}: no such file or folder", file=sys.stderr)
         return 2
     try:
         config = load_config(target)
     except ConfigError as exc:
-        print(f"copydesk: configuration error: {exc}", file=sys.stderr)
+        print(f"copydesk: configuration error: {printable(exc)}", file=sys.stderr)
         return 2
     app = CopydeskApp(target.resolve(), config)
     app.run()

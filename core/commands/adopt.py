@@ -9,12 +9,13 @@ from pathlib import Path
 
 from ..adopt import Adoption, AdoptRefused, plan_adopt
 from ..config import Config
+from ..display import printable
 from ..document import load_corpus
 from ..guard import UnsafeFile
 from ..save import Change, save_changes
 from ..schema import SchemaError, load_schema
 from ..taxonomy import similar_groups, tag_counts
-from .common import Outcome, UsageError, dump_json, load_targets, printable, report
+from .common import Outcome, UsageError, dump_json, load_targets, report
 
 EPILOG = """\
 For every raw article (a file with no front matter) under the paths: a front matter built

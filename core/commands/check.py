@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config, ConfigError, load_config
+from ..display import printable
 from ..problems import RULES, Problem, expand_selectors
 from ..rules import FIXABLE, validate_config
 from .common import display_path, dump_json
@@ -238,13 +239,13 @@ def _print(rows: Sequence[tuple[str, Problem]], args: argparse.Namespace, fixed:
         for path, p in rows:
             level = "error" if p.severity == "error" else "warning"
             out.write(
-                f"::{level} file={_github_escape(path, True)},line={p.line},col={p.column},"
-                f"title={p.code}::{_github_escape(p.message)}\n"
+                f"::{level} file={_github_escape(printable(path), True)},line={p.line},col={p.column},"
+                f"title={p.code}::{_github_escape(printable(p.message))}\n"
             )
         return
     else:
         for path, p in rows:
-            out.write(f"{path}:{p.line}:{p.column}: {p.code} {p.message}\n")
+            out.write(f"{printable(path)}:{p.line}:{p.column}: {p.code} {printable(p.message)}\n")
     for line in _summary(rows, fixed, args.fix):
         out.write(line + "\n")
 
@@ -254,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         missing = [str(p) for p in paths if not os.path.lexists(p)]
         if missing:
-            raise _Usage(f"no such file or folder: {', '.join(missing)}")
+            raise _Usage(f"no such file or folder: {printable(', '.join(missing))}")
         select = _selectors(args.select)
         ignore = _selectors(args.ignore)
     except _Usage as exc:
@@ -271,12 +272,12 @@ def run(args: argparse.Namespace) -> int:
         files = len(loaded)
         loaded, fixed = _fix(loaded)
         for path, message in fixed.failures or []:
-            print(f"{display_path(path)}: {message}", file=sys.stderr)
+            print(f"{printable(display_path(path))}: {printable(message)}", file=sys.stderr)
         rows = _rows(loaded)
     else:
         files, rows = _scan_rows(groups, cache=not args.no_cache)
     if not files:
-        print(f"copydesk check: no articles found under {', '.join(map(str, paths))}", file=sys.stderr)
+        print(f"copydesk check: no articles found under {printable(', '.join(map(str, paths)))}", file=sys.stderr)
     _print(rows, args, fixed)
     if any(p.severity == "error" for _, p in rows) or (args.strict and rows):
         return 1

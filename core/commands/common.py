@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config, load_config
+from ..display import has_controls, printable, raw_stdout
 
 if TYPE_CHECKING:  # the editing machinery is imported by the commands that edit, when they run
     from ..document import Article, Corpus
@@ -102,21 +103,17 @@ def load_targets_where(paths: Sequence[str], query: str) -> tuple[Corpus, list[A
         raise UsageError(f"invalid --where query: {exc}\n{exc.pointer(query)}") from None
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: object) -> str:
-    """``text`` safe for a terminal line: control characters (ESC, C1, newlines) shown as
-    ``\\xNN``, so a hostile title cannot retitle, recolour or clear the user's terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+# What json leaves raw that a terminal would act on: DEL, C1, bidi and format controls, and
+# the lone surrogates of a file name that is not UTF-8. Escaped, the JSON holds the same data.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def dump_json(data: object) -> None:
-    """``data`` as indented JSON on stdout. C1 control characters are escaped (json leaves
-    them raw), and so are the lone surrogates that stand for the bytes of a file name that
-    is not UTF-8, so the output is always valid UTF-8."""
+    """``data`` as indented JSON on stdout, exact and safe on a terminal: json escapes C0
+    controls; C1, bidi and format controls are escaped here, and so are the lone surrogates
+    that stand for the bytes of a file name that is not UTF-8 (the output is valid UTF-8)."""
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write(re.sub(r"[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] = ("--where",)) -> None:
@@ -206,22 +203,21 @@ def run_batch(
 
 
 def report(outcomes: Sequence[Outcome], output: str, dry_run: bool) -> None:
+    """Each file's outcome, then the counts; in a dry run the batch's patch on stdout."""
     if output == "json":
         dump_json([o.as_dict() for o in outcomes])
         return
     if dry_run:
-        for o in outcomes:
-            if o.diff:
-                sys.stdout.write(o.diff)
+        write_patch("".join(o.diff for o in outcomes if o.diff))
     # Status lines go to stderr in a dry run so that stdout is a patch `git apply` accepts.
     stream = sys.stderr if dry_run else sys.stdout
     for o in outcomes:
-        line = f"{display_path(o.article.path)}: {o.status}"
+        line = f"{printable(display_path(o.article.path))}: {o.status}"
         if o.message:
-            line += f" ({o.message})"
+            line += f" ({printable(o.message)})"
         print(line, file=stream)
         if o.status == "conflict" and o.diff and not dry_run:
-            stream.write(o.diff)
+            stream.write(printable(o.diff, multiline=True))
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
@@ -229,3 +225,16 @@ def report(outcomes: Sequence[Outcome], output: str, dry_run: bool) -> None:
     verb = "would change" if dry_run else "changed"
     parts = [f"{n} {status}" for status, n in sorted(counts.items()) if status not in ("changed", "would change")]
     print(f"{affected} file{'s' if affected != 1 else ''} {verb}" + (f"; {', '.join(parts)}" if parts else ""), file=stream)
+
+
+def write_patch(patch: str) -> None:
+    """A dry run's patch on stdout: byte-exact for a file or a pipe (``git apply`` takes it),
+    shown escaped on a terminal when it holds control characters, with a note on stderr."""
+    out = raw_stdout()
+    if not patch:
+        return
+    if out.isatty() and has_controls(patch, multiline=True):
+        out.write(printable(patch, multiline=True))
+        print("copydesk: the patch holds control characters, shown escaped; redirect stdout to a file for the exact patch", file=sys.stderr)
+        return
+    out.write(patch)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..display import printable
 from ..document import Article, thaw
 from ..query import known_fields, sort_articles
 from .common import (
@@ -14,7 +15,6 @@ from .common import (
     display_path,
     dump_json,
     load_targets_where,
-    printable,
 )
 
 EPILOG = """\

@@ -6,8 +6,9 @@ import argparse
 import shlex
 import sys
 
+from ..display import printable
 from ..taxonomy import similar_groups, tag_counts
-from .common import UsageError, allow_dash_values, dump_json, load_targets_where, printable
+from .common import UsageError, allow_dash_values, dump_json, load_targets_where
 
 EPILOG = """\
 Without --similar: every tag with the number of articles using it, most used first.

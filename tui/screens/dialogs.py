@@ -13,8 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.display import printable
+
 from ..model import SENTIMENTS
-from ..widgets.tag_input import TagInput, Vocabulary
+from ..widgets.tag_input import TagInput, Vocabulary, tag_options
 
 
 class VimOptionList(OptionList):
@@ -83,7 +85,7 @@ class SentimentPicker(ModalScreen[str | None]):
         with Vertical(classes="dialog", id="sentiment-dialog"):
             noun = "article" if self.count == 1 else "articles"
             yield Label(f"Sentiment for {self.count} {noun}", classes="dialog-title")
-            now = ", ".join(f"{n} {v or 'none'}" for v, n in sorted(self.current.items(), key=lambda kv: -kv[1]))
+            now = ", ".join(f"{n} {printable(v) or 'none'}" for v, n in sorted(self.current.items(), key=lambda kv: -kv[1]))
             yield Static(Text(f"now: {now}", style="dim"))
             keys = {"POSITIVE": "p", "NEUTRAL": "0", "NEGATIVE": "n"}
             yield VimOptionList(
@@ -117,7 +119,7 @@ class TagPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="tag-dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(Text(printable(self.title_text)), classes="dialog-title")
             yield TagInput(self.vocabulary, placeholder="tag (↓ for suggestions, enter to apply)", id="tag-prompt-input")
             yield Static(Text("enter applies · ↑↓ choose a suggestion · escape cancels", style="dim"))
 
@@ -151,9 +153,8 @@ class TagRemove(ModalScreen[str | None]):
             noun = "article" if self.count == 1 else "articles"
             yield Label(f"Remove a tag from {self.count} {noun}", classes="dialog-title")
             ordered = sorted(self.tags.items(), key=lambda kv: (-kv[1], kv[0]))
-            width = max((len(t) for t in self.tags), default=0)
             yield VimOptionList(
-                *[Option(Text.assemble((tag.ljust(width), "bold"), ("  ", ""), (f"{n:>5}", "dim")), id=tag) for tag, n in ordered],
+                *tag_options(ordered),
                 id="untag-options",
             )
 

@@ -14,13 +14,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
+from core.display import printable
+
 MAX_DIFF_FILES = 500
 
 
 def diff_lines(diff: str) -> list[Text]:
-    """A unified diff as coloured lines."""
+    """A unified diff as coloured lines, control characters shown (lines split at ``\n``
+    only, as the patch is)."""
     out: list[Text] = []
-    for line in diff.splitlines():
+    for raw in diff.removesuffix("\n").split("\n"):
+        line = printable(raw.removesuffix("\r"), multiline=True)
         if line.startswith(("+++", "---")):
             style = "bold"
         elif line.startswith("+"):
@@ -65,7 +69,7 @@ class DiffScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         log = self.query_one(RichLog)
         for message in self.refused:
-            log.write(Text(f"cannot apply: {message}", style="bold red"))
+            log.write(Text(f"cannot apply: {printable(message)}", style="bold red"))
         for diff in self.diffs[:MAX_DIFF_FILES]:
             for line in diff_lines(diff):
                 log.write(line)
@@ -152,7 +156,7 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
         decided = self.decisions.get(trouble.path)
         mark = f"[{decided}] " if decided else ""
         style = "red" if trouble.status == "conflict" else "yellow"
-        return Text.assemble((mark, "bold"), (trouble.relpath, "bold"), (f"  {trouble.status}: ", style), trouble.message)
+        return Text.assemble((mark, "bold"), (printable(trouble.relpath), "bold"), (f"  {trouble.status}: ", style), printable(trouble.message))
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -177,7 +181,7 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
                     first_change = n
                 log.write(line)
         else:
-            log.write(Text(trouble.message))
+            log.write(Text(printable(trouble.message)))
         # The lines in conflict, not the headers and context above them, on a short screen.
         log.show_from(max(0, first_change - 2))
 

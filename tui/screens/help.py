@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from core.display import printable
+
 from ..commands import COMMANDS, GROUPS, effective_keys
 
 QUERY_HELP = (
@@ -55,7 +57,8 @@ def help_table(config_keys: Mapping[str, str]) -> Table:
         table.add_row(Text(group, style="bold underline"), "")
         for cmd in COMMANDS:
             if cmd.group == group:
-                table.add_row(effective_keys(cmd, config_keys), cmd.help, cmd.id)
+                # Keys come from the folder's configuration file: shown as text, never markup.
+                table.add_row(Text(printable(effective_keys(cmd, config_keys))), cmd.help, cmd.id)
         if group == "Move":
             table.add_row("tab", "Next pane (inside the editor: next field); shift+tab back")
         if group == "App":

@@ -25,6 +25,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
+from core.display import printable
+
 from .. import commands, freeze_long_lived, release_gc
 from ..fields import FieldSpec
 from ..model import (
@@ -488,7 +490,7 @@ class MainScreen(Screen[None]):
         text.append(f" · {unsaved:,} unsaved", style="bold yellow" if unsaved else "")
         text.append(f" · sort: {ws.sort}")
         if ws.query:
-            text.append(f" · filter: {ws.query}", style="cyan")
+            text.append(f" · filter: {printable(ws.query)}", style="cyan")
         if self.outside_changes or self.outside_added:
             gone = len(self.outside_gone)
             edited = len(self.outside_changes) - gone
@@ -508,7 +510,7 @@ class MainScreen(Screen[None]):
             done, all_ = self.meta_progress
             text.append(f" · reading metadata for filters {done:,}/{all_:,}…", style="cyan")
         if self.busy:
-            text.append(f" · {self.busy}", style="bold cyan")
+            text.append(f" · {printable(self.busy)}", style="bold cyan")
         # Fixed height: no layout pass (a layout of the whole screen costs tens of ms).
         self.query_one("#status", Static).update(text, layout=False)
 
@@ -613,8 +615,8 @@ class MainScreen(Screen[None]):
             if self.ws.query != self._entered_query:
                 self.ws.query = self._entered_query
                 self._refilter(keep=self.list.current)
-            shown = f"the list shows “{self.ws.query}”" if self.ws.query else "the list is unfiltered"
-            error.update(Text.assemble((f"✗ {exc.message}", "bold red"), (f" · {shown}", "dim")))
+            shown = f"the list shows “{printable(self.ws.query)}”" if self.ws.query else "the list is unfiltered"
+            error.update(Text.assemble((f"✗ {printable(exc.message)}", "bold red"), (f" · {shown}", "dim")))
             error.display = True
             self.filter_input.add_class("-bad-query")
             return

@@ -20,10 +20,12 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.config import Config
+from core.display import printable
 from core.taxonomy import house_tag
 from core.taxonomy import similar_groups as core_similar_groups
 
 from ..model import StageResult
+from ..widgets.tag_input import tag_options
 from .dialogs import TagPrompt, VimOptionList
 
 
@@ -57,7 +59,7 @@ class RenamePreview(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="rename-preview"):
             yield Label("Preview", classes="dialog-title")
-            yield Static("\n".join(self.lines), id="rename-lines")
+            yield Static(Text("\n".join(printable(line) for line in self.lines)), id="rename-lines")
             yield Static(Text("enter stages it (saved with ctrl+s, undone with u) · escape cancels", style="dim"))
 
     def action_confirm(self) -> None:
@@ -118,8 +120,8 @@ class TagsScreen(ModalScreen[None]):
         if not self.groups:
             similar.add_option(Option(Text("no near-duplicates found", style="dim"), disabled=True))
         similar.add_options([
-            Option(Text.assemble((f"{group.canonical} ({self.counts[group.canonical]})", "bold"),
-                                 " ← " + ", ".join(f"{v} ({self.counts[v]})" for v in group.variants)), id=str(n))
+            Option(Text.assemble((f"{printable(group.canonical)} ({self.counts[group.canonical]})", "bold"),
+                                 " ← " + ", ".join(f"{printable(v)} ({self.counts[v]})" for v in group.variants)), id=str(n))
             for n, group in enumerate(self.groups)
         ])
         if self.groups:
@@ -131,11 +133,8 @@ class TagsScreen(ModalScreen[None]):
         ordered = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
         if needle:
             ordered = [kv for kv in ordered if needle in kv[0].casefold()]
-        width = max((len(t) for t, _ in ordered), default=0)
         options.clear_options()
-        options.add_options(
-            [Option(Text.assemble((tag.ljust(width), "bold"), ("  ", ""), (f"{n:>6}", "dim")), id=tag) for tag, n in ordered]
-        )
+        options.add_options(tag_options(ordered, count_width=6))
         if ordered:
             ids = [t for t, _ in ordered]
             options.highlighted = ids.index(keep) if keep in ids else 0

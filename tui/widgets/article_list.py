@@ -21,6 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from core.display import printable
+
 from ..model import (
     COL_DATE,
     COL_DRAFT,
@@ -50,8 +52,10 @@ def column_widths(width: int) -> tuple[int, int]:
 
 
 def _fit(text: str, width: int) -> str:
+    """``text`` shown (control characters escaped) in exactly ``width`` cells."""
     if width <= 0:
         return ""
+    text = printable(text)
     if len(text) > width:
         return text[: max(0, width - 1)] + "…"
     return text.ljust(width)

@@ -21,6 +21,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
+from core.display import printable
 from core.document import Article, get_path
 
 from ..fields import FieldSpec, valid_datetime
@@ -36,12 +37,13 @@ class DateTimeValidator(Validator):
 
 
 def display(value: Any) -> str:
-    """A scalar as the editor shows it."""
+    """A scalar as the editor shows it, control characters escaped (what is shown is what
+    staging compares with: a field left as shown keeps its exact value)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return printable(value)
 
 
 def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Text:
@@ -61,7 +63,7 @@ def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Tex
             value = "[" + ", ".join(display(v) for v in value) + "]"
         if text:
             text.append("\n")
-        text.append(".".join(path), style="dim")
+        text.append(printable(".".join(path)), style="dim")
         text.append(f": {display(value)}")
 
     for key, value in data.items():
@@ -115,7 +117,7 @@ class MetadataEditor(VerticalScroll):
     async def _mount_fields(self) -> None:
         rows = []
         for spec in self.specs:
-            children: list[Widget] = [Label(spec.name, classes="editor-label"), self._make(spec)]
+            children: list[Widget] = [Label(Text(printable(spec.name)), classes="editor-label"), self._make(spec)]
             if spec.kind == "bool":
                 children.append(Label(id=f"{spec.widget_id}-value", classes="editor-switch-value"))
             rows.append(Horizontal(*children, classes="editor-row"))
@@ -163,9 +165,9 @@ class MetadataEditor(VerticalScroll):
         if article is None:
             title.update(Text("no article", style="dim"))
         elif not editable:
-            title.update(Text.assemble((article.relpath, "bold"), "\n", (f"read-only: {reason}", "yellow")))
+            title.update(Text.assemble((printable(article.relpath), "bold"), "\n", (f"read-only: {printable(reason)}", "yellow")))
         else:
-            title.update(Text.assemble((article.relpath, "bold"), ("  (unsaved changes)" if dirty else "", "yellow")))
+            title.update(Text.assemble((printable(article.relpath), "bold"), ("  (unsaved changes)" if dirty else "", "yellow")))
         data = data or {}
         self._values = {}
         for spec in self.specs:
@@ -186,7 +188,7 @@ class MetadataEditor(VerticalScroll):
             elif value is None:
                 shown = Text("(absent)", style="dim")
             else:
-                shown = Text(f"{value!r}: not a boolean", style="yellow")
+                shown = Text(f"{printable(repr(value))}: not a boolean", style="yellow")
             self.query_one(f"#{spec.widget_id}-value", Label).update(shown)
         elif isinstance(widget, Select):
             choices = list(spec.choices)
@@ -196,7 +198,7 @@ class MetadataEditor(VerticalScroll):
             with widget.prevent(Select.Changed):
                 # Only touch what changed: every widget update can cost a screen layout.
                 if self._choices.get(spec.widget_id) != choices:
-                    widget.set_options([(c, c) for c in choices])
+                    widget.set_options([(printable(c), c) for c in choices])
                     self._choices[spec.widget_id] = choices
                 if widget.value != target:
                     widget.value = target
@@ -314,9 +316,11 @@ class MetadataEditor(VerticalScroll):
     def _tags_edit(self, tag_input: TagInput) -> TagsEdited | None:
         if self._index is None or tag_input.input.disabled:
             return None
-        tags = split_tags(tag_input.value)
         old = self._values.get(("tags",))
-        old_list = [display(v) for v in old] if isinstance(old, list | tuple) else []
+        old_list = list(old) if isinstance(old, list | tuple) else []
+        # A tag left as shown keeps its exact value, control characters and all.
+        shown = {display(v): v for v in old_list}
+        tags = [shown.get(tag, tag) for tag in split_tags(tag_input.value)]
         if tags == old_list:
             return None
         self._values[("tags",)] = tags

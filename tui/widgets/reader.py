@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from core.display import printable
 from core.document import Article
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
 
 # Markdown layout cost grows with the text; the reader is for reading, not for huge dumps.
 MAX_BODY_CHARS = 60_000
@@ -25,7 +32,7 @@ def problems_text(article: Article) -> Text:
         style = "bold red" if problem.severity == "error" else "yellow"
         text.append(f"{problem.line}:{problem.column} ".rjust(8), style="dim")
         text.append(problem.code, style=style)
-        text.append(f" {problem.message}")
+        text.append(f" {printable(problem.message)}")
     return text
 
 
@@ -59,14 +66,14 @@ class Reader(VerticalScroll, can_focus=True):
         if found:
             body = found.first(Markdown)
         else:
-            body = Markdown(id="reader-body")
+            body = Markdown(id="reader-body", parser_factory=printable_markdown)
             await self.mount(body)
         if article is None:
             path.update("")
             problems.update("")
             await body.update("")
             return
-        path.update(Text(article.relpath, style="bold"))
+        path.update(Text(printable(article.relpath), style="bold"))
         problems.update(problems_text(article))
         broken = article.kind in ("invalid-yaml", "unclosed")
         text = _whole_text(article) if broken else article.body()
@@ -75,6 +82,33 @@ class Reader(VerticalScroll, can_focus=True):
         # A broken file is shown verbatim so its faulty front matter can be read as it is.
         await body.update(_fenced(text) if broken else text)
         self.scroll_home(animate=False)
+
+
+def printable_markdown() -> MarkdownIt:
+    """The reader's Markdown parser: every piece of text it yields goes through
+    :func:`core.display.printable`, after the parser has decoded character references
+    (``&#x202e;`` is a bidi override once parsed), so no article reaches the terminal as
+    control or format characters."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("gfm-like")
+    parser.core.ruler.push("printable", _printable_tokens)
+    return parser
+
+
+def _printable_tokens(state: StateCore) -> None:
+    stack = list(state.tokens)
+    while stack:
+        token = stack.pop()
+        if token.content:
+            token.content = printable(token.content, multiline=token.block)
+        for name, value in list(token.attrs.items()):
+            if isinstance(value, str):
+                token.attrs[name] = printable(value)
+        if token.info:
+            token.info = printable(token.info)
+        if token.children:
+            stack.extend(token.children)
 
 
 def _whole_text(article: Article) -> str:

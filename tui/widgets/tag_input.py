@@ -7,7 +7,7 @@ submits when none is highlighted), ``escape`` closes the suggestions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.text import Text
 from textual import events, on
@@ -16,6 +16,19 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+
+from core.display import printable
+
+
+def tag_options(counted: Sequence[tuple[str, int]], count_width: int = 5) -> list[Option]:
+    """One option per ``(tag, count)``: the tag as shown (control characters escaped) in a
+    column, its count after it; the option's id is the exact tag."""
+    shown = [printable(tag) for tag, _ in counted]
+    width = max(map(len, shown), default=0)
+    return [
+        Option(Text.assemble((label.ljust(width), "bold"), ("  ", ""), (f"{count:>{count_width}}", "dim")), id=tag)
+        for label, (tag, count) in zip(shown, counted, strict=True)
+    ]
 
 MAX_SUGGESTIONS = 8
 
@@ -134,10 +147,7 @@ class TagInput(Vertical):
         if not matches:
             self._close()
             return
-        width = max(len(tag) for tag, _ in matches)
-        for tag, count in matches:
-            label = Text.assemble((tag.ljust(width), "bold"), ("  ", ""), (f"{count:>5}", "dim"))
-            options.add_option(Option(label, id=tag))
+        options.add_options(tag_options(matches))
         options.highlighted = None
         options.display = True
 

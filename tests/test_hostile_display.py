@@ -1,0 +1,210 @@
+"""Hostile text never reaches the user's terminal as control sequences.
+
+The terminal UI runs in a real terminal (a private tmux server with ``set-clipboard on``
+and ``allow-rename on``, the settings under which OSC 52 writes the clipboard and escapes
+rename the window) on a folder whose bodies, values and file names carry OSC 52, OSC 0/2,
+CSI, C1 controls, bidi overrides and Rich markup. Every view is visited; then no paste
+buffer may exist, the pane title and window name must be as set, and the screen must show
+the sequences escaped. The command line's output is scanned for raw control bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.hostile_text import FORBIDDEN, make_hostile_folder
+
+PROJECT = Path(__file__).resolve().parent.parent
+TMUX = shutil.which("tmux")
+
+
+class Terminal:
+    """A private tmux server running one command in a 160x45 pane."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.socket = tmp / "tmux.sock"
+        conf = tmp / "tmux.conf"
+        conf.write_text(
+            "set -g set-clipboard on\nset -g allow-rename on\nsetw -g automatic-rename off\n"
+            "set -g default-terminal tmux-256color\nset -sg escape-time 10\nset -g remain-on-exit on\n"
+        )
+        self.conf = conf
+
+    def tmux(self, *args: str) -> str:
+        assert TMUX is not None
+        proc = subprocess.run([TMUX, "-S", str(self.socket), "-f", str(self.conf), *args],
+                              capture_output=True, text=True, timeout=30)
+        return proc.stdout
+
+    def start(self, command: list[str], cwd: Path) -> None:
+        # The pane waits for a line before running the command, so that its title and the
+        # window's name can be set to known values first.
+        script = "read _ && exec " + " ".join(_sh_quote(part) for part in command)
+        self.tmux("new-session", "-d", "-x", "160", "-y", "45", "-s", "hostile", "-c", str(cwd), "sh", "-c", script)
+        self.tmux("select-pane", "-t", "hostile", "-T", "CLEAN-TITLE")
+        self.tmux("rename-window", "-t", "hostile", "CLEAN-WINDOW")
+        self.tmux("send-keys", "-t", "hostile", "Enter")
+
+    def keys(self, *keys: str, pause: float = 0.35) -> None:
+        for key in keys:
+            self.tmux("send-keys", "-t", "hostile", key)
+            time.sleep(pause)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "hostile")
+
+    def wait_for(self, test: Callable[[str], bool], timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if test(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; the screen shows:\n{text}")
+            time.sleep(0.2)
+
+    def state(self) -> dict[str, str]:
+        return {
+            "buffers": self.tmux("list-buffers"),
+            "pane title": self.tmux("display-message", "-p", "-t", "hostile", "#{pane_title}").strip(),
+            "window name": self.tmux("display-message", "-p", "-t", "hostile", "#{window_name}").strip(),
+        }
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+@pytest.fixture
+def terminal(tmp_path: Path):
+    if TMUX is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is needed for the hostile-display test and is part of the machine image")
+        pytest.skip("tmux is not installed")
+    term = Terminal(tmp_path)
+    yield term
+    term.close()
+
+
+def test_tui_never_lets_hostile_text_reach_the_terminal(tmp_path: Path, terminal: Terminal) -> None:
+    root = tmp_path / "hostile"
+    names = make_hostile_folder(root)
+    terminal.start([sys.executable, "-m", "core.cli", str(root)], cwd=PROJECT)
+    shown = terminal.wait_for(lambda s: f"{len(names)}/{len(names)} shown" in s and "checking" not in s)
+    seen = [shown]
+
+    def look(*keys: str, pause: float = 0.35) -> None:
+        terminal.keys(*keys, pause=pause)
+        seen.append(terminal.screen())
+        problem = {k: v for k, v in terminal.state().items() if v != {"buffers": "", "pane title": "CLEAN-TITLE", "window name": "CLEAN-WINDOW"}[k]}
+        assert not problem, f"after {keys}: {problem}\n{seen[-1]}"
+
+    for _ in names:  # every row: list, reader and editor show each file in turn
+        look("j", pause=0.5)
+    look("g")
+    for _ in names:
+        look("e", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Escape", "j", pause=0.25)  # the editor's fields
+    look("#", pause=1.0)  # the tag screen, then its near-duplicate groups
+    look("Tab", "Escape")
+    look("a", "s", pause=0.8)  # the sentiment dialog lists the marked rows' values
+    look("Escape", "d", pause=0.8)  # stage a draft flag on every article
+    look("D", pause=1.5)  # the diff of every pending change
+    look("Space", "Space", "Space", "Escape")
+    look("?", pause=1.0)
+    look("Escape", "T", pause=0.8)  # the untag picker lists the targets' tags
+    look("Escape", "ctrl+s", pause=2.0)  # save: the toast names what was written
+    look("q", pause=1.0)
+    screen = "\n".join(seen)
+    # The sequences were shown, escaped, not acted on (nor wiped the screen).
+    assert "\\x1b]52;c;" in screen, screen[-3000:]
+    assert "\\u202e" in screen
+    assert "[bold red]loud[/]" in screen  # Rich markup stays text
+
+
+CLI_COMMANDS = [
+    ["check"],
+    ["check", "--format", "github"],
+    ["check", "--format", "json"],
+    ["check", "--statistics"],
+    ["list"],
+    ["list", "--format", "paths"],
+    ["tags"],
+    ["tags", "--similar"],
+    ["set", "category=MARKET"],
+    ["set", "category=MARKET", "--dry-run"],
+    ["tag", "--add", "REVIEWED"],
+    ["tag", "--rename", "HONG KONG=HONGKONG", "--dry-run"],
+    ["adopt", "--dry-run"],
+    ["undo", "--list"],
+]
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=cwd, capture_output=True, timeout=180,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT)})
+
+
+@pytest.mark.parametrize("command", CLI_COMMANDS, ids=" ".join)
+def test_cli_output_holds_no_raw_control_bytes(tmp_path: Path, command: list[str]) -> None:
+    """What a command prints holds no escape sequence, C1 control or bidi override, and every
+    line it prints about a file starts with that file's name (a newline in a name cannot
+    forge a line of a CI log)."""
+    root = tmp_path / "hostile"
+    make_hostile_folder(root)
+    proc = _cli(*command[:1], str(root), *command[1:], cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")[-2000:]
+    # A dry run's stdout is the exact patch for a pipe (test_dry_run_patch_to_a_pipe_...).
+    streams = (proc.stderr,) if "--dry-run" in command else (proc.stdout, proc.stderr)
+    for stream in streams:
+        for raw in FORBIDDEN:
+            assert raw not in stream, (raw, stream[max(0, stream.find(raw) - 200):][:400])
+    if "--dry-run" not in command and command[-1] != "json":
+        assert b"forged.md" not in proc.stdout.replace(b"name\\x0aforged.md", b""), proc.stdout.decode()
+
+
+def test_dry_run_patch_to_a_pipe_is_exact_and_applies(tmp_path: Path) -> None:
+    """A dry run's patch sent to a pipe is byte-exact, hostile names quoted as git quotes
+    them, and ``git apply`` makes exactly the change the command would have made."""
+    root = tmp_path / "hostile"
+    make_hostile_folder(root)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    proc = _cli("set", "hostile", "category=MARKET", "--dry-run", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    patch = proc.stdout
+    assert b"\x1b]52" in patch  # the exact bytes of the files' lines
+    assert b'"a/hostile/name\\033]52;c;' in patch  # the hostile name, C-quoted
+    (tmp_path / "change.patch").write_bytes(patch)
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy / "hostile")
+    subprocess.run(["git", "init", "-q", str(copy)], check=True)
+    applied = subprocess.run(["git", "apply", "--unsafe-paths", str(tmp_path / "change.patch")],
+                             cwd=copy, capture_output=True)
+    assert applied.returncode == 0, applied.stderr.decode(errors="replace")
+    written = _cli("set", "hostile", "category=MARKET", cwd=tmp_path)
+    assert written.returncode in (0, 1)
+    articles = [path for path in root.iterdir() if path.is_file()]
+    assert len(articles) == 8
+    for path in articles:
+        assert (copy / "hostile" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_dry_run_patch_on_a_terminal_is_shown_escaped(tmp_path: Path, terminal: Terminal) -> None:
+    """On a terminal the same patch is shown escaped, with a note saying how to get it exact."""
+    root = tmp_path / "hostile"
+    make_hostile_folder(root)
+    terminal.start([sys.executable, "-m", "core.cli", "set", str(root), "category=MARKET", "--dry-run"], cwd=tmp_path)
+    shown = terminal.wait_for(lambda s: "would change" in s)
+    assert "redirect stdout to a file for the exact patch" in shown
+    state = terminal.state()
+    assert state == {"buffers": "", "pane title": "CLEAN-TITLE", "window name": "CLEAN-WINDOW"}, state
