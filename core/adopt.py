@@ -25,6 +25,7 @@ from typing import Any
 
 from .config import Limits
 from .document import Article
+from .edit import plain_ok
 from .frontmatter import BOM, split_text
 from .save import Change
 from .schema import field_schema, required_fields
@@ -56,11 +57,6 @@ _DATE_PATTERNS = [
 _BYLINE_WORDS = re.compile(r"(?i)^\W*(published|posted|updated|date[d]?|by|written|from)\b|[·|•—]")
 _HEADING_MARK = re.compile(r"^#{1,6}\s+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
-_PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
-_NOT_PLAIN = re.compile(r": |\s#|:$|[\x00-\x1f\x7f\u2028\u2029\ufeff]")
-_RESOLVES = re.compile(
-    r"(?i)(~|null|true|false|yes|no|on|off|y|n|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9_.,:eE+-]*|0x[0-9a-f]+|0o[0-7]+|\d{4}-\d{2}-\d{2}.*)\Z"
-)
 _TEXT_LIMITS = Limits()
 
 
@@ -197,11 +193,11 @@ def _scalar(value: Any) -> str:
     if value is False:
         return "false"
     text = str(value)
-    if text and _PLAIN_SAFE.fullmatch(text) and not _NOT_PLAIN.search(text) and not _RESOLVES.match(text) and text == text.strip():
-        return text
     if re.search(r"[\x00-\x1f\x7f\u2028\u2029\ufeff]", text):
         escaped = text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
         return f'"{escaped}"'
+    if plain_ok(text):  # the editor's rule: read back as this string by YAML 1.1 and 1.2 readers
+        return text
     return "'" + text.replace("'", "''") + "'"
 
 

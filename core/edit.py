@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import yaml
 import yaml_rs
 
 from . import frontmatter
@@ -40,6 +41,13 @@ _TEMPLATE = re.compile(r"\{\{|\{%|<%")
 _YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _PLAIN_FORBIDDEN_START = set("-?:,[]{}#&*!|>'\"%@`")
+# Jekyll and PyYAML read YAML 1.1: their resolver types `=`, `<<`, `1:20` or `Null` and
+# refuses or changes such a plain value (the YAML 1.2 parse below keeps them strings).
+_YAML11_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+# Written only as escapes: line breaks (NEL, U+2028/9 are ones to YAML 1.1) and what YAML
+# streams may not hold raw (C0 but tab, DEL, C1, the non-characters U+FFFE/U+FFFF).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 class EditRefused(Exception):
@@ -137,14 +145,19 @@ def _parse(fm: str, name: str, field: str, limits: Limits, verifying: bool = Fal
 # -- rendering ---------------------------------------------------------------------------
 
 
-def _plain_ok(text: str, in_flow: bool = False) -> bool:
+def plain_ok(text: str, in_flow: bool = False) -> bool:
+    """Whether ``text`` can be written unquoted (in a flow list with ``in_flow``) and read
+    back as this very string by YAML 1.2 readers and by YAML 1.1 ones (PyYAML, Jekyll)."""
     if not text or text != text.strip() or "\n" in text or "\r" in text:
         return False
     if text[0] in _PLAIN_FORBIDDEN_START or ": " in text or " #" in text or text.endswith(":"):
         return False
-    if in_flow and any(c in text for c in ",[]{}"):
+    # PyYAML's pure reader ends a plain scalar at `?` inside a flow list (`[WHAT?]` fails)
+    if in_flow and any(c in text for c in ",[]{}?"):
         return False
     if text.lower() in _YAML11_WORDS or _DATE_LIKE.match(text) or "\t" in text:
+        return False
+    if _YAML11_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG:
         return False
     try:
         return yaml_rs.loads(f"k: {text}", parse_datetime=False) == {"k": text}
@@ -157,7 +170,9 @@ def _single_quoted(text: str) -> str:
 
 
 def _double_quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    # json escapes C0, `"` and `\`, all valid YAML escapes; the other characters YAML
+    # readers refuse or take for a line break get a \u escape too
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def render_scalar(value: Any, style: str = "", quote: str | Callable[[], str] = "'", in_flow: bool = False) -> str:
@@ -177,12 +192,11 @@ def render_scalar(value: Any, style: str = "", quote: str | Callable[[], str] = 
         return repr(value)
     if not isinstance(value, str):
         raise TypeError(f"cannot write a {type(value).__name__} as a scalar")
-    multiline_or_control = any(ord(c) < 32 and c != "\t" for c in value) or "\u2028" in value or "\u2029" in value
-    if style == '"' or multiline_or_control:
+    if style == '"' or _UNPRINTABLE.search(value):
         return _double_quoted(value)
     if style == "'":
         return _single_quoted(value)
-    if _plain_ok(value, in_flow):
+    if plain_ok(value, in_flow):
         return value
     if callable(quote):
         quote = quote()
@@ -332,7 +346,7 @@ class _Editor:
     def _render_value_lines(self, key: str, value: Any, column: int) -> list[str]:
         """Lines (without endings) for a new ``key: value`` entry at ``column``."""
         pad = " " * column
-        key_text = key if _plain_ok(key) else _single_quoted(key)
+        key_text = key if plain_ok(key) else _single_quoted(key)
         if isinstance(value, dict):
             if not value:
                 return [f"{pad}{key_text}: {{}}"]
@@ -477,7 +491,7 @@ class _Editor:
     def _insert_flow_key(self, path: FieldPath, parent: Node, key: str, value: Any) -> str:
         if self.lines.index(parent.start) != self.lines.index(parent.end - 1):
             raise self.refuse(path, "the parent is a multi-line flow mapping ({...}); edit it by hand")
-        entry = f"{key if _plain_ok(key, in_flow=True) else _single_quoted(key)}: {self._render_flow(value)}"
+        entry = f"{key if plain_ok(key, in_flow=True) else _single_quoted(key)}: {self._render_flow(value)}"
         if not parent.pairs:
             return self._replace(parent.start, parent.end, "{" + entry + "}")
         last = parent.pairs[-1][1]

@@ -158,3 +158,49 @@ def test_tag_adds_a_tag_outside_the_vocabulary_only_with_new_tag(tmp_path):
     result = copydesk("tag", "a.md", "--add", "DOCKS", "--new-tag", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - DOCKS\n")
+
+
+# The same command with its options before, between and after the paths and assignments
+# (a value starting with `-` stays the option's value wherever it stands).
+OPTIONS_ANYWHERE = {
+    "set": [
+        ["set", "--dry-run", "--where", "-tag:PORTS", "draft=true", "a.md", "b.md"],
+        ["set", "draft=true", "--dry-run", "a.md", "--where", "-tag:PORTS", "b.md"],
+        ["set", "draft=true", "a.md", "b.md", "--where", "-tag:PORTS", "--dry-run"],
+    ],
+    "tag": [
+        ["tag", "--add", "STRIKES", "--where", "-tag:PORTS", "--dry-run", "a.md", "b.md"],
+        ["tag", "a.md", "--add", "STRIKES", "b.md", "--dry-run", "--where", "-tag:PORTS"],
+        ["tag", "a.md", "b.md", "--where", "-tag:PORTS", "--dry-run", "--add", "STRIKES"],
+    ],
+    "list": [
+        ["list", "--where", "-tag:PORTS", "--format", "paths", "a.md", "b.md"],
+        ["list", "a.md", "--format", "paths", "b.md", "--where", "-tag:PORTS"],
+    ],
+}
+
+
+@pytest.mark.parametrize("command", OPTIONS_ANYWHERE)
+def test_options_are_accepted_anywhere_on_the_line(tmp_path, command):
+    folder(tmp_path)
+    results = [copydesk(*line, cwd=tmp_path) for line in OPTIONS_ANYWHERE[command]]
+    first = results[0]
+    assert first.returncode == 0, first.stderr
+    assert "a/a.md" in first.stdout or first.stdout == "a.md\n"
+    assert "b.md" not in first.stdout  # --where -tag:PORTS left it out
+    assert [(r.returncode, r.stdout, r.stderr) for r in results] == [(0, first.stdout, first.stderr)] * len(results)
+    assert (tmp_path / "a.md").read_text() == ARTICLE  # a dry run, wherever --dry-run stood
+
+
+def test_after_double_dash_an_option_looking_argument_is_a_path(tmp_path):
+    (tmp_path / "-x.md").write_text(ARTICLE)
+    result = copydesk("set", "draft=true", "--dry-run", "--", "-x.md", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "+draft: true" in result.stdout
+    result = copydesk("set", "draft=true", "--", "-x.md", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no such file or folder: --dry-run" in result.stderr
+    result = copydesk("tag", "--add", "STRIKES", "--dry-run", "--", "-x.md", cwd=tmp_path)  # no path before `--`
+    assert result.returncode == 0, result.stderr
+    assert "+  - STRIKES" in result.stdout
+    assert (tmp_path / "-x.md").read_text() == ARTICLE

@@ -117,31 +117,52 @@ def dump_json(data: object) -> None:
 
 
 def allow_dash_values(parser: argparse.ArgumentParser, options: tuple[str, ...] = ("--where",)) -> None:
-    """Let ``--where -tag:X`` (and ``--sort -score``) mean what they say.
+    """Let options go anywhere on the line (``set draft=true --dry-run a.md``) and
+    ``--where -tag:X`` (and ``--sort -score``) mean what they say.
 
     argparse takes a value starting with ``-`` for an unknown option; a query often starts
     with a negated term. The option and its value are joined as ``--where=-tag:X`` before
-    this sub-command's parser sees them.
+    this sub-command's parser sees them. The arguments are then parsed intermixed (options
+    between positionals); after ``--`` every argument is positional, however it starts.
     """
     parse_known = parser.parse_known_args
+    parse_intermixed = parser.parse_known_intermixed_args
+    inside = False
 
     def parse_known_args(args=None, namespace=None):  # type: ignore[no-untyped-def]
-        joined: list[str] = []
-        items = list(args) if args is not None else []
-        i = 0
-        while i < len(items):
-            if items[i] in options and i + 1 < len(items) and items[i + 1].startswith("-") and items[i + 1] != "--":
-                joined.append(f"{items[i]}={items[i + 1]}")
-                i += 2
-                continue
-            if items[i] == "--":
-                joined.extend(items[i:])
-                break
-            joined.append(items[i])
-            i += 1
-        return parse_known(joined if args is not None else args, namespace)
+        nonlocal inside
+        if inside or args is None:  # intermixed parsing calls parse_known_args itself
+            return parse_known(args, namespace)
+        items = list(args)
+        cut = items.index("--") if "--" in items else len(items)
+        # Stand-ins (no argument can hold NUL) for what follows `--`: intermixed parsing
+        # loses `--` when no positional comes before it and reads `--x` after it as an option.
+        stand_ins = {f"\0{i}": arg for i, arg in enumerate(items[cut + 1 :])}
+        inside = True
+        try:
+            ns, extras = parse_intermixed([*_join_dash_values(items[:cut], options), *stand_ins], namespace)
+        finally:
+            inside = False
+        for key, value in vars(ns).items():
+            if isinstance(value, list):
+                setattr(ns, key, [stand_ins.get(v, v) if isinstance(v, str) else v for v in value])
+        return ns, [stand_ins.get(v, v) for v in extras]
 
     parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+
+
+def _join_dash_values(items: list[str], options: tuple[str, ...]) -> list[str]:
+    """``items`` with each of ``options`` followed by a value starting with ``-`` joined to it."""
+    joined: list[str] = []
+    i = 0
+    while i < len(items):
+        if items[i] in options and i + 1 < len(items) and items[i + 1].startswith("-"):
+            joined.append(f"{items[i]}={items[i + 1]}")
+            i += 2
+            continue
+        joined.append(items[i])
+        i += 1
+    return joined
 
 
 def plan_all(articles: Sequence[Article], edits_for: EditsFor) -> tuple[list[Change], list[Outcome]]:

@@ -62,12 +62,10 @@ def split_items(items: list[str], after_dashes: list[str]) -> tuple[list[str], l
 
 def run(args: argparse.Namespace) -> int:
     argv = list(getattr(args, "argv", args.items))
-    after: list[str] = []
-    if "--" in argv:
-        cut = argv.index("--")
-        argv, after = argv[:cut], argv[cut + 1 :]
-    items = [a for a in argv if a in args.items]  # argparse already removed the options
-    paths, assignments = split_items(items, after)
+    # what follows `--` is a path even when it looks like KEY=VALUE; argparse keeps the
+    # positionals in order, those after `--` last
+    after = argv[argv.index("--") + 1 :] if "--" in argv else []
+    paths, assignments = split_items(args.items[: len(args.items) - len(after)], after)
     if not assignments:
         print("copydesk set: no KEY=VALUE assignment given", file=sys.stderr)
         return 2
