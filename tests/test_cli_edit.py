@@ -180,6 +180,19 @@ OPTIONS_ANYWHERE = {
 }
 
 
+@pytest.mark.parametrize("line", [
+    ["check", "a.md", "--select", "CD2", "b.md", "--format", "json"],
+    ["adopt", "a.md", "--dry-run", "b.md", "--format", "json"],
+], ids=lambda line: line[0])
+def test_check_and_adopt_take_options_between_paths(tmp_path, line):
+    folder(tmp_path)
+    moved = [line[0], *[arg for arg in line[1:] if arg.endswith(".md")], *[arg for arg in line[1:] if not arg.endswith(".md")]]
+    between, after = copydesk(*line, cwd=tmp_path), copydesk(*moved, cwd=tmp_path)
+    assert between.returncode in (0, 1), between.stderr
+    assert (between.returncode, between.stdout) == (after.returncode, after.stdout)
+    assert '"path"' in between.stdout or between.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("command", OPTIONS_ANYWHERE)
 def test_options_are_accepted_anywhere_on_the_line(tmp_path, command):
     folder(tmp_path)

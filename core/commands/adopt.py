@@ -15,7 +15,7 @@ from ..guard import UnsafeFile
 from ..save import Change, save_changes
 from ..schema import SchemaError, load_schema
 from ..taxonomy import similar_groups, tag_counts
-from .common import Outcome, UsageError, dump_json, load_targets, report
+from .common import Outcome, UsageError, allow_dash_values, dump_json, load_targets, report
 
 EPILOG = """\
 For every raw article (a file with no front matter) under the paths: a front matter built
@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--dry-run", action="store_true", help="print the unified diff of the batch and write nothing")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    allow_dash_values(parser, ())
     parser.set_defaults(run=run)
 
 

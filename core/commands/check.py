@@ -21,7 +21,7 @@ from ..config import Config, ConfigError, load_config
 from ..display import printable
 from ..problems import RULES, Problem, expand_selectors
 from ..rules import FIXABLE, validate_config
-from .common import display_path, dump_json
+from .common import allow_dash_values, display_path, dump_json
 
 if TYPE_CHECKING:
     from ..document import Article
@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="parse every file; neither read nor update the index in .copydesk/index"
     )
+    allow_dash_values(parser, ())
     parser.set_defaults(run=run)
 
 
