@@ -10,6 +10,7 @@ from pathlib import Path
 # What each sequence would do if it reached the terminal.
 CLIPBOARD_PAYLOAD = "rm -rf ~/*\n"
 OSC52 = "\x1b]52;c;" + base64.b64encode(CLIPBOARD_PAYLOAD.encode()).decode() + "\x07"  # writes the clipboard
+OSC52_ST = OSC52.replace("\x07", "\x1b\\")  # the same, ended by ST (Rich drops BEL, not ST)
 OSC0 = "\x1b]0;PWNED-TITLE\x07"  # renames the window / pane title
 OSC2_ST = "\x1b]2;PWNED-TITLE2\x1b\\"
 RENAME = "\x1bkPWNED-WINDOW\x1b\\"  # tmux's window rename
@@ -43,6 +44,7 @@ def make_hostile_folder(root: Path) -> list[str]:
         "body-escapes.md": (
             "---\ntitle: Body with escapes\npublishedAt: '2025-12-01T07:29:00Z'\nsentiment: NEUTRAL\n---\n"
             f"First paragraph {OSC52} then {OSC0} and {CLEAR}.\n\n{RENAME} {C1} {BIDI}\n\n"
+            f"The same ended by ST {OSC52_ST}.\n\n"
             f"A reference &#x202e;evil and &#27;]0;ENTITY&#7; and {MARKUP}.\n\n"
             f"```\ncode {OSC52}\n```\n"
         ),

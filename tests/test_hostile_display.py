@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile_text import FORBIDDEN, make_hostile_folder
+from tests.hostile_text import CLEAR, FORBIDDEN, OSC52, OSC52_ST, make_hostile_folder
 
 PROJECT = Path(__file__).resolve().parent.parent
 TMUX = shutil.which("tmux")
@@ -110,6 +110,11 @@ def test_tui_never_lets_hostile_text_reach_the_terminal(tmp_path: Path, terminal
         problem = {k: v for k, v in terminal.state().items() if v != {"buffers": "", "pane title": "CLEAN-TITLE", "window name": "CLEAN-WINDOW"}[k]}
         assert not problem, f"after {keys}: {problem}\n{seen[-1]}"
 
+    # Text pasted into the filter box (copied from a scraped page) holds escapes too.
+    terminal.keys("/")
+    terminal.tmux("set-buffer", "-b", "scraped", "ASIA" + OSC52_ST + CLEAR)
+    terminal.tmux("paste-buffer", "-p", "-d", "-b", "scraped", "-t", "hostile")
+    look("Escape", "Escape")
     for _ in names:  # every row: list, reader and editor show each file in turn
         look("j", pause=0.5)
     look("g")
@@ -130,6 +135,25 @@ def test_tui_never_lets_hostile_text_reach_the_terminal(tmp_path: Path, terminal
     assert "\\x1b]52;c;" in screen, screen[-3000:]
     assert "\\u202e" in screen
     assert "[bold red]loud[/]" in screen  # Rich markup stays text
+    assert "ASIA\\x1b]52;c;" in screen  # the paste, as the filter box showed it
+
+
+async def test_toasts_show_hostile_text_as_text(tmp_path: Path) -> None:
+    """Every toast goes through one guard: a file name or tag in a message is shown with
+    its escapes visible and its markup as text, whoever calls notify."""
+    from core.config import load_config
+    from tui.app import CopydeskApp
+
+    root = tmp_path / "hostile"
+    make_hostile_folder(root)
+    app = CopydeskApp(root.resolve(), load_config(root))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main_screen.notify("saved " + OSC52 + "[bold]x[/bold]", title="t" + CLEAR)
+        await pilot.pause()
+        toast = list(app._notifications)[-1]  # what the toast draws
+        assert toast.message == "saved \\x1b]52;c;cm0gLXJmIH4vKgo=\\x07[bold]x[/bold]"
+        assert toast.title == "t\\x1b[2J\\x1b[H"
+        assert toast.markup is False
 
 
 CLI_COMMANDS = [

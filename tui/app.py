@@ -40,6 +40,10 @@ class CopydeskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             note_input()  # the collector waits for a pause in these (tui.collect_when_idle)
+        elif isinstance(event, events.Paste):
+            # Text copied from a scraped page can hold escapes too: an input box would
+            # draw them raw. Pasted, they are shown as text (what the box then holds).
+            event.text = printable(event.text, multiline=True)
         await super().on_event(event)
 
     def on_mount(self) -> None:
