@@ -26,15 +26,25 @@ operating-system crash during a batch may lose that batch's journal, never an ar
 
 :meth:`Journal.undo` restores the prior bytes of every file whose current content is still
 what the batch wrote and reports the others; the undo is itself a batch, so it can be undone.
+An undo batch that did not restore every file (killed, or a file it could not write) does
+not count as done: the next undo of the same batch finishes the job and takes the earlier
+attempt's files into its own manifest.
 The journal keeps the newest ``keep`` batches and deletes blobs no batch refers to.
+
+Everything in the journal may have been written by someone else (a shared folder): the
+folders must be real folders (never a link), every manifest is checked (file paths relative,
+inside the corpus root, never reached through a link leading out of it; copies named by
+their sha256), and a batch that fails a check is listed as damaged and never undone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import socket
 import stat
@@ -46,6 +56,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .config import Limits
+from .guard import UnsafeFile, read_guarded
+
 STATE_DIR = ".copydesk"  # copydesk's own folder at the corpus root: the journal and the index
 JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
 _MANIFEST_VERSION = 2  # 2: an entry may say where its prior content is in the batch's pack
@@ -55,6 +68,17 @@ _GC_EVERY = 10
 # A blob younger than this is never garbage-collected: another process may be recording a
 # batch that refers to it and has not written its manifest yet.
 _BLOB_GRACE_SECONDS = 600
+# What a name read from the journal may look like: a batch id, a sha256, a file's stem.
+_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,63}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_STEM = re.compile(r"(\d{1,20})-([0-9A-Za-z][0-9A-Za-z-]{0,63})")
+# Manifests and logs are read whole; a 50,000-file batch's is ~10 MB.
+_LOG_LIMITS = Limits(max_file_bytes=1 << 28)
+_BLOB_LIMITS = Limits(max_file_bytes=1 << 34)  # a prior content: as large as a save may read
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+# Pending logs of this process whose batch was closed without its manifest: listed (and
+# undoable) although their writer is alive.
+_GIVEN_UP: set[str] = set()
 
 
 def make_state_folder(root: Path, mode: int = 0o777) -> bool:
@@ -62,10 +86,14 @@ def make_state_folder(root: Path, mode: int = 0o777) -> bool:
     holds copies of articles (the journal) and a cache (the index), which must stay out of
     the newsroom's repository from the first read-only command on. A ``.gitignore``
     already there (ours, or one the user edited) is never touched. False when the path is
-    not a real folder (a planted link: nothing is written through it)."""
+    not a real folder (a planted link or file: nothing is written through it)."""
     folder = Path(root) / STATE_DIR
-    folder.mkdir(mode=mode, exist_ok=True)
-    if not stat.S_ISDIR(os.lstat(folder).st_mode):
+    with contextlib.suppress(FileExistsError):  # whatever is there is checked just below
+        folder.mkdir(mode=mode)
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return False
+    except FileNotFoundError:
         return False
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
@@ -85,11 +113,72 @@ class UnknownBatch(JournalError):
     """The batch id given matches no batch, or several: a usage error, not a state of the journal."""
 
 
+class UnsafeJournal(JournalError, OSError):
+    """A folder of the journal is a symbolic link or not a folder: nothing is read or written
+    through it. (An ``OSError`` too, so that a save refuses its file with this message.)"""
+
+
+def _check_folder(path: Path) -> bool:
+    """True for a real folder, False when there is nothing at ``path``; raises
+    :class:`UnsafeJournal` for a link or anything else (never followed, never replaced:
+    it may be a colleague's mistake as well as a trap)."""
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise JournalError(f"cannot read the journal folder {path}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        return True
+    what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a folder"
+    raise UnsafeJournal(
+        f"{path} is {what}: copydesk keeps its journal (copies of articles) only in a real folder "
+        "and reads or writes nothing through it; move it aside"
+    )
+
+
+def _make_folder(path: Path) -> None:
+    """Create ``path`` (its parent exists) unless it is there; anything but a real folder
+    there is refused (:func:`_check_folder`)."""
+    if _check_folder(path):
+        return
+    with contextlib.suppress(FileExistsError):  # made meanwhile by another process: checked below
+        path.mkdir()
+    if not _check_folder(path):
+        raise UnsafeJournal(f"{path} disappeared while being created")
+
+
+def _entry_path_problem(rel: Any) -> str | None:
+    """Why a file path read from the journal cannot be one of the corpus root's files, or None.
+
+    Only a relative path of plain names is accepted: an absolute path, ``..`` or ``.``,
+    an empty name or a NUL could lead outside the folder (a planted manifest is the threat).
+    """
+    if not isinstance(rel, str) or not rel:
+        return "a file path that is not text"
+    if rel.startswith("/") or os.path.isabs(rel):
+        return f"absolute path {rel!r}, outside the folder"
+    if "\0" in rel:
+        return f"file path {rel!r} holds a NUL"
+    names = rel.split("/")
+    if os.sep != "/":
+        names = [n for name in names for n in name.split(os.sep)]
+    if any(name in ("", ".", "..") for name in names):
+        return f"file path {rel!r} leads outside the folder (or is not a plain path)"
+    return None
+
+
+def _digest_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and _DIGEST.fullmatch(value)):
+        return value
+    raise ValueError(f"{value!r} is not a sha256")
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One file of a batch: content before and after (sha256 hex; None = file absent)."""
 
-    path: str  # relative to the corpus root ("/"-separated), absolute when outside it
+    path: str  # relative to the corpus root, "/"-separated
     prior: str | None
     new: str | None
     packed: tuple[int, int] | None = None  # (offset, length) of the prior content in the batch's pack
@@ -98,9 +187,25 @@ class Entry:
         return [self.path, self.prior, self.new, *(self.packed or ())]
 
     @classmethod
-    def from_list(cls, values: list[Any]) -> Entry:
+    def from_list(cls, values: Any) -> Entry:
+        """The entry ``values`` (read from a manifest) describe; ValueError saying why not."""
+        if not isinstance(values, list) or len(values) not in (3, 5):
+            raise ValueError("an entry that is not [path, prior, new(, offset, length)]")
         path, prior, new, *packed = values
-        return cls(path, prior, new, (int(packed[0]), int(packed[1])) if packed else None)
+        problem = _entry_path_problem(path)
+        if problem:
+            raise ValueError(problem)
+        return cls(path, _digest_or_none(prior), _digest_or_none(new), _span(packed) if packed else None)
+
+
+def _span(values: Any) -> tuple[int, int]:
+    """(offset, length) in a pack, checked: two non-negative integers."""
+    if not isinstance(values, list | tuple) or len(values) != 2:
+        raise ValueError("a pack position that is not [offset, length]")
+    offset, length = values
+    if type(offset) is not int or type(length) is not int or offset < 0 or length < 0:
+        raise ValueError(f"pack position {values!r} is not two non-negative integers")
+    return offset, length
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +228,9 @@ class BatchInfo:
     undone: bool = False
     undoes: str | None = None  # set on an undo batch: the batch it reverted
     incomplete: bool = False  # copydesk stopped before closing the batch
+    partial: bool = False  # an undo that did not restore every file (undo its batch again to finish)
+    partly_undone: bool = False  # an undo of this batch was cut short or did not restore every file
+    damaged: str | None = None  # why the batch cannot be read or trusted (it is never undone)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +241,9 @@ class BatchInfo:
             "undone": self.undone,
             "undoes": self.undoes,
             "incomplete": self.incomplete,
+            "partial": self.partial,
+            "partly_undone": self.partly_undone,
+            "damaged": self.damaged,
         }
 
 
@@ -146,6 +257,8 @@ class UndoReport:
     changed_since: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # back to the prior content already
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    resumed: list[str] = field(default_factory=list)  # earlier undos of the batch, cut short, finished by this one
+    problem: str | None = None  # the journal could not record this undo as it should (see BatchWriter.problem)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -155,6 +268,8 @@ class UndoReport:
             "changed_since": self.changed_since,
             "already": self.already,
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "resumed": self.resumed,
+            "problem": self.problem,
         }
 
 
@@ -194,13 +309,21 @@ def _new_id(ns: int) -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False  # os.kill(0 or -n) would ask about process groups
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    except (OverflowError, OSError):
+        return False
     return True
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 @dataclass(slots=True)
@@ -212,6 +335,57 @@ class _Batch:
     entries: list[Entry]
     undoes: str | None = None
     incomplete: bool = False
+    partial: bool = False  # an undo batch that did not restore every file
+    damaged: str | None = None  # why it cannot be trusted; then only id, ns and time are known
+    name: str = ""  # its file in batches/
+
+    @property
+    def counts_as_undo(self) -> bool:
+        """An undo batch that restored every file it could: its batch is undone."""
+        return self.undoes is not None and not (self.incomplete or self.partial or self.damaged)
+
+
+def _damaged(name: str, reason: str) -> _Batch:
+    """A batch file that cannot be read or trusted: listed as damaged, never undone."""
+    stem = name.rsplit(".", 1)[0]
+    match = _STEM.fullmatch(stem)
+    ns, batch_id = (int(match.group(1)), match.group(2)) if match else (0, stem)
+    stamp = datetime.fromtimestamp(ns / 1e9, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return _Batch(batch_id, "", stamp, ns, [], damaged=reason, name=name)
+
+
+def _read_text(path: Path, root: Path) -> str | None:
+    """``path`` as text: a regular file under ``root``, never opened through a link, never
+    blocking (a FIFO planted in its place); None when it is not there. UnsafeFile when it
+    cannot be read, ValueError when it is not UTF-8."""
+    try:
+        data, _ = read_guarded(path, root, _LOG_LIMITS)
+    except UnsafeFile as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):
+            return None
+        raise
+    return data.decode("utf-8")
+
+
+def _header(data: Any) -> tuple[str, str, str, int, str | None]:
+    """(id, label, time, ns, undoes) of a manifest or a log's header; ValueError saying
+    what is wrong (every name later used in a path is checked here)."""
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    batch_id, label, when, ns, undoes = (data.get(key) for key in ("id", "label", "time", "ns", "undoes"))
+    if not isinstance(batch_id, str) or not _ID.fullmatch(batch_id):
+        raise ValueError(f"batch id {batch_id!r} is not a batch id")
+    if undoes is not None and (not isinstance(undoes, str) or not _ID.fullmatch(undoes)):
+        raise ValueError(f"undone batch {undoes!r} is not a batch id")
+    if not isinstance(label, str) or not isinstance(when, str):
+        raise ValueError("label or time missing")
+    if type(ns) is not int or not 0 <= ns < 10**20:
+        raise ValueError(f"time {ns!r} is not a time in nanoseconds")
+    return batch_id, label, when, ns, undoes
+
+
+def _span_or_none(values: Any) -> list[Any]:
+    return [] if values is None else list(values) if isinstance(values, list) else [values]
 
 
 class Journal:
@@ -228,6 +402,7 @@ class Journal:
         self.gc_candidates = self.folder / "gc-candidates"
         root_text = str(self.root)
         self._root_prefix = root_text if root_text.endswith(os.sep) else root_text + os.sep
+        self._blob_folders: set[Path] = set()  # blob sub-folders seen to be real folders
 
     # -- writing ---------------------------------------------------------------------
 
@@ -236,27 +411,43 @@ class Journal:
         return BatchWriter(self, label, undoes)
 
     def _ensure_folders(self) -> None:
-        if self.batches.is_dir() and self.blobs.is_dir():
-            return
-        make_state_folder(self.root)
-        self.batches.mkdir(parents=True, exist_ok=True)
-        self.blobs.mkdir(parents=True, exist_ok=True)
+        """Create the journal's folders; each must be a real folder (UnsafeJournal else)."""
+        state = self.root / STATE_DIR
+        if not make_state_folder(self.root):
+            _check_folder(state)  # says what is there instead of a folder
+            raise UnsafeJournal(f"{state} cannot be created")
+        for folder in (self.folder, self.batches, self.blobs):
+            _make_folder(folder)
 
     def _blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest
+
+    def _has_blob(self, path: Path) -> bool:
+        """True when a loose copy is at ``path``, its age refreshed (so that a concurrent
+        prune does not collect it before our manifest exists). A link or anything but a
+        regular file there does not count."""
+        try:
+            os.utime(path, follow_symlinks=False)
+        except OSError:
+            return False
+        try:
+            return _check_folder(path.parent) and stat.S_ISREG(os.lstat(path).st_mode)
+        except OSError:  # UnsafeJournal included
+            return False
+
+    def _blob_folder(self, folder: Path) -> None:
+        if folder not in self._blob_folders:
+            _make_folder(folder)
+            self._blob_folders.add(folder)
 
     def _store_blob(self, data: bytes, digest: str | None = None) -> str:
         """Keep ``data`` under its sha256 (``digest`` when the caller has it); safe from threads."""
         digest = digest or sha256(data)
         target = self._blob_path(digest)
-        try:
-            # Refresh its age so a concurrent prune does not collect it before our manifest exists.
-            os.utime(target)
+        if self._has_blob(target):
             return digest
-        except FileNotFoundError:
-            pass
         folder = target.parent
-        folder.mkdir(exist_ok=True)
+        self._blob_folder(folder)
         tmp = folder / f".blob.{secrets.token_hex(8)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
@@ -265,7 +456,7 @@ class Journal:
                 view = view[os.write(fd, view) :]
             os.close(fd)
             fd = -1
-            os.replace(tmp, target)
+            os.replace(tmp, target)  # (a link planted at target is replaced, never followed)
         except BaseException:
             if fd >= 0:
                 os.close(fd)
@@ -279,15 +470,15 @@ class Journal:
 
     def _read_blob(self, digest: str, packed: tuple[int, int] | None = None, stem: str = "") -> bytes:
         try:
+            path = self._blob_path(digest) if packed is None else self._pack_path(stem)
+            _check_folder(self.blobs)
+            _check_folder(path.parent)
             if packed is None:
-                data = self._blob_path(digest).read_bytes()
+                data, _ = read_guarded(path, self.blobs, _BLOB_LIMITS)
             else:
-                offset, length = packed
-                with open(self._pack_path(stem), "rb") as handle:
-                    handle.seek(offset)
-                    data = handle.read(length)
-        except OSError as exc:
-            raise JournalError(f"journal copy {digest[:12]} is missing ({exc.strerror or exc})") from exc
+                data = _read_span(path, *packed)
+        except (UnsafeFile, OSError) as exc:  # UnsafeJournal is an OSError
+            raise JournalError(f"journal copy {digest[:12]} cannot be read ({exc})") from exc
         if sha256(data) != digest:
             raise JournalError(f"journal copy {digest[:12]} is damaged (content does not match its hash)")
         return data
@@ -300,12 +491,18 @@ class Journal:
             absolute = absolute[len(prefix) :]
         return absolute.replace(os.sep, "/") if os.sep != "/" else absolute
 
-    def _absolute(self, stored: str) -> Path:
-        candidate = Path(stored)
-        return candidate if candidate.is_absolute() else self.root / candidate
+    def _target_problem(self, rel: str, real_root: str) -> str | None:
+        """Why the file ``rel`` (checked by :func:`_entry_path_problem`) must not be
+        touched, or None: its folder must really lie inside the corpus root (``real_root``,
+        its real path), not be reached through a link leading out of it."""
+        parent = os.path.dirname(os.path.join(self.root, rel))
+        real_parent = os.path.realpath(parent)
+        if _under(real_parent, real_root):
+            return None
+        return f"reached through a symbolic link leaving the folder ({os.path.join(real_parent, os.path.basename(rel))})"
 
     def _write_manifest(self, batch: _Batch) -> None:
-        data = {
+        data: dict[str, Any] = {
             "version": _MANIFEST_VERSION,
             "id": batch.id,
             "label": batch.label,
@@ -314,6 +511,8 @@ class Journal:
             "undoes": batch.undoes,
             "entries": [e.as_list() for e in batch.entries],
         }
+        if batch.partial:
+            data["partial"] = True
         target = self.batches / f"{_stem(batch.ns, batch.id)}.json"
         fd, tmp = tempfile.mkstemp(dir=self.batches, prefix=f".{batch.id}.")
         try:
@@ -330,18 +529,29 @@ class Journal:
 
     # -- reading ---------------------------------------------------------------------
 
+    def _readable(self) -> bool:
+        """True when the batches folder exists; UnsafeJournal when a folder on the way is a
+        link or not a folder, JournalError when one cannot be looked at."""
+        return all(_check_folder(folder) for folder in (self.root / STATE_DIR, self.folder, self.batches))
+
     def _load_all(self) -> list[_Batch]:
-        """Every batch on disk, oldest first (pending logs of live writers excluded)."""
-        if not self.batches.is_dir():
+        """Every batch on disk, oldest first: pending logs of live writers excluded, files
+        that cannot be read or trusted included as damaged batches. JournalError when the
+        journal folder itself cannot be read."""
+        if not self._readable():
             return []
+        try:
+            with os.scandir(self.batches) as listing:
+                names = {entry.name for entry in listing if not entry.name.startswith(".")}
+        except OSError as exc:
+            raise JournalError(f"cannot read the journal folder {self.batches}: {exc.strerror or exc}") from exc
         batches: list[_Batch] = []
-        names = {entry.name for entry in os.scandir(self.batches) if not entry.name.startswith(".")}
         for name in names:
             if name.endswith(".json"):
-                batch = self._read_manifest(self.batches / name)
+                batch = self._read_manifest(name)
             elif name.endswith(".pending") and name[: -len(".pending")] + ".json" not in names:
                 # (a writer killed between its manifest and removing its log leaves both)
-                batch = self._read_pending(self.batches / name)
+                batch = self._read_pending(name)
             else:
                 continue
             if batch is not None:
@@ -349,65 +559,132 @@ class Journal:
         batches.sort(key=lambda b: (b.ns, b.id))
         return batches
 
-    def _read_manifest(self, path: Path) -> _Batch | None:
+    def _read_manifest(self, name: str) -> _Batch | None:
+        """The batch of manifest ``name`` (None when it vanished meanwhile: pruned), damaged
+        when it cannot be read or fails a check."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            entries = [Entry.from_list(values) for values in data["entries"]]
-            return _Batch(data["id"], data["label"], data["time"], int(data["ns"]), entries, data.get("undoes"))
-        except (OSError, ValueError, KeyError, TypeError):
-            # A damaged manifest is skipped rather than blocking every other undo.
-            return None
+            text = _read_text(self.batches / name, self.batches)
+            if text is None:
+                return None
+            data = json.loads(text)
+            batch_id, label, when, ns, undoes = _header(data)
+            values = data.get("entries")
+            if not isinstance(values, list):
+                raise ValueError("no list of entries")
+            entries = [Entry.from_list(v) for v in values]
+        except UnsafeFile as exc:
+            return _damaged(name, f"cannot be read: {exc}")
+        except (ValueError, RecursionError) as exc:
+            return _damaged(name, str(exc))
+        if name != f"{_stem(ns, batch_id)}.json":
+            return _damaged(name, f"its id and time ({batch_id}, {ns}) do not match its file name")
+        return _Batch(batch_id, label, when, ns, entries, undoes, partial=data.get("partial") is True, name=name)
 
-    def _read_pending(self, path: Path) -> _Batch | None:
+    def _read_pending(self, name: str) -> _Batch | None:
+        """The batch of pending log ``name``: None while its writer is alive (or when it
+        vanished, or holds nothing yet); damaged when it cannot be read or fails a check."""
+        path = self.batches / name
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            text = _read_text(path, self.batches)
+        except (UnsafeFile, ValueError) as exc:
+            return _damaged(name, f"cannot be read: {exc}")
+        if not text:
+            return None  # gone, or created this instant (its header follows at once)
+        lines = text.splitlines()
+        try:
             header = json.loads(lines[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        if header.get("host") == socket.gethostname() and _pid_alive(int(header.get("pid", 0))):
-            return None  # still being written by a running copydesk
+            batch_id, label, when, ns, undoes = _header(header)
+        except (ValueError, RecursionError) as exc:
+            return _damaged(name, f"its first line is not a batch header ({exc})")
+        if name != f"{_stem(ns, batch_id)}.pending":
+            return _damaged(name, f"its id and time ({batch_id}, {ns}) do not match its file name")
         recorded: dict[str, Entry] = {}
         written: dict[str, Entry] = {}
-        for line in lines[1:]:
+        closed = str(path) in _GIVEN_UP
+        for number, line in enumerate(lines[1:], 2):
             try:
                 event = json.loads(line)
-            except ValueError:
-                break  # a line cut short by the crash
-            if event.get("op") == "record":
-                packed = event.get("packed")
-                recorded[event["path"]] = Entry(event["path"], event["prior"], event["new"], tuple(packed) if packed else None)
-            elif event.get("op") == "written" and event.get("path") in recorded:
-                written[event["path"]] = recorded[event["path"]]
+                if not isinstance(event, dict):
+                    raise ValueError("not a JSON object")
+                op = event.get("op")
+                if op == "record":
+                    values = [event.get("path"), event.get("prior"), event.get("new"), *_span_or_none(event.get("packed"))]
+                    entry = Entry.from_list(values)
+                    recorded[entry.path] = entry
+                elif op == "written" and event.get("path") in recorded:
+                    written[event["path"]] = recorded[event["path"]]
+                elif op == "closed":
+                    closed = True
+            except (ValueError, RecursionError) as exc:
+                if number == len(lines):
+                    break  # the last line, cut short by the crash
+                return _damaged(name, f"line {number}: {exc}")
+        pid, host = header.get("pid"), header.get("host")
+        if not closed and host == socket.gethostname() and type(pid) is int and _pid_alive(pid):
+            return None  # still being written by a running copydesk
         # A recorded file whose "written" line is missing may or may not have been replaced;
         # keeping it is harmless because undo only restores files whose content matches `new`.
         entries = list({**recorded, **written}.values())
-        return _Batch(header["id"], header["label"], header["time"], int(header["ns"]), entries, header.get("undoes"), incomplete=True)
+        return _Batch(batch_id, label, when, ns, entries, undoes, incomplete=True, name=name)
 
     @staticmethod
-    def _undone_ids(batches: list[_Batch]) -> set[str]:
-        """Batches whose effect is currently reverted (an undo that was itself undone does not count)."""
+    def _states(batches: list[_Batch]) -> tuple[set[str], dict[str, list[_Batch]], set[str]]:
+        """(ids of the batches whose effect is currently reverted, the unfinished undos of
+        each batch that a new undo of it takes over, unfinished undos made pointless by a
+        later finished undo of their batch).
+
+        Only an undo that restored every file counts: one cut short or with a file it could
+        not restore leaves its batch to be undone again. An undo that was itself undone
+        does not count either.
+        """
         undone: set[str] = set()
-        # Newest first: an undo batch only counts if it has not been undone by a later one.
-        for batch in reversed(batches):
-            if batch.undoes and batch.id not in undone:
-                undone.add(batch.undoes)
-        return undone
+        finished: set[str] = set()  # batches with a finished undo newer than the one looked at
+        unfinished: dict[str, list[_Batch]] = {}
+        superseded: set[str] = set()
+        for batch in reversed(batches):  # newest first
+            if batch.undoes is None or batch.damaged:
+                continue
+            if batch.counts_as_undo:
+                if batch.id not in undone:
+                    undone.add(batch.undoes)
+                finished.add(batch.undoes)
+            elif batch.undoes in finished:
+                superseded.add(batch.id)
+            elif batch.id not in undone:
+                unfinished.setdefault(batch.undoes, []).append(batch)
+        return undone, unfinished, superseded
 
     def list(self) -> list[BatchInfo]:
-        """Recent batches, newest first."""
+        """Recent batches, newest first (damaged ones included, saying why)."""
         batches = self._load_all()
-        undone = self._undone_ids(batches)
+        undone, unfinished, superseded = self._states(batches)
         return [
-            BatchInfo(b.id, b.label, b.time, tuple(e.path for e in b.entries), b.id in undone, b.undoes, b.incomplete)
+            BatchInfo(
+                b.id,
+                b.label,
+                b.time,
+                tuple(e.path for e in b.entries),
+                b.id in undone,
+                b.undoes,
+                b.incomplete,
+                b.partial,
+                b.id in unfinished and b.id not in undone,
+                b.damaged,
+            )
             for b in reversed(batches)
+            if b.id not in superseded
         ]
 
-    def _find(self, batches: list[_Batch], batch_id: str | None) -> _Batch:
-        undone = self._undone_ids(batches)
+    def _find(self, batches: list[_Batch], batch_id: str | None, undone: set[str]) -> _Batch:
         if batch_id is None:
             # Repeated `undo` walks back through history; undo batches are skipped (undo one
             # by its id to redo what it reverted).
             for batch in reversed(batches):
+                if batch.damaged:
+                    raise JournalError(
+                        f"the newest batch, {batch.id}, cannot be undone: it is damaged ({batch.damaged}); nothing was "
+                        "restored. An older batch can be undone by its id (see `copydesk undo --list`)"
+                    )
                 if batch.id not in undone and batch.undoes is None:
                     return batch
             raise JournalError(f"nothing to undo in {self.folder}")
@@ -417,6 +694,8 @@ class Journal:
         if len(matches) > 1:
             raise UnknownBatch(f"batch id {batch_id!r} is ambiguous: {', '.join(b.id for b in matches)}")
         batch = matches[0]
+        if batch.damaged:
+            raise JournalError(f"batch {batch.id} cannot be undone: it is damaged ({batch.damaged}); nothing was restored")
         if batch.id in undone:
             raise JournalError(f"batch {batch.id} ({batch.label}) was already undone")
         return batch
@@ -427,25 +706,65 @@ class Journal:
         """Restore the prior bytes of every file of a batch (the newest when ``batch_id`` is None).
 
         A file whose current content is not what the batch wrote is listed in
-        ``changed_since`` and left alone. The restore is recorded as a new batch.
+        ``changed_since`` and left alone. The restore is recorded as a new batch, which
+        counts as done only when no file failed; it takes over the files of earlier undos
+        of the batch that were cut short, so that undoing it redoes them all.
+        A batch with a file outside the corpus root, or reached through a link leading out
+        of it, is refused before anything is written.
         """
-        batch = self._find(self._load_all(), batch_id)
-        report = UndoReport(batch.id)
+        batches = self._load_all()
+        undone, unfinished, superseded = self._states(batches)
+        batch = self._find([b for b in batches if b.id not in superseded], batch_id, undone)
+        real_root = os.path.realpath(self.root)
+        for entry in batch.entries:
+            problem = self._target_problem(entry.path, real_root)
+            if problem:
+                raise JournalError(
+                    f"batch {batch.id} ({batch.label}) cannot be undone: {entry.path}: {problem}; nothing was restored"
+                )
+        earlier = unfinished.get(batch.id, [])
+        report = UndoReport(batch.id, resumed=[b.id for b in earlier])
         writer = self.begin(f"undo {batch.id} ({batch.label})", undoes=batch.id)
+        stem = _stem(batch.ns, batch.id)
+        done = False
         try:
             for entry in batch.entries:
-                self._undo_entry(entry, _stem(batch.ns, batch.id), writer, report)
+                self._undo_entry(entry, stem, writer, report, real_root)
+            done = True
         finally:
             # Folders are synced once per batch rather than once per file.
-            for folder in {self._absolute(rel).parent for rel in report.restored}:
+            for folder in {(self.root / rel).parent for rel in report.restored}:
                 _fsync_dir(folder)
+            writer.partial = not done or bool(report.failed)
+            # What the earlier attempts restored is part of this undo (the loose copies they
+            # kept; an entry in a pack is not theirs to give).
+            writer.absorb([e for b in earlier for e in b.entries if e.packed is None])
             report.undo_batch_id = writer.close()
+            report.problem = writer.problem
+        if report.undo_batch_id is not None and writer.problem is None:
+            for old in [*earlier, *(b for b in batches if b.id in superseded)]:
+                self._delete(old)
         return report
 
-    def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport) -> None:
+    def _delete(self, batch: _Batch) -> None:
+        """Remove a batch's files (its manifest or log, its pack)."""
+        with contextlib.suppress(OSError):
+            (self.batches / batch.name).unlink()
+        with contextlib.suppress(OSError):
+            self._pack_path(_stem(batch.ns, batch.id)).unlink()
+
+    def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport, real_root: str) -> None:
         from .save import LockBusy, acquire_lock, release_lock
 
-        path = self._absolute(entry.path)
+        path = self.root / entry.path
+        # Checked again file by file: a folder may have been swapped for a link meanwhile.
+        problem = self._target_problem(entry.path, real_root)
+        if problem:
+            report.failed.append((entry.path, problem))
+            return
+        if not os.path.isdir(path.parent):
+            report.failed.append((entry.path, f"its folder {path.parent} is gone (moved or renamed?)"))
+            return
         try:
             lock = acquire_lock(path)
         except LockBusy as exc:
@@ -479,21 +798,26 @@ class Journal:
             return
         try:
             writer.record(path, current, prior)
+        except OSError as exc:
+            report.failed.append((entry.path, f"cannot write the journal, file untouched: {exc.strerror or exc}"))
+            return
+        try:
             if prior is None:
                 os.unlink(path)  # the batch created the file
             else:
                 write_atomic(path, prior, fsync_dir=False)
-            writer.written(path)
         except OSError as exc:
             report.failed.append((entry.path, f"cannot write: {exc.strerror or exc}"))
             return
+        with contextlib.suppress(OSError):  # (a lost line: the recorded entry is undone right anyway)
+            writer.written(path)
         report.restored.append(entry.path)
 
     # -- pruning ---------------------------------------------------------------------
 
     def prune(self) -> None:
         """Keep the newest ``keep`` batches; blobs only they referred to go in a later sweep."""
-        if not self.batches.is_dir():
+        if not self._readable():
             return
         names = sorted(n for n in os.listdir(self.batches) if n.endswith((".json", ".pending")) and not n.startswith("."))
         manifests = {n[: -len(".json")] for n in names if n.endswith(".json")}
@@ -501,37 +825,44 @@ class Journal:
             # the log of a finished batch whose writer was killed before removing it
             (self.batches / name).unlink(missing_ok=True)
             names.remove(name)
-        finished = [n for n in names if n.endswith(".json") or self._read_pending(self.batches / n) is not None]
+        finished = [n for n in names if n.endswith(".json") or self._read_pending(n) is not None]
         if len(finished) <= self.keep:
             return
         lines: list[str] = []
         for name in finished[: -self.keep]:
-            path = self.batches / name
-            batch = self._read_manifest(path) if name.endswith(".json") else self._read_pending(path)
-            if batch is not None:
+            batch = self._read_manifest(name) if name.endswith(".json") else self._read_pending(name)
+            if batch is not None and not batch.damaged:
                 lines.append(f"# {batch.id}\n")
                 lines.extend(f"{d}\n" for e in batch.entries for d in (e.prior, e.new) if d)
-            lines.append(f"{_PACK_PREFIX}{name.rsplit('.', 1)[0]}\n")
+            else:
+                lines.append("# damaged\n")
+            stem = name.rsplit(".", 1)[0]
+            if _STEM.fullmatch(stem):
+                lines.append(f"{_PACK_PREFIX}{stem}\n")
             with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-        with open(self.gc_candidates, "a", encoding="utf-8") as handle:
-            handle.writelines(lines)
+                (self.batches / name).unlink()
+        _append(self.gc_candidates, "".join(lines))
         if self._pruned_since_sweep() >= self.gc_every:
             self.collect_garbage()
 
-    def _pruned_since_sweep(self) -> int:
+    def _candidates(self) -> list[str] | None:
+        """The lines of ``gc-candidates`` (None when there is none; a damaged one reads as empty)."""
         try:
-            with open(self.gc_candidates, encoding="utf-8") as handle:
-                return sum(1 for line in handle if line.startswith("#"))
-        except FileNotFoundError:
-            return 0
+            text = _read_text(self.gc_candidates, self.folder)
+        except (UnsafeFile, ValueError):
+            return []
+        return None if text is None else text.splitlines()
+
+    def _pruned_since_sweep(self) -> int:
+        return sum(1 for line in self._candidates() or () if line.startswith("#"))
 
     def collect_garbage(self) -> int:
         """Delete the blobs of pruned batches that no remaining batch refers to; their count."""
-        try:
-            candidates = {line.strip() for line in self.gc_candidates.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")}
-        except FileNotFoundError:
+        lines = self._candidates()
+        if lines is None:
             return 0
+        # Only names of blobs and packs: a line planted in the file never names anything else.
+        candidates = {line for line in lines if _DIGEST.fullmatch(line) or _PACK.fullmatch(line)}
         referenced = {d for b in self._load_all() for e in b.entries for d in (e.prior, e.new) if d}
         # A live writer's pending log is not loaded; its blobs are protected by their age.
         # A pack belongs to its batch alone: it goes once that batch was pruned.
@@ -544,7 +875,7 @@ class Journal:
             else:
                 blob = self._blob_path(digest)
             try:
-                if blob.stat().st_mtime >= horizon:
+                if os.lstat(blob).st_mtime >= horizon:
                     young.append(f"{digest}\n")
                     continue
                 blob.unlink()
@@ -555,7 +886,8 @@ class Journal:
         # list lands last wins (a candidate dropped by the other only stays on disk).
         tmp = self.gc_candidates.with_name(f".gc-candidates.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
-            tmp.write_text("".join(young), encoding="utf-8")
+            with open(tmp, "x", encoding="utf-8") as handle:
+                handle.write("".join(young))
             os.replace(tmp, self.gc_candidates)
         finally:
             tmp.unlink(missing_ok=True)
@@ -563,10 +895,51 @@ class Journal:
 
 
 _PACK_PREFIX = "pack:"
+_PACK = re.compile(re.escape(_PACK_PREFIX) + _STEM.pattern)
 
 
 def _stem(ns: int, batch_id: str) -> str:
     return f"{ns:020d}-{batch_id}"
+
+
+def _append(path: Path, text: str) -> None:
+    """Append ``text`` to the regular file ``path`` (created when missing), never through a
+    link and never blocking on a FIFO."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeJournal(f"{path} is not a regular file")
+        _write_all(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes, offset: int | None = None) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view) if offset is None else os.pwrite(fd, view, offset)
+        view = view[written:]
+        if offset is not None:
+            offset += written
+
+
+def _read_span(path: Path, offset: int, length: int) -> bytes:
+    """``length`` bytes at ``offset`` of the regular file ``path`` (never through a link,
+    never blocking), all of them or UnsafeFile."""
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(f"{path.name} is not a regular file")
+        if offset + length > info.st_size:
+            raise UnsafeFile(f"{path.name} ends before the copy (at {offset}, {length} bytes)")
+        data = os.pread(fd, length, offset)
+    finally:
+        os.close(fd)
+    if len(data) != length:
+        raise UnsafeFile(f"{path.name} ends before the copy (at {offset}, {length} bytes)")
+    return data
 
 
 def _read_current(path: Path) -> bytes | None:
@@ -579,7 +952,15 @@ def _read_current(path: Path) -> bytes | None:
         raise OSError(0, "is a symbolic link")
     if not stat.S_ISREG(info.st_mode):
         raise OSError(0, "not a regular file")
-    with open(path, "rb") as handle:
+    try:
+        fd = os.open(path, _READ_FLAGS)  # (swapped for a link or a FIFO since the lstat: refused, never blocks)
+    except BlockingIOError:
+        # A lease held by another program (a file server's client with the file open): wait
+        # for it to let go, as any program opening the file does.
+        fd = os.open(path, _READ_FLAGS & ~getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
         return handle.read()
 
 
@@ -592,30 +973,40 @@ class BatchWriter:
         self.journal = journal
         self.label = label
         self.undoes = undoes
+        self.partial = False  # an undo that did not restore every file: its batch is not undone yet
+        # Set by close() when the manifest could not be written (a full disk, the folder
+        # renamed): the batch stays as its log, listed as incomplete and still undoable.
+        self.problem: str | None = None
         self.ns, self.time = _now()
         self.id = _new_id(self.ns)
         self._recorded: dict[str, Entry] = {}
         self._written: dict[str, Entry] = {}
-        self._log: Any = None
+        self._absorbed: list[Entry] = []
+        self._log_fd = -1
+        self._log_end = 0
         self._lines: list[str] = []  # deferred log lines, written by flush()
         self._closed = False
+        self._result: str | None = None
         self._pack_lock = threading.Lock()
         self._pack_fd = -1
         self._pack_end = 0
         self._kept: dict[str, Kept] = {}
+
+    def _pending(self) -> Path:
+        return self.journal.batches / f"{_stem(self.ns, self.id)}.pending"
 
     def open(self) -> None:
         """Create the journal's folders and this batch's pending log (done by the first record)."""
         with self._lock:
             if self._closed:
                 raise JournalError(f"batch {self.id} is already closed")
-            if self._log is None:
+            if self._log_fd < 0:
                 self._open_log()
 
     def _open_log(self) -> None:
         self.journal._ensure_folders()
-        path = self.journal.batches / f"{_stem(self.ns, self.id)}.pending"
-        self._log = open(path, "x", encoding="utf-8")  # noqa: SIM115 - kept open for the batch
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        self._log_fd = os.open(self._pending(), flags, 0o666)
         header = {
             "id": self.id,
             "label": self.label,
@@ -625,7 +1016,15 @@ class BatchWriter:
             "pid": os.getpid(),
             "host": socket.gethostname(),
         }
-        self._append(header)
+        try:
+            self._append(header)
+        except OSError:
+            # A log without its header could not be read back: none at all (a full disk).
+            os.close(self._log_fd)
+            self._log_fd = -1
+            with contextlib.suppress(OSError):
+                self._pending().unlink()
+            raise
 
     def _append(self, event: dict[str, Any], defer: bool = False) -> None:
         self._lines.append(json.dumps(event) + "\n")  # ASCII escapes keep non-UTF-8 file names
@@ -633,12 +1032,25 @@ class BatchWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the deferred log lines to the operating system (one write; no fsync)."""
+        """Hand the deferred log lines to the operating system (one write; no fsync).
+
+        When the write fails (a full disk), the log is cut back to its last whole line and
+        the lines are dropped: the caller, told by the OSError, does not replace the file
+        whose record was among them (a lost ``written`` line is harmless: see
+        :meth:`Journal._read_pending`).
+        """
         with self._lock:
-            if self._lines and self._log is not None:
-                self._log.write("".join(self._lines))
-                self._log.flush()
-                self._lines.clear()
+            if not self._lines or self._log_fd < 0:
+                return
+            data = "".join(self._lines).encode("ascii")
+            self._lines.clear()
+            try:
+                _write_all(self._log_fd, data, self._log_end)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._log_fd, self._log_end)
+                raise
+            self._log_end += len(data)
 
     def keep(self, data: bytes, digest: str | None = None) -> Kept:
         """Keep ``data`` (a prior content) now, for :meth:`record`'s ``kept``.
@@ -653,24 +1065,19 @@ class BatchWriter:
             known = self._kept.get(digest)
         if known is not None:
             return known
-        try:
-            os.utime(self.journal._blob_path(digest))  # a loose copy exists: refresh its age
+        if self.journal._has_blob(self.journal._blob_path(digest)):
             kept = Kept(digest)
-        except FileNotFoundError:
+        else:
             with self._pack_lock:
                 if self._pack_fd < 0:
                     pack = self.journal._pack_path(_stem(self.ns, self.id))
-                    pack.parent.mkdir(exist_ok=True)
+                    _make_folder(pack.parent)
                     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
                     self._pack_fd = os.open(pack, flags, 0o600)
                 offset = self._pack_end
                 self._pack_end += len(data)
                 fd = self._pack_fd
-            view = memoryview(data)
-            at = offset
-            while view:
-                written = os.pwrite(fd, view, at)
-                view, at = view[written:], at + written
+            _write_all(fd, data, offset)
             kept = Kept(digest, (offset, len(data)))
         with self._pack_lock:
             # only now, once written: a file recorded with it may be replaced right after
@@ -699,7 +1106,7 @@ class BatchWriter:
     def _record(self, path: Path, prior: bytes | None, new: bytes | None, kept: Kept | None, new_digest: str | None, defer: bool) -> None:
         if self._closed:
             raise JournalError(f"batch {self.id} is already closed")
-        if self._log is None:
+        if self._log_fd < 0:
             self._open_log()
         rel = self.journal._relative(path)
         previous = self._recorded.get(rel)
@@ -715,11 +1122,11 @@ class BatchWriter:
             prior_sha, packed = previous.prior, previous.packed
         new_sha = (new_digest or sha256(new)) if new is not None else None
         entry = Entry(rel, prior_sha, new_sha, packed)
-        self._recorded[rel] = entry
         event: dict[str, Any] = {"op": "record", "path": rel, "prior": prior_sha, "new": new_sha}
         if packed is not None:
             event["packed"] = list(packed)
         self._append(event, defer)
+        self._recorded[rel] = entry  # (only once its line is on its way: see flush)
 
     def written(self, path: Path, *, defer: bool = False) -> None:
         """Confirm that ``path`` was replaced with the recorded content."""
@@ -731,31 +1138,79 @@ class BatchWriter:
             self._written[rel] = entry
             self._append({"op": "written", "path": rel}, defer)
 
-    def close(self) -> str | None:
-        """Finish the batch; its id, or None when nothing was written (no batch is kept)."""
+    def absorb(self, entries: list[Entry]) -> None:
+        """Make ``entries`` (files an earlier, unfinished undo of the same batch restored)
+        part of this batch when it closes; a file this batch wrote keeps its own entry."""
         with self._lock:
-            return self._close()
+            self._absorbed.extend(entries)
+
+    def close(self) -> str | None:
+        """Finish the batch; its id, or None when nothing was written (no batch is kept).
+
+        Never raises for a failure to write the manifest once files were written: the batch
+        then stays as its log (undoable, listed as incomplete) and :attr:`problem` says why.
+        """
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._result = self._close()
+            return self._result
 
     def _close(self) -> str | None:
-        if self._closed:
-            return self.id if self._written else None
-        self._closed = True
         if self._pack_fd >= 0:
             os.close(self._pack_fd)
             self._pack_fd = -1
-        if self._log is None:
+        entries = dict(self._written)
+        for entry in self._absorbed:
+            entries.setdefault(entry.path, entry)
+        pending = self._pending()
+        logged = self._log_fd >= 0
+        if logged:
+            with contextlib.suppress(OSError):
+                self.flush()  # (only "written" lines: the manifest holds them too)
+        if not entries:
+            if logged:
+                os.close(self._log_fd)
+                self._log_fd = -1
+                with contextlib.suppress(OSError):
+                    pending.unlink()
+                with contextlib.suppress(OSError):
+                    self.journal._pack_path(_stem(self.ns, self.id)).unlink()
             return None
-        self.flush()
-        self._log.close()
-        pending = self.journal.batches / f"{_stem(self.ns, self.id)}.pending"
-        if not self._written:
-            pending.unlink(missing_ok=True)
-            self.journal._pack_path(_stem(self.ns, self.id)).unlink(missing_ok=True)
+        batch = _Batch(self.id, self.label, self.time, self.ns, list(entries.values()), self.undoes, partial=self.partial)
+        try:
+            if not logged:
+                self.journal._ensure_folders()  # only files an earlier undo restored
+            self.journal._write_manifest(batch)
+        except OSError as exc:
+            return self._give_up(pending, len(self._written), exc)
+        finally:
+            if logged:
+                os.close(self._log_fd)
+                self._log_fd = -1
+        with contextlib.suppress(OSError):
+            pending.unlink()
+        with contextlib.suppress(OSError, JournalError):
+            self.journal.prune()  # housekeeping: never a reason to fail a batch that is written
+        return self.id
+
+    def _give_up(self, pending: Path, count: int, exc: OSError) -> str | None:
+        """The manifest could not be written: keep the log as the batch's record (marked
+        closed, so that it is listed although this process lives on)."""
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENOENT:
+            reason += ": was the folder moved or renamed?"
+        if self._log_fd < 0:
+            self.problem = f"the journal could not record batch {self.id} in {self.journal.batches} ({reason})"
             return None
-        batch = _Batch(self.id, self.label, self.time, self.ns, list(self._written.values()), self.undoes)
-        self.journal._write_manifest(batch)
-        pending.unlink(missing_ok=True)
-        self.journal.prune()
+        with contextlib.suppress(OSError):
+            _write_all(self._log_fd, json.dumps({"op": "closed"}).encode("ascii") + b"\n", self._log_end)
+        _GIVEN_UP.add(str(pending))
+        files = f"{count} file{'s' if count != 1 else ''}"
+        self.problem = (
+            f"the journal could not finish its record of batch {self.id} in {self.journal.batches} ({reason}); "
+            f"the {files} written are in its log, listed as an incomplete batch that `copydesk undo` can take back"
+        )
         return self.id
 
     def __enter__(self) -> BatchWriter:

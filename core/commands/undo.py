@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..config import load_config
-from ..journal import Journal, JournalError, UnknownBatch
+from ..journal import BatchInfo, Journal, JournalError, UndoReport, UnknownBatch
 from .common import dump_json, printable
 
 EPILOG = """\
@@ -15,12 +15,18 @@ Every write copydesk makes (set, tag, check --fix, adopt, the terminal UI) is a 
 prior bytes are kept in .copydesk/journal at the corpus root (the folder of copydesk.toml,
 else PATH, else the current folder). `copydesk undo` restores the newest batch not yet
 undone; run it again to go further back. A file changed since the batch is reported and left
-alone. The undo is itself a batch: undo its id to redo. A batch id may be shortened to any
-unique prefix.
+alone. An undo cut short (killed, or a file it could not restore) leaves its batch to be
+undone again: the next `copydesk undo` finishes it. The undo is itself a batch: undo its id
+to redo. A batch id may be shortened to any unique prefix.
 
-exit codes: 0 every file of the batch restored, 1 nothing to undo or some file changed
-since / not restorable, 2 usage or configuration error (an unknown or ambiguous batch id
-included)."""
+The journal trusts nothing it reads: a batch whose files lie outside the folder (or are
+reached through a link leading out of it), or whose manifest cannot be read, is listed as
+damaged or refused, and nothing of it is written; a .copydesk folder that is a link is
+refused.
+
+exit codes: 0 every file of the batch restored, 1 nothing to undo, some file changed since /
+not restorable, or the journal cannot be read or is refused (a damaged batch, a linked
+folder), 2 usage or configuration error (an unknown or ambiguous batch id included)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,10 +75,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = journal.undo(batch_id)
     except JournalError as exc:
-        if args.format == "json":
-            dump_json({"error": str(exc)})
-        print(f"copydesk undo: {printable(exc)}", file=sys.stderr)
-        return 2 if isinstance(exc, UnknownBatch) else 1
+        return _error(exc, args.format)
     if args.format == "json":
         dump_json(report.as_dict())
     else:
@@ -84,27 +87,67 @@ def run(args: argparse.Namespace) -> int:
             print(f"{printable(rel)}: changed since the batch, left alone")
         for rel, reason in report.failed:
             print(f"{printable(rel)}: not restored ({printable(reason)})")
-        summary = f"undid batch {report.batch_id}: {len(report.restored)} file{'s' if len(report.restored) != 1 else ''} restored"
-        if report.changed_since:
-            summary += f", {len(report.changed_since)} changed since"
-        if report.failed:
-            summary += f", {len(report.failed)} failed"
-        if report.undo_batch_id:
-            summary += f" (undo it with `copydesk undo {report.undo_batch_id}`)"
-        print(summary, file=sys.stderr)
+        print(_summary(report), file=sys.stderr)
+        if report.problem:
+            print(f"copydesk undo: {printable(report.problem)}", file=sys.stderr)
     return 1 if report.changed_since or report.failed else 0
 
 
+def _error(exc: JournalError, output: str) -> int:
+    """Report a refusal (nothing was written): 2 for a batch id that names no batch, else 1."""
+    if output == "json":
+        dump_json({"error": str(exc)})
+    print(f"copydesk undo: {printable(exc)}", file=sys.stderr)
+    return 2 if isinstance(exc, UnknownBatch) else 1
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"
+
+
+def _summary(report: UndoReport) -> str:
+    summary = f"undid batch {report.batch_id}: {_files(len(report.restored))} restored"
+    if report.already:
+        summary += f", {len(report.already)} already as before"
+    if report.resumed:
+        summary += f" (finishing the undo cut short: {', '.join(report.resumed)})"
+    if report.changed_since:
+        summary += f", {len(report.changed_since)} changed since"
+    if report.failed:
+        summary += f", {len(report.failed)} failed (run `copydesk undo {report.batch_id}` again to finish)"
+    if report.undo_batch_id:
+        summary += f" (undo it with `copydesk undo {report.undo_batch_id}`)"
+    return summary
+
+
 def _list(journal: Journal, output: str) -> int:
-    batches = journal.list()
+    try:
+        batches = journal.list()
+    except JournalError as exc:
+        return _error(exc, output)
     if output == "json":
         dump_json([b.as_dict() for b in batches])
         return 0
     if not batches:
-        print(f"no batches in {journal.folder}", file=sys.stderr)
+        print(f"no batches in {printable(journal.folder)}", file=sys.stderr)
         return 0
-    print(f"{'BATCH':<20}  {'TIME (UTC)':<20}  {'FILES':>5}  {'STATE':<10}  LABEL")
+    print(f"{'BATCH':<20}  {'TIME (UTC)':<20}  {'FILES':>5}  {'STATE':<13}  LABEL")
     for b in batches:
-        state = "undone" if b.undone else "incomplete" if b.incomplete else ""
-        print(f"{b.id:<20}  {b.time:<20}  {len(b.files):>5}  {state:<10}  {printable(b.label)}")
+        print(f"{printable(b.id):<20}  {printable(b.time):<20}  {len(b.files):>5}  {_state(b):<13}  {_label(b)}")
     return 0
+
+
+def _state(batch: BatchInfo) -> str:
+    if batch.damaged:
+        return "damaged"
+    if batch.undone:
+        return "undone"
+    if batch.partly_undone:
+        return "partly undone"
+    return "incomplete" if batch.incomplete else "partial" if batch.partial else ""
+
+
+def _label(batch: BatchInfo) -> str:
+    if batch.damaged:
+        return f"(cannot be undone: {printable(batch.damaged)})"
+    return printable(batch.label)
