@@ -785,7 +785,9 @@ def save_change(
             except OSError as exc:
                 return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
             if batch is not None:
-                batch.written(path)
+                # Logged when the batch closes: a full disk here must not turn a file
+                # written into an error (a replace whose line is lost is still undone right).
+                batch.written(path, defer=True)
             return SaveResult(path, staged.status, staged.message)
         finally:
             _release(where, staged.lock)

@@ -283,3 +283,53 @@ def test_8_a_fifo_put_as_a_lock_does_not_block_a_save(tmp_path):
     # In a child with a timeout: reading the FIFO as a lock would block for ever.
     child = subprocess.run([sys.executable, "-c", SAVE_ONE, str(root)], cwd=REPO, capture_output=True, text=True, timeout=30)
     assert child.stdout.startswith("refused locked"), child.stderr
+
+
+async def test_7_a_tui_save_that_fills_the_disk_accounts_for_every_file_and_keeps_the_rest_staged(small_disk, monkeypatch):
+    from tests.test_tui_support import article_text, make_app, settle
+    from tui.screens.diff import ConflictScreen
+
+    root = small_disk.folder / "news"
+    root.mkdir()
+    (root / "copydesk.toml").write_text("")
+    paths = [root / f"a{i:02}.md" for i in range(80)]
+    for i, path in enumerate(paths):
+        path.write_text(article_text(f"Story {i}", ["ASIA"]))
+    real_save_changes = core.save.save_changes
+
+    def disk_fills_after_15(changes, **kwargs):
+        progress = kwargs["progress"]
+
+        def fill_at_15(done: int, total: int) -> None:
+            if done == 15:
+                small_disk.fill()
+            progress(done, total)
+
+        return real_save_changes(changes, **{**kwargs, "progress": fill_at_15})
+
+    monkeypatch.setattr(core.save, "save_changes", disk_fills_after_15)
+    app = make_app(root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a", "t")  # mark every row, add a tag to them
+        await pilot.pause()
+        await pilot.press(*"ports", "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        written = [p for p in paths if "PORTS" in p.read_text()]
+        assert 15 <= len(written) < len(paths)
+        dialog = app.screen
+        assert isinstance(dialog, ConflictScreen)  # not "save failed, nothing lost"
+        assert dialog.outcome == f"save: {len(written)} saved, {len(paths) - len(written)} refused"
+        assert sorted(t.path for t in dialog.troubles) == sorted(set(paths) - set(written))
+        assert all("No space left on device" in t.message and "untouched" in t.message for t in dialog.troubles)
+        await pilot.press("escape")  # skip: the rest stay staged
+        await settle(pilot, app)
+        screen = app.main_screen
+        ws = screen.ws
+        assert sorted(ws.articles[i].path for i in ws.staged) == sorted(set(paths) - set(written))
+        screen._watch_worker()  # what the folder watcher finds: none of our own writes
+        await settle(pilot, app)
+        assert screen.outside_changes == []
+        assert ws.changed_on_disk() == []
