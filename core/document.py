@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -241,7 +242,8 @@ def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = Tru
     try:
         data, info = read_guarded(path, config.root, config.limits, config.follow_symlinks)
     except UnsafeFile as exc:
-        return Inspected("unreadable", None, _select([problem("CD107", str(exc))], config, relpath), None, None, False)
+        reason = _unlisted_folder(path, config) or str(exc)
+        return Inspected("unreadable", None, _select([problem("CD107", reason)], config, relpath), None, None, False)
     fingerprint = Fingerprint.of(data, info)
     text, bad = decode(data)
     if text is None:
@@ -250,6 +252,21 @@ def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = Tru
                          data.startswith(frontmatter.BOM_BYTES))
     kind, split, meta, problems = _check(text, config, relpath, with_rules)
     return Inspected(kind, meta, problems, fingerprint, split, split.bom)
+
+
+def _unlisted_folder(path: str, config: Config) -> str | None:
+    """Why ``path`` is a folder that cannot be listed (what the walk yields for one), or None."""
+    try:
+        is_folder = stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:  # too long to look at: the walk yields such a path only for a folder
+        is_folder = not path.lower().endswith(tuple(e.lower() for e in config.extensions))
+    if not is_folder:
+        return None
+    try:
+        with os.scandir(path):
+            return None
+    except OSError as exc:
+        return f"folder cannot be listed ({exc.strerror or exc}): the articles in it are not checked"
 
 
 def check_text(text: str, config: Config, relpath: str) -> tuple[ArticleKind, tuple[Problem, ...]]:
@@ -355,8 +372,9 @@ def iter_article_paths(paths: Sequence[Path], config: Config) -> Iterator[Path]:
     """Every article file under ``paths`` (files given explicitly are always included).
 
     Hidden folders (``.git``, ``.copydesk``...) and copydesk's lock/temp files are skipped;
-    directories named like articles and other non-regular entries are yielded so that the
-    loader reports them instead of hiding them.
+    directories named like articles, other non-regular entries and folders that cannot be
+    listed (permissions, a path too long) are yielded so that the loader reports them
+    instead of hiding them.
     """
     seen: set[str] = set()
     for given in paths:
@@ -382,6 +400,8 @@ def _walk(folder: Path, config: Config) -> Iterator[Path]:
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError:
+            # Listed, never skipped in silence: the loader reports it (CD107) and says why.
+            yield Path(current)
             continue
         subdirs: list[str] = []
         for entry in entries:

@@ -42,24 +42,27 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLO
 
 
 def read_guarded(
-    path: Path | str, root: Path | str, limits: Limits, follow_symlinks: bool = False
+    path: Path | str, root: Path | str, limits: Limits, follow_symlinks: bool = False, *, dir_fd: int | None = None
 ) -> tuple[bytes, os.stat_result]:
     """Read ``path`` whole, refusing anything but a regular file inside ``root``.
 
     A path under ``root`` whose real location is outside it (a link on the file or on a
     folder on the way) is refused; a link to a file inside ``root`` is read only with
     ``follow_symlinks``. Returns the bytes and the ``fstat`` of the opened file (for the
-    fingerprint).
+    fingerprint). With ``dir_fd`` (a save's folder, opened without crossing a link),
+    ``path`` is a name in that folder and a link is refused.
     """
     name = os.fspath(path)
     try:
-        info = os.lstat(name)
+        info = os.lstat(name, dir_fd=dir_fd)
     except OSError as exc:
         raise UnsafeFile(f"cannot stat: {_reason(exc)}") from exc
     target = name
     root_name = _absolute(os.fspath(root))
     real_root = _real_folder(root_name)
-    if stat.S_ISLNK(info.st_mode):
+    if dir_fd is not None:
+        pass  # the folder is checked; a link is refused below as not a regular file
+    elif stat.S_ISLNK(info.st_mode):
         resolved = os.path.realpath(name)
         if not _under(resolved, real_root):
             raise UnsafeFile(f"symbolic link pointing outside the folder ({resolved})")
@@ -82,7 +85,7 @@ def read_guarded(
     if info.st_size > limit:
         raise UnsafeFile(f"file is {info.st_size} bytes, over the {limit}-byte limit")
     try:
-        fd = os.open(target, _OPEN_FLAGS)
+        fd = os.open(target, _OPEN_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # replaced by a link between lstat and open
             raise UnsafeFile("became a symbolic link while being opened") from exc

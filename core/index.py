@@ -270,6 +270,13 @@ def walk_batches(paths: Sequence[Path], config: Config, ordered: bool) -> Iterat
                 with os.scandir(current) as iterator:
                     entries = sorted(iterator, key=lambda e: e.name) if ordered else list(iterator)
             except OSError:
+                # Listed with no key (re-read every time), never skipped in silence: the
+                # loader reports it (CD107) and says why.
+                if seen is None or current not in seen:
+                    if seen is not None:
+                        seen.add(current)
+                    rel = current[cut:] if current.startswith(prefix) else "." if current == root else Path(current).as_posix()
+                    yield [_Found(current, rel, b"")]
                 continue
             subdirs: list[str] = []
             found: list[_Found] = []

@@ -62,7 +62,7 @@ RULES: dict[str, Rule] = _rules(
     ("CD104", "duplicate-key", "error", "A mapping in the front matter has the same key twice."),
     ("CD105", "invalid-utf8", "error", "The file is not valid UTF-8."),
     ("CD106", "not-a-mapping", "error", "The front matter is valid YAML but not a mapping of keys to values."),
-    ("CD107", "unreadable-file", "error", "The file cannot be read safely (permissions, not a regular file, link leaving the folder, too large)."),
+    ("CD107", "unreadable-file", "error", "The file cannot be read safely (permissions, not a regular file, link leaving the folder, too large), or a folder cannot be listed (permissions, a path too long): its articles are not checked."),
     ("CD108", "yaml-limits", "error", "The front matter exceeds a safety limit (nesting depth, aliases, size) and was not parsed."),
     ("CD109", "yaml-version-ambiguity", "warning", "YAML 1.1 and 1.2 tools read this value differently (base-60 numbers, leading zeros, merge keys); quote it."),
     ("CD110", "check-failed", "error", "copydesk failed while checking this file: a bug in copydesk (please report it with the file)."),

@@ -15,20 +15,28 @@ one read, replace it and release the lock. Their fsyncs overlap, which costs a f
 one fsync after another. Each folder is fsynced once at the end of the batch. A file that
 another program changed meanwhile goes through the one-file protocol again (merge or
 conflict). Locks of a batch are hard links to one owner file per folder.
+
+Every file a save creates, renames or removes is named relative to its folder opened from
+the corpus root one component at a time without following links (:class:`Folders`): a
+folder replaced by a symbolic link since loading is refused, never written through. What
+saves that died left beside articles (temp, owner and lock files) is removed by the next
+save in that folder.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import os
+import re
 import socket
 import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,9 +51,18 @@ from .yamldata import YamlError, parse_yaml
 
 Status = Literal["saved", "unchanged", "merged", "conflict", "refused"]
 STALE_LOCK_SECONDS = 600
-# A batch's lock owner files are renewed this often, so that the time in a lock (what other
-# hosts judge staleness by) stays recent during a long batch.
-_OWNER_RENEW_SECONDS = 60
+# A lock with no owner line in it (empty: a full disk or a kill right after creating it) is
+# stale once this old: copydesk fills a lock within microseconds of creating it.
+UNOWNED_LOCK_SECONDS = 10
+_OWNER_RENEW_SECONDS = 60  # see Folders
+_OPEN_FOLDERS = 128  # folder descriptors a batch keeps open (the usual limit is 1,024 files)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+# The host in copydesk's temp and owner file names (a process id means something only on
+# its own host); _own_name writes it, _LEFTOVER reads it back.
+_HOST_TAG = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_LEFTOVER = re.compile(r"-h([0-9a-f]{8})-(\d+)-\d+$")
 # Threads writing a batch's files: overlapping fsyncs cost ~0.1-0.2 ms a file where one
 # after another cost ~1 ms each.
 _WRITERS = 8
@@ -132,6 +149,158 @@ def plan_change(article: Article, edits: Sequence[Edit], rewrite: Rewrite | None
     return Change(article, tuple(edits), text, new, base, rewrite)
 
 
+# -- the folders a save writes in ----------------------------------------------------------
+
+
+class UnsafeFolder(OSError):
+    """A folder on the way to an article cannot be written in safely (a symbolic link put in
+    its place since loading, gone, unreadable); the message names it."""
+
+
+@dataclass(eq=False, slots=True)
+class _Dir:
+    """A folder opened for saving: what a save creates, renames or removes there is named
+    relative to ``fd``, so it lands in this very folder even if a folder on the way is
+    replaced by a link afterwards."""
+
+    path: Path
+    fd: int
+    users: int = 0  # staged saves still using it (it is not closed under them)
+    owner: tuple[str, bytes] | None = None  # this batch's lock owner file here, and its content
+    owner_since: float = 0.0
+
+
+def _open_folder(root: Path, folder: Path) -> int:
+    """A descriptor of ``folder``, opened from ``root`` one component at a time, none of
+    them through a symbolic link (``O_NOFOLLOW``); raises UnsafeFolder naming the link.
+
+    ``root`` itself is opened as named: it is the folder the user chose (loading resolved
+    it), and the components below it are what a colleague or a scraped archive can replace.
+    """
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        root, parts = folder, ()
+    try:
+        fd = os.open(root, _DIR_FLAGS)
+    except OSError as exc:
+        raise UnsafeFolder(f"cannot open the folder {root}: {exc.strerror or exc}") from exc
+    try:
+        for depth, part in enumerate(parts, 1):
+            try:
+                inner = os.open(part, _DIR_FLAGS | _NOFOLLOW, dir_fd=fd)
+            except OSError as exc:
+                raise _folder_refusal(fd, part, "/".join(parts[:depth]), exc) from exc
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _folder_refusal(parent: int, name: str, shown: str, exc: OSError) -> UnsafeFolder:
+    """Why folder ``name`` (``shown`` from the corpus root) in folder ``parent`` cannot be opened."""
+    try:
+        info = os.lstat(name, dir_fd=parent)
+    except OSError:
+        return UnsafeFolder(f"the folder {shown} no longer exists")
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = os.readlink(name, dir_fd=parent)
+        except OSError:
+            target = "somewhere else"
+        return UnsafeFolder(f"the folder {shown} is now a symbolic link (to {target}): copydesk does not write through links")
+    if not stat.S_ISDIR(info.st_mode):
+        return UnsafeFolder(f"{shown} is no longer a folder")
+    return UnsafeFolder(f"cannot open the folder {shown}: {exc.strerror or exc}")
+
+
+def _corpus_root(article: Article) -> Path:
+    """The folder ``article`` was loaded from: its path without its relative path (its own
+    folder when it was given from outside the corpus root)."""
+    rel = article.relpath.split("/")
+    path = article.path
+    if os.path.isabs(article.relpath) or ".." in rel or path.parts[-len(rel):] != tuple(rel):
+        return path.parent
+    return path.parents[len(rel) - 1]
+
+
+class Folders:
+    """The folders one save or batch writes in (see :class:`_Dir`), each opened once from
+    its corpus root by :func:`_open_folder`, and the batch's lock owner file in each.
+
+    Owner files: each lock of a batch is a hard link to its folder's owner file, so taking a
+    lock creates no new file (on some file systems, creating a file is the dearest step of a
+    save). A lock still says who holds it and since when, exactly like a lock of its own.
+    Owner files are renewed every minute, so that the time in a lock (what other hosts judge
+    staleness by) stays recent during a long batch.
+
+    At most ``limit`` folders stay open: the least recently used one nobody uses is closed
+    (its owner file removed: the locks linked to it keep their content).
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._open: dict[Path, _Dir] = {}  # least recently used first
+        self.limit = limit or _OPEN_FOLDERS
+
+    def open(self, root: Path, folder: Path) -> _Dir:
+        """``folder`` (under ``root``) opened; give it back with :meth:`done`. Raises UnsafeFolder."""
+        known = self._open.pop(folder, None)
+        if known is None:
+            if len(self._open) >= self.limit:
+                self._shrink()
+            known = _Dir(folder, _open_folder(root, folder))
+        self._open[folder] = known
+        known.users += 1
+        return known
+
+    def done(self, where: _Dir) -> None:
+        where.users -= 1
+
+    def get(self, folder: Path) -> _Dir | None:
+        """``folder`` when it is open."""
+        return self._open.get(folder)
+
+    def _shrink(self) -> None:
+        for folder, where in list(self._open.items()):
+            if where.users == 0:
+                _close_folder(where)
+                del self._open[folder]
+                if len(self._open) <= self.limit // 2:
+                    return
+
+    def owner(self, where: _Dir) -> tuple[str, bytes] | None:
+        """The owner file of ``where`` and its content; None when it cannot be created."""
+        now = time.monotonic()
+        if where.owner is not None:
+            if now - where.owner_since < _OWNER_RENEW_SECONDS:
+                return where.owner
+            _unlink_quietly(where.owner[0], where.fd)
+            where.owner = None
+        info = _lock_info()
+        name = _own_name("", "owner")
+        try:
+            _write_new(where.fd, name, info)
+        except OSError:
+            return None
+        where.owner, where.owner_since = (name, info), now
+        return where.owner
+
+    def close(self) -> None:
+        """Remove the owner files and close every folder (call it once nothing uses them)."""
+        for where in self._open.values():
+            _close_folder(where)
+        self._open.clear()
+
+
+def _close_folder(where: _Dir) -> None:
+    if where.owner is not None:
+        _unlink_quietly(where.owner[0], where.fd)
+        where.owner = None
+    os.close(where.fd)
+
+
 # -- locking and atomic writes -----------------------------------------------------------
 
 
@@ -139,102 +308,145 @@ class LockBusy(Exception):
     pass
 
 
+def _lock_name(name: str) -> str:
+    return f".{name}{LOCK_SUFFIX}"
+
+
 def lock_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}{LOCK_SUFFIX}")
+    return path.with_name(_lock_name(path.name))
 
 
 def _lock_info() -> bytes:
     return f"{os.getpid()} {socket.gethostname()} {time.time():.0f}\n".encode()
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create ``path`` (never an existing file, never through a link) holding ``data``."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+def _own_name(prefix: str, kind: str = "") -> str:
+    """A new name for a file of this process (temp, lock temp, owner): ``prefix``, the temp
+    marker, ``kind``, then the host and process that made it (what :func:`_leftover_is_dead`
+    reads) and a unique number."""
+    kind = f"-{kind}" if kind else ""
+    return f"{prefix}{TEMP_MARKER}{kind}-h{_HOST_TAG}-{os.getpid()}-{time.monotonic_ns()}"
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs (one of another user counts as running)."""
     try:
-        os.write(fd, data)
-    finally:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftover_is_dead(name: str, mtime: float, now: float) -> bool:
+    """Whether the temp or owner file ``name`` belongs to no save under way: the process of
+    this host named in it is gone, or (another host's, or named before hosts were) it is
+    older than STALE_LOCK_SECONDS."""
+    found = _LEFTOVER.search(name)
+    if found is not None and found[1] == _HOST_TAG:
+        return not _process_alive(int(found[2]))
+    return now - mtime > STALE_LOCK_SECONDS
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_new(dir_fd: int, name: str, data: bytes) -> None:
+    """Create ``name`` in the folder (never an existing file, never through a link) holding
+    ``data``; nothing is left behind when it cannot be written whole (a full disk)."""
+    fd = os.open(name, _NEW_FLAGS, 0o644, dir_fd=dir_fd)
+    try:
+        _write_all(fd, data)
+    except BaseException:
         os.close(fd)
+        _unlink_quietly(name, dir_fd)
+        raise
+    os.close(fd)
 
 
-class LockOwners:
-    """Owner files for the locks of one batch: one per folder, renewed every minute.
+def acquire_lock(path: Path, owners: Folders | None = None) -> Path:
+    """Create the lock file for ``path`` (removing a stale one); raises LockBusy, or OSError.
 
-    Each lock is a hard link to its folder's owner file, so taking a lock creates no new
-    file (on some file systems, creating a file is the dearest step of a save). A lock
-    still says who holds it and since when, exactly like a lock of its own.
+    With ``owners`` (a batch's folders), the lock is a link to the folder's owner file,
+    which stays until ``owners`` is closed.
     """
-
-    def __init__(self) -> None:
-        self._owners: dict[Path, tuple[Path, bytes, float]] = {}
-
-    def owner(self, folder: Path) -> tuple[Path, bytes] | None:
-        """The owner file of ``folder`` and its content; None when it cannot be created."""
-        now = time.monotonic()
-        known = self._owners.get(folder)
-        if known is not None:
-            if now - known[2] < _OWNER_RENEW_SECONDS:
-                return known[0], known[1]
-            _unlink_quietly(known[0])
-            del self._owners[folder]
-        info = _lock_info()
-        path = folder / f"{TEMP_MARKER}-owner-{os.getpid()}-{time.monotonic_ns()}"
+    folders = owners if owners is not None else Folders()
+    try:
+        where = folders.open(path.parent, path.parent)
         try:
-            _write_new(path, info)
-        except OSError:
-            return None
-        self._owners[folder] = (path, info, now)
-        return path, info
-
-    def close(self) -> None:
-        for path, _, _ in self._owners.values():
-            _unlink_quietly(path)
-        self._owners.clear()
+            _acquire(where, path.name, owners)
+        finally:
+            folders.done(where)
+    finally:
+        if owners is None:
+            folders.close()
+    return lock_path(path)
 
 
-def acquire_lock(path: Path, owners: LockOwners | None = None) -> Path:
-    """Create the lock file for ``path`` (removing a stale one); raises LockBusy.
+def _acquire(where: _Dir, name: str, owners: Folders | None) -> str:
+    """Take the lock of article ``name`` in ``where``; its name. Raises LockBusy or OSError.
 
     The lock appears with its owner already written in it (a hard link to a filled file:
     the folder's owner file of a batch's ``owners``, else a temp file of its own): a process
     killed half-way never leaves an empty lock that would look busy, with no owner to
     check, until it is old enough to be called stale.
     """
-    lock = lock_path(path)
-    source = owners.owner(path.parent) if owners is not None else None
+    lock = _lock_name(name)
+    source = owners.owner(where) if owners is not None else None
     if source is not None:
-        return _take_lock(path, lock, *source)
+        return _take_lock(where.fd, name, lock, *source)
     info = _lock_info()
-    temp = path.with_name(f".{path.name}{TEMP_MARKER}-lock-{os.getpid()}-{time.monotonic_ns()}")
-    _write_new(temp, info)
+    temp = _own_name(f".{name}", "lock")
+    _write_new(where.fd, temp, info)
     try:
-        return _take_lock(path, lock, temp, info)
+        return _take_lock(where.fd, name, lock, temp, info)
     finally:
-        _unlink_quietly(temp)
+        _unlink_quietly(temp, where.fd)
 
 
-def _take_lock(path: Path, lock: Path, source: Path, info: bytes) -> Path:
+def _take_lock(dir_fd: int, name: str, lock: str, source: str, info: bytes) -> str:
     for _ in range(2):
         try:
-            _create_lock(source, lock, info)
+            _create_lock(dir_fd, source, lock, info)
         except FileExistsError:
             try:
-                judged = _lock_identity(lock)
+                judged = _lock_identity(dir_fd, lock)
             except FileNotFoundError:
                 continue  # released meanwhile
-            if _lock_is_stale(lock):
-                _break_stale_lock(path, lock, judged)
+            except OSError:
+                raise LockBusy(_lock_owner(dir_fd, lock)) from None
+            if _lock_is_stale(dir_fd, lock):
+                _break_stale_lock(dir_fd, name, lock, judged)
                 continue
-            raise LockBusy(_lock_owner(lock)) from None
+            raise LockBusy(_lock_owner(dir_fd, lock)) from None
         return lock
-    raise LockBusy(_lock_owner(lock))
+    raise LockBusy(_lock_owner(dir_fd, lock))
 
 
-def _lock_identity(lock: Path) -> tuple[int, bytes]:
+def _read_lock(dir_fd: int, lock: str) -> bytes:
+    """The first bytes of lock file ``lock``; OSError when it is not a regular file (a FIFO
+    or a link put there would block or lead elsewhere)."""
+    if not stat.S_ISREG(os.lstat(lock, dir_fd=dir_fd).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", lock)
+    fd = os.open(lock, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", lock)
+        return os.read(fd, 512)
+    finally:
+        os.close(fd)
+
+
+def _lock_identity(dir_fd: int, lock: str) -> tuple[int, bytes]:
     """Inode and owner line of a lock (an inode number alone can be reused at once)."""
-    return os.lstat(lock).st_ino, lock.read_bytes()
+    return os.lstat(lock, dir_fd=dir_fd).st_ino, _read_lock(dir_fd, lock)
 
 
-def _break_stale_lock(path: Path, lock: Path, judged: tuple[int, bytes]) -> None:
+def _break_stale_lock(dir_fd: int, name: str, lock: str, judged: tuple[int, bytes]) -> None:
     """Remove the stale lock that was ``judged`` without ever removing a live one.
 
     Two processes can find the same stale lock; a plain unlink by the slower one would
@@ -242,63 +454,63 @@ def _break_stale_lock(path: Path, lock: Path, judged: tuple[int, bytes]) -> None
     process wins the rename) and, if what was moved is not the lock judged stale, it is put
     back and the file is reported busy.
     """
-    aside = path.with_name(f".{path.name}{TEMP_MARKER}-stale-lock-{os.getpid()}-{time.monotonic_ns()}")
+    aside = _own_name(f".{name}", "stale-lock")
     try:
-        os.rename(lock, aside)
+        os.rename(lock, aside, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except FileNotFoundError:
         return  # another process broke it first
     try:
-        if _lock_identity(aside) != judged:
+        if _lock_identity(dir_fd, aside) != judged:
             try:
-                os.link(aside, lock)  # a live lock taken meanwhile: restore it
+                os.link(aside, lock, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)  # a live lock taken meanwhile: restore it
             except OSError:
                 pass
-            raise LockBusy(_lock_owner(lock))
+            raise LockBusy(_lock_owner(dir_fd, lock))
     finally:
-        _unlink_quietly(aside)
+        _unlink_quietly(aside, dir_fd)
 
 
-def _create_lock(source: Path, lock: Path, info: bytes) -> None:
+def _create_lock(dir_fd: int, source: str, lock: str, info: bytes) -> None:
     """Make ``lock`` exist with ``info`` in it; FileExistsError when it already exists."""
     try:
-        os.link(source, lock)
+        os.link(source, lock, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
         return
     except FileExistsError:
         raise
     except OSError:
         pass  # no hard links here (FAT, some shares) or the owner file is gone: create and fill
-    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        os.write(fd, info)
-    finally:
-        os.close(fd)
+    _write_new(dir_fd, lock, info)
 
 
-def _lock_owner(lock: Path) -> str:
+def _lock_owner(dir_fd: int, lock: str) -> str:
     try:
-        pid, host, since = lock.read_text().split()
+        pid, host, since = _read_lock(dir_fd, lock).decode().split()
         return f"locked by copydesk process {pid} on {host} since {time.strftime('%H:%M:%S', time.localtime(float(since)))}"
     except (OSError, ValueError):
         return "locked by another copydesk process"
 
 
-def _lock_is_stale(lock: Path) -> bool:
+def _lock_is_stale(dir_fd: int, lock: str) -> bool:
     try:
-        pid_text, host, since = lock.read_text().split()
+        content = _read_lock(dir_fd, lock)
+    except OSError:
+        try:  # unreadable (another user's, not a file): stale once old
+            return time.time() - os.lstat(lock, dir_fd=dir_fd).st_mtime > STALE_LOCK_SECONDS
+        except OSError:
+            return True
+    try:
+        pid_text, host, since = content.decode().split()
         pid, started = int(pid_text), float(since)
-    except (OSError, ValueError):
-        try:  # unreadable or half-written lock: stale once old enough
-            return time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS
+    except ValueError:
+        # Empty or not a copydesk owner line: a lock appears filled, or is filled right
+        # after it is created, so nobody holds this one once it is a few seconds old (a
+        # full disk or a kill between the two steps leaves it so).
+        try:
+            return time.time() - os.lstat(lock, dir_fd=dir_fd).st_mtime > UNOWNED_LOCK_SECONDS
         except OSError:
             return True
     if host == socket.gethostname():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+        return not _process_alive(pid)
     return time.time() - started > STALE_LOCK_SECONDS
 
 
@@ -309,38 +521,47 @@ def release_lock(lock: Path) -> None:
         pass
 
 
-def _clean_stale_temps(folder: Path) -> None:
-    """Remove copydesk's temp and owner files in ``folder`` left by a save killed long ago."""
+def _release(where: _Dir, lock: str) -> None:
+    _unlink_quietly(lock, where.fd)
+
+
+def _clean_leftovers(where: _Dir) -> None:
+    """Remove what saves that died left in this folder: their temp and owner files (see
+    :func:`_leftover_is_dead`) and their stale locks."""
     try:
-        entries = list(os.scandir(folder))
+        entries = list(os.scandir(where.fd))
     except OSError:
         return
     now = time.time()
     for entry in entries:
         name = entry.name
-        if name.startswith(".") and TEMP_MARKER in name:
-            try:
-                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_LOCK_SECONDS:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
+        if not name.startswith("."):
+            continue
+        try:
+            if TEMP_MARKER in name:
+                if _leftover_is_dead(name, entry.stat(follow_symlinks=False).st_mtime, now):
+                    os.unlink(name, dir_fd=where.fd)
+            elif name.endswith(LOCK_SUFFIX):
+                judged = _lock_identity(where.fd, name)
+                if _lock_is_stale(where.fd, name):
+                    _break_stale_lock(where.fd, name[1 : -len(LOCK_SUFFIX)], name, judged)
+        except (OSError, LockBusy):
+            pass
 
 
-def _write_temp(path: Path, data: bytes, mode: int | None) -> Path:
-    """A new temp file beside ``path`` holding ``data`` with ``mode``, fsynced and closed."""
-    temp = path.with_name(f".{path.name}{TEMP_MARKER}-{os.getpid()}-{time.monotonic_ns()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+def _write_temp(where: _Dir, name: str, data: bytes, mode: int | None) -> str:
+    """A new temp file beside article ``name`` holding ``data`` with ``mode``, fsynced and
+    closed; its name."""
+    temp = _own_name(f".{name}")
+    fd = os.open(temp, _NEW_FLAGS, 0o600, dir_fd=where.fd)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        _write_all(fd, data)
         if mode is not None:
             os.fchmod(fd, stat.S_IMODE(mode))
         os.fsync(fd)
     except BaseException:
         os.close(fd)
-        _unlink_quietly(temp)
+        _unlink_quietly(temp, where.fd)
         raise
     os.close(fd)
     return temp
@@ -353,27 +574,37 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None, fsync_dir: bo
     The file keeps its mode (``mode`` overrides); a symbolic link is never replaced
     (OSError), since replacing it would silently turn the link into a file.
     """
+    folders = Folders()
     try:
-        current = os.lstat(path)
+        where = folders.open(path.parent, path.parent)
+        _replace(where, path.name, data, mode, fsync_dir)
+    finally:
+        folders.close()
+
+
+def _replace(where: _Dir, name: str, data: bytes, mode: int | None, fsync_dir: bool) -> None:
+    """:func:`write_atomic` of article ``name`` in ``where``."""
+    try:
+        current = os.lstat(name, dir_fd=where.fd)
     except FileNotFoundError:
         current = None
     if current is not None and stat.S_ISLNK(current.st_mode):
-        raise OSError(f"{path}: symbolic link: copydesk does not write through links")
+        raise OSError(f"{where.path / name}: symbolic link: copydesk does not write through links")
     if mode is None and current is not None:
         mode = current.st_mode
-    temp = _write_temp(path, data, mode)
+    temp = _write_temp(where, name, data, mode)
     try:
-        os.replace(temp, path)
+        os.replace(temp, name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
     except BaseException:
-        _unlink_quietly(temp)
+        _unlink_quietly(temp, where.fd)
         raise
     if fsync_dir:
-        fsync_directory(path.parent)
+        os.fsync(where.fd)
 
 
-def _unlink_quietly(path: Path) -> None:
+def _unlink_quietly(name: Path | str, dir_fd: int | None = None) -> None:
     try:
-        os.unlink(path)
+        os.unlink(name, dir_fd=dir_fd)
     except OSError:
         pass
 
@@ -389,13 +620,13 @@ def fsync_directory(folder: Path) -> None:
 # -- saving ------------------------------------------------------------------------------
 
 
-def _writable_target(path: Path, writable_folders: set[Path] | None = None) -> tuple[os.stat_result | None, str]:
-    """The file's ``lstat`` when copydesk may replace it, else the reason it may not.
+def _writable_target(where: _Dir, name: str, writable_folders: set[Path] | None = None) -> tuple[os.stat_result | None, str]:
+    """The ``lstat`` of article ``name`` when copydesk may replace it, else the reason it may not.
 
     ``writable_folders``: folders of this batch already seen writable (asked once each).
     """
     try:
-        info = os.lstat(path)
+        info = os.lstat(name, dir_fd=where.fd)
     except FileNotFoundError:
         return None, "the file no longer exists"
     except OSError as exc:
@@ -404,14 +635,13 @@ def _writable_target(path: Path, writable_folders: set[Path] | None = None) -> t
         return None, "symbolic link: copydesk does not write through links"
     if not stat.S_ISREG(info.st_mode):
         return None, "not a regular file"
-    if not info.st_mode & 0o222 or not os.access(path, os.W_OK):
+    if not info.st_mode & 0o222 or not os.access(name, os.W_OK, dir_fd=where.fd):
         return None, "read-only file (make it writable to edit it)"
-    folder = path.parent
-    if writable_folders is None or folder not in writable_folders:
-        if not os.access(folder, os.W_OK):
+    if writable_folders is None or where.path not in writable_folders:
+        if not os.access(".", os.W_OK, dir_fd=where.fd):
             return None, "the folder is read-only (a safe save needs a temp file beside the article)"
         if writable_folders is not None:
-            writable_folders.add(folder)
+            writable_folders.add(where.path)
     return info, ""
 
 
@@ -454,7 +684,8 @@ class _Staged:
     """A change checked against the disk under its lock, waiting to be written."""
 
     change: Change
-    lock: Path | None
+    where: _Dir  # the article's folder
+    lock: str | None
     mode: int
     read: os.stat_result  # the file as read under the lock
     current: bytes
@@ -464,11 +695,11 @@ class _Staged:
     message: str
     overwrite: bool
     index: int = -1
-    temp: Path | None = None
+    temp: str | None = None
 
 
 def _prepare(
-    change: Change, overwrite: bool, owners: LockOwners | None, writable_folders: set[Path] | None = None
+    change: Change, overwrite: bool, where: _Dir, owners: Folders | None, writable_folders: set[Path] | None = None
 ) -> SaveResult | _Staged:
     """Lock the file and decide what to write: a result when there is nothing to write.
 
@@ -476,36 +707,34 @@ def _prepare(
     it before taking the lock too.
     """
     path = change.path
-    if not change.changed:
-        return SaveResult(path, "unchanged")
     if owners is None:
-        _, reason = _writable_target(path)
+        _, reason = _writable_target(where, path.name)
         if reason:
             return SaveResult(path, "refused", reason)
     try:
-        lock = acquire_lock(path, owners)
+        lock = _acquire(where, path.name, owners)
     except LockBusy as exc:
         return SaveResult(path, "refused", str(exc))
     except OSError as exc:
-        _, reason = _writable_target(path)  # say why when it is the file or its folder
-        return SaveResult(path, "refused", reason or f"cannot create a lock file: {exc.strerror}")
+        _, reason = _writable_target(where, path.name)  # say why when it is the file or its folder
+        return SaveResult(path, "refused", reason or f"cannot create a lock file: {exc.strerror or exc}")
     try:
-        outcome = _check_locked(change, overwrite, lock, writable_folders)
+        outcome = _check_locked(change, overwrite, where, lock, writable_folders)
     except BaseException:
-        release_lock(lock)
+        _release(where, lock)
         raise
     if isinstance(outcome, SaveResult):
-        release_lock(lock)
+        _release(where, lock)
     return outcome
 
 
-def _check_locked(change: Change, overwrite: bool, lock: Path, writable_folders: set[Path] | None) -> SaveResult | _Staged:
+def _check_locked(change: Change, overwrite: bool, where: _Dir, lock: str, writable_folders: set[Path] | None) -> SaveResult | _Staged:
     path = change.path
-    info, reason = _writable_target(path, writable_folders)
+    info, reason = _writable_target(where, path.name, writable_folders)
     if info is None:
         return SaveResult(path, "refused", reason)
     try:
-        current, opened = read_guarded(path, path.parent, _READ_LIMITS)
+        current, opened = read_guarded(path.name, where.path, _READ_LIMITS, dir_fd=where.fd)
     except UnsafeFile as exc:
         return SaveResult(path, "refused", str(exc))
     current_sha = hashlib.sha256(current).hexdigest()
@@ -524,7 +753,11 @@ def _check_locked(change: Change, overwrite: bool, lock: Path, writable_folders:
     data = new_text.encode("utf-8")
     if data == current:
         return SaveResult(path, "unchanged")
-    return _Staged(change, lock, info.st_mode, opened, current, current_sha, data, status, message, overwrite)
+    return _Staged(change, where, lock, info.st_mode, opened, current, current_sha, data, status, message, overwrite)
+
+
+def _folder_refused(path: Path, exc: OSError) -> SaveResult:
+    return SaveResult(path, "refused", f"{exc}; file untouched")
 
 
 def save_change(
@@ -535,33 +768,45 @@ def save_change(
     fsync_dir: bool = True,
 ) -> SaveResult:
     """Write one change with the safe-save protocol (see the module docstring)."""
-    staged = _prepare(change, overwrite, None)
-    if isinstance(staged, SaveResult):
-        return staged
     path = change.path
-    assert staged.lock is not None
+    if not change.changed:
+        return SaveResult(path, "unchanged")
+    folders = Folders()
     try:
-        if batch is not None:
-            try:
-                batch.record(path, staged.current, staged.data)
-            except OSError as exc:
-                return SaveResult(path, "refused", f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}")
-        _clean_stale_temps(path.parent)
         try:
-            write_atomic(path, staged.data, staged.mode, fsync_dir=fsync_dir)
-        except OSError as exc:
-            return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
-        if batch is not None:
-            batch.written(path)
-        return SaveResult(path, staged.status, staged.message)
+            where = folders.open(_corpus_root(change.article), path.parent)
+        except UnsafeFolder as exc:
+            return _folder_refused(path, exc)
+        staged = _prepare(change, overwrite, where, None)
+        if isinstance(staged, SaveResult):
+            return staged
+        assert staged.lock is not None
+        try:
+            if batch is not None:
+                try:
+                    batch.record(path, staged.current, staged.data)
+                except OSError as exc:
+                    return SaveResult(path, "refused", f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}")
+            _clean_leftovers(where)
+            try:
+                _replace(where, path.name, staged.data, staged.mode, fsync_dir)
+            except OSError as exc:
+                return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
+            if batch is not None:
+                # Logged when the batch closes: a full disk here must not turn a file
+                # written into an error (a replace whose line is lost is still undone right).
+                batch.written(path, defer=True)
+            return SaveResult(path, staged.status, staged.message)
+        finally:
+            _release(where, staged.lock)
     finally:
-        release_lock(staged.lock)
+        folders.close()
 
 
-def _same_as_read(path: Path, read: os.stat_result) -> bool:
-    """Whether ``path`` is still the very file that was read (no program wrote it since)."""
+def _same_as_read(where: _Dir, name: str, read: os.stat_result) -> bool:
+    """Whether article ``name`` is still the very file that was read (no program wrote it since)."""
     try:
-        now = os.lstat(path)
+        now = os.lstat(name, dir_fd=where.fd)
     except OSError:
         return False
     return (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
@@ -580,6 +825,7 @@ def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
     line, check the file is still the one read, replace it, release the lock.
     """
     path = staged.change.path
+    where = staged.where
     try:
         if batch is not None:
             try:
@@ -587,7 +833,7 @@ def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
             except OSError as exc:
                 return SaveResult(path, "refused", f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}")
         try:
-            staged.temp = _write_temp(path, staged.data, staged.mode)
+            staged.temp = _write_temp(where, path.name, staged.data, staged.mode)
         except OSError as exc:
             return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
         if batch is not None:
@@ -596,14 +842,14 @@ def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
                 batch.record(path, staged.current, staged.data, kept=kept, new_digest=new_sha)
             except OSError as exc:
                 return SaveResult(path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}")
-        if not _same_as_read(path, staged.read):
+        if not _same_as_read(where, path.name, staged.read):
             # Another program wrote the file since it was read under our lock (copydesk
             # waits for the lock; an editor does not): start over the one-file way, which
             # re-reads it and merges or reports a conflict.
             _abandon(staged)
             return save_change(staged.change, batch=batch, overwrite=staged.overwrite, fsync_dir=False)
         try:
-            os.replace(staged.temp, path)
+            os.replace(staged.temp, path.name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
         except OSError as exc:
             return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
         staged.temp = None
@@ -617,10 +863,10 @@ def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
 def _abandon(staged: _Staged) -> None:
     """Remove what is left of a staged write (its temp file) and release its lock."""
     if staged.temp is not None:
-        _unlink_quietly(staged.temp)
+        _unlink_quietly(staged.temp, staged.where.fd)
         staged.temp = None
     if staged.lock is not None:
-        release_lock(staged.lock)
+        _release(staged.where, staged.lock)
         staged.lock = None
 
 
@@ -633,24 +879,36 @@ class _BatchSaver:
         self.progress = progress
         self.results: list[SaveResult | None] = [None] * total
         self.done = 0
-        self.owners = LockOwners()
+        self.folders = Folders()
+        self.roots: dict[Path, Path] = {}  # each folder's corpus root
         self.cleaned: set[Path] = set()
         self.writable: set[Path] = set()  # folders seen writable
         self.opened = False
-        self.folders: set[Path] = set()  # folders with a replaced file, fsynced at the end
+        self.written: set[Path] = set()  # folders with a replaced file, fsynced at the end
         self.pool: ThreadPoolExecutor | None = None
         self.window: deque[tuple[_Staged, Future[SaveResult]]] = deque()
         self.in_flight: set[Path] = set()
 
     def add(self, index: int, change: Change, overwrite: bool) -> None:
-        if change.path in self.in_flight:
+        path = change.path
+        if not change.changed:
+            self._finish(index, SaveResult(path, "unchanged"))
+            return
+        if path in self.in_flight:
             self.drain()  # the same file twice: the first write lands before the second is compared
-        folder = change.path.parent
+        folder = path.parent
+        root = self.roots.setdefault(folder, _corpus_root(change.article))
+        try:
+            where = self.folders.open(root, folder)
+        except UnsafeFolder as exc:
+            self._finish(index, _folder_refused(path, exc))
+            return
         if folder not in self.cleaned:
             self.cleaned.add(folder)
-            _clean_stale_temps(folder)
-        outcome = _prepare(change, overwrite, self.owners, self.writable)
+            _clean_leftovers(where)
+        outcome = _prepare(change, overwrite, where, self.folders, self.writable)
         if isinstance(outcome, SaveResult):
+            self.folders.done(where)
             self._finish(index, outcome)
             return
         outcome.index = index
@@ -659,7 +917,8 @@ class _BatchSaver:
                 self.batch.open()  # the journal's folders exist before a worker keeps a copy
             except OSError as exc:
                 _abandon(outcome)
-                self._finish(index, SaveResult(change.path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}"))
+                self.folders.done(where)
+                self._finish(index, SaveResult(path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}"))
                 return
             self.opened = True
         if self.pool is None:
@@ -669,7 +928,7 @@ class _BatchSaver:
         except BaseException:
             _abandon(outcome)
             raise
-        self.in_flight.add(change.path)
+        self.in_flight.add(path)
         self.window.append((outcome, future))
         while len(self.window) > _WINDOW:
             self._collect()
@@ -677,7 +936,9 @@ class _BatchSaver:
     def _collect(self) -> None:
         staged, future = self.window.popleft()
         self.in_flight.discard(staged.change.path)
-        self._finish(staged.index, future.result())
+        result = future.result()
+        self.folders.done(staged.where)
+        self._finish(staged.index, result)
 
     def drain(self) -> None:
         while self.window:
@@ -685,7 +946,7 @@ class _BatchSaver:
 
     def _finish(self, index: int, result: SaveResult) -> None:
         if result.status in ("saved", "merged"):
-            self.folders.add(result.path.parent)
+            self.written.add(result.path.parent)
         self.results[index] = result
         self.done += 1
         if self.progress is not None:
@@ -693,31 +954,40 @@ class _BatchSaver:
 
     def close(self) -> None:
         """Let the writes under way finish (each file ends old or new), fsync every written
-        folder, remove the lock owner files."""
+        folder, remove the lock owner files and close the folders."""
         for staged, future in self.window:
             try:
                 result = future.result()
             except BaseException:  # noqa: BLE001 - the batch is stopping anyway
                 continue
             if result.status in ("saved", "merged"):
-                self.folders.add(staged.change.path.parent)
+                self.written.add(staged.change.path.parent)
         self.window.clear()
-        self.owners.close()
-        folders = sorted(self.folders)
+        folders = sorted(self.written)
         if len(folders) > 1 and self.pool is not None:
-            list(self.pool.map(_fsync_quietly, folders))
+            list(self.pool.map(self._fsync_quietly, folders))
         else:
             for folder in folders:
-                _fsync_quietly(folder)
+                self._fsync_quietly(folder)
         if self.pool is not None:
             self.pool.shutdown()
+        self.folders.close()
 
-
-def _fsync_quietly(folder: Path) -> None:
-    try:
-        fsync_directory(folder)
-    except OSError:
-        pass
+    def _fsync_quietly(self, folder: Path) -> None:
+        """fsync ``folder``: the one written in when it is still open, else opened again the
+        safe way (a folder replaced by a link is not fsynced)."""
+        where = self.folders.get(folder)
+        try:
+            if where is not None:
+                os.fsync(where.fd)
+                return
+            fd = _open_folder(self.roots[folder], folder)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
 
 
 def _across_folders(changes: Sequence[Change]) -> list[int]:
@@ -751,13 +1021,16 @@ def save_changes(
     """Save a batch: every prior version goes to the journal first (``copydesk undo``);
     temp files are written and fsynced by worker threads, directories are fsynced once per
     batch. ``overwrite`` lists paths the user chose to overwrite despite a conflict.
-    Results are in the order of ``changes``."""
+    Results are in the order of ``changes``, one per change whatever happens to the disk:
+    when the journal cannot be finished (a full disk), the files written say so in their
+    message (their status stays ``saved`` or ``merged``: they were written)."""
     batch = None
     if journal:
         from .journal import Journal
 
         batch = Journal(config.root, keep=config.journal_batches).begin(label)
     saver = _BatchSaver(batch, len(changes), progress)
+    unfinished = ""
     try:
         for index in _across_folders(changes):
             change = changes[index]
@@ -766,7 +1039,13 @@ def save_changes(
     finally:
         saver.close()
         if batch is not None:
-            batch.close()
+            try:
+                batch.close()
+            except OSError as exc:
+                unfinished = exc.strerror or str(exc)
     results = saver.results
     assert all(r is not None for r in results)
+    if unfinished:
+        note = f"the undo journal could not be finished ({unfinished})"
+        results = [replace(r, message=f"{r.message}; {note}" if r.message else note) if r is not None and r.ok and r.status != "unchanged" else r for r in results]
     return results  # type: ignore[return-value]

@@ -168,8 +168,12 @@ def test_breaking_a_stale_lock_never_removes_a_lock_taken_meanwhile(tmp_path):
     # another process breaks it and takes the lock before we act on our judgement
     lock.unlink()
     lock.write_text(f"{os.getpid()} {socket.gethostname()} 0\n")
-    with pytest.raises(LockBusy):
-        _break_stale_lock(path, lock, judged)
+    folder = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with pytest.raises(LockBusy):
+            _break_stale_lock(folder, path.name, lock.name, judged)
+    finally:
+        os.close(folder)
     assert lock.read_text().startswith(f"{os.getpid()} ")  # the live lock is back in place
     assert sorted(p.name for p in tmp_path.iterdir()) == [".a.md.copydesk-lock", "a.md"]
 
@@ -270,11 +274,12 @@ def test_a_file_another_program_writes_during_a_batch_is_merged_or_reported(tmp_
     pending = {paths[0]: first_theirs, paths[1]: second_theirs}
     real_write_temp = core.save._write_temp
 
-    def editor_saves_meanwhile(path, data, mode):
+    def editor_saves_meanwhile(where, name, data, mode):
         # An editor (no copydesk lock) writes the file after the batch read it, before the replace.
+        path = where.path / name
         if path in pending:
             path.write_bytes(pending.pop(path).encode())
-        return real_write_temp(path, data, mode)
+        return real_write_temp(where, name, data, mode)
 
     monkeypatch.setattr(core.save, "_write_temp", editor_saves_meanwhile)
     results = save_changes(changes, config=config, label="bulk")
@@ -298,10 +303,10 @@ def test_the_same_file_twice_in_a_batch_is_saved_then_compared_again(tmp_path):
 
 
 def test_a_batch_lock_names_its_owner_and_is_refused_to_others(tmp_path):
-    from core.save import LockBusy, LockOwners
+    from core.save import Folders, LockBusy
 
     path = write(tmp_path)
-    owners = LockOwners()
+    owners = Folders()
     lock = acquire_lock(path, owners)
     assert lock.read_text().split()[0] == str(os.getpid())
     assert lock.stat().st_nlink == 2  # a link to the folder's owner file, not a new file
