@@ -620,6 +620,18 @@ def fsync_directory(folder: Path) -> None:
 # -- saving ------------------------------------------------------------------------------
 
 
+READ_ONLY_FILE_SYSTEM = "the file system is mounted read-only: nothing can be saved there"
+
+
+def _read_only_file_system(where: _Dir) -> bool:
+    """Whether the folder lies on a file system mounted read-only (where every file and
+    folder refuses writes, whatever its mode says)."""
+    try:
+        return bool(os.fstatvfs(where.fd).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def _writable_target(where: _Dir, name: str, writable_folders: set[Path] | None = None) -> tuple[os.stat_result | None, str]:
     """The ``lstat`` of article ``name`` when copydesk may replace it, else the reason it may not.
 
@@ -636,9 +648,13 @@ def _writable_target(where: _Dir, name: str, writable_folders: set[Path] | None 
     if not stat.S_ISREG(info.st_mode):
         return None, "not a regular file"
     if not info.st_mode & 0o222 or not os.access(name, os.W_OK, dir_fd=where.fd):
+        if _read_only_file_system(where):
+            return None, READ_ONLY_FILE_SYSTEM
         return None, "read-only file (make it writable to edit it)"
     if writable_folders is None or where.path not in writable_folders:
         if not os.access(".", os.W_OK, dir_fd=where.fd):
+            if _read_only_file_system(where):
+                return None, READ_ONLY_FILE_SYSTEM
             return None, "the folder is read-only (a safe save needs a temp file beside the article)"
         if writable_folders is not None:
             writable_folders.add(where.path)

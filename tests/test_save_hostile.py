@@ -333,3 +333,30 @@ async def test_7_a_tui_save_that_fills_the_disk_accounts_for_every_file_and_keep
         await settle(pilot, app)
         assert screen.outside_changes == []
         assert ws.changed_on_disk() == []
+
+
+# -- 7. a read-only file system ---------------------------------------------------------------
+
+
+def test_7_a_read_only_file_system_is_named_as_such_and_nothing_is_written(tmp_path, capsys):
+    """On a file system mounted read-only, every file is refused as on a read-only file
+    system (not as a "read-only file", which sends the user to chmod), with no traceback."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True)
+    if mount.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs as root, where a tmpfs can be mounted: {mount.stderr.decode()}")
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mount.stderr.decode().strip()}")
+    try:
+        root = many_articles(folder / "news", 3)
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        before = listing(root)
+        code = copydesk(["set", str(root), "title=Ours"])
+        out, err = capsys.readouterr()
+        assert code == 1
+        assert out.count("file system is mounted read-only") == 3, out
+        assert "read-only file (" not in out and "Traceback" not in err
+        assert listing(root) == before
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
