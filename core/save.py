@@ -102,6 +102,7 @@ class SaveResult:
     status: Status
     message: str = ""
     diff: str = ""  # for conflicts: what is on disk vs what we would write
+    journal_problem: str = ""  # written, but the undo journal could not be finished (also in message)
 
     @property
     def ok(self) -> bool:
@@ -1056,12 +1057,18 @@ def save_changes(
         saver.close()
         if batch is not None:
             try:
-                batch.close()
+                batch.close()  # says what it could not record in batch.problem
             except OSError as exc:
-                unfinished = exc.strerror or str(exc)
+                unfinished = f"the undo journal could not be finished ({exc.strerror or exc})"
+            else:
+                unfinished = batch.problem or ""
     results = saver.results
     assert all(r is not None for r in results)
     if unfinished:
-        note = f"the undo journal could not be finished ({unfinished})"
-        results = [replace(r, message=f"{r.message}; {note}" if r.message else note) if r is not None and r.ok and r.status != "unchanged" else r for r in results]
+        note = unfinished
+        results = [
+            replace(r, message=f"{r.message}; {note}" if r.message else note, journal_problem=note)
+            if r is not None and r.ok and r.status != "unchanged" else r
+            for r in results
+        ]
     return results  # type: ignore[return-value]

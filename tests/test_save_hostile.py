@@ -360,3 +360,57 @@ def test_7_a_read_only_file_system_is_named_as_such_and_nothing_is_written(tmp_p
         assert listing(root) == before
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+async def test_7_a_tui_save_whose_journal_cannot_be_finished_says_so(tmp_path):
+    """The files are written but the journal's record of them cannot be finished (its
+    folder is full): the save's toast says so, as a warning, instead of a plain success."""
+    from tests.test_tui_support import article_text, make_app, settle
+
+    root = tmp_path / "news"
+    root.mkdir()
+    (root / "copydesk.toml").write_text("")
+    paths = [root / f"a{i}.md" for i in range(3)]
+    for i, path in enumerate(paths):
+        path.write_text(article_text(f"Story {i}", ["ASIA"]))
+    batches = root / ".copydesk" / "journal" / "batches"
+    batches.mkdir(parents=True)
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(batches)], capture_output=True)
+    if mount.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs as root, where a tmpfs can be mounted: {mount.stderr.decode()}")
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mount.stderr.decode().strip()}")
+    try:
+        app = make_app(root)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot, app)
+            await pilot.press("a", "t")
+            await pilot.pause()
+            await pilot.press(*"ports", "enter")
+            await settle(pilot, app)
+            # The log of the batch is created as the save starts; the manifest comes last.
+            real_close = core.journal.BatchWriter.close
+
+            def close_on_a_full_disk(self):  # the disk fills up just before the manifest
+                fill = os.open(batches / ".filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+                try:
+                    while True:
+                        os.write(fill, b"x" * 4096)
+                except OSError:
+                    pass
+                finally:
+                    os.close(fill)
+                return real_close(self)
+
+            core.journal.BatchWriter.close = close_on_a_full_disk
+            try:
+                await pilot.press("ctrl+s")
+                await settle(pilot, app)
+            finally:
+                core.journal.BatchWriter.close = real_close
+            assert all("PORTS" in p.read_text() for p in paths)
+            toast = list(app._notifications)[-1]
+            assert toast.severity == "warning", toast.message
+            assert "3 saved" in toast.message and "could not finish its record" in toast.message
+    finally:
+        subprocess.run(["umount", "-l", str(batches)], check=True)

@@ -1040,19 +1040,24 @@ class MainScreen(Screen[None]):
             else:
                 troubles.append(Trouble(article.path, article.relpath, result.status, result.message, result.diff))
         counts["refused"] += sum(1 for t in troubles if t.status == "refused" and t.path not in planned)
-        self._from_thread(self._saved, reloaded, troubles, counts)
+        journal = next((r.journal_problem for r in results if r.journal_problem), "")
+        self._from_thread(self._saved, reloaded, troubles, counts, journal)
 
     def _set_busy(self, text: str) -> None:
         self.busy = text
         self._update_status()
 
-    def _saved(self, reloaded: list[tuple[int, Article]], troubles: list[Trouble], counts: Counter[str]) -> None:
+    def _saved(self, reloaded: list[tuple[int, Article]], troubles: list[Trouble], counts: Counter[str], journal: str = "") -> None:
+        """Show what the save did; ``journal``: why the undo journal of the files written
+        could not be finished (they are saved; the batch is kept as its log)."""
         self.busy = ""
         for index, article in reloaded:
             self.ws.forget_saved(index, article)
         self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
         self.outside_gone = self.outside_gone & frozenset(self.outside_changes)
         parts = [f"{n} {status}" for status, n in counts.items() if n]
+        if journal:
+            parts.append(journal)
         self._after_stage()
         self.reader.forget()
         self._cursor_moved(ArticleList.CursorMoved(self.list.current))
@@ -1064,7 +1069,8 @@ class MainScreen(Screen[None]):
             self.app.clear_notifications()
             self.app.push_screen(ConflictScreen(troubles, "save: " + ", ".join(parts)), self._resolve)
             return
-        self.notify("save: " + ", ".join(parts) + f" ({self._undo_command()} reverts it)")
+        self.notify("save: " + ", ".join(parts) + f" ({self._undo_command()} reverts it)",
+                    severity="warning" if journal else "information")
         if self._quit_after_save:
             self.app.exit()
 
