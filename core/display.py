@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-__all__ = ["EscapingStream", "c_quote", "has_controls", "printable", "protected_streams", "raw_stdout"]
+__all__ = ["EscapingStream", "c_quote", "has_controls", "printable", "protected_streams", "raw_stdout", "unprintable"]
 
 _FORMAT = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _LINE_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT}\ud800-\udfff]")
@@ -62,6 +62,25 @@ def has_controls(text: str, *, multiline: bool = False) -> bool:
         text = text.replace("\r\n", "\n")
         return _BLOCK_UNSAFE.search(text) is not None
     return _LINE_UNSAFE.search(text) is not None
+
+
+_SHOWN = re.compile(r"\\x[0-9a-f]{2}|\\u[0-9a-f]{4}")
+
+
+def unprintable(shown: str, original: str) -> str:
+    """``shown`` (a view of ``original``, edited) with every escape :func:`printable` makes
+    of a character ``original`` holds turned back into that character.
+
+    Editing part of a value keeps its invisible characters (the right-to-left marks of an
+    Arabic or Hebrew title) instead of writing their escaped spelling. An escape of a
+    character ``original`` does not hold stays as typed, so typing never adds a control
+    character; nor is an escape turned back when ``original`` also spells it out as text.
+    """
+    forms = {_shown(m): m.group() for m in _LINE_UNSAFE.finditer(original)}
+    forms = {form: char for form, char in forms.items() if form not in original}
+    if not forms:
+        return shown
+    return _SHOWN.sub(lambda m: forms.get(m.group(), m.group()), shown)
 
 
 _C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}

@@ -121,7 +121,14 @@ def test_tui_never_lets_hostile_text_reach_the_terminal(tmp_path: Path, terminal
     for _ in names:
         look("e", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Escape", "j", pause=0.25)  # the editor's fields
     look("#", pause=1.0)  # the tag screen, then its near-duplicate groups
+    for _ in range(4):  # the rename prompt, filled with each of the first tags
+        look("r", pause=0.6)
+        look("Escape", "j")
     look("Tab", "Escape")
+    look("t", "A", "Down", "Down", "Enter", pause=0.5)  # the tag prompt takes a suggestion
+    look("Escape")
+    look("e", *["Tab"] * 8, "End", ",", "space", "A", "Down", "Enter", pause=0.3)  # the editor's tags field
+    look("Escape", "Escape")
     look("a", "s", pause=0.8)  # the sentiment dialog lists the marked rows' values
     look("Escape", "d", pause=0.8)  # stage a draft flag on every article
     look("D", pause=1.5)  # the diff of every pending change
@@ -232,3 +239,55 @@ def test_dry_run_patch_on_a_terminal_is_shown_escaped(tmp_path: Path, terminal: 
     assert "redirect stdout to a file for the exact patch" in shown
     state = terminal.state()
     assert state == {"buffers": "", "pane title": "CLEAN-TITLE", "window name": "CLEAN-WINDOW"}, state
+
+
+async def test_a_hostile_tag_taken_from_the_suggestions_is_staged_exactly(tmp_path: Path) -> None:
+    """Prompts show a tag's escapes; taking the suggestion (or leaving a rename as shown)
+    means the folder's tag itself, never its escaped spelling as a new tag."""
+    import yaml
+
+    from tests.test_tui_support import make_app, settle
+
+    root = tmp_path / "hostile"
+    make_hostile_folder(root)
+    hostile_tag = "ASIA" + OSC52
+    app = make_app(root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("/", *"body", "enter")  # the one article with body escapes
+        await settle(pilot, app)
+        await pilot.press("t", *"ASIA")
+        await pilot.pause(0.3)
+        await pilot.press("down", "enter")  # take the suggestion
+        await pilot.pause(0.3)
+        prompt = app.screen.query_one("#tag-prompt-input")
+        assert prompt.value == "ASIA\\x1b]52;c;cm0gLXJmIH4vKgo=\\x07"  # shown escaped
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    text = (root / "body-escapes.md").read_text()
+    data = yaml.safe_load(text.split("---\n")[1])
+    (tag,) = data["tags"]  # the folder's tag, in the house style t applies (upper case)
+    assert tag == hostile_tag.upper() and "\\x1b" not in tag
+
+
+async def test_editing_a_title_keeps_the_marks_it_shows_escaped(tmp_path: Path) -> None:
+    """An Arabic title with a right-to-left mark is shown with the mark escaped; adding a
+    word keeps the mark itself, not its escaped spelling."""
+    from tests.test_tui_support import article_text, make_app, settle, write_folder
+
+    title = "مرحبا \u200fبالعالم"
+    root = write_folder(tmp_path / "news", {"a.md": article_text(title, ["ASIA"])})
+    app = make_app(root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await pilot.pause()
+        field = app.main_screen.query_one("#field-title")
+        assert field.value == "مرحبا \\u200fبالعالم"
+        await pilot.press(*" 2025", "enter")
+        await settle(pilot, app)
+        await pilot.press("escape", "ctrl+s")
+        await settle(pilot, app)
+    assert f"title: {title} 2025\n" in (root / "a.md").read_text(encoding="utf-8")

@@ -21,11 +21,11 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from core.display import printable
+from core.display import printable, unprintable
 from core.document import Article, get_path
 
 from ..fields import FieldSpec, valid_datetime
-from .tag_input import TagInput, Vocabulary, split_tags
+from .tag_input import TagInput, Vocabulary
 
 
 class DateTimeValidator(Validator):
@@ -271,6 +271,8 @@ class MetadataEditor(VerticalScroll):
         old = self._values.get(spec.path)
         if text == display(old):
             return None
+        if isinstance(old, str):
+            text = unprintable(text, old)  # the marks it held and still shows stay marks
         if spec.kind == "datetime":
             problem = valid_datetime(text)
             if problem is not None:
@@ -320,7 +322,7 @@ class MetadataEditor(VerticalScroll):
         old_list = list(old) if isinstance(old, list | tuple) else []
         # A tag left as shown keeps its exact value, control characters and all.
         shown = {display(v): v for v in old_list}
-        tags = [shown.get(tag, tag) for tag in split_tags(tag_input.value)]
+        tags = [shown.get(tag, tag) for tag in tag_input.exact_tags()]
         if tags == old_list:
             return None
         self._values[("tags",)] = tags

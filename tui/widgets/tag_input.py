@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from core.display import printable
+from core.display import has_controls, printable
 
 
 def tag_options(counted: Sequence[tuple[str, int]], count_width: int = 5) -> list[Option]:
@@ -125,10 +125,20 @@ class TagInput(Vertical):
 
     @value.setter
     def value(self, text: str) -> None:
+        text = printable(text)  # an input box draws its value raw: a tag's escapes are shown
         with self.input.prevent(Input.Changed):
             self.input.value = text
         self.input.cursor_position = len(text)
         self._close()
+
+    def exact_tags(self) -> list[str]:
+        """The tags in the box. A tag of the folder that holds control characters is shown
+        escaped (a suggestion taken, a tag left as shown): it is given back as the folder
+        spells it, so taking it never stages its escaped spelling as a new tag."""
+        text = self.input.value
+        items = split_tags(text) if self.multiple else ([text.strip()] if text.strip() else [])
+        shown = {printable(tag): tag for tag in self.vocabulary() if has_controls(tag)}
+        return [shown.get(item, item) for item in items]
 
     def focus(self, scroll_visible: bool = True) -> TagInput:
         self.input.focus(scroll_visible)
@@ -165,7 +175,7 @@ class TagInput(Vertical):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._close()
-        self.post_message(self.Submitted(self, self.input.value))
+        self.post_message(self.Submitted(self, ", ".join(self.exact_tags())))
 
     def _accept(self, tag: str) -> None:
         if self.multiple:
