@@ -8,6 +8,7 @@ An unknown key is a :class:`ConfigError` (the CLI exits 2).
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -68,6 +69,63 @@ _LIMIT_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
 CONFIG_FILENAMES = ("copydesk.toml", "pyproject.toml")
 
 
+# A configuration or schema file larger than this is not one: refused, never read whole.
+MAX_SETTINGS_BYTES = 8 * 1024 * 1024
+
+_SETTINGS_OPEN = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_settings_text(path: Path, what: str) -> str:
+    """The text of a configuration or schema file, which the shared folder's other writers
+    control: only a regular file (a link to one is followed: a schema kept beside the
+    folder is common), opened without blocking (a FIFO never hangs the command), at most
+    ``MAX_SETTINGS_BYTES``. Raises ConfigError naming the file and the reason."""
+    try:
+        fd = os.open(path, _SETTINGS_OPEN)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: cannot read {what}: not a regular file")
+        if info.st_size > MAX_SETTINGS_BYTES:
+            raise ConfigError(f"{path}: cannot read {what}: {info.st_size} bytes, over the {MAX_SETTINGS_BYTES}-byte limit")
+        data = os.read(fd, MAX_SETTINGS_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise ConfigError(f"{path}: cannot read {what}: over the {MAX_SETTINGS_BYTES}-byte limit")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; a folder that cannot be searched is a configuration error
+    (which file would apply there is unknown), not a traceback."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise ConfigError(f"cannot look for the configuration in {path.parent}: {exc.strerror or exc}") from exc
+
+
+def why_unreachable(path: Path | str) -> str:
+    """Why a path given on the command line cannot be used ("" when it can): it does not
+    exist, or a folder on the way may not be searched (then it is not called missing)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return "no such file or folder"
+    except OSError as exc:
+        return f"cannot be reached ({exc.strerror or exc})"
+    return ""
+
+
 def find_config_file(start: Path) -> Path | None:
     """The nearest ``copydesk.toml`` (or ``pyproject.toml`` with ``[tool.copydesk]``) above ``start``.
 
@@ -76,22 +134,22 @@ def find_config_file(start: Path) -> Path | None:
     guards then refuse the link leaving it), not to wherever the link points.
     """
     for here in (Path(os.path.abspath(start)), start.resolve()):
-        if here.is_file() or not here.exists():
+        if not os.path.isdir(here):
             here = here.parent
         for folder in (here, *here.parents):
             candidate = folder / "copydesk.toml"
-            if candidate.is_file():
+            if _is_file(candidate):
                 return candidate
             candidate = folder / "pyproject.toml"
-            if candidate.is_file() and _pyproject_table(candidate) is not None:
+            if _is_file(candidate) and _pyproject_table(candidate) is not None:
                 return candidate
     return None
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_settings_text(path, "pyproject.toml"))
+    except (ConfigError, tomllib.TOMLDecodeError):
         return None
     table = data.get("tool", {}).get("copydesk")
     return table if isinstance(table, dict) else None
@@ -108,10 +166,10 @@ def load_config(start: Path) -> Config:
 
 def read_config_file(path: Path) -> Config:
     """Parse one configuration file; raises ConfigError naming the file and the bad key."""
+    text = read_settings_text(path, "configuration")
     try:
-        text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("copydesk", {})

@@ -50,11 +50,12 @@ def read_schema(path: Path) -> dict[str, Any]:
 
     Raises ConfigError naming the file when it cannot be read or holds no JSON object.
     """
-    from .config import ConfigError
+    from .config import ConfigError, read_settings_text
 
+    text = read_settings_text(Path(path), "schema")
     try:
-        root = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        root = json.loads(text)
+    except ValueError as exc:
         raise ConfigError(f"{path}: cannot read schema: {exc}") from exc
     if not isinstance(root, dict):
         raise ConfigError(f"{path}: a JSON Schema must be an object")

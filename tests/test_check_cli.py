@@ -147,6 +147,26 @@ def test_invalid_schema_file_is_a_config_error(corpus: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_schema_that_is_no_regular_file_is_refused_at_once(corpus: Path, kind: str) -> None:
+    """The shared folder's copydesk.toml names the schema: a FIFO (which blocked every
+    command), /dev/zero (read without end) or a huge file is a configuration error."""
+    if kind == "fifo":
+        os.mkfifo(corpus / "schema.json")
+        target = "schema.json"
+    elif kind == "device":
+        target = "/dev/zero"
+    else:
+        with open(corpus / "schema.json", "wb") as handle:
+            handle.truncate(64 * 1024 * 1024)  # sparse: no disk used
+        target = "schema.json"
+    write(corpus, "copydesk.toml", f"schema = '{target}'\n")
+    result = run("check", ".", cwd=corpus)
+    assert result.returncode == 2, result.stderr
+    assert "cannot read schema" in result.stderr and "Traceback" not in result.stderr
+    assert ("byte limit" if kind == "huge" else "not a regular file") in result.stderr
+
+
 def test_config_select_ignore_and_per_file_ignores(corpus: Path) -> None:
     write(corpus, "copydesk.toml", "ignore = ['CD209']\n[per-file-ignores]\n'a/*' = ['CD3']\n")
     data = json.loads(run("check", "--format", "json", ".", cwd=corpus).stdout)

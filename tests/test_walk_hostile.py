@@ -163,3 +163,18 @@ async def test_6_the_tui_lists_a_folder_it_cannot_list_as_a_row_with_its_problem
         assert index in ws.visible
         assert [p.code for p in ws.articles[index].problems] == ["CD107"]
         assert REASON.format("File name too long") in ws.articles[index].problems[0].message
+
+
+@pytest.mark.parametrize("command", [["check"], ["list"], ["tags"], ["set", "draft=true"], ["adopt"], ["undo", "--list"]],
+                         ids=" ".join)
+def test_a_path_given_inside_a_folder_that_cannot_be_searched_is_a_clear_error(shared_tree: Path, command: list[str]) -> None:
+    """`copydesk check news/locked` (a folder it may not search) ends with a message naming
+    the folder and the reason, exit 2, not a traceback; a file under it is not called
+    missing."""
+    root = folder_with_a_locked_sub_folder(shared_tree)
+    os.chmod(root / "locked", 0)
+    for target in ("news/locked", "news/locked/bad.md"):
+        proc = copydesk_unprivileged(command[0], target, *command[1:], cwd=shared_tree, cache=shared_tree / "cache")
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+        assert "Permission denied" in proc.stderr and "no such file" not in proc.stderr, proc.stderr

@@ -12,7 +12,7 @@ from textual.markup import escape as escape_markup
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from core.config import Config, ConfigError, load_config
+from core.config import Config, ConfigError, load_config, why_unreachable
 from core.display import printable
 
 from . import collect_when_idle, commands, note_input
@@ -97,8 +97,9 @@ class CopydeskApp(App[int]):
 def run_app(path: str) -> int:
     """Open the TUI on ``path``; returns the process exit code."""
     target = Path(path)
-    if not target.exists():
-        print(f"copydesk: {printable(path)}: no such file or folder", file=sys.stderr)
+    why = why_unreachable(target)
+    if why:
+        print(f"copydesk: {printable(path)}: {why}", file=sys.stderr)
         return 2
     try:
         config = load_config(target)

@@ -9,7 +9,6 @@ surgical editor and the safe save, as one journaled batch per corpus (``copydesk
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Config, ConfigError, load_config
+from ..config import Config, ConfigError, load_config, why_unreachable
 from ..display import printable
 from ..problems import RULES, Problem, expand_selectors
 from ..rules import FIXABLE, validate_config
@@ -254,9 +253,9 @@ def _print(rows: Sequence[tuple[str, Problem]], args: argparse.Namespace, fixed:
 def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [Path.cwd()]
     try:
-        missing = [str(p) for p in paths if not os.path.lexists(p)]
-        if missing:
-            raise _Usage(f"no such file or folder: {printable(', '.join(missing))}")
+        unreachable = [f"{why}: {p}" for p in paths if (why := why_unreachable(p))]
+        if unreachable:
+            raise _Usage(printable("; ".join(unreachable)))
         select = _selectors(args.select)
         ignore = _selectors(args.ignore)
     except _Usage as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Config, load_config
+from ..config import Config, load_config, why_unreachable
 from ..display import has_controls, printable, raw_stdout
 
 if TYPE_CHECKING:  # the editing machinery is imported by the commands that edit, when they run
@@ -68,9 +68,9 @@ def add_output_options(parser: argparse.ArgumentParser, dry_run: bool = True) ->
 def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
     """The articles under ``paths``; the corpus root (journal location) comes from the first path."""
     given = [Path(p) for p in paths] or [Path.cwd()]
-    missing = [str(p) for p in given if not p.exists() and not p.is_symlink()]
-    if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    unreachable = [f"{why}: {p}" for p in given if (why := why_unreachable(p))]
+    if unreachable:
+        raise UsageError(printable("; ".join(unreachable)))
     from ..document import load_corpus
 
     config: Config = load_config(given[0])

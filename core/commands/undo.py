@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import load_config
+from ..config import load_config, why_unreachable
 from ..journal import BatchInfo, Journal, JournalError, UndoReport, UnknownBatch
 from .common import dump_json, printable
 
@@ -49,7 +49,10 @@ def _split_targets(targets: list[str]) -> tuple[str | None, Path | None, str | N
     path: Path | None = None
     for target in targets:
         candidate = Path(target)
-        if candidate.exists():
+        why = why_unreachable(candidate)
+        if why and why != "no such file or folder":
+            return None, None, f"{why}: {target}"
+        if not why:
             if path is not None:
                 return None, None, f"more than one path given ({path}, {target})"
             path = candidate
