@@ -103,6 +103,11 @@ def test_6_check_reports_a_folder_it_may_not_list_and_fails_every_run(shared_tre
     rows = {row["path"]: row for row in json.loads(listed.stdout)}
     assert set(rows) == {"locked", "ok/a.md"}
     assert rows["locked"]["kind"] == "unreadable"
+    tags = copydesk_unprivileged("tags", ".", cwd=root, cache=cache)
+    assert "1 file or folder could not be read" in tags.stderr
+    adopt = copydesk_unprivileged("adopt", ".", "--dry-run", cwd=root, cache=cache)
+    assert "locked: refused (folder cannot be listed" in adopt.stderr and adopt.returncode == 1
+    assert "already had front matter" in adopt.stderr and "2 files already" not in adopt.stderr
 
 
 def too_long_folder(root: Path) -> str:

@@ -79,11 +79,14 @@ def run(args: argparse.Namespace) -> int:
     # Files named on the command line are reported even when they cannot be adopted.
     named = {Path(os.path.abspath(p)) for p in args.paths if not Path(p).is_dir()}
     raw = [a for a in corpus.articles if a.kind == "raw" or a.path in named]
-    skipped = len(corpus.articles) - len(raw)
+    # What could not be read (a folder that cannot be listed among them) may hold raw
+    # articles: refused with its reason, not counted as having front matter.
+    unread = [a for a in corpus.articles if a.kind == "unreadable" and a.path not in named]
+    skipped = len(corpus.articles) - len(raw) - len(unread)
     vocabulary = vocabulary_for(corpus.config) if raw else []
     changes: list[Change] = []
     adoptions: dict[Path, Adoption] = {}
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = [Outcome(a, "refused", a.problems[0].message if a.problems else "cannot be read") for a in unread]
     for article in raw:
         try:
             change, adoption = plan_adopt(article, schema, vocabulary)

@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"copydesk tags: {exc}", file=sys.stderr)
         return 2
+    unread = sum(1 for a in articles if a.kind == "unreadable")
+    if unread:  # their tags are not counted: say so, as check would name them
+        print(f"copydesk tags: {unread} file{'s' if unread != 1 else ''} or folder{'s' if unread != 1 else ''} "
+              "could not be read, their tags are not counted (`copydesk check` names them)", file=sys.stderr)
     counts = tag_counts(articles)
     if not args.similar:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
