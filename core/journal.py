@@ -34,7 +34,9 @@ The journal keeps the newest ``keep`` batches and deletes blobs no batch refers 
 Everything in the journal may have been written by someone else (a shared folder): the
 folders must be real folders (never a link), every manifest is checked (file paths relative,
 inside the corpus root, never reached through a link leading out of it; copies named by
-their sha256), and a batch that fails a check is listed as damaged and never undone.
+their sha256), and a batch that fails a check is listed as damaged and never undone. Undo
+writes each file as a save does (:func:`core.save.lock_file`), never through a folder
+swapped for a link after that check.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from typing import Any
 
 from .config import Limits
 from .guard import UnsafeFile, read_guarded
+from .save import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, write_atomic  # noqa: F401 - write_atomic: part of this module's interface
 
 STATE_DIR = ".copydesk"  # copydesk's own folder at the corpus root: the journal and the index
 JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
@@ -277,11 +280,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes, fsync_dir: bool = True) -> None:
-    """Replace ``path`` with ``data`` by the safe-write protocol of :mod:`core.save`."""
-    from .save import write_atomic as save_write_atomic
-
-    save_write_atomic(path, data, fsync_dir=fsync_dir)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -478,7 +476,9 @@ class Journal:
             else:
                 data = _read_span(path, *packed)
         except (UnsafeFile, OSError) as exc:  # UnsafeJournal is an OSError
-            raise JournalError(f"journal copy {digest[:12]} cannot be read ({exc})") from exc
+            missing = isinstance(exc, FileNotFoundError) or isinstance(exc.__cause__, FileNotFoundError)
+            hint = ": was the folder moved or renamed?" if missing else ""
+            raise JournalError(f"journal copy {digest[:12]} cannot be read ({exc}){hint}") from exc
         if sha256(data) != digest:
             raise JournalError(f"journal copy {digest[:12]} is damaged (content does not match its hash)")
         return data
@@ -710,7 +710,9 @@ class Journal:
         counts as done only when no file failed; it takes over the files of earlier undos
         of the batch that were cut short, so that undoing it redoes them all.
         A batch with a file outside the corpus root, or reached through a link leading out
-        of it, is refused before anything is written.
+        of it, is refused before anything is written. Then each file is locked, read and
+        written or removed through its folder opened from the root without following links,
+        as a save does: a folder that is a link by then is refused for that file, naming it.
         """
         batches = self._load_all()
         undone, unfinished, superseded = self._states(batches)
@@ -727,14 +729,16 @@ class Journal:
         writer = self.begin(f"undo {batch.id} ({batch.label})", undoes=batch.id)
         stem = _stem(batch.ns, batch.id)
         done = False
+        folders = Folders()  # each folder opened once, from the root down, as a save does
         try:
             for entry in batch.entries:
-                self._undo_entry(entry, stem, writer, report, real_root)
+                self._undo_entry(entry, stem, writer, report, folders)
             done = True
         finally:
             # Folders are synced once per batch rather than once per file.
             for folder in {(self.root / rel).parent for rel in report.restored}:
-                _fsync_dir(folder)
+                folders.fsync(self.root, folder)
+            folders.close()
             writer.partial = not done or bool(report.failed)
             # What the earlier attempts restored is part of this undo (the loose copies they
             # kept; an entry in a pack is not theirs to give).
@@ -753,20 +757,16 @@ class Journal:
         with contextlib.suppress(OSError):
             self._pack_path(_stem(batch.ns, batch.id)).unlink()
 
-    def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport, real_root: str) -> None:
-        from .save import LockBusy, acquire_lock, release_lock
-
-        path = self.root / entry.path
-        # Checked again file by file: a folder may have been swapped for a link meanwhile.
-        problem = self._target_problem(entry.path, real_root)
-        if problem:
-            report.failed.append((entry.path, problem))
-            return
-        if not os.path.isdir(path.parent):
-            report.failed.append((entry.path, f"its folder {path.parent} is gone (moved or renamed?)"))
-            return
+    def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport, folders: Folders) -> None:
+        # The lock, the read, the write and the removal all go through the file's folder
+        # opened from the root without following links (core.save.lock_file): a folder
+        # swapped for a link since the check of the whole batch is refused here, naming
+        # the link, and one swapped later is never written through.
         try:
-            lock = acquire_lock(path)
+            file = lock_file(folders, self.root, self.root / entry.path)
+        except UnsafeFolder as exc:
+            report.failed.append((entry.path, f"{exc}; file untouched"))
+            return
         except LockBusy as exc:
             report.failed.append((entry.path, str(exc)))
             return
@@ -774,13 +774,13 @@ class Journal:
             report.failed.append((entry.path, f"cannot create a lock file: {exc.strerror or exc}"))
             return
         try:
-            self._restore(entry, stem, path, writer, report)
+            self._restore(entry, stem, file, writer, report)
         finally:
-            release_lock(lock)
+            file.release()
 
-    def _restore(self, entry: Entry, stem: str, path: Path, writer: BatchWriter, report: UndoReport) -> None:
+    def _restore(self, entry: Entry, stem: str, file: LockedFile, writer: BatchWriter, report: UndoReport) -> None:
         try:
-            current = _read_current(path)
+            current = file.read()
         except OSError as exc:
             report.failed.append((entry.path, f"cannot read: {exc.strerror or exc}"))
             return
@@ -796,16 +796,20 @@ class Journal:
         except JournalError as exc:
             report.failed.append((entry.path, str(exc)))
             return
+        path = self.root / entry.path
         try:
             writer.record(path, current, prior)
         except OSError as exc:
-            report.failed.append((entry.path, f"cannot write the journal, file untouched: {exc.strerror or exc}"))
+            reason = exc.strerror or str(exc)
+            if exc.errno == errno.ENOENT:
+                reason += ": was the folder moved or renamed?"
+            report.failed.append((entry.path, f"cannot write the journal, file untouched: {reason}"))
             return
         try:
             if prior is None:
-                os.unlink(path)  # the batch created the file
+                file.remove()  # the batch created the file
             else:
-                write_atomic(path, prior, fsync_dir=False)
+                file.replace(prior)
         except OSError as exc:
             report.failed.append((entry.path, f"cannot write: {exc.strerror or exc}"))
             return
@@ -940,28 +944,6 @@ def _read_span(path: Path, offset: int, length: int) -> bytes:
     if len(data) != length:
         raise UnsafeFile(f"{path.name} ends before the copy (at {offset}, {length} bytes)")
     return data
-
-
-def _read_current(path: Path) -> bytes | None:
-    """The file's bytes now (None when it does not exist); symbolic links are refused."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    if stat.S_ISLNK(info.st_mode):
-        raise OSError(0, "is a symbolic link")
-    if not stat.S_ISREG(info.st_mode):
-        raise OSError(0, "not a regular file")
-    try:
-        fd = os.open(path, _READ_FLAGS)  # (swapped for a link or a FIFO since the lstat: refused, never blocks)
-    except BlockingIOError:
-        # A lease held by another program (a file server's client with the file open): wait
-        # for it to let go, as any program opening the file does.
-        fd = os.open(path, _READ_FLAGS & ~getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise OSError(0, "not a regular file")
-        return handle.read()
 
 
 class BatchWriter:
