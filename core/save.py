@@ -632,10 +632,6 @@ class LockedFile:
         self.name = name
         self._lock: str | None = lock
 
-    @property
-    def folder(self) -> Path:
-        return self._where.path
-
     def read(self) -> bytes | None:
         """The file's bytes now, None when it does not exist; OSError for a link or anything
         but a regular file."""
