@@ -34,7 +34,9 @@ The journal keeps the newest ``keep`` batches and deletes blobs no batch refers 
 Everything in the journal may have been written by someone else (a shared folder): the
 folders must be real folders (never a link), every manifest is checked (file paths relative,
 inside the corpus root, never reached through a link leading out of it; copies named by
-their sha256), and a batch that fails a check is listed as damaged and never undone.
+their sha256), and a batch that fails a check is listed as damaged and never undone. Undo
+writes each file as a save does (:func:`core.save.lock_file`), never through a folder
+swapped for a link after that check.
 """
 
 from __future__ import annotations
@@ -51,13 +53,14 @@ import stat
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .config import Limits
 from .guard import UnsafeFile, read_guarded
+from .save import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, write_atomic  # noqa: F401 - write_atomic: part of this module's interface
 
 STATE_DIR = ".copydesk"  # copydesk's own folder at the corpus root: the journal and the index
 JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
@@ -231,6 +234,7 @@ class BatchInfo:
     partial: bool = False  # an undo that did not restore every file (undo its batch again to finish)
     partly_undone: bool = False  # an undo of this batch was cut short or did not restore every file
     damaged: str | None = None  # why the batch cannot be read or trusted (it is never undone)
+    undone_by: str | None = None  # the batch that undid it (when ``undone``)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +248,7 @@ class BatchInfo:
             "partial": self.partial,
             "partly_undone": self.partly_undone,
             "damaged": self.damaged,
+            "undone_by": self.undone_by,
         }
 
 
@@ -277,11 +282,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes, fsync_dir: bool = True) -> None:
-    """Replace ``path`` with ``data`` by the safe-write protocol of :mod:`core.save`."""
-    from .save import write_atomic as save_write_atomic
-
-    save_write_atomic(path, data, fsync_dir=fsync_dir)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -388,6 +388,48 @@ def _span_or_none(values: Any) -> list[Any]:
     return [] if values is None else list(values) if isinstance(values, list) else [values]
 
 
+def _distrust_conflicts(batches: list[_Batch]) -> list[_Batch]:
+    """``batches`` with those that contradict others marked damaged.
+
+    Anyone who can write in the folder can add a manifest, and a planted one must not stop
+    a real batch from being undone nor hide it as undone. The rules are kept simple:
+
+    - Two batch files holding one id are both damaged, each naming the other: which one
+      copydesk wrote cannot be told, so neither is undone; the listing shows both, and the
+      user moves aside the one they did not make.
+    - A batch saying it undoes batch X counts as an undo only when each of its files reverses
+      one of X's (same path, its prior content X's new one, its new content X's prior one),
+      as every undo copydesk writes does; any other is damaged, naming X, and X stays
+      undoable. A forgery copying X's own hashes still counts (nothing in a shared folder
+      proves who wrote it), but then what undid X is named (``BatchInfo.undone_by``) and a
+      new undo of X refuses naming it, so the user can see it and move it aside.
+    """
+    by_id: dict[str, list[_Batch]] = {}
+    for batch in batches:
+        by_id.setdefault(batch.id, []).append(batch)
+    checked: list[_Batch] = []
+    for batch in batches:
+        same = by_id[batch.id]
+        if len(same) > 1:
+            others = ", ".join(other.name for other in same if other is not batch)
+            batch = replace(
+                batch,
+                damaged=f"another batch file holds the same id ({others}); one of them was not written by copydesk: "
+                "move aside the one you did not make",
+            )
+        checked.append(batch)
+    for index, batch in enumerate(checked):
+        targets = by_id.get(batch.undoes or "", [])
+        if batch.damaged or len(targets) != 1 or targets[0].damaged:
+            continue  # nothing to check it against (the batch undone was pruned, or is damaged)
+        reversed_entries = {(e.path, e.new, e.prior) for e in targets[0].entries}
+        if not batch.entries or any((e.path, e.prior, e.new) not in reversed_entries for e in batch.entries):
+            checked[index] = replace(
+                batch, damaged=f"it says it undoes batch {batch.undoes}, but its files do not match that batch's"
+            )
+    return checked
+
+
 class Journal:
     """The undo journal of one corpus root."""
 
@@ -478,7 +520,9 @@ class Journal:
             else:
                 data = _read_span(path, *packed)
         except (UnsafeFile, OSError) as exc:  # UnsafeJournal is an OSError
-            raise JournalError(f"journal copy {digest[:12]} cannot be read ({exc})") from exc
+            missing = isinstance(exc, FileNotFoundError) or isinstance(exc.__cause__, FileNotFoundError)
+            hint = ": was the folder moved or renamed?" if missing else ""
+            raise JournalError(f"journal copy {digest[:12]} cannot be read ({exc}){hint}") from exc
         if sha256(data) != digest:
             raise JournalError(f"journal copy {digest[:12]} is damaged (content does not match its hash)")
         return data
@@ -557,7 +601,7 @@ class Journal:
             if batch is not None:
                 batches.append(batch)
         batches.sort(key=lambda b: (b.ns, b.id))
-        return batches
+        return _distrust_conflicts(batches)
 
     def _read_manifest(self, name: str) -> _Batch | None:
         """The batch of manifest ``name`` (None when it vanished meanwhile: pruned), damaged
@@ -628,8 +672,8 @@ class Journal:
         return _Batch(batch_id, label, when, ns, entries, undoes, incomplete=True, name=name)
 
     @staticmethod
-    def _states(batches: list[_Batch]) -> tuple[set[str], dict[str, list[_Batch]], set[str]]:
-        """(ids of the batches whose effect is currently reverted, the unfinished undos of
+    def _states(batches: list[_Batch]) -> tuple[dict[str, str], dict[str, list[_Batch]], set[str]]:
+        """(the batches whose effect is currently reverted, each with the undo that did it, the unfinished undos of
         each batch that a new undo of it takes over, unfinished undos made pointless by a
         later finished undo of their batch).
 
@@ -637,7 +681,7 @@ class Journal:
         not restore leaves its batch to be undone again. An undo that was itself undone
         does not count either.
         """
-        undone: set[str] = set()
+        undone: dict[str, str] = {}
         finished: set[str] = set()  # batches with a finished undo newer than the one looked at
         unfinished: dict[str, list[_Batch]] = {}
         superseded: set[str] = set()
@@ -646,7 +690,7 @@ class Journal:
                 continue
             if batch.counts_as_undo:
                 if batch.id not in undone:
-                    undone.add(batch.undoes)
+                    undone.setdefault(batch.undoes, batch.id)
                 finished.add(batch.undoes)
             elif batch.undoes in finished:
                 superseded.add(batch.id)
@@ -670,12 +714,13 @@ class Journal:
                 b.partial,
                 b.id in unfinished and b.id not in undone,
                 b.damaged,
+                undone.get(b.id),
             )
             for b in reversed(batches)
             if b.id not in superseded
         ]
 
-    def _find(self, batches: list[_Batch], batch_id: str | None, undone: set[str]) -> _Batch:
+    def _find(self, batches: list[_Batch], batch_id: str | None, undone: dict[str, str]) -> _Batch:
         if batch_id is None:
             # Repeated `undo` walks back through history; undo batches are skipped (undo one
             # by its id to redo what it reverted).
@@ -688,16 +733,20 @@ class Journal:
                 if batch.id not in undone and batch.undoes is None:
                     return batch
             raise JournalError(f"nothing to undo in {self.folder}")
-        matches = [b for b in batches if b.id == batch_id] or [b for b in batches if b.id.startswith(batch_id)]
+        exact = [b for b in batches if b.id == batch_id]  # several: damaged, see _distrust_conflicts
+        matches = exact or [b for b in batches if b.id.startswith(batch_id)]
         if not matches:
             raise UnknownBatch(f"no batch {batch_id!r} in the journal (see `copydesk undo --list`)")
-        if len(matches) > 1:
+        if len(matches) > 1 and not exact:
             raise UnknownBatch(f"batch id {batch_id!r} is ambiguous: {', '.join(b.id for b in matches)}")
         batch = matches[0]
         if batch.damaged:
             raise JournalError(f"batch {batch.id} cannot be undone: it is damaged ({batch.damaged}); nothing was restored")
         if batch.id in undone:
-            raise JournalError(f"batch {batch.id} ({batch.label}) was already undone")
+            raise JournalError(
+                f"batch {batch.id} ({batch.label}) was already undone by batch {undone[batch.id]} "
+                f"(undo {undone[batch.id]} to redo it)"
+            )
         return batch
 
     # -- undo ------------------------------------------------------------------------
@@ -710,7 +759,9 @@ class Journal:
         counts as done only when no file failed; it takes over the files of earlier undos
         of the batch that were cut short, so that undoing it redoes them all.
         A batch with a file outside the corpus root, or reached through a link leading out
-        of it, is refused before anything is written.
+        of it, is refused before anything is written. Then each file is locked, read and
+        written or removed through its folder opened from the root without following links,
+        as a save does: a folder that is a link by then is refused for that file, naming it.
         """
         batches = self._load_all()
         undone, unfinished, superseded = self._states(batches)
@@ -727,14 +778,16 @@ class Journal:
         writer = self.begin(f"undo {batch.id} ({batch.label})", undoes=batch.id)
         stem = _stem(batch.ns, batch.id)
         done = False
+        folders = Folders()  # each folder opened once, from the root down, as a save does
         try:
             for entry in batch.entries:
-                self._undo_entry(entry, stem, writer, report, real_root)
+                self._undo_entry(entry, stem, writer, report, folders)
             done = True
         finally:
             # Folders are synced once per batch rather than once per file.
             for folder in {(self.root / rel).parent for rel in report.restored}:
-                _fsync_dir(folder)
+                folders.fsync(self.root, folder)
+            folders.close()
             writer.partial = not done or bool(report.failed)
             # What the earlier attempts restored is part of this undo (the loose copies they
             # kept; an entry in a pack is not theirs to give).
@@ -753,20 +806,16 @@ class Journal:
         with contextlib.suppress(OSError):
             self._pack_path(_stem(batch.ns, batch.id)).unlink()
 
-    def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport, real_root: str) -> None:
-        from .save import LockBusy, acquire_lock, release_lock
-
-        path = self.root / entry.path
-        # Checked again file by file: a folder may have been swapped for a link meanwhile.
-        problem = self._target_problem(entry.path, real_root)
-        if problem:
-            report.failed.append((entry.path, problem))
-            return
-        if not os.path.isdir(path.parent):
-            report.failed.append((entry.path, f"its folder {path.parent} is gone (moved or renamed?)"))
-            return
+    def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport, folders: Folders) -> None:
+        # The lock, the read, the write and the removal all go through the file's folder
+        # opened from the root without following links (core.save.lock_file): a folder
+        # swapped for a link since the check of the whole batch is refused here, naming
+        # the link, and one swapped later is never written through.
         try:
-            lock = acquire_lock(path)
+            file = lock_file(folders, self.root, self.root / entry.path)
+        except UnsafeFolder as exc:
+            report.failed.append((entry.path, f"{exc}; file untouched"))
+            return
         except LockBusy as exc:
             report.failed.append((entry.path, str(exc)))
             return
@@ -774,13 +823,13 @@ class Journal:
             report.failed.append((entry.path, f"cannot create a lock file: {exc.strerror or exc}"))
             return
         try:
-            self._restore(entry, stem, path, writer, report)
+            self._restore(entry, stem, file, writer, report)
         finally:
-            release_lock(lock)
+            file.release()
 
-    def _restore(self, entry: Entry, stem: str, path: Path, writer: BatchWriter, report: UndoReport) -> None:
+    def _restore(self, entry: Entry, stem: str, file: LockedFile, writer: BatchWriter, report: UndoReport) -> None:
         try:
-            current = _read_current(path)
+            current = file.read()
         except OSError as exc:
             report.failed.append((entry.path, f"cannot read: {exc.strerror or exc}"))
             return
@@ -796,16 +845,20 @@ class Journal:
         except JournalError as exc:
             report.failed.append((entry.path, str(exc)))
             return
+        path = self.root / entry.path
         try:
             writer.record(path, current, prior)
         except OSError as exc:
-            report.failed.append((entry.path, f"cannot write the journal, file untouched: {exc.strerror or exc}"))
+            reason = exc.strerror or str(exc)
+            if exc.errno == errno.ENOENT:
+                reason += ": was the folder moved or renamed?"
+            report.failed.append((entry.path, f"cannot write the journal, file untouched: {reason}"))
             return
         try:
             if prior is None:
-                os.unlink(path)  # the batch created the file
+                file.remove()  # the batch created the file
             else:
-                write_atomic(path, prior, fsync_dir=False)
+                file.replace(prior)
         except OSError as exc:
             report.failed.append((entry.path, f"cannot write: {exc.strerror or exc}"))
             return
@@ -940,28 +993,6 @@ def _read_span(path: Path, offset: int, length: int) -> bytes:
     if len(data) != length:
         raise UnsafeFile(f"{path.name} ends before the copy (at {offset}, {length} bytes)")
     return data
-
-
-def _read_current(path: Path) -> bytes | None:
-    """The file's bytes now (None when it does not exist); symbolic links are refused."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    if stat.S_ISLNK(info.st_mode):
-        raise OSError(0, "is a symbolic link")
-    if not stat.S_ISREG(info.st_mode):
-        raise OSError(0, "not a regular file")
-    try:
-        fd = os.open(path, _READ_FLAGS)  # (swapped for a link or a FIFO since the lstat: refused, never blocks)
-    except BlockingIOError:
-        # A lease held by another program (a file server's client with the file open): wait
-        # for it to let go, as any program opening the file does.
-        fd = os.open(path, _READ_FLAGS & ~getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise OSError(0, "not a regular file")
-        return handle.read()
 
 
 class BatchWriter:

