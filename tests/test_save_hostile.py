@@ -321,7 +321,9 @@ async def test_7_a_tui_save_that_fills_the_disk_accounts_for_every_file_and_keep
         assert 15 <= len(written) < len(paths)
         dialog = app.screen
         assert isinstance(dialog, ConflictScreen)  # not "save failed, nothing lost"
-        assert dialog.outcome == f"save: {len(written)} saved, {len(paths) - len(written)} refused"
+        counts = f"save: {len(written)} saved, {len(paths) - len(written)} refused"
+        # The disk may be too full for the journal's last record too: then the title says so.
+        assert dialog.outcome == counts or dialog.outcome.startswith(f"{counts}, the journal could not finish its record")
         assert sorted(t.path for t in dialog.troubles) == sorted(set(paths) - set(written))
         assert all("No space left on device" in t.message and "untouched" in t.message for t in dialog.troubles)
         await pilot.press("escape")  # skip: the rest stay staged
