@@ -4,8 +4,8 @@
 
 On a fresh copy of a generated folder (``bench/out/bulk-work``, never the cached original),
 times the phases a user goes through: load the articles, plan the change of every editable
-one (``core.save.plan_change``: surgical edit + verification by re-parse), and save them all
-in one journaled batch (``core.save.save_changes``: lock, re-read and compare, journal the
+one (``core.storage.save.plan_change``: surgical edit + verification by re-parse), and save them all
+in one journaled batch (``core.storage.save.save_changes``: lock, re-read and compare, journal the
 prior bytes, temp file, fsync, ``os.replace``, one directory fsync per folder). Then checks a
 sample of files really has the tag; ``--undo`` also undoes the batch and checks that every
 file is back to its original bytes. ``--profile`` prints where plan and save spend their time.
@@ -112,9 +112,9 @@ def _settle(settle: str) -> float:
 def run(count: int, seed: int, profile: bool, settle: str, undo: bool) -> dict[str, float]:
     from core.config import load_config
     from core.document import load_corpus
-    from core.edit_ops import AddItem
-    from core.journal import Journal
-    from core.save import plan_change, save_changes
+    from core.edit.ops import AddItem
+    from core.storage.journal import Journal
+    from core.storage.save import plan_change, save_changes
 
     source = folder(count, seed)
     work = WORK

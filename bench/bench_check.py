@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     version = None if args.no_hugo else hugo_version()
     print(machine_line())
     print(f"hugo: {version or 'not installed (apt-get install hugo)'}")
-    check_cmd = [sys.executable, "-m", "core.cli", "check"]
+    check_cmd = [sys.executable, "-m", "core.cli.main", "check"]
     driver_cmd = [sys.executable, "-m", "bench.check_driver"]
     rows = []
     for count in sizes:

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         parse_source,
     )
     from core.index import walk
-    from core.yamldata import YamlError, parse_yaml
+    from core.text.yamldata import YamlError, parse_yaml
 
     root = folder(args.count, args.seed)
     config = load_config(root)

@@ -30,7 +30,7 @@ def _digest(root: Path) -> dict[str, str]:
 
 def _tag_counts(root: Path) -> Counter[str]:
     out = subprocess.run(
-        [sys.executable, "-m", "core.cli", "tags", str(root), "--format", "json"],
+        [sys.executable, "-m", "core.cli.main", "tags", str(root), "--format", "json"],
         capture_output=True, text=True, env=copydesk_env(), check=True,
     )
     return Counter({row["tag"]: row["count"] for row in json.loads(out.stdout)})
@@ -40,7 +40,7 @@ def _timed(args: list[str], cwd: Path) -> tuple[str, subprocess.CompletedProcess
     """Run copydesk; "wall s (cpu s)" — on a shared machine the CPU time is the steadier figure."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, cwd=cwd, env=copydesk_env())
+    proc = subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True, cwd=cwd, env=copydesk_env())
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

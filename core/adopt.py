@@ -25,12 +25,13 @@ from typing import Any
 
 from .config import Limits
 from .document import Article
-from .edit import plain_ok
-from .frontmatter import BOM, split_text
-from .save import Change
+from .edit.apply import plain_ok
+from .errors import CopydeskError
 from .schema import field_schema, required_fields
+from .storage.save import Change
 from .taxonomy import suggest_tags
-from .yamldata import YamlError, parse_yaml
+from .text.frontmatter import BOM, split_text
+from .text.yamldata import YamlError, parse_yaml
 
 MAX_TITLE = 150
 MAX_TAGS = 8
@@ -60,7 +61,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _TEXT_LIMITS = Limits()
 
 
-class AdoptRefused(Exception):
+class AdoptRefused(CopydeskError):
     """The file cannot be adopted; the message says why."""
 
 
@@ -227,7 +228,7 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def plan_adopt(article: Article, schema: Mapping[str, Any], vocabulary: Sequence[str] = ()) -> tuple[Change, Adoption]:
-    """A :class:`core.save.Change` that adopts ``article`` (saved with ``save_changes``).
+    """A :class:`core.storage.save.Change` that adopts ``article`` (saved with ``save_changes``).
 
     Raises AdoptRefused (already has front matter, empty, not text) or the reading errors
     of :meth:`Article.read_bytes` (UnsafeFile).

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .errors import CopydeskError
+
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".mdx", ".txt")
 
 DEFAULT_CTA_PATTERNS = (
@@ -27,7 +29,7 @@ DEFAULT_FOOTER_PATTERNS = (
 )
 
 
-class ConfigError(Exception):
+class ConfigError(CopydeskError):
     """The configuration file is invalid; the message names the file and the key."""
 
 

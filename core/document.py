@@ -19,12 +19,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
-from . import frontmatter
 from .config import Config, ConfigError, load_config
-from .frontmatter import Split
-from .guard import UnsafeFile, read_guarded
 from .problems import Problem, expand_selectors, problem
-from .yamldata import YamlError, parse_yaml
+from .text import frontmatter
+from .text.frontmatter import Split
+from .text.guard import UnsafeFile, read_guarded
+from .text.yamldata import YamlError, parse_yaml
 
 ArticleKind = Literal["front-matter", "raw", "unclosed", "invalid-yaml", "unreadable", "invalid-utf8"]
 

@@ -422,8 +422,8 @@ def _warm_up(config: Config) -> None:
     that it is done once instead of in every worker, and so that no worker needs an import
     lock that another thread held when the process forked (it would wait for ever)."""
     from .document import Source, _parse
-    from .frontmatter import split_text
     from .rules import check_source, load_schema
+    from .text.frontmatter import split_text
 
     load_schema(config)
     text = "---\ntitle: x\ntags: [a]\n---\n# x\n\nText:\n"
@@ -838,7 +838,7 @@ def _write_private(target: Path, value: Any, parts: Iterable[Any] | None = None)
         return False
     payload = marshal.dumps(value)
     temp = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.copydesk-tmp")
-    from .journal import make_state_folder  # not at start-up: the TUI paints its list first
+    from .storage.journal import make_state_folder  # not at start-up: the TUI paints its list first
 
     try:
         # `<root>/.copydesk` gets its .gitignore whichever of the index and the journal comes first.

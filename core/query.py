@@ -39,6 +39,7 @@ from typing import Any
 
 from .config import Config
 from .document import Article
+from .errors import CopydeskError
 from .problems import RULES
 
 Predicate = Callable[[Article], bool]
@@ -55,7 +56,7 @@ _BARE_VALUE = re.compile(r"[^\s,\"']+\Z")  # a value that needs no quotes
 _MEMO_LIMIT = 200_000  # entries per compiled term; cleared (not evicted) when exceeded
 
 
-class QueryError(ValueError):
+class QueryError(CopydeskError, ValueError):
     """A malformed term or an unknown field; names the term and its 1-based column."""
 
     def __init__(self, message: str, term: str, position: int) -> None:

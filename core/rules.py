@@ -38,11 +38,11 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
-from . import frontmatter
 from .config import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS, Config, ConfigError
-from .edit_ops import Edit, RemoveItem, ReplaceItem, SetValue, apply_to_data
+from .edit.ops import Edit, RemoveItem, ReplaceItem, SetValue, apply_to_data
 from .problems import RULES, Problem, problem
 from .schema import BUNDLED_SCHEMA, read_schema
+from .text import frontmatter
 
 if TYPE_CHECKING:
     from .document import Source

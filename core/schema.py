@@ -14,12 +14,13 @@ from typing import Any
 import yaml_rs
 
 from .config import Config
-from .edit_ops import FieldPath
+from .edit.ops import FieldPath
+from .errors import CopydeskError
 
 BUNDLED_SCHEMA = Path(__file__).with_name("schema.json")
 
 
-class SchemaError(Exception):
+class SchemaError(CopydeskError):
     """The schema file cannot be read; the message names it."""
 
 

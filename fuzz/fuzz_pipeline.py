@@ -29,11 +29,11 @@ import atheris
 with atheris.instrument_imports():
     from core.config import Config
     from core.document import load_article, thaw
-    from core.edit import EditRefused, apply_edits
-    from core.edit_ops import AddItem, DeleteKey, RemoveItem, ReplaceItem, SetValue, apply_to_data
-    from core.frontmatter import split_text
-    from core.save import plan_change, save_change
-    from core.yamldata import parse_yaml
+    from core.edit.apply import EditRefused, apply_edits
+    from core.edit.ops import AddItem, DeleteKey, RemoveItem, ReplaceItem, SetValue, apply_to_data
+    from core.text.frontmatter import split_text
+    from core.storage.save import plan_change, save_change
+    from core.text.yamldata import parse_yaml
 
 FIELDS = [("title",), ("tags",), ("draft",), ("source", "name"), ("ai", "version"), ("new",), ("a", "b", "c")]
 SCALARS = ["NEWS", "", "x: y", "'quoted'", "multi\nline", "# not a comment", 0, -1, True, None, 1.5, "ünï ✓", "{{ x }}"]

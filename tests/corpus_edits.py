@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Limits
-from core.edit import EditRefused, apply_edits
-from core.edit_ops import AddItem, Edit, RemoveItem, SetValue, apply_to_data
-from core.frontmatter import front_matter, split_text
-from core.yamldata import YamlError, parse_yaml
-from core.yamltree import Lines, build_tree
+from core.edit.apply import EditRefused, apply_edits
+from core.edit.ops import AddItem, Edit, RemoveItem, SetValue, apply_to_data
+from core.text.frontmatter import front_matter, split_text
+from core.text.yamldata import YamlError, parse_yaml
+from core.text.yamltree import Lines, build_tree
 
 # Refusal reasons the issue allows (anything else is a failure).
 ALLOWED_REFUSALS = (

@@ -11,11 +11,11 @@ import pytest
 from core.adopt import AdoptRefused, adopt_text, plan_adopt
 from core.config import Config, load_config
 from core.document import load_article, load_corpus
-from core.frontmatter import split_text
-from core.journal import Journal
-from core.save import save_changes
 from core.schema import load_schema, required_fields
-from core.yamldata import parse_yaml
+from core.storage.journal import Journal
+from core.storage.save import save_changes
+from core.text.frontmatter import split_text
+from core.text.yamldata import parse_yaml
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCHEMA = load_schema(Config(root=Path(".")))

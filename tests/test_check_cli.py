@@ -44,7 +44,7 @@ ERRORS = CLEAN.replace("sentiment: NEUTRAL", "sentiment: CALM").replace("lang: e
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([sys.executable, "-m", "core.cli.main", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
 
 
 def write(folder: Path, name: str, text: str) -> Path:

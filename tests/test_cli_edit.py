@@ -23,7 +23,7 @@ RAW = "Port strike ends\nscraped text\n"
 
 
 def copydesk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def folder(tmp_path: Path) -> Path:

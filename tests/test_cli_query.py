@@ -47,7 +47,7 @@ RAW = "Hong Kong Regulators Study Derivatives\r\nPublished Nov 3, 2025\r\n\r\nSc
 
 
 def copydesk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-"""Saves that survive SIGKILL and colleagues: real child processes calling ``core.save``.
+"""Saves that survive SIGKILL and colleagues: real child processes calling ``core.storage.save``.
 
 - crash: a child saves a batch of articles and is killed with SIGKILL at a random moment;
   every file must then be exactly its old or its new version, the batch cut short can be
@@ -28,10 +28,10 @@ import pytest
 
 from core.config import Config
 from core.document import is_internal_name, load_article, load_corpus
-from core.edit import apply_edits
-from core.edit_ops import AddItem, SetValue
-from core.journal import Journal
-from core.save import plan_change, save_change
+from core.edit.apply import apply_edits
+from core.edit.ops import AddItem, SetValue
+from core.storage.journal import Journal
+from core.storage.save import plan_change, save_change
 
 PROJECT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -63,8 +63,8 @@ SAVER = r"""
 import sys
 from pathlib import Path
 from core.document import load_corpus
-from core.edit_ops import AddItem, SetValue
-from core.save import plan_change, save_changes
+from core.edit.ops import AddItem, SetValue
+from core.storage.save import plan_change, save_changes
 
 root, label = Path(sys.argv[1]), sys.argv[2]
 corpus = load_corpus([root])
@@ -82,8 +82,8 @@ import json, sys, time
 from pathlib import Path
 from core.config import load_config
 from core.document import load_article
-from core.edit_ops import AddItem, SetValue
-from core.save import plan_change, save_changes
+from core.edit.ops import AddItem, SetValue
+from core.storage.save import plan_change, save_changes
 
 import random
 root, who, rounds, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
@@ -266,7 +266,7 @@ def test_our_tags_and_a_colleagues_title_both_survive(tmp_path: Path) -> None:
     ours = plan_change(load_article(path, config), [AddItem(("tags",), "OURS")])
     # The colleague saves with copydesk in another process, after we loaded the file.
     colleague = subprocess.run(
-        [sys.executable, "-m", "core.cli", "set", str(path), "title=The colleague's title"],
+        [sys.executable, "-m", "core.cli.main", "set", str(path), "title=The colleague's title"],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -287,7 +287,7 @@ def test_a_colleagues_edit_of_the_same_field_is_a_conflict_not_overwritten(tmp_p
     config = Config(root=root)
     ours = plan_change(load_article(path, config), [AddItem(("tags",), "OURS")])
     colleague = subprocess.run(
-        [sys.executable, "-m", "core.cli", "tag", str(path), "--add", "THEIRS"],
+        [sys.executable, "-m", "core.cli.main", "tag", str(path), "--add", "THEIRS"],
         cwd=PROJECT,
         capture_output=True,
         text=True,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.edit import EditRefused, apply_edits
-from core.edit_ops import AddItem, DeleteKey, RemoveItem, ReplaceItem, SetValue
+from core.edit.apply import EditRefused, apply_edits
+from core.edit.ops import AddItem, DeleteKey, RemoveItem, ReplaceItem, SetValue
 
 SEED_LIKE = """---
 title: HashKey Leads Hong Kong’s Crypto Market
@@ -193,7 +193,7 @@ def test_a_value_needing_quotes_takes_the_quote_the_whole_file_uses_most():
 
 def test_known_data_saves_a_parse_and_the_result_is_still_verified():
     from core.config import Limits
-    from core.yamldata import parse_yaml
+    from core.text.yamldata import parse_yaml
 
     fm = SEED_LIKE.split("---\n")[1]
     data = parse_yaml(fm, Limits())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.frontmatter import body, front_matter, replace_front_matter, split_text
+from core.text.frontmatter import body, front_matter, replace_front_matter, split_text
 
 
 @pytest.mark.parametrize(

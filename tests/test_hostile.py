@@ -442,7 +442,7 @@ def test_thousands_of_keys_load(tmp_path: Path) -> None:
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "core.cli.main", *args],
         capture_output=True,
         timeout=TIMEOUT,
         cwd=cwd,
@@ -580,7 +580,7 @@ def test_pre_scan_shortcuts_agree_with_the_exact_tests() -> None:
     of the UTF-8 form: it must answer as the exact tests on the text do."""
     import random
 
-    from core.guard import _FORBIDDEN, _NO_SIGN_OF_FORBIDDEN, _UNINTERESTING, _has_long_lead
+    from core.text.guard import _FORBIDDEN, _NO_SIGN_OF_FORBIDDEN, _UNINTERESTING, _has_long_lead
 
     rng = random.Random(11)
     pieces = [" ", " ", "  ", "\t", "-", "- ", "?", ":", "a", "key: value", "\n", "\n", "\r", "\r\n",

@@ -100,7 +100,7 @@ def terminal(tmp_path: Path):
 def test_tui_never_lets_hostile_text_reach_the_terminal(tmp_path: Path, terminal: Terminal) -> None:
     root = tmp_path / "hostile"
     names = make_hostile_folder(root)
-    terminal.start([sys.executable, "-m", "core.cli", str(root)], cwd=PROJECT)
+    terminal.start([sys.executable, "-m", "tui.launch", str(root)], cwd=PROJECT)
     shown = terminal.wait_for(lambda s: f"{len(names)}/{len(names)} shown" in s and "checking" not in s)
     seen = [shown]
 
@@ -182,7 +182,7 @@ CLI_COMMANDS = [
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=cwd, capture_output=True, timeout=180,
+    return subprocess.run([sys.executable, "-m", "core.cli.main", *args], cwd=cwd, capture_output=True, timeout=180,
                           env={**os.environ, "PYTHONPATH": str(PROJECT)})
 
 
@@ -234,7 +234,7 @@ def test_dry_run_patch_on_a_terminal_is_shown_escaped(tmp_path: Path, terminal: 
     """On a terminal the same patch is shown escaped, with a note saying how to get it exact."""
     root = tmp_path / "hostile"
     make_hostile_folder(root)
-    terminal.start([sys.executable, "-m", "core.cli", "set", str(root), "category=MARKET", "--dry-run"], cwd=tmp_path)
+    terminal.start([sys.executable, "-m", "core.cli.main", "set", str(root), "category=MARKET", "--dry-run"], cwd=tmp_path)
     shown = terminal.wait_for(lambda s: "would change" in s)
     assert "redirect stdout to a file for the exact patch" in shown
     state = terminal.state()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.journal import Journal, JournalError, write_atomic
+from core.storage.files import write_atomic
+from core.storage.journal import Journal, JournalError
 
 
 def save(journal_batch, path: Path, data: bytes) -> None:
@@ -238,7 +239,8 @@ def test_damaged_blob_is_reported_not_restored(tmp_path: Path) -> None:
 KILLED_WRITER = """
 import os, sys
 from pathlib import Path
-from core.journal import Journal, write_atomic
+from core.storage.files import write_atomic
+from core.storage.journal import Journal
 root = Path(sys.argv[1])
 batch = Journal(root).begin("killed")
 for name in ("a0.md", "a1.md"):

@@ -2,7 +2,7 @@
 to an undo (killed, a full disk, the folder renamed), `copydesk undo` never writes outside the
 folder, never claims what it did not do, and can always finish what it started.
 
-Real files, real subprocesses (`python -m core.cli`), a real tmpfs for a full disk (ENOSPC
+Real files, real subprocesses (`python -m core.cli.main`), a real tmpfs for a full disk (ENOSPC
 injected at the manifest's write only where mounting is impossible), an unprivileged uid for
 an unreadable folder, and a file lease to stop an undo at a chosen file before killing it.
 """
@@ -28,9 +28,10 @@ import pytest
 
 from core.config import Config, load_config
 from core.document import load_corpus
-from core.edit_ops import SetValue
-from core.journal import Journal
-from core.save import Change, acquire_lock, plan_change, release_lock, save_changes
+from core.edit.ops import SetValue
+from core.storage.files import acquire_lock, release_lock
+from core.storage.journal import Journal
+from core.storage.save import Change, plan_change, save_changes
 
 TIMEOUT = 120
 NOBODY = 65534
@@ -50,18 +51,18 @@ Body of article {n}.
 # command needs is imported: the interpreter's own files may be out of that user's reach.
 AS_USER = """
 import os, sys
-import core.cli, core.commands.undo, core.journal, core.problems, core.save
-core.cli.build_parser()
+import core.cli.main, core.cli.commands.undo, core.storage.journal, core.problems, core.storage.save
+core.cli.main.build_parser()
 uid = int(sys.argv[1])
 os.setgroups([])
 os.setgid(uid)
 os.setuid(uid)
-sys.exit(core.cli.main(sys.argv[2:]))
+sys.exit(core.cli.main.main(sys.argv[2:]))
 """
 
 
 def copydesk(*args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
-    command = ["-m", "core.cli"] if user is None else ["-c", AS_USER, str(user)]
+    command = ["-m", "core.cli.main"] if user is None else ["-c", AS_USER, str(user)]
     return subprocess.run([sys.executable, *command, *args], capture_output=True, text=True, timeout=TIMEOUT, cwd="/")
 
 
@@ -369,7 +370,7 @@ def wait_until_opened(fd: int, proc: subprocess.Popen[str]) -> None:
 
 
 def start_undo(root: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "core.cli", "undo", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-m", "core.cli.main", "undo", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 needs_leases = pytest.mark.skipif(not hasattr(fcntl, "F_SETLEASE"), reason="file leases (Linux) stop the undo at a chosen file")
@@ -607,11 +608,11 @@ def test_7_a_full_disk_when_the_manifest_is_written_leaves_every_written_file_un
 # every write into the journal (its log, its pack) fails as a full disk's does.
 NO_SPACE = """
 import errno, os, sys
-import core.cli, core.journal
+import core.cli.main, core.storage.journal
 def no_space(*args):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-core.journal._write_all = no_space
-sys.exit(core.cli.main(sys.argv[1:]))
+core.storage.journal.write_all = no_space
+sys.exit(core.cli.main.main(sys.argv[1:]))
 """
 
 
@@ -638,7 +639,7 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from test_journal_hostile import plan_titles
-from core.save import save_changes
+from core.storage.save import save_changes
 root, moved = Path(sys.argv[1]), Path(sys.argv[2])
 config, changes = plan_titles(root)
 def progress(done, total):

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 
 from core.config import Config
 from core.document import load_article
-from core.frontmatter import front_matter, split_text
+from core.text.frontmatter import front_matter, split_text
 
 HERE = Path(__file__).resolve().parents[1]
 CORPUS = HERE.parent / "shared" / "corpus"

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 
 from core.config import Config, Limits
 from core.document import load_article, thaw
-from core.edit import EditRefused, apply_edits
-from core.edit_ops import (
+from core.edit.apply import EditRefused, apply_edits
+from core.edit.ops import (
     AddItem,
     DeleteKey,
     Edit,
@@ -40,9 +40,9 @@ from core.edit_ops import (
     SetValue,
     apply_to_data,
 )
-from core.frontmatter import BOM, split_text
-from core.save import plan_change, save_changes
-from core.yamldata import YamlError, parse_yaml
+from core.storage.save import plan_change, save_changes
+from core.text.frontmatter import BOM, split_text
+from core.text.yamldata import YamlError, parse_yaml
 
 COMMON = settings(
     deadline=None,

@@ -11,7 +11,7 @@ import pytest
 
 from core.config import Config, ConfigError
 from core.document import load_article
-from core.edit import apply_edits
+from core.edit.apply import apply_edits
 from core.problems import RULES, Problem
 from core.rules import FrontMatterIndex, fix_body_text, fix_edits, fixed_tags, validate_config
 

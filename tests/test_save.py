@@ -11,8 +11,9 @@ import pytest
 
 from core.config import Config
 from core.document import load_article
-from core.edit_ops import AddItem, SetValue
-from core.save import acquire_lock, lock_path, plan_change, release_lock, save_change, save_changes
+from core.edit.ops import AddItem, SetValue
+from core.storage.files import acquire_lock, lock_path, release_lock
+from core.storage.save import plan_change, save_change, save_changes
 
 TEXT = "---\ntitle: Old title\ntags:\n  - ASIA\ndraft: false\n---\nBody.\n"
 
@@ -127,7 +128,7 @@ def test_batch_goes_to_the_journal_and_fsyncs(tmp_path):
     changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS")]) for p in (a, b)]
     results = save_changes(changes, config=config, label="tag --add NEWS")
     assert [r.status for r in results] == ["saved", "saved"]
-    from core.journal import Journal
+    from core.storage.journal import Journal
 
     batches = Journal(tmp_path).list()
     assert batches and batches[0].label == "tag --add NEWS"
@@ -159,7 +160,7 @@ def test_same_field_changed_between_loading_and_planning_is_a_conflict(tmp_path)
 
 
 def test_breaking_a_stale_lock_never_removes_a_lock_taken_meanwhile(tmp_path):
-    from core.save import LockBusy, _break_stale_lock
+    from core.storage.files import LockBusy, _break_stale_lock
 
     path = write(tmp_path)
     lock = lock_path(path)
@@ -224,7 +225,7 @@ def test_batch_results_follow_the_input_order_and_leave_nothing_behind(tmp_path)
 
 
 def test_batch_keeps_prior_versions_in_one_pack_and_undo_restores_every_byte(tmp_path):
-    from core.journal import Journal
+    from core.storage.journal import Journal
 
     paths = _folders_of_articles(tmp_path, 4, 10)
     before = {p: p.read_bytes() for p in paths}
@@ -241,7 +242,7 @@ def test_batch_keeps_prior_versions_in_one_pack_and_undo_restores_every_byte(tmp
 
 
 def test_journal_copy_already_kept_is_not_stored_again(tmp_path):
-    from core.journal import Journal
+    from core.storage.journal import Journal
 
     paths = _folders_of_articles(tmp_path, 1, 4)
     config = Config(root=tmp_path)
@@ -264,7 +265,7 @@ def test_journal_copy_already_kept_is_not_stored_again(tmp_path):
 
 
 def test_a_file_another_program_writes_during_a_batch_is_merged_or_reported(tmp_path, monkeypatch):
-    import core.save
+    import core.storage.save
 
     paths = _folders_of_articles(tmp_path, 1, 2)
     config = Config(root=tmp_path)
@@ -272,7 +273,7 @@ def test_a_file_another_program_writes_during_a_batch_is_merged_or_reported(tmp_
     first_theirs = paths[0].read_text().replace("Title 0-0", "Their title")  # another field: merged
     second_theirs = paths[1].read_bytes().decode().replace("ASIA", "EUROPE")  # the same field: conflict
     pending = {paths[0]: first_theirs, paths[1]: second_theirs}
-    real_write_temp = core.save._write_temp
+    real_write_temp = core.storage.save.write_temp_in
 
     def editor_saves_meanwhile(where, name, data, mode):
         # An editor (no copydesk lock) writes the file after the batch read it, before the replace.
@@ -281,7 +282,7 @@ def test_a_file_another_program_writes_during_a_batch_is_merged_or_reported(tmp_
             path.write_bytes(pending.pop(path).encode())
         return real_write_temp(where, name, data, mode)
 
-    monkeypatch.setattr(core.save, "_write_temp", editor_saves_meanwhile)
+    monkeypatch.setattr(core.storage.save, "write_temp_in", editor_saves_meanwhile)
     results = save_changes(changes, config=config, label="bulk")
     assert not pending
     assert [r.status for r in results] == ["merged", "conflict"]
@@ -303,7 +304,7 @@ def test_the_same_file_twice_in_a_batch_is_saved_then_compared_again(tmp_path):
 
 
 def test_a_batch_lock_names_its_owner_and_is_refused_to_others(tmp_path):
-    from core.save import Folders, LockBusy
+    from core.storage.files import Folders, LockBusy
 
     path = write(tmp_path)
     owners = Folders()

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
-import core.journal
-import core.save
-from core.cli import main as copydesk
+import core.storage.files
+import core.storage.journal
+import core.storage.save
+from core.cli.main import main as copydesk
 from core.config import load_config
 from core.document import load_corpus
-from core.edit_ops import AddItem, SetValue
-from core.save import lock_path, plan_change, save_change, save_changes
+from core.edit.ops import AddItem, SetValue
+from core.storage.files import lock_path
+from core.storage.save import plan_change, save_change, save_changes
 
 ARTICLE = "---\ntitle: Port strike ends\ntags:\n  - LABOUR\ndraft: false\n---\nBody.\n"
 REPO = Path(__file__).resolve().parent.parent
@@ -83,13 +85,13 @@ def test_5_a_folder_swapped_for_a_link_after_loading_is_refused_and_nothing_writ
 def test_5_set_refuses_a_folder_swapped_for_a_link_while_it_runs(tmp_path, monkeypatch, capsys):
     root, outside = corpus_with_folder(tmp_path, "sub")
     before = listing(outside)
-    real_save_changes = core.save.save_changes
+    real_save_changes = core.storage.save.save_changes
 
     def swapped_after_loading(changes, **kwargs):
         swap_for_link(root, outside, "sub")
         return real_save_changes(changes, **kwargs)
 
-    monkeypatch.setattr(core.save, "save_changes", swapped_after_loading)
+    monkeypatch.setattr(core.storage.save, "save_changes", swapped_after_loading)
     monkeypatch.chdir(root)
     code = copydesk(["set", ".", "title=Ours"])
     out = capsys.readouterr().out
@@ -100,7 +102,7 @@ def test_5_set_refuses_a_folder_swapped_for_a_link_while_it_runs(tmp_path, monke
 
 
 def test_5_a_batch_over_more_folders_than_it_keeps_open_saves_all_and_closes_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(core.save, "_OPEN_FOLDERS", 4)
+    monkeypatch.setattr(core.storage.files, "_OPEN_FOLDERS", 4)
     root = tmp_path / "news"
     for folder in range(12):
         (root / f"f{folder}").mkdir(parents=True)
@@ -147,9 +149,9 @@ class SmallDisk:
         def no_space(*args: object, **kwargs: object) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        self.monkeypatch.setattr(core.save, "_write_all", no_space)
-        self.monkeypatch.setattr(core.journal.BatchWriter, "keep", no_space)
-        self.monkeypatch.setattr(core.journal.BatchWriter, "_close", no_space)
+        self.monkeypatch.setattr(core.storage.files, "write_all", no_space)
+        self.monkeypatch.setattr(core.storage.journal.BatchWriter, "keep", no_space)
+        self.monkeypatch.setattr(core.storage.journal.BatchWriter, "_close", no_space)
 
 
 @pytest.fixture
@@ -212,8 +214,8 @@ KILLED_MID_BATCH = """
 import os, signal, sys
 from pathlib import Path
 from core.document import load_corpus
-from core.edit_ops import SetValue
-from core.save import plan_change, save_changes
+from core.edit.ops import SetValue
+from core.storage.save import plan_change, save_changes
 corpus = load_corpus([Path(sys.argv[1])])
 article = next(a for a in corpus.articles if a.path.name == "a000.md")
 def killed(*args, **kwargs):  # the moment the batch replaces the article: locked, temp written
@@ -269,8 +271,8 @@ SAVE_ONE = """
 import sys
 from pathlib import Path
 from core.document import load_corpus
-from core.edit_ops import SetValue
-from core.save import plan_change, save_change
+from core.edit.ops import SetValue
+from core.storage.save import plan_change, save_change
 article = load_corpus([Path(sys.argv[1])]).articles[0]
 result = save_change(plan_change(article, [SetValue(("draft",), True)]))
 print(result.status, result.message)
@@ -295,7 +297,7 @@ async def test_7_a_tui_save_that_fills_the_disk_accounts_for_every_file_and_keep
     paths = [root / f"a{i:02}.md" for i in range(80)]
     for i, path in enumerate(paths):
         path.write_text(article_text(f"Story {i}", ["ASIA"]))
-    real_save_changes = core.save.save_changes
+    real_save_changes = core.storage.save.save_changes
 
     def disk_fills_after_15(changes, **kwargs):
         progress = kwargs["progress"]
@@ -307,7 +309,7 @@ async def test_7_a_tui_save_that_fills_the_disk_accounts_for_every_file_and_keep
 
         return real_save_changes(changes, **{**kwargs, "progress": fill_at_15})
 
-    monkeypatch.setattr(core.save, "save_changes", disk_fills_after_15)
+    monkeypatch.setattr(core.storage.save, "save_changes", disk_fills_after_15)
     app = make_app(root)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, app)
@@ -391,7 +393,7 @@ async def test_7_a_tui_save_whose_journal_cannot_be_finished_says_so(tmp_path):
             await pilot.press(*"ports", "enter")
             await settle(pilot, app)
             # The log of the batch is created as the save starts; the manifest comes last.
-            real_close = core.journal.BatchWriter.close
+            real_close = core.storage.journal.BatchWriter.close
 
             def close_on_a_full_disk(self):  # the disk fills up just before the manifest
                 fill = os.open(batches / ".filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
@@ -404,12 +406,12 @@ async def test_7_a_tui_save_whose_journal_cannot_be_finished_says_so(tmp_path):
                     os.close(fill)
                 return real_close(self)
 
-            core.journal.BatchWriter.close = close_on_a_full_disk
+            core.storage.journal.BatchWriter.close = close_on_a_full_disk
             try:
                 await pilot.press("ctrl+s")
                 await settle(pilot, app)
             finally:
-                core.journal.BatchWriter.close = real_close
+                core.storage.journal.BatchWriter.close = real_close
             assert all("PORTS" in p.read_text() for p in paths)
             toast = list(app._notifications)[-1]
             assert toast.severity == "warning", toast.message

@@ -8,7 +8,7 @@ import pytest
 
 from core.config import load_config
 from core.document import load_corpus
-from core.edit_ops import AddItem, SetValue
+from core.edit.ops import AddItem, SetValue
 from tests.test_tui_support import ARTICLES, BROKEN, article_text, write_folder
 from tui.fields import SEED_FIELDS, specs_from_schema, valid_datetime
 from tui.model import Row, Workspace, compile_filter
@@ -265,7 +265,7 @@ def test_opening_bad_input_is_a_message_not_a_traceback(tmp_path: Path, case: st
         target = write_folder(tmp_path / "news")
         (target / "copydesk.toml").write_text("colour = 'red'\n")
         expected = "unknown key 'colour'"
-    result = subprocess.run([sys.executable, "-m", "core.cli", str(target)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    result = subprocess.run([sys.executable, "-m", "tui.launch", str(target)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
     assert expected in result.stderr and str(target.name) in result.stderr
     assert "Traceback" not in result.stderr

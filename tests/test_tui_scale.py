@@ -16,7 +16,7 @@ from core import query as core_query
 from core.config import load_config
 from core.document import load_corpus
 from core.index import scan
-from core.save import plan_change, save_changes
+from core.storage.save import plan_change, save_changes
 from core.taxonomy import tag_counts
 from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
 from tui.model import (

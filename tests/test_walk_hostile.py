@@ -36,7 +36,7 @@ def _unprivileged() -> tuple[list[str], dict[str, object]] | None:
         return [], {}
     nobody: dict[str, object] = {"user": 65534, "group": 65534, "extra_groups": []}
     try:
-        probe = subprocess.run([sys.executable, "-c", "import core.cli"], cwd=REPO, capture_output=True, **nobody)  # type: ignore[call-overload]
+        probe = subprocess.run([sys.executable, "-c", "import core.cli.main"], cwd=REPO, capture_output=True, **nobody)  # type: ignore[call-overload]
     except OSError:  # the interpreter lies in a folder that user may not enter
         probe = None
     if probe is not None and probe.returncode == 0:
@@ -66,7 +66,7 @@ def copydesk_unprivileged(*args: str, cwd: Path, cache: Path) -> subprocess.Comp
         pytest.skip("no way to run a child that permissions apply to (not root's uid 65534, no setpriv)")
     prefix, options = how
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "HOME": str(cache)}
-    return subprocess.run([*prefix, sys.executable, "-m", "core.cli", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([*prefix, sys.executable, "-m", "core.cli.main", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120, **options)  # type: ignore[call-overload]
 
 
@@ -140,7 +140,7 @@ def test_6_check_reports_a_folder_whose_path_is_too_long_and_fails_every_run(tmp
     (root / "a.md").write_text(GOOD)
     long_folder = too_long_folder(root)
     for _ in range(2):
-        result = subprocess.run([sys.executable, "-m", "core.cli", "check", str(root), "--format", "json"],
+        result = subprocess.run([sys.executable, "-m", "core.cli.main", "check", str(root), "--format", "json"],
                                 cwd=REPO, capture_output=True, text=True, timeout=120)
         assert result.returncode == 1, result.stderr
         (problem,) = json.loads(result.stdout)

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from core.adopt import plan_adopt
 from core.config import Config, Limits
 from core.document import load_article
-from core.edit import apply_edits
-from core.edit_ops import AddItem, Edit, ReplaceItem, SetValue
-from core.frontmatter import front_matter, split_text
+from core.edit.apply import apply_edits
+from core.edit.ops import AddItem, Edit, ReplaceItem, SetValue
 from core.schema import load_schema
-from core.yamldata import parse_yaml
+from core.text.frontmatter import front_matter, split_text
+from core.text.yamldata import parse_yaml
 
 YAML11_BOOLEANS = [
     case(word)
@@ -102,7 +102,7 @@ def test_every_reader_reads_any_written_string_as_typed(text: str) -> None:
 def test_set_writes_a_title_yaml_1_1_readers_read_back(tmp_path: Path, value: str) -> None:
     (tmp_path / "a.md").write_text(DOCUMENT)
     result = subprocess.run(
-        [sys.executable, "-m", "core.cli", "set", f"title={value}", "a.md"], capture_output=True, text=True, cwd=tmp_path
+        [sys.executable, "-m", "core.cli.main", "set", f"title={value}", "a.md"], capture_output=True, text=True, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "a.md").read_text()

@@ -112,7 +112,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _classify(article: bytes, row: dict[str, Any]) -> str:
-    from core.frontmatter import split_text
+    from core.text.frontmatter import split_text
 
     text = article.decode("utf-8", "replace")
     split = split_text(text)
@@ -171,7 +171,7 @@ def test_refusals_name_the_reason(suite) -> None:
 
 def test_check_command_over_the_suite(suite) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "core.cli", "check", "--format", "json", str(suite["folder"])],
+        [sys.executable, "-m", "core.cli.main", "check", "--format", "json", str(suite["folder"])],
         capture_output=True,
         timeout=TIMEOUT,
         cwd=Path(__file__).resolve().parents[1],

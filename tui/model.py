@@ -2,7 +2,7 @@
 
 A :class:`Workspace` holds one entry per article, one slim display row per article, the
 edits staged on each article (nothing touches disk until a save), the marked set, the
-current filter and sort. Every change to files goes through the core (``core.save``).
+current filter and sort. Every change to files goes through the core (``core.storage.save``).
 
 At scale an entry is a :class:`Slim` built from the index (``core.index``): kind, problems,
 fingerprint and the few display values, optionally the metadata encoded as bytes for the
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from core.config import Config
 from core.document import Article, Fingerprint, get_path, load_article, thaw
-from core.edit_ops import (
+from core.edit.ops import (
     AddItem,
     DeleteKey,
     Edit,
@@ -809,9 +809,9 @@ class Workspace:
         file cannot be read or the edits no longer apply: the save will say why). Reads the
         file and changes nothing: safe in a worker thread."""
         from core.document import check_text
-        from core.edit import EditRefused
-        from core.guard import UnsafeFile
-        from core.save import plan_change
+        from core.edit.apply import EditRefused
+        from core.storage.save import plan_change
+        from core.text.guard import UnsafeFile
 
         article = self.articles[index]
         if not isinstance(article, Article):

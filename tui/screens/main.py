@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
-from core.display import printable
+from core.display import display_path, printable
 
 from .. import commands, freeze_long_lived, release_gc
 from ..fields import FieldSpec
@@ -1001,7 +1001,7 @@ class MainScreen(Screen[None]):
 
     def _save_now(self, indices: list[int], overwrite: frozenset[Path]) -> None:
         from core.document import load_article
-        from core.save import plan_change, save_changes
+        from core.storage.save import plan_change, save_changes
 
         from .diff import Trouble
 
@@ -1077,8 +1077,6 @@ class MainScreen(Screen[None]):
     def _undo_command(self) -> str:
         """The command that reverts the last save from the current folder (the journal is at
         the corpus root, which need not be where copydesk was started)."""
-        from core.commands.common import display_path
-
         where = display_path(self.ws.config.root)
         return "copydesk undo" if where == "." else f"copydesk undo {where}"
 
@@ -1107,7 +1105,7 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="diff")
     def _diff_worker(self, indices: list[int]) -> None:
-        from core.save import plan_change
+        from core.storage.save import plan_change
 
         from .diff import DiffScreen
 

@@ -1,10 +1,10 @@
 """The locator: front-matter YAML as a tree of nodes with exact character spans.
 
-Only :mod:`core.edit` uses it, to find the text of the field an edit touches. It is built
+Only :mod:`core.edit.apply` uses it, to find the text of the field an edit touches. It is built
 from the parser's event stream (PyYAML's C parser; ruamel.yaml's pure-Python parser as a
 fallback for YAML 1.2 syntax PyYAML rejects), so it keeps what a data parser forgets:
 scalar styles, flow vs block collections, anchors, aliases and tags. Data never comes from
-here: it comes from :mod:`core.yamldata`.
+here: it comes from :mod:`core.text.yamldata`.
 
 Most of the cost is PyYAML turning each event into Python objects (~4 us an event, ~70
 events in a seed-like front matter), so ``build_tree(text, lazy=True)`` reads the root
@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import yaml
 from yaml.cyaml import CParser
+
+from ..errors import CopydeskError
 
 NodeKind = Literal["scalar", "seq", "map", "alias"]
 
@@ -56,7 +58,7 @@ def _event_kind(event: Any) -> int:
     return kind
 
 
-class LocateError(Exception):
+class LocateError(CopydeskError):
     """The text could not be turned into a tree (the parsers rejected it)."""
 
 

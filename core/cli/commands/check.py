@@ -16,14 +16,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Config, ConfigError, load_config, why_unreachable
-from ..display import printable
-from ..problems import RULES, Problem, expand_selectors
-from ..rules import FIXABLE, validate_config
-from .common import allow_dash_values, display_path, dump_json
+from ...config import Config, ConfigError, load_config, why_unreachable
+from ...display import display_path, printable
+from ...problems import RULES, Problem, expand_selectors
+from ...rules import FIXABLE, validate_config
+from .common import UsageError, allow_dash_values, dump_json
 
 if TYPE_CHECKING:
-    from ..document import Article
+    from ...document import Article
 
 EPILOG = """\
 Selectors are rule codes (CD303), families (CD3) or ALL, comma-separated or repeated.
@@ -57,9 +57,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-class _Usage(Exception):
-    pass
-
 
 def _selectors(values: Sequence[str] | None) -> tuple[str, ...] | None:
     if values is None:
@@ -68,7 +65,7 @@ def _selectors(values: Sequence[str] | None) -> tuple[str, ...] | None:
     try:
         expand_selectors(out)
     except ValueError as exc:
-        raise _Usage(f"{exc} (see `copydesk rules`)") from None
+        raise UsageError(f"{exc} (see `copydesk rules`)") from None
     return out
 
 
@@ -99,7 +96,7 @@ def _groups(paths: Sequence[Path], select: tuple[str, ...] | None, ignore: tuple
 def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[str, Problem]]]:
     """Files checked and problem rows, through the index (only changed files are parsed;
     parsing runs in worker processes)."""
-    from ..index import scan
+    from ...index import scan
 
     seen: set[str] = set()
     rows: list[tuple[str, Problem]] = []
@@ -114,7 +111,7 @@ def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[s
 
 
 def _load(groups: Sequence[_Group]) -> list[tuple[Article, Config]]:
-    from ..document import iter_article_paths, load_article
+    from ...document import iter_article_paths, load_article
 
     seen: set[Path] = set()
     out: list[tuple[Article, Config]] = []
@@ -136,11 +133,11 @@ class _FixReport:
 
 def _fix(loaded: list[tuple[Article, Config]]) -> tuple[list[tuple[Article, Config]], _FixReport]:
     """Apply the fixes for the fixable problems found; reload the files that changed."""
-    from ..document import load_article
-    from ..edit import EditRefused
-    from ..guard import UnsafeFile
-    from ..rules import fix_body_text, fix_edits
-    from ..save import plan_change, save_changes
+    from ...document import load_article
+    from ...edit.apply import EditRefused
+    from ...rules import fix_body_text, fix_edits
+    from ...storage.save import plan_change, save_changes
+    from ...text.guard import UnsafeFile
 
     report = _FixReport(failures=[])
     assert report.failures is not None
@@ -255,10 +252,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         unreachable = [f"{why}: {p}" for p in paths if (why := why_unreachable(p))]
         if unreachable:
-            raise _Usage(printable("; ".join(unreachable)))
+            raise UsageError(printable("; ".join(unreachable)))
         select = _selectors(args.select)
         ignore = _selectors(args.ignore)
-    except _Usage as exc:
+    except UsageError as exc:
         print(f"copydesk check: {exc}", file=sys.stderr)
         return 2
     try:

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import load_config, why_unreachable
-from ..journal import BatchInfo, Journal, JournalError, UndoReport, UnknownBatch
+from ...config import load_config, why_unreachable
+from ...storage.journal import BatchInfo, Journal, JournalError, UndoReport, UnknownBatch
 from .common import dump_json, printable
 
 EPILOG = """\

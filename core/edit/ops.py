@@ -1,7 +1,7 @@
 """The edit operations every writer (CLI, TUI, adopt, ``--fix``) expresses its changes in.
 
 An edit names a field by its path of keys (``("source", "name")``; see :func:`parse_field`)
-and says what to do. :mod:`core.edit` applies a sequence of them to an article's text
+and says what to do. :mod:`core.edit.apply` applies a sequence of them to an article's text
 surgically; :func:`apply_to_data` applies them to plain data, which is what the editor
 verifies the re-parsed result against and what the TUI shows for staged edits.
 """
@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+from ..errors import CopydeskError
 
 FieldPath = tuple[str, ...]
 
@@ -75,7 +77,7 @@ class ReplaceItem:
 Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem
 
 
-class EditError(ValueError):
+class EditError(CopydeskError, ValueError):
     """An edit that makes no sense for the data (e.g. adding an item to a string field)."""
 
 

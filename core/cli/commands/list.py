@@ -6,13 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from ..display import printable
-from ..document import Article, thaw
-from ..query import known_fields, sort_articles
+from ...display import display_path, printable
+from ...document import Article, thaw
+from ...query import known_fields, sort_articles
 from .common import (
     UsageError,
     allow_dash_values,
-    display_path,
     dump_json,
     load_targets_where,
 )

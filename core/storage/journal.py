@@ -35,7 +35,7 @@ Everything in the journal may have been written by someone else (a shared folder
 folders must be real folders (never a link), every manifest is checked (file paths relative,
 inside the corpus root, never reached through a link leading out of it; copies named by
 their sha256), and a batch that fails a check is listed as damaged and never undone. Undo
-writes each file as a save does (:func:`core.save.lock_file`), never through a folder
+writes each file as a save does (:func:`core.storage.files.lock_file`), never through a folder
 swapped for a link after that check.
 """
 
@@ -58,9 +58,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .config import Limits
-from .guard import UnsafeFile, read_guarded
-from .save import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, write_atomic  # noqa: F401 - write_atomic: part of this module's interface
+from ..config import Limits
+from ..errors import CopydeskError
+from ..text.guard import UnsafeFile, read_guarded
+from .files import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, write_all
 
 STATE_DIR = ".copydesk"  # copydesk's own folder at the corpus root: the journal and the index
 JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
@@ -108,7 +109,7 @@ def make_state_folder(root: Path, mode: int = 0o777) -> bool:
     return True
 
 
-class JournalError(Exception):
+class JournalError(CopydeskError):
     """Nothing to undo, an unknown batch id, an unreadable journal: the message says which."""
 
 
@@ -808,7 +809,7 @@ class Journal:
 
     def _undo_entry(self, entry: Entry, stem: str, writer: BatchWriter, report: UndoReport, folders: Folders) -> None:
         # The lock, the read, the write and the removal all go through the file's folder
-        # opened from the root without following links (core.save.lock_file): a folder
+        # opened from the root without following links (core.storage.files.lock_file): a folder
         # swapped for a link since the check of the whole batch is refused here, naming
         # the link, and one swapped later is never written through.
         try:
@@ -963,18 +964,11 @@ def _append(path: Path, text: str) -> None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UnsafeJournal(f"{path} is not a regular file")
-        _write_all(fd, text.encode("utf-8"))
+        write_all(fd, text.encode("utf-8"))
     finally:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes, offset: int | None = None) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view) if offset is None else os.pwrite(fd, view, offset)
-        view = view[written:]
-        if offset is not None:
-            offset += written
 
 
 def _read_span(path: Path, offset: int, length: int) -> bytes:
@@ -1076,7 +1070,7 @@ class BatchWriter:
             data = "".join(self._lines).encode("ascii")
             self._lines.clear()
             try:
-                _write_all(self._log_fd, data, self._log_end)
+                write_all(self._log_fd, data, self._log_end)
             except OSError:
                 with contextlib.suppress(OSError):
                     os.ftruncate(self._log_fd, self._log_end)
@@ -1108,7 +1102,7 @@ class BatchWriter:
                 offset = self._pack_end
                 self._pack_end += len(data)
                 fd = self._pack_fd
-            _write_all(fd, data, offset)
+            write_all(fd, data, offset)
             kept = Kept(digest, (offset, len(data)))
         with self._pack_lock:
             # only now, once written: a file recorded with it may be replaced right after
@@ -1235,7 +1229,7 @@ class BatchWriter:
             self.problem = f"the journal could not record batch {self.id} in {self.journal.batches} ({reason})"
             return None
         with contextlib.suppress(OSError):
-            _write_all(self._log_fd, json.dumps({"op": "closed"}).encode("ascii") + b"\n", self._log_end)
+            write_all(self._log_fd, json.dumps({"op": "closed"}).encode("ascii") + b"\n", self._log_end)
         _GIVEN_UP.add(str(pending))
         files = f"{count} file{'s' if count != 1 else ''}"
         self.problem = (

@@ -1,10 +1,10 @@
 """Surgical front-matter edits: change only the lines of the edited field.
 
-YAML is never re-serialised. The locator (:mod:`core.yamltree`) finds the exact text of
+YAML is never re-serialised. The locator (:mod:`core.text.yamltree`) finds the exact text of
 the field; only that text is replaced, and new lines copy their neighbours' style (indent,
 dash spacing, quote character, flow or block lists, line ending). After all edits the new
 front matter is re-parsed with the data parser and compared with what the edits should
-produce (:func:`core.edit_ops.apply_to_data`); the body and everything outside the front
+produce (:func:`core.edit.ops.apply_to_data`); the body and everything outside the front
 matter are untouched by construction. Anything unsafe is refused with :class:`EditRefused`.
 """
 
@@ -19,9 +19,12 @@ from typing import Any
 import yaml
 import yaml_rs
 
-from . import frontmatter
-from .config import Limits
-from .edit_ops import (
+from ..config import Limits
+from ..errors import CopydeskError
+from ..text import frontmatter
+from ..text.yamldata import YamlError, parse_yaml
+from ..text.yamltree import Lines, LocateError, Node, build_tree
+from .ops import (
     AddItem,
     DeleteKey,
     Edit,
@@ -34,8 +37,6 @@ from .edit_ops import (
     field_name,
     mutable_copy,
 )
-from .yamldata import YamlError, parse_yaml
-from .yamltree import Lines, LocateError, Node, build_tree
 
 _TEMPLATE = re.compile(r"\{\{|\{%|<%")
 _YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
@@ -50,7 +51,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
-class EditRefused(Exception):
+class EditRefused(CopydeskError):
     """An edit that cannot be made safely; the message names file, field and reason."""
 
     def __init__(self, name: str, field: str, reason: str) -> None:
@@ -206,7 +207,7 @@ def render_scalar(value: Any, style: str = "", quote: str | Callable[[], str] = 
 class _Editor:
     """One edit on one front-matter text (re-located from scratch for every edit).
 
-    The tree is built lazily (:func:`core.yamltree.build_tree`): an edit of one field turns
+    The tree is built lazily (:func:`core.text.yamltree.build_tree`): an edit of one field turns
     only the fields up to it into nodes, unless it needs the whole tree (a new key, the
     file's preferred quote). If the lazy read fails further down, the whole tree is built
     with the fallback parser and the edit is located again.

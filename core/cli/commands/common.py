@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -13,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Config, load_config, why_unreachable
-from ..display import has_controls, printable, raw_stdout
+from ...config import Config, load_config, why_unreachable
+from ...display import display_path, has_controls, printable, raw_stdout
+from ...errors import CopydeskError
 
 if TYPE_CHECKING:  # the editing machinery is imported by the commands that edit, when they run
-    from ..document import Article, Corpus
-    from ..edit_ops import Edit
-    from ..save import Change
+    from ...document import Article, Corpus
+    from ...edit.ops import Edit
+    from ...storage.save import Change
 
 EditsFor = Callable[["Article"], Sequence["Edit"]]
 
@@ -40,25 +40,6 @@ class Outcome:
         return out
 
 
-def display_path(path: Path | str) -> str:
-    """``path`` relative to the current directory when inside it (as ruff and git print).
-
-    A lexical test on absolute paths: the loader builds every path from the current
-    directory as ``os.getcwd()`` names it, and a ``realpath`` per printed file cost 0.7 s
-    for 4,000 files with problems. Inside the current directory the relative path is the
-    rest of the normalised absolute path (what ``os.path.relpath`` computes, without its
-    per-call normalisation).
-    """
-    text = os.path.abspath(path)
-    here = os.getcwd()
-    if text == here:
-        return "."
-    prefix = here.rstrip(os.sep) + os.sep
-    if text.startswith(prefix):
-        return text[len(prefix) :]
-    return str(path)
-
-
 def add_output_options(parser: argparse.ArgumentParser, dry_run: bool = True) -> None:
     if dry_run:
         parser.add_argument("--dry-run", action="store_true", help="print the unified diff of the batch and write nothing")
@@ -71,13 +52,13 @@ def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
     unreachable = [f"{why}: {p}" for p in given if (why := why_unreachable(p))]
     if unreachable:
         raise UsageError(printable("; ".join(unreachable)))
-    from ..document import load_corpus
+    from ...document import load_corpus
 
     config: Config = load_config(given[0])
     return load_corpus(given, config, with_rules=with_rules)
 
 
-class UsageError(Exception):
+class UsageError(CopydeskError):
     """Bad command-line input (exit 2)."""
 
 
@@ -87,8 +68,8 @@ def load_targets_where(paths: Sequence[str], query: str) -> tuple[Corpus, list[A
     The rules run only when the query needs problems (``is:invalid``, ``code:``): loading is
     several times faster without them. A bad query is a UsageError naming the term.
     """
-    from ..query import QueryError, where
-    from ..query import compile as compile_query
+    from ...query import QueryError, where
+    from ...query import compile as compile_query
 
     try:
         needs_rules = bool(query.strip()) and compile_query(query).needs_problems
@@ -167,9 +148,9 @@ def _join_dash_values(items: list[str], options: tuple[str, ...]) -> list[str]:
 
 def plan_all(articles: Sequence[Article], edits_for: EditsFor) -> tuple[list[Change], list[Outcome]]:
     """Plan a change per article; refusals and no-ops become outcomes right away."""
-    from ..edit import EditRefused
-    from ..guard import UnsafeFile
-    from ..save import plan_change
+    from ...edit.apply import EditRefused
+    from ...storage.save import plan_change
+    from ...text.guard import UnsafeFile
 
     changes: list[Change] = []
     outcomes: list[Outcome] = []
@@ -206,7 +187,7 @@ def run_batch(
     articles: Sequence[Article] | None = None,
 ) -> int:
     """Plan, preview or save, and report; returns the exit code (1 if any file was refused)."""
-    from ..save import save_changes
+    from ...storage.save import save_changes
 
     targets = list(corpus.articles if articles is None else articles)
     changes, outcomes = plan_all(targets, edits_for)

@@ -7,14 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from ..adopt import Adoption, AdoptRefused, plan_adopt
-from ..config import Config
-from ..display import printable
-from ..document import load_corpus
-from ..guard import UnsafeFile
-from ..save import Change, save_changes
-from ..schema import SchemaError, load_schema
-from ..taxonomy import similar_groups, tag_counts
+from ...adopt import Adoption, AdoptRefused, plan_adopt
+from ...config import Config
+from ...display import printable
+from ...document import load_corpus
+from ...schema import SchemaError, load_schema
+from ...storage.save import Change, save_changes
+from ...taxonomy import similar_groups, tag_counts
+from ...text.guard import UnsafeFile
 from .common import Outcome, UsageError, allow_dash_values, dump_json, load_targets, report
 
 EPILOG = """\

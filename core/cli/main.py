@@ -1,6 +1,7 @@
-"""The ``copydesk`` command line: ``copydesk [PATH]`` opens the TUI, subcommands do the rest.
+"""The ``copydesk`` command line: ``copydesk COMMAND ...`` (``tui.launch`` chooses between it
+and the terminal UI, so the core never imports the UI).
 
-Each subcommand lives in ``core/commands/<name>.py`` and exposes ``register(subparsers)``
+Each subcommand lives in ``core/cli/commands/<name>.py`` and exposes ``register(subparsers)``
 (adding its parser with ``set_defaults(run=...)``); ``run(args) -> int`` returns the exit code.
 
 Exit codes (every subcommand): 0 success, 1 problems found / some file refused, 2 usage or
@@ -14,9 +15,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .config import ConfigError
-from .display import protected_streams
+from .. import __version__
+from ..config import ConfigError
+from ..display import protected_streams
 
 COMMANDS = ("check", "rules", "set", "tag", "list", "tags", "adopt", "undo")
 
@@ -47,9 +48,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand (``argv`` without the program name); returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
-        return _open_tui(args_list)
+    if not args_list:
+        build_parser().print_help(sys.stderr)
+        return EXIT_USAGE
     # Whatever a command prints (argparse echoing a hostile file name included) reaches the
     # terminal with its control characters shown, not acted on.
     with protected_streams():
@@ -72,21 +75,6 @@ def _run_command(args_list: list[str]) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-
-
-def _open_tui(args: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="copydesk", description="Open the copydesk terminal UI on PATH.")
-    parser.add_argument("path", nargs="?", default=".", help="folder of articles (default: current folder)")
-    ns = parser.parse_args(args)
-    try:
-        import tui
-
-        tui.hold_gc()  # until the first screen is painted: see tui.hold_gc
-        from tui.app import run_app
-    except ModuleNotFoundError:
-        print("copydesk: the terminal UI is not available in this build", file=sys.stderr)
-        return EXIT_USAGE
-    return run_app(ns.path)
 
 
 if __name__ == "__main__":

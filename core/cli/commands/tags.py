@@ -6,8 +6,8 @@ import argparse
 import shlex
 import sys
 
-from ..display import printable
-from ..taxonomy import similar_groups, tag_counts
+from ...display import printable
+from ...taxonomy import similar_groups, tag_counts
 from .common import UsageError, allow_dash_values, dump_json, load_targets_where
 
 EPILOG = """\

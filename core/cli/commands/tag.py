@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..config import Config
-from ..document import Article
-from ..edit_ops import AddItem, Edit, RemoveItem, ReplaceItem
-from ..taxonomy import tag_values
+from ...config import Config
+from ...document import Article
+from ...edit.ops import AddItem, Edit, RemoveItem, ReplaceItem
+from ...taxonomy import tag_values
 from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
 
 EPILOG = """\
@@ -103,7 +103,7 @@ def _parse_renames(values: list[str]) -> list[tuple[str, str]]:
 def _check_new_tags(tags: list[str], config: Config, *, new_tag: bool) -> None:
     """UsageError for the first tag ``check`` would report once written (a tag outside the
     vocabulary passes with ``new_tag``)."""
-    from ..rules import tag_problems
+    from ...rules import tag_problems
 
     for tag in dict.fromkeys(tags):
         for found in tag_problems(tag, config):

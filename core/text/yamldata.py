@@ -2,7 +2,7 @@
 
 Data comes from ``yaml-rs`` (Rust, YAML 1.2, ~30 us per article, rejects duplicate keys,
 caps alias expansion). Date-times stay strings (``parse_datetime=False``) so the schema
-sees what the file says. Editing locates nodes with a different parser (``core.yamltree``)
+sees what the file says. Editing locates nodes with a different parser (``core.text.yamltree``)
 and verifies every edit with this one, so both must agree on a file before it is edited.
 """
 
@@ -14,15 +14,16 @@ from typing import Any
 
 import yaml_rs
 
-from .config import Limits
+from ..config import Limits
+from ..errors import CopydeskError
+from ..problems import Problem, problem
 from .guard import check_data, prescan_encoded
-from .problems import Problem, problem
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")
 _DUPLICATE = re.compile(r"duplicate mapping key: (.*)$")
 
 
-class YamlError(Exception):
+class YamlError(CopydeskError):
     """Front matter that cannot be read; ``problem`` is positioned in the YAML text (1-based)."""
 
     def __init__(self, problem: Problem) -> None:

@@ -7,9 +7,9 @@ import re
 import sys
 from typing import Any
 
-from ..config import Config
-from ..edit_ops import FieldPath, SetValue, parse_field
-from ..schema import coerce, field_types, load_schema
+from ...config import Config
+from ...edit.ops import FieldPath, SetValue, parse_field
+from ...schema import coerce, field_types, load_schema
 from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*=")
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 def _typed(config: Config, path: FieldPath, text: str, *, new_field: bool = False) -> Any:
     """The value ``text`` typed by the schema; ValueError when it cannot have the field's
     type or when ``check`` would report it (an unknown field passes with ``new_field``)."""
-    from ..rules import value_problems
+    from ...rules import value_problems
 
     try:
         value = coerce(text, field_types(load_schema(config), path))

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Limits
+from ..config import Limits
+from ..errors import CopydeskError
 
 # Whatever the configuration says, nesting beyond this is refused: the native parser
 # overflows its stack at a few thousand levels (fewer in threads with small stacks) and
@@ -32,7 +33,7 @@ HARD_MAX_DEPTH = 500
 _MAX_INT = 10**4300
 
 
-class UnsafeFile(Exception):
+class UnsafeFile(CopydeskError):
     """The file cannot be read safely; the message says why in plain words."""
 
 
