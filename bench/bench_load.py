@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         load_article,
         parse_source,
     )
-    from core.index import walk
     from core.text.yamldata import YamlError, parse_yaml
+    from core.walk import walk
 
     root = folder(args.count, args.seed)
     config = load_config(root)

@@ -71,6 +71,9 @@ _LIMIT_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
 CONFIG_FILENAMES = ("copydesk.toml", "pyproject.toml")
 
 
+# copydesk's own folder at the corpus root: the journal and the index live in it.
+STATE_DIR = ".copydesk"
+
 # A configuration or schema file larger than this is not one: refused, never read whole.
 MAX_SETTINGS_BYTES = 8 * 1024 * 1024
 

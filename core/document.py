@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 from .config import Config, ConfigError, load_config
 from .problems import Problem, expand_selectors, problem
@@ -25,13 +25,13 @@ from .text import frontmatter
 from .text.frontmatter import Split
 from .text.guard import UnsafeFile, read_guarded
 from .text.yamldata import YamlError, parse_yaml
+from .walk import iter_article_paths
 
 ArticleKind = Literal["front-matter", "raw", "unclosed", "invalid-yaml", "unreadable", "invalid-utf8"]
-
-LOCK_SUFFIX = ".copydesk-lock"
-TEMP_MARKER = ".copydesk-tmp"
-JOURNAL_DIR = ".copydesk"
-
+# Every kind, in the order the index stores them by number (append only: the index keeps
+# the number), and those whose front matter could not be read at all.
+KINDS: tuple[ArticleKind, ...] = get_args(ArticleKind)
+BROKEN_KINDS: frozenset[ArticleKind] = frozenset({"unclosed", "invalid-yaml", "unreadable", "invalid-utf8"})
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
@@ -362,63 +362,6 @@ def _relpath(path: Path, root: Path) -> str:
     except ValueError:
         return path.as_posix()
 
-
-def is_internal_name(name: str) -> bool:
-    """copydesk's own lock and temp files, never articles."""
-    return name.endswith(LOCK_SUFFIX) or TEMP_MARKER in name
-
-
-def iter_article_paths(paths: Sequence[Path], config: Config) -> Iterator[Path]:
-    """Every article file under ``paths`` (files given explicitly are always included).
-
-    Hidden folders (``.git``, ``.copydesk``...) and copydesk's lock/temp files are skipped;
-    directories named like articles, other non-regular entries and folders that cannot be
-    listed (permissions, a path too long) are yielded so that the loader reports them
-    instead of hiding them.
-    """
-    seen: set[str] = set()
-    for given in paths:
-        given = Path(os.path.abspath(given))
-        if not given.is_dir() or given.is_symlink():
-            key = str(given)
-            if key not in seen:
-                seen.add(key)
-                yield given
-            continue
-        for path in _walk(given, config):
-            key = str(path)
-            if key not in seen:
-                seen.add(key)
-                yield path
-
-
-def _walk(folder: Path, config: Config) -> Iterator[Path]:
-    stack = [str(folder)]
-    extensions = tuple(e.lower() for e in config.extensions)
-    while stack:
-        current = stack.pop()
-        try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError:
-            # Listed, never skipped in silence: the loader reports it (CD107) and says why.
-            yield Path(current)
-            continue
-        subdirs: list[str] = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith(".") and (name == JOURNAL_DIR or entry.is_dir(follow_symlinks=False)):
-                continue
-            if is_internal_name(name):
-                continue
-            rel = _relpath(Path(entry.path), config.root)
-            if config.exclude and any(fnmatch.fnmatch(rel, pat) for pat in config.exclude):
-                continue
-            is_article_name = name.lower().endswith(extensions)
-            if entry.is_dir(follow_symlinks=False) and not is_article_name:
-                subdirs.append(entry.path)
-            elif is_article_name:
-                yield Path(entry.path)
-        stack.extend(reversed(subdirs))
 
 
 @dataclass

@@ -36,18 +36,15 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from fnmatch import fnmatch
 from functools import partial
 from itertools import accumulate, chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
-from .config import Config
+from .config import STATE_DIR, Config
 from .document import (
-    JOURNAL_DIR,
-    LOCK_SUFFIX,
-    TEMP_MARKER,
+    KINDS,
     Article,
     Fingerprint,
     Inspected,
@@ -57,6 +54,8 @@ from .document import (
 )
 from .document import _freeze as freeze
 from .problems import Problem
+from .storage.files import unlink_quietly
+from .walk import Found, walk, walk_batches
 
 INDEX_FORMAT = 3
 INDEX_DIR = "index"
@@ -206,122 +205,9 @@ class Scan:
         return counts
 
 
-# -- walking -----------------------------------------------------------------------------
+# -- walking: core.walk ----------------------------------------------------------------
 
-_PACK_KEY = struct.Struct("<4q").pack
 _NEVER = bytes(32)  # stored key of an entry that must be re-read (no regular file has inode 0)
-
-
-class _Found(NamedTuple):
-    path: str
-    relpath: str
-    key: bytes  # packed size, mtime_ns, ctime_ns, inode of a regular file; b"" otherwise
-
-
-def _key_of(path: str) -> bytes:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return b""
-    if not stat.S_ISREG(info.st_mode):
-        return b""
-    return _PACK_KEY(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-
-
-def walk(paths: Sequence[Path], config: Config, ordered: bool = True) -> list[_Found]:
-    """The files :func:`core.document.iter_article_paths` yields, each with its ``lstat`` key.
-
-    Same selection rules, done on strings with ``os.scandir`` (several times faster than the
-    pathlib walk on 50,000 files); in the same order unless ``ordered`` is false (callers
-    that sort by relative path anyway skip sorting every folder's entries).
-    """
-    found: list[_Found] = []
-    for batch in walk_batches(paths, config, ordered):
-        found += batch
-    return found
-
-
-def walk_batches(paths: Sequence[Path], config: Config, ordered: bool) -> Iterator[list[_Found]]:
-    """What :func:`walk` finds, a folder (or a given file) at a time: a caller that only
-    counts or looks up each file never holds the whole list (~12 MB at 50,000 files)."""
-    root = str(config.root)
-    prefix = root if root.endswith("/") else root + "/"
-    cut = len(prefix)
-    extensions = tuple(e.lower() for e in config.extensions)
-    exclude = config.exclude
-    new = tuple.__new__  # a _Found without the Python-level constructor call (hot loop)
-    pack = _PACK_KEY
-    is_reg = stat.S_ISREG
-    # Only several paths can name the same file twice (a folder and a file inside it).
-    seen: set[str] | None = set() if len(paths) > 1 else None
-    for given in paths:
-        start = os.path.abspath(given)
-        if not os.path.isdir(start) or os.path.islink(start):
-            if seen is None or start not in seen:
-                if seen is not None:
-                    seen.add(start)
-                rel = start[cut:] if start.startswith(prefix) else Path(start).as_posix()
-                yield [_Found(start, rel, _key_of(start))]
-            continue
-        stack = [start]
-        while stack:
-            current = stack.pop()
-            try:
-                with os.scandir(current) as iterator:
-                    entries = sorted(iterator, key=lambda e: e.name) if ordered else list(iterator)
-            except OSError:
-                # Listed with no key (re-read every time), never skipped in silence: the
-                # loader reports it (CD107) and says why.
-                if seen is None or current not in seen:
-                    if seen is not None:
-                        seen.add(current)
-                    rel = current[cut:] if current.startswith(prefix) else "." if current == root else Path(current).as_posix()
-                    yield [_Found(current, rel, b"")]
-                continue
-            subdirs: list[str] = []
-            found: list[_Found] = []
-            append = found.append
-            for entry in entries:
-                name = entry.name
-                if name[0] == ".":
-                    try:
-                        hidden_folder = entry.is_dir(follow_symlinks=False)
-                    except OSError:
-                        hidden_folder = False
-                    if hidden_folder or name == JOURNAL_DIR:
-                        continue
-                if name.endswith(LOCK_SUFFIX) or TEMP_MARKER in name:  # document.is_internal_name
-                    continue
-                path = entry.path
-                rel = ""
-                if exclude:
-                    rel = path[cut:] if path.startswith(prefix) else Path(path).as_posix()
-                    if any(fnmatch(rel, pattern) for pattern in exclude):
-                        continue
-                if not name.lower().endswith(extensions):
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            subdirs.append(path)
-                    except OSError:
-                        pass
-                    continue
-                if seen is not None:
-                    if path in seen:
-                        continue
-                    seen.add(path)
-                # A folder or link named like an article is listed with no key (the loader
-                # explains it); the lstat says so without a separate is_dir test.
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                    key = pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if is_reg(info.st_mode) else b""
-                except OSError:
-                    key = b""
-                if not rel:
-                    rel = path[cut:] if path.startswith(prefix) else Path(path).as_posix()
-                append(new(_Found, (path, rel, key)))
-            stack.extend(reversed(subdirs))
-            if found:
-                yield found
 
 
 # -- entries -----------------------------------------------------------------------------
@@ -338,7 +224,6 @@ Entry = tuple[str, bytes, int, bytes | None, bytes | None, bytes | None]
 
 _PACK_FP = struct.Struct("<3q32s")
 
-KINDS: tuple[str, ...] = ("front-matter", "raw", "unclosed", "invalid-yaml", "unreadable", "invalid-utf8")
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
 
 
@@ -411,7 +296,7 @@ _worker_started_ns = 0
 
 
 def _parse_chunk(chunk: Sequence[tuple[str, str, bytes]]) -> list[Entry]:
-    """Index entries of ``chunk``: ``_Found`` items, or plain tuples in worker processes."""
+    """Index entries of ``chunk``: ``Found`` items, or plain tuples in worker processes."""
     assert _worker_config is not None
     config, started_ns = _worker_config, _worker_started_ns
     return [_entry(relpath, inspect_file(path, config, relpath), key, started_ns) for path, relpath, key in chunk]
@@ -458,7 +343,7 @@ def _chunks(items: Iterable[T], workers: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _in_workers(work: Callable[[list[_Found]], list[T]], found: Iterable[_Found], config: Config, started_ns: int,
+def _in_workers(work: Callable[[list[Found]], list[T]], found: Iterable[Found], config: Config, started_ns: int,
                 workers: int, ordered: bool = True) -> Iterator[T]:
     """``work`` over ``found`` in chunks, in order (or as chunks finish, when not
     ``ordered``): here when ``workers`` <= 1, else in that many forked processes (they
@@ -650,7 +535,7 @@ def _sha256_of(path: str) -> str | None:
 
 def index_path(config: Config) -> Path:
     """Where the index of ``config``'s folder is kept."""
-    return config.root / JOURNAL_DIR / INDEX_DIR / INDEX_NAME
+    return config.root / STATE_DIR / INDEX_DIR / INDEX_NAME
 
 
 def _user_key() -> bytes | None:
@@ -869,18 +754,13 @@ def _write_private(target: Path, value: Any, parts: Iterable[Any] | None = None)
         os.replace(temp, target)  # no fsync: a torn file fails the HMAC and is rebuilt
         return True
     except (OSError, ValueError):  # ValueError: a value marshal cannot store
-        _remove_quietly(temp)
+        unlink_quietly(temp)
         return False
     except BaseException:  # from the parts' generator: no temp file left behind either
-        _remove_quietly(temp)
+        unlink_quietly(temp)
         raise
 
 
-def _remove_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
 
 
 def _read_private(path: Path, *, mapped: bool = False) -> tuple[Any, str]:
@@ -1099,18 +979,18 @@ def scan(
         stored, result.cache = _read_columns(config)
         if index_token(config) != read_token:
             read_token = None  # replaced while being read: which one was read is unknown
-    found: list[_Found] = []
+    found: list[Found] = []
     entries: dict[str, Entry] = {}  # parsed or re-hashed, by relative path
     unchanged: list[tuple[int, str]] = []  # (position in ``stored``, path) of the entries reused as they are
     position = dict(zip(stored.relpaths, range(len(stored)), strict=True)) if stored is not None else {}
 
-    def to_parse_of(batch: list[_Found]) -> list[_Found]:
+    def to_parse_of(batch: list[Found]) -> list[Found]:
         """The files of ``batch`` that need parsing; the others are taken from the index."""
         found.extend(batch)
         if stored is None:
             return batch
         keys, flags = stored.keys, stored.flags
-        out: list[_Found] = []
+        out: list[Found] = []
         for item in batch:
             i = position.get(item.relpath)
             # A link or special file has no key (always re-read); no regular file has the
@@ -1135,7 +1015,7 @@ def scan(
     # Walk until enough files need parsing to make workers worth starting; then the rest
     # of the walk feeds them as it goes (parsing starts before the walk ends).
     batches = walk_batches(paths, config, ordered=False)
-    to_parse: list[_Found] = []
+    to_parse: list[Found] = []
     may_fork = workers is None or workers > 1
     walking = False
     for batch in batches:
@@ -1145,11 +1025,11 @@ def scan(
             break
     if workers is None:
         workers = default_workers() if len(to_parse) >= PARALLEL_MIN_FILES else 0
-    source: Iterable[_Found] = to_parse
+    source: Iterable[Found] = to_parse
     if walking:
         if workers > 1:
 
-            def rest() -> Iterator[_Found]:  # runs in the worker pool's feeding thread
+            def rest() -> Iterator[Found]:  # runs in the worker pool's feeding thread
                 for batch in batches:
                     more = to_parse_of(batch)
                     to_parse.extend(more)

@@ -27,11 +27,12 @@ from pathlib import Path
 import pytest
 
 from core.config import Config
-from core.document import is_internal_name, load_article, load_corpus
+from core.document import load_article, load_corpus
 from core.edit.apply import apply_edits
 from core.edit.ops import AddItem, SetValue
 from core.storage.journal import Journal
 from core.storage.save import plan_change, save_change
+from core.walk import is_internal_name
 
 PROJECT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120

@@ -11,7 +11,8 @@ import pytest
 
 from core import index
 from core.config import Config, load_config
-from core.document import iter_article_paths, load_corpus
+from core.document import load_corpus
+from core.walk import iter_article_paths, walk
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -173,7 +174,7 @@ def test_racy_entry_whose_content_hash_differs_is_reparsed(tmp_path: Path) -> No
     stored, _ = index.load_index(config)
     relpath = "2025/12/03/story-002.md"
     assert stored[relpath][2] & 1  # marked racy
-    fresh_key = next(f.key for f in index.walk([root], config) if f.relpath == relpath)
+    fresh_key = next(f.key for f in walk([root], config) if f.relpath == relpath)
     stored[relpath] = (relpath, fresh_key, *stored[relpath][2:])
     assert index.save_index(config, [stored[rel] for rel in sorted(stored)])
     result = index.scan([root], config)
@@ -310,7 +311,7 @@ def test_the_worker_pool_sleeps_while_results_come_in(tmp_path: Path, monkeypatc
     assert len(wake_ups) <= 3  # start, the job done; dozens of results came in
 
 
-def test_walk_selects_the_same_files_as_the_loader(tmp_path: Path) -> None:
+def test_the_walk_selects_articles_once_each(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "news")
     (root / ".git").mkdir()
     (root / ".git" / "x.md").write_text("hidden folder")
@@ -323,9 +324,12 @@ def test_walk_selects_the_same_files_as_the_loader(tmp_path: Path) -> None:
     (root / "drafts" / "skip.md").write_text("excluded")
     (root / "copydesk.toml").write_text('exclude = ["drafts/*"]\n')
     config = config_of(root)
-    walked = [f.path for f in index.walk([root, root / "raw.md"], config)]
+    walked = [f.path for f in walk([root, root / "raw.md"], config)]
     assert walked == [str(p) for p in iter_article_paths([root, root / "raw.md"], config)]
-    assert str(root / "drafts" / "skip.md") not in walked and str(root / "dir.md") in walked
+    names = [f.relpath for f in walk([root, root / "raw.md"], config)]
+    assert len(names) == len(set(names))  # raw.md, given again, is found once
+    assert {".hidden.md", "notes.txt", "dir.md", "raw.md"} <= set(names)  # dir.md: listed for CD107
+    assert not {".git/x.md", "image.png", "a.md.copydesk-lock", "drafts/skip.md"} & set(names)
 
 
 def test_index_lives_only_under_the_copydesk_folder(tmp_path: Path) -> None:
@@ -450,7 +454,7 @@ def test_map_articles_returns_small_values_in_walk_order(tmp_path: Path, workers
     root = make_folder(tmp_path / "news", count=30)
     config = config_of(root)
     values = list(index.map_articles([root], config, _title_and_codes, workers=workers))
-    expected = [_title_and_codes(a) for a in (index.load_article(Path(f.path), config, f.relpath) for f in index.walk([root], config))]
+    expected = [_title_and_codes(a) for a in (index.load_article(Path(f.path), config, f.relpath) for f in walk([root], config))]
     assert values == expected
     assert ("2025/12/01/story-000.md", "Story 0", ("CD303",)) in values
 

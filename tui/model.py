@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from core.config import Config
-from core.document import Article, Fingerprint, get_path, load_article, thaw
+from core.document import BROKEN_KINDS, Article, Fingerprint, get_path, load_article, thaw
 from core.edit.ops import (
     AddItem,
     DeleteKey,
@@ -62,7 +62,6 @@ def day_of(date: str) -> str:
     impossible date included, as the file says it."""
     return date[:10] if _DATE.match(date) else date
 
-BROKEN_KINDS = frozenset({"unclosed", "invalid-yaml", "unreadable", "invalid-utf8"})
 
 
 class Row(NamedTuple):

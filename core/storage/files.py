@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..document import LOCK_SUFFIX, TEMP_MARKER
 from ..errors import CopydeskError
+from ..walk import LOCK_SUFFIX, TEMP_MARKER
 
 if TYPE_CHECKING:
     from ..document import Article

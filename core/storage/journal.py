@@ -58,12 +58,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..config import Limits
+from ..config import STATE_DIR, Limits
 from ..errors import CopydeskError
 from ..text.guard import UnsafeFile, read_guarded
 from .files import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, write_all
 
-STATE_DIR = ".copydesk"  # copydesk's own folder at the corpus root: the journal and the index
 JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
 _MANIFEST_VERSION = 2  # 2: an entry may say where its prior content is in the batch's pack
 # Blobs of pruned batches are swept once this many batches were pruned (a sweep reads every

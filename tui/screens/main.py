@@ -294,7 +294,8 @@ class MainScreen(Screen[None]):
     def _stream_now(self, worker) -> None:
         """No usable index: scan the folder in growing slices so rows appear within a second
         or two and keep streaming in (each slice is added to the index as it is parsed)."""
-        from core.index import scan, walk
+        from core.index import scan
+        from core.walk import walk
 
         config = self.ws.config
         found = walk(self.paths, config)
@@ -1130,7 +1131,7 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_worker(self) -> None:
-        from core.index import walk_batches
+        from core.walk import walk_batches
 
         started = time.monotonic()
         changed = self.ws.changed_on_disk()
@@ -1185,7 +1186,7 @@ class MainScreen(Screen[None]):
 
     def _reload_now(self) -> None:
         from core.document import load_article
-        from core.index import walk
+        from core.walk import walk
 
         ws = self.ws
         on_disk = {found.path for found in walk(self.paths, ws.config)}  # strings: a Path costs ~0.5 KB

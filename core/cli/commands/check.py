@@ -111,7 +111,8 @@ def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[s
 
 
 def _load(groups: Sequence[_Group]) -> list[tuple[Article, Config]]:
-    from ...document import iter_article_paths, load_article
+    from ...document import load_article
+    from ...walk import iter_article_paths
 
     seen: set[Path] = set()
     out: list[tuple[Article, Config]] = []
