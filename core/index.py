@@ -43,6 +43,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
+from .checks import Problem
 from .config import Config
 from .document import (
     JOURNAL_DIR,
@@ -56,7 +57,6 @@ from .document import (
     thaw,
 )
 from .document import _freeze as freeze
-from .problems import Problem
 
 INDEX_FORMAT = 3
 INDEX_DIR = "index"
@@ -421,11 +421,12 @@ def _warm_up(config: Config) -> None:
     """Import and compile, before forking, what parsing needs (rules, schema, patterns), so
     that it is done once instead of in every worker, and so that no worker needs an import
     lock that another thread held when the process forked (it would wait for ever)."""
+    from .checks.runner import check_source
     from .document import Source, _parse
     from .frontmatter import split_text
-    from .rules import check_source, load_schema
+    from .schema import compiled_schema
 
-    load_schema(config)
+    compiled_schema(config)
     text = "---\ntitle: x\ntags: [a]\n---\n# x\n\nText:\n"
     _, split, meta, _ = _parse(text, config)
     try:

@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml_rs
 
+from .checks import Problem, problem
 from .config import Limits
 from .guard import check_data, prescan_encoded
-from .problems import Problem, problem
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")
 _DUPLICATE = re.compile(r"duplicate mapping key: (.*)$")

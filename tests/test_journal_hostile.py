@@ -50,7 +50,7 @@ Body of article {n}.
 # command needs is imported: the interpreter's own files may be out of that user's reach.
 AS_USER = """
 import os, sys
-import core.cli, core.commands.undo, core.journal, core.problems, core.save
+import core.checks.fixes, core.cli, core.commands.undo, core.journal, core.save
 core.cli.build_parser()
 uid = int(sys.argv[1])
 os.setgroups([])

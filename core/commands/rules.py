@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ..problems import RULES, expand_selectors
+from ..checks import RULES, expand_selectors
 
 EPILOG = """\
 Selectors are codes (CD303), families (CD3: consistency) or ALL. Families: CD1 structure,
