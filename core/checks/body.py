@@ -349,8 +349,8 @@ CD403 = Rule(
     "A lead-in such as `The new fares are:` announces a list, but the next line is ordinary "
     "text: scrapers often drop list markup, leaving the items run together or gone. A list "
     "item, indented text, code, a table, a quotation or a line starting in lower case (a "
-    "hard-wrapped sentence) counts as the list. Fix: restore the list, or end the sentence with "
-    "a full stop.",
+    "hard-wrapped sentence) counts as the list. Example: `The new fares are:` followed by "
+    "`Adults pay more.`. Fix: restore the list, or end the sentence with a full stop.",
 )
 CD404 = Rule(
     "CD404", "call-to-action", "warning",

@@ -215,8 +215,9 @@ CD202 = Rule(
     "A value has the wrong type, e.g. `tags: MARKETS` (a string, not a list), `draft: 'false'` (a string, not a boolean), `externalId: 80412` (a number, not a string).",
     "The value's YAML type is not the one the schema declares. YAML guesses types from how a "
     "value is written, so `externalId: 80412` is a number and `draft: 'false'` a string: "
-    "templates then compare or print them wrongly. Fix: write the value as the type wants it, "
-    "`tags: [MARKETS]`, `draft: false`, `externalId: '80412'`.",
+    "templates then compare or print them wrongly. Example: `tags: MARKETS`, a string where a "
+    "list is wanted. Fix: write the value as the type wants it, `tags: [MARKETS]`, `draft: "
+    "false`, `externalId: '80412'`.",
 )
 CD203 = Rule(
     "CD203", "invalid-enum", "error",

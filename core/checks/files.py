@@ -50,14 +50,16 @@ CD105 = Rule(
     "CD105", "invalid-utf8", "error",
     "The file is not UTF-8 (often Latin-1 or Windows-1252); reported at the first bad byte.",
     "The file's bytes are not valid UTF-8, so it cannot be read as text without guessing its "
-    "encoding. Scraped text saved as Latin-1 or Windows-1252 is the usual cause: `é` stored as the "
-    "single byte 0xe9. Fix: convert the file to UTF-8 (e.g. `iconv -f windows-1252 -t utf-8`).",
+    "encoding. Scraped text saved as Latin-1 or Windows-1252 is the usual cause. Example: `café` "
+    "stored with `é` as the single byte 0xe9. Fix: convert the file to UTF-8 (e.g. `iconv -f "
+    "windows-1252 -t utf-8`).",
 )
 CD106 = Rule(
     "CD106", "not-a-mapping", "error",
     "The front matter parses, but as a list or a scalar rather than `key: value` pairs.",
-    "The front matter is valid YAML but not a mapping of keys to values: a list (`- a`) or a "
-    "sentence. No field can be read from it. Fix: write the front matter as `key: value` lines.",
+    "The front matter is valid YAML but not a mapping of keys to values, so no field can be read "
+    "from it. Example: a front matter holding the list `- title` `- date`, or a sentence. Fix: "
+    "write the front matter as `key: value` lines.",
 )
 CD107 = Rule(
     "CD107", "unreadable-file", "error",
@@ -74,8 +76,9 @@ CD108 = Rule(
     "Before the YAML parser runs, a linear pre-scan refuses front matter deeper than "
     "`limits.max-depth`, with more than `limits.max-aliases` aliases or larger than "
     "`limits.max-front-matter-bytes`: such input (an alias bomb, `[[[[...`) can make parsers "
-    "exhaust memory or crash. Fix: simplify the front matter, or raise the limit in "
-    "`copydesk.toml` if the file is trusted.",
+    "exhaust memory or crash. Example: ten aliases each repeating the previous one ten times. "
+    "Fix: simplify the front matter, or raise the limit in `copydesk.toml` if the file is "
+    "trusted.",
 )
 
 
@@ -116,10 +119,11 @@ CD109 = Rule(
 )
 CD110 = Rule(
     "CD110", "check-failed", "error",
-    "copydesk failed while checking this file: a bug in copydesk (please report it with the file).",
+    "copydesk failed while checking this file: a bug in copydesk. The file is still listed with its other structure facts; please report it with the file.",
     "A check raised an unexpected error on this file. The other files are still checked, and "
-    "this one is reported rather than passed, since its other problems are unknown. Fix: report "
-    "the message with the file; meanwhile `--ignore CD110` lets the rest of the folder pass.",
+    "this one is reported rather than passed, since its other problems are unknown. Example: "
+    "`internal error while checking this file (KeyError: ...)`. Fix: report the message with "
+    "the file; meanwhile `--ignore CD110` lets the rest of the folder pass.",
 )
 
 RULES = (CD101, CD102, CD103, CD104, CD105, CD106, CD107, CD108, CD109, CD110)
