@@ -711,8 +711,11 @@ def code_files() -> list[Path]:
     """The files of copydesk's core the cached results may depend on: every module and data
     file of the ``core`` package and its sub-packages (the checks, the schema, the text
     layer, the model...), so that no change to any of them serves a result it made before."""
-    package = Path(__file__).resolve().parent
-    return sorted(path for pattern in ("*.py", "*.json") for path in package.rglob(pattern) if "__pycache__" not in path.parts)
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(Path(__file__).resolve().parent):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        found += [Path(folder, name) for name in names if name.endswith((".py", ".json"))]
+    return sorted(found)
 
 
 def _code_key() -> str:

@@ -27,7 +27,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..taxonomy import closest_tag
 from .consistency import normalize_tag
 from .context import Context
 from .datetimes import EXAMPLE
@@ -274,6 +273,8 @@ def _unknown_tags(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: tupl
             continue  # CD302 reports the repeat
         seen.add(norm)
         if norm not in known:
+            from ..taxonomy import closest_tag  # imported only when a tag is unknown
+
             line, col = loc.value(("tags", i))
             hint = closest_tag(norm, vocabulary)
             extra = f"; closest known tag: {hint!r}" if hint else "; no close match"
