@@ -10,7 +10,7 @@ from __future__ import annotations
 from .context import Context
 from .positions import dotted
 from .rule import Problem, Rule, codes_of
-from .yaml11 import LEADING_ZERO, bool11, located, may_have_leading_zero, unquoted_at
+from .yaml11 import LEADING_ZERO, located, may_have_leading_zero, unquoted_at
 
 CD101 = Rule(
     "CD101", "raw-article", "error",
@@ -105,8 +105,7 @@ def _cd109(ctx: Context) -> list[Problem]:
     return out
 
 
-_CD109_KINDS = frozenset({"merge", "sexagesimal", "int"})
-assert bool11  # CD306 (core.checks.consistency) reports the YAML 1.1 booleans
+_CD109_KINDS = frozenset({"merge", "sexagesimal", "int"})  # the booleans are CD306's (core.checks.consistency)
 
 CD109 = Rule(
     "CD109", "yaml-version-ambiguity", "warning",

@@ -63,11 +63,6 @@ class Rule:
     def fixable(self) -> bool:
         return self.meta_fix is not None or self.text_fix is not None
 
-    @property
-    def family(self) -> str:
-        """``CD3`` for ``CD303``."""
-        return self.code[:3]
-
     def problem(self, message: str, line: int = 1, column: int = 1) -> Problem:
         """A problem of this rule, with its severity."""
         return Problem(self.code, message, line, column, self.severity)

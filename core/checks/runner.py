@@ -32,8 +32,8 @@ def check_source(source: Source, config: Config, relpath: str, codes: frozenset[
     if codes is None:
         codes = selection_for(config, relpath)
     out: list[Problem] = []
+    ctx = Context(source, config, codes)
     if source.split.has_front_matter and source.meta is not None:
-        ctx = Context(source, config, codes)
         if not codes.isdisjoint(fields.CODES):
             ctx.schema = compiled_schema(config)
             out.extend(fields.check(ctx, RULES))
@@ -41,8 +41,6 @@ def check_source(source: Source, config: Config, relpath: str, codes: frozenset[
             out.extend(consistency.check(ctx))
         if not codes.isdisjoint(files.CODES):
             out.extend(files.check(ctx))
-    else:
-        ctx = Context(source, config, codes)
     if not codes.isdisjoint(body.CODES):
         try:
             out.extend(body.check(ctx))
