@@ -277,14 +277,15 @@ def check_text(text: str, config: Config, relpath: str) -> tuple[ArticleKind, tu
 
 def _check(text: str, config: Config, relpath: str, with_rules: bool) -> tuple[ArticleKind, Split, dict[str, Any] | None, tuple[Problem, ...]]:
     kind, split, meta, problems = _parse(text, config)
+    if not with_rules or not (kind == "front-matter" or kind == "raw"):
+        return kind, split, meta, _select(problems, selection_for(config, relpath)) if problems else ()
     codes = selection_for(config, relpath)
-    if with_rules and (kind == "front-matter" or kind == "raw"):
-        try:
-            problems.extend(_rules_check()(Source(text, split, meta), config, relpath, codes))
-        except ConfigError:
-            raise  # a bad schema or pattern concerns every file: the caller reports it once
-        except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
-            problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
+    try:
+        problems.extend(_rules_check()(Source(text, split, meta), config, relpath, codes))
+    except ConfigError:
+        raise  # a bad schema or pattern concerns every file: the caller reports it once
+    except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
+        problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
     return kind, split, meta, _select(problems, codes)
 
 

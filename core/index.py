@@ -14,8 +14,9 @@ the same clock tick: such an entry is re-hashed (SHA-256 of the bytes) before it
 trusted. The index also records a key of the configuration, the schema and copydesk's own
 code (every module of the ``core`` package): any change there discards it. The rule
 selection is not part of that key: each entry records the selection its problems were
-found under, and serves a scan only when that selection holds the scan's (its problems
-then filtered to it); an entry made under a narrower selection is parsed again.
+found under (``select``, ``ignore`` and the per-file ignores of its file), and serves a
+scan only when that selection holds the scan's (its problems then filtered to it); an
+entry made under a narrower selection is parsed again.
 
 The file is safe to delete, versioned, written atomically (temp file + ``os.replace``) and
 authenticated with an HMAC whose key lives in the user's cache folder
@@ -46,7 +47,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
-from .checks import Problem, selected_codes, selection_for
+from .checks import Problem, SelectionKey, selected_by, selection_key
 from .config import Config
 from .document import (
     JOURNAL_DIR,
@@ -415,12 +416,29 @@ _worker_started_ns = 0
 
 def _served_as_stored(stored: _Columns, config: Config) -> set[int]:
     """The selections (positions in ``stored.selections``) whose entries serve ``config``'s
-    selection as they are: the same codes. Per-file ignores make the selection depend on
-    the file: then every entry is compared with its own file's (none is in this set)."""
+    selection as they are: the same settings. Per-file ignores make the selection depend
+    on the file: then every entry is compared with its own file's (none is in this set)."""
     if config.per_file_ignores:
         return set()
-    wanted = selected_codes(config.select, config.ignore)
+    wanted = selection_key(config, "")
     return {i for i, made in enumerate(stored.selections) if made == wanted}
+
+
+def _serves(made: SelectionKey, config: Config, relpath: str) -> frozenset[str] | bool:
+    """Whether an entry made under ``made`` serves the file at ``relpath`` under ``config``:
+    True as it is, a set of codes when its problems must be filtered to them (made under a
+    wider selection), False when rules the scan wants never ran on it."""
+    wanted_key = selection_key(config, relpath)
+    if made == wanted_key:
+        return True
+    wanted = selected_by(wanted_key)
+    try:
+        had = selected_by(made)
+    except ValueError:  # a selector no rule matches any more
+        return False
+    if not wanted <= had:
+        return False
+    return True if wanted == had else wanted
 
 
 def _narrowed(entry: Entry, codes: frozenset[str]) -> Entry:
@@ -775,7 +793,7 @@ class _Columns:
     __slots__ = ("relpaths", "keys", "flags", "problems", "fingerprints", "ends", "displays", "selections", "chosen")
 
     def __init__(self, relpaths: list[str], keys: bytes, flags: bytes, problems: list[bytes | None],
-                 fingerprints: bytes, ends: array, displays: bytes, selections: list[frozenset[str]],
+                 fingerprints: bytes, ends: array, displays: bytes, selections: list[SelectionKey],
                  chosen: array) -> None:
         self.relpaths = relpaths
         self.keys = keys
@@ -802,13 +820,13 @@ class _Columns:
         ``stored``, copied column by column: decoding every stored entry into a tuple first
         would hold ~20 MB more at 50,000 articles while the index is written. An entry made
         now was made under ``config``'s selection for its file; a stored one keeps its own."""
-        selections: dict[frozenset[str], int] = {}
+        selections: dict[SelectionKey, int] = {}
 
-        def chosen(selection: frozenset[str]) -> int:
+        def chosen(selection: SelectionKey) -> int:
             return selections.setdefault(selection, len(selections))
 
         def made_now(entry: Entry) -> int:
-            return chosen(selection_for(config, entry[0]))
+            return chosen(selection_key(config, entry[0]))
 
         if stored is None:
             columns = cls._of_entries(entries)  # type: ignore[arg-type]
@@ -838,7 +856,7 @@ class _Columns:
             array("H", column(made_now, lambda i: chosen(old.selections[old.chosen[i]]))),
         )._with_selections(selections)
 
-    def _with_selections(self, selections: dict[frozenset[str], int]) -> _Columns:
+    def _with_selections(self, selections: dict[SelectionKey, int]) -> _Columns:
         self.selections = list(selections)
         return self
 
@@ -861,7 +879,8 @@ def _read_columns(config: Config) -> tuple[_Columns | None, str]:
         _, stored_key, relpaths, keys, flags, problems, fingerprints, ends, displays, selections, chosen = payload
         ends = array("q", ends)
         chosen = array("H", chosen)
-        selections = [frozenset(codes) for codes in selections]
+        if not all(type(key) is tuple and len(key) == 3 for key in selections):
+            raise ValueError("not a selection")
     except (ValueError, TypeError):
         return None, "damaged"
     if stored_key != config_key(config):
@@ -890,7 +909,7 @@ def save_index(config: Config, entries: Sequence[Entry], stored: _Columns | None
     return _write_private(index_path(config), (
         INDEX_FORMAT, config_key(config), columns.relpaths, columns.keys, columns.flags, columns.problems,
         columns.fingerprints, columns.ends.tobytes(), columns.displays,
-        [tuple(sorted(codes)) for codes in columns.selections], columns.chosen.tobytes(),
+        columns.selections, columns.chosen.tobytes(),
     ))
 
 
@@ -1072,9 +1091,9 @@ def snapshot(config: Config) -> list[Record] | None:
     for i, rel in enumerate(columns.relpaths):
         found = entry(i)
         if columns.chosen[i] not in as_stored:
-            wanted = selection_for(config, rel)
-            if wanted != columns.selections[columns.chosen[i]]:
-                found = _narrowed(found, wanted)  # a narrower entry is shown as it is, until the scan
+            serves = _serves(columns.selections[columns.chosen[i]], config, rel)
+            if type(serves) is frozenset:  # a narrower entry is shown as it is, until the scan
+                found = _narrowed(found, serves)
         records.append(Record(rel if rel.startswith("/") else prefix + rel, found))
     return records
 
@@ -1202,13 +1221,12 @@ def scan(
                 continue
             wanted = None  # the stored entry serves as it is
             if chosen[i] not in as_stored:
-                wanted = selection_for(config, item.relpath)
-                made = selections[chosen[i]]
-                if not wanted <= made:
+                serves = _serves(selections[chosen[i]], config, item.relpath)
+                if serves is False:
                     out.append(item)  # made under a narrower selection: rules this one wants never ran
                     continue
-                if wanted == made:
-                    wanted = None
+                if type(serves) is frozenset:
+                    wanted = serves
             if not flags[i] & 1:
                 if wanted is None:
                     unchanged.append((i, item.path))

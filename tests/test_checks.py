@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from core import index
-from core.checks import RULES, families
+from core.checks import RULES, families, selected_by
 from core.checks.fixes import FIXABLE
 from core.cli import main as cli_main
 from core.commands.rules import markdown_table
@@ -163,9 +163,26 @@ def test_an_entry_records_the_selection_it_was_made_under(tmp_path: Path) -> Non
     columns, _ = index._read_columns(config)
     assert columns is not None
     made = {rel: columns.selections[columns.chosen[i]] for i, rel in enumerate(columns.relpaths)}
-    assert made["enum.md"] == {code for code in RULES if code[:3] in ("CD2", "CD4")}
-    assert made["tail.md"] == {code for code in RULES if code[:3] == "CD2"}
+    assert made["enum.md"] == (("CD2", "CD4"), (), ())
+    assert made["tail.md"] == (("CD2", "CD4"), (), (("CD4",),))
+    assert selected_by(made["enum.md"]) == {code for code in RULES if code[:3] in ("CD2", "CD4")}
+    assert selected_by(made["tail.md"]) == {code for code in RULES if code[:3] == "CD2"}
     assert index.scan([root], config).records == first.records
+
+
+def test_a_warm_scan_imports_no_rule(tmp_path: Path) -> None:
+    # Whether an entry serves a scan is told from the settings: a scan that parses nothing
+    # (the TUI's second start, a warm check) does not import the rules to tell it.
+    root = every_family_folder(tmp_path / "news")
+    index.scan([root], load_config(root))
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom core import index\nfrom core.config import load_config\n"
+        f"root = Path({str(root)!r})\nresult = index.scan([root], load_config(root))\n"
+        "assert result.parsed == 0, result\n"
+        "print(sorted(m for m in sys.modules if m in ('core.checks.body', 'core.checks.fields', 'fastjsonschema')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, timeout=120)
+    assert result.stdout.splitlines()[-1:] == ["[]"], result.stdout + result.stderr
 
 
 # -- the code key: no stale cached problems after a change of copydesk ---------------------------

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from ..config import Config
 
 __all__ = [
-    "RULES", "Problem", "Rule", "Severity", "expand_selectors", "families", "problem",
-    "rule_enabled", "selected_codes", "selection_for",
+    "RULES", "Problem", "Rule", "SelectionKey", "Severity", "expand_selectors", "families", "problem",
+    "rule_enabled", "selected_by", "selected_codes", "selection_for", "selection_key",
 ]  # fmt: skip
 
 _RULES: dict[str, Rule] | None = None
@@ -105,19 +105,31 @@ def rule_enabled(config: Config, code: str) -> bool:
     return code in selected_codes(config.select, config.ignore)
 
 
-def selection_for(config: Config, relpath: str) -> frozenset[str]:
-    """The codes checked on the file at ``relpath``: ``select`` less ``ignore`` less the
-    ``per-file-ignores`` whose pattern matches it."""
-    codes = selected_codes(config.select, config.ignore)
-    if config.per_file_ignores:
-        ignored = tuple(ignores for pattern, ignores in config.per_file_ignores.items() if fnmatch(relpath, pattern))
-        if ignored:
-            codes = _without(codes, ignored)
-    return codes
+# A selection as the settings state it for one file: ``select``, ``ignore`` and the
+# per-file ignores whose pattern matches the file. Made without the registry, so that
+# the index can tell an entry made under the same selection without importing the rules.
+SelectionKey = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...]]
+
+
+def selection_key(config: Config, relpath: str) -> SelectionKey:
+    """The selection of the file at ``relpath`` as the settings state it (see :data:`SelectionKey`)."""
+    if not config.per_file_ignores:
+        return (config.select, config.ignore, ())
+    ignored = tuple(ignores for pattern, ignores in config.per_file_ignores.items() if fnmatch(relpath, pattern))
+    return (config.select, config.ignore, ignored)
 
 
 @lru_cache(maxsize=256)
-def _without(codes: frozenset[str], ignored: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+def selected_by(key: SelectionKey) -> frozenset[str]:
+    """The codes a selection keeps: ``select`` less ``ignore`` less the per-file ignores."""
+    select, ignore, ignored = key
+    codes = selected_codes(select, ignore)
     for selectors in ignored:
         codes = codes - expand_selectors(selectors)
     return codes
+
+
+def selection_for(config: Config, relpath: str) -> frozenset[str]:
+    """The codes checked on the file at ``relpath``: ``select`` less ``ignore`` less the
+    ``per-file-ignores`` whose pattern matches it."""
+    return selected_by(selection_key(config, relpath))
