@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    from core import frontmatter, guard, index, rules
+    from core import frontmatter, guard, index
+    from core.checks import body, consistency, fields, files, runner
     from core.config import load_config
     from core.document import (
         _freeze,
@@ -111,10 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     add("document._freeze (read-only metadata)", per_file(_freeze, datas_parsed, args.repeat), "per front matter")
     add("document.parse_source (split + parse + freeze)", per_file(lambda t: parse_source(t, config), texts, args.repeat))
     sources = [(s, f.relpath) for t, f in zip(texts, sample, strict=False) for kind, s, _ in [parse_source(t, config)] if kind in ("front-matter", "raw")]
-    add("rules.check_source (schema + editorial rules)", per_file(lambda x: rules.check_source(x[0], config, x[1]), sources, args.repeat))
+    add("checks.runner.check_source (schema + editorial rules)", per_file(lambda x: runner.check_source(x[0], config, x[1]), sources, args.repeat))
     with_meta = [x for x in sources if x[0].meta is not None]
-    add("  of which rules.check_meta", per_file(lambda x: rules.check_meta(x[0], config), with_meta, args.repeat), "per front matter")
-    add("  of which rules.check_body", per_file(lambda x: rules.check_body(x[0], config, None), sources, args.repeat))
+    meta_codes = files.CODES | fields.CODES | consistency.CODES
+    add("  of which CD1-CD3 (front matter)", per_file(lambda x: runner.check_source(x[0], config, x[1], meta_codes), with_meta, args.repeat), "per front matter")
+    add("  of which CD4 (body)", per_file(lambda x: runner.check_source(x[0], config, x[1], body.CODES), sources, args.repeat))
     add("document.load_article (all of the above)", per_file(lambda f: load_article(Path(f.path), config, f.relpath), sample, args.repeat))
     add("document.inspect_file (the same, no Article, metadata not frozen)", per_file(lambda f: inspect_file(f.path, config, f.relpath), sample, args.repeat))
     index._worker_config, index._worker_started_ns = config, time.time_ns()

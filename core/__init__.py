@@ -26,8 +26,8 @@ _EXPORTS = {
     "get_path": "core.document",
     "thaw": "core.document",
     # problems
-    "Problem": "core.problems",
-    "RULES": "core.problems",
+    "Problem": "core.checks",
+    "RULES": "core.checks",
     # edits
     "AddItem": "core.edit.ops",
     "DeleteKey": "core.edit.ops",

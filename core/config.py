@@ -14,19 +14,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .checks.promo import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS
 from .errors import CopydeskError
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".mdx", ".txt")
-
-DEFAULT_CTA_PATTERNS = (
-    r"^\s*(👉|👇|➡️|➡|🔥|📢|🚀)",
-    r"(?i)^\s*(click here|sign up|subscribe|register now|download (the|our) app)\b",
-)
-DEFAULT_FOOTER_PATTERNS = (
-    r"(?i)^\s*join\b.*\b(community|channel|telegram|discord|group)\b",
-    r"(?i)^\s*(telegram|x \(twitter\)|twitter|discord|facebook|linkedin|youtube|instagram)( [a-z]{2})?\s*[:：]\s*https?://",
-    r"(?i)^\s*follow us on\b",
-)
 
 
 class ConfigError(CopydeskError):
@@ -237,7 +228,7 @@ def _limits(value: Any, path: Path) -> Limits:
 
 
 def _check_selectors(values: dict[str, Any], path: Path) -> None:
-    from .problems import expand_selectors
+    from .checks import expand_selectors
 
     groups = [values.get("select", ()), values.get("ignore", ()), *values.get("per_file_ignores", {}).values()]
     for group in groups:

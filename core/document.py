@@ -8,19 +8,17 @@ that a 50,000-article folder never sits in memory.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, get_args
 
+from .checks import Problem, problem, selection_for
 from .config import Config, ConfigError, load_config
-from .problems import Problem, expand_selectors, problem
 from .text import frontmatter
 from .text.frontmatter import Split
 from .text.guard import UnsafeFile, read_guarded
@@ -243,12 +241,12 @@ def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = Tru
         data, info = read_guarded(path, config.root, config.limits, config.follow_symlinks)
     except UnsafeFile as exc:
         reason = _unlisted_folder(path, config) or str(exc)
-        return Inspected("unreadable", None, _select([problem("CD107", reason)], config, relpath), None, None, False)
+        return Inspected("unreadable", None, _select([problem("CD107", reason)], selection_for(config, relpath)), None, None, False)
     fingerprint = Fingerprint.of(data, info)
     text, bad = decode(data)
     if text is None:
         assert bad is not None
-        return Inspected("invalid-utf8", None, _select([bad], config, relpath), fingerprint, None,
+        return Inspected("invalid-utf8", None, _select([bad], selection_for(config, relpath)), fingerprint, None,
                          data.startswith(frontmatter.BOM_BYTES))
     kind, split, meta, problems = _check(text, config, relpath, with_rules)
     return Inspected(kind, meta, problems, fingerprint, split, split.bom)
@@ -278,26 +276,28 @@ def check_text(text: str, config: Config, relpath: str) -> tuple[ArticleKind, tu
 
 def _check(text: str, config: Config, relpath: str, with_rules: bool) -> tuple[ArticleKind, Split, dict[str, Any] | None, tuple[Problem, ...]]:
     kind, split, meta, problems = _parse(text, config)
-    if with_rules and (kind == "front-matter" or kind == "raw"):
-        try:
-            problems.extend(_rules_check()(Source(text, split, meta), config, relpath))
-        except ConfigError:
-            raise  # a bad schema or pattern concerns every file: the caller reports it once
-        except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
-            problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
-    return kind, split, meta, _select(problems, config, relpath)
+    if not with_rules or not (kind == "front-matter" or kind == "raw"):
+        return kind, split, meta, _select(problems, selection_for(config, relpath)) if problems else ()
+    codes = selection_for(config, relpath)
+    try:
+        problems.extend(_rules_check()(Source(text, split, meta), config, relpath, codes))
+    except ConfigError:
+        raise  # a bad schema or pattern concerns every file: the caller reports it once
+    except Exception as exc:  # noqa: BLE001 - a bug in one rule must not stop a folder from loading
+        problems.append(problem("CD110", f"internal error while checking this file ({type(exc).__name__}: {exc}); please report it"))
+    return kind, split, meta, _select(problems, codes)
 
 
-_check_source: Callable[[Source, Config, str], list[Problem]] | None = None
+_check_source: Callable[[Source, Config, str, frozenset[str]], list[Problem]] | None = None
 
 
-def _rules_check() -> Callable[[Source, Config, str], list[Problem]]:
-    """``rules.check_source``, imported on first use (the rules and the schema validator are
-    not imported by commands that never check a file) and kept: an import statement run for
-    every file costs more than the lookup."""
+def _rules_check() -> Callable[[Source, Config, str, frozenset[str]], list[Problem]]:
+    """``checks.runner.check_source``, imported on first use (the rules and the schema
+    validator are not imported by commands that never check a file) and kept: an import
+    statement run for every file costs more than the lookup."""
     global _check_source
     if _check_source is None:
-        from .rules import check_source
+        from .checks.runner import check_source
 
         _check_source = check_source
     return _check_source
@@ -333,27 +333,13 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
     )
 
 
-def _select(problems: Iterable[Problem], config: Config, rel: str) -> tuple[Problem, ...]:
+def _select(problems: Iterable[Problem], codes: frozenset[str]) -> tuple[Problem, ...]:
+    """The problems of the selected ``codes``, in file order."""
     if not problems:
         return ()
-    selected = _selected_codes(config.select, config.ignore)
-    if config.per_file_ignores:
-        for pattern, codes in config.per_file_ignores.items():
-            if fnmatch.fnmatch(rel, pattern):
-                selected = selected - expand_selectors(codes)
-    kept = [p for p in problems if p.code in selected]
+    kept = [p for p in problems if p.code in codes]
     kept.sort(key=lambda p: (p.line, p.column, p.code))
     return tuple(kept)
-
-
-def rule_enabled(config: Config, code: str) -> bool:
-    """Whether the settings' ``select`` and ``ignore`` keep rule ``code`` (per-file ignores aside)."""
-    return code in _selected_codes(config.select, config.ignore)
-
-
-@lru_cache(maxsize=64)
-def _selected_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(expand_selectors(select) - expand_selectors(ignore))
 
 
 def _relpath(path: Path, root: Path) -> str:

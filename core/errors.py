@@ -9,6 +9,7 @@
   - ``core.text.yamltree.LocateError``: YAML the editor cannot find its way in
   - ``core.edit.ops.EditError`` (also a ``ValueError``): an edit that does not fit the data
   - ``core.edit.apply.EditRefused``: an edit that cannot be made safely (names file and field)
+  - ``core.checks.body.PatternError`` (also a ``ValueError``): a configured promotional pattern that is no regular expression
   - ``core.query.QueryError`` (also a ``ValueError``): a query that does not parse (with its column)
   - ``core.adopt.AdoptRefused``: a raw article that cannot be given front matter
   - ``core.storage.files.LockBusy``: another live process holds the article's lock

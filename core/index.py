@@ -12,7 +12,11 @@ cannot set back, so a same-size edit with the mtime restored is still caught. A 
 times fell within :data:`RACY_WINDOW_NS` of its reading could have changed again within
 the same clock tick: such an entry is re-hashed (SHA-256 of the bytes) before it is
 trusted. The index also records a key of the configuration, the schema and copydesk's own
-code: any change there discards it.
+code (every module of the ``core`` package): any change there discards it. The rule
+selection is not part of that key: each entry records the selection its problems were
+found under (``select``, ``ignore`` and the per-file ignores of its file), and serves a
+scan only when that selection holds the scan's (its problems then filtered to it); an
+entry made under a narrower selection is parsed again.
 
 The file is safe to delete, versioned, written atomically (temp file + ``os.replace``) and
 authenticated with an HMAC whose key lives in the user's cache folder
@@ -42,6 +46,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
+from .checks import Problem, SelectionKey, selected_by, selection_key
 from .config import STATE_DIR, Config
 from .document import (
     KINDS,
@@ -53,11 +58,10 @@ from .document import (
     thaw,
 )
 from .document import _freeze as freeze
-from .problems import Problem
 from .storage.files import unlink_quietly
 from .walk import Found, walk, walk_batches
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 INDEX_DIR = "index"
 INDEX_NAME = "articles.bin"  # the format version is inside: another one is rebuilt in place
 _MAGIC = b"copydesk-index\n"
@@ -295,6 +299,41 @@ _worker_config: Config | None = None
 _worker_started_ns = 0
 
 
+def _served_as_stored(stored: _Columns, config: Config) -> set[int]:
+    """The selections (positions in ``stored.selections``) whose entries serve ``config``'s
+    selection as they are: the same settings. Per-file ignores make the selection depend
+    on the file: then every entry is compared with its own file's (none is in this set)."""
+    if config.per_file_ignores:
+        return set()
+    wanted = selection_key(config, "")
+    return {i for i, made in enumerate(stored.selections) if made == wanted}
+
+
+def _serves(made: SelectionKey, config: Config, relpath: str) -> frozenset[str] | bool:
+    """Whether an entry made under ``made`` serves the file at ``relpath`` under ``config``:
+    True as it is, a set of codes when its problems must be filtered to them (made under a
+    wider selection), False when rules the scan wants never ran on it."""
+    wanted_key = selection_key(config, relpath)
+    if made == wanted_key:
+        return True
+    wanted = selected_by(wanted_key)
+    try:
+        had = selected_by(made)
+    except ValueError:  # a selector no rule matches any more
+        return False
+    if not wanted <= had:
+        return False
+    return True if wanted == had else wanted
+
+
+def _narrowed(entry: Entry, codes: frozenset[str]) -> Entry:
+    """``entry`` with only the problems of ``codes`` (made under a wider selection)."""
+    if entry[3] is None:
+        return entry
+    kept = tuple(p for p in marshal.loads(entry[3]) if p[0] in codes)
+    return (*entry[:3], marshal.dumps(kept) if kept else None, *entry[4:])  # type: ignore[return-value]
+
+
 def _parse_chunk(chunk: Sequence[tuple[str, str, bytes]]) -> list[Entry]:
     """Index entries of ``chunk``: ``Found`` items, or plain tuples in worker processes."""
     assert _worker_config is not None
@@ -306,11 +345,12 @@ def _warm_up(config: Config) -> None:
     """Import and compile, before forking, what parsing needs (rules, schema, patterns), so
     that it is done once instead of in every worker, and so that no worker needs an import
     lock that another thread held when the process forked (it would wait for ever)."""
+    from .checks.runner import check_source
     from .document import Source, _parse
-    from .rules import check_source, load_schema
+    from .schema import compiled_schema
     from .text.frontmatter import split_text
 
-    load_schema(config)
+    compiled_schema(config)
     text = "---\ntitle: x\ntags: [a]\n---\n# x\n\nText:\n"
     _, split, meta, _ = _parse(text, config)
     try:
@@ -570,26 +610,48 @@ def _user_key() -> bytes | None:
 _CODE_KEY: str | None = None
 
 
+def code_files() -> list[Path]:
+    """The files of copydesk's core the cached results may depend on: every module and data
+    file of the ``core`` package and its sub-packages (the checks, the schema, the text
+    layer, the model...), so that no change to any of them serves a result it made before."""
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(Path(__file__).resolve().parent):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        found += [Path(folder, name) for name in names if name.endswith((".py", ".json"))]
+    return sorted(found)
+
+
 def _code_key() -> str:
-    """A digest of copydesk's core code and parser version: results change when they do."""
+    """A digest of copydesk's core code and parser version (made once per process, ~1 ms):
+    results change when they do."""
     global _CODE_KEY
     if _CODE_KEY is None:
         import yaml_rs
 
         digest = hashlib.sha256(f"{INDEX_FORMAT}|{sys.version}|{getattr(yaml_rs, '__version__', '?')}".encode())
         package = Path(__file__).resolve().parent
-        for path in sorted([*package.glob("*.py"), *package.glob("*.json")]):
-            digest.update(path.name.encode())
+        for path in code_files():
+            digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
         _CODE_KEY = digest.hexdigest()
     return _CODE_KEY
 
 
-_NOT_IN_KEY = {"root", "source", "keys", "journal_batches"}
+# Not in the index's key: where the folder is and what names the file (the key digests the
+# root itself), and the rule selection, which each entry records for itself.
+_NOT_IN_KEY = {"root", "source", "keys", "journal_batches", "select", "ignore", "per_file_ignores"}
+
+
+def _view_key(config: Config) -> str:
+    """:func:`config_key` and the rule selection: a view holds problems as one selection saw them."""
+    digest = hashlib.sha256(config_key(config).encode())
+    digest.update(repr((config.select, config.ignore, sorted(config.per_file_ignores.items()))).encode())
+    return digest.hexdigest()
 
 
 def config_key(config: Config) -> str:
-    """What the results depend on besides each file: settings, schema file, copydesk's code."""
+    """What the results depend on besides each file and the rule selection: settings,
+    schema file, copydesk's code."""
     digest = hashlib.sha256(_code_key().encode())
     for f in fields(config):
         if f.name not in _NOT_IN_KEY:
@@ -613,10 +675,11 @@ _NO_FP = bytes(_FP_SIZE)
 class _Columns:
     """The entries of an index file, decoded one by one when asked for."""
 
-    __slots__ = ("relpaths", "keys", "flags", "problems", "fingerprints", "ends", "displays")
+    __slots__ = ("relpaths", "keys", "flags", "problems", "fingerprints", "ends", "displays", "selections", "chosen")
 
     def __init__(self, relpaths: list[str], keys: bytes, flags: bytes, problems: list[bytes | None],
-                 fingerprints: bytes, ends: array, displays: bytes) -> None:
+                 fingerprints: bytes, ends: array, displays: bytes, selections: list[SelectionKey],
+                 chosen: array) -> None:
         self.relpaths = relpaths
         self.keys = keys
         self.flags = flags
@@ -624,6 +687,8 @@ class _Columns:
         self.fingerprints = fingerprints
         self.ends = ends  # end offset of each entry's display values in ``displays``
         self.displays = displays
+        self.selections = selections  # every rule selection the entries were made under
+        self.chosen = chosen  # each entry's selection: its position in ``selections``
 
     def __len__(self) -> int:
         return len(self.relpaths)
@@ -635,12 +700,24 @@ class _Columns:
                 None if fingerprint == _NO_FP else fingerprint, display or None)
 
     @classmethod
-    def of(cls, entries: Sequence[Entry | int], stored: _Columns | None = None) -> _Columns:
+    def of(cls, entries: Sequence[Entry | int], config: Config, stored: _Columns | None = None) -> _Columns:
         """The columns of ``entries``; an int stands for the entry at that position in
         ``stored``, copied column by column: decoding every stored entry into a tuple first
-        would hold ~20 MB more at 50,000 articles while the index is written."""
+        would hold ~20 MB more at 50,000 articles while the index is written. An entry made
+        now was made under ``config``'s selection for its file; a stored one keeps its own."""
+        selections: dict[SelectionKey, int] = {}
+
+        def chosen(selection: SelectionKey) -> int:
+            return selections.setdefault(selection, len(selections))
+
+        def made_now(entry: Entry) -> int:
+            return chosen(selection_key(config, entry[0]))
+
         if stored is None:
-            return cls._of_entries(entries)  # type: ignore[arg-type]
+            columns = cls._of_entries(entries)  # type: ignore[arg-type]
+            columns.chosen = array("H", map(made_now, entries))  # type: ignore[arg-type]
+            columns.selections = list(selections)
+            return columns
         old = stored
 
         def column(new: Callable[[Entry], Any], kept: Callable[[int], Any]) -> Iterator[Any]:
@@ -660,14 +737,20 @@ class _Columns:
             b"".join(column(lambda e: e[4] or _NO_FP, lambda i: old.fingerprints[i * _FP_SIZE : (i + 1) * _FP_SIZE])),
             array("q", accumulate(column(lambda e: len(e[5] or b""), display_length))),
             b"".join(column(lambda e: e[5] or b"", display)),
-        )
+            [],
+            array("H", column(made_now, lambda i: chosen(old.selections[old.chosen[i]]))),
+        )._with_selections(selections)
+
+    def _with_selections(self, selections: dict[SelectionKey, int]) -> _Columns:
+        self.selections = list(selections)
+        return self
 
     @classmethod
     def _of_entries(cls, entries: Sequence[Entry]) -> _Columns:
         ends = array("q", accumulate(len(e[5] or b"") for e in entries))
         return cls([e[0] for e in entries], b"".join(e[1] for e in entries), bytes(e[2] for e in entries),
                    [e[3] for e in entries], b"".join(e[4] or _NO_FP for e in entries), ends,
-                   b"".join(e[5] or b"" for e in entries))
+                   b"".join(e[5] or b"" for e in entries), [], array("H"))
 
 
 def _read_columns(config: Config) -> tuple[_Columns | None, str]:
@@ -678,17 +761,21 @@ def _read_columns(config: Config) -> tuple[_Columns | None, str]:
     if not isinstance(payload, tuple) or not payload or payload[0] != INDEX_FORMAT:
         return None, "other format"
     try:
-        _, stored_key, relpaths, keys, flags, problems, fingerprints, ends, displays = payload
+        _, stored_key, relpaths, keys, flags, problems, fingerprints, ends, displays, selections, chosen = payload
         ends = array("q", ends)
+        chosen = array("H", chosen)
+        if not all(type(key) is tuple and len(key) == 3 for key in selections):
+            raise ValueError("not a selection")
     except (ValueError, TypeError):
         return None, "damaged"
     if stored_key != config_key(config):
         return None, "settings or copydesk changed"
     count = len(relpaths)
-    if not (count == len(flags) == len(problems) == len(ends) == len(keys) // 32 == len(fingerprints) // _FP_SIZE
-            and len(keys) == count * 32 and (not count or ends[-1] == len(displays))):
+    if not (count == len(flags) == len(problems) == len(ends) == len(chosen) == len(keys) // 32
+            == len(fingerprints) // _FP_SIZE and len(keys) == count * 32 and (not count or ends[-1] == len(displays))
+            and (not count or max(chosen) < len(selections))):
         return None, "damaged"
-    return _Columns(relpaths, keys, flags, problems, fingerprints, ends, displays), "loaded"
+    return _Columns(relpaths, keys, flags, problems, fingerprints, ends, displays, selections, chosen), "loaded"
 
 
 def load_index(config: Config) -> tuple[dict[str, Entry], str]:
@@ -703,10 +790,11 @@ def save_index(config: Config, entries: Sequence[Entry], stored: _Columns | None
     """Write the index atomically (``entries`` in relative-path order; an int stands for the
     entry at that position in ``stored``); False when it cannot be written (the folder is
     read-only...)."""
-    columns = _Columns.of(entries, stored)
+    columns = _Columns.of(entries, config, stored)
     return _write_private(index_path(config), (
         INDEX_FORMAT, config_key(config), columns.relpaths, columns.keys, columns.flags, columns.problems,
         columns.fingerprints, columns.ends.tobytes(), columns.displays,
+        columns.selections, columns.chosen.tobytes(),
     ))
 
 
@@ -878,7 +966,16 @@ def snapshot(config: Config) -> list[Record] | None:
     root = str(config.root)
     prefix = root if root.endswith("/") else root + "/"
     entry = columns.entry
-    return [Record(rel if rel.startswith("/") else prefix + rel, entry(i)) for i, rel in enumerate(columns.relpaths)]
+    as_stored = _served_as_stored(columns, config)
+    records = []
+    for i, rel in enumerate(columns.relpaths):
+        found = entry(i)
+        if columns.chosen[i] not in as_stored:
+            serves = _serves(columns.selections[columns.chosen[i]], config, rel)
+            if type(serves) is frozenset:  # a narrower entry is shown as it is, until the scan
+                found = _narrowed(found, serves)
+        records.append(Record(rel if rel.startswith("/") else prefix + rel, found))
+    return records
 
 
 # -- views derived from the index ---------------------------------------------------------
@@ -905,7 +1002,7 @@ def save_view(config: Config, name: str, version: str, data: Any, *, of_index: b
     if token is None:
         return False
     return _write_private(index_path(config).with_name(f"{name}.view"),
-                          (version, config_key(config), token if of_index else None, data), parts)
+                          (version, _view_key(config), token if of_index else None, data), parts)
 
 
 def load_view(config: Config, name: str, version: str) -> Any | None:
@@ -940,7 +1037,7 @@ def _load_view(config: Config, name: str, version: str, mapped: bool = False) ->
     usable = isinstance(value, tuple) and len(value) == 4
     if usable:
         stored_version, stored_key, token, data = value
-        usable = (stored_version == version and stored_key == config_key(config)
+        usable = (stored_version == version and stored_key == _view_key(config)
                   and (token is None or token == index_token(config)))
     if not usable:
         if parts is not None:
@@ -980,16 +1077,20 @@ def scan(
         if index_token(config) != read_token:
             read_token = None  # replaced while being read: which one was read is unknown
     found: list[Found] = []
-    entries: dict[str, Entry] = {}  # parsed or re-hashed, by relative path
+    entries: dict[str, Entry] = {}  # parsed, re-hashed or narrowed, by relative path
     unchanged: list[tuple[int, str]] = []  # (position in ``stored``, path) of the entries reused as they are
+    # Entries served with their problems filtered to this scan's selection (made under a
+    # wider one), by relative path: the index keeps them as they are (their position).
+    narrowed: dict[str, int] = {}
     position = dict(zip(stored.relpaths, range(len(stored)), strict=True)) if stored is not None else {}
+    as_stored = _served_as_stored(stored, config) if stored is not None else set()
 
     def to_parse_of(batch: list[Found]) -> list[Found]:
         """The files of ``batch`` that need parsing; the others are taken from the index."""
         found.extend(batch)
         if stored is None:
             return batch
-        keys, flags = stored.keys, stored.flags
+        keys, flags, chosen, selections = stored.keys, stored.flags, stored.chosen, stored.selections
         out: list[Found] = []
         for item in batch:
             i = position.get(item.relpath)
@@ -997,8 +1098,22 @@ def scan(
             # key stored for those.
             if i is None or not item.key or not keys.startswith(item.key, i * 32):
                 out.append(item)
-            elif not flags[i] & 1:
-                unchanged.append((i, item.path))
+                continue
+            wanted = None  # the stored entry serves as it is
+            if chosen[i] not in as_stored:
+                serves = _serves(selections[chosen[i]], config, item.relpath)
+                if serves is False:
+                    out.append(item)  # made under a narrower selection: rules this one wants never ran
+                    continue
+                if type(serves) is frozenset:
+                    wanted = serves
+            if not flags[i] & 1:
+                if wanted is None:
+                    unchanged.append((i, item.path))
+                else:
+                    entries[item.relpath] = _narrowed(stored.entry(i), wanted)
+                    narrowed[item.relpath] = i
+                    result.reused += 1
             else:
                 entry = stored.entry(i)
                 fingerprint = _unpack_fingerprint(entry[4])
@@ -1006,6 +1121,9 @@ def scan(
                     _, mtime, ctime, _ = struct.unpack("<4q", item.key)
                     if max(mtime, ctime) < started_ns - RACY_WINDOW_NS:
                         entry = (*entry[:2], entry[2] & ~1, *entry[3:])  # no longer racy
+                    if wanted is not None:
+                        entry = _narrowed(entry, wanted)
+                        narrowed[item.relpath] = i
                     entries[item.relpath] = entry
                     result.verified += 1
                 else:
@@ -1047,7 +1165,7 @@ def scan(
         if progress is not None and (done % 256 == 0 or done >= total):
             progress(done, max(done, total))
     result.parsed = done
-    result.reused = len(unchanged)
+    result.reused += len(unchanged)
     result._stored = stored
     if not entries:
         # Everything from the index as it was (a warm run): the index is in relative-path
@@ -1067,17 +1185,19 @@ def scan(
     # Nothing parsed or re-hashed: every entry came from the index, which holds more only
     # when files are gone.
     gone = len(stored) != len(result._entries) if stored is not None else bool(result._entries)
-    if stored is not None and not result.parsed and not gone:
+    if stored is not None and not result.parsed and not gone and not narrowed:
         result.unchanged_index = read_token
     if cache and (result.parsed or result.verified or (whole_root and gone)):
         # A scan of part of the folder keeps the other entries; one of the whole folder
         # drops the entries of files that are gone.
-        if whole_root or stored is None:
-            rows = result._entries
-        else:
+        rows = result._entries
+        if narrowed:
+            # What this scan serves is filtered; the index keeps what the wider selection found.
+            rows = [r if type(r) is int else narrowed.get(r[0], r) for r in rows]  # type: ignore[index]
+        if not whole_root and stored is not None:
             kept: dict[str, Entry | int] = dict(zip(stored.relpaths, range(len(stored)), strict=True))
-            kept.update(zip((stored.relpaths[r] if type(r) is int else r[0] for r in result._entries),
-                            result._entries, strict=True))
+            kept.update(zip((stored.relpaths[r] if type(r) is int else r[0] for r in rows),  # type: ignore[index]
+                            rows, strict=True))
             rows = [kept[rel] for rel in sorted(kept)]
         result.written = save_index(config, rows, stored)  # type: ignore[arg-type]
     return result

@@ -37,10 +37,10 @@ from operator import or_
 from pathlib import Path
 from typing import Any
 
+from .checks import RULES
 from .config import Config
 from .document import Article
 from .errors import CopydeskError
-from .problems import RULES
 
 Predicate = Callable[[Article], bool]
 

@@ -1,23 +1,36 @@
-"""The article schema as data: loading it and asking what it says about a field.
+"""The article schema: reading it, compiling it, and asking what it says about a field.
 
-Validation itself lives in :mod:`core.rules`; this module answers the questions the CLI,
-the query language and the TUI's editor ask: which fields exist, what type a field has,
-which values an enum allows, and how to type a value typed on a command line.
+One place for the schema file: :func:`read_schema` reads it as JSON, :func:`compiled_schema`
+compiles it into a :class:`CompiledSchema` (the validator the checks run, cached per file
+and modification time, remote ``$ref`` never fetched), and :func:`load_schema` gives the
+schema as data to the CLI, the query language and the TUI's editor: which fields exist,
+what type a field has, which values an enum allows, and how to type a value typed on a
+command line. The checks that report what the validator finds live in
+:mod:`core.checks.fields`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml_rs
 
-from .config import Config
+from .checks.datetimes import is_datetime
+from .config import Config, ConfigError
 from .edit.ops import FieldPath
 from .errors import CopydeskError
 
+if TYPE_CHECKING:
+    import fastjsonschema
+
 BUNDLED_SCHEMA = Path(__file__).with_name("schema.json")
+MAX_REF_HOPS = 50  # a $ref chain longer than this is a loop
 
 
 class SchemaError(CopydeskError):
@@ -27,21 +40,16 @@ class SchemaError(CopydeskError):
 def load_schema(config: Config, *, compiled: bool = True) -> dict[str, Any]:
     """The JSON Schema for ``config`` (the bundled one unless configured), as data.
 
-    Read through :func:`core.rules.load_schema`, the one loader (cached per file and
-    modification time, remote ``$ref`` never fetched), so the CLI, the query language and
-    the TUI see exactly the schema the checks validate with. With ``compiled=False`` the
-    file is only read (:func:`read_schema`): no validator is compiled and the rules are not
-    imported (~40 ms), for a screen that must show at once; a schema the validator refuses
-    is then still reported by the checks.
+    Read through :func:`compiled_schema` (so the CLI, the query language and the TUI see
+    exactly the schema the checks validate with), raising SchemaError when the validator
+    refuses it. With ``compiled=False`` the file is only read (:func:`read_schema`): no
+    validator is compiled (~40 ms), for a screen that must show at once; a schema the
+    validator refuses is then still reported by the checks.
     """
-    from .config import ConfigError
-
     try:
         if not compiled:
             return read_schema(config.schema or BUNDLED_SCHEMA)
-        from .rules import load_schema as compile_schema
-
-        return compile_schema(config).root
+        return compiled_schema(config).root
     except ConfigError as exc:
         raise SchemaError(str(exc)) from exc
 
@@ -51,7 +59,7 @@ def read_schema(path: Path) -> dict[str, Any]:
 
     Raises ConfigError naming the file when it cannot be read or holds no JSON object.
     """
-    from .config import ConfigError, read_settings_text
+    from .config import read_settings_text
 
     text = read_settings_text(Path(path), "schema")
     try:
@@ -63,29 +71,152 @@ def read_schema(path: Path) -> dict[str, Any]:
     return root
 
 
-def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    seen = 0
-    while isinstance(node, dict) and "$ref" in node and seen < 20:
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            return {}
-        target: Any = schema
-        for part in ref[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
+def resolve_ref(root: Any, node: Any) -> Any:
+    """``node`` with its local ``$ref`` pointers followed (``#/definitions/x``, JSON-pointer
+    escapes ``~0`` ``~1`` read); a pointer to nothing, or a remote one, leaves the node as it
+    is. Keywords beside a ``$ref`` are ignored, as the validator ignores them."""
+    hops = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+        target: Any = root
+        for part in node["$ref"][1:].split("/"):
+            if not part:
+                continue
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                return node
+            target = target[part]
         node = target
-        seen += 1
+        hops += 1
+        if hops >= MAX_REF_HOPS:
+            return node
+    return node
+
+
+# -- the compiled schema ------------------------------------------------------------------
+
+_FORMATS: dict[str, Callable[[str], bool]] = {"date-time": is_datetime}
+
+
+def _no_remote(uri: str) -> Any:
+    import fastjsonschema
+
+    raise fastjsonschema.JsonSchemaDefinitionException(f"remote $ref {uri!r} is not fetched: keep the schema in one file")
+
+
+# A checker never goes to the network: every remote $ref is refused.
+_HANDLERS = {scheme: _no_remote for scheme in ("http", "https", "ftp", "file", "urn", "data")}
+
+
+class CompiledSchema:
+    """A compiled schema: the whole validator and lazily compiled sub-validators."""
+
+    def __init__(self, root: dict[str, Any], path: Path) -> None:
+        import fastjsonschema
+
+        self.root = root
+        self.path = path
+        try:
+            self.validate = fastjsonschema.compile(root, handlers=_HANDLERS, formats=_FORMATS)
+        except (fastjsonschema.JsonSchemaDefinitionException, ValueError, TypeError, re.error) as exc:
+            raise ConfigError(f"{path}: invalid JSON Schema: {exc}") from exc
+        self._invalid = fastjsonschema.JsonSchemaValueException
+        self._leaves: dict[int, Callable[[Any], Any]] = {}
+        self._defs = {k: root[k] for k in ("definitions", "$defs") if isinstance(root.get(k), dict)}
+        # Whether metadata as parsed (lists, not tuples) can be validated without a copy:
+        # "default" makes the validator fill values in, and "uniqueItems" compares nested
+        # lists and tuples differently.
+        self.checks_in_place = not _uses_keywords(root, {"default", "uniqueItems"})
+
+    def accepts(self, data: Any) -> bool:
+        """Whether the whole schema accepts ``data``."""
+        return self.error(data) is None
+
+    def error(self, data: Any) -> fastjsonschema.JsonSchemaValueException | None:
+        """The first error the whole schema finds in ``data``, or None."""
+        try:
+            self.validate(data)
+        except self._invalid as exc:
+            return exc
+        return None
+
+    def leaf_error(self, node: dict[str, Any], value: Any) -> fastjsonschema.JsonSchemaValueException | None:
+        """The first error the sub-schema ``node`` (a node of this schema) finds in ``value``, or None."""
+        validator = self._leaves.get(id(node))
+        if validator is None:
+            import fastjsonschema
+
+            validator = fastjsonschema.compile({**node, **self._defs}, handlers=_HANDLERS, formats=_FORMATS)
+            self._leaves[id(node)] = validator
+        try:
+            validator(value)
+        except self._invalid as exc:
+            return exc
+        return None
+
+    def resolve(self, node: Any) -> Any:
+        """``node`` with its local ``$ref`` pointers followed (:func:`resolve_ref`)."""
+        return resolve_ref(self.root, node)
+
+
+def _uses_keywords(node: Any, keywords: set[str]) -> bool:
+    """Whether any object in the JSON ``node`` has one of ``keywords`` as a key."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if keywords & item.keys():
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+_COMPILED: dict[tuple[str, int, int], CompiledSchema] = {}
+_RECENT: dict[Path, tuple[float, CompiledSchema]] = {}
+_RECHECK_SECONDS = 2.0  # a schema file edited while copydesk runs is picked up this late
+
+
+def compiled_schema(config: Config) -> CompiledSchema:
+    """The compiled schema for ``config`` (cached per file and modification time).
+
+    Raises ConfigError naming the file when it cannot be read or is not a valid schema.
+    """
+    path = config.schema or BUNDLED_SCHEMA
+    now = time.monotonic()
+    recent = _RECENT.get(path)
+    if recent is not None and now - recent[0] < _RECHECK_SECONDS:
+        return recent[1]  # checking the file's mtime for every article would cost more than the checks
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read schema: {exc.strerror or exc}") from exc
+    key = (str(path), info.st_mtime_ns, info.st_size)
+    schema = _COMPILED.get(key)
+    if schema is None:
+        schema = _COMPILED[key] = CompiledSchema(read_schema(path), Path(path))
+    _RECENT[path] = (now, schema)
+    return schema
+
+
+# -- what the schema says about a field -----------------------------------------------------
+
+
+def _node(schema: dict[str, Any], node: Any) -> dict[str, Any]:
+    """A resolved node as a mapping ({} for a boolean schema or a dangling pointer's target)."""
+    node = resolve_ref(schema, node)
     return node if isinstance(node, dict) else {}
 
 
 def field_schema(schema: dict[str, Any], path: FieldPath) -> dict[str, Any] | None:
     """The (resolved) sub-schema of a dotted field, or None when the schema does not know it."""
-    node = _resolve(schema, schema)
+    node = _node(schema, schema)
     for key in path:
         props = node.get("properties", {})
         if key in props:
-            node = _resolve(schema, props[key])
+            node = _node(schema, props[key])
         elif isinstance(node.get("additionalProperties"), dict):
-            node = _resolve(schema, node["additionalProperties"])
+            node = _node(schema, node["additionalProperties"])
         else:
             return None
     return node
@@ -122,14 +253,14 @@ def known_fields(schema: dict[str, Any]) -> set[str]:
         for key, sub in node.get("properties", {}).items():
             name = f"{prefix}{key}"
             out.add(name)
-            walk(_resolve(schema, sub), f"{name}.", depth + 1)
+            walk(_node(schema, sub), f"{name}.", depth + 1)
 
-    walk(_resolve(schema, schema), "", 0)
+    walk(_node(schema, schema), "", 0)
     return out
 
 
 def required_fields(schema: dict[str, Any]) -> list[str]:
-    return list(_resolve(schema, schema).get("required", []))
+    return list(_node(schema, schema).get("required", []))
 
 
 def type_name(value: Any) -> str:

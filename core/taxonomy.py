@@ -21,10 +21,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import Config
-from .document import Article, rule_enabled
+if TYPE_CHECKING:
+    from .document import Article
 
 TAGS_FIELD = "tags"
 # Step 3 thresholds: (minimum key length, maximum edit distance), longest first.
@@ -41,17 +41,6 @@ def tag_values(value: Any) -> list[str]:
     if isinstance(value, tuple | list):
         return [item for item in value if isinstance(item, str)]
     return []
-
-
-def house_tag(tag: str, config: Config) -> str:
-    """``tag`` as the folder's rules want it written: single spaces (unless CD304 is
-    ignored) and upper-case (unless CD303 is), as ``check --fix`` would write it. How the
-    terminal UI stages a tag typed by hand, so that it is not staged with a warning."""
-    if rule_enabled(config, "CD304"):
-        tag = " ".join(tag.split())
-    if rule_enabled(config, "CD303"):
-        tag = tag.upper()
-    return tag
 
 
 def tag_counts(articles: Iterable[Article], field: str = TAGS_FIELD) -> Counter[str]:

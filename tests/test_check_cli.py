@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.problems import RULES
+from core.checks import RULES
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT / "samples"

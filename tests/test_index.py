@@ -196,13 +196,45 @@ def test_rehash_clears_the_racy_mark_once_the_file_is_old(tmp_path: Path, monkey
 def test_settings_change_discards_the_index(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "news")
     index.scan([root], config_of(root))
-    (root / "copydesk.toml").write_text('ignore = ["CD3"]\n')
+    (root / "copydesk.toml").write_text('vocabulary = ["MARKETS"]\n')
     config = config_of(root)
     result = index.scan([root], config)
     assert result.cache == "settings or copydesk changed"
     assert result.parsed == len(result)
-    assert not any(p.code.startswith("CD3") for r in result.records for p in r.problems)
+    assert any(p.code == "CD208" for r in result.records for p in r.problems)
     same_as_full_load(result, root, config)
+
+
+def test_a_narrower_selection_is_served_from_the_index_filtered(tmp_path: Path) -> None:
+    # Each entry records the rules its problems were found under: a selection it holds is
+    # served from it, its problems filtered, without parsing; the index keeps it whole.
+    root = make_folder(tmp_path / "news")
+    full = index.scan([root], config_of(root))
+    assert any(p.code.startswith("CD3") for r in full.records for p in r.problems)
+    (root / "copydesk.toml").write_text('ignore = ["CD3"]\n')
+    config = config_of(root)
+    narrow = index.scan([root], config)
+    assert narrow.cache == "loaded" and narrow.parsed == 0
+    assert not any(p.code.startswith("CD3") for r in narrow.records for p in r.problems)
+    same_as_full_load(narrow, root, config)
+    (root / "copydesk.toml").unlink()
+    again = index.scan([root], config_of(root))
+    assert again.parsed == 0 and again.records == full.records
+
+
+def test_a_wider_selection_parses_what_a_narrower_one_made(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "news")
+    (root / "copydesk.toml").write_text('select = ["CD2"]\n')
+    narrow = index.scan([root], config_of(root))
+    assert narrow.parsed == len(narrow)
+    assert {p.code[:3] for r in narrow.records for p in r.problems} <= {"CD2"}
+    (root / "copydesk.toml").unlink()
+    config = config_of(root)
+    wide = index.scan([root], config)
+    assert wide.cache == "loaded" and wide.parsed == len(wide)
+    assert any(p.code.startswith(("CD3", "CD4")) for r in wide.records for p in r.problems)
+    same_as_full_load(wide, root, config)
+    assert index.scan([root], config).parsed == 0
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "empty"])

@@ -51,7 +51,7 @@ Body of article {n}.
 # command needs is imported: the interpreter's own files may be out of that user's reach.
 AS_USER = """
 import os, sys
-import core.cli.main, core.cli.commands.undo, core.storage.journal, core.problems, core.storage.save
+import core.checks.fixes, core.cli.main, core.cli.commands.undo, core.storage.journal, core.storage.save
 core.cli.main.build_parser()
 uid = int(sys.argv[1])
 os.setgroups([])

@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from core.checks import RULES, Problem
+from core.checks.body import fix_trailing_blank_lines
+from core.checks.consistency import fixed_tags
+from core.checks.fixes import fix_edits
+from core.checks.positions import FrontMatterIndex
+from core.checks.runner import validate_config
 from core.config import Config, ConfigError
 from core.document import load_article
 from core.edit.apply import apply_edits
-from core.problems import RULES, Problem
-from core.rules import FrontMatterIndex, fix_body_text, fix_edits, fixed_tags, validate_config
 
 # A valid article; the comments give the file line of each field (tests rely on them).
 BASE = """\
@@ -452,7 +456,7 @@ def test_cd110_a_crash_inside_a_rule_becomes_a_problem_on_that_file(tmp_path: Pa
     (tmp_path / "a.md").write_text("---\ntitle: A\n---\nBody.\n", encoding="utf-8")
     (tmp_path / "b.md").write_text("just text\n", encoding="utf-8")
 
-    def broken(source, config, relpath):
+    def broken(source, config, relpath, codes):
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(core.document, "_check_source", broken)  # what loading calls
@@ -535,8 +539,8 @@ def test_fix_edits_respects_the_selected_codes(tmp_path: Path) -> None:
         ("---\na: 1\n---\n\n\n", "---\na: 1\n---\n\n\n"),
     ],
 )
-def test_fix_body_text(before: str, after: str) -> None:
-    assert fix_body_text(before) == after
+def test_fix_trailing_blank_lines(before: str, after: str) -> None:
+    assert fix_trailing_blank_lines(before) == after
 
 
 # -- the fast paths say what the slow ones say ------------------------------------------------
@@ -547,8 +551,11 @@ def test_fix_body_text(before: str, after: str) -> None:
 
 
 def test_promotional_line_starts_are_derived_from_the_default_patterns() -> None:
-    from core.config import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS
-    from core.rules import _DEFAULT_PROMO_STARTS
+    from core.checks.promo import (
+        DEFAULT_CTA_PATTERNS,
+        DEFAULT_FOOTER_PATTERNS,
+        DEFAULT_PROMO_STARTS,
+    )
 
     # Each default pattern is whitespace then literal alternatives ("(?i)^\s*(a|b)..." or
     # "(?i)^\s*word..."): every ASCII alternative's first two characters must be listed.
@@ -583,7 +590,7 @@ def test_promotional_line_starts_are_derived_from_the_default_patterns() -> None
             if first_two.isascii():
                 assert len(first_two) == 2, word
                 starts.add(first_two.lower())
-    assert starts == _DEFAULT_PROMO_STARTS
+    assert starts == DEFAULT_PROMO_STARTS
 
 
 PROMO_PIECES = [
@@ -598,14 +605,18 @@ PROMO_PIECES = [
 def test_promotional_prefilter_classifies_lines_as_the_patterns_do() -> None:
     import random
 
-    from core.config import DEFAULT_CTA_PATTERNS, DEFAULT_FOOTER_PATTERNS
-    from core.rules import _DEFAULT_PROMO_STARTS, _combined, _scan_body
+    from core.checks.body import _combined, _scan_body
+    from core.checks.promo import (
+        DEFAULT_CTA_PATTERNS,
+        DEFAULT_FOOTER_PATTERNS,
+        DEFAULT_PROMO_STARTS,
+    )
 
     promo = _combined(DEFAULT_CTA_PATTERNS + DEFAULT_FOOTER_PATTERNS)
     rng = random.Random(6)
     for _ in range(5000):
         lines = [rng.choice(PROMO_PIECES) for _ in range(rng.randint(1, 10))]
-        fast = _scan_body(lines, promo, _DEFAULT_PROMO_STARTS)
+        fast = _scan_body(lines, promo, DEFAULT_PROMO_STARTS)
         slow = _scan_body(lines, promo, None)
         assert (fast.kinds, fast.headings, fast.promos, fast.colons) == (slow.kinds, slow.headings, slow.promos, slow.colons), lines
 
@@ -613,7 +624,7 @@ def test_promotional_prefilter_classifies_lines_as_the_patterns_do() -> None:
 def test_atx_headings_are_read_as_the_markdown_pattern_reads_them() -> None:
     import random
 
-    from core.rules import _ATX, _atx_heading
+    from core.checks.body import _ATX, _atx_heading
 
     rng = random.Random(7)
     alphabet = [" ", " ", "\t", "#", "#", "#", "a", "b", "\u3000", "é"]
@@ -628,7 +639,8 @@ def test_atx_headings_are_read_as_the_markdown_pattern_reads_them() -> None:
 def test_title_comparison_on_a_prefix_agrees_with_the_whole_line() -> None:
     import random
 
-    from core.rules import _fold, _same_folded
+    from core.checks.body import _same_folded
+    from core.checks.wording import fold as _fold
 
     rng = random.Random(8)
     for _ in range(5000):
@@ -641,7 +653,8 @@ def test_suspect_scalars_are_found_in_the_same_order_without_a_copy() -> None:
     import random
     from types import MappingProxyType
 
-    from core.rules import _find_suspects, _prepare
+    from core.checks.yaml11 import find_suspects as _find_suspects
+    from core.checks.yaml11 import prepare as _prepare
 
     rng = random.Random(9)
     scalars = ["yes", "no", "On", "x", "1:30", "-1:30:15.5", "2025-01-01T00:00", 0, 7, 8, -9, 755, True, None, 1.5, "y", "12:99"]
@@ -686,8 +699,8 @@ SCHEMA_WITH_DEFAULTS = {
     ],
 )
 def test_metadata_as_parsed_gives_the_problems_of_frozen_metadata(tmp_path: Path, schema, front: str) -> None:
+    from core.checks.runner import check_source
     from core.document import Source, _freeze, _parse
-    from core.rules import check_meta
 
     settings = {}
     if schema is not None:
@@ -697,8 +710,8 @@ def test_metadata_as_parsed_gives_the_problems_of_frozen_metadata(tmp_path: Path
     text = f"---\n{front}---\nBody.\n"
     _, split, meta, _ = _parse(text, config)
     assert isinstance(meta, dict)
-    as_parsed = check_meta(Source(text, split, meta), config)
-    frozen = check_meta(Source(text, split, _freeze(meta)), config)
+    as_parsed = check_source(Source(text, split, meta), config, "a.md")
+    frozen = check_source(Source(text, split, _freeze(meta)), config, "a.md")
     assert as_parsed == frozen
     assert meta == _parse(text, config)[2]  # validating it in place changed nothing
 
@@ -706,7 +719,7 @@ def test_metadata_as_parsed_gives_the_problems_of_frozen_metadata(tmp_path: Path
 def test_tags_passed_as_clean_have_no_tag_problem() -> None:
     import random
 
-    from core.rules import _plainly_clean_tags, _tag_problems, normalize_tag
+    from core.checks.consistency import _each_tag_problem, _plainly_clean_tags
 
     class AnyPosition:
         def value(self, path: tuple) -> tuple[int, int]:
@@ -717,9 +730,7 @@ def test_tags_passed_as_clean_have_no_tag_problem() -> None:
     clean = 0
     for _ in range(20000):
         tags = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 5))]
-        # A vocabulary holding every tag turns the fast path off and reports nothing itself.
-        vocabulary = tuple(normalize_tag(t) for t in tags)
-        slow = _tag_problems(tags, AnyPosition(), Config(root=Path("."), vocabulary=vocabulary))  # type: ignore[arg-type]
+        slow = _each_tag_problem(tags, AnyPosition())  # type: ignore[arg-type]
         if _plainly_clean_tags(tags):
             clean += 1
             assert slow == [], tags

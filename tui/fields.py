@@ -9,10 +9,12 @@ read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
+from core.checks.datetimes import EXAMPLE as DATETIME_EXAMPLE
+from core.checks.datetimes import is_datetime
 from core.config import Config
+from core.schema import resolve_ref
 
 FieldKind = Literal["string", "text", "enum", "bool", "datetime", "tags"]
 
@@ -74,30 +76,13 @@ def specs_from_schema(schema: dict[str, Any]) -> tuple[FieldSpec, ...]:
     return tuple(specs)
 
 
-def _resolve(root: dict[str, Any], node: Any) -> Any:
-    """Follow local ``$ref`` pointers (``#/definitions/x``) a few levels deep."""
-    for _ in range(8):
-        if not isinstance(node, dict) or not isinstance(node.get("$ref"), str):
-            return node
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            return node
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target.get(part) if isinstance(target, dict) else None
-        if target is None:
-            return node
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
-
-
 def _collect(root: dict[str, Any], node: dict[str, Any], prefix: tuple[str, ...], out: list[FieldSpec], depth: int) -> None:
     properties = node.get("properties")
     if not isinstance(properties, dict):
         return
     required = set(node.get("required", ()) or ())
     for name, prop in properties.items():
-        prop = _resolve(root, prop)
+        prop = resolve_ref(root, prop)
         if not isinstance(prop, dict):
             continue
         path = (*prefix, name)
@@ -137,14 +122,10 @@ def _spec_for(path: tuple[str, ...], prop: dict[str, Any], required: bool) -> Fi
 
 
 def valid_datetime(text: str) -> str | None:
-    """None when ``text`` is an ISO-8601 date-time; else what is wrong with it."""
+    """None when ``text`` is a date-time ``check`` accepts (or empty); else what is wrong with it."""
     text = text.strip()
-    if not text:
+    if not text or is_datetime(text):
         return None
-    if "T" not in text:
-        return "expected a date and a time, e.g. 2025-12-01T07:29:42.000Z"
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return "not an ISO-8601 date-time, e.g. 2025-12-01T07:29:42.000Z"
-    return None
+    if "t" not in text.lower():
+        return f"expected a date and a time, e.g. {DATETIME_EXAMPLE}"
+    return f"not an ISO-8601 date-time, e.g. {DATETIME_EXAMPLE}"

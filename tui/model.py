@@ -25,6 +25,7 @@ from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from core.checks import Problem
 from core.config import Config
 from core.document import BROKEN_KINDS, Article, Fingerprint, get_path, load_article, thaw
 from core.edit.ops import (
@@ -37,7 +38,6 @@ from core.edit.ops import (
     SetValue,
     apply_to_data,
 )
-from core.problems import Problem
 from tui import freeze_long_lived
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml_rs
 
+from ..checks import Problem, problem
 from ..config import Limits
 from ..errors import CopydeskError
-from ..problems import Problem, problem
 from .guard import check_data, prescan_encoded
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")

@@ -844,7 +844,8 @@ class MainScreen(Screen[None]):
 
         def chosen(tag: str | None) -> None:
             if tag:
-                from core.taxonomy import house_tag  # not at start-up: the first screen comes first
+                # Not at start-up: the first screen comes first.
+                from core.checks.fixes import house_tag
 
                 # Typed `hong` and enter: the house style's HONG, not a tag every target
                 # would then be warned about (CD304, CD303), unless the folder turned them off.
@@ -935,7 +936,7 @@ class MainScreen(Screen[None]):
         if self._blocked():
             self._sync_editor()
             return
-        from core.taxonomy import house_tag
+        from core.checks.fixes import house_tag
 
         # Tags typed by hand are staged in the house style, as `t` adds them.
         result = self.ws.set_tags(event.index, [house_tag(tag, self.ws.config) for tag in event.tags])

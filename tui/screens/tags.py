@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.checks.fixes import house_tag
 from core.config import Config
 from core.display import printable
-from core.taxonomy import house_tag
 from core.taxonomy import similar_groups as core_similar_groups
 
 from ..model import StageResult

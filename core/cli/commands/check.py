@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...checks import RULES, Problem, expand_selectors
+from ...checks.fixes import FIXABLE
+from ...checks.runner import validate_config
 from ...config import Config, ConfigError, load_config, why_unreachable
 from ...display import display_path, printable
-from ...problems import RULES, Problem, expand_selectors
-from ...rules import FIXABLE, validate_config
 from .common import UsageError, allow_dash_values, dump_json
 
 if TYPE_CHECKING:
@@ -134,9 +135,9 @@ class _FixReport:
 
 def _fix(loaded: list[tuple[Article, Config]]) -> tuple[list[tuple[Article, Config]], _FixReport]:
     """Apply the fixes for the fixable problems found; reload the files that changed."""
+    from ...checks.fixes import fix_edits, text_fix
     from ...document import load_article
     from ...edit.apply import EditRefused
-    from ...rules import fix_body_text, fix_edits
     from ...storage.save import plan_change, save_changes
     from ...text.guard import UnsafeFile
 
@@ -149,7 +150,7 @@ def _fix(loaded: list[tuple[Article, Config]]) -> tuple[list[tuple[Article, Conf
         if not codes:
             continue
         edits = fix_edits(article.meta, codes) if article.editable else []
-        rewrite = fix_body_text if "CD407" in codes else None
+        rewrite = text_fix(codes)
         if not edits and rewrite is None:
             continue
         try:

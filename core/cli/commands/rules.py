@@ -1,29 +1,62 @@
-"""``copydesk rules [SELECTOR...]``: every rule code with its name, severity and meaning."""
+"""``copydesk rules [SELECTOR...]``: every rule code with its name, severity and meaning;
+``copydesk rules CODE`` explains one rule (what it checks, why, an example, the fix).
+
+Everything printed comes from the registry (:mod:`core.checks`), as does the README's rule
+table (``--format markdown``): they cannot drift apart.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import textwrap
+from collections.abc import Iterable
 
-from ...problems import RULES, expand_selectors
+from ...checks import RULES, Rule, expand_selectors
 
 EPILOG = """\
 Selectors are codes (CD303), families (CD3: consistency) or ALL. Families: CD1 structure,
-CD2 schema, CD3 consistency, CD4 body. [*] marks rules `copydesk check --fix` repairs."""
+CD2 schema, CD3 consistency, CD4 body. [*] marks rules `copydesk check --fix` repairs.
+One code alone (`copydesk rules CD303`) prints that rule's explanation."""
+
+MARKDOWN_HEADER = "| Code | Name | Severity | Fix | What it means |\n|---|---|---|---|---|\n"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "rules",
-        help="list every rule code with a one-line explanation",
-        description="List the rule codes `copydesk check` reports.",
+        help="list every rule code with a one-line explanation, or explain one",
+        description="List the rule codes `copydesk check` reports, or explain one rule.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("selectors", nargs="*", metavar="SELECTOR", help="only these codes or families")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text",
+        help="output format (default: text; markdown: the README's table)",
+    )  # fmt: skip
     parser.set_defaults(run=run)
+
+
+def markdown_table(rules: Iterable[Rule]) -> str:
+    """The README's rule table: one row per rule."""
+    rows = [f"| {r.code} | `{r.name}` | {r.severity} | {'yes' if r.fixable else ''} | {r.summary} |\n" for r in rules]
+    return MARKDOWN_HEADER + "".join(rows)
+
+
+def explanation(rule: Rule, width: int = 88) -> str:
+    """What ``copydesk rules CODE`` prints: the rule's header, its summary and its explanation."""
+    fix = ", fixable with `copydesk check --fix`" if rule.fixable else ""
+    paragraphs = [f"{rule.code} {rule.name} ({rule.severity}{fix})", rule.summary, rule.explanation]
+    return "\n\n".join(textwrap.fill(p, width, break_on_hyphens=False) for p in paragraphs) + "\n"
+
+
+def _as_dict(rule: Rule) -> dict[str, object]:
+    return {
+        "code": rule.code, "name": rule.name, "severity": rule.severity, "fixable": rule.fixable,
+        "summary": rule.summary, "explanation": rule.explanation,
+    }  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,9 +67,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     rules = [RULES[code] for code in sorted(codes)]
     if args.format == "json":
-        data = [{"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable, "summary": r.summary} for r in rules]
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump([_as_dict(r) for r in rules], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
+        return 0
+    if args.format == "markdown":
+        sys.stdout.write(markdown_table(rules))
+        return 0
+    if len(args.selectors) == 1 and args.selectors[0].strip().upper() in RULES:
+        sys.stdout.write(explanation(rules[0]))
         return 0
     width = max(len(r.name) for r in rules)
     for r in rules:

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 def _typed(config: Config, path: FieldPath, text: str, *, new_field: bool = False) -> Any:
     """The value ``text`` typed by the schema; ValueError when it cannot have the field's
     type or when ``check`` would report it (an unknown field passes with ``new_field``)."""
-    from ...rules import value_problems
+    from ...checks.runner import value_problems
 
     try:
         value = coerce(text, field_types(load_schema(config), path))

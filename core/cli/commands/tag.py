@@ -103,7 +103,7 @@ def _parse_renames(values: list[str]) -> list[tuple[str, str]]:
 def _check_new_tags(tags: list[str], config: Config, *, new_tag: bool) -> None:
     """UsageError for the first tag ``check`` would report once written (a tag outside the
     vocabulary passes with ``new_tag``)."""
-    from ...rules import tag_problems
+    from ...checks.runner import tag_problems
 
     for tag in dict.fromkeys(tags):
         for found in tag_problems(tag, config):

@@ -1,0 +1,33 @@
+"""What a valid date-time is: the schema's ``date-time`` format (CD204), the dates CD301
+compares and the editor's date inputs all use this one definition."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+EXAMPLE = "2025-12-01T07:29:42.000Z"
+
+# ASCII digits only (faster): datetime.fromisoformat refuses any other digit anyway.
+_SHAPE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?\Z", re.ASCII
+)
+
+
+def is_datetime(text: str) -> bool:
+    """An ISO-8601 date-time with a time part (hours and minutes at least); the offset is
+    optional; ``T`` or ``t`` between date and time; ``Z`` or ``z`` for UTC."""
+    if not _SHAPE.match(text):
+        return False
+    try:
+        datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """The instant ``value`` names when it is a valid date-time (:func:`is_datetime`), else None."""
+    if not isinstance(value, str) or not is_datetime(value):
+        return None
+    return datetime.fromisoformat(value[:-1] + "+00:00" if value[-1] in "zZ" else value)

@@ -1,0 +1,79 @@
+"""The shared pass: run on one article the rule families its selection needs.
+
+A family runs only when one of its rules is selected (and inside a family, a rule not
+selected is not reported); the schema is compiled only for the CD2xx family.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..config import Config, ConfigError
+from ..schema import compiled_schema
+from . import RULES, body, consistency, fields, files, rule_enabled, selection_for
+from .context import Context
+from .positions import FieldPath
+
+if TYPE_CHECKING:
+    from ..document import Source
+    from .rule import Problem
+
+
+def check_source(source: Source, config: Config, relpath: str, codes: frozenset[str] | None = None) -> list[Problem]:
+    """The problems the selected rules find in one decoded article, besides those reading
+    and parsing found (structure problems). ``codes``: the selection for this file
+    (default: :func:`~core.checks.selection_for`); problems of other codes may be
+    returned too (a family reports what it finds), the caller keeps the selected ones.
+
+    Raw articles get only the body rules. Raises ConfigError when the configured schema or a
+    pattern is invalid (call :func:`validate_config` first to report that up front).
+    """
+    if codes is None:
+        codes = selection_for(config, relpath)
+    out: list[Problem] = []
+    ctx = Context(source, config, codes)
+    if source.split.has_front_matter and source.meta is not None:
+        if not codes.isdisjoint(fields.CODES):
+            ctx.schema = compiled_schema(config)
+            out.extend(fields.check(ctx, RULES))
+        if not codes.isdisjoint(consistency.CODES):
+            out.extend(consistency.check(ctx))
+        if not codes.isdisjoint(files.CODES):
+            out.extend(files.check(ctx))
+    if not codes.isdisjoint(body.CODES):
+        try:
+            out.extend(body.check(ctx))
+        except body.PatternError as exc:
+            raise ConfigError(f"{config.source or 'configuration'}: {exc}") from exc
+    return out
+
+
+def validate_config(config: Config) -> None:
+    """Raise ConfigError now for a bad schema or pattern, instead of while loading articles."""
+    compiled_schema(config)
+    where = config.source or "configuration"
+    for key, patterns in (("cta-patterns", config.cta_patterns), ("footer-patterns", config.footer_patterns)):
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"{where}: {key}: invalid regular expression {pattern!r}: {exc}") from exc
+
+
+def value_problems(config: Config, path: FieldPath, value: Any) -> list[Problem]:
+    """What ``check`` would report on ``value`` once set at ``path`` (the command line's
+    ``set``): the schema's verdict on the value (type, enum, date-time, pattern, an empty
+    required field) and on the field's name (unknown: CD206), among the codes the
+    configuration selects. What depends on the rest of the article (missing siblings,
+    ``updatedAt`` before ``publishedAt``) is not judged here."""
+    found = fields.value_problems(compiled_schema(config), path, value, RULES)
+    return [p for p in found if rule_enabled(config, p.code)]
+
+
+def tag_problems(tag: str, config: Config) -> list[Problem]:
+    """What ``check`` would report on ``tag`` once added to an article (the command line's
+    ``tag``): empty, stray whitespace, not upper-case, outside the configured vocabulary
+    (naming the closest known tag), among the codes the configuration selects."""
+    found = consistency.tag_problems(tag) + fields.tag_problems(tag, tuple(config.vocabulary))
+    return [p for p in found if rule_enabled(config, p.code)]
