@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from core.config import Config
 
-FieldKind = Literal["string", "text", "enum", "bool", "datetime", "tags"]
+# A key of tui.widgets.field_kinds.KINDS, which says how the editor shows and stages it:
+# "string", "text", "enum", "bool", "datetime", "tags".
+FieldKind = str
 
 
 @dataclass(frozen=True)
