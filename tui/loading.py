@@ -161,7 +161,7 @@ class Loader:
         # 50,000 not spent making them again to compare).
         same_index = restored and unchanged is not None and unchanged == self._restored_token
         if same_index and self._restored is not None:
-            rows = list(self._restored[1])  # a copy: the workspace lets go of the restored list
+            rows = self._restored[1]  # only read: the new states hold the same row tuples
         else:
             rows = self._reuse_rows(entries)
         self._restored = None
