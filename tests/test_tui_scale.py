@@ -359,16 +359,16 @@ async def _filtered(app, pilot, query: str) -> list[str]:
 
 def _count_passes(monkeypatch, root: Path) -> list[list[str]]:
     """The paths each metadata pass reads, relative to ``root``, one list a pass."""
-    import tui.screens.main as main_module
+    import tui.loading as loading_module
 
     passes: list[list[str]] = []
-    real_iter_values = main_module.iter_values
+    real_iter_values = loading_module.iter_values
 
     def counted_iter_values(paths, *args, **kwargs):
         passes.append([os.path.relpath(p, root) for p in paths])
         return real_iter_values(paths, *args, **kwargs)
 
-    monkeypatch.setattr(main_module, "iter_values", counted_iter_values)
+    monkeypatch.setattr(loading_module, "iter_values", counted_iter_values)
     return passes
 
 

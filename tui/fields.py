@@ -9,14 +9,16 @@ read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from core.checks.datetimes import EXAMPLE as DATETIME_EXAMPLE
 from core.checks.datetimes import is_datetime
 from core.config import Config
 from core.schema import resolve_ref
 
-FieldKind = Literal["string", "text", "enum", "bool", "datetime", "tags"]
+# A key of tui.widgets.field_kinds.KINDS, which says how the editor shows and stages it:
+# "string", "text", "enum", "bool", "datetime", "tags".
+FieldKind = str
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -332,12 +333,6 @@ class ProvisionalEntries(Sequence[Slim]):
         """The relative path of entry ``index`` (without building the entry)."""
         return self._relpaths[index]
 
-    def __setitem__(self, index: int, entry: Entry) -> None:
-        """A whole article loaded for the reader or an edit replaces the provisional entry."""
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        self._built[index % len(self)] = entry  # type: ignore[assignment]
-
 
 def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[ProvisionalEntries, list[PlainRow], list[int]] | None:
     """Provisional entries, rows and date order from a saved list (None when it is of other
@@ -490,35 +485,170 @@ def sort_indices(indices: list[int], sort: str, rows: Sequence[PlainRow],
     return sorted(indices, key=_sort_key(sort, rows, relpaths))
 
 
+@dataclass(slots=True, eq=False)
+class ArticleState:
+    """Everything the workspace holds for one article, in one place: the workspace keeps one
+    per article in one list, so dropping or reordering articles moves all of it at once.
+    Compared by identity (undo steps are keyed by the state itself, never by a position)."""
+
+    entry: Entry  # the index's Slim, or the whole Article (pinned: the version an edit is made on)
+    row: PlainRow  # what the list draws: the entry with its staged edits
+    edits: tuple[Edit, ...] = ()  # staged, not saved yet (empty: not dirty)
+    # The staged edits as last checked, with the problems the file would have once saved
+    # with them (None: not checkable): see Workspace.check_staged.
+    check: tuple[tuple[Edit, ...], tuple[Problem, ...] | None] | None = None
+    marked: bool = False
+    whole: Article | None = None  # loaded for the reader and editor (one of the few recent ones)
+    data: Mapping[str, Any] | None = None  # the metadata with the edits applied (a cache)
+
+
+class ProvisionalStates(Sequence[ArticleState]):
+    """The states of a restored list, each built when first asked for (see
+    :class:`ProvisionalEntries`: building 50,000 up front costs tens of milliseconds of the
+    first screen); ``rows`` are the saved rows as they are."""
+
+    def __init__(self, entries: ProvisionalEntries, rows: list[PlainRow]) -> None:
+        self.entries = entries
+        self.rows = rows
+        self._built: dict[int, ArticleState] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 - int or slice, as a list takes
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        state = self._built.get(index)
+        if state is None:
+            state = self._built[index] = ArticleState(self.entries[index], self.rows[index])
+        return state
+
+
+class _Column(Sequence[Any]):
+    """One attribute of every article's state, by position (``Workspace.articles``,
+    ``Workspace.rows``): a read-only view, nothing copied."""
+
+    __slots__ = ("_states", "_get")
+
+    def __init__(self, states: Callable[[], Sequence[ArticleState]], name: str) -> None:
+        self._states = states
+        self._get = attrgetter(name)
+
+    def __len__(self) -> int:
+        return len(self._states())
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 - int or slice, as a list takes
+        if isinstance(index, slice):
+            return list(map(self._get, self._states()[index]))
+        return self._get(self._states()[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self._get, self._states())
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list or view holding the same items, as a list is."""
+        if isinstance(other, _Column | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a view of mutable state, like a list
+
+
+class _Staged(Mapping[int, tuple[Edit, ...]]):
+    """The staged edits by article position (a read-only view of the states)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+
+    def __getitem__(self, index: int) -> tuple[Edit, ...]:
+        if not isinstance(index, int) or not 0 <= index < len(self._ws.states):
+            raise KeyError(index)
+        edits = self._ws.states[index].edits
+        if not edits:
+            raise KeyError(index)
+        return edits
+
+    def __contains__(self, index: object) -> bool:
+        return isinstance(index, int) and 0 <= index < len(self._ws.states) and bool(self._ws.states[index].edits)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ws.dirty)
+
+    def __len__(self) -> int:
+        return self._ws.staged_count
+
+
+class _Marked(Set[int]):
+    """The marked article positions (a read-only view of the states)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+
+    def __contains__(self, index: object) -> bool:
+        return isinstance(index, int) and 0 <= index < len(self._ws.states) and self._ws.states[index].marked
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ws.marked_indices())
+
+    def __len__(self) -> int:
+        return self._ws.marked_count
+
+
 @dataclass
 class Workspace:
-    """Loaded articles, staged edits, marks and the current view."""
+    """Loaded articles (one :class:`ArticleState` each, in ``states``), staged edits, marks
+    and the current view. ``articles``, ``rows``, ``staged`` and ``marked`` are read-only
+    views of the states by position."""
 
     config: Config
-    articles: list[Entry] = field(default_factory=list)
-    rows: list[PlainRow] = field(default_factory=list)
-    staged: dict[int, tuple[Edit, ...]] = field(default_factory=dict)
-    marked: set[int] = field(default_factory=set)
+    states: list[ArticleState] = field(default_factory=list)
     sort: str = "date"
     query: str = ""
     visible: list[int] = field(default_factory=list)
-    history: list[dict[int, tuple[Edit, ...]]] = field(default_factory=list)
-    _by_path: dict[str, int] = field(default_factory=dict)  # by path_key()
-    _data: dict[int, dict[str, Any]] = field(default_factory=dict)
+    history: list[dict[ArticleState, tuple[Edit, ...]]] = field(default_factory=list)  # undo steps: the edits before
+    _by_path: dict[str, int] = field(default_factory=dict)  # position by path_key()
     _fields: set[str] = field(default_factory=set)
     version: int = 0  # bumped whenever a row changes (keys the caches below)
     _cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
     content: int = 0  # bumped whenever an article's on-disk version changes (keys the query index)
     _index: tuple[int, core_query.QueryIndex] | None = None
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
-    _loaded: dict[int, Article] = field(default_factory=dict)  # a few whole articles (the cursor's)
+    _recent: dict[ArticleState, None] = field(default_factory=dict)  # states holding `whole`, most recent last
     loaded_keys: frozenset[str] = frozenset()  # top-level keys every Slim holds exactly
     provisional: bool = False  # entries restored from a saved list, not yet checked against the folder
-    # Staged articles' edits as last checked, with the problems the file would have saved
-    # with them (None: not checkable): see check_staged.
-    staged_checks: dict[int, tuple[tuple[Edit, ...], tuple[Problem, ...] | None]] = field(default_factory=dict)
+    staged_count: int = 0  # states with edits
+    marked_count: int = 0  # marked states
 
     LOADED_KEEP = 16  # whole articles kept for the reader and editor besides the staged ones
+
+    @property
+    def articles(self) -> Sequence[Entry]:
+        """Every article's entry by position."""
+        return _Column(lambda: self.states, "entry")
+
+    @property
+    def rows(self) -> Sequence[PlainRow]:
+        """Every article's display row by position (what the list widget draws)."""
+        return _Column(lambda: self.states, "row")
+
+    @property
+    def staged(self) -> Mapping[int, tuple[Edit, ...]]:
+        """The staged edits by position."""
+        return _Staged(self)
+
+    @property
+    def marked(self) -> Set[int]:
+        """The marked positions."""
+        return _Marked(self)
+
+    def _row_list(self) -> Sequence[PlainRow]:
+        """Every row, as a list to read by position in a tight loop (sorting)."""
+        states = self.states
+        if isinstance(states, ProvisionalStates):
+            return states.rows  # not edited while provisional
+        return [s.row for s in states]
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -529,7 +659,7 @@ class Workspace:
         if rows is None:
             rows = [row_of(a) for a in articles]
         by_path = self._by_path
-        start = len(self.articles)
+        start = len(self.states)
         for offset, article in enumerate(articles):
             by_path[path_key(article)] = start + offset
             if type(article) is Slim:
@@ -537,16 +667,14 @@ class Workspace:
                     self._fields.update(DISPLAY_FIELDS)  # what the index shows; the rest comes with the metadata
             else:
                 self._note_fields(article.meta)
-        self.articles.extend(articles)
-        self.rows.extend(rows)
+        self.states.extend(map(ArticleState, articles, rows))
         self.version += 1
         self.content += 1
 
-    def restore(self, entries: ProvisionalEntries, rows: Sequence[PlainRow], order: list[int]) -> None:
+    def restore(self, entries: ProvisionalEntries, rows: list[PlainRow], order: list[int]) -> None:
         """Show a saved list at once (see :func:`restore_view`) until :meth:`set_records`
         brings the checked entries. Meanwhile paths are not indexed (:meth:`index_of`)."""
-        self.articles = entries  # type: ignore[assignment]
-        self.rows.extend(rows)
+        self.states = ProvisionalStates(entries, rows)  # type: ignore[assignment]
         self._fields.update(DISPLAY_FIELDS)
         self.version += 1
         self.content += 1
@@ -554,42 +682,53 @@ class Workspace:
         self.provisional = True
 
     def same_entries(self, records: Sequence[Any]) -> bool:
-        """Whether ``records`` (a fresh scan) match the entries drawn: same paths, versions
-        and problems, in the same order."""
-        articles = self.articles
-        if len(records) != len(articles):
-            return False
-        for record, entry in zip(records, articles, strict=True):
-            if (record.path != path_key(entry) or record.fingerprint != entry.fingerprint
-                    or record.kind != entry.kind or record.problems != entry.problems):
-                return False
-        return True
+        """Whether ``records`` (a fresh scan) match the entries drawn (see :func:`same_entries`)."""
+        return same_entries(records, self.articles)
 
     def set_records(self, entries: Sequence[Slim], rows: Sequence[PlainRow] | None = None) -> None:
         """Replace the list by ``entries`` (a fresh scan of the folder).
 
         Articles with staged edits keep their whole loaded version (what the edits were made
-        on; a save compares it with the disk), marks follow their paths.
+        on; a save compares it with the disk), marks follow their paths, and so do the states
+        the undo history holds.
         """
-        old_articles = self.articles
-        staged = {path_key(old_articles[i]): (old_articles[i], edits) for i, edits in self.staged.items()}
-        marked = {path_key(old_articles[i]) for i in self.marked}
-        history = [{path_key(old_articles[i]): e for i, e in entry.items()} for entry in self.history]
+        old = self.states
         if self.provisional:
-            self.articles = []  # was a ProvisionalEntries
-        # Cleared in place: the list widget holds these very objects.
-        for container in (self.articles, self.rows, self._by_path, self.staged, self._data, self._loaded, self.marked):
-            container.clear()
+            built = old._built.values() if isinstance(old, ProvisionalStates) else old
+            carried = {path_key(s.entry): s for s in built if s.edits or s.marked}
+        else:
+            carried = {path_key(s.entry): s for s in old if s.edits or s.marked}
+        in_history = {s for step in self.history for s in step}
+        carried.update((path_key(s.entry), s) for s in in_history)
         self.loaded_keys = frozenset()
         self.provisional = False
-        kept = [staged[e.key][0] if e.key in staged else e for e in entries]
-        self.add_articles(kept, rows)  # staged rows are rebuilt below
-        self.staged.update({self._by_path[p]: edits for p, (_, edits) in staged.items() if p in self._by_path})
-        self.marked.update(self._by_path[p] for p in marked if p in self._by_path)
-        self.history[:] = [h for h in ({self._by_path[p]: e for p, e in entry.items() if p in self._by_path} for entry in history) if h]
-        self.visible = [i for i in self.visible if i < len(self.articles)]
-        for index in self.staged:
+        self.states = []
+        self._by_path.clear()
+        self._recent.clear()
+        self.add_articles(entries, rows)  # staged rows are rebuilt below
+        states = self.states
+        kept: set[ArticleState] = set()
+        for key, before in carried.items():
+            index = self._by_path.get(key)
+            if index is None:
+                continue
+            fresh = states[index]
+            if not before.edits:  # the new version (an undo step or a mark only)
+                before.entry, before.row = fresh.entry, fresh.row
+            elif isinstance(before.entry, Article):
+                self._note_fields(before.entry.meta)
+            before.whole = before.data = None
+            states[index] = before
+            kept.add(before)
+        self.history[:] = [h for h in ({s: e for s, e in step.items() if s in kept} for step in self.history) if h]
+        self._recount()
+        self.visible = [i for i in self.visible if i < len(states)]
+        for index in self.dirty:
             self._refresh(index)
+
+    def _recount(self) -> None:
+        self.staged_count = sum(1 for s in self.states if s.edits)
+        self.marked_count = sum(1 for s in self.states if s.marked)
 
     def attach_metadata(self, loaded: Mapping[str, Slim | Mapping[str, Any] | None], fields: Iterable[str] = (),
                         keys: Iterable[str] = ()) -> int:
@@ -597,26 +736,29 @@ class Workspace:
         :class:`Slim` for a file that changed since its row was drawn, which then shows the
         new version). Returns how many rows changed."""
         changed = 0
+        states = self.states
         for key, fresh in loaded.items():
             index = self._by_path.get(key)
             if index is None:
                 continue
-            current = self.articles[index]
+            state = states[index]
+            current = state.entry
             if isinstance(current, Article):
                 continue  # loaded whole (staged): already exact
             if isinstance(fresh, Slim):
-                self.articles[index] = fresh
-                self._loaded.pop(index, None)
-                self.rows[index] = make_row(fresh, fresh.display_data)
+                state.entry = fresh
+                self._forget_whole(state)
+                state.row = make_row(fresh, fresh.display_data)
                 changed += 1
             else:
                 current.values = fresh
                 current.display = None  # the values hold the same keys, exactly
         self._fields.update(fields)
         # Entries the loader did not see (a file gone meanwhile): load them whole.
-        for index, entry in enumerate(self.articles):
+        for index, state in enumerate(states):
+            entry = state.entry
             if isinstance(entry, Slim) and entry.values is None and entry.display is not None:
-                self.articles[index] = load_article(entry.path, self.config, entry.relpath)
+                state.entry = load_article(entry.path, self.config, entry.relpath)
                 self._refresh(index)
                 changed += 1
         self.loaded_keys = frozenset(keys)
@@ -628,20 +770,28 @@ class Workspace:
         """Whether filters on these top-level keys see exact values for every article."""
         return all(k in self.loaded_keys for k in keys)
 
+    def _forget_whole(self, state: ArticleState) -> None:
+        state.whole = None
+        self._recent.pop(state, None)
+
     def full(self, index: int) -> Article:
         """The whole article (loaded from disk when only its index record is at hand).
 
         When the file changed since its row was drawn, the row shows the new version.
         """
-        entry = self.articles[index]
+        state = self.states[index]
+        entry = state.entry
         if isinstance(entry, Article):
             return entry
-        article = self._loaded.pop(index, None)
+        article = state.whole
         if article is None:
-            article = load_article(entry.path, self.config, entry.relpath)
-        self._loaded[index] = article  # most recent last
-        while len(self._loaded) > self.LOADED_KEEP:
-            self._loaded.pop(next(iter(self._loaded)))
+            article = state.whole = load_article(entry.path, self.config, entry.relpath)
+        recent = self._recent
+        recent.pop(state, None)
+        recent[state] = None  # most recent last
+        while len(recent) > self.LOADED_KEEP:
+            oldest = next(iter(recent))
+            self._forget_whole(oldest)
         if article.fingerprint != entry.fingerprint or article.kind != entry.kind:
             self.pin([index])
         return article
@@ -649,25 +799,28 @@ class Workspace:
     def pin(self, indices: Iterable[int]) -> None:
         """Keep whole versions of these articles (the targets of an edit), loading them across
         worker processes when there are many."""
-        wanted = [i for i in indices if not isinstance(self.articles[i], Article)]
+        states = self.states
+        wanted = [i for i in indices if not isinstance(states[i].entry, Article)]
         if not wanted:
             return
-        loaded = {i: self._loaded.pop(i) for i in wanted if i in self._loaded}
+        loaded = {i: states[i].whole for i in wanted if states[i].whole is not None}
         missing = [i for i in wanted if i not in loaded]
         if missing:
             from core.index import PARALLEL_MIN_FILES, load_articles
 
             if len(missing) >= PARALLEL_MIN_FILES:
-                by_path = {a.path: a for a in load_articles([self.articles[i].path for i in missing], self.config)}
+                by_path = {a.path: a for a in load_articles([states[i].entry.path for i in missing], self.config)}
             else:
                 by_path = {}
             for i in missing:
-                entry = self.articles[i]
+                entry = states[i].entry
                 loaded[i] = by_path.get(entry.path) or load_article(entry.path, self.config, entry.relpath)
         for i, article in loaded.items():
-            before = self.articles[i]
-            self.articles[i] = article
-            if article.fingerprint != before.fingerprint or article.kind != before.kind:
+            state = states[i]
+            before = state.entry
+            self._forget_whole(state)
+            state.entry = article  # type: ignore[assignment]
+            if article.fingerprint != before.fingerprint or article.kind != before.kind:  # type: ignore[union-attr]
                 self.content += 1
             self._refresh(i)
 
@@ -685,46 +838,39 @@ class Workspace:
 
     def replace_article(self, index: int, article: Article, keep_edits: bool) -> None:
         """Swap in a freshly loaded version; staged edits are kept only when asked."""
-        self.articles[index] = article
-        self._loaded.pop(index, None)
+        state = self.states[index]
+        state.entry = article
+        self._forget_whole(state)
         self.content += 1
         self._note_fields(article.meta)
         if not keep_edits:
-            self.staged.pop(index, None)
-            for entry in self.history:
-                entry.pop(index, None)
-            self.history = [entry for entry in self.history if entry]
+            self._set_edits(state, ())
+            for step in self.history:
+                step.pop(state, None)
+            self.history = [step for step in self.history if step]
         self._refresh(index)
 
     def remove_articles(self, indices: Iterable[int]) -> None:
-        """Drop the entries of files that are gone from the folder. Marks, staged edits,
-        their checks and the undo history move with the articles that stay (every container
-        is changed in place: the list widget holds these very objects)."""
+        """Drop the entries of files that are gone from the folder. Everything held for an
+        article goes with its state; the undo history and the view forget them (the list
+        is changed in place, the view re-keyed: positions moved up)."""
         gone = set(indices)
         if not gone:
             return
-        keep = [i for i in range(len(self.articles)) if i not in gone]
+        removed = {self.states[i] for i in gone}
+        keep = [i for i in range(len(self.states)) if i not in gone]
         new_of = {old: new for new, old in enumerate(keep)}
-
-        def moved(mapping: dict[int, Any]) -> None:
-            items = [(new_of[i], value) for i, value in mapping.items() if i in new_of]
-            mapping.clear()
-            mapping.update(items)
-
-        self.articles[:] = [self.articles[i] for i in keep]
-        self.rows[:] = [self.rows[i] for i in keep]
-        for mapping in (self.staged, self.staged_checks, self._loaded):
-            moved(mapping)
-        for entry in self.history:
-            moved(entry)
-        self.history[:] = [entry for entry in self.history if entry]
-        marked = [new_of[i] for i in self.marked if i in new_of]
-        self.marked.clear()
-        self.marked.update(marked)
+        self.states[:] = [s for s in self.states if s not in removed]
+        for state in removed:
+            self._recent.pop(state, None)
+        for step in self.history:
+            for state in removed.intersection(step):
+                del step[state]
+        self.history[:] = [step for step in self.history if step]
         self.visible[:] = [new_of[i] for i in self.visible if i in new_of]
         self._by_path.clear()
-        self._by_path.update((path_key(entry), i) for i, entry in enumerate(self.articles))
-        self._data.clear()
+        self._by_path.update((path_key(s.entry), i) for i, s in enumerate(self.states))
+        self._recount()
         self.version += 1
         self.content += 1
 
@@ -733,11 +879,11 @@ class Workspace:
         reloaded: list[int] = []
         dropped: list[int] = []
         for index in indices:
-            old = self.articles[index]
+            old = self.states[index].entry
             fresh = load_article(old.path, self.config, old.relpath)
             if fresh.fingerprint == old.fingerprint and fresh.kind == old.kind:
                 continue
-            if index in self.staged:
+            if self.states[index].edits:
                 dropped.append(index)
             self.replace_article(index, fresh, keep_edits=False)
             reloaded.append(index)
@@ -746,10 +892,12 @@ class Workspace:
     def changed_on_disk(self, indices: Iterable[int] | None = None) -> list[int]:
         """Articles whose file's size, mtime or inode differ from when they were loaded."""
         changed: list[int] = []
-        for index in range(len(self.articles)) if indices is None else indices:
-            fp = self.articles[index].fingerprint
+        states = self.states
+        for index in range(len(states)) if indices is None else indices:
+            entry = states[index].entry
+            fp = entry.fingerprint
             # An unreadable file has no fingerprint to compare with: R re-reads it anyway.
-            if fp is not None and fp.stat_differs(self.articles[index].path):
+            if fp is not None and fp.stat_differs(entry.path):
                 changed.append(index)
         return changed
 
@@ -762,45 +910,65 @@ class Workspace:
     def data(self, index: int) -> Mapping[str, Any] | None:
         """The metadata of an article with its staged edits applied (for an article known
         only by its index record: the display values; :meth:`full_data` has everything)."""
-        if index not in self.staged:
-            return self._entry_data(self.articles[index])
-        cached = self._data.get(index)
-        if cached is None:
-            cached = apply_to_data(self.articles[index].meta, self.staged[index])
-            self._data[index] = cached
-        return cached
+        state = self.states[index]
+        if not state.edits:
+            return self._entry_data(state.entry)
+        if state.data is None:
+            state.data = apply_to_data(state.entry.meta, state.edits)
+        return state.data
 
     def full_data(self, index: int) -> Mapping[str, Any] | None:
         """All the metadata of an article with its staged edits applied (loads it if needed)."""
-        if index in self.staged:
+        if self.states[index].edits:
             return self.data(index)
         return self.full(index).meta
 
     def is_dirty(self, index: int) -> bool:
-        return index in self.staged
+        return bool(self.states[index].edits)
+
+    def is_marked(self, index: int) -> bool:
+        return self.states[index].marked
 
     @property
     def dirty(self) -> list[int]:
-        return sorted(self.staged)
+        """The positions of the articles with staged edits, in order."""
+        if not self.staged_count:
+            return []
+        return [i for i, s in enumerate(self.states) if s.edits]
+
+    def marked_indices(self) -> list[int]:
+        """The marked positions, in order."""
+        if not self.marked_count:
+            return []
+        return [i for i, s in enumerate(self.states) if s.marked]
+
+    def _set_edits(self, state: ArticleState, edits: tuple[Edit, ...]) -> None:
+        self.staged_count += bool(edits) - bool(state.edits)
+        state.edits = edits
+
+    def _set_mark(self, state: ArticleState, marked: bool) -> None:
+        self.marked_count += marked - state.marked
+        state.marked = marked
 
     def _refresh(self, index: int) -> None:
-        self._data.pop(index, None)
+        state = self.states[index]
+        state.data = None
         problems = None
-        if index not in self.staged:
-            self.staged_checks.pop(index, None)
-        elif index in self.staged_checks:
+        if not state.edits:
+            state.check = None
+        elif state.check is not None:
             # The last check's problems: those of the edits staged before, until the new ones
             # are checked (a fraction of a second for a few articles, ~0.5 ms an article).
-            problems = self.staged_checks[index][1]
-        self.rows[index] = make_row(self.articles[index], self.data(index), problems)  # type: ignore[arg-type]
+            problems = state.check[1]
+        state.row = make_row(state.entry, self.data(index), problems)  # type: ignore[arg-type]
         self.version += 1
 
     # -- staged edits checked before they are saved ------------------------------------------
 
     def unchecked_staged(self) -> list[tuple[int, tuple[Edit, ...]]]:
         """The staged articles whose edits are not checked yet, with those edits."""
-        checks = self.staged_checks
-        return [(i, edits) for i, edits in self.staged.items() if i not in checks or checks[i][0] != edits]
+        states = self.states
+        return [(i, states[i].edits) for i in self.dirty if states[i].check is None or states[i].check[0] != states[i].edits]
 
     def check_staged(self, index: int, edits: tuple[Edit, ...]) -> tuple[Problem, ...] | None:
         """The problems article ``index`` would have once ``edits`` are saved: its file as it
@@ -812,7 +980,7 @@ class Workspace:
         from core.storage.save import plan_change
         from core.text.guard import UnsafeFile
 
-        article = self.articles[index]
+        article = self.states[index].entry
         if not isinstance(article, Article):
             return None
         try:
@@ -824,9 +992,12 @@ class Workspace:
     def set_staged_check(self, index: int, edits: tuple[Edit, ...], problems: tuple[Problem, ...] | None) -> bool:
         """Record a :meth:`check_staged` result if those edits are still the staged ones;
         the row then shows its problems. True when recorded."""
-        if self.staged.get(index) != edits:
+        if not 0 <= index < len(self.states):
             return False
-        self.staged_checks[index] = (edits, problems)
+        state = self.states[index]
+        if not state.edits or state.edits != edits:
+            return False
+        state.check = (edits, problems)
         self._refresh(index)
         return True
 
@@ -834,8 +1005,9 @@ class Workspace:
         """The whole article as the reader shows it: with the problems of its staged edits
         once they are checked."""
         article = self.full(index)
-        checked = self.staged_checks.get(index)
-        if checked is None or checked[1] is None or index not in self.staged:
+        state = self.states[index]
+        checked = state.check
+        if checked is None or checked[1] is None or not state.edits:
             return article
         return replace(article, problems=checked[1])
 
@@ -852,24 +1024,26 @@ class Workspace:
 
     def targets(self, cursor: int | None) -> list[int]:
         """Marked articles (hidden ones included), else the cursor's article."""
-        if self.marked:
-            return sorted(self.marked)
+        if self.marked_count:
+            return self.marked_indices()
         return [] if cursor is None else [cursor]
 
     def stage(self, plans: Mapping[int, Sequence[Edit]]) -> StageResult:
         """Stage edits per article; edits that change nothing are dropped (one undo step)."""
-        before: dict[int, tuple[Edit, ...]] = {}
+        before: dict[ArticleState, tuple[Edit, ...]] = {}
         changed = unchanged = 0
         refused: list[tuple[str, str]] = []
+        states = self.states
         # Edits are made on (and later saved against) the whole version loaded now.
-        self.pin(i for i in plans if self.articles[i].editable)
+        self.pin(i for i in plans if states[i].entry.editable)
         for index, edits in plans.items():
-            article = self.articles[index]
+            state = states[index]
+            article = state.entry
             if not article.editable:
-                refused.append((article.relpath, not_editable_reason(article)))
+                refused.append((article.relpath, not_editable_reason(article)))  # type: ignore[arg-type]
                 continue
             current = self.data(index)
-            previous = self.staged.get(index, ())
+            previous = state.edits
             merged = list(previous)
             try:
                 data = thaw(current) if current is not None else {}
@@ -887,12 +1061,9 @@ class Workspace:
             if not useful:
                 unchanged += 1
                 continue
-            before[index] = previous
+            before[state] = previous
             original = thaw(article.meta) if article.meta is not None else {}
-            if data == original:
-                self.staged.pop(index, None)
-            else:
-                self.staged[index] = tuple(merged)
+            self._set_edits(state, () if data == original else tuple(merged))
             self._refresh(index)
             changed += 1
         if before:
@@ -904,10 +1075,10 @@ class Workspace:
         that step staged, or those it dropped when it set a field back."""
         if not self.history:
             return ""
-        entry = self.history[-1]
+        step = self.history[-1]
         words: list[str] = []
-        for index, previous in entry.items():
-            now = self.staged.get(index, ())
+        for state, previous in step.items():
+            now = state.edits
             changed = [e for e in now if e not in previous] or [e for e in previous if e not in now]
             for edit in changed:
                 said = describe_edit(edit)
@@ -921,14 +1092,13 @@ class Workspace:
         """Undo the last staging action; returns how many articles it restored (0: nothing)."""
         if not self.history:
             return 0
-        entry = self.history.pop()
-        for index, edits in entry.items():
-            if edits:
-                self.staged[index] = edits
-            else:
-                self.staged.pop(index, None)
+        step = self.history.pop()
+        by_state = {s: i for i, s in enumerate(self.states) if s in step} if len(step) > 1 else None
+        for state, edits in step.items():
+            self._set_edits(state, edits)
+            index = by_state[state] if by_state is not None else self.states.index(state)
             self._refresh(index)
-        return len(entry)
+        return len(step)
 
     def forget_saved(self, index: int, article: Article) -> None:
         """After a save: the new file version, no staged edits."""
@@ -947,7 +1117,7 @@ class Workspace:
 
     def toggle_draft(self, targets: Sequence[int]) -> tuple[bool, StageResult]:
         """Set draft on every target, or clear it when every editable target is a draft."""
-        editable = [i for i in targets if self.articles[i].editable]
+        editable = [i for i in targets if self.states[i].entry.editable]
         all_drafts = bool(editable) and all(get_path(self.data(i), "draft") is True for i in editable)
         value = not all_drafts
         return value, self.stage({i: [SetValue(DRAFT, value)] for i in targets})
@@ -973,7 +1143,7 @@ class Workspace:
     def rename_tags(self, renames: Sequence[tuple[str, str]]) -> StageResult:
         """Rename (or merge into the new name) tags across the whole folder, one undo step."""
         plans: dict[int, list[Edit]] = {}
-        for index in range(len(self.articles)):
+        for index in range(len(self.states)):
             tags = self.tags_of(index)
             for old, new in renames:
                 if old in tags:
@@ -982,13 +1152,14 @@ class Workspace:
 
     def rename_preview(self, old: str, new: str, sample: int = 5) -> tuple[int, int, list[str]]:
         """(articles with ``old``, of which already carry ``new``, a few of their paths)."""
-        having = [i for i in range(len(self.articles)) if old in self.tags_of(i)]
+        having = [i for i in range(len(self.states)) if old in self.tags_of(i)]
         merged = sum(1 for i in having if new in self.tags_of(i))
-        return len(having), merged, [self.articles[i].relpath for i in having[:sample]]
+        return len(having), merged, [self.states[i].entry.relpath for i in having[:sample]]
 
     def tags_of(self, index: int) -> tuple[str, ...]:
-        entry = self.articles[index]
-        tags = entry.tags if type(entry) is Slim and index not in self.staged else get_path(self.data(index), "tags")
+        state = self.states[index]
+        entry = state.entry
+        tags = entry.tags if type(entry) is Slim and not state.edits else get_path(self.data(index), "tags")
         if isinstance(tags, list | tuple):
             return tuple(t for t in tags if isinstance(t, str))
         # `tags: MARKETS` is one tag, as core.taxonomy.tag_values (and `copydesk tags`) count it.
@@ -1004,40 +1175,42 @@ class Workspace:
         counts: Counter[str] = Counter()
         tags_of = self.tags_of
         # A generator of each article's distinct tags into one update: 0.12 s at 50,000.
-        counts.update(tag for index in (range(len(self.articles)) if indices is None else indices)
+        counts.update(tag for index in (range(len(self.states)) if indices is None else indices)
                       for tag in set(tags_of(index)))
         return counts
 
     # -- marks, filter, sort ---------------------------------------------------------------
 
     def toggle_mark(self, index: int) -> bool:
-        if index in self.marked:
-            self.marked.discard(index)
-            return False
-        self.marked.add(index)
-        return True
+        state = self.states[index]
+        self._set_mark(state, not state.marked)
+        return state.marked
 
     def mark_all_visible(self) -> int:
-        before = len(self.marked)
-        self.marked.update(self.visible)
-        return len(self.marked) - before
+        before = self.marked_count
+        states = self.states
+        for index in self.visible:
+            self._set_mark(states[index], True)
+        return self.marked_count - before
 
     def clear_marks(self) -> int:
-        count = len(self.marked)
-        self.marked.clear()
+        count = self.marked_count
+        for index in self.marked_indices():
+            self._set_mark(self.states[index], False)
         return count
 
     @property
     def hidden_marks(self) -> int:
-        if not self.marked:
+        if not self.marked_count:
             return 0
         shown = set(self.visible)
-        return sum(1 for i in self.marked if i not in shown)
+        return sum(1 for i in self.marked_indices() if i not in shown)
 
     def match_context(self) -> core_query.MatchContext:
         """``is:dirty`` / ``is:marked`` as the workspace sees them now."""
-        dirty = frozenset(path_key(self.articles[i]) for i in self.staged)
-        marked = frozenset(path_key(self.articles[i]) for i in self.marked)
+        states = self.states
+        dirty = frozenset(path_key(states[i].entry) for i in self.dirty)
+        marked = frozenset(path_key(states[i].entry) for i in self.marked_indices())
         from core import query as core_query
 
         return core_query.MatchContext(lambda a: path_key(a) in dirty, lambda a: path_key(a) in marked)
@@ -1064,9 +1237,9 @@ class Workspace:
 
     def order(self, sort: str) -> list[int]:
         """Every article index in ``sort`` order (cached until a row changes)."""
-        articles = self.articles
-        return self._cached(f"order:{sort}", lambda: sort_indices(list(range(len(articles))), sort, self.rows,
-                                                                  lambda i: articles[i].relpath))
+        states = self.states
+        return self._cached(f"order:{sort}", lambda: sort_indices(list(range(len(states))), sort, self._row_list(),
+                                                                  lambda i: states[i].entry.relpath))
 
     def compute_view(
         self, query: core_query.Query | None, sort: str, cancelled: Callable[[], bool] = lambda: False
@@ -1100,17 +1273,30 @@ class Workspace:
 
     @property
     def with_problems(self) -> int:
-        return self._cached("problems", lambda: sum(1 for row in self.rows if row[COL_STATUS] != "clean"))
+        return self._cached("problems", lambda: sum(1 for row in self._row_list() if row[COL_STATUS] != "clean"))
 
     def next_problem(self, position: int, step: int) -> int | None:
         """The next visible position (after ``position``, in direction ``step``) with problems."""
         count = len(self.visible)
+        states = self.states
         pos = position + step
         while 0 <= pos < count:
-            if self.rows[self.visible[pos]][COL_STATUS] != "clean":
+            if states[self.visible[pos]].row[COL_STATUS] != "clean":
                 return pos
             pos += step
         return None
+
+
+def same_entries(records: Sequence[Any], entries: Sequence[Entry]) -> bool:
+    """Whether ``records`` (a fresh scan) match ``entries`` (those drawn): same paths,
+    versions and problems, in the same order."""
+    if len(records) != len(entries):
+        return False
+    for record, entry in zip(records, entries, strict=True):
+        if (record.path != path_key(entry) or record.fingerprint != entry.fingerprint
+                or record.kind != entry.kind or record.problems != entry.problems):
+            return False
+    return True
 
 
 def note_fields(meta: Mapping[str, Any] | None, names: set[str]) -> None:

@@ -1,8 +1,10 @@
 """The main screen: filter box, article list, reader, metadata editor, status bar, footer.
 
 Every key comes from :mod:`tui.commands`; every change to the folder goes through the
-workspace (staging) and the core (saving). Loading, filtering, saving and watching the
-folder run in thread workers that hand their results back to the event loop.
+workspace (staging) and the core (saving). Loading (:mod:`tui.loading`, which reports with
+the messages of :mod:`tui.messages`), filtering, saving and watching the folder run in
+thread workers that hand their results back to the event loop; the status bar shows
+reactive state (:class:`tui.widgets.status_bar.StatusBar`).
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,42 +25,39 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.display import display_path, printable
 
-from .. import commands, freeze_long_lived, release_gc
+from .. import commands, release_gc
 from ..fields import FieldSpec
+from ..loading import Loader, Phase
+from ..messages import (
+    MetadataProgress,
+    MetadataRead,
+    RecordsShown,
+    RowsStreamed,
+    ScanFinished,
+    ScanProgress,
+)
 from ..model import (
     COL_SENTIMENT,
     COMMON_KEYS,
-    LIST_VIEW,
     SORTS,
     FilterError,
-    ProvisionalEntries,
     Slim,
     Workspace,
-    checked_versions,
-    collector_paused,
     compile_filter,
     folder_schema,
-    iter_values,
-    list_view_version,
     needed_keys,
     not_editable_reason,
     path_key,
-    read_values,
-    release_freed_memory,
-    restore_view,
-    row_of,
-    save_values,
-    saved_values,
     schema_fields,
-    view_payload,
 )
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
 from ..widgets.reader import Reader
+from ..widgets.status_bar import Counts, Outside, StatusBar
 
 if TYPE_CHECKING:
     from core.document import Article
@@ -69,13 +68,15 @@ if TYPE_CHECKING:
 # first used: the first screen of a large folder must paint within half a second of launch,
 # and importing is a third of that.
 
-FIRST_SLICE = 1000  # files parsed before the first rows show when there is no index (then 3x more each time)
 PANE_DELAY = 0.05  # seconds the cursor must rest before the reader re-renders
 # ... while the filter box has the focus: typing moves the cursor at every keystroke, and a
 # reader re-rendered between two keystrokes (~35 ms for an article, a layout of the whole
 # screen) delayed the next keystroke's list. It follows once the typing pauses.
 TYPING_PANE_DELAY = 0.3
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
+# What a worker that failed was doing, by group (see _worker_failed); other groups' errors
+# are theirs to handle.
+FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload"}
 
 
 class MainScreen(Screen[None]):
@@ -88,8 +89,6 @@ class MainScreen(Screen[None]):
         self.ws = workspace
         self.paths = list(paths)
         self.specs = specs
-        self.load_progress: tuple[int, int] | None = (0, 0)
-        self.busy = ""  # what a worker is doing, for the status bar
         self.outside_changes: list[int] = []
         self.outside_added = 0  # files in the folder that the list does not have yet
         self.outside_gone: frozenset[int] = frozenset()  # of outside_changes, the deleted files
@@ -100,12 +99,8 @@ class MainScreen(Screen[None]):
         self._quit_after_save = False
         self._watching = False
         self._next_watch = 0.0
-        self._scope = [str(p.resolve()) for p in self.paths]
-        self.checking = ""  # the folder is being checked against the index's rows
-        self.meta_progress: tuple[int, int] | None = None  # metadata for filters being loaded
+        self.loader = Loader(workspace, self.paths, [str(p.resolve()) for p in self.paths], self._post)
         self._meta_keys: frozenset[str] = frozenset()  # the keys being (or last) loaded
-        self._painted = threading.Event()  # the first view is on screen
-        self._view_loaded = False  # the list was painted from the view saved by the last session
         self._rows_painted = False  # the first rows are on screen (the panes wait for that)
         # Where escape in the filter box takes the cursor back to: the article it was on when
         # the filter began, unless the user moved it since the last view was shown.
@@ -113,7 +108,8 @@ class MainScreen(Screen[None]):
         self._entered_query = ""  # the filter as it was when the box was opened or last entered
         self._view_placed: int | None = None  # the article a view put the cursor on
         self._painting = False
-        self._restored_token: tuple[int, int, int] | None = None  # the index file a restored list came from
+        # Held, not queried: a worker's last report can arrive while the screen is taken down.
+        self.status_bar = StatusBar(id="status")
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -128,7 +124,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="bottom"):
             yield Reader(id="reader")
             yield MetadataEditor(self.specs, id="editor")
-        yield Static(id="status")
+        yield self.status_bar
         yield Footer(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
 
     @property
@@ -147,39 +143,60 @@ class MainScreen(Screen[None]):
     def filter_input(self) -> Input:
         return self.query_one("#filter", Input)
 
+    @property
+    def phase(self) -> Phase:
+        """Where the list is in its start-up (held by the status bar, which shows it)."""
+        return self.status_bar.phase
+
+    def _set_phase(self, phase: Phase, progress: tuple[int, int] | None = None) -> None:
+        bar = self.status_bar
+        bar.phase = phase
+        bar.progress = progress
+
+    @property
+    def load_progress(self) -> tuple[int, int] | None:
+        """Files read of the folder while the list is first loading (None once it is shown)."""
+        return self.status_bar.progress if self.phase is Phase.LOADING else None
+
+    @property
+    def busy(self) -> str:
+        """What a save or reload is doing (the status bar shows it)."""
+        return self.status_bar.busy
+
+    @property
+    def _view_loaded(self) -> bool:
+        return self.loader.view_loaded
+
     def on_mount(self) -> None:
         self.query_one("#filter-bar").display = False
         self.query_one("#filter-error").display = False
-        self.list.bind(self.ws.rows, self.ws.marked.__contains__, self.ws.staged.__contains__)
+        self.list.bind(self.ws.rows, self.ws.is_marked, self.ws.is_dirty)
         self.list.focus()
-        self._update_status()
-        self._restore_list()
+        self._count()
+        restored = self.loader.restore()
+        if restored is not None:
+            entries, rows, order = restored
+            self.ws.restore(entries, rows, order)
+            self._set_phase(Phase.CHECKING)
+            self._show_view(list(order), None)
         # The first refresh paints the restored rows (or an empty list while the folder is
         # read): the garbage collector paused for start-up resumes after it.
         self.call_after_refresh(release_gc)
         self._load()
 
-    def _restore_list(self) -> None:
-        """Show the list the last session saved beside the index, with the first screen.
-
-        Read here, before anything else runs: ~40 ms at 50,000 articles on its own, but
-        several times that in a thread competing with Textual's start-up for the interpreter."""
-        from core.index import index_token, load_view
-
-        config = self.ws.config
-        # Taken before the view is read: a view valid for this very index file can have its
-        # rows kept after the check (_load_now).
-        self._restored_token = index_token(config)
-        # load_view answers None for anything missing, unreadable, damaged or stale.
-        restored = restore_view(config, self._scope, load_view(config, LIST_VIEW, list_view_version()))
-        if restored is not None:
-            self._view_restored(*restored)
+    def _post(self, message) -> None:  # noqa: ANN001 - a Message
+        """Post ``message`` from a worker thread, unless the app is gone by then: a thread
+        reading or checking the folder outlives a quit."""
+        try:
+            self.post_message(message)
+        except RuntimeError:  # the event loop is closed
+            if self.app.is_running:
+                raise
 
     def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run ``callback(*args)`` on the event loop and wait for it, as
-        ``App.call_from_thread`` does, unless the screen is gone by then: a thread reading or
-        checking the folder outlives a quit, and its last reports must not turn the quit into
-        a traceback."""
+        ``App.call_from_thread`` does, unless the screen is gone by then: a thread
+        outlives a quit, and its last reports must not turn the quit into a traceback."""
 
         try:
             self.app.call_from_thread(self._if_shown, callback, *args)
@@ -191,214 +208,56 @@ class MainScreen(Screen[None]):
         if self.is_attached and self.is_running:  # not while the screen is being taken down
             callback(*args)
 
-    # -- loading ---------------------------------------------------------------------------
+    # -- loading: the pipeline runs in tui.loading, the screen reacts to its messages ----------
 
-    @work(thread=True, exclusive=True, group="load")
     def _load(self) -> None:
-        try:
-            self._load_now()
-        except Exception as exc:  # noqa: BLE001 - an unreadable folder: say so instead of crashing
-            self._from_thread(self._failed, "loading", exc)
+        self.run_worker(self.loader.load, thread=True, exclusive=True, group="load", exit_on_error=False)
 
-    def _load_now(self) -> None:
-        from core.index import scan, snapshot
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A worker's error, said once for all of them: nothing is lost (edits stay staged)."""
+        worker = event.worker
+        if event.state is WorkerState.ERROR and worker.group in FAILED_WORK and worker.node is self:
+            event.stop()
+            self._failed(FAILED_WORK[worker.group], worker.error)  # type: ignore[arg-type]
 
-        worker = get_current_worker()
-        config = self.ws.config
-        # A list restored from the last session (_restore_list) is on screen: only check it.
-        # Else a warm index's records are painted at once. Either way the scan then checks
-        # them against the folder.
-        restored = self.ws.provisional
-        records = None
-        shown: tuple[list[Slim], list] | None = None
-        if not restored:
-            records = snapshot(config)
-        if records is not None:
-            if str(config.root) not in self._scope:  # opened on part of the folder
-                records = [r for r in records if _under(r.path, self._scope)]
-            if records and not worker.is_cancelled:
-                with collector_paused():
-                    entries = [Slim.from_record(r) for r in records]
-                shown = (entries, [row_of(e) for e in entries])
-                self._from_thread(self._records_loaded, entries, True, shown[1])
-        last = time.monotonic()
+    @on(RecordsShown)
+    def _records_shown(self, message: RecordsShown) -> None:
+        self._records_loaded(message.entries, True, message.rows)
 
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last > 0.25 or done == total:
-                last = now
-                self._from_thread(self._scan_progress, done, total)
-
-        if not restored and not records:
-            self._stream_now(worker)
-            return
-        self._painted.wait(2.0)  # let the first paint have the interpreter to itself
-        del records
-        result = scan(self.paths, config, progress=progress)
-        if worker.is_cancelled:
-            return
-        fresh, written, unchanged = result.records, result.written, result.unchanged_index
-        del result  # the decoded index: ~2 KB an article, freed as soon as the entries are built
-        # The list is saved before the metadata pass starts (_records_loaded): the two passes'
-        # peaks of memory then do not add up.
-        save = written or not self._view_loaded
-        # Nothing changed (the usual case with an index): keep the entries drawn.
-        if shown is not None and self.ws.same_entries(fresh):
-            del fresh
-            if save:
-                self._save_view(*shown)
-            self._from_thread(self._records_loaded, None, False)
-        else:
-            with collector_paused():
-                entries = [Slim.from_record(r) for r in fresh]
-            del fresh
-            # A restored list is tied to the index file it was saved from (load_view): when
-            # the check found that very file's entries, its rows are these entries' rows
-            # (~0.3 s at 50,000 not spent making them again to compare).
-            same_index = restored and unchanged is not None and unchanged == self._restored_token
-            rows = list(self.ws.rows) if same_index else self._reuse_rows(entries)  # a copy: set_records clears the old list
-            if save:
-                self._save_view(entries, rows)
-            self._from_thread(self._records_loaded, entries, False, rows)
-
-    def _reuse_rows(self, entries: list[Slim]) -> list:
-        """The rows of ``entries``, reusing the restored rows that did not change: the two
-        lists are not both kept in memory (~1 KB an article)."""
-        provisional = self.ws.articles
-        if not isinstance(provisional, ProvisionalEntries):
-            return [row_of(e) for e in entries]
-        old = self.ws.rows  # not edited while provisional
-        rows = []
-        for i, entry in enumerate(entries):
-            row = row_of(entry)
-            # Both lists are in path order: the same position is usually the same file.
-            if i < len(old) and provisional.relpath(i) == entry.relpath and old[i] == row:
-                row = old[i]
-            rows.append(row)
-        return rows
-
-    def _save_view(self, entries: list[Slim], rows: list) -> None:
-        """Keep the list for the next start (a cache: failing to write it costs only speed)."""
-        from core.index import save_view
-
-        save_view(self.ws.config, LIST_VIEW, list_view_version(), view_payload(self._scope, entries, rows))
-
-    def _view_restored(self, entries: list[Slim], rows: list, order: list[int]) -> None:
-        self._view_loaded = True
-        self.ws.restore(entries, rows, order)
-        self.load_progress = None
-        self.checking = "checking the folder…"
-        self._show_view(list(order), None)
-
-    def _stream_now(self, worker) -> None:
-        """No usable index: scan the folder in growing slices so rows appear within a second
-        or two and keep streaming in (each slice is added to the index as it is parsed)."""
-        from core.index import scan
-        from core.walk import walk
-
-        config = self.ws.config
-        found = walk(self.paths, config)
-        total = len(found)
-        self._from_thread(self._scan_progress, 0, total)
-        done = 0
-        size = FIRST_SLICE
-        entries: list[Slim] = []
-        rows: list = []
-        while done < total:
-            chunk = found[done : done + size]
-            result = scan([Path(f.path) for f in chunk], config)
-            if worker.is_cancelled:
-                return
-            done += len(chunk)
-            slims = [Slim.from_record(r) for r in result.records]
-            del result  # the decoded records (~2 KB an article) go before the next slice is read
-            slim_rows = [row_of(e) for e in slims]
-            entries += slims
-            rows += slim_rows
-            self._from_thread(self._records_added, slims, slim_rows, done, total)
-            size *= 3
-        self._save_view(entries, rows)  # before the metadata pass (see _load_now)
-        self._from_thread(self._records_loaded, None, False)
-
-    def _records_added(self, entries: list[Slim], rows: list, done: int, total: int) -> None:
-        self.ws.add_articles(entries, rows)
-        self.load_progress = (done, total)
+    @on(RowsStreamed)
+    def _rows_streamed(self, message: RowsStreamed) -> None:
+        self.ws.add_articles(message.entries, message.rows)
+        self._set_phase(Phase.LOADING, (message.done, message.total))
         # Rows stream in unsorted while loading; the final view sorts them.
         self.ws.visible = list(range(len(self.ws.articles)))
         self.list.show(self.ws.visible, keep_index=self.list.current)
-        self._update_status()
+        self._count()
         self._note_painted()
+
+    @on(ScanProgress)
+    def _scan_progressed(self, message: ScanProgress) -> None:
+        self._scan_progress(message.done, message.total)
+
+    def _scan_progress(self, done: int, total: int) -> None:
+        if self.ws.articles and self.phase is not Phase.LOADING:
+            self._set_phase(Phase.CHECKING, (done, total))
+        else:
+            self._set_phase(Phase.LOADING, (done, total))
+
+    @on(ScanFinished)
+    def _scan_finished(self, message: ScanFinished) -> None:
+        self._records_loaded(message.entries, False, message.rows)
 
     def _load_metadata(self, keys: frozenset[str]) -> None:
         self._meta_keys = keys
-        self.meta_progress = (0, len(self.ws.articles))
-        self._meta_worker(keys)
+        self._set_phase(Phase.METADATA, (0, len(self.ws.articles)))
+        self.run_worker(partial(self.loader.read_metadata, keys), thread=True, exclusive=True, group="meta",
+                        exit_on_error=False)
 
-    @work(thread=True, exclusive=True, group="meta")
-    def _meta_worker(self, keys: frozenset[str]) -> None:
-        """The values of ``keys`` for every article, for filters (files parsed across worker
-        processes; only the kept values stay in memory, never whole metadata)."""
-        worker = get_current_worker()
-        try:
-            self._load_metadata_now(worker, keys)
-        except Exception as exc:  # noqa: BLE001 - an unreadable folder: say so instead of crashing
-            self._from_thread(self._failed, "reading metadata", exc)
-
-    def _load_metadata_now(self, worker, keys: frozenset[str]) -> None:
-        config = self.ws.config
-        entries = list(self.ws.articles)
-        # What the last pass kept, for the files still as it read them (the usual start: all
-        # but the few changed or added since); the others are read.
-        saved = saved_values(config, entries, keys)
-        if saved is not None:
-            loaded, names, stale, kept_keys = saved
-            keys |= kept_keys  # the stale files are read for every kept key: all stay loaded
-            paths = [Path(path_key(e)) for e in stale] if len(stale) < len(entries) else self.paths
-        else:
-            loaded, names, stale, paths = {}, set(), entries, self.paths
-        # The version each value is of, by path key (to keep them for the next start).
-        versions: dict[str, tuple[str, Any]] = {path_key(e): (e.relpath, e.fingerprint) for e in entries}
-        if stale:
-            current = self._entry_by_key
-            total = len(stale)
-            last = time.monotonic()
-            for done, item in enumerate(iter_values(paths, config, keys, checked_versions(stale)), 1):
-                if worker.is_cancelled:
-                    return
-                key, value = read_values(item, names, current)
-                loaded[key] = value
-                if isinstance(value, Slim):
-                    versions[key] = (value.relpath, value.fingerprint)
-                now = time.monotonic()
-                if now - last > 0.5:
-                    last = now
-                    self._from_thread(self._meta_progress, done, total)
-        if worker.is_cancelled:
-            return
-        self._from_thread(self._metadata_loaded, loaded, names, keys)
-        if stale:
-            save_values(config, loaded, versions, names, keys)
-        # Both mappings (~15 MB at 50,000) and what the save freed go before the query index
-        # is built: that is the session's peak of memory.
-        del loaded, versions
-        release_freed_memory()
-        self.ws.warm_query_index()
-        # The first filter walks the list's order, which the metadata pass made stale:
-        # sorting it again took ~40 ms of that first keystroke at 50,000 articles.
-        self.ws.order(self.ws.sort)
-        freeze_long_lived()
-
-    def _scan_progress(self, done: int, total: int) -> None:
-        if self.ws.articles and self.load_progress is None:
-            self.checking = f"checking the folder: {done:,}/{total:,} changed files read…"
-        else:
-            self.load_progress = (done, total)
-        self._update_status()
-
-    def _meta_progress(self, done: int, total: int) -> None:
-        self.meta_progress = (done, total)
-        self._update_status()
+    @on(MetadataProgress)
+    def _metadata_progressed(self, message: MetadataProgress) -> None:
+        self._set_phase(Phase.METADATA, (message.done, message.total))
 
     def _records_loaded(self, entries: list[Slim] | None, checking: bool, rows: list | None = None) -> None:
         """The list is complete (``entries``: a new list with its ``rows``; None: the one shown)."""
@@ -407,9 +266,7 @@ class MainScreen(Screen[None]):
         if entries is not None:
             self.ws.set_records(entries, rows)
             self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
-        self.load_progress = None
-        self.checking = "checking the folder…" if checking else ""
-        self.meta_progress = None
+        self._set_phase(Phase.CHECKING if checking else Phase.READY)
         if not checking:
             self._load_metadata(frozenset(COMMON_KEYS) | self._meta_keys)
         self._known_fields = self.ws.known_fields | self._schema_fields
@@ -419,15 +276,19 @@ class MainScreen(Screen[None]):
         if not checking and not self._watching:
             self._watching = True
             self.set_interval(WATCH_INTERVAL, self._watch)
-        self._update_status()
+        self._count()
 
-    def _entry_by_key(self, key: str):
-        index = self.ws.index_of(key)
-        return None if index is None else self.ws.articles[index]
+    @on(MetadataRead)
+    def _metadata_read(self, message: MetadataRead) -> None:
+        self._metadata_loaded(message.loaded, message.names, message.keys)
+        # Kept for the next start, then the query index warmed, in a thread (the same group:
+        # a newer pass cancels it).
+        self.run_worker(partial(self.loader.keep_values, message), thread=True, exclusive=True, group="meta",
+                        exit_on_error=False)
 
-    def _metadata_loaded(self, loaded: dict[str, Any], names: set[str], keys: frozenset[str]) -> None:
-        changed = self.ws.attach_metadata(loaded, names, keys)
-        self.meta_progress = None
+    def _metadata_loaded(self, loaded: dict[str, Any] | None, names: set[str], keys: frozenset[str]) -> None:
+        changed = self.ws.attach_metadata(loaded or {}, names, keys)
+        self._set_phase(Phase.READY)
         self._known_fields = self.ws.known_fields | self._schema_fields
         if self.filter_input.has_class("-bad-query"):
             # A field only some articles have is known now: the query may be valid after all.
@@ -435,7 +296,7 @@ class MainScreen(Screen[None]):
         elif changed:
             self.list.invalidate()
             self._refilter(keep=self.list.current)
-        self._update_status()
+        self._count()
 
     def _sync_if_idle(self) -> None:
         if self._pane_timer is None:
@@ -476,49 +337,22 @@ class MainScreen(Screen[None]):
 
     # -- status ----------------------------------------------------------------------------
 
-    def _update_status(self) -> None:
+    def _count(self) -> None:
+        """Show the workspace's counts, filter and outside changes (the status bar re-renders
+        when one of them changed)."""
         ws = self.ws
-        total = len(ws.articles)
-        text = Text()
-        text.append(f"{self.list.shown:,}/{total:,} shown", style="bold")
-        if ws.marked:
-            text.append(f" · {len(ws.marked):,} marked", style="bold")
-            hidden = ws.hidden_marks
-            if hidden:
-                text.append(f" ({hidden:,} hidden by the filter)", style="yellow")
-        text.append(f" · {ws.with_problems:,} with problems")
-        unsaved = len(ws.staged)
-        text.append(f" · {unsaved:,} unsaved", style="bold yellow" if unsaved else "")
-        text.append(f" · sort: {ws.sort}")
-        if ws.query:
-            text.append(f" · filter: {printable(ws.query)}", style="cyan")
-        if self.outside_changes or self.outside_added:
-            gone = len(self.outside_gone)
-            edited = len(self.outside_changes) - gone
-            changed = [f"{edited:,} changed on disk"] if edited else []
-            changed += [f"{gone:,} deleted"] if gone else []
-            changed += [f"{self.outside_added:,} new"] if self.outside_added else []
-            # A changed article with staged edits is not reloaded by R: its save merges them.
-            held = sum(1 for i in self.outside_changes if ws.is_dirty(i) and i not in self.outside_gone)
-            how = "ctrl+s merges" if held and held == len(self.outside_changes) and not self.outside_added else "R reloads"
-            text.append(f" · {', '.join(changed)} ({how})", style="bold magenta")
-        if self.load_progress is not None:
-            done, all_ = self.load_progress
-            text.append(f" · loading {done:,}/{all_:,}…", style="bold cyan")
-        if self.checking:
-            text.append(f" · {self.checking}", style="cyan")
-        if self.meta_progress is not None:
-            done, all_ = self.meta_progress
-            text.append(f" · reading metadata for filters {done:,}/{all_:,}…", style="cyan")
-        if self.busy:
-            text.append(f" · {printable(self.busy)}", style="bold cyan")
-        # Fixed height: no layout pass (a layout of the whole screen costs tens of ms).
-        self.query_one("#status", Static).update(text, layout=False)
+        bar = self.status_bar
+        bar.counts = Counts(self.list.shown, len(ws.articles), ws.marked_count, ws.hidden_marks, ws.with_problems,
+                            ws.staged_count, ws.sort)
+        bar.filter = ws.query
+        changes = self.outside_changes
+        held = sum(1 for i in changes if ws.is_dirty(i) and i not in self.outside_gone) if changes else 0
+        bar.outside = Outside(len(changes), len(self.outside_gone), self.outside_added, held)
 
     def _after_stage(self, message: str | None = None, severity: str = "information") -> None:
         self.list.invalidate()
         self._sync_editor()
-        self._update_status()
+        self._count()
         self.call_later(self._show_reader)  # an undo gives the article its own problems back
         self._check_unchecked()
         if message:
@@ -558,7 +392,7 @@ class MainScreen(Screen[None]):
         if not recorded:
             return
         self.list.invalidate()
-        self._update_status()
+        self._count()
         if self.list.current in recorded:
             self.call_later(self._show_reader)  # it lists the problems the edits leave
 
@@ -693,10 +527,10 @@ class MainScreen(Screen[None]):
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
-        if self.load_progress is not None or self.checking:
+        if self.phase in (Phase.LOADING, Phase.CHECKING):
             self._meta_keys |= keys  # the list is still being read: its metadata pass follows
             return
-        running = self.meta_progress is not None and self._meta_keys >= keys
+        running = self.phase is Phase.METADATA and self._meta_keys >= keys
         if not running:
             self._meta_keys = frozenset(COMMON_KEYS) | self.ws.loaded_keys | self._meta_keys | keys
             self._load_metadata(self._meta_keys)
@@ -713,7 +547,7 @@ class MainScreen(Screen[None]):
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._view_placed = self.list.current
-        self._update_status()
+        self._count()
         self._note_painted()
 
     def _note_painted(self) -> None:
@@ -723,7 +557,7 @@ class MainScreen(Screen[None]):
 
     def _first_rows_painted(self) -> None:
         self._rows_painted = True
-        self._painted.set()
+        self.loader.painted.set()
         self._start_editor_build()
         self._sync_if_idle()
 
@@ -799,18 +633,18 @@ class MainScreen(Screen[None]):
         self.ws.toggle_mark(index)
         self.list.refresh_index(index)
         self.list.move(1)
-        self._update_status()
+        self._count()
 
     def action_mark_all(self) -> None:
         added = self.ws.mark_all_visible()
         self.list.invalidate()
-        self._update_status()
+        self._count()
         self.notify(f"{added:,} rows marked ({len(self.ws.marked):,} in all)", timeout=2)
 
     def action_clear_marks(self) -> None:
         cleared = self.ws.clear_marks()
         self.list.invalidate()
-        self._update_status()
+        self._count()
         self.notify(f"{cleared:,} marks cleared", timeout=2)
 
     # -- edits on the targets ----------------------------------------------------------------
@@ -949,7 +783,7 @@ class MainScreen(Screen[None]):
         self.list.invalidate()
         if index == self.list.current:
             self._sync_editor()
-        self._update_status()
+        self._count()
         self._check_unchecked()
 
     # -- saving ------------------------------------------------------------------------------
@@ -982,22 +816,18 @@ class MainScreen(Screen[None]):
         self.workers.cancel_group(self, "check-staged")
         self._save_worker(indices, overwrite)
 
-    @work(thread=True, exclusive=True, group="save")
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
     def _save_worker(self, indices: list[int], overwrite: frozenset[Path]) -> None:
-        try:
-            self._save_now(indices, overwrite)
-        except Exception as exc:  # noqa: BLE001 - journal or disk trouble: say so, keep the edits staged
-            self._from_thread(self._failed, "save", exc)
+        # Journal or disk trouble: _worker_failed says so, the edits stay staged.
+        self._save_now(indices, overwrite)
 
-    def _failed(self, what: str, exc: Exception) -> None:
-        self.busy = ""
+    def _failed(self, what: str, exc: BaseException) -> None:
+        self.status_bar.busy = ""
         if what == "loading":
-            self.load_progress = None
-            self.checking = ""
+            self._set_phase(Phase.READY)
         elif what == "save":
             self._check_unchecked()  # cancelled when the save began
         self._quit_after_save = False
-        self._update_status()
         again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
         self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}{again}", severity="error", timeout=15)
 
@@ -1046,13 +876,12 @@ class MainScreen(Screen[None]):
         self._from_thread(self._saved, reloaded, troubles, counts, journal)
 
     def _set_busy(self, text: str) -> None:
-        self.busy = text
-        self._update_status()
+        self.status_bar.busy = text
 
     def _saved(self, reloaded: list[tuple[int, Article]], troubles: list[Trouble], counts: Counter[str], journal: str = "") -> None:
         """Show what the save did; ``journal``: why the undo journal of the files written
         could not be finished (they are saved; the batch is kept as its log)."""
-        self.busy = ""
+        self.status_bar.busy = ""
         for index, article in reloaded:
             self.ws.forget_saved(index, article)
         self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
@@ -1126,7 +955,7 @@ class MainScreen(Screen[None]):
     def _watch(self) -> None:
         # A check costs ~9 us a file (0.45 s at 50,000): keep it under ~5% of the time, and
         # out of the metadata pass (the session's peak of memory).
-        if (self.load_progress is None and self.meta_progress is None and not self.busy
+        if (self.phase in (Phase.CHECKING, Phase.READY) and not self.busy
                 and time.monotonic() >= self._next_watch):
             self._watch_worker()
 
@@ -1155,7 +984,7 @@ class MainScreen(Screen[None]):
         self.outside_changes = changed
         self.outside_added = added
         self.outside_gone = gone
-        self._update_status()
+        self._count()
         if new or more:
             def names(indices: list[int]) -> str:
                 return ", ".join(self.ws.articles[i].relpath for i in indices[:3]) + (" …" if len(indices) > 3 else "")
@@ -1168,9 +997,8 @@ class MainScreen(Screen[None]):
             self.notify(f"{'; '.join(what)}. Press R to reload.", title="Outside changes", timeout=8)
 
     def action_reload(self) -> None:
-        if self.ws.provisional and not self.checking:  # the check of a restored list failed
-            self.checking = "checking the folder…"
-            self._update_status()
+        if self.ws.provisional and self.phase is not Phase.CHECKING:  # the check of a restored list failed
+            self._set_phase(Phase.CHECKING)
             self._load()
             return
         if self._blocked():
@@ -1178,12 +1006,10 @@ class MainScreen(Screen[None]):
         self._set_busy("reloading…")
         self._reload_worker()
 
-    @work(thread=True, exclusive=True, group="reload")
+    @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
     def _reload_worker(self) -> None:
-        try:
-            self._reload_now()
-        except Exception as exc:  # noqa: BLE001 - a folder that vanished, permissions...
-            self._from_thread(self._failed, "reload", exc)
+        # A folder that vanished, permissions...: _worker_failed says so.
+        self._reload_now()
 
     def _reload_now(self) -> None:
         from core.document import load_article
@@ -1206,7 +1032,7 @@ class MainScreen(Screen[None]):
 
     def _reloaded(self, fresh: list[tuple[int, Article]], new_articles: list[Article], gone: list[int], held: list[int],
                   orphaned: list[int]) -> None:
-        self.busy = ""
+        self.status_bar.busy = ""
         for index, article in fresh:
             self.ws.replace_article(index, article, keep_edits=False)
         held_names = [self.ws.articles[i].relpath for i in held]
@@ -1288,10 +1114,6 @@ class MainScreen(Screen[None]):
         from .dialogs import ConfirmQuit
 
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
-
-
-def _under(path: str, scope: Sequence[str]) -> bool:
-    return any(path == top or path.startswith(top.rstrip("/") + "/") for top in scope)
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:

@@ -17,33 +17,15 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from core.display import printable, unprintable
 from core.document import Article, get_path
 
-from ..fields import FieldSpec, valid_datetime
+from ..fields import FieldSpec
+from .field_kinds import KINDS, display
 from .tag_input import TagInput, Vocabulary
-
-
-class DateTimeValidator(Validator):
-    """Accepts ISO-8601 date-times (empty is left to the schema check)."""
-
-    def validate(self, value: str) -> ValidationResult:
-        problem = valid_datetime(value)
-        return self.success() if problem is None else self.failure(problem)
-
-
-def display(value: Any) -> str:
-    """A scalar as the editor shows it, control characters escaped (what is shown is what
-    staging compares with: a field left as shown keeps its exact value)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return printable(value)
 
 
 def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Text:
@@ -97,7 +79,7 @@ class MetadataEditor(VerticalScroll):
         self._by_id = {spec.widget_id: spec for spec in specs}
         self._index: int | None = None
         self._values: dict[tuple[str, ...], Any] = {}
-        self._choices: dict[str, list[str]] = {}  # options each select has now
+        self.select_choices: dict[str, list[str]] = {}  # options each select has now
         self.can_focus = False
         self.built = False
         self._pending: tuple[Any, ...] | None = None  # what show() was asked before build()
@@ -117,30 +99,15 @@ class MetadataEditor(VerticalScroll):
     async def _mount_fields(self) -> None:
         rows = []
         for spec in self.specs:
-            children: list[Widget] = [Label(Text(printable(spec.name)), classes="editor-label"), self._make(spec)]
-            if spec.kind == "bool":
-                children.append(Label(id=f"{spec.widget_id}-value", classes="editor-switch-value"))
+            kind = KINDS[spec.kind]
+            children: list[Widget] = [Label(Text(printable(spec.name)), classes="editor-label"), kind.make(spec),
+                                      *kind.extras(spec)]
             rows.append(Horizontal(*children, classes="editor-row"))
         await self.mount_all(rows, before="#editor-readonly")
         self.built = True
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.show(*pending)
-
-    def _make(self, spec: FieldSpec) -> Widget:
-        wid = spec.widget_id
-        if spec.kind == "bool":
-            return Switch(id=wid)
-        if spec.kind == "enum":
-            return Select([(c, c) for c in spec.choices], id=wid, compact=True, prompt="—")
-        if spec.kind == "tags":
-            return TagInput(multiple=True, placeholder="no tags: type TAG, TAG", id=wid)
-        # Focus puts the cursor at the end, selecting nothing (see _focused): with the whole
-        # value selected, typing ", PORTS" into the tags replaced them all.
-        if spec.kind == "datetime":
-            return Input(id=wid, compact=True, validators=[DateTimeValidator()], validate_on=["changed", "submitted"],
-                         select_on_focus=False)
-        return Input(id=wid, compact=True, select_on_focus=False)
 
     @property
     def index(self) -> int | None:
@@ -179,43 +146,7 @@ class MetadataEditor(VerticalScroll):
         self.query_one("#editor-readonly", Static).update(readonly_lines(data, self.specs) if data else "")
 
     def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Vocabulary) -> None:
-        if isinstance(widget, Switch):
-            if widget.value != (value is True):
-                with widget.prevent(Switch.Changed):
-                    widget.value = value is True
-            if isinstance(value, bool):
-                shown = Text(display(value))
-            elif value is None:
-                shown = Text("(absent)", style="dim")
-            else:
-                shown = Text(f"{printable(repr(value))}: not a boolean", style="yellow")
-            self.query_one(f"#{spec.widget_id}-value", Label).update(shown)
-        elif isinstance(widget, Select):
-            choices = list(spec.choices)
-            if isinstance(value, str) and value and value not in choices:
-                choices.append(value)  # show what the file says, even when invalid
-            target = value if isinstance(value, str) and value in choices else Select.NULL
-            with widget.prevent(Select.Changed):
-                # Only touch what changed: every widget update can cost a screen layout.
-                if self._choices.get(spec.widget_id) != choices:
-                    widget.set_options([(printable(c), c) for c in choices])
-                    self._choices[spec.widget_id] = choices
-                if widget.value != target:
-                    widget.value = target
-        elif isinstance(widget, TagInput):
-            widget.vocabulary = vocabulary
-            items = value if isinstance(value, list | tuple) else ([] if value is None else [value])
-            text = ", ".join(display(v) for v in items)
-            if widget.value != text:
-                widget.value = text
-        elif isinstance(widget, Input):
-            text = display(value) if not isinstance(value, Mapping | list | tuple) else ""
-            if widget.value != text:
-                with widget.prevent(Input.Changed):
-                    widget.value = text
-                widget.cursor_position = 0
-            if widget.has_class("-invalid"):
-                widget.remove_class("-invalid")
+        KINDS[spec.kind].fill(self, spec, widget, value, vocabulary)
 
     @on(events.DescendantFocus)
     def _focused(self, event: events.DescendantFocus) -> None:
@@ -273,13 +204,12 @@ class MetadataEditor(VerticalScroll):
             return None
         if isinstance(old, str):
             text = unprintable(text, old)  # the marks it held and still shows stay marks
-        if spec.kind == "datetime":
-            problem = valid_datetime(text)
-            if problem is not None:
-                self.notify(f"{spec.name}: {problem} (escape puts the old value back)", severity="error")
-                return False
-        self._values[spec.path] = text
-        return self.FieldEdited(self._index, spec.path, text)
+        value, problem = KINDS[spec.kind].parse(text)
+        if problem is not None:
+            self.notify(f"{spec.name}: {problem} (escape puts the old value back)", severity="error")
+            return False
+        self._values[spec.path] = value
+        return self.FieldEdited(self._index, spec.path, value)
 
     def _stage_input(self, widget: Input) -> None:
         edit = self._input_edit(widget)
