@@ -151,11 +151,12 @@ def _unbounded_limits():
 _READ_LIMITS_UNBOUNDED = _unbounded_limits()
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
+    """``value`` made read-only: mappings as ``MappingProxyType``, lists as tuples (``thaw`` undoes it)."""
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     return value
 
 
@@ -187,7 +188,7 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
 def parse_source(text: str, config: Config) -> tuple[ArticleKind, Source, list[Problem]]:
     """Split and parse decoded text; structural problems are positioned in the file."""
     kind, split, data, problems = _parse(text, config)
-    return kind, Source(text, split, _freeze(data) if data is not None else None), problems
+    return kind, Source(text, split, freeze(data) if data is not None else None), problems
 
 
 def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any] | None, list[Problem]]:
@@ -320,7 +321,7 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
         path,
         rel,
         found.kind,
-        _freeze(meta) if meta is not None else None,
+        freeze(meta) if meta is not None else None,
         found.problems,
         found.fingerprint,
         bom=split.bom,

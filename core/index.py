@@ -53,11 +53,11 @@ from .document import (
     Article,
     Fingerprint,
     Inspected,
+    freeze,
     inspect_file,
     load_article,
     thaw,
 )
-from .document import _freeze as freeze
 from .storage.files import unlink_quietly
 from .walk import Found, walk, walk_batches
 
@@ -346,15 +346,14 @@ def _warm_up(config: Config) -> None:
     that it is done once instead of in every worker, and so that no worker needs an import
     lock that another thread held when the process forked (it would wait for ever)."""
     from .checks.runner import check_source
-    from .document import Source, _parse
+    from .document import Source, parse_source
     from .schema import compiled_schema
     from .text.frontmatter import split_text
 
     compiled_schema(config)
-    text = "---\ntitle: x\ntags: [a]\n---\n# x\n\nText:\n"
-    _, split, meta, _ = _parse(text, config)
+    _, source, _ = parse_source("---\ntitle: x\ntags: [a]\n---\n# x\n\nText:\n", config)
     try:
-        check_source(Source(text, split, meta), config, "warm-up.md")
+        check_source(source, config, "warm-up.md")
         check_source(Source("x\n", split_text("x\n"), None), config, "warm-up.md")
     except Exception:  # noqa: BLE001, S110 - a bad rule is reported on the real files
         pass

@@ -133,6 +133,17 @@ def test_the_graph_sees_lazy_imports_and_circles():
     assert "core.cli.main" in import_graph()["tui.launch"]  # imported inside main()
 
 
+def test_no_private_name_is_imported_from_another_module():
+    imported = []
+    for package in ("core", "tui"):
+        for path in (PROJECT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom):
+                    imported += [f"{path.relative_to(PROJECT)}: {node.module}.{alias.name}" for alias in node.names
+                                 if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert imported == []
+
+
 # -- the public API and the errors ---------------------------------------------------------
 
 
