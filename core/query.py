@@ -44,7 +44,27 @@ from .errors import CopydeskError
 
 Predicate = Callable[[Article], bool]
 
-IS_VALUES = ("raw", "invalid", "draft", "dirty", "marked")
+
+@dataclass(frozen=True)
+class State:
+    """One ``is:`` state: a new state is one entry of :data:`STATES`, which says all that the
+    query language, the CLI and the terminal UI need to know of it."""
+
+    test: Callable[[Article, MatchContext], bool]
+    reads: tuple[str, ...] = ()  # the top-level metadata keys the test reads (loaded for it)
+    reads_problems: bool = False  # the test reads the article's problems
+    ui_only: bool = False  # only the terminal UI knows it (unsaved edits, marks): it changes
+    # while a list is open, and a batch command refuses it
+
+
+STATES: dict[str, State] = {
+    "raw": State(lambda a, ctx: a.kind == "raw"),
+    "invalid": State(lambda a, ctx: a.has_errors, reads_problems=True),
+    "draft": State(lambda a, ctx: a.meta is not None and a.meta.get("draft") is True, reads=("draft",)),
+    "dirty": State(lambda a, ctx: ctx.is_dirty is not None and ctx.is_dirty(a), ui_only=True),
+    "marked": State(lambda a, ctx: ctx.is_marked is not None and ctx.is_marked(a), ui_only=True),
+}
+
 _OPERATORS = (">=", "<=", ">", "<", "=", "~")
 _FIELD_NAME = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_0-9][\w-]*)*\Z")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
@@ -131,13 +151,29 @@ class Query:
 
     @property
     def needs(self) -> frozenset[str]:
-        """``dirty`` / ``marked`` when the query uses them (the CLI has neither)."""
-        return frozenset(s for c in self.compiled for s in c.states if s in ("dirty", "marked"))
+        """The states only the terminal UI knows (``dirty``, ``marked``) that the query uses."""
+        return frozenset(s for c in self.compiled for s in c.states if STATES[s].ui_only)
 
     @property
     def needs_problems(self) -> bool:
         """Whether the query reads the articles' problems (``is:invalid``, ``code:``)."""
-        return any(c.term.kind == "code" or "invalid" in c.states for c in self.compiled)
+        return any(c.term.kind == "code" or any(STATES[s].reads_problems for s in c.states) for c in self.compiled)
+
+    def keys_read(self, answered: frozenset[str] = frozenset()) -> frozenset[str]:
+        """The top-level metadata keys the query reads (words read the title and the
+        description); ``is:`` states in ``answered`` are known without the metadata."""
+        keys: set[str] = set()
+        for compiled in self.compiled:
+            kind = compiled.term.kind
+            if kind == "text":
+                keys.update(("title", "description"))
+            elif kind == "field":
+                keys.add(compiled.path[0])
+            elif kind == "has":
+                keys.update(path[0] for path in compiled.paths)
+            elif kind == "is":
+                keys.update(key for state in compiled.states if state not in answered for key in STATES[state].reads)
+        return frozenset(keys)
 
     @property
     def is_empty(self) -> bool:
@@ -435,7 +471,7 @@ def _compile_term(term: Term, known: _FieldNames, now: datetime, schema: dict[st
         return _Compiled(term, _text_predicate(needle), ("text", needle), needle=needle)
     if term.kind == "is":
         states = _is_states(term)
-        volatile = "dirty" in states or "marked" in states
+        volatile = any(STATES[state].ui_only for state in states)
         return _Compiled(term, _is_predicate(states), None if volatile else ("is", states), states=states)
     if term.kind == "code":
         prefixes = _code_prefixes(term)
@@ -549,27 +585,14 @@ def _is_states(term: Term) -> tuple[str, ...]:
     states = []
     for op, value in term.values:
         word = value.casefold()
-        if op != "=" or word not in IS_VALUES:
-            raise QueryError(f"unknown state {value!r} after 'is:' (one of: {', '.join(IS_VALUES)})", term.text, term.position)
+        if op != "=" or word not in STATES:
+            raise QueryError(f"unknown state {value!r} after 'is:' (one of: {', '.join(STATES)})", term.text, term.position)
         states.append(word)
     return tuple(states)
 
 
-def _is_draft(article: Article) -> bool:
-    return article.meta is not None and article.meta.get("draft") is True
-
-
-_STATE_TESTS: dict[str, Callable[[Article, MatchContext], bool]] = {
-    "raw": lambda a, ctx: a.kind == "raw",
-    "invalid": lambda a, ctx: a.has_errors,
-    "draft": lambda a, ctx: _is_draft(a),
-    "dirty": lambda a, ctx: ctx.is_dirty is not None and ctx.is_dirty(a),
-    "marked": lambda a, ctx: ctx.is_marked is not None and ctx.is_marked(a),
-}
-
-
 def _is_predicate(states: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
-    return _any_of([_STATE_TESTS[state] for state in states])
+    return _any_of([STATES[state].test for state in states])
 
 
 def _code_prefixes(term: Term) -> tuple[str, ...]:
@@ -941,13 +964,13 @@ class QueryIndex:
             return {i for code, where in self._code_index().items() if code.startswith(compiled.prefixes) for i in where}
         result = set()  # is:
         for state in compiled.states:
-            if state in ("dirty", "marked"):
-                test = _STATE_TESTS[state]
+            if STATES[state].ui_only:
+                test = STATES[state].test
                 result |= {i for i, article in enumerate(self.articles) if test(article, ctx)}
                 continue
             known = self._states.get(state)
             if known is None:
-                test = _STATE_TESTS[state]
+                test = STATES[state].test
                 known = self._states[state] = {i for i, article in enumerate(self.articles) if test(article, ctx)}
             result |= known
         return result

@@ -363,3 +363,18 @@ def test_corpus_queries_agree_between_evaluators() -> None:
         assert index.select(query) == direct, text
         seen_any = seen_any or bool(direct)
     assert seen_any
+
+
+def test_a_new_is_state_is_one_entry_and_reads_only_what_it_declares(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding ``is:duplicate`` is one entry of STATES: the query language accepts it, a batch
+    command runs it, and the terminal UI loads only the keys it declares (an unknown state
+    used to load ``draft``)."""
+    from core import query as core_query
+    from tui.model import needed_keys
+
+    monkeypatch.setitem(core_query.STATES, "duplicate", core_query.State(
+        lambda a, ctx: a.meta is not None and a.meta.get("title") == "Twin", reads=("title",)))
+    query = core_query.compile("is:duplicate", set())
+    assert needed_keys(query) == {"title"}
+    assert needed_keys(core_query.compile("is:draft is:raw", set())) == frozenset()  # the records answer them
+    assert core_query.compile("is:dirty", set()).needs == {"dirty"}

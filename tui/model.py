@@ -424,21 +424,8 @@ COMMON_KEYS = ("title", "description", "publishedAt", "source", "category", "sen
 
 
 def needed_keys(query: core_query.Query | None) -> frozenset[str]:
-    """The top-level metadata keys ``query`` reads (words read title and description)."""
-    if query is None:
-        return frozenset()
-    keys: set[str] = set()
-    for compiled in query.compiled:
-        kind = compiled.term.kind
-        if kind == "text":
-            keys.update(("title", "description"))
-        elif kind == "field":
-            keys.add(compiled.path[0])
-        elif kind == "has":
-            keys.update(path[0] for path in compiled.paths)
-        elif kind == "is" and not set(compiled.states) <= _RECORD_STATES:
-            keys.add("draft")
-    return frozenset(keys)
+    """The top-level metadata keys ``query`` reads beyond what the index's records answer."""
+    return frozenset() if query is None else query.keys_read(_RECORD_STATES)
 
 
 def folder_schema(config: Config) -> dict[str, Any] | None:
