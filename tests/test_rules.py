@@ -700,7 +700,7 @@ SCHEMA_WITH_DEFAULTS = {
 )
 def test_metadata_as_parsed_gives_the_problems_of_frozen_metadata(tmp_path: Path, schema, front: str) -> None:
     from core.checks.runner import check_source
-    from core.document import Source, _freeze, _parse
+    from core.document import Source, _parse, freeze
 
     settings = {}
     if schema is not None:
@@ -711,7 +711,7 @@ def test_metadata_as_parsed_gives_the_problems_of_frozen_metadata(tmp_path: Path
     _, split, meta, _ = _parse(text, config)
     assert isinstance(meta, dict)
     as_parsed = check_source(Source(text, split, meta), config, "a.md")
-    frozen = check_source(Source(text, split, _freeze(meta)), config, "a.md")
+    frozen = check_source(Source(text, split, freeze(meta)), config, "a.md")
     assert as_parsed == frozen
     assert meta == _parse(text, config)[2]  # validating it in place changed nothing
 
