@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    from core import frontmatter, guard, index
+    from core import frontmatter, guard
     from core.checks import body, consistency, fields, files, runner
     from core.config import load_config
     from core.document import (
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         load_article,
         parse_source,
     )
+    from core.index import scanning, workers
     from core.text.yamldata import YamlError, parse_yaml
     from core.walk import walk
 
@@ -119,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     add("  of which CD4 (body)", per_file(lambda x: runner.check_source(x[0], config, x[1], body.CODES), sources, args.repeat))
     add("document.load_article (all of the above)", per_file(lambda f: load_article(Path(f.path), config, f.relpath), sample, args.repeat))
     add("document.inspect_file (the same, no Article, metadata not frozen)", per_file(lambda f: inspect_file(f.path, config, f.relpath), sample, args.repeat))
-    index._worker_config, index._worker_started_ns = config, time.time_ns()
-    add("index worker: inspect_file + index entry", per_file(lambda f: index._parse_chunk([f]), sample, args.repeat), "what check pays per file, in a worker")
+    with workers.inheriting(workers.Inherited(config, time.time_ns())):
+        add("index worker: inspect_file + index entry", per_file(lambda f: scanning.parse_chunk([f]), sample, args.repeat), "what check pays per file, in a worker")
 
     print(f"{len(sample):,} files sampled from {root.name} ({len(found):,} files)")
     print(markdown_table(["stage", "us per file", "note"], rows))

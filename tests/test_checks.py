@@ -21,6 +21,7 @@ from core.cli.commands.rules import markdown_table
 from core.cli.main import main as cli_main
 from core.config import Config, load_config
 from core.document import load_article
+from core.index import store
 from core.schema import compiled_schema, field_types, load_schema
 from core.taxonomy import closest_tag
 
@@ -160,7 +161,7 @@ def test_an_entry_records_the_selection_it_was_made_under(tmp_path: Path) -> Non
     (root / "copydesk.toml").write_text('select = ["CD2", "CD4"]\n[per-file-ignores]\n"tail.md" = ["CD4"]\n')
     config = load_config(root)
     first = index.scan([root], config)
-    columns, _ = index._read_columns(config)
+    columns, _ = store.read_columns(config)
     assert columns is not None
     made = {rel: columns.selections[columns.chosen[i]] for i, rel in enumerate(columns.relpaths)}
     assert made["enum.md"] == (("CD2", "CD4"), (), ())
@@ -216,7 +217,7 @@ def test_a_change_to_a_rule_re_checks_every_file(tmp_path: Path, monkeypatch: py
         return data + b"\n# changed\n" if path.resolve() == rule_file else data
 
     monkeypatch.setattr(Path, "read_bytes", edited)
-    monkeypatch.setattr(index, "_CODE_KEY", None)
+    monkeypatch.setattr(store, "_CODE_KEY", None)
     result = index.scan([root], config)
     assert result.cache == "settings or copydesk changed" and result.parsed == 3
 

@@ -11,7 +11,9 @@ import pytest
 
 from core import index
 from core.config import Config, load_config
-from core.document import load_corpus
+from core.document import load_article, load_corpus
+from core.index import records, store
+from core.index import workers as index_workers
 from core.walk import iter_article_paths, walk
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -140,7 +142,7 @@ def test_same_size_edit_with_mtime_restored_is_not_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, racy_window_ns: int
 ) -> None:
     # With a zero window no entry is re-hashed: the inode change time alone must catch it.
-    monkeypatch.setattr(index, "RACY_WINDOW_NS", racy_window_ns)
+    monkeypatch.setattr(records, "RACY_WINDOW_NS", racy_window_ns)
     root = make_folder(tmp_path / "news")
     config = config_of(root)
     index.scan([root], config)
@@ -187,7 +189,7 @@ def test_rehash_clears_the_racy_mark_once_the_file_is_old(tmp_path: Path, monkey
     root = make_folder(tmp_path / "news")
     config = config_of(root)
     index.scan([root], config)
-    monkeypatch.setattr(index, "RACY_WINDOW_NS", 0)
+    monkeypatch.setattr(records, "RACY_WINDOW_NS", 0)
     assert index.scan([root], config).verified == 17
     third = index.scan([root], config)
     assert third.reused == 17 and third.verified == 0 and third.parsed == 0
@@ -447,7 +449,7 @@ def test_index_of_another_format_is_rebuilt(tmp_path: Path, monkeypatch: pytest.
     root = make_folder(tmp_path / "news")
     config = config_of(root)
     index.scan([root], config)
-    monkeypatch.setattr(index, "INDEX_FORMAT", index.INDEX_FORMAT + 1)
+    monkeypatch.setattr(store, "INDEX_FORMAT", store.INDEX_FORMAT + 1)
     result = index.scan([root], config)
     assert result.cache == "other format" and result.parsed == len(result)
 
@@ -455,7 +457,7 @@ def test_index_of_another_format_is_rebuilt(tmp_path: Path, monkeypatch: pytest.
 def test_walk_feeding_the_workers_gives_the_records_of_a_serial_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # With a low threshold the workers start while the walk is still going: the rest of the
     # folder (changed, unchanged and re-hashed files alike) is classified as it is found.
-    monkeypatch.setattr(index, "PARALLEL_MIN_FILES", 5)
+    monkeypatch.setattr(index_workers, "PARALLEL_MIN_FILES", 5)
     root = make_folder(tmp_path / "news", count=90)
     config = config_of(root)
     first = index.scan([root], config)
@@ -476,6 +478,19 @@ def test_walk_feeding_the_workers_gives_the_records_of_a_serial_scan(tmp_path: P
     assert sorted(stored) == [r.relpath for r in again.records]
 
 
+def test_progress_total_grows_while_the_walk_feeds_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The workers start once a few files need parsing; the total then counts the files the
+    # walk has found so far, so a report comes every 256 files or when the parsing catches
+    # up with the walk (at most once per folder here), never once per file.
+    monkeypatch.setattr(index_workers, "PARALLEL_MIN_FILES", 5)
+    root = make_folder(tmp_path / "news", count=90)  # four folders holding files
+    calls: list[tuple[int, int]] = []
+    result = index.scan([root], config_of(root), progress=lambda done, total: calls.append((done, total)))
+    assert result.workers == 2 and calls[-1] == (95, 95)
+    assert [total for _, total in calls] == sorted(total for _, total in calls)
+    assert len(calls) <= 4, calls
+
+
 def _title_and_codes(article) -> tuple[str, str, tuple[str, ...]]:
     """An extract function for map_articles (module level: workers find it by name)."""
     return article.relpath, article.title, tuple(p.code for p in article.problems)
@@ -486,7 +501,7 @@ def test_map_articles_returns_small_values_in_walk_order(tmp_path: Path, workers
     root = make_folder(tmp_path / "news", count=30)
     config = config_of(root)
     values = list(index.map_articles([root], config, _title_and_codes, workers=workers))
-    expected = [_title_and_codes(a) for a in (index.load_article(Path(f.path), config, f.relpath) for f in walk([root], config))]
+    expected = [_title_and_codes(a) for a in (load_article(Path(f.path), config, f.relpath) for f in walk([root], config))]
     assert values == expected
     assert ("2025/12/01/story-000.md", "Story 0", ("CD303",)) in values
 
