@@ -41,20 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    from core import frontmatter, guard
     from core.checks import body, consistency, fields, files, runner
     from core.config import load_config
-    from core.document import (
-        _freeze,
-        decode,
-        inspect_file,
-        iter_article_paths,
-        load_article,
-        parse_source,
-    )
+    from core.document import decode, freeze, inspect_file, load_article, parse_source
     from core.index import scanning, workers
+    from core.text import frontmatter, guard
     from core.text.yamldata import YamlError, parse_yaml
-    from core.walk import walk
+    from core.walk import iter_article_paths, walk
 
     root = folder(args.count, args.seed)
     config = load_config(root)
@@ -75,13 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         list(iter_article_paths([root], config))
         walk_s.append(time.perf_counter() - started)
-    add("walk: document.iter_article_paths", statistics.median(walk_s) / len(found) * 1e6, "whole folder, per file")
+    add("walk: walk.iter_article_paths (paths)", statistics.median(walk_s) / len(found) * 1e6, "whole folder, per file")
     walk_s = []
     for _ in range(args.repeat):
         started = time.perf_counter()
         walk([root], config)
         walk_s.append(time.perf_counter() - started)
-    add("walk + lstat: index.walk", statistics.median(walk_s) / len(found) * 1e6, "whole folder, per file")
+    add("walk + lstat: walk.walk", statistics.median(walk_s) / len(found) * 1e6, "whole folder, per file")
 
     add("read: open + read (the floor)", per_file(lambda p: p.read_bytes(), paths, args.repeat))
     add("read: guard.read_guarded", per_file(lambda p: guard.read_guarded(p, config.root, config.limits), paths, args.repeat))
@@ -110,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add("  of which yaml_rs.loads alone", per_file(raw_yaml, fms, args.repeat), "per front matter")
     datas_parsed = [d for d in (raw_yaml(t) for t in fms) if isinstance(d, dict)]
-    add("document._freeze (read-only metadata)", per_file(_freeze, datas_parsed, args.repeat), "per front matter")
+    add("document.freeze (read-only metadata)", per_file(freeze, datas_parsed, args.repeat), "per front matter")
     add("document.parse_source (split + parse + freeze)", per_file(lambda t: parse_source(t, config), texts, args.repeat))
     sources = [(s, f.relpath) for t, f in zip(texts, sample, strict=False) for kind, s, _ in [parse_source(t, config)] if kind in ("front-matter", "raw")]
     add("checks.runner.check_source (schema + editorial rules)", per_file(lambda x: runner.check_source(x[0], config, x[1]), sources, args.repeat))
