@@ -39,6 +39,7 @@ from core.edit.ops import (
     SetValue,
     apply_to_data,
 )
+from core.index.records import DISPLAY_KEYS
 from tui import freeze_long_lived
 
 if TYPE_CHECKING:
@@ -171,7 +172,6 @@ def make_row(article: Article, data: Mapping[str, Any] | None, problems: Sequenc
 
 
 
-DISPLAY_KEYS = ("title", "publishedAt", "source", "category", "sentiment", "draft", "tags")
 DISPLAY_FIELDS = frozenset(DISPLAY_KEYS)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from .metadata import iter_articles, load_articles, map_articles
 from .private import Parts
-from .records import RACY_WINDOW_NS, Display, Entry, Record, display_of
+from .records import DISPLAY_KEYS, RACY_WINDOW_NS, Display, Entry, Record, display_of
 from .scanning import Scan, scan, snapshot
 from .store import (
     INDEX_FORMAT,
@@ -38,6 +38,7 @@ from .views import load_view, load_view_parts, save_view
 from .workers import PARALLEL_MIN_FILES, default_workers
 
 __all__ = [
+    "DISPLAY_KEYS",
     "INDEX_FORMAT",
     "INDEX_NAME",
     "PARALLEL_MIN_FILES",

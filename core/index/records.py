@@ -42,6 +42,11 @@ class Display(NamedTuple):
     tags: Any  # a tuple of scalars for a list; the value itself otherwise
 
 
+# The metadata key each Display field is read from, in Display's order: the one statement of
+# the display columns (display_of reads them, the terminal UI's rows and filters use them).
+DISPLAY_KEYS: tuple[str, ...] = ("title", "publishedAt", "source", "category", "sentiment", "draft", "tags")
+
+
 class Record:
     """One article as the index knows it.
 
