@@ -53,7 +53,6 @@ from .files import (
     clean_leftovers,
     corpus_root_of,
     lock_in,
-    replace_in,
     unlink_quietly,
     unlock_in,
     write_temp_in,
@@ -313,7 +312,8 @@ def save_change(
     overwrite: bool = False,
     fsync_dir: bool = True,
 ) -> SaveResult:
-    """Write one change with the safe-save protocol (see the module docstring)."""
+    """Write one change with the safe-save protocol (see the module docstring): the same
+    check under the lock and the same write as a batch's, one file at a time."""
     path = change.path
     if not change.changed:
         return SaveResult(path, "unchanged")
@@ -326,25 +326,14 @@ def save_change(
         staged = _prepare(change, overwrite, where, None)
         if isinstance(staged, SaveResult):
             return staged
-        assert staged.lock is not None
-        try:
-            if batch is not None:
-                try:
-                    batch.record(path, staged.current, staged.data)
-                except OSError as exc:
-                    return SaveResult(path, "refused", f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}")
-            clean_leftovers(where)
+        clean_leftovers(where)
+        result = _write_staged(staged, batch)  # releases the lock
+        if fsync_dir and result.status in ("saved", "merged"):
             try:
-                replace_in(where, path.name, staged.data, staged.mode, fsync_dir)
-            except OSError as exc:
-                return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
-            if batch is not None:
-                # Logged when the batch closes: a full disk here must not turn a file
-                # written into an error (a replace whose line is lost is still undone right).
-                batch.written(path, defer=True)
-            return SaveResult(path, staged.status, staged.message)
-        finally:
-            unlock_in(where, staged.lock)
+                os.fsync(where.fd)
+            except OSError:
+                pass  # written and renamed: only the rename's durability is at stake
+        return result
     finally:
         folders.close()
 
