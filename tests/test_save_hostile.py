@@ -342,16 +342,22 @@ async def test_7_a_tui_save_that_fills_the_disk_accounts_for_every_file_and_keep
 # -- 7. a read-only file system ---------------------------------------------------------------
 
 
+def mount_tmpfs(folder: Path, size: str) -> None:
+    """A small tmpfs on ``folder`` (the caller unmounts it). CI runs as root, where mounting
+    works: there a failure fails the test; elsewhere it is skipped with the reason."""
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if mount.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs as root, where a tmpfs can be mounted: {mount.stderr.decode()}")
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mount.stderr.decode().strip()}")
+
+
 def test_7_a_read_only_file_system_is_named_as_such_and_nothing_is_written(tmp_path, capsys):
     """On a file system mounted read-only, every file is refused as on a read-only file
     system (not as a "read-only file", which sends the user to chmod), with no traceback."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True)
-    if mount.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI runs as root, where a tmpfs can be mounted: {mount.stderr.decode()}")
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mount.stderr.decode().strip()}")
+    mount_tmpfs(folder, "4m")
     try:
         root = many_articles(folder / "news", 3)
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
@@ -379,11 +385,7 @@ async def test_7_a_tui_save_whose_journal_cannot_be_finished_says_so(tmp_path):
         path.write_text(article_text(f"Story {i}", ["ASIA"]))
     batches = root / ".copydesk" / "journal" / "batches"
     batches.mkdir(parents=True)
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(batches)], capture_output=True)
-    if mount.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI runs as root, where a tmpfs can be mounted: {mount.stderr.decode()}")
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mount.stderr.decode().strip()}")
+    mount_tmpfs(batches, "64k")
     try:
         app = make_app(root)
         async with app.run_test(size=(140, 40)) as pilot:

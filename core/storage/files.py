@@ -234,14 +234,19 @@ def _own_name(prefix: str, kind: str = "") -> str:
     return f"{prefix}{TEMP_MARKER}{kind}-h{_HOST_TAG}-{os.getpid()}-{time.monotonic_ns()}"
 
 
-def _process_alive(pid: int) -> bool:
-    """Whether process ``pid`` of this host runs (one of another user counts as running)."""
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs (one of another user counts as running; a
+    number read from a file that names no process, 0 or negative included, does not)."""
+    if pid <= 0:
+        return False  # os.kill(0 or -n) would ask about process groups
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    except (OverflowError, OSError):
+        return False
     return True
 
 
@@ -251,7 +256,7 @@ def _leftover_is_dead(name: str, mtime: float, now: float) -> bool:
     older than STALE_LOCK_SECONDS."""
     found = _LEFTOVER.search(name)
     if found is not None and found[1] == _HOST_TAG:
-        return not _process_alive(int(found[2]))
+        return not process_alive(int(found[2]))
     return now - mtime > STALE_LOCK_SECONDS
 
 
@@ -420,7 +425,7 @@ def _lock_is_stale(dir_fd: int, lock: str) -> bool:
         except OSError:
             return True
     if host == socket.gethostname():
-        return not _process_alive(pid)
+        return not process_alive(pid)
     return time.time() - started > STALE_LOCK_SECONDS
 
 

@@ -61,7 +61,7 @@ from typing import Any
 from ..config import STATE_DIR, Limits
 from ..errors import CopydeskError
 from ..text.guard import UnsafeFile, read_guarded
-from .files import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, write_all
+from .files import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, process_alive, write_all
 
 JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
 _MANIFEST_VERSION = 2  # 2: an entry may say where its prior content is in the batch's pack
@@ -308,18 +308,6 @@ def _new_id(ns: int) -> str:
     return f"{stamp:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False  # os.kill(0 or -n) would ask about process groups
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (OverflowError, OSError):
-        return False
-    return True
 
 
 def _under(path: str, folder: str) -> bool:
@@ -664,7 +652,7 @@ class Journal:
                     break  # the last line, cut short by the crash
                 return _damaged(name, f"line {number}: {exc}")
         pid, host = header.get("pid"), header.get("host")
-        if not closed and host == socket.gethostname() and type(pid) is int and _pid_alive(pid):
+        if not closed and host == socket.gethostname() and type(pid) is int and process_alive(pid):
             return None  # still being written by a running copydesk
         # A recorded file whose "written" line is missing may or may not have been replaced;
         # keeping it is harmless because undo only restores files whose content matches `new`.
