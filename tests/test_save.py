@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import Config
+from core.config import Config, load_config
 from core.document import load_article
 from core.edit.ops import AddItem, SetValue
 from core.storage.files import acquire_lock, lock_path, release_lock
@@ -343,3 +343,24 @@ def test_a_journal_that_cannot_be_written_refuses_every_file_and_touches_none(tm
     assert all("cannot write the journal, file untouched" in r.message for r in results)
     assert {p: p.read_bytes() for p in paths} == before
     assert _left_over(tmp_path) == []
+
+
+def test_a_file_rewritten_during_every_attempt_is_a_conflict_not_a_crash(tmp_path: Path, monkeypatch) -> None:
+    """Another program that rewrites the file between copydesk's locked read and its rename,
+    again and again: after a few attempts the save is a conflict and nothing is written
+    (it used to start over without end, until Python's recursion limit)."""
+    import core.storage.save as save
+
+    path = write(tmp_path)
+    change = plan_change(load_article(path, load_config(tmp_path)), [SetValue(("title",), "New title")])
+    checks = []
+
+    def rewritten_meanwhile(where, name, read) -> bool:
+        checks.append(name)
+        return False
+
+    monkeypatch.setattr(save, "_same_as_read", rewritten_meanwhile)
+    result = save_change(change)
+    assert result.status == "conflict" and "kept changing" in result.message
+    assert len(checks) == 3
+    assert path.read_text() == TEXT

@@ -311,9 +311,12 @@ def save_change(
     batch: Any = None,
     overwrite: bool = False,
     fsync_dir: bool = True,
+    attempts: int = 3,
 ) -> SaveResult:
     """Write one change with the safe-save protocol (see the module docstring): the same
-    check under the lock and the same write as a batch's, one file at a time."""
+    check under the lock and the same write as a batch's, one file at a time. A file that
+    another program rewrites while it is saved is read again and merged, ``attempts`` times
+    at most; then the save is a conflict and nothing is written."""
     path = change.path
     if not change.changed:
         return SaveResult(path, "unchanged")
@@ -327,7 +330,7 @@ def save_change(
         if isinstance(staged, SaveResult):
             return staged
         clean_leftovers(where)
-        result = _write_staged(staged, batch)  # releases the lock
+        result = _write_staged(staged, batch, attempts)  # releases the lock
         if fsync_dir and result.status in ("saved", "merged"):
             try:
                 os.fsync(where.fd)
@@ -353,7 +356,7 @@ def _same_as_read(where: OpenFolder, name: str, read: os.stat_result) -> bool:
     )
 
 
-def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
+def _write_staged(staged: _Staged, batch: Any, attempts: int = 3) -> SaveResult:
     """Worker thread: the write half of the protocol for one file checked under its lock.
 
     Keep the prior bytes in the journal, write and fsync the temp file, write the journal
@@ -382,7 +385,9 @@ def _write_staged(staged: _Staged, batch: Any) -> SaveResult:
             # waits for the lock; an editor does not): start over the one-file way, which
             # re-reads it and merges or reports a conflict.
             _abandon(staged)
-            return save_change(staged.change, batch=batch, overwrite=staged.overwrite, fsync_dir=False)
+            if attempts <= 1:
+                return SaveResult(path, "conflict", "the file kept changing while it was being saved; nothing written")
+            return save_change(staged.change, batch=batch, overwrite=staged.overwrite, fsync_dir=False, attempts=attempts - 1)
         try:
             os.replace(staged.temp, path.name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
         except OSError as exc:
