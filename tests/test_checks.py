@@ -4,7 +4,6 @@ concept (date-time, ``$ref``, the closest tag) every caller shares."""
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -275,50 +274,3 @@ def test_the_unknown_tag_hint_is_the_taxonomys_closest_tag(tmp_path: Path) -> No
     (tmp_path / "copydesk.toml").write_text('vocabulary = ["CITY", "TRANSPORT", "MARKETS"]\n')
     result = run("tag", "a.md", "--add", "CITIES", cwd=tmp_path)
     assert result.returncode == 2 and "closest known tag: 'CITY'" in result.stderr
-
-
-# -- no import circle between the checks, the schema and the article model ----------------------
-
-
-def _import_graph() -> dict[str, set[str]]:
-    """core's modules and what each imports (module- and function-level; ``if TYPE_CHECKING:`` left out)."""
-    files = {".".join(p.relative_to(PROJECT).with_suffix("").parts).removesuffix(".__init__"): p
-             for p in (PROJECT / "core").rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in files}
-    for name, path in files.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-                       for n in ast.walk(node)}
-        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        for node in ast.walk(tree):
-            if id(node) in typing_only:
-                continue
-            if isinstance(node, ast.Import):
-                graph[name].update(a.name for a in node.names if a.name in files)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join(parts + ([node.module] if node.module else []))
-                for alias in node.names:
-                    target = f"{base}.{alias.name}"
-                    graph[name].add(target if target in files else base)
-    return {name: {t for t in targets if t in files} for name, targets in graph.items()}
-
-
-def test_the_checks_the_schema_and_the_document_are_in_no_import_circle() -> None:
-    graph = _import_graph()
-
-    def reaches(start: str, goal: str) -> bool:
-        seen, stack = set(), [start]
-        while stack:
-            for nxt in graph[stack.pop()]:
-                if nxt == goal:
-                    return True
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return False
-
-    ours = [m for m in graph if m.startswith("core.checks") or m in ("core.schema", "core.document", "core.config", "core.taxonomy")]
-    assert [m for m in ours if reaches(m, m)] == []

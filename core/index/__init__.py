@@ -20,7 +20,7 @@ The package, by concern:
 
 from __future__ import annotations
 
-from .metadata import iter_articles, load_articles, map_articles
+from .metadata import load_articles, map_articles
 from .private import Parts
 from .records import DISPLAY_KEYS, RACY_WINDOW_NS, Display, Entry, Record, display_of
 from .scanning import Scan, scan, snapshot
@@ -28,14 +28,13 @@ from .store import (
     INDEX_FORMAT,
     INDEX_NAME,
     code_files,
-    config_key,
     index_path,
     index_token,
     load_index,
     save_index,
 )
 from .views import load_view, load_view_parts, save_view
-from .workers import PARALLEL_MIN_FILES, default_workers
+from .workers import PARALLEL_MIN_FILES
 
 __all__ = [
     "DISPLAY_KEYS",
@@ -49,12 +48,9 @@ __all__ = [
     "Record",
     "Scan",
     "code_files",
-    "config_key",
-    "default_workers",
     "display_of",
     "index_path",
     "index_token",
-    "iter_articles",
     "load_articles",
     "load_index",
     "load_view",

@@ -590,11 +590,5 @@ def unlink_quietly(name: Path | str, dir_fd: int | None = None) -> None:
         pass
 
 
-def fsync_directory(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 

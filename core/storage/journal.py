@@ -60,7 +60,7 @@ from typing import Any
 
 from ..config import STATE_DIR, Limits
 from ..errors import CopydeskError
-from ..text.guard import UnsafeFile, read_guarded
+from ..text.guard import UnsafeFile, is_inside, read_guarded
 from .files import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, process_alive, write_all
 
 JOURNAL_SUBDIR = Path(STATE_DIR) / "journal"
@@ -310,8 +310,6 @@ def _new_id(ns: int) -> str:
 
 
 
-def _under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 @dataclass(slots=True)
@@ -529,7 +527,7 @@ class Journal:
         its real path), not be reached through a link leading out of it."""
         parent = os.path.dirname(os.path.join(self.root, rel))
         real_parent = os.path.realpath(parent)
-        if _under(real_parent, real_root):
+        if is_inside(real_parent, real_root):
             return None
         return f"reached through a symbolic link leaving the folder ({os.path.join(real_parent, os.path.basename(rel))})"
 

@@ -65,7 +65,7 @@ def read_guarded(
         pass  # the folder is checked; a link is refused below as not a regular file
     elif stat.S_ISLNK(info.st_mode):
         resolved = os.path.realpath(name)
-        if not _under(resolved, real_root):
+        if not is_inside(resolved, real_root):
             raise UnsafeFile(f"symbolic link pointing outside the folder ({resolved})")
         if not follow_symlinks:
             raise UnsafeFile(
@@ -140,7 +140,8 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _under(path: str, folder: str) -> bool:
+def is_inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it (both absolute and normalised)."""
     return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
@@ -149,10 +150,10 @@ def _check_folders(path: str, root: str, real_root: str) -> None:
     leads there through ``root`` (a linked folder on the way)."""
     parent = os.path.dirname(path)
     real_parent = _real_folder(parent)
-    if _under(real_parent, real_root):
+    if is_inside(real_parent, real_root):
         return
-    through_root = _under(path, root) or any(
-        _under(_real_folder(str(folder)), real_root) for folder in Path(parent).parents
+    through_root = is_inside(path, root) or any(
+        is_inside(_real_folder(str(folder)), real_root) for folder in Path(parent).parents
     )
     if through_root:
         where = os.path.join(real_parent, os.path.basename(path))
