@@ -74,7 +74,7 @@ async def restored_rows(pilot, main) -> None:
         await pilot.pause(0.02)
         if main.list.shown:
             break
-    assert main.ws.provisional and main._view_loaded
+    assert main.ws.provisional and main.loader.view_loaded
 
 
 def test_rows_come_from_the_index_and_the_reader_loads_the_whole_article(tmp_path: Path) -> None:
@@ -497,7 +497,7 @@ async def test_a_restored_list_checked_unchanged_keeps_its_rows(tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         main = app.main_screen
-        assert main._view_loaded and not main.ws.provisional
+        assert main.loader.view_loaded and not main.ws.provisional
         assert main.ws.rows == first_rows
         assert [a.problems for a in main.ws.articles] and any(a.problems for a in main.ws.articles)
 

@@ -19,7 +19,6 @@ BOM_BYTES = b"\xef\xbb\xbf"
 
 Kind = Literal["front-matter", "raw", "unclosed"]
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _OPEN = re.compile(r"---[ \t]*(\r\n|\r|\n)")
 # After any line break: ``^`` with re.MULTILINE only knows "\n", so CR-only files never closed.
 
@@ -133,8 +132,3 @@ def replace_front_matter(text: str, split: Split, new_front_matter: str) -> str:
     if not split.has_front_matter:
         raise ValueError("article has no front matter to replace")
     return text[: split.fm_start] + new_front_matter + text[split.fm_end :]
-
-
-def lines_with_endings(text: str) -> list[str]:
-    """Split ``text`` into lines keeping each line's own ending (``\\r\\n``, ``\\r`` or ``\\n``)."""
-    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]

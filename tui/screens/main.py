@@ -163,10 +163,6 @@ class MainScreen(Screen[None]):
         """What a save or reload is doing (the status bar shows it)."""
         return self.status_bar.busy
 
-    @property
-    def _view_loaded(self) -> bool:
-        return self.loader.view_loaded
-
     def on_mount(self) -> None:
         self.query_one("#filter-bar").display = False
         self.query_one("#filter-error").display = False
