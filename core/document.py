@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,9 +21,10 @@ from typing import Any, Literal, NamedTuple, get_args
 from .checks import Problem, problem, selection_for
 from .config import Config, ConfigError, load_config
 from .text import frontmatter
-from .text.frontmatter import Split
+from .text.formats import parse_front_matter
+from .text.frontmatter import Format, Split
 from .text.guard import UnsafeFile, read_guarded
-from .text.yamldata import YamlError, parse_yaml
+from .text.yamldata import YamlError
 from .walk import iter_article_paths
 
 ArticleKind = Literal["front-matter", "raw", "unclosed", "invalid-yaml", "unreadable", "invalid-utf8"]
@@ -69,6 +71,11 @@ class Source:
         return frontmatter.front_matter(self.text, self.split)
 
     @property
+    def format(self) -> Format:
+        """The front matter's format: "yaml", "toml" or "json"."""
+        return self.split.format
+
+    @property
     def body(self) -> str:
         return frontmatter.body(self.text, self.split)
 
@@ -87,9 +94,10 @@ class Article:
     newline: str = "\n"
     mixed_newlines: bool = False
     final_newline: bool = True
-    fm_first_line: int = 0  # 1-based line of the first YAML line; 0 when no front matter
+    fm_first_line: int = 0  # 1-based line of the first front-matter line; 0 when no front matter
     fm_line_count: int = 0
     body_first_line: int = 1
+    format: Format = "yaml"  # of the front matter: "yaml", "toml" or "json"
 
     @property
     def is_raw(self) -> bool:
@@ -202,17 +210,19 @@ def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any
         problems.append(problem("CD101", "no front matter: raw article (run `copydesk adopt` to give it one)"))
     elif split.kind == "unclosed":
         kind = "unclosed"
-        problems.append(problem("CD102", "front matter opened with `---` on line 1 is never closed (add a `---` line after it)"))
+        fence, closing = split.fence, split.closing_fence
+        problems.append(problem("CD102", f"front matter opened with `{fence}` on line 1 is never closed (add a `{closing}` line after it)"))
     else:
         kind = "front-matter"
         fm_text = frontmatter.front_matter(text, split)
         try:
-            data = parse_yaml(fm_text, config.limits)
+            data, warnings = parse_front_matter(fm_text, split.format, config.limits)
         except YamlError as exc:
             kind = "invalid-yaml"
             p = exc.problem
             problems.append(replace(p, line=p.line + split.fm_first_line - 1) if p.line > 0 else p)
         else:
+            problems.extend(replace(p, line=p.line + split.fm_first_line - 1) for p in warnings)
             if data is None:
                 meta = {}
             elif isinstance(data, dict):
@@ -220,7 +230,28 @@ def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any
             else:
                 kind = "invalid-yaml"
                 problems.append(problem("CD106", f"front matter is a {type(data).__name__}, not a mapping of keys to values", split.fm_first_line))
+    if kind == "raw" and _JSON_LIKE.match(text, 1 if split.bom else 0):
+        problems[0] = problem("CD101", _json_hint(text, split))
     return kind, split, meta, problems
+
+
+_JSON_LIKE = re.compile(r'\{[ \t]*(?:"|\r|\n|\Z)')  # an opening that meant JSON front matter, not `{{< shortcode >}}`
+
+
+def _json_hint(text: str, split: Split) -> str:
+    """CD101's message for a raw article opening with ``{``: why it is not JSON front matter."""
+    import json
+
+    start = 1 if split.bom else 0
+    try:
+        json.JSONDecoder().raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        why = f"JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except (ValueError, RecursionError) as exc:
+        why = f"not JSON: {exc}"
+    else:
+        why = "the JSON object must end its line and be a mapping"
+    return f"no front matter: raw article (it opens with `{{` but not with a JSON object front matter; {why})"
 
 
 class Inspected(NamedTuple):
@@ -331,6 +362,7 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
         fm_first_line=split.fm_first_line if split.has_front_matter else 0,
         fm_line_count=split.fm_line_count,
         body_first_line=split.body_first_line,
+        format=split.format,
     )
 
 

@@ -448,6 +448,33 @@ def test_body_lines_in_a_crlf_file_with_a_bom(tmp_path: Path) -> None:
     assert where(check(tmp_path, text), "CD404") == [(27, 1)]
 
 
+def test_cd111_quoted_value_with_unindented_continuation_is_read_as_libyaml_reads_it(tmp_path: Path) -> None:
+    # Jekyll posts: a double-quoted description over two lines, the second at column 0
+    text = edit(BASE, "description: Fares go up in January.\n", 'description: "Fares go up\nin January."\n')
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    article = load_article(tmp_path / "a.md", Config(root=tmp_path))
+    assert article.kind == "front-matter" and article.meta is not None
+    assert article.meta["description"] == "Fares go up in January."
+    problem = only(list(article.problems), "CD111")
+    assert (problem.line, problem.severity) == (4, "warning")
+    assert "multi-line quoted value" in problem.message and "libyaml" in problem.message
+    assert [p.code for p in article.problems] == ["CD111"]
+
+
+def test_cd111_flow_list_with_unindented_continuation(tmp_path: Path) -> None:
+    text = edit(BASE, "tags:\n  - TRANSPORT\n  - HONG KONG\n", "tags: [TRANSPORT,\nHONG KONG]\n")
+    problems = check(tmp_path, text)
+    assert where(problems, "CD111") == [(14, 1)]
+    assert "flow list" in only(problems, "CD111").message
+
+
+def test_cd111_does_not_hide_duplicate_keys_or_other_syntax_errors(tmp_path: Path) -> None:
+    duplicate = edit(BASE, "description: Fares go up in January.\n", 'description: "Fares go up\nin January."\ndraft: true\n')
+    assert [p.code for p in check(tmp_path, duplicate)] == ["CD104"]
+    unquoted = edit(BASE, "description: Fares go up in January.\n", "description: Fares go up\nin January.\n")
+    assert [p.code for p in check(tmp_path, unquoted)] == ["CD103"]
+
+
 def test_cd110_a_crash_inside_a_rule_becomes_a_problem_on_that_file(tmp_path: Path, monkeypatch) -> None:
     import core.document
     from core.config import Config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .positions import Locator
+from .positions import KeyLocator, Locator
 from .yaml11 import Suspect, find_suspects
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class Context:
         self.config = config
         self.codes = codes
         self.schema = schema
-        self.loc = Locator(source)
+        self.loc = Locator(source) if source.split.format == "yaml" else KeyLocator(source)
         value = source.meta.get("title") if source.meta is not None else None
         self.title = value if isinstance(value, str) else None
         self._suspects: list[Suspect] | None = None
@@ -35,11 +35,12 @@ class Context:
         """The scalars YAML 1.1 and 1.2 may read differently (see :mod:`core.checks.yaml11`)."""
         if self._suspects is None:
             found: list[Suspect] = []
-            if self.source.meta is not None:
+            if self.source.meta is not None and self.source.split.format == "yaml":
                 find_suspects(self.source.meta, (), found)
             self._suspects = found
         return self._suspects
 
     @suspects.setter
     def suspects(self, found: list[Suspect]) -> None:
-        self._suspects = found
+        # TOML and JSON type every value one way: nothing there is read differently
+        self._suspects = found if self.source.split.format == "yaml" else []

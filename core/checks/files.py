@@ -15,7 +15,8 @@ from .yaml11 import LEADING_ZERO, located, may_have_leading_zero, unquoted_at
 CD101 = Rule(
     "CD101", "raw-article", "error",
     "No front matter: raw scraped text. Run `copydesk adopt` to give it front matter.",
-    "The file does not start with a `---` line, so it has no front matter: it is raw text as "
+    "The file does not start with a front-matter fence (`---`, `+++`, `---json`...) or a JSON "
+    "object, so it has no front matter: it is raw text as "
     "a scraper saved it. Without front matter an article has no title, date or tags to list, "
     "filter or publish, and only the body rules (CD4xx) run on it. Example: a file starting "
     "`Ferry fares rise` instead of `---`. Fix: `copydesk adopt PATH` adds front matter with the "
@@ -24,7 +25,7 @@ CD101 = Rule(
 )
 CD102 = Rule(
     "CD102", "unclosed-front-matter", "error",
-    "The file opens with `---` but no `---` or `...` line closes the front matter, so its end is unknown.",
+    "The file opens with a front-matter fence (`---`, `+++` for TOML) but no closing fence line (`---` or `...`; `+++`) follows, so its end is unknown.",
     "The first line is `---` but no later line is `---` or `...`, so there is no telling where "
     "the front matter ends and the body begins; tools that read it either fail or take the whole "
     "file as YAML. Example: a file whose closing `---` was lost in a copy. Fix: add a `---` line "
@@ -32,7 +33,7 @@ CD102 = Rule(
 )
 CD103 = Rule(
     "CD103", "yaml-syntax", "error",
-    "The front matter is not valid YAML; reported at the parser's position (an unquoted `: ` inside a value is the usual cause).",
+    "The front matter is not valid YAML (or TOML, JSON); reported at the parser's position (an unquoted `: ` inside a value is the usual cause).",
     "The YAML parser refused the front matter; the problem is placed where it stopped. Characters "
     "YAML forbids (NUL, control characters, raw terminal escapes) and YAML the data model cannot "
     "hold (a list used as a key) are reported here too. Example: `title: Fares: up again` (the "
@@ -125,7 +126,19 @@ CD110 = Rule(
     "the file; meanwhile `--ignore CD110` lets the rest of the folder pass.",
 )
 
-RULES = (CD101, CD102, CD103, CD104, CD105, CD106, CD107, CD108, CD109, CD110)
+CD111 = Rule(
+    "CD111", "libyaml-only", "warning",
+    "YAML that libyaml (PyYAML, Jekyll) reads but strict YAML 1.2 refuses: a multi-line quoted value or flow list whose continuation lines are not indented. Read as libyaml reads it; indent those lines.",
+    "The front matter is not valid YAML 1.2, but libyaml, the parser PyYAML and Jekyll use, "
+    "reads it, and many real posts are written so. copydesk reads these constructs as libyaml "
+    "does and warns: a multi-line double- or single-quoted value whose continuation lines start "
+    "at column 0 (or not past their key), and the same for a multi-line flow list `[...]` or "
+    "flow mapping `{...}`. Edits are possible: each is verified by re-parsing with both readers. "
+    "Example: `title: \"Ferry fares` on one line and `rise again\"` at column 0 on the next. "
+    "Fix: indent the continuation lines (their leading spaces are not part of the value).",
+)
+
+RULES = (CD101, CD102, CD103, CD104, CD105, CD106, CD107, CD108, CD109, CD110, CD111)
 CODES = codes_of(RULES)
 
 

@@ -7,6 +7,7 @@ problem to position (:class:`Locator` builds it on first use).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -274,3 +275,89 @@ def dotted(path: FieldPath) -> str:
         else:  # keys need not be strings: `~: x`, `1.5: y`, `true: z`
             out += f".{part}" if out else str(part)
     return out or "(front matter)"
+
+
+_TOML_HEADER = re.compile(r"[ \t]*\[\[?[ \t]*([^\]]+?)[ \t]*\]\]?[ \t]*(?:#.*)?$")
+
+
+class KeyLocator(Locator):
+    """Positions in TOML and JSON front matter: the line of the deepest key of a path that
+    can be found (a list item is placed at its list's key). No indentation to follow:
+    JSON keys are found in order, one after the other; a TOML key in the table its
+    parents name (``[source]``, ``[source.meta]``) or as a dotted key (``source.name =``)."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = split_lines(self.source.front_matter)
+        return self._lines
+
+    def _find(self, path: FieldPath) -> Position | None:
+        keys = [str(part) for part in path if not isinstance(part, int) or isinstance(part, bool)]
+        if not keys:
+            return None
+        if self.source.split.format == "json":
+            return self._find_json(keys)
+        return self._find_toml(keys)
+
+    def _at(self, i: int, key_col: int, value_col: int) -> Position:
+        line = self.lines[i]
+        return Position(self.source.split.fm_first_line + i, key_col + 1, value_col + 1, line[value_col:])
+
+    def _find_json(self, keys: list[str]) -> Position | None:
+        found: Position | None = None
+        start = 0
+        for key in keys:
+            pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"[ \t]*:[ \t]*")
+            hit: tuple[int, re.Match[str]] | None = None
+            for i in range(start, len(self.lines)):
+                m = pattern.search(self.lines[i])
+                if m:
+                    hit = (i, m)
+                    break
+            if hit is None:
+                return found
+            i, m = hit
+            found = self._at(i, m.start(), m.end())
+            start = i
+        return found
+
+    def _find_toml(self, keys: list[str]) -> Position | None:
+        table: list[str] = []
+        best: tuple[int, Position] | None = None
+        for i, line in enumerate(self.lines):
+            header = _TOML_HEADER.match(line)
+            if header:
+                table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
+                depth = _common(table, keys)
+                if depth == len(table) and (best is None or depth > best[0]):
+                    col = len(line) - len(line.lstrip(" \t"))
+                    best = (depth, self._at(i, col, col))
+                continue
+            m = re.match(r"[ \t]*([^=#]+?)[ \t]*=[ \t]*", line)
+            if not m:
+                continue
+            full = table + [part.strip().strip("\"'") for part in m.group(1).split(".")]
+            depth = _common(full, keys)
+            if depth == len(full) and (best is None or depth > best[0]):
+                best = (depth, self._at(i, m.start(1), m.end()))
+        return best[1] if best else None
+
+    def key(self, path: FieldPath) -> tuple[int, int]:
+        pos = self._find(path)
+        return (pos.line, pos.key_col) if pos else (1, 1)
+
+    def value(self, path: FieldPath) -> tuple[int, int]:
+        pos = self._find(path)
+        return (pos.line, pos.value_col) if pos else (1, 1)
+
+
+def _common(have: list[str], want: list[str]) -> int:
+    """How many leading keys ``have`` shares with ``want`` (0 unless all of ``have`` match)."""
+    if len(have) > len(want) or have != want[: len(have)]:
+        return 0
+    return len(have)

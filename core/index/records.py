@@ -10,13 +10,14 @@ from typing import Any, NamedTuple
 
 from ..checks import Problem
 from ..document import KINDS, Fingerprint, Inspected
+from ..text.frontmatter import FORMATS
 
 RACY_WINDOW_NS = 2_000_000_000  # coarser than any file-time granularity copydesk runs on
 
 _NEVER = bytes(32)  # stored key of an entry that must be re-read (no regular file has inode 0)
 
 # An entry, as kept in memory and (by columns) on disk:
-#   (relpath, key: 32 bytes, flags: kind index << 1 | needs re-hash,
+#   (relpath, key: 32 bytes, flags: format index << 4 | kind index << 1 | needs re-hash,
 #    problems: marshal of (code, message, line, column, severity) tuples, or None,
 #    fingerprint: size, mtime_ns, inode packed + the 32-byte SHA-256, or None,
 #    display: marshal of the Display values as a plain tuple, or None)
@@ -28,6 +29,13 @@ Entry = tuple[str, bytes, int, bytes | None, bytes | None, bytes | None]
 PACK_FP = struct.Struct("<3q32s")
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+_FORMAT_INDEX = {fmt: i for i, fmt in enumerate(FORMATS)}
+KIND_BITS = 7  # (flags >> 1) & KIND_BITS is the kind's index: eight kinds at most
+
+
+def kind_of(flags: int) -> str:
+    """The article kind an entry's flags record."""
+    return KINDS[flags >> 1 & KIND_BITS]
 
 
 class Display(NamedTuple):
@@ -68,7 +76,12 @@ class Record:
 
     @property
     def kind(self) -> str:
-        return KINDS[self._entry[2] >> 1]
+        return kind_of(self._entry[2])
+
+    @property
+    def format(self) -> str:
+        """The front matter's format ("yaml", "toml", "json"; "yaml" when there is none)."""
+        return FORMATS[self._entry[2] >> 4]
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -93,7 +106,7 @@ class Record:
         return any(p.severity == "error" for p in self.problems)
 
     def _key(self) -> tuple[Any, ...]:
-        return (self.path, self.relpath, self.kind, self.problems, self.display, self.fingerprint)
+        return (self.path, self.relpath, self.kind, self.format, self.problems, self.display, self.fingerprint)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Record) and self._key() == other._key()
@@ -173,7 +186,9 @@ def entry_of(relpath: str, found: Inspected, key: bytes, started_ns: int) -> Ent
     if found.problems:
         problems = marshal.dumps(tuple((p.code, p.message, p.line, p.column, p.severity) for p in found.problems))
     display = display_of(found.meta)
-    return (relpath, key, _KIND_INDEX[found.kind] << 1 | verify, problems, fingerprint,
+    fmt = found.split.format if found.split is not None else "yaml"
+    flags = _FORMAT_INDEX[fmt] << 4 | _KIND_INDEX[found.kind] << 1 | verify
+    return (relpath, key, flags, problems, fingerprint,
             marshal.dumps(tuple(display)) if display is not None else None)
 
 

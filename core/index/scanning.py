@@ -26,7 +26,7 @@ from ..checks import SelectionKey, selected_by, selection_key
 from ..config import Config
 from ..document import KINDS, inspect_file
 from ..walk import Found, walk_batches
-from .records import Entry, Record, entry_of, narrowed, racy, unpack_fingerprint
+from .records import Entry, Record, entry_of, kind_of, narrowed, racy, unpack_fingerprint
 from .store import Columns, index_token, read_columns, save_index
 from .workers import Inherited, in_workers, inherited, workers_for, worth_forking
 
@@ -94,7 +94,7 @@ class Scan:
         """How many articles of each kind."""
         counts = dict.fromkeys(KINDS, 0)
         for i in range(len(self._entries)):
-            counts[KINDS[self._entry(i)[2] >> 1]] += 1
+            counts[kind_of(self._entry(i)[2])] += 1
         return counts
 
 

@@ -265,6 +265,20 @@ def prescan_encoded(text: str, data: bytes, limits: Limits) -> Refusal | None:
     return None
 
 
+def prescan_characters(text: str, limits: Limits, language: str) -> Refusal | None:
+    """The size limit and the characters no front matter may hold raw (NUL, control
+    characters, terminal escapes), for formats that need no YAML pre-scan (TOML, JSON:
+    their parsers neither expand aliases nor nest by indentation)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_front_matter_bytes:
+        return Refusal("CD108", f"front matter is {size} bytes, over the {limits.max_front_matter_bytes}-byte limit")
+    bad = _FORBIDDEN.search(text)
+    if bad is not None:
+        line, column = _position(text, bad.start())
+        return Refusal("CD103", f"control character U+{ord(bad.group()):04X} is not allowed in {language}", line, column)
+    return None
+
+
 # Bytes of the UTF-8 form that matter before parsing. _FORBIDDEN's characters: the ASCII
 # controls and DEL themselves, and the lead bytes of the others (C1 controls: C2 xx;
 # surrogates: ED xx xx; U+FFFE and U+FFFF: EF BF xx). The flow and alias characters

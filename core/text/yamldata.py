@@ -31,6 +31,118 @@ class YamlError(CopydeskError):
         self.problem = problem
 
 
+def parse_yaml_tolerant(text: str, limits: Limits) -> tuple[Any, list[Problem]]:
+    """:func:`parse_yaml`, also reading what libyaml (PyYAML, Jekyll) reads and strict YAML
+    1.2 refuses: multi-line quoted values and flow lists or mappings (``[...]``, ``{...}``)
+    whose continuation lines are not indented past their key. Returns the data and one
+    CD111 warning per such value, at its first unindented line.
+
+    Such front matter is read by indenting those lines (leading spaces there are not part
+    of the value in either reading), parsing that with the YAML 1.2 parser, and checking
+    that libyaml reads the original and the indented text alike. Anything else stays an
+    error: duplicate keys (CD104), limits (CD108), every other syntax error (CD103).
+    """
+    try:
+        return parse_yaml(text, limits), []
+    except YamlError as exc:
+        if exc.problem.code != "CD103" or exc.problem.message.startswith("front matter not"):
+            raise
+        strict = exc
+    indented, found = indent_flow_continuations(text)
+    if not found:
+        raise strict
+    try:
+        data = parse_yaml(indented, limits)
+    except YamlError as exc:
+        if exc.problem.code in ("CD104", "CD108"):
+            raise
+        raise strict from None
+    if not libyaml_agrees(text, indented):
+        raise strict
+    warnings = [
+        problem("CD111", f"{what} whose continuation lines are not indented past its key: libyaml (PyYAML, Jekyll) reads it, strict YAML 1.2 refuses it (indent those lines)", line)
+        for what, line in found
+    ]
+    return data, warnings
+
+
+def libyaml_reading(text: str) -> Any:
+    """The data libyaml's safe loader (PyYAML's, Jekyll's parser) reads in ``text``; raises
+    ``yaml.YAMLError``. Only for text the pre-scan passed (it expands aliases)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+def libyaml_agrees(original: str, indented: str) -> bool:
+    """Whether libyaml reads ``original`` and ``indented`` as the same data."""
+    import yaml
+
+    try:
+        return libyaml_reading(original) == libyaml_reading(indented)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return False
+
+
+def indent_flow_continuations(text: str) -> tuple[str, list[tuple[str, int]]]:
+    """``text`` with the continuation lines of multi-line quoted values and flow
+    collections that start in block context indented past their block collection, and (construct, 1-based line of its first such line) for each value that
+    needed it; ``(text, [])`` when none did or libyaml cannot read ``text``."""
+    import yaml
+
+    lines = text.splitlines(keepends=True)
+    pads: dict[int, int] = {}
+    found: list[tuple[str, int]] = []
+    blocks: list[int] = []  # columns of the open block collections
+    flow_depth = 0
+    flow_start: tuple[int, str] | None = None  # (line, construct) of the outermost flow collection
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.CollectionStartEvent):
+                if event.flow_style:
+                    if flow_depth == 0:
+                        what = "a multi-line flow list" if isinstance(event, yaml.SequenceStartEvent) else "a multi-line flow mapping"
+                        flow_start = (event.start_mark.line, what)
+                    flow_depth += 1
+                else:
+                    blocks.append(event.start_mark.column)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                if flow_depth:
+                    flow_depth -= 1
+                    if flow_depth == 0 and flow_start is not None:
+                        _pad(lines, flow_start[0], event.end_mark.line, blocks, pads, found, flow_start[1])
+                elif blocks:
+                    blocks.pop()
+            elif isinstance(event, yaml.ScalarEvent) and flow_depth == 0 and event.style in ("'", '"'):
+                if event.end_mark.line > event.start_mark.line:
+                    _pad(lines, event.start_mark.line, event.end_mark.line, blocks, pads, found, "a multi-line quoted value")
+    except (yaml.YAMLError, RecursionError):
+        return text, []
+    if not found:
+        return text, []
+    return "".join(" " * pads[i] + line if i in pads else line for i, line in enumerate(lines)), found
+
+
+def _pad(lines: list[str], first: int, last: int, blocks: list[int], pads: dict[int, int], found: list[tuple[str, int]], what: str) -> None:
+    """Record how far to indent lines ``first+1 .. last`` (0-based) of one value."""
+    # Two columns past the block collection: the YAML 1.2 parser wants more than the one
+    # the specification asks for under a mapping key (leading spaces are never part of
+    # the value, so any indentation reads the same).
+    need = (blocks[-1] + 2) if blocks else 0
+    seen = False
+    for i in range(first + 1, min(last, len(lines) - 1) + 1):
+        line = lines[i]
+        content = line.lstrip(" ")
+        if not content.strip():
+            continue  # a blank line is a line break in the value, whatever its spaces
+        indent = len(line) - len(content)
+        if indent < need:
+            pads[i] = need - indent
+            if not seen:
+                found.append((what, i + 1))
+                seen = True
+
+
 def parse_yaml(text: str, limits: Limits) -> Any:
     """Parse front-matter text into plain Python data, or raise YamlError.
 
