@@ -22,7 +22,9 @@ import yaml_rs
 from ..config import Limits
 from ..errors import CopydeskError
 from ..text import frontmatter
-from ..text.yamldata import YamlError, parse_yaml
+from ..text.formats import parse_front_matter
+from ..text.frontmatter import Format
+from ..text.yamldata import YamlError, libyaml_reading
 from ..text.yamltree import Lines, LocateError, Node, build_tree
 from .ops import (
     AddItem,
@@ -86,7 +88,8 @@ def apply_edits(
     fm = frontmatter.front_matter(text, split)
     if _TEMPLATE.search(fm):
         raise EditRefused(name, first, "front matter contains template syntax ({{ }} / {% %}); edit it by hand")
-    data = _parse(fm, name, first, limits) if data is None else mutable_copy(data)
+    fmt = split.format
+    data = _parse(fm, fmt, name, first, limits)[0] if data is None else mutable_copy(data)
     try:
         expected = apply_to_data(data, edits)
     except EditError as exc:
@@ -98,6 +101,9 @@ def apply_edits(
             if isinstance(value, str) and _TEMPLATE.search(value):
                 raise EditRefused(name, field_name(edit.field), "the value contains template syntax ({{ }} / {% %})")
     newline = frontmatter.detect_newline(fm)[0] if fm else split.newline
+    if fmt != "yaml":
+        fm = _edit_structured(fm, fmt, data, list(edits), newline, name, first)
+        return _verified(text, split, fm, expected, name, first, limits, edits)
     current = data
     for edit in edits:
         # with a single edit, the state after it is the expected data (no second deep copy)
@@ -109,15 +115,49 @@ def apply_edits(
         except TypeError as exc:  # a value YAML scalars cannot hold where one is needed
             raise EditRefused(name, field_name(edit.field), str(exc)) from None
         current = after
-    result = _parse(fm, name, first, limits, verifying=True)
+    return _verified(text, split, fm, expected, name, first, limits, edits)
+
+
+def _edit_structured(fm: str, fmt: Format, data: dict[str, Any], edits: list[Edit], newline: str, name: str, first: str) -> str:
+    """TOML or JSON front matter ``fm`` with ``edits`` made (see :mod:`core.edit.tomledit`,
+    :mod:`core.edit.jsonedit`)."""
+    from .jsonedit import apply_json
+    from .tomledit import apply_toml
+
+    try:
+        return apply_toml(fm, data, edits, newline) if fmt == "toml" else apply_json(fm, data, edits, newline)
+    except (ValueError, TypeError, KeyError) as exc:  # tomlkit's errors are ValueErrors too
+        raise EditRefused(name, first, f"cannot edit this {fmt.upper()} front matter safely: {exc}") from None
+
+
+def _verify_libyaml(old_fm: str, new_fm: str, edits: Sequence[Edit], name: str, first: str) -> None:
+    """Front matter only libyaml reads (CD111): libyaml must read the edit as intended too."""
+    try:
+        before = libyaml_reading(old_fm)
+        after = libyaml_reading(new_fm)
+        intended = apply_to_data(before, edits)
+    except Exception:  # noqa: BLE001 - any failure of the second reader is a refusal
+        raise EditRefused(name, first, "verification failed: libyaml cannot read the edited front matter") from None
+    if after != intended:
+        raise EditRefused(name, first, "verification failed: libyaml reads the edited front matter differently")
+
+
+def _verified(text: str, split: frontmatter.Split, fm: str, expected: dict[str, Any], name: str, first: str, limits: Limits, edits: Sequence[Edit]) -> str:
+    """The new whole text, once ``fm`` re-parses to ``expected`` and splits where it did.
+
+    Front matter still read only as libyaml reads it (CD111) is also read by libyaml,
+    which must find the edit made as intended there too."""
+    result, tolerated = _parse(fm, split.format, name, first, limits, verifying=True)
     if result != expected:
         raise EditRefused(name, first, "verification failed: the edited front matter does not re-parse to the expected data")
+    if tolerated:
+        _verify_libyaml(frontmatter.front_matter(text, split), fm, edits, name, first)
     new_text = frontmatter.replace_front_matter(text, split, fm)
     # The whole file must still split at the same fence: an edit whose last line lost its
     # line ending would glue the closing `---` to it and swallow the body.
     check = frontmatter.split_text(new_text)
     if not check.has_front_matter or frontmatter.front_matter(new_text, check) != fm or new_text[check.fm_end :] != text[split.fm_end :]:
-        raise EditRefused(name, first, "verification failed: the edit would move the closing `---` fence")
+        raise EditRefused(name, first, "verification failed: the edit would move the end of the front matter")
     return new_text
 
 
@@ -130,17 +170,19 @@ def _values(edit: Edit) -> list[Any]:
     return []
 
 
-def _parse(fm: str, name: str, field: str, limits: Limits, verifying: bool = False) -> dict[str, Any]:
+def _parse(fm: str, fmt: Format, name: str, field: str, limits: Limits, verifying: bool = False) -> tuple[dict[str, Any], bool]:
+    """The front matter's data, and whether it was read only as libyaml reads it (CD111)."""
+    language = fmt.upper()
     try:
-        data = parse_yaml(fm, limits)
+        data, warnings = parse_front_matter(fm, fmt, limits)
     except YamlError as exc:
-        what = "the edit produced invalid YAML" if verifying else "front matter is not valid YAML"
+        what = f"the edit produced invalid {language}" if verifying else f"front matter is not valid {language}"
         raise EditRefused(name, field, f"{what} ({exc.problem.message})") from None
     if data is None:
-        return {}
+        return {}, bool(warnings)
     if not isinstance(data, dict):
         raise EditRefused(name, field, "front matter is not a mapping")
-    return data
+    return data, bool(warnings)
 
 
 # -- rendering ---------------------------------------------------------------------------
