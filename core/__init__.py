@@ -25,6 +25,8 @@ _EXPORTS = {
     "load_corpus": "core.document",
     "get_path": "core.document",
     "thaw": "core.document",
+    # python-frontmatter posts, checked before a pipeline writes them
+    "check_post": "core.post",
     # problems
     "Problem": "core.checks",
     "RULES": "core.checks",

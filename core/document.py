@@ -139,6 +139,23 @@ class Article:
         """A metadata value by dotted path (``source.name``), or ``default``."""
         return get_path(self.meta, dotted, default)
 
+    def to_post(self) -> Any:
+        """This article as a python-frontmatter ``Post``: its metadata (a mutable copy) and
+        its body as on disk now, with the handler of its front-matter format (YAML, JSON;
+        TOML when python-frontmatter's TOML handler is installed). For pipelines that go
+        on with python-frontmatter; copydesk's own edits keep the file's bytes instead."""
+        import frontmatter
+        from frontmatter import default_handlers
+
+        handler: Any = None
+        if self.format == "yaml":
+            handler = default_handlers.YAMLHandler()
+        elif self.format == "json":
+            handler = default_handlers.JSONHandler()
+        elif getattr(default_handlers, "toml", None) is not None:  # its TOML handler needs `toml`
+            handler = default_handlers.TOMLHandler()
+        return frontmatter.Post(self.body(), handler, **thaw(self.meta or {}))
+
 
 def get_path(meta: Mapping[str, Any] | None, dotted: str, default: Any = None) -> Any:
     """Follow ``a.b.c`` through nested mappings."""

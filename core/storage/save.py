@@ -42,9 +42,10 @@ from ..display import c_quote
 from ..document import Article, get_path, thaw
 from ..edit.apply import EditRefused, apply_edits
 from ..edit.ops import Edit, field_name
+from ..text.formats import parse_front_matter
 from ..text.frontmatter import split_text
 from ..text.guard import UnsafeFile, read_guarded
-from ..text.yamldata import YamlError, parse_yaml
+from ..text.yamldata import YamlError
 from .files import (
     Folders,
     LockBusy,
@@ -209,9 +210,9 @@ def _merge(change: Change, disk_text: str) -> tuple[str | None, str]:
     if not split.has_front_matter:
         return None, "the file on disk no longer has front matter"
     try:
-        disk_meta = parse_yaml(disk_text[split.fm_start : split.fm_end], _READ_LIMITS)
+        disk_meta, _ = parse_front_matter(disk_text[split.fm_start : split.fm_end], split.format, _READ_LIMITS)
     except YamlError as exc:
-        return None, f"the version on disk has invalid YAML ({exc.problem.message})"
+        return None, f"the version on disk has invalid {split.format.upper()} ({exc.problem.message})"
     disk_meta = disk_meta or {}
     if not isinstance(disk_meta, dict):
         return None, "the version on disk is not a mapping"
