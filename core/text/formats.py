@@ -60,11 +60,28 @@ def parse_toml(text: str) -> dict[str, Any]:
         message = str(exc).split(" at line ")[0]
         duplicate = _TOML_DUPLICATE.search(message)
         if duplicate:
-            raise YamlError(problem("CD104", f"duplicate key {duplicate.group(1)!r}", line, column)) from None
-        raise YamlError(problem("CD103", f"TOML syntax error: {message}", line, column)) from None
+            key = duplicate.group(1)
+            line, column = _second_toml_key(text, key) or (line, column)
+            raise YamlError(problem("CD104", f"duplicate key {key!r}", line, column)) from None
+        code = "CD108" if "nested more than" in message else "CD103"  # tomlkit's own depth limit
+        what = "front matter not parsed" if code == "CD108" else "TOML syntax error"
+        raise YamlError(problem(code, f"{what}: {message}", line, column)) from None
     except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not crash a folder load
         raise YamlError(problem("CD103", f"TOML parser failed: {type(exc).__name__}: {exc}")) from None
     return toml_plain(document)
+
+
+def _second_toml_key(text: str, key: str) -> tuple[int, int] | None:
+    """Line and column of the second ``key =`` or ``[key]`` line (tomlkit reports where it
+    stopped reading, the line after)."""
+    name = re.escape(key)
+    pattern = re.compile(rf"""^([ \t]*)(?:\[\[?[ \t]*(?:[^\]]*\.)?["']?{name}["']?[ \t]*\]|["']?{name}["']?[ \t]*=)""", re.MULTILINE)
+    matches = list(pattern.finditer(text))
+    if len(matches) < 2:
+        return None
+    at = matches[1].start() + len(matches[1].group(1))
+    before = text[:at]
+    return before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1
 
 
 def toml_plain(item: Any) -> Any:

@@ -116,11 +116,15 @@ def indent_flow_continuations(text: str) -> tuple[str, list[tuple[str, int]]]:
             elif isinstance(event, yaml.ScalarEvent) and flow_depth == 0 and event.style in ("'", '"'):
                 if event.end_mark.line > event.start_mark.line:
                     _pad(lines, event.start_mark.line, event.end_mark.line, blocks, pads, found, "a multi-line quoted value")
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, _TabIndented):
         return text, []
     if not found:
         return text, []
     return "".join(" " * pads[i] + line if i in pads else line for i, line in enumerate(lines)), found
+
+
+class _TabIndented(Exception):
+    """A continuation line indented with a tab: not one of the constructs read as libyaml does."""
 
 
 def _pad(lines: list[str], first: int, last: int, blocks: list[int], pads: dict[int, int], found: list[tuple[str, int]], what: str) -> None:
@@ -136,6 +140,8 @@ def _pad(lines: list[str], first: int, last: int, blocks: list[int], pads: dict[
         if not content.strip():
             continue  # a blank line is a line break in the value, whatever its spaces
         indent = len(line) - len(content)
+        if indent < need and content.startswith("\t"):
+            raise _TabIndented  # tabs as indentation: refused by YAML 1.2 (the YAML test suite's DK95)
         if indent < need:
             pads[i] = need - indent
             if not seen:
