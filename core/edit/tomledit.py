@@ -14,6 +14,7 @@ import datetime
 import re
 from typing import Any
 
+from ..errors import CopydeskError
 from .ops import (
     AddItem,
     DeleteKey,
@@ -29,7 +30,7 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 _TABLE_HEADER = re.compile(r"[ \t]*\[")
 
 
-class TomlEditError(ValueError):
+class TomlEditError(CopydeskError, ValueError):
     """An edit tomlkit cannot make without changing more than the field."""
 
 

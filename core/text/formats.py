@@ -17,6 +17,7 @@ from typing import Any
 
 from ..checks import Problem, problem
 from ..config import Limits
+from ..errors import CopydeskError
 from .frontmatter import Format
 from .guard import check_data, prescan_characters
 from .yamldata import YamlError, parse_yaml_tolerant
@@ -102,7 +103,9 @@ def toml_plain(item: Any) -> Any:
 # -- JSON --------------------------------------------------------------------------------
 
 
-class _Duplicate(ValueError):
+class _Duplicate(CopydeskError, ValueError):
+    """A key written twice in one JSON object (raised from the decoder's hook)."""
+
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key

@@ -123,7 +123,7 @@ def indent_flow_continuations(text: str) -> tuple[str, list[tuple[str, int]]]:
     return "".join(" " * pads[i] + line if i in pads else line for i, line in enumerate(lines)), found
 
 
-class _TabIndented(Exception):
+class _TabIndented(CopydeskError):
     """A continuation line indented with a tab: not one of the constructs read as libyaml does."""
 
 
