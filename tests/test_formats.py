@@ -214,10 +214,20 @@ def test_check_positions_problems_on_the_toml_and_json_lines(tmp_path: Path) -> 
     assert found == {("a.md", "CD203", 9), ("a.md", "CD201", 11), ("b.md", "CD203", 16)}
 
 
-def test_toml_and_json_values_are_not_yaml_1_1_suspects(tmp_path: Path) -> None:
-    # `"yes"` and `"010"` are strings in TOML and JSON whatever the reader: no CD109 / CD306
-    text = TOML_ARTICLE.replace('lang = "en"', 'lang = "en"\nanswer = "yes"\nepisode = 010\n')
-    assert [p.code for p in _load(tmp_path, "a.md", text).problems if p.code in ("CD109", "CD306")] == []
+@pytest.mark.parametrize(
+    "text",
+    [
+        TOML_ARTICLE.replace('lang = "en"', 'lang = "en"\nanswer = "yes"\nepisode = "010"\nduration = "1:30"\n"<<" = "x"\nyes = 1'),
+        JSON_ARTICLE.replace('"lang": "en",', '"lang": "en", "answer": "yes", "<<": "x", "on": 1,'),
+    ],
+    ids=["toml", "json"],
+)
+def test_toml_and_json_values_are_not_yaml_1_1_suspects(tmp_path: Path, text: str) -> None:
+    # `"yes"`, `"1:30"` and a `<<` or `yes` key mean one thing in TOML and JSON, whatever the
+    # reader: no CD109 / CD306
+    article = _load(tmp_path, "a.md", text)
+    assert article.kind == "front-matter" and article.meta is not None and article.meta["<<"] == "x"
+    assert [p.code for p in article.problems if p.code in ("CD109", "CD306")] == []
 
 
 def test_list_query_and_index_see_toml_and_json_articles(tmp_path: Path) -> None:
@@ -473,7 +483,7 @@ def test_check_post_validates_a_post_against_the_folders_schema_and_rules(tmp_pa
     assert found == {("CD201", "error"), ("CD203", "error"), ("CD302", "warning")}
 
 
-@pytest.mark.parametrize(("text", "handler"), [(TOML_ARTICLE, None), (JSON_ARTICLE, "JSONHandler")])
+@pytest.mark.parametrize(("text", "handler"), [(TOML_ARTICLE, None), (JSON_ARTICLE, "JSONHandler")], ids=["toml", "json"])
 def test_article_to_post_gives_python_frontmatter_the_data_and_body(tmp_path: Path, text: str, handler: str | None) -> None:
     post = _load(tmp_path, "a.md", text).to_post()
     assert post.metadata == EXPECTED_META and post.content.startswith("## Fares")
