@@ -310,6 +310,20 @@ def test_set_and_undo_on_toml_and_json_articles_through_the_command_line(tmp_pat
     assert (tmp_path / "a.md").read_text() == TOML_ARTICLE and (tmp_path / "b.md").read_text() == JSON_ARTICLE
 
 
+@pytest.mark.parametrize(("text", "fmt"), [(TOML_ARTICLE, "toml"), (JSON_ARTICLE, "json")], ids=["toml", "json"])
+def test_a_colleagues_save_in_another_field_of_a_toml_or_json_article_is_merged(tmp_path: Path, text: str, fmt: str) -> None:
+    from core import plan_change, save_changes
+
+    path = _write(tmp_path, "a.md", text)
+    config = Config(root=tmp_path)
+    change = plan_change(load_article(path, config), [SetValue(("sentiment",), "POSITIVE")])
+    theirs = text.replace("Ferry fares rise", "Ferry fares rise again")
+    path.write_text(theirs, encoding="utf-8")  # a colleague saves first
+    [result] = save_changes([change], config=config, label="test")
+    assert result.status == "merged"
+    assert path.read_text(encoding="utf-8") == theirs.replace("NEUTRAL", "POSITIVE")
+
+
 # -- the corpus's front matter as TOML and JSON -------------------------------------------
 
 
