@@ -1,10 +1,11 @@
 """What a valid date-time is: the schema's ``date-time`` format (CD204), the dates CD301
-compares and the editor's date inputs all use this one definition."""
+compares and the editor's date inputs all use this one definition; and what a valid date
+is (the schema's ``date`` format)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 EXAMPLE = "2025-12-01T07:29:42.000Z"
 
@@ -12,6 +13,20 @@ EXAMPLE = "2025-12-01T07:29:42.000Z"
 _SHAPE = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?\Z", re.ASCII
 )
+
+
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+
+
+def is_date(text: str) -> bool:
+    """An ISO-8601 calendar date, ``2028-07-06``: a day that exists, no time part."""
+    if not _DATE_SHAPE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def is_datetime(text: str) -> bool:
