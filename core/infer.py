@@ -227,7 +227,9 @@ def _schema(top: _Stats, carried: Counter[str], base: int) -> tuple[dict[str, An
     return schema, notes
 
 
-def _node(stats: _Stats, name: str, notes: list[str]) -> dict[str, Any]:
+def _node(stats: _Stats, name: str, notes: list[str], item: bool = False) -> dict[str, Any]:
+    """The schema of one field (``item``: of a list's items, which are never an enum: a list
+    of terms takes new ones)."""
     types = set(stats.types)
     if types <= {"null"}:
         return {"description": "always empty in this folder"}
@@ -238,9 +240,9 @@ def _node(stats: _Stats, name: str, notes: list[str]) -> dict[str, Any]:
         shown = ", ".join(f"{t} ({stats.types[t] + (stats.types['integer'] if t == 'number' else 0)})" for t in sorted(types))
         notes.append(f"{name!r} holds several types, all allowed: {shown}")
     if "string" in types:
-        _string_constraints(node, stats, name, notes, nullable="null" in types)
+        _string_constraints(node, stats, name, notes, nullable="null" in types, enum=not item)
     if "array" in types and stats.items is not None and stats.items.count:
-        node["items"] = _node(stats.items, f"{name}[]", notes)
+        node["items"] = _node(stats.items, f"{name}[]", notes, item=True)
     if "object" in types and stats.children:
         node["properties"] = {k: _node(s, f"{name}.{k}", notes) for k, s in sorted(stats.children.items(), key=lambda kv: -kv[1].count)}
         node["additionalProperties"] = False
@@ -250,7 +252,7 @@ def _node(stats: _Stats, name: str, notes: list[str]) -> dict[str, Any]:
     return node
 
 
-def _string_constraints(node: dict[str, Any], stats: _Stats, name: str, notes: list[str], nullable: bool) -> None:
+def _string_constraints(node: dict[str, Any], stats: _Stats, name: str, notes: list[str], nullable: bool, enum: bool) -> None:
     values = [v for v in stats.strings if v.strip()]
     if not values or set(stats.types) - {"string", "null"}:
         return  # strings mixed with lists or numbers: the type alone is stated
@@ -273,7 +275,7 @@ def _string_constraints(node: dict[str, Any], stats: _Stats, name: str, notes: l
             notes.append(f"{name!r}: every value is an http(s) URL")
         return
     uses = sum(stats.strings.values())
-    if len(stats.strings) <= ENUM_MAX_VALUES and uses >= ENUM_MIN_USES and min(stats.strings.values()) >= 2 and len(stats.strings) * 2 <= uses:
+    if enum and len(stats.strings) <= ENUM_MAX_VALUES and uses >= ENUM_MIN_USES and min(stats.strings.values()) >= 2 and len(stats.strings) * 2 <= uses:
         node["enum"] = sorted(stats.strings) + ([None] if nullable else [])
         notes.append(f"{name!r}: one of {len(stats.strings)} values over {uses} uses: {', '.join(sorted(stats.strings))}")
 
