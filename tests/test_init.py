@@ -234,3 +234,15 @@ def test_init_then_check_on_every_corpus_site() -> None:
         assert len(beyond_yaml) <= site.allowed, (site.name, site.errors)
     within = sum(r.within for r in results)
     assert within >= 11, [(r.name, r.errors) for r in results if not r.within]
+
+
+def test_check_says_when_a_folder_is_not_news_and_how_to_make_a_schema(hugo: Path, tmp_path: Path) -> None:
+    result = copydesk("check", "site", cwd=hugo.parent)
+    assert "21 of 22 articles lack most fields of the bundled news schema (no copydesk.toml here)" in result.stderr
+    assert f"`copydesk init {hugo}`" in result.stderr
+    news = tmp_path / "news"
+    shutil.copytree(PROJECT / "samples", news)
+    (news / "copydesk.toml").unlink(missing_ok=True)
+    assert "bundled news schema" not in copydesk("check", "news", cwd=tmp_path).stderr
+    assert copydesk("init", "site", cwd=hugo.parent).returncode == 0
+    assert "bundled news schema" not in copydesk("check", "site", cwd=hugo.parent).stderr
