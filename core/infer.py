@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .checks.datetimes import is_date, is_datetime
+from .checks.rule import Problem
 from .config import Config
 from .document import Article, check_text, load_corpus
 from .schema import BUNDLED_SCHEMA, read_schema, required_fields, type_name, view_columns
@@ -205,6 +206,14 @@ def _looks_like_news(articles: list[Article]) -> str:
     required = required_fields(read_schema(BUNDLED_SCHEMA))
     fitting = sum(1 for a in articles if all(k in (a.meta or {}) for k in required))
     return f"{fitting} of {len(articles)}" if fitting >= NEWS_SHARE * len(articles) else ""
+
+
+def unlike_news(rows: Iterable[tuple[str, Problem]]) -> int:
+    """How many files (of ``(path, problem)`` rows, as checked with the bundled schema) lack
+    at least half of the fields the bundled schema requires: articles of another format."""
+    half = len(required_fields(read_schema(BUNDLED_SCHEMA))) / 2
+    missing = Counter(path for path, found in rows if found.code == "CD201")
+    return sum(1 for count in missing.values() if count >= half)
 
 
 def _schema(top: _Stats, carried: Counter[str], base: int) -> tuple[dict[str, Any], list[str]]:

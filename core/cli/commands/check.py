@@ -254,11 +254,9 @@ def _schema_hint(groups: Sequence[_Group], files: int, rows: Sequence[tuple[str,
     fields, the folder is not news: say so, and how to make a schema of its own."""
     if not files or any(group.config.source is not None or group.config.schema is not None for group in groups):
         return ""
-    from ...schema import BUNDLED_SCHEMA, read_schema, required_fields
+    from ...infer import unlike_news
 
-    half = len(required_fields(read_schema(BUNDLED_SCHEMA))) / 2
-    missing = Counter(path for path, p in rows if p.code == "CD201")
-    unlike = sum(1 for count in missing.values() if count >= half)
+    unlike = unlike_news(rows)
     if unlike * 2 <= files:
         return ""
     shown = " ".join(printable(str(group.config.root)) for group in groups)
