@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checks.datetimes import is_date, is_datetime
+from .checks.datetimes import WRITTEN_DATE_PATTERN, is_date, is_datetime, is_written_date
+from .checks.fields import CODE_KEYWORD
 from .checks.rule import Problem
 from .config import Config
 from .document import Article, check_text, load_corpus
@@ -265,7 +266,13 @@ def _string_constraints(node: dict[str, Any], stats: _Stats, name: str, notes: l
     values = [v for v in stats.strings if v.strip()]
     if not values or set(stats.types) - {"string", "null"}:
         return  # strings mixed with lists or numbers: the type alone is stated
-    dated = {"date-time" if is_datetime(v) else "date" if is_date(v) else "" for v in values}
+    dated = {"date-time" if is_datetime(v) else "date" if is_date(v) else "written" if is_written_date(v) else "" for v in values}
+    if "written" in dated and "" not in dated:
+        node["pattern"] = WRITTEN_DATE_PATTERN
+        node[CODE_KEYWORD] = "CD204"
+        node["examples"] = [next(v for v in values if not is_datetime(v) and not is_date(v))]
+        notes.append(f"{name!r}: dates written as site generators read them ({node['examples'][0]!r}): that shape is checked")
+        return
     if "" not in dated:
         if len(dated) == 1:
             node["format"] = dated.pop()
@@ -277,7 +284,7 @@ def _string_constraints(node: dict[str, Any], stats: _Stats, name: str, notes: l
     if all(_URL.match(v) for v in values):
         if all(v.startswith("https://") for v in values):
             node["pattern"] = r"^https://\S+$"
-            node["x-copydesk-code"] = "CD205"
+            node[CODE_KEYWORD] = "CD205"
             notes.append(f"{name!r}: every value is an https URL")
         else:
             node["pattern"] = r"^https?://\S+$"

@@ -328,16 +328,21 @@ def _yaml_scalar(text: str) -> Any:
 # -- what lists show -------------------------------------------------------------------------
 
 DATE_FORMATS = ("date-time", "date")
+WRITTEN_DATES = "written"  # dates checked by their shape, not ISO 8601 (see checks.datetimes)
 _TITLE_NAMES = ("title", "name", "headline", "linkTitle")
 _DATE_NAMES = ("publishedAt", "date", "pubDate", "publishDate", "published", "created", "updatedAt", "lastmod")
 
 
 def date_formats(node: dict[str, Any] | None, schema: dict[str, Any] | None = None) -> set[str]:
     """The date formats a field's (resolved) schema node accepts: ``date-time`` and/or
-    ``date``, also through an ``anyOf`` of them (a folder writing both); empty for others."""
+    ``date``, also through an ``anyOf`` of them (a folder writing both), or
+    :data:`WRITTEN_DATES` (dates as the folder writes them, a pattern whose errors are
+    CD204); empty for others."""
     if not node:
         return set()
     found = {node["format"]} & set(DATE_FORMATS) if isinstance(node.get("format"), str) else set()
+    if node.get("x-copydesk-code") == "CD204":
+        found.add(WRITTEN_DATES)
     for branch in node.get("anyOf") or ():
         branch = resolve_ref(schema, branch) if schema is not None else branch
         if isinstance(branch, dict) and branch.get("format") in DATE_FORMATS:

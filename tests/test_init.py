@@ -246,3 +246,20 @@ def test_check_says_when_a_folder_is_not_news_and_how_to_make_a_schema(hugo: Pat
     assert "bundled news schema" not in copydesk("check", "news", cwd=tmp_path).stderr
     assert copydesk("init", "site", cwd=hugo.parent).returncode == 0
     assert "bundled news schema" not in copydesk("check", "site", cwd=hugo.parent).stderr
+
+
+def test_init_keeps_dates_written_the_site_generators_way(tmp_path: Path) -> None:
+    """Jekyll and Hugo read `2013-11-30 4:31:19 -0400`: such a field is a date column and its
+    shape is checked (CD204), without asking for ISO 8601."""
+    blog = tmp_path / "blog"
+    blog.mkdir()
+    for i in range(10):
+        (blog / f"p{i}.md").write_text(f"---\ntitle: Post {i}\ndate: 2013-11-{i + 10} {i}:31:19 -0400\n---\nText.\n")
+    assert copydesk("init", "blog", cwd=tmp_path).returncode == 0
+    settings = tomllib.loads((blog / "copydesk.toml").read_text())
+    assert settings["view"]["columns"] == ["date", "title"]
+    assert copydesk("check", "blog", cwd=tmp_path).returncode == 0
+    (blog / "p1.md").write_text("---\ntitle: Post 1\ndate: last tuesday\n---\nText.\n")
+    check = copydesk("check", "blog", cwd=tmp_path)
+    assert check.stdout.splitlines()[0] == (
+        "blog/p1.md:3:7: CD204 date is not a date as this folder writes them: 'last tuesday' (expected e.g. '2013-11-10 0:31:19 -0400')")

@@ -46,3 +46,21 @@ def parse_datetime(value: object) -> datetime | None:
     if not isinstance(value, str) or not is_datetime(value):
         return None
     return datetime.fromisoformat(value[:-1] + "+00:00" if value[-1] in "zZ" else value)
+
+
+# Dates as site generators also read them (Jekyll, Hugo: YAML 1.1 timestamps): a space for
+# the `T`, a one-digit hour, an offset after a space, `2013-11-30 4:31:19 -0400`. A schema
+# states it as this pattern (portable JSON Schema); its errors are CD204.
+WRITTEN_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?: ?(?:[zZ]|[+-]\d{2}:?\d{2}))?)?$"
+_WRITTEN = re.compile(WRITTEN_DATE_PATTERN, re.ASCII)
+
+
+def is_written_date(text: str) -> bool:
+    """A date, or a date and time, in :data:`WRITTEN_DATE_PATTERN` on a day that exists."""
+    if not _WRITTEN.match(text):
+        return False
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True

@@ -89,6 +89,9 @@ def _map_error(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any
     value = exc.value
     if code == "CD205" or (code is None and rule_name == "pattern" and "https" in str(exc.rule_definition)):
         return _SchemaIssue("CD205", full, f"{name} is not an https URL: {show(value)}", "value")
+    if code == "CD204" and rule_name == "pattern":
+        example = definition.get("examples") or node.get("examples") or [EXAMPLE]
+        return _SchemaIssue("CD204", full, f"{name} is not a date as this folder writes them: {show(value)} (expected e.g. {show(example[0])})", "value")
     if code in known and code != "CD205":
         return _SchemaIssue(code, full, f"{name}: {_relative_message(exc)}", "value")
     if rule_name == "type":
