@@ -35,6 +35,17 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class View:
+    """How lists show articles (``[view]``): the front-matter fields shown as columns, in
+    order; empty: the defaults the schema suggests (:func:`core.schema.view_columns`)."""
+
+    columns: tuple[str, ...] = ()
+
+
+DEFAULT_TAXONOMIES = ("tags",)
+
+
+@dataclass(frozen=True)
 class Config:
     """Effective settings for one corpus root."""
 
@@ -53,11 +64,14 @@ class Config:
     journal_batches: int = 50  # undo batches kept in .copydesk/journal
     limits: Limits = field(default_factory=Limits)
     keys: dict[str, str] = field(default_factory=dict)  # TUI action id -> key(s)
+    taxonomies: tuple[str, ...] = DEFAULT_TAXONOMIES  # list fields of terms: tags, categories...
+    view: View = field(default_factory=View)
 
 
 _LIST_KEYS = {"extensions", "exclude", "select", "ignore", "vocabulary", "cta_patterns", "footer_patterns"}
 _TOML_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Config) if f.name not in {"root", "source"}}
 _LIMIT_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
+_VIEW_NAMES = {f.name.replace("_", "-"): f.name for f in fields(View)}
 
 CONFIG_FILENAMES = ("copydesk.toml", "pyproject.toml")
 
@@ -200,6 +214,10 @@ def _from_table(data: dict[str, Any], path: Path) -> Config:
                 raise ConfigError(f"{path}: 'keys' must map action names to key strings")
         elif name == "limits":
             value = _limits(value, path)
+        elif name == "view":
+            value = _view(value, path)
+        elif name == "taxonomies":
+            value = _field_names(value, path, "taxonomies")
         elif name == "follow_symlinks":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: 'follow-symlinks' must be true or false")
@@ -225,6 +243,25 @@ def _limits(value: Any, path: Path) -> Limits:
             raise ConfigError(f"{path}: 'limits.{key}' must be a positive integer")
         kwargs[name] = number
     return Limits(**kwargs)
+
+
+def _field_names(value: Any, path: Path, key: str) -> tuple[str, ...]:
+    """A list of front-matter field names (dotted for nested ones), each once."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() == v and v for v in value):
+        raise ConfigError(f"{path}: {key!r} must be a list of field names (non-empty strings without surrounding spaces)")
+    return tuple(dict.fromkeys(value))
+
+
+def _view(value: Any, path: Path) -> View:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'view' must be a table")
+    kwargs: dict[str, Any] = {}
+    for key, item in value.items():
+        name = _VIEW_NAMES.get(key)
+        if name is None:
+            raise ConfigError(f"{path}: unknown key 'view.{key}' (known: {', '.join(sorted(_VIEW_NAMES))})")
+        kwargs[name] = _field_names(item, path, f"view.{key}")
+    return View(**kwargs)
 
 
 def _check_selectors(values: dict[str, Any], path: Path) -> None:

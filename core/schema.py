@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml_rs
 
-from .checks.datetimes import is_datetime
+from .checks.datetimes import is_date, is_datetime
 from .config import Config, ConfigError
 from .edit.ops import FieldPath
 from .errors import CopydeskError
@@ -94,7 +94,7 @@ def resolve_ref(root: Any, node: Any) -> Any:
 
 # -- the compiled schema ------------------------------------------------------------------
 
-_FORMATS: dict[str, Callable[[str], bool]] = {"date-time": is_datetime}
+_FORMATS: dict[str, Callable[[str], bool]] = {"date-time": is_datetime, "date": is_date}
 
 
 def _no_remote(uri: str) -> Any:
@@ -323,3 +323,46 @@ def _yaml_scalar(text: str) -> Any:
         return text
     value = data.get("v")
     return text if isinstance(value, dict) else value
+
+
+# -- what lists show -------------------------------------------------------------------------
+
+DATE_FORMATS = ("date-time", "date")
+WRITTEN_DATES = "written"  # dates checked by their shape, not ISO 8601 (see checks.datetimes)
+_TITLE_NAMES = ("title", "name", "headline", "linkTitle")
+_DATE_NAMES = ("publishedAt", "date", "pubDate", "publishDate", "published", "created", "updatedAt", "lastmod")
+
+
+def date_formats(node: dict[str, Any] | None, schema: dict[str, Any] | None = None) -> set[str]:
+    """The date formats a field's (resolved) schema node accepts: ``date-time`` and/or
+    ``date``, also through an ``anyOf`` of them (a folder writing both), or
+    :data:`WRITTEN_DATES` (dates as the folder writes them, a pattern whose errors are
+    CD204); empty for others."""
+    if not node:
+        return set()
+    found = {node["format"]} & set(DATE_FORMATS) if isinstance(node.get("format"), str) else set()
+    if node.get("x-copydesk-code") == "CD204":
+        found.add(WRITTEN_DATES)
+    for branch in node.get("anyOf") or ():
+        branch = resolve_ref(schema, branch) if schema is not None else branch
+        if isinstance(branch, dict) and branch.get("format") in DATE_FORMATS:
+            found.add(branch["format"])
+    return found
+
+
+def view_columns(config: Config, schema: dict[str, Any]) -> tuple[str, ...]:
+    """The front-matter fields a list shows, in order: ``[view] columns`` when configured,
+    else what the schema suggests: an enum (such as ``sentiment``), up to two booleans
+    (``draft`` first), a date field, the title, the configured taxonomies the schema
+    declares (or ``tags``)."""
+    if config.view.columns:
+        return config.view.columns
+    root = _node(schema, schema)
+    props: dict[str, Any] = {k: _node(schema, v) for k, v in (root.get("properties") or {}).items()}
+    enums = [k for k, n in props.items() if isinstance(n.get("enum"), list) and 1 < len(n["enum"]) <= 8]
+    booleans = sorted((k for k, n in props.items() if n.get("type") == "boolean"), key=lambda k: k != "draft")
+    dates = [k for k, n in props.items() if date_formats(n, schema)]
+    dates.sort(key=lambda k: _DATE_NAMES.index(k) if k in _DATE_NAMES else len(_DATE_NAMES))
+    titles = [k for k in _TITLE_NAMES if k in props] or [k for k, n in props.items() if n.get("type") == "string"][:1]
+    taxonomies = [t for t in config.taxonomies if t in props]
+    return tuple(dict.fromkeys([*enums[:1], *booleans[:2], *dates[:1], *titles[:1], *taxonomies]))

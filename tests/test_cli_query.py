@@ -101,7 +101,7 @@ def test_list_json_and_table(folder: Path) -> None:
     assert rows[0]["meta"]["source"]["key"] == "coindesk" and rows[0]["draft"] is True
     table = copydesk("list", "news", cwd=folder)
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["PATH", "PUBLISHED", "STATE", "TITLE"]
+    assert lines[0].split() == ["PATH", "STATE", "SENTIMENT", "DRAFT", "PUBLISHEDAT", "TAGS", "TITLE"]
     assert any("news/raw.md" in line and "raw" in line for line in lines)
     assert "4 articles" in table.stderr
 

@@ -483,6 +483,7 @@ READ_COMMANDS = [
     ["tags"],
     ["tag", "--add", "HOSTILE", "--dry-run"],
     ["set", "--dry-run", "draft=true"],
+    ["init", "--dry-run"],
 ]
 
 

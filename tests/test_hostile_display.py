@@ -178,6 +178,8 @@ CLI_COMMANDS = [
     ["tag", "--rename", "HONG KONG=HONGKONG", "--dry-run"],
     ["adopt", "--dry-run"],
     ["undo", "--list"],
+    ["init", "--dry-run"],
+    ["init"],
 ]
 
 

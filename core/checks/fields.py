@@ -89,6 +89,9 @@ def _map_error(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any
     value = exc.value
     if code == "CD205" or (code is None and rule_name == "pattern" and "https" in str(exc.rule_definition)):
         return _SchemaIssue("CD205", full, f"{name} is not an https URL: {show(value)}", "value")
+    if code == "CD204" and rule_name == "pattern":
+        example = definition.get("examples") or node.get("examples") or [EXAMPLE]
+        return _SchemaIssue("CD204", full, f"{name} is not a date as this folder writes them: {show(value)} (expected e.g. {show(example[0])})", "value")
     if code in known and code != "CD205":
         return _SchemaIssue(code, full, f"{name}: {_relative_message(exc)}", "value")
     if rule_name == "type":
@@ -103,7 +106,9 @@ def _map_error(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any
         extra = f" (did you mean {hint}?)" if hint and hint != value else ""
         return _SchemaIssue("CD203", full, f"{name} is {show(value)}; allowed: {shown}{extra}", "value")
     if rule_name == "format" and exc.rule_definition in _DATE_FORMATS:
-        return _SchemaIssue("CD204", full, f"{name} is not an ISO-8601 date-time: {show(value)} (expected e.g. {EXAMPLE})", "value")
+        return _SchemaIssue("CD204", full, _date_message(name, value, {exc.rule_definition}), "value")
+    if rule_name == "anyOf" and (formats := _any_of_dates(exc.rule_definition)):
+        return _SchemaIssue("CD204", full, _date_message(name, value, formats), "value")
     if rule_name == "required":
         missing = [k for k in (exc.rule_definition or []) if not (isinstance(value, dict) and k in value)]
         what = dotted(full + (missing[0],)) if missing else name
@@ -111,6 +116,23 @@ def _map_error(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any
     if rule_name == "additionalProperties":
         return _SchemaIssue("CD206", full, f"{name}: {_relative_message(exc)}", "key")
     return _SchemaIssue("CD209", full, f"{name} is {show(value)}: {_constraint(exc)}", "value")
+
+
+def _any_of_dates(branches: Any) -> set[str]:
+    """The date formats of an ``anyOf`` whose every branch is a date format (a field the
+    folder writes as dates and as date-times), else an empty set."""
+    if not isinstance(branches, list) or not branches:
+        return set()
+    formats = {b.get("format") for b in branches if isinstance(b, dict)}
+    return formats if len(formats) == len(branches) and formats <= _DATE_FORMATS else set()
+
+
+def _date_message(name: str, value: Any, formats: set[str]) -> str:
+    if formats == {"date"}:
+        return f"{name} is not an ISO-8601 date: {show(value)} (expected e.g. {EXAMPLE[:10]})"
+    if formats == {"date-time"}:
+        return f"{name} is not an ISO-8601 date-time: {show(value)} (expected e.g. {EXAMPLE})"
+    return f"{name} is not an ISO-8601 date or date-time: {show(value)} (expected e.g. {EXAMPLE[:10]} or {EXAMPLE})"
 
 
 def _relative_message(exc: fastjsonschema.JsonSchemaValueException) -> str:
@@ -227,12 +249,14 @@ CD203 = Rule(
 )
 CD204 = Rule(
     "CD204", "invalid-datetime", "error",
-    "`publishedAt`, `updatedAt` or `ai.expandedAt` is not an ISO-8601 date-time with a time part (`2025-12-01T07:29:42.000Z`; an offset is optional).",
+    "`publishedAt`, `updatedAt` or `ai.expandedAt` is not an ISO-8601 date-time with a time part (`2025-12-01T07:29:42.000Z`; an offset is optional); a field with the `date` format is not a date (`2028-07-06`).",
     "A field with the `date-time` format must hold an ISO-8601 date and time: the date, `T`, "
     "hours and minutes at least, optional seconds and fraction, and an optional `Z` or offset. "
-    "The editor's date inputs accept exactly what this rule accepts. Example: `publishedAt: "
-    "2025-12-01` or `2025-12-01T07`. Fix: write the time too, `publishedAt: "
-    "'2025-12-01T07:29:42.000Z'`.",
+    "The editor's date inputs accept exactly what this rule accepts. A field with the `date` "
+    "format holds a calendar date alone (`expiryDate: 2028-07-06`), a day that exists; a field "
+    "whose schema accepts either (`anyOf` the two formats, as `copydesk init` writes for a "
+    "folder that uses both) takes either. Example: `publishedAt: 2025-12-01` or "
+    "`2025-12-01T07`. Fix: write the time too, `publishedAt: '2025-12-01T07:29:42.000Z'`.",
 )
 CD205 = Rule(
     "CD205", "insecure-url", "error",

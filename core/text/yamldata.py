@@ -18,6 +18,7 @@ from ..checks import Problem, problem
 from ..config import Limits
 from ..errors import CopydeskError
 from .guard import check_data, prescan_encoded
+from .templates import find_template, template_note
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")
 _DUPLICATE = re.compile(r"duplicate mapping key: (.*)$")
@@ -165,14 +166,23 @@ def parse_yaml(text: str, limits: Limits) -> Any:
         parsed = yaml_rs.load(data, parse_datetime=False, alias_limits=_alias_limits(limits.max_depth, limits.max_aliases))
         refusal = check_data(parsed, limits)
     except yaml_rs.YAMLDecodeError as exc:
-        raise YamlError(_decode_problem(str(exc), text)) from None
+        raise YamlError(_naming_template(_decode_problem(str(exc), text), text)) from None
     except (RecursionError, MemoryError) as exc:
         raise YamlError(problem("CD108", f"front matter not parsed: {type(exc).__name__}")) from None
     except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not crash a folder load
         raise YamlError(problem("CD103", f"YAML parser failed: {type(exc).__name__}: {exc}")) from None
     if refusal is not None:
-        raise YamlError(problem(refusal.code, f"front matter not used: {refusal.reason}"))
+        raise YamlError(_naming_template(problem(refusal.code, f"front matter not used: {refusal.reason}"), text))
     return parsed
+
+
+def _naming_template(found: Problem, text: str) -> Problem:
+    """A CD103 of front matter holding template syntax (``title: {{ .Name }}`` reads as a
+    mapping used as a key) names the template, at its position, then the parser's words."""
+    template = find_template(text) if found.code == "CD103" else None
+    if template is None:
+        return found
+    return problem("CD103", f"{template_note(template)} ({found.message})", template.line, template.column)
 
 
 @lru_cache(maxsize=8)

@@ -249,6 +249,21 @@ def _print(rows: Sequence[tuple[str, Problem]], args: argparse.Namespace, fixed:
         out.write(line + "\n")
 
 
+def _schema_hint(groups: Sequence[_Group], files: int, rows: Sequence[tuple[str, Problem]]) -> str:
+    """With no settings file, when most articles lack most of the bundled news schema's
+    fields, the folder is not news: say so, and how to make a schema of its own."""
+    if not files or any(group.config.source is not None or group.config.schema is not None for group in groups):
+        return ""
+    from ...infer import unlike_news
+
+    unlike = unlike_news(rows)
+    if unlike * 2 <= files:
+        return ""
+    shown = " ".join(printable(str(group.config.root)) for group in groups)
+    return (f"copydesk check: {unlike} of {files} articles lack most fields of the bundled news schema (no copydesk.toml "
+            f"here): `copydesk init {shown}` makes a schema and settings from the folder itself")
+
+
 def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [Path.cwd()]
     try:
@@ -278,6 +293,9 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         print(f"copydesk check: no articles found under {printable(', '.join(map(str, paths)))}", file=sys.stderr)
     _print(rows, args, fixed)
+    hint = _schema_hint(groups, files, rows)
+    if hint:
+        print(hint, file=sys.stderr)
     if any(p.severity == "error" for _, p in rows) or (args.strict and rows):
         return 1
     return 0

@@ -240,3 +240,20 @@ def write_patch(patch: str) -> None:
         print("copydesk: the patch holds control characters, shown escaped; redirect stdout to a file for the exact patch", file=sys.stderr)
         return
     out.write(patch)
+
+
+def taxonomy_fields(given: list[str], corpus: Corpus) -> list[str]:
+    """The fields ``--field`` names (each must be in the schema or in an article), else the
+    configured taxonomies. Raises UsageError naming an unknown field."""
+    if not given:
+        return list(corpus.config.taxonomies)
+    from ...query import known_fields
+
+    known = known_fields(corpus.articles, corpus.config)
+    for name in given:
+        if name not in known:
+            from ...checks.wording import closest
+
+            hint = closest(name, sorted(known))
+            raise UsageError(f"--field {name!r}: not in the schema nor in any article" + (f" (did you mean {hint!r}?)" if hint else ""))
+    return list(dict.fromkeys(given))

@@ -1,20 +1,26 @@
-"""``copydesk list PATH... [--where Q] [--sort FIELD] [--format table|json|paths]``."""
+"""``copydesk list PATH... [--where Q] [--sort FIELD] [--columns F,F] [--format table|json|paths]``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+from ...checks.datetimes import is_datetime
 from ...display import display_path, printable
 from ...document import Article, thaw
 from ...query import known_fields, sort_articles
+from ...schema import SchemaError, load_schema, view_columns
 from .common import (
     UsageError,
     allow_dash_values,
     dump_json,
     load_targets_where,
 )
+
+if TYPE_CHECKING:
+    from ...document import Corpus
 
 EPILOG = """\
 query language (--where), terms separated by spaces are ANDed:
@@ -29,6 +35,10 @@ query language (--where), terms separated by spaces are ANDed:
   bitcoin  "price rally"     words and phrases in the title or description
 An unknown field, or a value outside a field's enum (sentiment:negativ) or other than
 true/false for a boolean (draft:yes), is an error, never an empty result.
+
+The table shows PATH, STATE (raw, invalid..., draft) and the list's columns: --columns, else
+`[view] columns` in copydesk.toml, else what the schema suggests (a date field, an enum such
+as sentiment, booleans such as draft, the taxonomies; the title last).
 
 --sort FIELD sorts by a front-matter field (numbers, then dates, then text); -FIELD sorts
 descending. Either way, articles without a usable value come last: the field missing, or
@@ -49,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the current folder)")
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     parser.add_argument("--sort", metavar="FIELD", default="", help="sort by a front-matter field (-FIELD: descending)")
+    parser.add_argument("--columns", metavar="F,F", default="", help="the fields the table shows (default: the view's columns)")
     parser.add_argument("--format", choices=("table", "json", "paths"), default="table", help="output format (default: table)")
     parser.set_defaults(run=run)
     allow_dash_values(parser, ("--where", "--sort"))
@@ -73,14 +84,31 @@ def run(args: argparse.Namespace) -> int:
             articles = sort_articles(articles, name, descending=descending, config=corpus.config)
         elif descending:
             articles = list(reversed(articles))
+    try:
+        columns = _columns(args.columns, corpus)
+    except (UsageError, SchemaError) as exc:
+        print(f"copydesk list: {exc}", file=sys.stderr)
+        return 2
     if args.format == "json":
-        dump_json([_row(a) for a in articles])
+        dump_json([_row(a, columns) for a in articles])
     elif args.format == "paths":
         for article in articles:
             print(printable(display_path(article.path)))
     else:
-        _table(articles)
+        _table(articles, columns)
     return 0
+
+
+def _columns(given: str, corpus: Corpus) -> tuple[str, ...]:
+    """``--columns`` (each field known to the schema or an article), else the view's."""
+    if given.strip():
+        names = [name.strip() for name in given.split(",") if name.strip()]
+        known = known_fields(corpus.articles, corpus.config)
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise UsageError(f"--columns: unknown field {unknown[0]!r} (not in the schema nor in any article)")
+        return tuple(dict.fromkeys(names))
+    return view_columns(corpus.config, load_schema(corpus.config, compiled=False))
 
 
 def _state(article: Article) -> str:
@@ -91,21 +119,39 @@ def _state(article: Article) -> str:
     return ""
 
 
-def _date(article: Article) -> str:
-    value = article.get("publishedAt")
-    return str(value)[:16].replace("T", " ") if value not in (None, "") else ""
+def _cell(value: Any) -> str:
+    """A value as one table cell: a date-time to the minute, a list's items joined."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and is_datetime(value):
+        return value[:16].replace("T", " ")
+    return str(value) if not isinstance(value, Mapping) else "{...}"
 
 
-def _table(articles: list[Article]) -> None:
-    rows = [(printable(display_path(a.path)), printable(_date(a)), _state(a), printable(a.title)) for a in articles]
-    header = ("PATH", "PUBLISHED", "STATE", "TITLE")
-    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(3)]
+CELL_WIDTH = 40  # a column before the last is cut here, so that one long value does not push the rest away
+
+
+def _cut(text: str, cut: bool) -> str:
+    return text[: CELL_WIDTH - 1] + "…" if cut and len(text) > CELL_WIDTH else text
+
+
+def _table(articles: list[Article], columns: tuple[str, ...]) -> None:
+    # The title, as long as it is, goes last: the other columns stay aligned.
+    shown = [c for c in columns if c != "title"] + (["title"] if "title" in columns else [])
+    header = ("PATH", "STATE", *(c.upper() for c in shown))
+    rows = [(display_path(a.path), _state(a), *(_cut(_cell(a.get(c)), c != shown[-1]) for c in shown)) for a in articles]
+    rows = [tuple(printable(cell) for cell in row) for row in rows]
+    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1])
     print(f"{len(rows)} article{'s' if len(rows) != 1 else ''}", file=sys.stderr)
 
 
-def _row(article: Article) -> dict[str, Any]:
+def _row(article: Article, columns: tuple[str, ...]) -> dict[str, Any]:
     return {
         "path": display_path(article.path),
         "relpath": article.relpath,
@@ -114,5 +160,6 @@ def _row(article: Article) -> dict[str, Any]:
         "publishedAt": article.get("publishedAt"),
         "draft": article.get("draft"),
         "tags": thaw(article.get("tags")),
+        "columns": {name: thaw(article.get(name)) for name in columns},
         "meta": thaw(article.meta) if article.meta is not None else None,
     }

@@ -1,5 +1,6 @@
-"""``copydesk tag PATH... --add TAG --remove TAG --rename OLD=NEW [--where Q] [--ignore-case]``:
-add, remove or rename tags on every article (or every article matching a query)."""
+"""``copydesk tag PATH... --add TAG --remove TAG --rename OLD=NEW [--field NAME] [--where Q] [--ignore-case]``:
+add, remove or rename tags (or the terms of another taxonomy) on every article (or every
+article matching a query)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ import sys
 from ...config import Config
 from ...document import Article
 from ...edit.ops import AddItem, Edit, RemoveItem, ReplaceItem
-from ...taxonomy import tag_values
-from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
+from ...taxonomy import TAGS_FIELD, tag_values
+from .common import (
+    UsageError,
+    add_output_options,
+    allow_dash_values,
+    load_targets_where,
+    run_batch,
+    taxonomy_fields,
+)
 
 EPILOG = """\
 Tags are matched exactly unless --ignore-case. An added tag goes after the last one, in the
 list's own style (block or flow, quotes, indentation); a tag already present is not added
 twice; removing an absent tag changes nothing. A missing `tags` list is created.
+--field NAME edits another list of terms instead of `tags` (categories, keywords...); the
+house style of tags (upper case, CD303) and the vocabulary (CD208) are only for `tags`.
 --rename OLD=NEW renames in place, keeping the list's order and style; where NEW is
 already present, OLD is removed instead (a merge never creates a duplicate). With
 --ignore-case, every spelling of OLD or NEW that differs only in case becomes NEW.
@@ -45,20 +55,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--rename", action="append", default=[], metavar="OLD=NEW", help="rename or merge a tag (repeatable)")
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     parser.add_argument("--ignore-case", action="store_true", help="match tags in any case")
+    parser.add_argument("--field", default=TAGS_FIELD, metavar="NAME", help="the list of terms to edit (default: tags)")
     parser.add_argument("--new-tag", action="store_true", help="allow adding a tag outside the configured vocabulary (CD208)")
     add_output_options(parser)
     parser.set_defaults(run=run)
     allow_dash_values(parser)
 
 
-def edits_for(add: list[str], remove: list[str], rename: list[tuple[str, str]] | None = None, ignore_case: bool = False):
+def edits_for(add: list[str], remove: list[str], rename: list[tuple[str, str]] | None = None, ignore_case: bool = False,
+              field: str = TAGS_FIELD):
     renames = rename or []
+    path = (field,)
     if not ignore_case and not renames:
         def plain(article: Article) -> list[Edit]:
             # Adds first: removing a list's only item before adding would collapse it to `[]`
             # and lose the block style the new item should copy.
-            out: list[Edit] = [AddItem(("tags",), tag) for tag in add]
-            out.extend(RemoveItem(("tags",), tag) for tag in remove)
+            out: list[Edit] = [AddItem(path, tag) for tag in add]
+            out.extend(RemoveItem(path, tag) for tag in remove)
             return out
 
         return plain
@@ -68,20 +81,20 @@ def edits_for(add: list[str], remove: list[str], rename: list[tuple[str, str]] |
 
     def edits(article: Article) -> list[Edit]:
         # The list as it will be after each edit, so that later edits see earlier ones.
-        current = tag_values(article.meta.get("tags")) if article.meta else []
+        current = tag_values(article.meta.get(field)) if article.meta else []
         out: list[Edit] = []
         for old, new in renames:
             wanted = {fold(old), fold(new)} if ignore_case else {old}
             for item in [t for t in dict.fromkeys(current) if fold(t) in wanted and t != new]:
-                out.append(ReplaceItem(("tags",), item, new))
+                out.append(ReplaceItem(path, item, new))
                 current = [t for t in current if t != item] if new in current else [new if t == item else t for t in current]
         for tag in add:
             if not any(fold(t) == fold(tag) for t in current):
-                out.append(AddItem(("tags",), tag))
+                out.append(AddItem(path, tag))
                 current.append(tag)
         for tag in remove:
             for item in [t for t in dict.fromkeys(current) if fold(t) == fold(tag)]:
-                out.append(RemoveItem(("tags",), item))
+                out.append(RemoveItem(path, item))
                 current = [t for t in current if t != item]
         return out
 
@@ -100,12 +113,17 @@ def _parse_renames(values: list[str]) -> list[tuple[str, str]]:
     return renames
 
 
-def _check_new_tags(tags: list[str], config: Config, *, new_tag: bool) -> None:
+def _check_new_tags(tags: list[str], config: Config, *, new_tag: bool, field: str = TAGS_FIELD) -> None:
     """UsageError for the first tag ``check`` would report once written (a tag outside the
-    vocabulary passes with ``new_tag``)."""
+    vocabulary passes with ``new_tag``); in another field than ``tags``, only an empty term
+    or one with stray whitespace is refused (the tag rules are about ``tags``)."""
     from ...checks.runner import tag_problems
 
     for tag in dict.fromkeys(tags):
+        if field != TAGS_FIELD:
+            if tag != tag.strip() or "  " in tag:
+                raise UsageError(f"{field} term {tag!r} has stray whitespace; nothing was written")
+            continue
         for found in tag_problems(tag, config):
             if found.code == "CD208":
                 if new_tag:
@@ -124,17 +142,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         renames = _parse_renames(args.rename)
         corpus, articles = load_targets_where(args.paths, args.where)
-        _check_new_tags([*args.add, *(new for _, new in renames)], corpus.config, new_tag=args.new_tag)
+        if args.field != TAGS_FIELD:
+            taxonomy_fields([args.field], corpus)  # a typo would add a new list to every article
+        _check_new_tags([*args.add, *(new for _, new in renames)], corpus.config, new_tag=args.new_tag, field=args.field)
     except UsageError as exc:
         print(f"copydesk tag: {exc}", file=sys.stderr)
         return 2
     label = (
         "tag"
+        + (f" --field {args.field}" if args.field != TAGS_FIELD else "")
         + "".join(f" --rename {old}={new}" for old, new in renames)
         + "".join(f" --add {t}" for t in args.add)
         + "".join(f" --remove {t}" for t in args.remove)
         + (" --ignore-case" if args.ignore_case else "")
         + (f" --where {args.where}" if args.where.strip() else "")
     )
-    edits = edits_for(args.add, args.remove, renames, args.ignore_case)
+    edits = edits_for(args.add, args.remove, renames, args.ignore_case, args.field)
     return run_batch(corpus, edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles)
