@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from pathlib import Path
 
 from textual import events
@@ -17,6 +17,7 @@ from core.display import printable
 
 from . import collect_when_idle, commands, note_input
 from .fields import load_field_specs
+from .input_order import InputOrder
 from .model import Workspace
 from .screens.main import MainScreen, run_action_later
 
@@ -33,6 +34,8 @@ class CopydeskApp(App[int]):
         self.config = config
         self.workspace = Workspace(config)
         self.main_screen = MainScreen(self.workspace, [path], load_field_specs(config))
+        # Textual's own handling of a key or paste, run by input_order one at a time.
+        self.input_order = InputOrder(self, super().on_event)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -40,11 +43,21 @@ class CopydeskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             note_input()  # the collector waits for a pause in these (tui.collect_when_idle)
-        elif isinstance(event, events.Paste):
+        elif isinstance(event, events.Paste) and not event.is_forwarded:
             # Text copied from a scraped page can hold escapes too: an input box would
             # draw them raw. Pasted, they are shown as text (what the box then holds).
             event.text = printable(event.text, multiline=True)
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            # From the terminal: handled one at a time, each once the last one's effects
+            # (bindings, focus changes) are done, so a burst keeps its order (tui.input_order).
+            self.input_order.put(event)
+            return
         await super().on_event(event)
+
+    def hold_keys(self, awaitable: Awaitable[object]) -> None:
+        """Keys typed from now on wait until ``awaitable`` is done (say, the inputs the
+        next keys are meant for being built)."""
+        self.input_order.hold(awaitable)
 
     def on_mount(self) -> None:
         self.set_interval(0.25, collect_when_idle, name="collect garbage when idle")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -391,24 +391,6 @@ class MainScreen(Screen[None]):
         self._count()
         if self.list.current in recorded:
             self.call_later(self._show_reader)  # it lists the problems the edits leave
-
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed or pasted fast all reach this screen before the app runs the binding of
-        # the first one. So the commands that move focus into a text box (`/`, `e`) run here,
-        # at once, and a printable key arriving while a text box has focus goes into the box:
-        # it never fires a one-letter command.
-        focused = self.focused
-        if isinstance(focused, Input):
-            if event.is_printable and event.character:
-                event.stop()
-                event.prevent_default()
-                focused.insert_text_at_cursor(event.character)
-            return
-        active = self.active_bindings.get(event.key)  # with the user's remapping applied
-        if active is not None and active.node is self and active.binding.action in ("filter", "focus_editor"):
-            event.stop()
-            event.prevent_default()
-            getattr(self, f"action_{active.binding.action}")()
 
     # -- filter and sort ---------------------------------------------------------------------
 
