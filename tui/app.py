@@ -34,8 +34,7 @@ class CopydeskApp(App[int]):
         self.config = config
         self.workspace = Workspace(config)
         self.main_screen = MainScreen(self.workspace, [path], load_field_specs(config))
-        # Textual's own handling of a key or paste, run by input_order one at a time.
-        self.input_order = InputOrder(self, super().on_event)
+        self.input_order = InputOrder(self, self._handle_input)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -52,6 +51,14 @@ class CopydeskApp(App[int]):
             # (bindings, focus changes) are done, so a burst keeps its order (tui.input_order).
             self.input_order.put(event)
             return
+        await super().on_event(event)
+
+    async def _handle_input(self, event: events.Event) -> None:
+        """One key or paste from the terminal, handed over by ``input_order``: Textual's
+        own handling (priority bindings, then the focused widget), once the main screen is
+        ready for it."""
+        if isinstance(event, events.Key) and self.screen is self.main_screen:
+            await self.main_screen.before_key()
         await super().on_event(event)
 
     def hold_keys(self, awaitable: Awaitable[object]) -> None:

@@ -38,6 +38,7 @@ class InputOrder:
         self._pending: deque[events.Event] = deque()
         self._task: asyncio.Task[None] | None = None
         self._holds: list[asyncio.Future[object]] = []
+        self.handled = 0  # keys and pastes handed over whose effects have run
 
     @property
     def pending(self) -> int:
@@ -50,9 +51,14 @@ class InputOrder:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="keys in order")
 
+    @property
+    def idle(self) -> bool:
+        """Every key and paste received has been handed over and its effects have run."""
+        return not self._pending and (self._task is None or self._task.done())
+
     def hold(self, awaitable: Awaitable[object]) -> None:
         """Keys not yet handed over wait until ``awaitable`` is done (or SETTLE_LIMIT)."""
-        self._holds.append(asyncio.ensure_future(awaitable))
+        self._holds.append(asyncio.ensure_future(_quietly(awaitable)))
 
     async def _run(self) -> None:
         while self._pending:
@@ -60,6 +66,7 @@ class InputOrder:
             try:
                 await self._handle(event)
                 await self._settle()
+                self.handled += 1
             except Exception as error:  # noqa: BLE001 - a handler's error, reported as Textual does
                 self._app._handle_exception(error)
                 return
@@ -106,3 +113,11 @@ def _marker(pump: MessagePump) -> asyncio.Future[None] | None:
             future.set_result(None)
 
     return future if pump.call_later(reached) else None
+
+
+async def _quietly(awaitable: Awaitable[object]) -> None:
+    """Await ``awaitable``; its failure is for its owner to report, not the keys'."""
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001, S110 - see the docstring
+        pass

@@ -9,6 +9,7 @@ reactive state (:class:`tui.widgets.status_bar.StatusBar`).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
@@ -73,6 +74,10 @@ PANE_DELAY = 0.05  # seconds the cursor must rest before the reader re-renders
 # reader re-rendered between two keystrokes (~35 ms for an article, a layout of the whole
 # screen) delayed the next keystroke's list. It follows once the typing pauses.
 TYPING_PANE_DELAY = 0.3
+# A key for the list waits at most this long for the view a filter or sort is computing
+# (longer when the filter first needs every article's metadata read: the key then acts on
+# the rows shown).
+VIEW_WAIT = 5.0
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
@@ -117,7 +122,8 @@ class MainScreen(Screen[None]):
         with Vertical(id="top"):
             with Horizontal(id="filter-bar"):
                 yield Label("/", id="filter-label")
-                yield Input(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter", compact=True)
+                yield Input(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter", compact=True,
+                            select_on_focus=False)  # typing after `/` refines the query, never replaces it
             yield Static(id="filter-error")
             yield ListHeader(id="list-header")
             yield ArticleList(id="list")
@@ -392,6 +398,20 @@ class MainScreen(Screen[None]):
         if self.list.current in recorded:
             self.call_later(self._show_reader)  # it lists the problems the edits leave
 
+    async def before_key(self) -> None:
+        """Called before each key is handled: a key for the list (not one typed into a text
+        box) waits until the view a filter or sort asked for is shown, so that ``a`` right
+        after a filter's ``enter`` marks the rows the filter shows, not those before it."""
+        if isinstance(self.focused, Input):
+            return
+        deadline = time.monotonic() + VIEW_WAIT
+        while self._view_running() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    def _view_running(self) -> bool:
+        # Its last step hands the view to the event loop and waits for it to be shown.
+        return any(w.group == "view" and w.node is self and not w.is_finished for w in self.workers)
+
     # -- filter and sort ---------------------------------------------------------------------
 
     def action_filter(self) -> None:
@@ -404,7 +424,9 @@ class MainScreen(Screen[None]):
 
     def action_focus_editor(self) -> None:
         if not self.editor.built:  # pressed before the first screen was complete
-            self.run_worker(self._build_editor(focus=True), group="editor")
+            worker = self.run_worker(self._build_editor(focus=True), group="editor")
+            # The keys typed next are for the field it focuses, not for the list.
+            self.app.hold_keys(worker.wait())  # type: ignore[attr-defined]
             return
         self._sync_editor()
         for widget in self.editor.fields():

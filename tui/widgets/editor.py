@@ -79,6 +79,7 @@ class MetadataEditor(VerticalScroll):
         self._by_id = {spec.widget_id: spec for spec in specs}
         self._index: int | None = None
         self._values: dict[tuple[str, ...], Any] = {}
+        self._filled: dict[str, str] = {}  # what each text field was last filled with or staged as
         self.select_choices: dict[str, list[str]] = {}  # options each select has now
         self.can_focus = False
         self.built = False
@@ -122,7 +123,10 @@ class MetadataEditor(VerticalScroll):
         vocabulary: Vocabulary,
         reason: str = "",
     ) -> None:
-        """Fill the inputs with ``data`` (the article's staged metadata)."""
+        """Fill the inputs with ``data`` (the article's staged metadata). Shown again (a
+        timer's or a staging's refresh), the same article keeps the text typed in the
+        focused field since it was filled: it is staged when the user leaves the field."""
+        typing = self._typed_field() if index is not None and index == self._index else None
         self._index = index
         if not self.built:
             self._pending = (index, article, data, dirty, vocabulary, reason)
@@ -142,11 +146,30 @@ class MetadataEditor(VerticalScroll):
             self._values[spec.path] = value
             widget = self.query_one(f"#{spec.widget_id}")
             widget.disabled = not editable
-            self._fill(spec, widget, value, vocabulary)
+            if widget is not typing:
+                self._fill(spec, widget, value, vocabulary)
+                self._note_filled(spec, widget)
         self.query_one("#editor-readonly", Static).update(readonly_lines(data, self.specs) if data else "")
 
     def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Vocabulary) -> None:
         KINDS[spec.kind].fill(self, spec, widget, value, vocabulary)
+
+    def _note_filled(self, spec: FieldSpec, widget: Widget) -> None:
+        target = widget.input if isinstance(widget, TagInput) else widget
+        if isinstance(target, Input):
+            self._filled[spec.widget_id] = target.value
+
+    def _typed_field(self) -> Widget | None:
+        """The field that has the focus and holds text typed since it was filled."""
+        focused = self.screen.focused
+        if not self.built or not isinstance(focused, Input):
+            return None
+        for spec in self.specs:
+            widget = self.query_one(f"#{spec.widget_id}")
+            target = widget.input if isinstance(widget, TagInput) else widget
+            if target is focused:
+                return widget if focused.value != self._filled.get(spec.widget_id) else None
+        return None
 
     @on(events.DescendantFocus)
     def _focused(self, event: events.DescendantFocus) -> None:
@@ -209,6 +232,7 @@ class MetadataEditor(VerticalScroll):
             self.notify(f"{spec.name}: {problem} (escape puts the old value back)", severity="error")
             return False
         self._values[spec.path] = value
+        self._filled[spec.widget_id] = widget.value
         return self.FieldEdited(self._index, spec.path, value)
 
     def _stage_input(self, widget: Input) -> None:
@@ -256,6 +280,8 @@ class MetadataEditor(VerticalScroll):
         if tags == old_list:
             return None
         self._values[("tags",)] = tags
+        if tag_input.id is not None:
+            self._filled[tag_input.id] = tag_input.input.value
         return self.TagsEdited(self._index, tags)
 
     @on(Switch.Changed)
