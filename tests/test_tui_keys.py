@@ -274,3 +274,31 @@ def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, 
     assert [name for name in before if before[name] != after[name]] == ["a3-etf-flows.md"]
     saved = meta(root, "a3-etf-flows.md")
     assert (saved["title"], saved["description"], saved["publishedAt"]) == (title, description, date)
+
+
+def footer(app: CopydeskApp) -> list[str]:
+    """The footer's entries as shown: key and description."""
+    from textual.widgets._footer import FooterKey
+
+    return [f"{item.key_display} {item.description}" for item in app.screen.query(FooterKey)]
+
+
+async def test_the_footer_offers_in_a_text_box_what_keys_do_there_not_the_list_commands(tmp_path: Path) -> None:
+    # `/ Filter` was offered while an editor field had the focus, where `/` types a slash.
+    app = make_app(write_folder(tmp_path / "news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "/ Filter" in footer(app)
+        burst(app, "e")
+        await drained(pilot, app)
+        shown = footer(app)
+        assert "tab Next field" in shown and "^s Save" in shown
+        assert not any(entry.endswith((" Filter", " Mark", " Tag", " Draft", " Quit", " Help")) for entry in shown), shown
+        burst(app, "escape", "slash")
+        await drained(pilot, app)
+        shown = footer(app)
+        assert "esc Clear filter" in shown and "^s Save" in shown
+        assert "/ Filter" not in shown and "d Draft" not in shown
+        burst(app, "escape")
+        await drained(pilot, app)
+        assert "/ Filter" in footer(app)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
-from textual.keys import format_key
+from textual.keys import format_key, key_to_character
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,21 @@ def effective_keys(cmd: Command, config_keys: Mapping[str, str], shown: bool = T
 def display_key(key: str) -> str:
     """``question_mark`` -> ``?``, ``escape`` -> ``esc``; single characters as they are."""
     return key if len(key) == 1 else format_key(key)
+
+
+def types_text(key: str) -> bool:
+    """Whether ``key`` (a Textual key name) types a character into a text box."""
+    if len(key) == 1 or key in ("space", "slash"):
+        return True
+    character = key_to_character(key)
+    return character is not None and character.isprintable()
+
+
+def typing_actions(config_keys: Mapping[str, str]) -> frozenset[str]:
+    """The actions whose every key (after remapping) types text into a text box: there,
+    their keys are text, not commands."""
+    return frozenset(
+        cmd.action for cmd in COMMANDS
+        if all(types_text(key) for key in _keys(effective_keys(cmd, config_keys, shown=False)))
+    )
+

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
@@ -84,6 +85,25 @@ WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload"}
 
 
+class FilterInput(Input):
+    """The filter box: its footer says what ``enter`` and ``escape`` do there."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Keep filter"),
+        Binding("escape", "screen.focus_list", "Clear filter"),
+    ]
+
+
+class EditorPane(MetadataEditor):
+    """The metadata editor: its footer says what ``tab`` and ``escape`` do in a field (the
+    list's one-letter commands are not offered there, see MainScreen.check_action)."""
+
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field"),
+        Binding("escape", "screen.focus_list", "List (drops typed text)"),
+    ]
+
+
 class MainScreen(Screen[None]):
     """The triage screen."""
 
@@ -113,6 +133,8 @@ class MainScreen(Screen[None]):
         self._entered_query = ""  # the filter as it was when the box was opened or last entered
         self._view_placed: int | None = None  # the article a view put the cursor on
         self._painting = False
+        # In a text box these commands' keys type text: the footer does not offer them there.
+        self._typing_actions = commands.typing_actions(workspace.config.keys)
         # Held, not queried: a worker's last report can arrive while the screen is taken down.
         self.status_bar = StatusBar(id="status")
 
@@ -122,14 +144,14 @@ class MainScreen(Screen[None]):
         with Vertical(id="top"):
             with Horizontal(id="filter-bar"):
                 yield Label("/", id="filter-label")
-                yield Input(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter", compact=True,
-                            select_on_focus=False)  # typing after `/` refines the query, never replaces it
+                yield FilterInput(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter",
+                                  compact=True, select_on_focus=False)  # typing after `/` refines the query
             yield Static(id="filter-error")
             yield ListHeader(id="list-header")
             yield ArticleList(id="list")
         with Horizontal(id="bottom"):
             yield Reader(id="reader")
-            yield MetadataEditor(self.specs, id="editor")
+            yield EditorPane(self.specs, id="editor")
         yield self.status_bar
         yield Footer(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
 
@@ -397,6 +419,12 @@ class MainScreen(Screen[None]):
         self._count()
         if self.list.current in recorded:
             self.call_later(self._show_reader)  # it lists the problems the edits leave
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a text box (the filter, an editor field) has the focus, the commands whose
+        keys type text there are not offered: the footer said `/ Filter` in an editor field,
+        where `/` types a slash."""
+        return not (action in self._typing_actions and isinstance(self.focused, Input))
 
     async def before_key(self) -> None:
         """Called before each key is handled: a key for the list (not one typed into a text
