@@ -302,3 +302,13 @@ async def test_the_footer_offers_in_a_text_box_what_keys_do_there_not_the_list_c
         burst(app, "escape")
         await drained(pilot, app)
         assert "/ Filter" in footer(app)
+
+
+def test_only_commands_whose_keys_type_text_are_withheld_in_a_text_box() -> None:
+    from tui.commands import typing_actions
+
+    default = typing_actions({})
+    assert {"filter", "toggle_draft", "add_tag", "toggle_mark", "quit", "help"} <= default
+    assert not {"save", "cursor_down", "focus_list"} & default  # ctrl+s, ↓, escape work there
+    # Remapped to a control key, a command is offered in a text box too.
+    assert "toggle_draft" not in typing_actions({"toggle-draft": "ctrl+d"})
