@@ -24,6 +24,10 @@ from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
 
+# What this reads of Textual beyond its public API (a message pump's queue and whether it
+# is closing, the app's error handler) is pinned by the textual<9 requirement and
+# exercised by tests/test_tui_keys.py.
+
 # A key whose effects are still running after this long (a handler waiting on a dialog
 # the next keys must answer) lets the keys behind it go on as Textual would send them.
 SETTLE_LIMIT = 1.0
@@ -40,21 +44,11 @@ class InputOrder:
         self._holds: list[asyncio.Future[object]] = []
         self.handled = 0  # keys and pastes handed over whose effects have run
 
-    @property
-    def pending(self) -> int:
-        """Keys and pastes received and not yet handed over."""
-        return len(self._pending)
-
     def put(self, event: events.Event) -> None:
         """Queue a key or paste the terminal sent; it is handled after those before it."""
         self._pending.append(event)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="keys in order")
-
-    @property
-    def idle(self) -> bool:
-        """Every key and paste received has been handed over and its effects have run."""
-        return not self._pending and (self._task is None or self._task.done())
 
     def hold(self, awaitable: Awaitable[object]) -> None:
         """Keys not yet handed over wait until ``awaitable`` is done (or SETTLE_LIMIT)."""
