@@ -584,10 +584,7 @@ class MainScreen(Screen[None]):
             else:
                 self.reader.scroll_up(animate=False)
         elif self._focus_within(self.editor):
-            if delta > 0:
-                self.focus_next()
-            else:
-                self.focus_previous()
+            self.editor.step(delta)
         else:
             self.list.move(delta)
 
