@@ -109,8 +109,13 @@ async def test_enter_opens_the_select_menu_and_its_keys_stay_in_the_menu(tmp_pat
         app.main_screen.set_focus(select)
         await pilot.pause()
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot, app)
         assert select.expanded
+        # The menu opens in place: the next field moves down, nothing is drawn over it.
+        menu = select.query_one(OptionList)
+        draft_label = app.main_screen.query_one("#field-draft").parent.query_one(".editor-label")
+        assert draft_label.region.y >= menu.region.bottom
+        assert menu.region.x >= select.region.x
         await pilot.press("down", "enter")  # ↓ moves in the open menu, not to the next field
         await settle(pilot, app)
         assert not select.expanded
@@ -177,7 +182,15 @@ async def test_a_focused_long_value_is_shown_whole_below_its_field(tmp_path: Pat
         await pilot.press("down")  # a short description: nothing more to show
         await pilot.pause()
         assert not whole.display
-        await pilot.press("escape")
+        tags = app.main_screen.query_one("#field-tags").input
+        app.main_screen.set_focus(tags)
+        await pilot.pause()
+        assert not whole.display
+        many = ", ".join(f"TAG NUMBER {n}" for n in range(12))
+        await pilot.press(*f", {many}")
+        await pilot.pause()
+        assert "".join(str(whole.render()).split()).endswith("".join(many.split()))
+        await pilot.press("escape", "escape")
 
 
 async def test_v_shows_the_focused_value_whole_and_one_escape_closes_it(tmp_path: Path) -> None:

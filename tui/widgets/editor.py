@@ -191,6 +191,10 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
     def _focused(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, Input):
             event.widget.cursor_position = len(event.widget.value)
+        elif isinstance(event.widget, OptionList):  # a select's menu opens in place: show it all
+            # Once it is laid out (two refreshes: the menu is given its height in the second).
+            menu = event.widget
+            self.call_after_refresh(lambda: self.call_after_refresh(self.scroll_to_widget, menu, animate=False))
         self._show_whole()
 
     @on(events.DescendantBlur)
