@@ -359,3 +359,35 @@ async def test_a_picker_does_not_wrap_from_its_first_item_to_its_last(tmp_path: 
     assert {n for n in after if after[n] != before[n]} == {"a4-hong-kong-rules.md"}
     assert "- ASIA" not in after["a4-hong-kong-rules.md"].decode()
     assert "- REGULATION" in after["a4-hong-kong-rules.md"].decode()
+
+
+# -- snapshots -----------------------------------------------------------------------------
+
+
+def _long_title_folder(tmp_path: Path) -> Path:
+    articles = dict(ARTICLES)
+    articles["a5-stablecoins.md"] = article_text(LONG_TITLE, ["STABLECOINS"], date="2025-11-05T08:00:00.000Z")
+    return write_folder(tmp_path / "news", articles)
+
+
+def _keys_then_still(app, *keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot, app)
+        await pilot.press(*keys)
+        await settle(pilot, app)
+        for widget in app.query(Input):
+            widget.cursor_blink = False
+        app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_snapshot_editor_labels_and_a_focused_long_title_shown_whole(snap_compare, tmp_path: Path) -> None:
+    app = make_app(_long_title_folder(tmp_path))
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys_then_still(app, "e"))
+
+
+def test_snapshot_value_screen(snap_compare, tmp_path: Path) -> None:
+    app = make_app(_long_title_folder(tmp_path))
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_keys_then_still(app, "v"))
