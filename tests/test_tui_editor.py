@@ -256,7 +256,7 @@ async def test_one_escape_cancels_the_tag_prompt_with_suggestions_open(tmp_path:
 
 @pytest.mark.parametrize("keys", [("t",), ("t", "a", "s"), ("T",), ("s",), ("s", "down"), ("number_sign",),
                                   ("number_sign", "slash", "x"), ("number_sign", "r"), ("question_mark",),
-                                  ("d", "D"), ("v",)])
+                                  ("d", "D"), ("d", "q"), ("v",), ("ctrl+p", "t", "a")])
 async def test_every_dialog_closes_on_one_escape(tmp_path: Path, keys: tuple[str, ...]) -> None:
     root = write_folder(tmp_path / "news")
     app = make_app(root)
@@ -391,3 +391,29 @@ def test_snapshot_editor_labels_and_a_focused_long_title_shown_whole(snap_compar
 def test_snapshot_value_screen(snap_compare, tmp_path: Path) -> None:
     app = make_app(_long_title_folder(tmp_path))
     assert snap_compare(app, terminal_size=(100, 30), run_before=_keys_then_still(app, "v"))
+
+
+async def test_the_conflict_dialogs_file_list_does_not_wrap(tmp_path: Path) -> None:
+    from tui.screens.diff import ConflictScreen
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space", "d")  # draft: true on a5 and a4
+        await settle(pilot, app)
+        for name in ("a5-stablecoins.md", "a4-hong-kong-rules.md"):  # someone else sets the same field
+            target = root / name
+            target.write_text(target.read_text().replace("draft: false", "draft: 'no'"))
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictScreen)
+        files = app.screen.query_one("#conflict-files", OptionList)
+        assert files.option_count == 2 and files.highlighted == 0
+        await pilot.press("up")
+        assert files.highlighted == 0
+        await pilot.press("down", "down")
+        assert files.highlighted == 1
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.screen is app.main_screen

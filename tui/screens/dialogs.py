@@ -24,17 +24,10 @@ from ..model import SENTIMENTS
 from ..widgets.tag_input import TagInput, Vocabulary, tag_options
 
 
-class VimOptionList(OptionList):
-    """An option list that also moves with ``j`` ``k`` ``g`` ``G``, like the article list,
-    and stops at its first and last option as the list does (Textual's wraps around: ``k`` on
-    the first tag highlighted the last, and ``enter`` then took it)."""
-
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-    ]
+class StoppingOptionList(OptionList):
+    """An option list that stops at its first and last option, as the article list does
+    (Textual's wraps around: ``k`` on the first tag highlighted the last, and ``enter`` then
+    took it)."""
 
     def action_cursor_down(self) -> None:
         self._step(1)
@@ -53,6 +46,17 @@ class VimOptionList(OptionList):
         ahead = [n for n in enabled if (n > current if delta > 0 else n < current)]
         if ahead:
             self.highlighted = ahead[0] if delta > 0 else ahead[-1]
+
+
+class VimOptionList(StoppingOptionList):
+    """A picker that also moves with ``j`` ``k`` ``g`` ``G``, like the article list."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
 
 
 class ConfirmQuit(ModalScreen[str]):
