@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("tags", "#", "tags", "Tags", "Every tag with its count; near-duplicates; rename or merge", "Edit"),
     Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=4),
     Command("toggle-draft", "d", "toggle_draft", "Draft", "Set draft on the targets, or clear it when all are drafts", "Edit", footer=5),
+    Command("show-value", "v,ctrl+o", "show_value", "Value", "Show the focused value whole, wrapped (list: the title; in a text box: ctrl+o)", "Edit"),
     Command("undo", "u", "undo", "Undo", "Undo the last staged change", "Edit"),
     Command("save", "ctrl+s", "save", "Save", "Save every changed article (safe saves)", "Save", footer=6),
     Command("diff", "D", "diff", "Diff", "Show the diff of every pending change", "Save", footer=11),

@@ -1,4 +1,9 @@
-"""Small modal dialogs: quit with unsaved changes, sentiment picker, add and remove a tag."""
+"""Small modal dialogs: quit with unsaved changes, sentiment picker, add and remove a tag,
+a value shown whole.
+
+One ``escape`` closes each of them, whatever has the focus inside: their ``escape`` bindings
+have priority over the widgets' own (a tag box's first escape closed only its suggestions).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -19,8 +24,32 @@ from ..model import SENTIMENTS
 from ..widgets.tag_input import TagInput, Vocabulary, tag_options
 
 
-class VimOptionList(OptionList):
-    """An option list that also moves with ``j`` ``k`` ``g`` ``G``, like the article list."""
+class StoppingOptionList(OptionList):
+    """An option list that stops at its first and last option, as the article list does
+    (Textual's wraps around: ``k`` on the first tag highlighted the last, and ``enter`` then
+    took it)."""
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        enabled = [n for n, option in enumerate(self.options) if not option.disabled]
+        if not enabled:
+            return
+        current = self.highlighted
+        if current is None:
+            self.highlighted = enabled[0] if delta > 0 else enabled[-1]
+            return
+        ahead = [n for n in enabled if (n > current if delta > 0 else n < current)]
+        if ahead:
+            self.highlighted = ahead[0] if delta > 0 else ahead[-1]
+
+
+class VimOptionList(StoppingOptionList):
+    """A picker that also moves with ``j`` ``k`` ``g`` ``G``, like the article list."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -36,7 +65,8 @@ class ConfirmQuit(ModalScreen[str]):
     BINDINGS = [
         Binding("s", "choose('save')", "Save and quit"),
         Binding("d", "choose('discard')", "Discard and quit"),
-        Binding("escape,c", "choose('cancel')", "Cancel"),
+        Binding("escape", "choose('cancel')", "Cancel", priority=True),
+        Binding("c", "choose('cancel')", "Cancel"),
         Binding("left,shift+tab", "app.focus_previous", "Previous button", show=False),
         Binding("right,tab", "app.focus_next", "Next button", show=False),
     ]
@@ -73,7 +103,7 @@ class SentimentPicker(ModalScreen[str | None]):
         Binding("p", "pick('POSITIVE')", "Positive"),
         Binding("0", "pick('NEUTRAL')", "Neutral"),
         Binding("n", "pick('NEGATIVE')", "Negative"),
-        Binding("escape", "pick('')", "Cancel"),
+        Binding("escape", "pick('')", "Cancel", priority=True),
     ]
 
     def __init__(self, count: int, current: Mapping[str, int]) -> None:
@@ -109,7 +139,7 @@ class SentimentPicker(ModalScreen[str | None]):
 class TagPrompt(ModalScreen[str | None]):
     """Type a tag (fuzzy suggestions from the folder, with counts); enter adds it."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
 
     def __init__(self, title: str, vocabulary: Vocabulary, initial: str = "") -> None:
         super().__init__()
@@ -141,7 +171,7 @@ class TagPrompt(ModalScreen[str | None]):
 class TagRemove(ModalScreen[str | None]):
     """Choose one of the tags the target articles carry (with how many carry it)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
 
     def __init__(self, count: int, tags: Mapping[str, int]) -> None:
         super().__init__()
@@ -169,4 +199,36 @@ class TagRemove(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ValueScreen(ModalScreen[None]):
+    """One value shown whole, wrapped (``v``): a long title or description the list and the
+    editor's box cut. Escaped like every view; closes on escape (or ``v``, ``q``, enter)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", priority=True),
+        Binding("v,q,enter", "close", "Close", show=False),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+    ]
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__()
+        self.value_name = name
+        self.shown_value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="value-dialog"):
+            yield Label(Text(printable(self.value_name)), classes="dialog-title", id="value-title")
+            with VerticalScroll(id="value-scroll"):
+                # Escaped as the editor shows it: what is read here is what is in the box.
+                shown = Text(printable(self.shown_value)) if self.shown_value else Text("(empty)", style="dim")
+                yield Static(shown, id="value-text")
+            yield Static(Text(f"{len(self.shown_value):,} characters · escape closes", style="dim"), classes="dialog-hint")
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#value-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_close(self) -> None:
         self.dismiss(None)

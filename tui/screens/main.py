@@ -58,6 +58,7 @@ from ..model import (
 )
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
+from ..widgets.field_kinds import display
 from ..widgets.reader import Reader
 from ..widgets.status_bar import Counts, Outside, StatusBar
 
@@ -616,10 +617,7 @@ class MainScreen(Screen[None]):
             else:
                 self.reader.scroll_up(animate=False)
         elif self._focus_within(self.editor):
-            if delta > 0:
-                self.focus_next()
-            else:
-                self.focus_previous()
+            self.editor.step(delta)
         else:
             self.list.move(delta)
 
@@ -691,6 +689,22 @@ class MainScreen(Screen[None]):
     def _targets(self) -> list[int]:
         return self.ws.targets(self.list.current)
 
+    def _editable_targets(self, verb: str) -> list[int]:
+        """The targets, or none when not one of them can be edited: then the user is told
+        why at once, before any prompt asks for a tag or a value."""
+        targets = self._targets()
+        states = self.ws.states
+        if not targets or any(states[i].entry.editable for i in targets):
+            return targets
+        first = states[targets[0]].entry
+        why = f"{first.relpath}: {not_editable_reason(first)}"  # type: ignore[arg-type]
+        if len(targets) == 1 and not self.ws.marked:
+            self.notify(f"cannot {verb} {why}", severity="warning")
+        else:
+            self.notify(f"cannot {verb}: none of the {len(targets):,} marked articles can be edited ({why})",
+                        severity="warning")
+        return []
+
     def _target_phrase(self, targets: list[int]) -> str:
         if len(targets) == 1 and not self.ws.marked:
             return self.ws.articles[targets[0]].relpath
@@ -700,7 +714,7 @@ class MainScreen(Screen[None]):
     def action_add_tag(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("tag")
         if not targets:
             return
 
@@ -722,7 +736,9 @@ class MainScreen(Screen[None]):
     def action_remove_tag(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("untag")
+        if not targets:
+            return
         counts = self.ws.tag_counts(targets)
         if not counts:
             self.notify("the target articles have no tags", severity="warning")
@@ -752,7 +768,7 @@ class MainScreen(Screen[None]):
     def action_sentiment(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("set the sentiment of")
         if not targets:
             return
         current = Counter(self.ws.rows[i][COL_SENTIMENT] for i in targets)
@@ -769,11 +785,30 @@ class MainScreen(Screen[None]):
     def action_toggle_draft(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("set draft on")
         if not targets:
             return
         value, result = self.ws.toggle_draft(targets)
         self._after_stage(result.summary(f"{'set' if value else 'clear'} draft"), "warning" if result.refused else "information")
+
+    def action_show_value(self) -> None:
+        """The focused editor field's value whole; elsewhere the current article's title."""
+        shown = self.editor.focused_value() if self._focus_within(self.editor) else None
+        if shown is None:
+            index = self.list.current
+            if index is None:
+                return
+            title = (self.ws.full_data(index) or {}).get("title")
+            if title is None:
+                self.notify(f"{self.ws.articles[index].relpath} has no title", timeout=2)
+                return
+            from .dialogs import ValueScreen
+
+            self.app.push_screen(ValueScreen(f"title of {self.ws.articles[index].relpath}", display(title)))
+            return
+        from .dialogs import ValueScreen
+
+        self.app.push_screen(ValueScreen(*shown))
 
     def action_undo(self) -> None:
         if self._blocked():

@@ -50,7 +50,8 @@ def similar_groups(counts: Mapping[str, int]) -> list[SimilarGroup]:
 class RenamePreview(ModalScreen[bool]):
     """What a rename/merge will stage; enter confirms, escape cancels."""
 
-    BINDINGS = [Binding("enter,y", "confirm", "Stage"), Binding("escape,n", "cancel", "Cancel")]
+    BINDINGS = [Binding("enter,y", "confirm", "Stage"), Binding("escape", "cancel", "Cancel", priority=True),
+                Binding("n", "cancel", "Cancel")]
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__()
@@ -74,7 +75,7 @@ class TagsScreen(ModalScreen[None]):
     highlighted tag's near-duplicate group into its most used spelling."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close"),
+        Binding("escape", "close", "Close", priority=True),  # one escape, even in the filter box
         Binding("r", "rename", "Rename/merge"),
         Binding("m", "merge_group", "Merge group"),
         Binding("slash", "focus_filter", "Filter tags"),

@@ -150,7 +150,7 @@ class TagInput(Vertical):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        event.stop()
+        # Not stopped: the editor shows a tag list too long for its box whole as it is typed.
         matches = suggest(self._token(), self.vocabulary())
         options = self.suggestions
         options.clear_options()
