@@ -119,8 +119,9 @@ class MainScreen(Screen[None]):
                 yield Label("/", id="filter-label")
                 yield Input(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter", compact=True)
             yield Static(id="filter-error")
-            yield ListHeader(id="list-header")
-            yield ArticleList(id="list")
+            header = ListHeader(id="list-header")
+            yield header
+            yield ArticleList(header=header, id="list")
         with Horizontal(id="bottom"):
             yield Reader(id="reader")
             yield MetadataEditor(self.specs, id="editor")
