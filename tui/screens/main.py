@@ -24,7 +24,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.display import display_path, printable
@@ -56,6 +56,7 @@ from ..model import (
 )
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
+from ..widgets.footer import FittingFooter
 from ..widgets.reader import Reader
 from ..widgets.status_bar import Counts, Outside, StatusBar
 
@@ -126,7 +127,7 @@ class MainScreen(Screen[None]):
             yield Reader(id="reader")
             yield MetadataEditor(self.specs, id="editor")
         yield self.status_bar
-        yield Footer(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
+        yield FittingFooter(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
 
     @property
     def list(self) -> ArticleList:
