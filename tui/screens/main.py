@@ -521,7 +521,8 @@ class MainScreen(Screen[None]):
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
-        self._from_thread(self._show_view, visible, keep)
+        hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher.words)
+        self._from_thread(self._show_view, visible, keep, hint)
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
@@ -541,12 +542,16 @@ class MainScreen(Screen[None]):
         elif not self.filter_input.has_class("-bad-query"):
             error.display = False
 
-    def _show_view(self, visible: list[int], keep: int | None) -> None:
+    def _show_view(self, visible: list[int], keep: int | None, hint: str = "") -> None:
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._view_placed = self.list.current
         self._count()
         self._note_painted()
+        if hint and not self.filter_input.has_class("-bad-query"):
+            error = self.query_one("#filter-error", Static)
+            error.update(Text(hint, style="bold yellow"))
+            error.display = True
 
     def _note_painted(self) -> None:
         if not self._rows_painted and not self._painting:
@@ -1112,6 +1117,19 @@ class MainScreen(Screen[None]):
         from .dialogs import ConfirmQuit
 
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
+
+
+def no_match_hint(articles: Sequence[Any], words: Sequence[str]) -> str:
+    """What a filter that found nothing says when a word of it looks like a typo of a word
+    the titles hold (``harbor``: did you mean “harbour”?), else nothing."""
+    from core.query import closest_words
+
+    found = closest_words(articles, words)
+    if not found:
+        return ""
+    guesses = [f"“{printable(closest)}” ({count} title{' has' if count == 1 else 's have'} it)"
+               for _, closest, count in found]
+    return f"no match · did you mean {', '.join(guesses)}?"
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:
