@@ -211,8 +211,9 @@ def test_the_tags_command_shows_empty_tags(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "core.cli.main", "tags", str(root)], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr
-    lines = [row.split(None, 1)[1] for row in result.stdout.splitlines()[1:]]
-    assert {"⟨empty⟩", '"␠ECONOMY"', '"HONG␠␠KONG"'} <= set(lines)
+    tags = [row.lstrip().partition("  ")[2] for row in result.stdout.splitlines()[1:]]
+    assert "" not in tags  # no row with a count and nothing beside it
+    assert {"⟨empty⟩", '"␠ECONOMY"', '"HONG␠␠KONG"'} <= set(tags)
 
 
 # -- a filter's typo ---------------------------------------------------------------------------
@@ -242,3 +243,16 @@ async def test_a_filter_that_finds_nothing_through_a_typo_says_what_was_meant(tm
         await settle(pilot, app)
         assert app.main_screen.list.shown == 1
         assert not hint.display
+
+
+async def test_a_tag_filter_that_finds_nothing_through_a_typo_names_the_tag(tmp_path: Path) -> None:
+    root = copy_samples(tmp_path)
+    app = make_app(root)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"tag:labor")
+        await settle(pilot, app)
+        assert app.main_screen.list.shown == 0
+        hint = app.main_screen.query_one("#filter-error", Static)
+        assert hint.display
+        assert "did you mean tag:“LABOUR” (2 articles)" in str(hint.render())

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from core.display import display_path, printable
+from core.display import display_path, printable, shown_tag
 
 from .. import commands, release_gc
 from ..fields import FieldSpec
@@ -521,7 +521,7 @@ class MainScreen(Screen[None]):
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
-        hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher.words)
+        hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
         self._from_thread(self._show_view, visible, keep, hint)
 
     def _need_keys(self, keys: frozenset[str]) -> None:
@@ -1119,17 +1119,27 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
 
 
-def no_match_hint(articles: Sequence[Any], words: Sequence[str]) -> str:
+def no_match_hint(articles: Sequence[Any], query: Any, tag_counts: Callable[[], Counter[str]]) -> str:
     """What a filter that found nothing says when a word of it looks like a typo of a word
-    the titles hold (``harbor``: did you mean “harbour”?), else nothing."""
+    the titles hold (``harbor``: did you mean “harbour”?), or a ``tag:`` value like a typo of
+    a tag the folder has (``tag:labor``: did you mean tag:“LABOUR”?); else nothing."""
     from core.query import closest_words
+    from core.taxonomy import closest_tag
 
-    found = closest_words(articles, words)
-    if not found:
-        return ""
     guesses = [f"“{printable(closest)}” ({count} title{' has' if count == 1 else 's have'} it)"
-               for _, closest, count in found]
-    return f"no match · did you mean {', '.join(guesses)}?"
+               for _, closest, count in closest_words(articles, query.words)]
+    counts: Counter[str] | None = None
+    for term in query.terms:
+        if term.kind != "field" or term.field != "tags" or term.negated:
+            continue
+        for op, value in term.values:
+            counts = tag_counts() if counts is None else counts
+            if op != "=" or any(value.casefold() == tag.casefold() for tag in counts):
+                continue
+            closest = closest_tag(value, sorted(counts))
+            if closest is not None:
+                guesses.append(f"tag:“{shown_tag(closest)}” ({counts[closest]} article{'s' if counts[closest] != 1 else ''})")
+    return f"no match · did you mean {', '.join(guesses)}?" if guesses else ""
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:
