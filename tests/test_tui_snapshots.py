@@ -35,3 +35,28 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:
     root = write_folder(tmp_path / "news")
     app = make_app(root)
     assert snap_compare(app, terminal_size=SIZE, run_before=_prepare(app, "question_mark"))
+
+
+def _samples(tmp_path: Path) -> Path:
+    """A copy of samples/; the snapshots press `g` first: at start-up the cursor sometimes
+    stays on the first row read rather than the first row of the date order."""
+    import shutil
+
+    root = tmp_path / "samples"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "samples", root, symlinks=True)
+    return root
+
+
+def test_main_screen_80x24(snap_compare, tmp_path: Path) -> None:
+    app = make_app(_samples(tmp_path))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_prepare(app, "g"))
+
+
+def test_main_screen_120x35(snap_compare, tmp_path: Path) -> None:
+    app = make_app(_samples(tmp_path))
+    assert snap_compare(app, terminal_size=(120, 35), run_before=_prepare(app, "g"))
+
+
+def test_main_screen_200x50(snap_compare, tmp_path: Path) -> None:
+    app = make_app(_samples(tmp_path))
+    assert snap_compare(app, terminal_size=(200, 50), run_before=_prepare(app, "g"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App, SystemCommand
 from textual.markup import escape as escape_markup
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from core.config import Config, ConfigError, load_config, why_unreachable
@@ -20,6 +20,8 @@ from .fields import load_field_specs
 from .input_order import InputOrder
 from .model import Workspace
 from .screens.main import MainScreen, run_action_later
+
+MAX_TOASTS = 3  # toasts shown at once; the newest is always among them
 
 
 class CopydeskApp(App[int]):
@@ -95,6 +97,26 @@ class CopydeskApp(App[int]):
         super().notify(
             printable(message, multiline=True), title=printable(title), severity=severity, timeout=timeout, markup=False
         )
+
+    def on_notify(self, event: Notify) -> None:
+        """A toast is added (``App._on_notify`` ran first): the same message again replaces
+        the toast showing it, and at most ``MAX_TOASTS`` show (the oldest note goes first, an
+        error last), so that toasts never pile up over the status line."""
+        new = event.notification
+        shown = []
+        for old in list(self._notifications):
+            if old is new:
+                continue
+            if old.message == new.message and old.title == new.title:
+                self._unnotify(old, refresh=False)
+            else:
+                shown.append(old)
+        excess = len(shown) - (MAX_TOASTS - 1)
+        if excess > 0:
+            # Sorted is stable: notes and warnings before errors, each oldest first.
+            for old in sorted(shown, key=lambda n: n.severity == "error")[:excess]:
+                self._unnotify(old, refresh=False)
+        self._refresh_notifications()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

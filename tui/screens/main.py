@@ -26,10 +26,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from core.display import display_path, printable
+from core.display import display_path, printable, shown_tag
 
 from .. import commands, release_gc
 from ..fields import FieldSpec
@@ -59,6 +59,7 @@ from ..model import (
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
 from ..widgets.field_kinds import display
+from ..widgets.footer import FittingFooter
 from ..widgets.reader import Reader
 from ..widgets.status_bar import Counts, Outside, StatusBar
 
@@ -148,13 +149,14 @@ class MainScreen(Screen[None]):
                 yield FilterInput(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter",
                                   compact=True, select_on_focus=False)  # typing after `/` refines the query
             yield Static(id="filter-error")
-            yield ListHeader(id="list-header")
-            yield ArticleList(id="list")
+            header = ListHeader(id="list-header")
+            yield header
+            yield ArticleList(header=header, id="list")
         with Horizontal(id="bottom"):
             yield Reader(id="reader")
             yield EditorPane(self.specs, id="editor")
         yield self.status_bar
-        yield Footer(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
+        yield FittingFooter(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
 
     @property
     def list(self) -> ArticleList:
@@ -552,7 +554,8 @@ class MainScreen(Screen[None]):
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
-        self._from_thread(self._show_view, visible, keep)
+        hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
+        self._from_thread(self._show_view, visible, keep, hint)
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
@@ -572,12 +575,16 @@ class MainScreen(Screen[None]):
         elif not self.filter_input.has_class("-bad-query"):
             error.display = False
 
-    def _show_view(self, visible: list[int], keep: int | None) -> None:
+    def _show_view(self, visible: list[int], keep: int | None, hint: str = "") -> None:
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._view_placed = self.list.current
         self._count()
         self._note_painted()
+        if hint and not self.filter_input.has_class("-bad-query"):
+            error = self.query_one("#filter-error", Static)
+            error.update(Text(hint, style="bold yellow"))
+            error.display = True
 
     def _note_painted(self) -> None:
         if not self._rows_painted and not self._painting:
@@ -1177,6 +1184,29 @@ class MainScreen(Screen[None]):
         from .dialogs import ConfirmQuit
 
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
+
+
+def no_match_hint(articles: Sequence[Any], query: Any, tag_counts: Callable[[], Counter[str]]) -> str:
+    """What a filter that found nothing says when a word of it looks like a typo of a word
+    the titles hold (``harbor``: did you mean “harbour”?), or a ``tag:`` value like a typo of
+    a tag the folder has (``tag:labor``: did you mean tag:“LABOUR”?); else nothing."""
+    from core.query import closest_words
+    from core.taxonomy import closest_tag
+
+    guesses = [f"“{printable(closest)}” ({count} title{' has' if count == 1 else 's have'} it)"
+               for _, closest, count in closest_words(articles, query.words)]
+    counts: Counter[str] | None = None
+    for term in query.terms:
+        if term.kind != "field" or term.field != "tags" or term.negated:
+            continue
+        for op, value in term.values:
+            counts = tag_counts() if counts is None else counts
+            if op != "=" or any(value.casefold() == tag.casefold() for tag in counts):
+                continue
+            closest = closest_tag(value, sorted(counts))
+            if closest is not None:
+                guesses.append(f"tag:“{shown_tag(closest)}” ({counts[closest]} article{'s' if counts[closest] != 1 else ''})")
+    return f"no match · did you mean {', '.join(guesses)}?" if guesses else ""
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from core.checks.fixes import house_tag
 from core.config import Config
-from core.display import printable
+from core.display import printable, shown_tag
 from core.taxonomy import similar_groups as core_similar_groups
 
 from ..model import StageResult
@@ -121,8 +121,8 @@ class TagsScreen(ModalScreen[None]):
         if not self.groups:
             similar.add_option(Option(Text("no near-duplicates found", style="dim"), disabled=True))
         similar.add_options([
-            Option(Text.assemble((f"{printable(group.canonical)} ({self.counts[group.canonical]})", "bold"),
-                                 " ← " + ", ".join(f"{printable(v)} ({self.counts[v]})" for v in group.variants)), id=str(n))
+            Option(Text.assemble((f"{shown_tag(group.canonical)} ({self.counts[group.canonical]})", "bold"),
+                                 " ← " + ", ".join(f"{shown_tag(v)} ({self.counts[v]})" for v in group.variants)), id=str(n))
             for n, group in enumerate(self.groups)
         ])
         if self.groups:

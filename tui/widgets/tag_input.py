@@ -17,13 +17,14 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from core.display import has_controls, printable
+from core.display import has_controls, printable, shown_tag
 
 
 def tag_options(counted: Sequence[tuple[str, int]], count_width: int = 5) -> list[Option]:
-    """One option per ``(tag, count)``: the tag as shown (control characters escaped) in a
-    column, its count after it; the option's id is the exact tag."""
-    shown = [printable(tag) for tag, _ in counted]
+    """One option per ``(tag, count)``: the tag as shown (control characters escaped, an
+    empty or blank-edged tag made visible: ``⟨empty⟩``, ``"␠ECONOMY"``) in a column, its
+    count after it; the option's id is the exact tag."""
+    shown = [shown_tag(tag) for tag, _ in counted]
     width = max(map(len, shown), default=0)
     return [
         Option(Text.assemble((label.ljust(width), "bold"), ("  ", ""), (f"{count:>{count_width}}", "dim")), id=tag)

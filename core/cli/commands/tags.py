@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from ...display import printable
+from ...display import printable, shown_tag
 from ...taxonomy import similar_groups, tag_counts
 from .common import UsageError, allow_dash_values, dump_json, load_targets_where
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         width = max([len(str(count)) for _, count in ranked] + [5])
         print(f"{'COUNT'.rjust(width)}  TAG")
         for tag, count in ranked:
-            print(f"{str(count).rjust(width)}  {printable(tag)}")
+            print(f"{str(count).rjust(width)}  {shown_tag(tag)}")
         print(f"{len(ranked)} tag{'s' if len(ranked) != 1 else ''} on {len(articles)} article{'s' if len(articles) != 1 else ''}", file=sys.stderr)
         return 0
     groups = similar_groups(counts)
