@@ -555,6 +555,8 @@ class MainScreen(Screen[None]):
         if visible is None or worker.is_cancelled:
             return
         hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
+        if worker.is_cancelled:  # the hint takes time: a newer query's rows may be shown already
+            return
         self._from_thread(self._show_view, visible, keep, hint)
 
     def _need_keys(self, keys: frozenset[str]) -> None:
