@@ -136,9 +136,9 @@ def test_set_adds_an_undeclared_field_only_with_new_field_or_where_cd206_is_igno
     ("option", "said"),
     [
         (["--add", "LABUOR"], "tag 'LABUOR' is not in the vocabulary; closest known tag: 'LABOUR'"),
-        (["--add", "labour"], "tag 'labour' is not upper-case (should be 'LABOUR')"),
-        (["--add", " LABOUR"], "tag ' LABOUR' has stray whitespace"),
-        (["--rename", "PORTS=Labour"], "tag 'Labour' is not upper-case"),
+        # Put in the house style first, then refused for what is still wrong with it.
+        (["--add", "library"], "tag 'LIBRARY' is not in the vocabulary"),
+        (["--rename", "PORTS=docks "], "tag 'DOCKS' is not in the vocabulary"),
     ],
 )
 def test_tag_refuses_a_tag_check_would_report_with_exit_2(tmp_path, option, said):
@@ -158,6 +158,30 @@ def test_tag_adds_a_tag_outside_the_vocabulary_only_with_new_tag(tmp_path):
     result = copydesk("tag", "a.md", "--add", "DOCKS", "--new-tag", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - DOCKS\n")
+
+
+def test_tag_writes_a_typed_tag_in_the_house_style_and_the_vocabularys_spelling(tmp_path):
+    folder(tmp_path)
+    (tmp_path / "copydesk.toml").write_text('vocabulary = ["LABOUR", "HONG KONG", "REGULATION"]\n')
+    result = copydesk("tag", "a.md", "--add", "Hong-Kong", "--add", "regulations", "--add", " labour", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - HONG KONG\n  - REGULATION\n")
+    assert "'Hong-Kong' is written 'HONG KONG'" in result.stderr and "'regulations' is written 'REGULATION'" in result.stderr
+    # A rename's new name too: `Labour` is the vocabulary's LABOUR, already on a.md.
+    result = copydesk("tag", ".", "--rename", "PORTS=Labour", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b.md").read_text() == ARTICLE
+
+
+def test_tag_adds_a_lower_case_tag_upper_case_without_a_vocabulary(tmp_path):
+    folder(tmp_path)
+    result = copydesk("tag", "a.md", "--add", "library", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - LIBRARY\n")
+    # A folder that keeps tags as written is not held to the house style.
+    (tmp_path / "copydesk.toml").write_text('ignore = ["CD303"]\n')
+    assert copydesk("tag", "b.md", "--add", "library", cwd=tmp_path).returncode == 0
+    assert "  - library\n" in (tmp_path / "b.md").read_text()
 
 
 # The same command with its options before, between and after the paths and assignments

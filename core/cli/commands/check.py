@@ -149,7 +149,7 @@ def _fix(loaded: list[tuple[Article, Config]]) -> tuple[list[tuple[Article, Conf
         codes = {p.code for p in article.problems if p.code in FIXABLE}
         if not codes:
             continue
-        edits = fix_edits(article.meta, codes) if article.editable else []
+        edits = fix_edits(article.meta, codes, tuple(config.vocabulary)) if article.editable else []
         rewrite = text_fix(codes)
         if not edits and rewrite is None:
             continue
