@@ -44,6 +44,12 @@ def _shown(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and ``word``, in the plural unless the count is one: ``1 group``, ``2
+    groups``, ``3 articles have`` (``many``: a plural not made by adding ``s``)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
 def display_path(path: Path | str) -> str:
     """``path`` relative to the current directory when inside it (as ruff and git print).
 
