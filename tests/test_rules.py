@@ -524,7 +524,7 @@ def test_the_tag_fix_writes_the_vocabularys_spelling_and_makes_no_repeat(tmp_pat
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     # CD302 was not selected, yet the fix leaves no repeat of HONG KONG behind.
-    assert path.read_text() == edit(BASE, "  - HONG KONG\n", "  - REGULATION\n  - HONG KONG\n")
+    assert path.read_text() == edit(BASE, "  - HONG KONG\n", "  - HONG KONG\n  - REGULATION\n")
     assert "CD208" not in result.stdout
 
 

@@ -151,6 +151,7 @@ def fixed_tags(tags: Sequence[Any], codes: Collection[str] | None = None, vocabu
         codes = _TAG_CODES
     out: list[Any] = []
     seen: set[Any] = set()
+    made: set[Any] = set()  # tags a rewrite produced
     for tag in tags:
         if tag is None or (isinstance(tag, str) and not tag.strip()):
             if "CD305" in codes:
@@ -158,8 +159,10 @@ def fixed_tags(tags: Sequence[Any], codes: Collection[str] | None = None, vocabu
             out.append(tag)
             continue
         new = _rewritten(tag, codes, vocabulary)
-        if new != tag and (new in out or new in tags):
-            continue  # the fix would make a repeat of a tag the article has
+        if new in out and (new != tag or new in made):
+            continue  # a repeat the fix itself would make: the first stays
+        if new != tag:
+            made.add(new)
         key = normalize_tag(new) if isinstance(new, str) and "CD302" in codes else new
         if "CD302" in codes:
             if key in seen:
