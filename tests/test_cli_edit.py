@@ -241,3 +241,16 @@ def test_after_double_dash_an_option_looking_argument_is_a_path(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "+  - STRIKES" in result.stdout
     assert (tmp_path / "-x.md").read_text() == ARTICLE
+
+
+def test_messages_name_kinds_of_values_in_words_never_python_types(tmp_path):
+    # `tags is a str, not a list` and `front matter is a str` named Python's types.
+    (tmp_path / "a.md").write_text(ARTICLE.replace("tags:\n  - LABOUR\n", "tags: LABOUR\n"))
+    (tmp_path / "b.md").write_text("---\njust a sentence\n---\nBody.\n")
+    result = copydesk("tag", "a.md", "--add", "STRIKES", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "tags is a string ('LABOUR'), not a list" in result.stdout + result.stderr
+    checked = copydesk("check", "b.md", cwd=tmp_path)
+    assert "CD106 front matter is a string, not a mapping of keys to values" in checked.stdout
+    for output in (result.stdout + result.stderr, checked.stdout):
+        assert not any(name in output for name in (" str,", " str ", "NoneType", " dict", " tuple"))

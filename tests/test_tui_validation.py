@@ -167,3 +167,22 @@ async def test_a_tag_added_with_t_outside_the_vocabulary_is_named_at_once(tmp_pa
         assert any("add tag 'LIBRARY'" in m and "'LIBRARY' is not in the vocabulary" in m and "(CD208)" in m and "ctrl+s will ask" in m for m in said), said
         screen = app.main_screen
         assert Row._make(screen.ws.rows[screen.list.current]).status == "warning"
+
+
+async def test_counts_are_worded_with_the_right_plural(tmp_path: Path) -> None:
+    # The tag screen said "1 near-duplicate groups".
+    articles = {
+        "m1.md": article_text("Markets rally", ["MARKET"]),
+        "m2.md": article_text("Markets fall", ["MARKETS"], date="2025-11-02T08:00:00.000Z"),
+    }
+    app = make_app(write_folder(tmp_path / "news", articles))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space")
+        await pilot.press("A")
+        await pilot.pause()
+        assert any(n.message == "1 mark cleared" for n in app._notifications)
+        await pilot.press("number_sign")
+        await settle(pilot, app)
+        title = str(app.screen.query_one("#tags-title").render())
+        assert "2 distinct, 1 near-duplicate group" in title and "groups" not in title

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from core.checks import Problem
 from core.config import Config
+from core.display import plural
 from core.document import BROKEN_KINDS, Article, Fingerprint, get_path, load_article, thaw
 from core.edit.ops import (
     AddItem,
@@ -382,7 +383,7 @@ class StageResult:
     def summary(self, what: str) -> str:
         """``what`` names the action (``add tag 'ASIA'``), not its outcome: when every
         article refuses it, a past tense would say it was done."""
-        parts = [f"{what}: {self.changed} article{'s' if self.changed != 1 else ''} changed"]
+        parts = [f"{what}: {plural(self.changed, 'article')} changed"]
         if self.unchanged:
             parts.append(f"{self.unchanged} already so")
         if self.refused:

@@ -197,19 +197,17 @@ class SaveIntroduces(ModalScreen[tuple[str, int] | None]):
         count = len(self.introduced)
         articles = len({item.relpath for item in self.introduced})
         with Vertical(classes="dialog", id="save-problems-dialog"):
-            yield Label(
-                f"This save would add {plural(count, 'problem')} to {plural(articles, 'article')} "
-                f"that did not have {'it' if count == 1 else 'them'}:",
-                classes="dialog-title",
-            )
+            yield Static(Text(f"The save would add {plural(count, 'problem')} to {plural(articles, 'article')}:"),
+                         classes="dialog-title")
             yield VimOptionList(*[Option(self._label(item), id=str(n)) for n, item in enumerate(self.introduced)],
                                 id="save-problems")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("[u]S[/u]ave anyway", id="save", variant="warning")
                 yield Button("[u]G[/u]o to it", id="goto", variant="primary")
                 yield Button("[u]C[/u]ancel", id="cancel")
-            yield Static(Text(f"s save all {plural(self.saving, 'article')} anyway · g or enter: go to the chosen "
-                              "problem · esc cancel (the edits stay staged)", style="dim"), classes="dialog-hint")
+            what = "it" if self.saving == 1 else f"all {plural(self.saving, 'article')}"
+            yield Static(Text(f"s save {what} anyway · g or enter: go to the chosen problem · "
+                              "esc cancel (the edits stay staged)", style="dim"), classes="dialog-hint")
 
     @staticmethod
     def _label(item: Any) -> Text:

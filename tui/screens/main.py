@@ -28,7 +28,7 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.checks import Problem
-from core.display import display_path, printable
+from core.display import display_path, plural, printable
 
 from .. import commands, release_gc
 from ..fields import FieldSpec
@@ -642,13 +642,13 @@ class MainScreen(Screen[None]):
         added = self.ws.mark_all_visible()
         self.list.invalidate()
         self._count()
-        self.notify(f"{added:,} rows marked ({len(self.ws.marked):,} in all)", timeout=2)
+        self.notify(f"{plural(added, 'row')} marked ({len(self.ws.marked):,} in all)", timeout=2)
 
     def action_clear_marks(self) -> None:
         cleared = self.ws.clear_marks()
         self.list.invalidate()
         self._count()
-        self.notify(f"{cleared:,} marks cleared", timeout=2)
+        self.notify(f"{plural(cleared, 'mark')} cleared", timeout=2)
 
     # -- edits on the targets ----------------------------------------------------------------
 
@@ -761,7 +761,7 @@ class MainScreen(Screen[None]):
         if not restored:
             self.notify("nothing to undo", timeout=2)
             return
-        self._after_stage(f"undone: {what} ({restored} article{'s' if restored != 1 else ''})")
+        self._after_stage(f"undone: {what} ({plural(restored, 'article')})")
 
     @on(MetadataEditor.FieldEdited)
     def _field_edited(self, event: MetadataEditor.FieldEdited) -> None:
@@ -964,7 +964,7 @@ class MainScreen(Screen[None]):
             self.ws.forget_saved(index, article)
         self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
         self.outside_gone = self.outside_gone & frozenset(self.outside_changes)
-        parts = [f"{n} {status}" for status, n in counts.items() if n]
+        parts = [plural(n, 'conflict') if status == 'conflict' else f"{n:,} {status}" for status, n in counts.items() if n]
         if journal:
             parts.append(journal)
         self._after_stage()
@@ -1071,7 +1071,7 @@ class MainScreen(Screen[None]):
             deleted = [i for i in new if i in gone]
             what = [f"changed on disk: {names(edited)}"] if edited else []
             what += [f"deleted: {names(deleted)}"] if deleted else []
-            what += [f"{added} new file{'s' if added != 1 else ''} in the folder"] if more else []
+            what += [f"{plural(added, 'new file')} in the folder"] if more else []
             self.notify(f"{'; '.join(what)}. Press R to reload.", title="Outside changes", timeout=8)
 
     def action_reload(self) -> None:
