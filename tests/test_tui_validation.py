@@ -186,3 +186,29 @@ async def test_counts_are_worded_with_the_right_plural(tmp_path: Path) -> None:
         await settle(pilot, app)
         title = str(app.screen.query_one("#tags-title").render())
         assert "2 distinct, 1 near-duplicate group" in title and "groups" not in title
+
+
+async def test_save_and_quit_asks_too_and_cancelling_keeps_the_app_open(tmp_path: Path) -> None:
+    from tui.screens.dialogs import ConfirmQuit
+
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await _focus_field(pilot, app, "field-title")
+        await pilot.press("ctrl+u", "enter", "ctrl+q")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SaveIntroduces)
+        assert "required field 'title' is empty" in _problems_shown(app)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.is_running and "1 unsaved" in status_text(app)
+        # A later save of something else does not quit on the cancelled quit's behalf.
+        await pilot.press("escape", "u", "G", "d", "ctrl+s")
+        await settle(pilot, app)
+        assert app.is_running and "0 unsaved" in status_text(app)
+    assert [n for n in before if snapshot(root)[n] != before[n]] == ["a1-asia-markets.md"]

@@ -973,12 +973,15 @@ class Workspace:
         data = self.data(index)
         original = state.entry.meta
         out: dict[tuple[str, ...], tuple[Problem, ...]] = {}
+        whole = {tuple(str(part) for part in edit.field) for edit in state.edits if isinstance(edit, SetValue)}
         for path in dict.fromkeys(tuple(str(part) for part in edit.field) for edit in state.edits):
             dotted = ".".join(path)
             value = get_path(data, dotted, _ABSENT)
             if value is _ABSENT:
                 continue  # a deleted field: the whole check says whether it was required
-            found = list(self._judge(path, value))
+            # Items added to or removed from a list leave it a list: only its new items are
+            # judged (a bulk `t` on 10,000 articles judges one tag, not 10,000 lists).
+            found = list(self._judge(path, value)) if path != TAGS or path in whole else []
             if path == TAGS and isinstance(value, list | tuple):
                 before = get_path(original, dotted)
                 old = set(before) if isinstance(before, list | tuple) else set()
