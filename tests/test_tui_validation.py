@@ -212,3 +212,29 @@ async def test_save_and_quit_asks_too_and_cancelling_keeps_the_app_open(tmp_path
         await settle(pilot, app)
         assert app.is_running and "0 unsaved" in status_text(app)
     assert [n for n in before if snapshot(root)[n] != before[n]] == ["a1-asia-markets.md"]
+
+
+async def test_a_tag_screen_rename_takes_the_vocabularys_spelling(tmp_path: Path) -> None:
+    from tui.screens.tags import RenamePreview, TagsScreen
+
+    root = write_folder(tmp_path / "news")
+    (root / "copydesk.toml").write_text('vocabulary = ["ASIA", "MARKETS", "HONG KONG"]\n')
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("number_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, TagsScreen)
+        await pilot.press("slash", *"regulation", "enter", "r")
+        await pilot.pause()
+        await pilot.press("ctrl+a", "ctrl+k", *"Hong-Kong", "enter")  # the vocabulary's HONG KONG
+        await pilot.pause()
+        assert isinstance(app.screen, RenamePreview)
+        assert "'REGULATION' → 'HONG KONG': 1 article" in str(app.screen.query_one("#rename-lines").render())
+        await pilot.press("enter", "escape")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, SaveIntroduces)  # HONG KONG is in the vocabulary
+    assert changed_lines(before[A4].decode(), (root / A4).read_text()) == ["-  - REGULATION", "+  - HONG KONG"]
