@@ -227,7 +227,8 @@ CD303 = Rule(
     "A tag is not upper-case, the house style. The fix upper-cases it.",
     "Tags are written upper-case, so that one subject has one spelling (`HONG KONG`, not "
     "`Hong Kong` beside it). Example: `tags: [Markets]`. Fix: `copydesk check --fix` "
-    "upper-cases it; a tag typed in the TUI is upper-cased as it is added. Ignore the rule to "
+    "upper-cases it (in the vocabulary's spelling when it is a variant of a vocabulary tag); a tag "
+    "typed in the TUI or given to `copydesk tag` is written so as it is added. Ignore the rule to "
     "keep tags as written.",
     meta_fix=fix_tags,
 )
