@@ -904,7 +904,7 @@ class MainScreen(Screen[None]):
         again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
         self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}{again}", severity="error", timeout=15)
 
-    def _save_now(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool = True) -> None:
+    def _save_now(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool) -> None:
         from core.document import load_article
         from core.storage.save import plan_change, save_changes
 
