@@ -984,7 +984,8 @@ class Workspace:
             found = list(self._judge(path, value)) if path != TAGS or path in whole else []
             if path == TAGS and isinstance(value, list | tuple):
                 before = get_path(original, dotted)
-                old = set(before) if isinstance(before, list | tuple) else set()
+                # Items of any kind may be in a hostile list (mappings are not hashable).
+                old = {t for t in before if isinstance(t, str)} if isinstance(before, list | tuple) else set()
                 for tag in dict.fromkeys(t for t in value if isinstance(t, str) and t not in old):
                     found.extend(self.tag_problems(tag))
             if found:
