@@ -238,3 +238,17 @@ async def test_a_tag_screen_rename_takes_the_vocabularys_spelling(tmp_path: Path
         await settle(pilot, app)
         assert not isinstance(app.screen, SaveIntroduces)  # HONG KONG is in the vocabulary
     assert changed_lines(before[A4].decode(), (root / A4).read_text()) == ["-  - REGULATION", "+  - HONG KONG"]
+
+
+async def test_a_failed_save_says_what_happened_in_words(tmp_path: Path) -> None:
+    # The notice read "save failed, nothing lost (edits stay staged): FileNotFoundError: [Errno 2] ...".
+    app = make_app(write_folder(tmp_path / "news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        try:
+            (tmp_path / "gone" / "a.md").read_text()
+        except OSError as exc:
+            app.main_screen._failed("save", exc)
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said == [f"save failed, nothing lost (edits stay staged): No such file or directory: {tmp_path}/gone/a.md"]

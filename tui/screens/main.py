@@ -902,7 +902,7 @@ class MainScreen(Screen[None]):
             self._check_unchecked()  # cancelled when the save began
         self._quit_after_save = False
         again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
-        self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}{again}", severity="error", timeout=15)
+        self.notify(f"{what} failed, nothing lost (edits stay staged): {printable(_in_words(exc))}{again}", severity="error", timeout=15)
 
     def _save_now(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool) -> None:
         from core.document import load_article
@@ -921,7 +921,7 @@ class MainScreen(Screen[None]):
             try:
                 change = plan_change(article, edits)  # compares with the version loaded
             except Exception as exc:  # noqa: BLE001 - EditRefused, unreadable or undecodable now: report, never crash
-                reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+                reason = getattr(exc, "reason", None) or _in_words(exc)
                 troubles.append(Trouble(article.path, article.relpath, "refused", reason))
                 continue
             changes.append(change)
@@ -1201,6 +1201,14 @@ class Introduced(NamedTuple):
     relpath: str
     field: tuple[str, ...] | None  # the edited field it is in, as far as its line tells
     problem: Problem
+
+
+def _in_words(exc: BaseException) -> str:
+    """What went wrong, for a message: the system's words for a disk or permission error
+    (with the file), never a Python exception name."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    return str(exc) or "an unexpected error (please report it)"
 
 
 def _save_will_ask(problems: Sequence[Problem]) -> str:
