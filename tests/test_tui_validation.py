@@ -252,3 +252,25 @@ async def test_a_failed_save_says_what_happened_in_words(tmp_path: Path) -> None
         await pilot.pause()
         said = [n.message for n in app._notifications]
         assert said == [f"save failed, nothing lost (edits stay staged): No such file or directory: {tmp_path}/gone/a.md"]
+
+
+async def test_a_bulk_tag_outside_the_vocabulary_asks_once_for_every_article(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    (root / "copydesk.toml").write_text('vocabulary = ["ASIA", "MARKET", "HASHKEY", "ETF", "REGULATION", "STABLECOINS"]\n')
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a", "t")
+        await pilot.pause()
+        await pilot.press(*"ports", "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SaveIntroduces)
+        assert "The save would add 5 problems to 5 articles:" in str(app.screen.query_one(".dialog-title").render())
+        assert _problems_shown(app).count("tag 'PORTS' is not in the vocabulary") == 5
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert "5 unsaved" in status_text(app)
+    assert snapshot(root) == before

@@ -174,6 +174,9 @@ class TagRemove(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+SHOWN_PROBLEMS = 500  # a bulk edit can add one problem to thousands of articles: the first are listed
+
+
 class SaveIntroduces(ModalScreen[tuple[str, int] | None]):
     """The save would give articles problems they did not have: each article and problem,
     then ``s`` save anyway, ``g`` (or ``enter``) go to the chosen one, ``escape`` cancel.
@@ -199,8 +202,12 @@ class SaveIntroduces(ModalScreen[tuple[str, int] | None]):
         with Vertical(classes="dialog", id="save-problems-dialog"):
             yield Static(Text(f"The save would add {plural(count, 'problem')} to {plural(articles, 'article')}:"),
                          classes="dialog-title")
-            yield VimOptionList(*[Option(self._label(item), id=str(n)) for n, item in enumerate(self.introduced)],
+            listed = self.introduced[:SHOWN_PROBLEMS]
+            yield VimOptionList(*[Option(self._label(item), id=str(n)) for n, item in enumerate(listed)],
                                 id="save-problems")
+            if count > len(listed):
+                yield Static(Text(f"… and {plural(count - len(listed), 'more problem')} not listed",
+                                  style="dim"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("[u]S[/u]ave anyway", id="save", variant="warning")
                 yield Button("[u]G[/u]o to it", id="goto", variant="primary")
