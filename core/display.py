@@ -23,10 +23,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["EscapingStream", "c_quote", "display_path", "has_controls", "printable", "protected_streams", "raw_stdout", "shown_tag", "unprintable"]
 
@@ -54,6 +54,32 @@ def shown_tag(tag: object) -> str:
     if text != text.strip() or "  " in text or any(c.isspace() and c != " " for c in text):
         return '"' + printable(text.replace(" ", "␠")) + '"'
     return printable(text)
+
+
+_KINDS = {
+    str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+    list: "a list", tuple: "a list", dict: "a mapping", type(None): "empty (null)",
+    set: "a set", frozenset: "a set",
+}  # fmt: skip
+
+
+def kind_of(value: Any) -> str:
+    """What kind of value ``value`` is, in words for a message (``a string``, ``a list``),
+    never a Python type name."""
+    kind = _KINDS.get(type(value))
+    if kind is not None:
+        return kind
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, str | bool | int | float | list | tuple):
+        return _KINDS[next(t for t in (str, bool, int, float, list, tuple) if isinstance(value, t))]
+    return "a value of another kind"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and ``word``, in the plural unless the count is one: ``1 group``, ``2
+    groups``, ``3 articles have`` (``many``: a plural not made by adding ``s``)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def display_path(path: Path | str) -> str:

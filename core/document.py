@@ -19,6 +19,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from .checks import Problem, problem, selection_for
 from .config import Config, ConfigError, load_config
+from .display import kind_of
 from .text import frontmatter
 from .text.frontmatter import Split
 from .text.guard import UnsafeFile, read_guarded
@@ -219,7 +220,7 @@ def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any
                 meta = data
             else:
                 kind = "invalid-yaml"
-                problems.append(problem("CD106", f"front matter is a {type(data).__name__}, not a mapping of keys to values", split.fm_first_line))
+                problems.append(problem("CD106", f"front matter is {kind_of(data)}, not a mapping of keys to values", split.fm_first_line))
     return kind, split, meta, problems
 
 

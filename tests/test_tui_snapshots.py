@@ -60,3 +60,27 @@ def test_main_screen_120x35(snap_compare, tmp_path: Path) -> None:
 def test_main_screen_200x50(snap_compare, tmp_path: Path) -> None:
     app = make_app(_samples(tmp_path))
     assert snap_compare(app, terminal_size=(200, 50), run_before=_prepare(app, "g"))
+
+
+def test_save_introduces_problems_dialog(snap_compare, tmp_path: Path) -> None:
+    # a4's publishedAt emptied and its lang made EN, then ctrl+s: the dialog names both.
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot, app)
+        for widget in app.query(Input):
+            widget.cursor_blink = False
+        await pilot.press("j")
+        await settle(pilot, app)
+        for field, keys in (("#field-publishedAt", ()), ("#field-lang", tuple("EN"))):
+            app.set_focus(app.main_screen.query_one(field))
+            await pilot.pause()
+            await pilot.press("ctrl+u", *keys, "enter")
+            await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,5 +1,5 @@
 """Small modal dialogs: quit with unsaved changes, sentiment picker, add and remove a tag,
-a value shown whole.
+a value shown whole, a save that would add problems.
 
 One ``escape`` closes each of them, whatever has the focus inside: their ``escape`` bindings
 have priority over the widgets' own (a tag box's first escape closed only its suggestions).
@@ -7,7 +7,8 @@ have priority over the widgets' own (a tag box's first escape closed only its su
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -18,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.display import printable
+from core.display import plural, printable
 
 from ..model import SENTIMENTS
 from ..widgets.tag_input import TagInput, Vocabulary, tag_options
@@ -232,3 +233,78 @@ class ValueScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+SHOWN_PROBLEMS = 500  # a bulk edit can add one problem to thousands of articles: the first are listed
+
+
+class SaveIntroduces(ModalScreen[tuple[str, int] | None]):
+    """The save would give articles problems they did not have: each article and problem,
+    then ``s`` save anyway, ``g`` (or ``enter``) go to the chosen one, ``escape`` cancel.
+    Dismisses with ``("save", -1)``, ``("goto", n)`` (n: the problem's position) or None."""
+
+    BINDINGS = [
+        Binding("s", "choose('save')", "Save anyway"),
+        # Before the list's own `g` (first item): here it goes to the problem.
+        Binding("g", "choose('goto')", "Go to it", priority=True),
+        Binding("escape", "choose('cancel')", "Cancel", priority=True),
+        Binding("c", "choose('cancel')", "Cancel", show=False),
+    ]
+
+    def __init__(self, introduced: Sequence[Any], saving: int) -> None:
+        """``introduced``: items with ``relpath``, ``field`` and ``problem``; ``saving``: how
+        many articles the save writes."""
+        super().__init__()
+        self.introduced = list(introduced)
+        self.saving = saving
+
+    def compose(self) -> ComposeResult:
+        count = len(self.introduced)
+        articles = len({item.relpath for item in self.introduced})
+        with Vertical(classes="dialog", id="save-problems-dialog"):
+            yield Static(Text(f"The save would add {plural(count, 'problem')} to {plural(articles, 'article')}:"),
+                         classes="dialog-title")
+            listed = self.introduced[:SHOWN_PROBLEMS]
+            yield VimOptionList(*[Option(self._label(item), id=str(n)) for n, item in enumerate(listed)],
+                                id="save-problems")
+            if count > len(listed):
+                yield Static(Text(f"… and {plural(count - len(listed), 'more problem')} not listed",
+                                  style="dim"))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("[u]S[/u]ave anyway", id="save", variant="warning")
+                yield Button("[u]G[/u]o to it", id="goto", variant="primary")
+                yield Button("[u]C[/u]ancel", id="cancel")
+            what = "it" if self.saving == 1 else f"all {plural(self.saving, 'article')}"
+            yield Static(Text(f"s save {what} anyway · g or enter: go to the chosen problem · "
+                              "esc cancel (the edits stay staged)", style="dim"), classes="dialog-hint")
+
+    @staticmethod
+    def _label(item: Any) -> Text:
+        problem = item.problem
+        style = "red" if problem.severity == "error" else "yellow"
+        where = f"  {'.'.join(item.field)}" if item.field else ""
+        return Text.assemble((printable(item.relpath), "bold"), (printable(where), "cyan"), "\n  ",
+                             (f"{problem.code} ", style), printable(problem.message))
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def action_choose(self, choice: str) -> None:
+        if choice == "cancel":
+            self.dismiss(None)
+        elif choice == "goto":
+            self.dismiss(("goto", self.query_one(OptionList).highlighted or 0))
+        else:
+            self.dismiss((choice, -1))
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(("goto", event.option_index))
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_choose(event.button.id or "cancel")

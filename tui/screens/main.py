@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
 from textual import on, work
@@ -29,7 +29,8 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from core.display import display_path, printable, shown_tag
+from core.checks import Problem
+from core.display import display_path, plural, printable, shown_tag
 
 from .. import commands, release_gc
 from ..fields import FieldSpec
@@ -137,6 +138,7 @@ class MainScreen(Screen[None]):
         self._painting = False
         # In a text box these commands' keys type text: the footer does not offer them there.
         self._typing_actions = commands.typing_actions(workspace.config.keys)
+        self._goto: Introduced | None = None  # where to go once the view without a filter is shown
         # Held, not queried: a worker's last report can arrive while the screen is taken down.
         self.status_bar = StatusBar(id="status")
 
@@ -356,6 +358,8 @@ class MainScreen(Screen[None]):
         article = self.ws.full(index)
         reason = "" if article.editable else not_editable_reason(article)
         self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary, reason)
+        self.editor.mark_problems({path: "; ".join(f"{p.message} ({p.code})" for p in found)
+                                   for path, found in self.ws.edit_problems(index).items()})
 
     def _vocabulary(self) -> Counter[str]:
         """Every tag with its count (for suggestions): asked for only when a tag input
@@ -587,6 +591,9 @@ class MainScreen(Screen[None]):
             error = self.query_one("#filter-error", Static)
             error.update(Text(hint, style="bold yellow"))
             error.display = True
+        goto, self._goto = self._goto, None
+        if goto is not None and goto.index in visible:
+            self._go_to(goto)
 
     def _note_painted(self) -> None:
         if not self._rows_painted and not self._painting:
@@ -674,13 +681,13 @@ class MainScreen(Screen[None]):
         added = self.ws.mark_all_visible()
         self.list.invalidate()
         self._count()
-        self.notify(f"{added:,} rows marked ({len(self.ws.marked):,} in all)", timeout=2)
+        self.notify(f"{plural(added, 'row')} marked ({len(self.ws.marked):,} in all)", timeout=2)
 
     def action_clear_marks(self) -> None:
         cleared = self.ws.clear_marks()
         self.list.invalidate()
         self._count()
-        self.notify(f"{cleared:,} marks cleared", timeout=2)
+        self.notify(f"{plural(cleared, 'mark')} cleared", timeout=2)
 
     # -- edits on the targets ----------------------------------------------------------------
 
@@ -736,7 +743,9 @@ class MainScreen(Screen[None]):
                 # would then be warned about (CD304, CD303), unless the folder turned them off.
                 tag = house_tag(tag, self.ws.config)
                 result = self.ws.add_tag(targets, tag)
-                self._after_stage(result.summary(f"add tag {tag!r}"), "warning" if result.refused else "information")
+                said = result.summary(f"add tag {tag!r}")
+                problems = self.ws.tag_problems(tag) if result.changed else ()
+                self._after_stage(said + _save_will_ask(problems), "warning" if result.refused or problems else "information")
 
         from .dialogs import TagPrompt
 
@@ -767,7 +776,8 @@ class MainScreen(Screen[None]):
             return
         def rename(renames: list[tuple[str, str]]):
             result = self.ws.rename_tags(renames)
-            self._after_stage()
+            problems = [p for _, new in renames for p in self.ws.tag_problems(new)] if result.changed else []
+            self._after_stage(_save_will_ask(problems).removeprefix("; ") or None, "warning")
             return result
 
         from .tags import TagsScreen
@@ -827,7 +837,7 @@ class MainScreen(Screen[None]):
         if not restored:
             self.notify("nothing to undo", timeout=2)
             return
-        self._after_stage(f"undone: {what} ({restored} article{'s' if restored != 1 else ''})")
+        self._after_stage(f"undone: {what} ({plural(restored, 'article')})")
 
     @on(MetadataEditor.FieldEdited)
     def _field_edited(self, event: MetadataEditor.FieldEdited) -> None:
@@ -851,6 +861,10 @@ class MainScreen(Screen[None]):
     def _after_edit(self, index: int, result, name: str) -> None:
         if result.refused:
             self.notify(f"{name}: {result.refused[0][1]}", severity="error")
+        elif result.changed:
+            problems = self.ws.edit_problems(index).get(tuple(name.split(".")), ())
+            if problems:
+                self.notify(f"{name}:" + _save_will_ask(problems).removeprefix(";"), severity="warning")
         self.list.refresh_index(index)
         self.list.invalidate()
         if index == self.list.current:
@@ -881,17 +895,80 @@ class MainScreen(Screen[None]):
             return
         self._save(self.ws.dirty, frozenset())
 
-    def _save(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+    def _save(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool = False) -> None:
+        """Save the staged edits of ``indices``; unless ``confirmed``, first ask when they
+        would give an article a problem it did not have (:class:`~.dialogs.SaveIntroduces`)."""
         self._set_busy("saving…")
         # The save re-reads and checks every file itself; what it leaves staged is checked
         # again after it (_after_stage).
         self.workers.cancel_group(self, "check-staged")
-        self._save_worker(indices, overwrite)
+        self._save_worker(indices, overwrite, confirmed)
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
-    def _save_worker(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+    def _save_worker(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool) -> None:
         # Journal or disk trouble: _worker_failed says so, the edits stay staged.
-        self._save_now(indices, overwrite)
+        self._save_now(indices, overwrite, confirmed)
+
+    def _introduced(self, planned: Sequence[tuple[int, Any]]) -> list[Introduced]:
+        """What saving the planned changes ``(index, change)`` would add to each article's
+        problems, with the edited field each problem is in. The staged check already made
+        answers for the edits it saw; the others are checked here, as ``check`` would."""
+        from core.document import check_text
+
+        from ..model import field_at, introduced_problems
+
+        found: list[Introduced] = []
+        for index, change in planned:
+            state = self.ws.states[index]
+            checked = state.check
+            if checked is not None and checked[0] == change.edits and checked[1] is not None:
+                after = checked[1]
+            else:
+                after = check_text(change.new_text, self.ws.config, change.article.relpath)[1]
+            fields = list(dict.fromkeys(tuple(str(part) for part in edit.field) for edit in change.edits))
+            for problem in introduced_problems(change.article.problems, after):
+                found.append(Introduced(index, change.article.relpath, field_at(change.new_text, problem.line, fields), problem))
+        return found
+
+    def _ask_before_saving(self, indices: list[int], overwrite: frozenset[Path], introduced: list[Introduced]) -> None:
+        self.status_bar.busy = ""
+        self._check_unchecked()  # cancelled when the save began
+
+        def chosen(choice: tuple[str, int] | None) -> None:
+            if choice is not None and choice[0] == "save":
+                self._save(indices, overwrite, confirmed=True)
+                return
+            self._quit_after_save = False
+            if choice is not None and choice[0] == "goto":
+                self._go_to(introduced[choice[1]])
+            else:
+                self.notify("nothing saved: the edits stay staged", timeout=3)
+
+        from .dialogs import SaveIntroduces
+
+        self.app.clear_notifications()  # the dialog says it all; a toast would sit on it
+        self.app.push_screen(SaveIntroduces(introduced, len(indices)), chosen)
+
+    def _go_to(self, where: Introduced) -> None:
+        """Cursor and editor on the article and field of a problem the save would introduce
+        (the filter is cleared when it hides the article)."""
+        if where.index not in self.ws.visible:
+            self._goto = where
+            with self.filter_input.prevent(Input.Changed):
+                self.filter_input.value = ""
+            self.query_one("#filter-error").display = False
+            self.query_one("#filter-bar").display = False
+            self.ws.query = ""
+            self._run_view(None, self.ws.sort, where.index)
+            return
+        self.list.move_to(self.ws.visible.index(where.index))
+        self._sync_editor()
+        widget = self.editor.field_widget(where.field) if where.field is not None else None
+        if widget is not None and widget.focusable:
+            self.set_focus(widget)
+        else:
+            self.list.focus()
+        self.notify(f"{where.relpath}: {where.problem.message} ({where.problem.code})", severity="warning", timeout=6)
 
     def _failed(self, what: str, exc: BaseException) -> None:
         self.status_bar.busy = ""
@@ -901,9 +978,9 @@ class MainScreen(Screen[None]):
             self._check_unchecked()  # cancelled when the save began
         self._quit_after_save = False
         again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
-        self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}{again}", severity="error", timeout=15)
+        self.notify(f"{what} failed, nothing lost (edits stay staged): {printable(_in_words(exc))}{again}", severity="error", timeout=15)
 
-    def _save_now(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+    def _save_now(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool) -> None:
         from core.document import load_article
         from core.storage.save import plan_change, save_changes
 
@@ -920,13 +997,18 @@ class MainScreen(Screen[None]):
             try:
                 change = plan_change(article, edits)  # compares with the version loaded
             except Exception as exc:  # noqa: BLE001 - EditRefused, unreadable or undecodable now: report, never crash
-                reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+                reason = getattr(exc, "reason", None) or _in_words(exc)
                 troubles.append(Trouble(article.path, article.relpath, "refused", reason))
                 continue
             changes.append(change)
             planned[article.path] = index
             if done % 50 == 0:
                 self._from_thread(self._set_busy, f"preparing {done:,}/{total:,}…")
+        if not confirmed:
+            introduced = self._introduced([(planned[change.article.path], change) for change in changes])
+            if introduced:
+                self._from_thread(self._ask_before_saving, indices, overwrite, introduced)
+                return
 
         def progress(done: int, count: int) -> None:
             if done % 50 == 0 or done == count:
@@ -958,7 +1040,7 @@ class MainScreen(Screen[None]):
             self.ws.forget_saved(index, article)
         self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
         self.outside_gone = self.outside_gone & frozenset(self.outside_changes)
-        parts = [f"{n} {status}" for status, n in counts.items() if n]
+        parts = [plural(n, 'conflict') if status == 'conflict' else f"{n:,} {status}" for status, n in counts.items() if n]
         if journal:
             parts.append(journal)
         self._after_stage()
@@ -998,7 +1080,7 @@ class MainScreen(Screen[None]):
         overwrite = frozenset(p for p, choice in decisions.items() if choice == "overwrite")
         if overwrite:
             indices = [i for i in (self.ws.index_of(p) for p in overwrite) if i is not None]
-            self._save(indices, overwrite)
+            self._save(indices, overwrite, confirmed=True)  # the save that met the conflict asked
 
     def action_diff(self) -> None:
         if not self.ws.staged:
@@ -1065,7 +1147,7 @@ class MainScreen(Screen[None]):
             deleted = [i for i in new if i in gone]
             what = [f"changed on disk: {names(edited)}"] if edited else []
             what += [f"deleted: {names(deleted)}"] if deleted else []
-            what += [f"{added} new file{'s' if added != 1 else ''} in the folder"] if more else []
+            what += [f"{plural(added, 'new file')} in the folder"] if more else []
             self.notify(f"{'; '.join(what)}. Press R to reload.", title="Outside changes", timeout=8)
 
     def action_reload(self) -> None:
@@ -1195,7 +1277,7 @@ def no_match_hint(articles: Sequence[Any], query: Any, tag_counts: Callable[[], 
     from core.query import closest_words
     from core.taxonomy import closest_tag
 
-    guesses = [f"“{printable(closest)}” ({count} title{' has' if count == 1 else 's have'} it)"
+    guesses = [f"“{printable(closest)}” ({plural(count, 'title', 'titles')} {'has' if count == 1 else 'have'} it)"
                for _, closest, count in closest_words(articles, query.words)]
     counts: Counter[str] | None = None
     for term in query.terms:
@@ -1207,8 +1289,34 @@ def no_match_hint(articles: Sequence[Any], query: Any, tag_counts: Callable[[], 
                 continue
             closest = closest_tag(value, sorted(counts))
             if closest is not None:
-                guesses.append(f"tag:“{shown_tag(closest)}” ({counts[closest]} article{'s' if counts[closest] != 1 else ''})")
+                guesses.append(f"tag:“{shown_tag(closest)}” ({plural(counts[closest], 'article')})")
     return f"no match · did you mean {', '.join(guesses)}?" if guesses else ""
+
+
+class Introduced(NamedTuple):
+    """A problem a save would give an article that did not have it."""
+
+    index: int
+    relpath: str
+    field: tuple[str, ...] | None  # the edited field it is in, as far as its line tells
+    problem: Problem
+
+
+def _in_words(exc: BaseException) -> str:
+    """What went wrong, for a message: the system's words for a disk or permission error
+    (with the file), never a Python exception name."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    return str(exc) or "an unexpected error (please report it)"
+
+
+def _save_will_ask(problems: Sequence[Problem]) -> str:
+    """``; PROBLEM (CODE): ctrl+s will ask before saving it`` for a staged value the command
+    line would refuse, or "" when there is none."""
+    if not problems:
+        return ""
+    said = "; ".join(f"{p.message} ({p.code})" for p in dict.fromkeys(problems))
+    return f"; {said}: ctrl+s will ask before saving it"
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:

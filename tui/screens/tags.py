@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from core.checks.fixes import house_tag
 from core.config import Config
-from core.display import printable, shown_tag
+from core.display import plural, printable, shown_tag
 from core.taxonomy import similar_groups as core_similar_groups
 
 from ..model import StageResult
@@ -114,7 +114,7 @@ class TagsScreen(ModalScreen[None]):
         self.counts = self._counts()
         self.groups = similar_groups(self.counts)
         total = len(self.counts)
-        self.query_one("#tags-title", Label).update(f"Tags: {total} distinct, {len(self.groups)} near-duplicate groups")
+        self.query_one("#tags-title", Label).update(f"Tags: {total} distinct, {plural(len(self.groups), 'near-duplicate group')}")
         self._fill(keep)
         similar = self.query_one("#tags-similar", OptionList)
         similar.clear_options()
@@ -194,7 +194,7 @@ class TagsScreen(ModalScreen[None]):
         for old, new in renames:
             changed, merged, sample = self._preview(old, new)
             verb = "merge" if merged else "rename"
-            lines.append(f"{verb} {old!r} → {new!r}: {changed} article{'s' if changed != 1 else ''}" + (f" ({merged} already have {new!r}: the old tag is removed)" if merged else ""))
+            lines.append(f"{verb} {old!r} → {new!r}: {plural(changed, 'article')}" + (f" ({merged} already have {new!r}: the old tag is removed)" if merged else ""))
             lines.extend(f"    {path}" for path in sample)
 
         def done(ok: bool | None) -> None:

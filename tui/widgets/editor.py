@@ -421,3 +421,33 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
             widget = self.query_one(f"#{spec.widget_id}")
             out.append(widget.input if isinstance(widget, TagInput) else widget)
         return out
+
+    # -- problems of staged values -----------------------------------------------------
+
+    def field_widget(self, path: tuple[str, ...]) -> Widget | None:
+        """The input of the field at ``path`` (or of the field holding it, or of the first
+        field under it); None before :meth:`build` or when no field matches."""
+        if not self.built:
+            return None
+        specs = ([s for s in self.specs if s.path == path]
+                 or [s for s in self.specs if path[: len(s.path)] == s.path]
+                 or [s for s in self.specs if s.path[: len(path)] == path])
+        if not specs:
+            return None
+        widget = self.query_one(f"#{specs[0].widget_id}")
+        return widget.input if isinstance(widget, TagInput) else widget
+
+    def mark_problems(self, problems: Mapping[tuple[str, ...], str]) -> None:
+        """Mark the rows of the fields whose staged value the command line would refuse,
+        the reason as the field's tooltip (``problems``: the reason by field path)."""
+        if not self.built:
+            return
+        for spec in self.specs:
+            reason = next((said for path, said in problems.items()
+                           if spec.path[: len(path)] == path or path[: len(spec.path)] == spec.path), "")
+            widget = self.query_one(f"#{spec.widget_id}")
+            row = widget.parent
+            if row is not None:
+                row.set_class(bool(reason), "-problem")
+            shown = widget.input if isinstance(widget, TagInput) else widget
+            shown.tooltip = Text(printable(reason)) if reason else None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ...display import display_path, printable
+from ...display import display_path, plural, printable
 from ...document import Article, thaw
 from ...query import known_fields, sort_articles
 from .common import (
@@ -102,7 +102,7 @@ def _table(articles: list[Article]) -> None:
     widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(3)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
-    print(f"{len(rows)} article{'s' if len(rows) != 1 else ''}", file=sys.stderr)
+    print(plural(len(rows), 'article'), file=sys.stderr)
 
 
 def _row(article: Article) -> dict[str, Any]:

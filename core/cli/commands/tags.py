@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from ...display import printable, shown_tag
+from ...display import plural, printable, shown_tag
 from ...taxonomy import similar_groups, tag_counts
 from .common import UsageError, allow_dash_values, dump_json, load_targets_where
 
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'COUNT'.rjust(width)}  TAG")
         for tag, count in ranked:
             print(f"{str(count).rjust(width)}  {shown_tag(tag)}")
-        print(f"{len(ranked)} tag{'s' if len(ranked) != 1 else ''} on {len(articles)} article{'s' if len(articles) != 1 else ''}", file=sys.stderr)
+        print(f"{plural(len(ranked), 'tag')} on {plural(len(articles), 'article')}", file=sys.stderr)
         return 0
     groups = similar_groups(counts)
     if args.format == "json":
@@ -68,5 +68,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"{printable(repr(group.canonical))} ({group.members[0][1]}) <- {others}  [{group.reason}]")
         renames = " ".join(f"--rename {shlex.quote(f'{old}={new}')}" for old, new in group.renames())
         print(printable(f"    copydesk tag {' '.join(shlex.quote(p) for p in paths)} {renames}"))
-    print(f"{len(groups)} group{'s' if len(groups) != 1 else ''} of near-duplicate tags", file=sys.stderr)
+    print(f"{plural(len(groups), 'group')} of near-duplicate tags", file=sys.stderr)
     return 0
