@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["EscapingStream", "c_quote", "display_path", "has_controls", "printable", "protected_streams", "raw_stdout", "unprintable"]
+__all__ = ["EscapingStream", "c_quote", "display_path", "has_controls", "printable", "protected_streams", "raw_stdout", "shown_tag", "unprintable"]
 
 _FORMAT = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _LINE_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT}\ud800-\udfff]")
@@ -42,6 +42,18 @@ def _shown(match: re.Match[str]) -> str:
     if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
         return f"\\x{code - 0xDC00:02x}"
     return f"\\u{code:04x}"
+
+
+def shown_tag(tag: object) -> str:
+    """A tag as a list shows it: ``⟨empty⟩`` for an empty one; one with stray whitespace
+    (leading, trailing, doubled or not a plain space) quoted, each space as ``␠``, so it
+    never reads as a blank row or as its clean twin; otherwise :func:`printable`."""
+    text = tag if isinstance(tag, str) else str(tag)
+    if not text:
+        return "⟨empty⟩"
+    if text != text.strip() or "  " in text or any(c.isspace() and c != " " for c in text):
+        return '"' + printable(text.replace(" ", "␠")) + '"'
+    return printable(text)
 
 
 def display_path(path: Path | str) -> str:

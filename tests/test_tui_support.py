@@ -85,3 +85,13 @@ async def settle(pilot, app: CopydeskApp) -> None:
     await pilot.pause(0.12)
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def reader_problems(screen) -> str:
+    """The problems the reader lists, one per line, as shown."""
+    from tui.widgets.reader import ProblemList
+
+    problems = screen.query_one("#reader-problems", ProblemList)
+    if not problems.display:
+        return ""
+    return "\n".join(str(problems.get_option_at_index(n).prompt) for n in range(problems.option_count))
