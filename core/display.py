@@ -48,8 +48,8 @@ def shown_tag(tag: object) -> str:
     """A tag as a list shows it: ``⟨empty⟩`` for an empty one; one with stray whitespace
     (leading, trailing, doubled or not a plain space) quoted, each space as ``␠``, so it
     never reads as a blank row or as its clean twin; otherwise :func:`printable`."""
-    text = tag if isinstance(tag, str) else str(tag)
-    if not text:
+    text = tag if isinstance(tag, str) else "" if tag is None else str(tag)
+    if not text:  # '' or a bare `-` item (null)
         return "⟨empty⟩"
     if text != text.strip() or "  " in text or any(c.isspace() and c != " " for c in text):
         return '"' + printable(text.replace(" ", "␠")) + '"'

@@ -197,7 +197,7 @@ class Reader(VerticalScroll, can_focus=True):
         if numbered:
             widget = numbered.first()
             widget.set_current(line)
-            if line < self._first_body_line:
+            if line <= self._first_body_line:  # the heading stays in sight with it
                 self.scroll_home(animate=False)
                 return
             # A line of context above the one gone to.
