@@ -156,9 +156,12 @@ class Reader(VerticalScroll, can_focus=True):
         again (its problems re-checked after an edit)."""
         widget = self.problem_list
         highlighted = widget.highlighted if keep else None
+        had_focus = widget.has_focus
         widget.clear_options()
         widget.add_options([Option(problem_line(problem), id=str(n)) for n, problem in enumerate(problems)])
         widget.display = bool(problems)
+        if had_focus and not problems:  # `]` onto a clean article: its text takes the focus
+            super().focus()
         if problems:
             widget.highlighted = min(highlighted or 0, len(problems) - 1)
 
