@@ -8,7 +8,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, reader_problems, settle, write_folder
+from tests.test_tui_support import (
+    ARTICLES,
+    BROKEN,
+    article_text,
+    make_app,
+    reader_problems,
+    settle,
+    write_folder,
+)
 from tui.model import Row
 from tui.screens.dialogs import ConfirmQuit, SentimentPicker, TagPrompt
 from tui.screens.diff import ConflictScreen, DiffScreen
