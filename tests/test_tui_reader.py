@@ -271,3 +271,23 @@ async def test_a_clean_article_focuses_its_text_and_j_scrolls_it(tmp_path: Path)
         await pilot.press("j", "j", "j")
         await settle(pilot, app)
         assert screen.reader.scroll_y == 3
+
+
+async def test_when_a_staged_fix_clears_the_last_problem_the_reader_text_keeps_the_focus(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", {"a1.md": article_text("Only one problem", ["ASIA"], sentiment="NEGATIVO")})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        assert "CD203" in reader_problems(screen)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.focused, ProblemList)
+        await pilot.press("s")
+        await settle(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert reader_problems(screen) == ""
+        # Not left on a hidden list, where j and k would move nothing a person can see.
+        assert isinstance(app.focused, Reader)
+        assert "NEGATIVE · ✓ no problems · * unsaved edits" in one_line(region_text(app, screen.query_one("#reader-heading")))
