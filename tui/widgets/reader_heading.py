@@ -44,8 +44,8 @@ def heading_text(article: Article, data: Mapping[str, Any] | None, dirty: bool) 
 
 def _unreadable_title(article: Article) -> str:
     if article.kind == "raw":
-        return "Raw article: no front matter (copydesk adopt gives it one)"
-    return "Front matter not readable: the file is shown as it is"
+        return "Raw article: no front matter"
+    return "Front matter not readable: the file as it is"
 
 
 def _scalar(value: Any) -> str:
