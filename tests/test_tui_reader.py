@@ -96,7 +96,8 @@ async def test_the_reader_heading_shows_the_whole_article_metadata(tmp_path: Pat
 
 
 async def test_the_heading_shows_hostile_values_escaped(tmp_path: Path) -> None:
-    text = article_text("x", ["ASIA"]).replace("title: x", 'title: "Clip\\e]52;c;aGk=\\aboard"').replace(
+    text = article_text("x", ["ASIA"]).replace("title: x", 'title: "Clip\\e]52;c;aGk=\\aboard"')
+    text = text.replace("category: MARKET", 'category: {"k\\e[2J": "v\\e[2J"}').replace(
         "description: 'A short standfirst for the tests.'", 'description: "bidi \\u202e reversed [bold]x[/bold]"'
     )
     root = write_folder(tmp_path / "news", {"a1.md": text})
@@ -106,6 +107,7 @@ async def test_the_heading_shows_hostile_values_escaped(tmp_path: Path) -> None:
         shown = one_line(region_text(app, app.main_screen.query_one("#reader-heading")))
         assert "Clip\\x1b]52;c;aGk=\\x07board" in shown
         assert "bidi \\u202e reversed [bold]x[/bold]" in shown
+        assert "k\\x1b[2J: v\\x1b[2J" in shown  # a mapping where text was expected: keys too
 
 
 async def test_a_raw_article_is_shown_as_its_own_numbered_lines_with_problem_lines_marked(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_scalar(item) for item in value)
     if isinstance(value, Mapping):
-        return ", ".join(f"{key}: {_scalar(item)}" for key, item in value.items())
+        return ", ".join(f"{printable(key)}: {_scalar(item)}" for key, item in value.items())
     return printable(value).strip() if isinstance(value, str) else printable(value)
 
 
