@@ -219,9 +219,8 @@ async def test_enter_on_a_problem_of_a_markdown_article_scrolls_to_its_block(tmp
         assert "Read our full coverage" not in one_line(body_rows(app, screen.reader))
         await pilot.press("enter")
         await settle(pilot, app)
-        problems = screen.query_one(ProblemList)
-        while "CD404" not in str(problems.get_option_at_index(problems.highlighted).prompt):
-            await pilot.press("down")
+        target = next(n for n, line in enumerate(reader_problems(screen).splitlines()) if "CD404" in line)
+        await pilot.press(*["down"] * target)
         await pilot.press("enter")
         await settle(pilot, app)
         assert "👉 Read our full coverage of the story" in one_line(body_rows(app, screen.reader))

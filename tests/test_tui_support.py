@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -89,9 +90,15 @@ async def settle(pilot, app: CopydeskApp) -> None:
 
 def reader_problems(screen) -> str:
     """The problems the reader lists, one per line, as shown."""
+    from rich.console import Console
+
     from tui.widgets.reader import ProblemList
 
     problems = screen.query_one("#reader-problems", ProblemList)
     if not problems.display:
         return ""
-    return "\n".join(str(problems.get_option_at_index(n).prompt) for n in range(problems.option_count))
+    out = io.StringIO()
+    console = Console(file=out, width=500, color_system=None)
+    for n in range(problems.option_count):
+        console.print(problems.get_option_at_index(n).prompt)
+    return "\n".join(line.strip() for line in out.getvalue().splitlines())

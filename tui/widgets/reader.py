@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -33,15 +34,18 @@ MAX_BODY_CHARS = 60_000
 SEVERITY_ORDER = {"warning": 1, "error": 2}
 
 
-def problem_line(problem: Problem) -> Text:
-    """``line:col CODE message``: the line first, so each problem says where it is."""
-    text = Text(end="")
+def problem_row(problem: Problem) -> Table:
+    """``line:col CODE message``: the line first, so each problem says where it is; a long
+    message wraps under itself, the line column kept clear."""
     style = "bold red" if problem.severity == "error" else "yellow"
-    text.append(f"{problem.line}:{problem.column}".rjust(7), style="dim")
-    text.append(" ")
-    text.append(problem.code, style=style)
-    text.append(f" {printable(problem.message)}")
-    return text
+    row = Table.grid(padding=(0, 1), expand=True)
+    row.add_column(width=7, justify="right", no_wrap=True)
+    row.add_column(ratio=1)
+    row.add_row(
+        Text(f"{problem.line}:{problem.column}", style="dim"),
+        Text.assemble((problem.code, style), f" {printable(problem.message)}"),
+    )
+    return row
 
 
 def shows_as_text(article: Article) -> bool:
@@ -158,7 +162,7 @@ class Reader(VerticalScroll, can_focus=True):
         highlighted = widget.highlighted if keep else None
         had_focus = widget.has_focus
         widget.clear_options()
-        widget.add_options([Option(problem_line(problem), id=str(n)) for n, problem in enumerate(problems)])
+        widget.add_options([Option(problem_row(problem), id=str(n)) for n, problem in enumerate(problems)])
         widget.display = bool(problems)
         if had_focus and not problems:  # `]` onto a clean article: its text takes the focus
             super().focus()
