@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from tests.test_tui_support import BROKEN, make_app, settle, write_folder
+from tests.test_tui_support import BROKEN, article_text, make_app, settle, write_folder
 
 SIZE = (140, 40)
 
@@ -84,3 +84,24 @@ def test_save_introduces_problems_dialog(snap_compare, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_reader_heading(snap_compare, tmp_path: Path) -> None:
+    from tests.test_tui_reader import LONG_TITLE
+
+    text = article_text(LONG_TITLE, ["HARBOUR", "''", "' ECONOMY'"], sentiment="NEGATIVE", draft=True, source="Harbour Desk")
+    root = write_folder(tmp_path / "news", {"a1-harbour.md": text})
+    app = make_app(root)
+    # The full title wrapped, description, date, source, tags (the empty and the spaced one
+    # visible) and status; the staged draft flag shows as an unsaved edit.
+    assert snap_compare(app, terminal_size=SIZE, run_before=_prepare(app, "d"))
+
+
+def test_reader_raw_article(snap_compare, tmp_path: Path) -> None:
+    from tests.test_tui_reader import RAW
+
+    root = write_folder(tmp_path / "news", {}, {"raw-council.txt": RAW.encode()})
+    app = make_app(root)
+    # Numbered lines with the problem lines marked; enter on the second problem (CD406,
+    # line 5) has taken the text to that line and highlighted it.
+    assert snap_compare(app, terminal_size=(120, 50), run_before=_prepare(app, "enter", "j", "enter"))

@@ -38,7 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("bottom", "G", "bottom", "Bottom", "Go to the last row", "Move"),
     Command("next-problem", "]", "next_problem", "Next problem", "Jump to the next article with problems", "Move"),
     Command("previous-problem", "[", "previous_problem", "Previous problem", "Jump to the previous article with problems", "Move"),
-    Command("focus-reader", "enter", "focus_reader", "Read", "Focus the reader (body and problems)", "Move"),
+    Command("focus-reader", "enter", "focus_reader", "Read", "Focus the reader: its problem list (enter on a problem goes to its line), or its text", "Move"),
     Command("focus-editor", "e", "focus_editor", "Edit", "Focus the metadata editor", "Move", footer=9),
     Command("focus-list", "escape", "focus_list", "List", "Back to the list (in the filter box: clear it; in an editor field: drop what was typed)", "Move"),
     Command("filter", "slash", "filter", "Filter", "Filter with the query language; enter keeps it, escape clears it", "Filter and sort", footer=1),

@@ -393,7 +393,13 @@ class MainScreen(Screen[None]):
         """The reader again, for the problems of the cursor's article (never the editor: its
         fields may hold what the user is typing)."""
         index = self.list.current
-        await self.reader.show(None if index is None else self.ws.shown(index))
+        if index is None:
+            await self.reader.show(None)
+            return
+        ws = self.ws
+        dirty = ws.is_dirty(index)
+        # The heading shows the values as staged, as the list and the editor do.
+        await self.reader.show(ws.shown(index), ws.full_data(index) if dirty else None, dirty)
 
     def _check_unchecked(self) -> None:
         unchecked = self.ws.unchecked_staged()
@@ -628,10 +634,7 @@ class MainScreen(Screen[None]):
 
     def _step(self, delta: int) -> None:
         if self._focus_within(self.reader):
-            if delta > 0:
-                self.reader.scroll_down(animate=False)
-            else:
-                self.reader.scroll_up(animate=False)
+            self.reader.step(delta)
         elif self._focus_within(self.editor):
             self.editor.step(delta)
         else:
