@@ -23,12 +23,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-__all__ = ["EscapingStream", "c_quote", "display_path", "has_controls", "printable", "protected_streams", "raw_stdout", "unprintable"]
+__all__ = ["EscapingStream", "c_quote", "display_path", "has_controls", "printable", "protected_streams", "raw_stdout", "shown_tag", "unprintable"]
 
 _FORMAT = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _LINE_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT}\ud800-\udfff]")
@@ -42,6 +42,44 @@ def _shown(match: re.Match[str]) -> str:
     if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
         return f"\\x{code - 0xDC00:02x}"
     return f"\\u{code:04x}"
+
+
+def shown_tag(tag: object) -> str:
+    """A tag as a list shows it: ``⟨empty⟩`` for an empty one; one with stray whitespace
+    (leading, trailing, doubled or not a plain space) quoted, each space as ``␠``, so it
+    never reads as a blank row or as its clean twin; otherwise :func:`printable`."""
+    text = tag if isinstance(tag, str) else "" if tag is None else str(tag)
+    if not text:  # '' or a bare `-` item (null)
+        return "⟨empty⟩"
+    if text != text.strip() or "  " in text or any(c.isspace() and c != " " for c in text):
+        return '"' + printable(text.replace(" ", "␠")) + '"'
+    return printable(text)
+
+
+_KINDS = {
+    str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+    list: "a list", tuple: "a list", dict: "a mapping", type(None): "empty (null)",
+    set: "a set", frozenset: "a set",
+}  # fmt: skip
+
+
+def kind_of(value: Any) -> str:
+    """What kind of value ``value`` is, in words for a message (``a string``, ``a list``),
+    never a Python type name."""
+    kind = _KINDS.get(type(value))
+    if kind is not None:
+        return kind
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, str | bool | int | float | list | tuple):
+        return _KINDS[next(t for t in (str, bool, int, float, list, tuple) if isinstance(value, t))]
+    return "a value of another kind"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and ``word``, in the plural unless the count is one: ``1 group``, ``2
+    groups``, ``3 articles have`` (``many``: a plural not made by adding ``s``)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def display_path(path: Path | str) -> str:

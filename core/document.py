@@ -20,6 +20,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from .checks import Problem, problem, selection_for
 from .config import Config, ConfigError, load_config
+from .display import kind_of
 from .text import frontmatter
 from .text.formats import parse_front_matter
 from .text.frontmatter import Format, Split
@@ -246,7 +247,7 @@ def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any
                 meta = data
             else:
                 kind = "invalid-yaml"
-                problems.append(problem("CD106", f"front matter is a {type(data).__name__}, not a mapping of keys to values", split.fm_first_line))
+                problems.append(problem("CD106", f"front matter is {kind_of(data)}, not a mapping of keys to values", split.fm_first_line))
     if kind == "raw" and _JSON_LIKE.match(text, 1 if split.bom else 0):
         problems[0] = problem("CD101", _json_hint(text, split))
     return kind, split, meta, problems

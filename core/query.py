@@ -1192,3 +1192,33 @@ def rank(
     )
     found.sort(key=lambda item: (-item[1], item[2]))
     return [(articles[index], float(score)) for _, score, index in found]
+
+
+_TITLE_WORD = re.compile(r"\w+(?:['’]\w+)*")  # harbour's, not cross-harbour: a word is typed alone
+
+
+def closest_words(
+    articles: Sequence[Article],
+    words: Sequence[str],
+    *,
+    score_cutoff: float = 75.0,
+) -> list[tuple[str, str, int]]:
+    """For each of ``words`` (single words; phrases are left out): the word of the titles
+    closest to it and how many titles hold that word, as ``(word, closest, count)``, when it
+    differs from the word typed: the hint for a filter that found nothing through a typo
+    (``harbor`` -> ``harbour``). The titles come from :func:`rank`; on demand only."""
+    from rapidfuzz import fuzz, process
+
+    found: list[tuple[str, str, int]] = []
+    for word in words:
+        folded = word.strip().casefold()
+        if not folded or " " in folded:
+            continue
+        counts: dict[str, int] = {}
+        for article, _ in rank(articles, [folded], score_cutoff=score_cutoff, limit=200):
+            for token in set(_TITLE_WORD.findall(article.title.casefold())):
+                counts[token] = counts.get(token, 0) + 1
+        best = process.extractOne(folded, sorted(counts), scorer=fuzz.ratio, score_cutoff=score_cutoff)
+        if best is not None and best[0] != folded:
+            found.append((word, best[0], counts[best[0]]))
+    return found

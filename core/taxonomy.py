@@ -186,17 +186,35 @@ def _join_close_keys(keys: Sequence[str], groups: _Groups) -> None:
                     groups.union(key, other, "spelling")
 
 
+def vocabulary_spelling(tag: str, vocabulary: Sequence[str]) -> str | None:
+    """The vocabulary tag that ``tag`` differs from only by case, spacing, punctuation or an
+    English plural (``Hong-Kong`` -> ``HONG KONG``, ``regulations`` -> ``REGULATION``), or
+    None. A vocabulary tag with the same key wins over one that is only its singular or
+    plural, so a vocabulary holding both ``MARKET`` and ``MARKETS`` keeps each."""
+    key = tag_key(tag)
+    if not key:
+        return None
+    keys = [tag_key(known) for known in vocabulary]
+    for known, known_key in zip(vocabulary, keys, strict=True):
+        if known_key == key:
+            return known
+    stem = singular(key)
+    for known, known_key in zip(vocabulary, keys, strict=True):
+        if singular(known_key) == stem:
+            return known
+    return None
+
+
 def closest_tag(tag: str, vocabulary: Sequence[str], score_cutoff: float = 80.0) -> str | None:
     """The vocabulary tag closest to ``tag`` (for "unknown tag X, did you mean Y?"), or None."""
     from rapidfuzz import fuzz, process
 
     if not vocabulary:
         return None
-    key = tag_key(tag)
-    for known in vocabulary:
-        if tag_key(known) == key or singular(tag_key(known)) == singular(key):
-            return known
-    found = process.extractOne(key, [tag_key(v) for v in vocabulary], scorer=fuzz.ratio, score_cutoff=score_cutoff)
+    known = vocabulary_spelling(tag, vocabulary)
+    if known is not None:
+        return known
+    found = process.extractOne(tag_key(tag), [tag_key(v) for v in vocabulary], scorer=fuzz.ratio, score_cutoff=score_cutoff)
     return vocabulary[found[2]] if found else None
 
 

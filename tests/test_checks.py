@@ -272,5 +272,5 @@ def test_the_unknown_tag_hint_is_the_taxonomys_closest_tag(tmp_path: Path) -> No
     (problem,) = load_article(path, Config(root=tmp_path, vocabulary=vocabulary)).problems
     assert problem.code == "CD208" and problem.message.endswith("closest known tag: 'CITY'")
     (tmp_path / "copydesk.toml").write_text('vocabulary = ["CITY", "TRANSPORT", "MARKETS"]\n')
-    result = run("tag", "a.md", "--add", "CITIES", cwd=tmp_path)
+    result = run("tag", "a.md", "--add", "CITTY", cwd=tmp_path)
     assert result.returncode == 2 and "closest known tag: 'CITY'" in result.stderr

@@ -136,9 +136,9 @@ def test_set_adds_an_undeclared_field_only_with_new_field_or_where_cd206_is_igno
     ("option", "said"),
     [
         (["--add", "LABUOR"], "tag 'LABUOR' is not in the vocabulary; closest known tag: 'LABOUR'"),
-        (["--add", "labour"], "tag 'labour' is not upper-case (should be 'LABOUR')"),
-        (["--add", " LABOUR"], "tag ' LABOUR' has stray whitespace"),
-        (["--rename", "PORTS=Labour"], "tag 'Labour' is not upper-case"),
+        # Put in the house style first, then refused for what is still wrong with it.
+        (["--add", "library"], "tag 'LIBRARY' is not in the vocabulary"),
+        (["--rename", "PORTS=docks "], "tag 'DOCKS' is not in the vocabulary"),
     ],
 )
 def test_tag_refuses_a_tag_check_would_report_with_exit_2(tmp_path, option, said):
@@ -158,6 +158,30 @@ def test_tag_adds_a_tag_outside_the_vocabulary_only_with_new_tag(tmp_path):
     result = copydesk("tag", "a.md", "--add", "DOCKS", "--new-tag", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - DOCKS\n")
+
+
+def test_tag_writes_a_typed_tag_in_the_house_style_and_the_vocabularys_spelling(tmp_path):
+    folder(tmp_path)
+    (tmp_path / "copydesk.toml").write_text('vocabulary = ["LABOUR", "HONG KONG", "REGULATION"]\n')
+    result = copydesk("tag", "a.md", "--add", "Hong-Kong", "--add", "regulations", "--add", " labour", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - HONG KONG\n  - REGULATION\n")
+    assert "'Hong-Kong' is written 'HONG KONG'" in result.stderr and "'regulations' is written 'REGULATION'" in result.stderr
+    # A rename's new name too: `Labour` is the vocabulary's LABOUR, already on a.md.
+    result = copydesk("tag", ".", "--rename", "PORTS=Labour", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b.md").read_text() == ARTICLE
+
+
+def test_tag_adds_a_lower_case_tag_upper_case_without_a_vocabulary(tmp_path):
+    folder(tmp_path)
+    result = copydesk("tag", "a.md", "--add", "library", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE.replace("  - LABOUR\n", "  - LABOUR\n  - LIBRARY\n")
+    # A folder that keeps tags as written is not held to the house style.
+    (tmp_path / "copydesk.toml").write_text('ignore = ["CD303"]\n')
+    assert copydesk("tag", "b.md", "--add", "library", cwd=tmp_path).returncode == 0
+    assert "  - library\n" in (tmp_path / "b.md").read_text()
 
 
 # The same command with its options before, between and after the paths and assignments
@@ -217,3 +241,16 @@ def test_after_double_dash_an_option_looking_argument_is_a_path(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "+  - STRIKES" in result.stdout
     assert (tmp_path / "-x.md").read_text() == ARTICLE
+
+
+def test_messages_name_kinds_of_values_in_words_never_python_types(tmp_path):
+    # `tags is a str, not a list` and `front matter is a str` named Python's types.
+    (tmp_path / "a.md").write_text(ARTICLE.replace("tags:\n  - LABOUR\n", "tags: LABOUR\n"))
+    (tmp_path / "b.md").write_text("---\njust a sentence\n---\nBody.\n")
+    result = copydesk("tag", "a.md", "--add", "STRIKES", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "tags is a string ('LABOUR'), not a list" in result.stdout + result.stderr
+    checked = copydesk("check", "b.md", cwd=tmp_path)
+    assert "CD106 front matter is a string, not a mapping of keys to values" in checked.stdout
+    for output in (result.stdout + result.stderr, checked.stdout):
+        assert not any(name in output for name in (" str,", " str ", "NoneType", " dict", " tuple"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.display import EscapingStream, c_quote, has_controls, printable, unprintable
+from core.display import EscapingStream, c_quote, has_controls, printable, shown_tag, unprintable
 
 
 @pytest.mark.parametrize(("raw", "shown"), [
@@ -70,3 +70,20 @@ def test_escaping_stream_shows_controls_and_passes_plain_text() -> None:
     stream.write("ok line\n")
     stream.write("bad \x1b]52;c;eA==\x07 \u202e\n")
     assert raw.getvalue() == "ok line\nbad \\x1b]52;c;eA==\\x07 \\u202e\n"
+
+
+@pytest.mark.parametrize(
+    ("tag", "shown"),
+    [
+        ("", "⟨empty⟩"),
+        (None, "⟨empty⟩"),
+        (" ", '"␠"'),
+        (" ECONOMY", '"␠ECONOMY"'),
+        ("HONG  KONG", '"HONG␠␠KONG"'),
+        ("ASIA\t", '"ASIA\\x09"'),
+        ("HONG KONG", "HONG KONG"),
+        ("X\x1b[2J", "X\\x1b[2J"),
+    ],
+)
+def test_shown_tag_makes_empty_and_spaced_tags_visible(tag: object, shown: str) -> None:
+    assert shown_tag(tag) == shown

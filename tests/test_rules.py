@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -536,6 +538,21 @@ def test_tag_fixes_change_only_tag_lines(tmp_path: Path) -> None:
     assert {p.code for p in article.problems} == {"CD302", "CD303", "CD304", "CD305"}
     fixed = apply_edits(text, fix_edits(article.meta), name="a.md")
     assert fixed == edit(BASE, "  - HONG KONG\n", "  - HONG KONG\n  - ASIA\n")
+
+
+def test_the_tag_fix_writes_the_vocabularys_spelling_and_makes_no_repeat(tmp_path: Path) -> None:
+    # Upper-cased alone, `Hong-Kong` and `regulations` became HONG-KONG and REGULATIONS:
+    # two tags outside the vocabulary (CD208) that were not there before the fix.
+    text = edit(BASE, "  - HONG KONG\n", "  - Hong-Kong\n  - regulations\n  - HONG KONG\n")
+    path = tmp_path / "a.md"
+    path.write_text(text)
+    (tmp_path / "copydesk.toml").write_text('vocabulary = ["TRANSPORT", "HONG KONG", "REGULATION"]\n')
+    result = subprocess.run([sys.executable, "-m", "core.cli.main", "check", "--fix", "--select", "CD2,CD303", "a.md"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # CD302 was not selected, yet the fix leaves no repeat of HONG KONG behind.
+    assert path.read_text() == edit(BASE, "  - HONG KONG\n", "  - HONG KONG\n  - REGULATION\n")
+    assert "CD208" not in result.stdout
 
 
 def test_exact_duplicates_are_fixed_by_setting_the_list(tmp_path: Path) -> None:

@@ -115,3 +115,18 @@ def test_closest_tag() -> None:
     assert closest_tag("ETHERIUM", vocabulary) == "ETHEREUM"
     assert closest_tag("hong-kong", vocabulary) == "HONG KONG"
     assert closest_tag("SOLANA", vocabulary) is None
+
+
+def test_a_typed_tag_takes_the_house_style_and_the_vocabularys_spelling(tmp_path):
+    from core.checks.fixes import house_tag
+    from core.config import Config
+
+    config = Config(root=tmp_path, vocabulary=("HONG KONG", "REGULATION", "MARKET", "MARKETS", "iPhone"))
+    assert house_tag("Hong-Kong", config) == "HONG KONG"  # punctuation
+    assert house_tag("hong  kong ", config) == "HONG KONG"  # case and spacing
+    assert house_tag("HONGKONG", config) == "HONG KONG"
+    assert house_tag("regulations", config) == "REGULATION"  # plural
+    assert house_tag("markets", config) == "MARKETS"  # the same key beats a plural
+    assert house_tag("iphone", config) == "IPHONE"  # the house style's case, which CD208 accepts
+    assert house_tag("library", config) == "LIBRARY"  # outside the vocabulary: case only
+    assert house_tag("library", Config(root=tmp_path, ignore=("CD303",))) == "library"

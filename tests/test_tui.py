@@ -8,7 +8,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
+from tests.test_tui_support import (
+    ARTICLES,
+    BROKEN,
+    article_text,
+    make_app,
+    reader_problems,
+    settle,
+    write_folder,
+)
 from tui.model import Row
 from tui.screens.dialogs import ConfirmQuit, SentimentPicker, TagPrompt
 from tui.screens.diff import ConflictScreen, DiffScreen
@@ -250,7 +258,7 @@ async def test_raw_and_malformed_files_are_rows_not_crashes(tmp_path: Path) -> N
         await pilot.press("G")
         for _ in range(len(BROKEN)):
             await settle(pilot, app)
-            problems = str(app.main_screen.query_one("#reader-problems").render())
+            problems = reader_problems(app.main_screen)
             assert "CD1" in problems
             await pilot.press("d", "s")
             await pilot.pause()
@@ -969,18 +977,18 @@ async def test_staged_edits_are_checked_before_the_save(tmp_path: Path) -> None:
         assert screen.ws.articles[a5].path.name == "a5-stablecoins.md"
         assert Row._make(screen.ws.rows[a5]).status == "error"
         assert "1 with problems" in status_text(app)
-        assert "CD201" in str(screen.query_one("#reader-problems").render())
+        assert "CD201" in reader_problems(screen)
         await pilot.press("s", "p")  # sentiment: POSITIVE
         await settle(pilot, app)
         assert Row._make(screen.ws.rows[a5]) [:2] == ("clean", "POSITIVE")
         assert "0 with problems" in status_text(app) and "1 unsaved" in status_text(app)
-        assert "CD201" not in str(screen.query_one("#reader-problems").render())
+        assert "CD201" not in reader_problems(screen)
         assert snapshot(root) == before  # checked in memory: nothing written
         await pilot.press("u")
         await settle(pilot, app)
         assert Row._make(screen.ws.rows[a5]).status == "error"
         assert "1 with problems" in status_text(app)
-        assert "CD201" in str(screen.query_one("#reader-problems").render())
+        assert "CD201" in reader_problems(screen)
 
 
 async def test_an_edit_made_in_the_editor_is_checked_before_the_save(tmp_path: Path) -> None:
@@ -999,7 +1007,7 @@ async def test_an_edit_made_in_the_editor_is_checked_before_the_save(tmp_path: P
         await settle(pilot, app)
         assert "1 unsaved" in status_text(app)
         assert Row._make(screen.ws.rows[a4]).status == "error" and "2 with problems" in status_text(app)
-        assert "title" in str(screen.query_one("#reader-problems").render())
+        assert "title" in reader_problems(screen)
 
 
 async def test_a_sentiment_outside_the_enum_does_not_pass_for_a_valid_one_in_the_list(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -85,3 +86,19 @@ async def settle(pilot, app: CopydeskApp) -> None:
     await pilot.pause(0.12)
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def reader_problems(screen) -> str:
+    """The problems the reader lists, one per line, as shown."""
+    from rich.console import Console
+
+    from tui.widgets.reader import ProblemList
+
+    problems = screen.query_one("#reader-problems", ProblemList)
+    if not problems.display:
+        return ""
+    out = io.StringIO()
+    console = Console(file=out, width=500, color_system=None)
+    for n in range(problems.option_count):
+        console.print(problems.get_option_at_index(n).prompt)
+    return "\n".join(line.strip() for line in out.getvalue().splitlines())

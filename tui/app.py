@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.markup import escape as escape_markup
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from core.config import Config, ConfigError, load_config, why_unreachable
@@ -17,8 +17,11 @@ from core.display import printable
 
 from . import collect_when_idle, commands, note_input
 from .fields import load_field_specs
+from .input_order import InputOrder
 from .model import Workspace
 from .screens.main import MainScreen, run_action_later
+
+MAX_TOASTS = 3  # toasts shown at once; the newest is always among them
 
 
 class CopydeskApp(App[int]):
@@ -33,6 +36,7 @@ class CopydeskApp(App[int]):
         self.config = config
         self.workspace = Workspace(config)
         self.main_screen = MainScreen(self.workspace, [path], load_field_specs(config))
+        self.input_order = InputOrder(self, self._handle_input)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -40,11 +44,29 @@ class CopydeskApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             note_input()  # the collector waits for a pause in these (tui.collect_when_idle)
-        elif isinstance(event, events.Paste):
+        elif isinstance(event, events.Paste) and not event.is_forwarded:
             # Text copied from a scraped page can hold escapes too: an input box would
             # draw them raw. Pasted, they are shown as text (what the box then holds).
             event.text = printable(event.text, multiline=True)
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            # From the terminal: handled one at a time, each once the last one's effects
+            # (bindings, focus changes) are done, so a burst keeps its order (tui.input_order).
+            self.input_order.put(event)
+            return
         await super().on_event(event)
+
+    async def _handle_input(self, event: events.Event) -> None:
+        """One key or paste from the terminal, handed over by ``input_order``: Textual's
+        own handling (priority bindings, then the focused widget), once the main screen is
+        ready for it."""
+        if isinstance(event, events.Key) and self.screen is self.main_screen:
+            await self.main_screen.before_key()
+        await super().on_event(event)
+
+    def hold_keys(self, awaitable: Awaitable[object]) -> None:
+        """Keys typed from now on wait until ``awaitable`` is done (say, the inputs the
+        next keys are meant for being built)."""
+        self.input_order.hold(awaitable)
 
     def on_mount(self) -> None:
         self.set_interval(0.25, collect_when_idle, name="collect garbage when idle")
@@ -75,6 +97,26 @@ class CopydeskApp(App[int]):
         super().notify(
             printable(message, multiline=True), title=printable(title), severity=severity, timeout=timeout, markup=False
         )
+
+    def on_notify(self, event: Notify) -> None:
+        """A toast is added (``App._on_notify`` ran first): the same message again replaces
+        the toast showing it, and at most ``MAX_TOASTS`` show (the oldest note goes first, an
+        error last), so that toasts never pile up over the status line."""
+        new = event.notification
+        shown = []
+        for old in list(self._notifications):
+            if old is new:
+                continue
+            if old.message == new.message and old.title == new.title:
+                self._unnotify(old, refresh=False)
+            else:
+                shown.append(old)
+        excess = len(shown) - (MAX_TOASTS - 1)
+        if excess > 0:
+            # Sorted is stable: notes and warnings before errors, each oldest first.
+            for old in sorted(shown, key=lambda n: n.severity == "error")[:excess]:
+                self._unnotify(old, refresh=False)
+        self._refresh_notifications()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

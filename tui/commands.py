@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
-from textual.keys import format_key
+from textual.keys import format_key, key_to_character
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("bottom", "G", "bottom", "Bottom", "Go to the last row", "Move"),
     Command("next-problem", "]", "next_problem", "Next problem", "Jump to the next article with problems", "Move"),
     Command("previous-problem", "[", "previous_problem", "Previous problem", "Jump to the previous article with problems", "Move"),
-    Command("focus-reader", "enter", "focus_reader", "Read", "Focus the reader (body and problems)", "Move"),
+    Command("focus-reader", "enter", "focus_reader", "Read", "Focus the reader: its problem list (enter on a problem goes to its line), or its text", "Move"),
     Command("focus-editor", "e", "focus_editor", "Edit", "Focus the metadata editor", "Move", footer=9),
     Command("focus-list", "escape", "focus_list", "List", "Back to the list (in the filter box: clear it; in an editor field: drop what was typed)", "Move"),
     Command("filter", "slash", "filter", "Filter", "Filter with the query language; enter keeps it, escape clears it", "Filter and sort", footer=1),
@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("tags", "#", "tags", "Tags", "Every tag with its count; near-duplicates; rename or merge", "Edit"),
     Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=4),
     Command("toggle-draft", "d", "toggle_draft", "Draft", "Set draft on the targets, or clear it when all are drafts", "Edit", footer=5),
+    Command("show-value", "v,ctrl+o", "show_value", "Value", "Show the focused value whole, wrapped (list: the title; in a text box: ctrl+o)", "Edit"),
     Command("undo", "u", "undo", "Undo", "Undo the last staged change", "Edit"),
     Command("save", "ctrl+s", "save", "Save", "Save every changed article (safe saves)", "Save", footer=6),
     Command("diff", "D", "diff", "Diff", "Show the diff of every pending change", "Save", footer=11),
@@ -125,3 +126,21 @@ def effective_keys(cmd: Command, config_keys: Mapping[str, str], shown: bool = T
 def display_key(key: str) -> str:
     """``question_mark`` -> ``?``, ``escape`` -> ``esc``; single characters as they are."""
     return key if len(key) == 1 else format_key(key)
+
+
+def types_text(key: str) -> bool:
+    """Whether ``key`` (a Textual key name) types a character into a text box."""
+    if len(key) == 1 or key in ("space", "slash"):
+        return True
+    character = key_to_character(key)
+    return character is not None and character.isprintable()
+
+
+def typing_actions(config_keys: Mapping[str, str]) -> frozenset[str]:
+    """The actions whose every key (after remapping) types text into a text box: there,
+    their keys are text, not commands."""
+    return frozenset(
+        cmd.action for cmd in COMMANDS
+        if all(types_text(key) for key in _keys(effective_keys(cmd, config_keys, shown=False)))
+    )
+

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..display import plural
 from ..errors import CopydeskError
 from ..text import frontmatter
 from .context import Context
@@ -471,5 +472,5 @@ def check(ctx: Context) -> list[Problem]:
         last -= 1
     trailing = len(lines) - 1 - last
     if trailing > 0:
-        out.append(CD407.problem(f"{trailing} trailing blank line{'s' if trailing != 1 else ''} at the end of the body", first_line + last + 1, 1))
+        out.append(CD407.problem(f"{plural(trailing, 'trailing blank line')} at the end of the body", first_line + last + 1, 1))
     return out

@@ -125,9 +125,16 @@ def _each_tag_problem(tags: Sequence[Any], loc: Locator | Unplaced) -> list[Prob
     return out
 
 
-def house_form(tag: str, codes: Collection[str]) -> str:
-    """``tag`` with the fixes of CD304 (single spaces, trimmed) and CD303 (upper-case)
-    applied when ``codes`` holds them."""
+def house_form(tag: str, codes: Collection[str], vocabulary: Sequence[str] = ()) -> str:
+    """``tag`` in the house style: the ``vocabulary``'s own spelling when ``tag`` differs
+    from one of its tags only by case, spacing, punctuation or plural, then the fixes of
+    CD304 (single spaces, trimmed) and CD303 (upper-case) applied when ``codes`` holds them.
+    The one normalisation of a tag: typed by hand (:func:`core.checks.fixes.house_tag`) or
+    rewritten by ``check --fix``."""
+    if vocabulary:
+        from ..taxonomy import vocabulary_spelling  # imported only when a vocabulary is set
+
+        tag = vocabulary_spelling(tag, vocabulary) or tag
     if "CD304" in codes:
         tag = " ".join(tag.split())
     if "CD303" in codes:
@@ -135,20 +142,27 @@ def house_form(tag: str, codes: Collection[str]) -> str:
     return tag
 
 
-def fixed_tags(tags: Sequence[Any], codes: Collection[str] | None = None) -> list[Any]:
-    """``tags`` with the fixes of ``codes`` (default: every tag fix) applied: house form,
-    duplicates and empties removed."""
+def fixed_tags(tags: Sequence[Any], codes: Collection[str] | None = None, vocabulary: Sequence[str] = ()) -> list[Any]:
+    """``tags`` with the fixes of ``codes`` (default: every tag fix) applied: house form
+    (a rewritten tag takes the ``vocabulary``'s spelling, so a fix never moves a tag away
+    from it), duplicates and empties removed. A rewrite that repeats a tag already kept is
+    dropped, so no fix makes a duplicate."""
     if codes is None:
         codes = _TAG_CODES
     out: list[Any] = []
     seen: set[Any] = set()
+    made: set[Any] = set()  # tags a rewrite produced
     for tag in tags:
         if tag is None or (isinstance(tag, str) and not tag.strip()):
             if "CD305" in codes:
                 continue
             out.append(tag)
             continue
-        new = house_form(tag, codes) if isinstance(tag, str) else tag
+        new = _rewritten(tag, codes, vocabulary)
+        if new in out and (new != tag or new in made):
+            continue  # a repeat the fix itself would make: the first stays
+        if new != tag:
+            made.add(new)
         key = normalize_tag(new) if isinstance(new, str) and "CD302" in codes else new
         if "CD302" in codes:
             if key in seen:
@@ -158,8 +172,17 @@ def fixed_tags(tags: Sequence[Any], codes: Collection[str] | None = None) -> lis
     return out
 
 
-def fix_tags(meta: Mapping[str, Any] | None, codes: frozenset[str]) -> list[Edit]:
-    """Front-matter edits for the tag fixes of ``codes`` (case, whitespace, duplicates, empties).
+def _rewritten(tag: Any, codes: Collection[str], vocabulary: Sequence[str]) -> Any:
+    """What the case and spacing fixes make of one tag: unchanged when they have nothing to
+    fix in it, else its house form with the vocabulary's spelling."""
+    if not isinstance(tag, str) or house_form(tag, codes) == tag:
+        return tag
+    return house_form(tag, codes, vocabulary)
+
+
+def fix_tags(meta: Mapping[str, Any] | None, codes: frozenset[str], vocabulary: Sequence[str] = ()) -> list[Edit]:
+    """Front-matter edits for the tag fixes of ``codes`` (case, whitespace, duplicates,
+    empties; a rewritten tag takes the ``vocabulary``'s spelling).
 
     Item-level edits (replace/remove) are preferred so only the affected tag lines change;
     when they cannot express the result (an exact duplicate), the list is set whole.
@@ -170,7 +193,7 @@ def fix_tags(meta: Mapping[str, Any] | None, codes: frozenset[str]) -> list[Edit
     if not isinstance(tags, (tuple, list)):
         return []
     current = list(tags)
-    target = fixed_tags(current, codes)
+    target = fixed_tags(current, codes, vocabulary)
     if target == current:
         return []
     edits: list[Edit] = []
@@ -181,7 +204,7 @@ def fix_tags(meta: Mapping[str, Any] | None, codes: frozenset[str]) -> list[Edit
                 if edit not in edits:
                     edits.append(edit)
             continue
-        new = house_form(tag, codes) if isinstance(tag, str) else tag
+        new = _rewritten(tag, codes, vocabulary)
         if new != tag:
             edit = ReplaceItem(TAGS, tag, new)
             if edit not in edits:
@@ -204,7 +227,8 @@ CD303 = Rule(
     "A tag is not upper-case, the house style. The fix upper-cases it.",
     "Tags are written upper-case, so that one subject has one spelling (`HONG KONG`, not "
     "`Hong Kong` beside it). Example: `tags: [Markets]`. Fix: `copydesk check --fix` "
-    "upper-cases it; a tag typed in the TUI is upper-cased as it is added. Ignore the rule to "
+    "upper-cases it (in the vocabulary's spelling when it is a variant of a vocabulary tag); a tag "
+    "typed in the TUI or given to `copydesk tag` is written so as it is added. Ignore the rule to "
     "keep tags as written.",
     meta_fix=fix_tags,
 )

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..display import kind_of
 from .consistency import normalize_tag
 from .context import Context
 from .datetimes import EXAMPLE
@@ -51,18 +52,10 @@ _ANNOTATIONS = {
     "definitions", "$defs", "readOnly", "writeOnly", "deprecated", CODE_KEYWORD,
 }  # fmt: skip
 
-_TYPE_NAMES = {
-    str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-    list: "a list", tuple: "a list", dict: "a mapping", type(None): "empty (null)",
-}  # fmt: skip
 _SCHEMA_TYPE_NAMES = {
     "string": "a string", "boolean": "a boolean", "integer": "an integer", "number": "a number",
     "array": "a list", "object": "a mapping", "null": "null",
 }  # fmt: skip
-
-
-def _type_name(value: Any) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def _blank(value: Any) -> bool:
@@ -98,7 +91,7 @@ def _map_error(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any
         wanted = exc.rule_definition
         wanted_names = " or ".join(_SCHEMA_TYPE_NAMES.get(t, str(t)) for t in (wanted if isinstance(wanted, list) else [wanted]))
         shown = "" if value is None else f" ({show(value)})"
-        return _SchemaIssue("CD202", full, f"{name} must be {wanted_names}, not {_type_name(value)}{shown}", "value")
+        return _SchemaIssue("CD202", full, f"{name} must be {wanted_names}, not {kind_of(value)}{shown}", "value")
     if rule_name in ("enum", "const"):
         allowed = exc.rule_definition if isinstance(exc.rule_definition, list) else [exc.rule_definition]
         shown = ", ".join(str(a) for a in allowed)

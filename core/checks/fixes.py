@@ -6,7 +6,7 @@ this module only groups the codes to fix by the fix that handles them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import RULES, rule_enabled
@@ -30,13 +30,13 @@ def _grouped(codes: Iterable[str], fix_of: Callable[[str], Any]) -> dict[Any, fr
     return {fix: frozenset(group) for fix, group in groups.items()}
 
 
-def fix_edits(meta: Mapping[str, Any] | None, codes: Iterable[str] = FIXABLE) -> list[Edit]:
+def fix_edits(meta: Mapping[str, Any] | None, codes: Iterable[str] = FIXABLE, vocabulary: Sequence[str] = ()) -> list[Edit]:
     """Front-matter edits that fix the problems of ``codes`` (tag case, whitespace,
-    duplicates, empties)."""
+    duplicates, empties; a rewritten tag takes the ``vocabulary``'s spelling)."""
     edits: list[Edit] = []
     fixes: dict[MetaFix, frozenset[str]] = _grouped(codes, lambda code: RULES[code].meta_fix)
     for fix, group in fixes.items():
-        edits.extend(fix(meta, group))
+        edits.extend(fix(meta, group, vocabulary))
     return edits
 
 
@@ -56,7 +56,11 @@ def text_fix(codes: Iterable[str]) -> Callable[[str], str] | None:
 
 
 def house_tag(tag: str, config: Config) -> str:
-    """``tag`` as the folder's rules want it written: single spaces (unless CD304 is
-    ignored) and upper-case (unless CD303 is), as ``check --fix`` would write it. How the
-    terminal UI stages a tag typed by hand, so that it is not staged with a warning."""
-    return house_form(tag, frozenset(rule.code for rule in (CD303, CD304) if rule_enabled(config, rule.code)))
+    """A tag typed by hand as the folder wants it written, as ``check --fix`` would write
+    it: the vocabulary's own spelling when it differs from a vocabulary tag only by case,
+    spacing, punctuation or plural (``Hong-Kong`` -> ``HONG KONG``, ``regulations`` ->
+    ``REGULATION``), single spaces (unless CD304 is ignored) and upper-case (unless CD303
+    is). Every face applies it before judging a tag: ``copydesk tag`` and every tag the
+    terminal UI stages."""
+    codes = frozenset(rule.code for rule in (CD303, CD304) if rule_enabled(config, rule.code))
+    return house_form(tag, codes, tuple(config.vocabulary))

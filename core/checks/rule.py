@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning"]
 
-# A front-matter fix: (metadata, the codes to fix among those it handles) -> edits.
-MetaFix = Callable[[Mapping[str, Any] | None, frozenset[str]], "list[Edit]"]
+# A front-matter fix: (metadata, the codes to fix among those it handles, the configured tag
+# vocabulary) -> edits.
+MetaFix = Callable[[Mapping[str, Any] | None, frozenset[str], Sequence[str]], "list[Edit]"]
 # A text fix: the whole file's text -> the fixed text.
 TextFix = Callable[[str], str]
 

@@ -135,7 +135,10 @@ def _list_at(data: dict[str, Any], path: FieldPath, create: bool) -> list[Any] |
             return None
         parent[key] = current = []
     if not isinstance(current, list):
-        raise EditError(f"{'.'.join(path)} is a {type(current).__name__}, not a list")
+        from ..checks.wording import show
+        from ..display import kind_of
+
+        raise EditError(f"{'.'.join(path)} is {kind_of(current)} ({show(current)}), not a list")
     return current
 
 

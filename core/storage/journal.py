@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import STATE_DIR, Limits
+from ..display import plural
 from ..errors import CopydeskError
 from ..text.guard import UnsafeFile, is_inside, read_guarded
 from .files import Folders, LockBusy, LockedFile, UnsafeFolder, lock_file, process_alive, write_all
@@ -1216,7 +1217,7 @@ class BatchWriter:
         with contextlib.suppress(OSError):
             write_all(self._log_fd, json.dumps({"op": "closed"}).encode("ascii") + b"\n", self._log_end)
         _GIVEN_UP.add(str(pending))
-        files = f"{count} file{'s' if count != 1 else ''}"
+        files = plural(count, 'file')
         self.problem = (
             f"the journal could not finish its record of batch {self.id} in {self.journal.batches} ({reason}); "
             f"the {files} written are in its log, listed as an incomplete batch that `copydesk undo` can take back"

@@ -38,8 +38,10 @@ def parse_front_matter(text: str, fmt: Format, limits: Limits) -> tuple[Any, lis
         raise YamlError(problem(refusal.code, f"front matter not parsed: {refusal.reason}", refusal.line, refusal.column))
     try:
         data = parse_toml(text) if fmt == "toml" else parse_json(text)
-    except (RecursionError, MemoryError) as exc:
-        raise YamlError(problem("CD108", f"front matter not parsed: {type(exc).__name__}")) from None
+    except RecursionError:
+        raise YamlError(problem("CD108", "front matter not parsed: nested too deeply")) from None
+    except MemoryError:
+        raise YamlError(problem("CD108", "front matter not parsed: too large to hold in memory")) from None
     refusal = check_data(data, limits)
     if refusal is not None:
         raise YamlError(problem(refusal.code, f"front matter not used: {refusal.reason}"))
@@ -68,7 +70,7 @@ def parse_toml(text: str) -> dict[str, Any]:
         what = "front matter not parsed" if code == "CD108" else "TOML syntax error"
         raise YamlError(problem(code, f"{what}: {message}", line, column)) from None
     except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not crash a folder load
-        raise YamlError(problem("CD103", f"TOML parser failed: {type(exc).__name__}: {exc}")) from None
+        raise YamlError(problem("CD103", f"TOML parser failed: {exc or 'an unexpected error'}")) from None
     return toml_plain(document)
 
 

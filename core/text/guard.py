@@ -483,4 +483,6 @@ def _check_scalar(value: Any, as_key: bool) -> Refusal | None:
         return Refusal("CD103", f"a mapping used {where} is not supported")
     if isinstance(value, (set, frozenset)):
         return Refusal("CD103", f"a set (!!set) used {where} is not supported")
-    return Refusal("CD103", f"a {type(value).__name__} used {where} is not supported")
+    from ..display import kind_of
+
+    return Refusal("CD103", f"{kind_of(value)} used {where} is not supported")

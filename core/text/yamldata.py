@@ -168,9 +168,10 @@ def parse_yaml(text: str, limits: Limits) -> Any:
     except yaml_rs.YAMLDecodeError as exc:
         raise YamlError(_naming_template(_decode_problem(str(exc), text), text)) from None
     except (RecursionError, MemoryError) as exc:
-        raise YamlError(problem("CD108", f"front matter not parsed: {type(exc).__name__}")) from None
+        too = "nested too deeply" if isinstance(exc, RecursionError) else "too large for the memory available"
+        raise YamlError(problem("CD108", f"front matter not parsed: {too}")) from None
     except Exception as exc:  # noqa: BLE001 - a parser bug on hostile input must not crash a folder load
-        raise YamlError(problem("CD103", f"YAML parser failed: {type(exc).__name__}: {exc}")) from None
+        raise YamlError(problem("CD103", f"the YAML parser failed on this front matter ({exc}); please report it")) from None
     if refusal is not None:
         raise YamlError(_naming_template(problem(refusal.code, f"front matter not used: {refusal.reason}"), text))
     return parsed

@@ -1,26 +1,56 @@
-"""Small modal dialogs: quit with unsaved changes, sentiment picker, add and remove a tag."""
+"""Small modal dialogs: quit with unsaved changes, sentiment picker, add and remove a tag,
+a value shown whole, a save that would add problems.
+
+One ``escape`` closes each of them, whatever has the focus inside: their ``escape`` bindings
+have priority over the widgets' own (a tag box's first escape closed only its suggestions).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.display import printable
+from core.display import plural, printable
 
 from ..model import SENTIMENTS
 from ..widgets.tag_input import TagInput, Vocabulary, tag_options
 
 
-class VimOptionList(OptionList):
-    """An option list that also moves with ``j`` ``k`` ``g`` ``G``, like the article list."""
+class StoppingOptionList(OptionList):
+    """An option list that stops at its first and last option, as the article list does
+    (Textual's wraps around: ``k`` on the first tag highlighted the last, and ``enter`` then
+    took it)."""
+
+    def action_cursor_down(self) -> None:
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        enabled = [n for n, option in enumerate(self.options) if not option.disabled]
+        if not enabled:
+            return
+        current = self.highlighted
+        if current is None:
+            self.highlighted = enabled[0] if delta > 0 else enabled[-1]
+            return
+        ahead = [n for n in enabled if (n > current if delta > 0 else n < current)]
+        if ahead:
+            self.highlighted = ahead[0] if delta > 0 else ahead[-1]
+
+
+class VimOptionList(StoppingOptionList):
+    """A picker that also moves with ``j`` ``k`` ``g`` ``G``, like the article list."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -36,7 +66,8 @@ class ConfirmQuit(ModalScreen[str]):
     BINDINGS = [
         Binding("s", "choose('save')", "Save and quit"),
         Binding("d", "choose('discard')", "Discard and quit"),
-        Binding("escape,c", "choose('cancel')", "Cancel"),
+        Binding("escape", "choose('cancel')", "Cancel", priority=True),
+        Binding("c", "choose('cancel')", "Cancel"),
         Binding("left,shift+tab", "app.focus_previous", "Previous button", show=False),
         Binding("right,tab", "app.focus_next", "Next button", show=False),
     ]
@@ -73,7 +104,7 @@ class SentimentPicker(ModalScreen[str | None]):
         Binding("p", "pick('POSITIVE')", "Positive"),
         Binding("0", "pick('NEUTRAL')", "Neutral"),
         Binding("n", "pick('NEGATIVE')", "Negative"),
-        Binding("escape", "pick('')", "Cancel"),
+        Binding("escape", "pick('')", "Cancel", priority=True),
     ]
 
     def __init__(self, count: int, current: Mapping[str, int]) -> None:
@@ -109,7 +140,7 @@ class SentimentPicker(ModalScreen[str | None]):
 class TagPrompt(ModalScreen[str | None]):
     """Type a tag (fuzzy suggestions from the folder, with counts); enter adds it."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
 
     def __init__(self, title: str, vocabulary: Vocabulary, initial: str = "") -> None:
         super().__init__()
@@ -141,7 +172,7 @@ class TagPrompt(ModalScreen[str | None]):
 class TagRemove(ModalScreen[str | None]):
     """Choose one of the tags the target articles carry (with how many carry it)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
 
     def __init__(self, count: int, tags: Mapping[str, int]) -> None:
         super().__init__()
@@ -170,3 +201,110 @@ class TagRemove(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ValueScreen(ModalScreen[None]):
+    """One value shown whole, wrapped (``v``): a long title or description the list and the
+    editor's box cut. Escaped like every view; closes on escape (or ``v``, ``q``, enter)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", priority=True),
+        Binding("v,q,enter", "close", "Close", show=False),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+    ]
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__()
+        self.value_name = name
+        self.shown_value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="value-dialog"):
+            yield Label(Text(printable(self.value_name)), classes="dialog-title", id="value-title")
+            with VerticalScroll(id="value-scroll"):
+                # Escaped as the editor shows it: what is read here is what is in the box.
+                shown = Text(printable(self.shown_value)) if self.shown_value else Text("(empty)", style="dim")
+                yield Static(shown, id="value-text")
+            yield Static(Text(f"{len(self.shown_value):,} characters · escape closes", style="dim"), classes="dialog-hint")
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#value-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+SHOWN_PROBLEMS = 500  # a bulk edit can add one problem to thousands of articles: the first are listed
+
+
+class SaveIntroduces(ModalScreen[tuple[str, int] | None]):
+    """The save would give articles problems they did not have: each article and problem,
+    then ``s`` save anyway, ``g`` (or ``enter``) go to the chosen one, ``escape`` cancel.
+    Dismisses with ``("save", -1)``, ``("goto", n)`` (n: the problem's position) or None."""
+
+    BINDINGS = [
+        Binding("s", "choose('save')", "Save anyway"),
+        # Before the list's own `g` (first item): here it goes to the problem.
+        Binding("g", "choose('goto')", "Go to it", priority=True),
+        Binding("escape", "choose('cancel')", "Cancel", priority=True),
+        Binding("c", "choose('cancel')", "Cancel", show=False),
+    ]
+
+    def __init__(self, introduced: Sequence[Any], saving: int) -> None:
+        """``introduced``: items with ``relpath``, ``field`` and ``problem``; ``saving``: how
+        many articles the save writes."""
+        super().__init__()
+        self.introduced = list(introduced)
+        self.saving = saving
+
+    def compose(self) -> ComposeResult:
+        count = len(self.introduced)
+        articles = len({item.relpath for item in self.introduced})
+        with Vertical(classes="dialog", id="save-problems-dialog"):
+            yield Static(Text(f"The save would add {plural(count, 'problem')} to {plural(articles, 'article')}:"),
+                         classes="dialog-title")
+            listed = self.introduced[:SHOWN_PROBLEMS]
+            yield VimOptionList(*[Option(self._label(item), id=str(n)) for n, item in enumerate(listed)],
+                                id="save-problems")
+            if count > len(listed):
+                yield Static(Text(f"… and {plural(count - len(listed), 'more problem')} not listed",
+                                  style="dim"))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("[u]S[/u]ave anyway", id="save", variant="warning")
+                yield Button("[u]G[/u]o to it", id="goto", variant="primary")
+                yield Button("[u]C[/u]ancel", id="cancel")
+            what = "it" if self.saving == 1 else f"all {plural(self.saving, 'article')}"
+            yield Static(Text(f"s save {what} anyway · g or enter: go to the chosen problem · "
+                              "esc cancel (the edits stay staged)", style="dim"), classes="dialog-hint")
+
+    @staticmethod
+    def _label(item: Any) -> Text:
+        problem = item.problem
+        style = "red" if problem.severity == "error" else "yellow"
+        where = f"  {'.'.join(item.field)}" if item.field else ""
+        return Text.assemble((printable(item.relpath), "bold"), (printable(where), "cyan"), "\n  ",
+                             (f"{problem.code} ", style), printable(problem.message))
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def action_choose(self, choice: str) -> None:
+        if choice == "cancel":
+            self.dismiss(None)
+        elif choice == "goto":
+            self.dismiss(("goto", self.query_one(OptionList).highlighted or 0))
+        else:
+            self.dismiss((choice, -1))
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(("goto", event.option_index))
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_choose(event.button.id or "cancel")

@@ -16,6 +16,8 @@ from textual.widgets.option_list import Option
 
 from core.display import printable
 
+from .dialogs import StoppingOptionList
+
 MAX_DIFF_FILES = 500
 
 
@@ -145,7 +147,8 @@ class ConflictScreen(ModalScreen[dict[Path, str]]):
             noun = "file was" if len(self.troubles) == 1 else "files were"
             outcome = f" ({self.outcome})" if self.outcome else ""
             yield Label(f"{len(self.troubles)} {noun} not saved{outcome}", classes="dialog-title")
-            yield OptionList(*[Option(self._label(t), id=str(n)) for n, t in enumerate(self.troubles)], id="conflict-files")
+            yield StoppingOptionList(*[Option(self._label(t), id=str(n)) for n, t in enumerate(self.troubles)],
+                                     id="conflict-files")
             yield DiffLog(id="conflict-diff", wrap=False, markup=False, auto_scroll=False)
             yield Static(
                 Text("r reload from disk (drop our edits) · o overwrite with ours · s skip (keep edits staged) · "

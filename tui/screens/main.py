@@ -9,6 +9,7 @@ reactive state (:class:`tui.widgets.status_bar.StatusBar`).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
@@ -17,17 +18,19 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from core.display import display_path, printable
+from core.checks import Problem
+from core.display import display_path, plural, printable, shown_tag
 
 from .. import commands, release_gc
 from ..fields import FieldSpec
@@ -56,6 +59,8 @@ from ..model import (
 )
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
+from ..widgets.field_kinds import display
+from ..widgets.footer import FittingFooter
 from ..widgets.reader import Reader
 from ..widgets.status_bar import Counts, Outside, StatusBar
 
@@ -73,10 +78,33 @@ PANE_DELAY = 0.05  # seconds the cursor must rest before the reader re-renders
 # reader re-rendered between two keystrokes (~35 ms for an article, a layout of the whole
 # screen) delayed the next keystroke's list. It follows once the typing pauses.
 TYPING_PANE_DELAY = 0.3
+# A key for the list waits at most this long for the view a filter or sort is computing
+# (longer when the filter first needs every article's metadata read: the key then acts on
+# the rows shown).
+VIEW_WAIT = 5.0
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
 FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload"}
+
+
+class FilterInput(Input):
+    """The filter box: its footer says what ``enter`` and ``escape`` do there."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Keep filter"),
+        Binding("escape", "screen.focus_list", "Clear filter"),
+    ]
+
+
+class EditorPane(MetadataEditor):
+    """The metadata editor: its footer says what ``tab`` and ``escape`` do in a field (the
+    list's one-letter commands are not offered there, see MainScreen.check_action)."""
+
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field"),
+        Binding("escape", "screen.focus_list", "List (drops typed text)"),
+    ]
 
 
 class MainScreen(Screen[None]):
@@ -108,6 +136,9 @@ class MainScreen(Screen[None]):
         self._entered_query = ""  # the filter as it was when the box was opened or last entered
         self._view_placed: int | None = None  # the article a view put the cursor on
         self._painting = False
+        # In a text box these commands' keys type text: the footer does not offer them there.
+        self._typing_actions = commands.typing_actions(workspace.config.keys)
+        self._goto: Introduced | None = None  # where to go once the view without a filter is shown
         # Held, not queried: a worker's last report can arrive while the screen is taken down.
         self.status_bar = StatusBar(id="status")
 
@@ -117,15 +148,17 @@ class MainScreen(Screen[None]):
         with Vertical(id="top"):
             with Horizontal(id="filter-bar"):
                 yield Label("/", id="filter-label")
-                yield Input(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter", compact=True)
+                yield FilterInput(placeholder="filter: tag:ASIA sentiment:negative is:invalid -is:draft words…", id="filter",
+                                  compact=True, select_on_focus=False)  # typing after `/` refines the query
             yield Static(id="filter-error")
-            yield ListHeader(id="list-header")
-            yield ArticleList(id="list")
+            header = ListHeader(id="list-header")
+            yield header
+            yield ArticleList(header=header, id="list")
         with Horizontal(id="bottom"):
             yield Reader(id="reader")
-            yield MetadataEditor(self.specs, id="editor")
+            yield EditorPane(self.specs, id="editor")
         yield self.status_bar
-        yield Footer(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
+        yield FittingFooter(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit
 
     @property
     def list(self) -> ArticleList:
@@ -325,6 +358,8 @@ class MainScreen(Screen[None]):
         article = self.ws.full(index)
         reason = "" if article.editable else not_editable_reason(article)
         self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary, reason)
+        self.editor.mark_problems({path: "; ".join(f"{p.message} ({p.code})" for p in found)
+                                   for path, found in self.ws.edit_problems(index).items()})
 
     def _vocabulary(self) -> Counter[str]:
         """Every tag with its count (for suggestions): asked for only when a tag input
@@ -358,7 +393,13 @@ class MainScreen(Screen[None]):
         """The reader again, for the problems of the cursor's article (never the editor: its
         fields may hold what the user is typing)."""
         index = self.list.current
-        await self.reader.show(None if index is None else self.ws.shown(index))
+        if index is None:
+            await self.reader.show(None)
+            return
+        ws = self.ws
+        dirty = ws.is_dirty(index)
+        # The heading shows the values as staged, as the list and the editor do.
+        await self.reader.show(ws.shown(index), ws.full_data(index) if dirty else None, dirty)
 
     def _check_unchecked(self) -> None:
         unchecked = self.ws.unchecked_staged()
@@ -392,23 +433,25 @@ class MainScreen(Screen[None]):
         if self.list.current in recorded:
             self.call_later(self._show_reader)  # it lists the problems the edits leave
 
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed or pasted fast all reach this screen before the app runs the binding of
-        # the first one. So the commands that move focus into a text box (`/`, `e`) run here,
-        # at once, and a printable key arriving while a text box has focus goes into the box:
-        # it never fires a one-letter command.
-        focused = self.focused
-        if isinstance(focused, Input):
-            if event.is_printable and event.character:
-                event.stop()
-                event.prevent_default()
-                focused.insert_text_at_cursor(event.character)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a text box (the filter, an editor field) has the focus, the commands whose
+        keys type text there are not offered: the footer said `/ Filter` in an editor field,
+        where `/` types a slash."""
+        return not (action in self._typing_actions and isinstance(self.focused, Input))
+
+    async def before_key(self) -> None:
+        """Called before each key is handled: a key for the list (not one typed into a text
+        box) waits until the view a filter or sort asked for is shown, so that ``a`` right
+        after a filter's ``enter`` marks the rows the filter shows, not those before it."""
+        if isinstance(self.focused, Input):
             return
-        active = self.active_bindings.get(event.key)  # with the user's remapping applied
-        if active is not None and active.node is self and active.binding.action in ("filter", "focus_editor"):
-            event.stop()
-            event.prevent_default()
-            getattr(self, f"action_{active.binding.action}")()
+        deadline = time.monotonic() + VIEW_WAIT
+        while self._view_running() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    def _view_running(self) -> bool:
+        # Its last step hands the view to the event loop and waits for it to be shown.
+        return any(w.group == "view" and w.node is self and not w.is_finished for w in self.workers)
 
     # -- filter and sort ---------------------------------------------------------------------
 
@@ -422,7 +465,9 @@ class MainScreen(Screen[None]):
 
     def action_focus_editor(self) -> None:
         if not self.editor.built:  # pressed before the first screen was complete
-            self.run_worker(self._build_editor(focus=True), group="editor")
+            worker = self.run_worker(self._build_editor(focus=True), group="editor")
+            # The keys typed next are for the field it focuses, not for the list.
+            self.app.hold_keys(worker.wait())  # type: ignore[attr-defined]
             return
         self._sync_editor()
         for widget in self.editor.fields():
@@ -519,7 +564,10 @@ class MainScreen(Screen[None]):
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
-        self._from_thread(self._show_view, visible, keep)
+        hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
+        if worker.is_cancelled:  # the hint takes time: a newer query's rows may be shown already
+            return
+        self._from_thread(self._show_view, visible, keep, hint)
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
@@ -539,12 +587,19 @@ class MainScreen(Screen[None]):
         elif not self.filter_input.has_class("-bad-query"):
             error.display = False
 
-    def _show_view(self, visible: list[int], keep: int | None) -> None:
+    def _show_view(self, visible: list[int], keep: int | None, hint: str = "") -> None:
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._view_placed = self.list.current
         self._count()
         self._note_painted()
+        if hint and not self.filter_input.has_class("-bad-query"):
+            error = self.query_one("#filter-error", Static)
+            error.update(Text(hint, style="bold yellow"))
+            error.display = True
+        goto, self._goto = self._goto, None
+        if goto is not None and goto.index in visible:
+            self._go_to(goto)
 
     def _note_painted(self) -> None:
         if not self._rows_painted and not self._painting:
@@ -579,15 +634,9 @@ class MainScreen(Screen[None]):
 
     def _step(self, delta: int) -> None:
         if self._focus_within(self.reader):
-            if delta > 0:
-                self.reader.scroll_down(animate=False)
-            else:
-                self.reader.scroll_up(animate=False)
+            self.reader.step(delta)
         elif self._focus_within(self.editor):
-            if delta > 0:
-                self.focus_next()
-            else:
-                self.focus_previous()
+            self.editor.step(delta)
         else:
             self.list.move(delta)
 
@@ -635,13 +684,13 @@ class MainScreen(Screen[None]):
         added = self.ws.mark_all_visible()
         self.list.invalidate()
         self._count()
-        self.notify(f"{added:,} rows marked ({len(self.ws.marked):,} in all)", timeout=2)
+        self.notify(f"{plural(added, 'row')} marked ({len(self.ws.marked):,} in all)", timeout=2)
 
     def action_clear_marks(self) -> None:
         cleared = self.ws.clear_marks()
         self.list.invalidate()
         self._count()
-        self.notify(f"{cleared:,} marks cleared", timeout=2)
+        self.notify(f"{plural(cleared, 'mark')} cleared", timeout=2)
 
     # -- edits on the targets ----------------------------------------------------------------
 
@@ -659,6 +708,22 @@ class MainScreen(Screen[None]):
     def _targets(self) -> list[int]:
         return self.ws.targets(self.list.current)
 
+    def _editable_targets(self, verb: str) -> list[int]:
+        """The targets, or none when not one of them can be edited: then the user is told
+        why at once, before any prompt asks for a tag or a value."""
+        targets = self._targets()
+        states = self.ws.states
+        if not targets or any(states[i].entry.editable for i in targets):
+            return targets
+        first = states[targets[0]].entry
+        why = f"{first.relpath}: {not_editable_reason(first)}"  # type: ignore[arg-type]
+        if len(targets) == 1 and not self.ws.marked:
+            self.notify(f"cannot {verb} {why}", severity="warning")
+        else:
+            self.notify(f"cannot {verb}: none of the {len(targets):,} marked articles can be edited ({why})",
+                        severity="warning")
+        return []
+
     def _target_phrase(self, targets: list[int]) -> str:
         if len(targets) == 1 and not self.ws.marked:
             return self.ws.articles[targets[0]].relpath
@@ -668,7 +733,7 @@ class MainScreen(Screen[None]):
     def action_add_tag(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("tag")
         if not targets:
             return
 
@@ -681,7 +746,9 @@ class MainScreen(Screen[None]):
                 # would then be warned about (CD304, CD303), unless the folder turned them off.
                 tag = house_tag(tag, self.ws.config)
                 result = self.ws.add_tag(targets, tag)
-                self._after_stage(result.summary(f"add tag {tag!r}"), "warning" if result.refused else "information")
+                said = result.summary(f"add tag {tag!r}")
+                problems = self.ws.tag_problems(tag) if result.changed else ()
+                self._after_stage(said + _save_will_ask(problems), "warning" if result.refused or problems else "information")
 
         from .dialogs import TagPrompt
 
@@ -690,7 +757,9 @@ class MainScreen(Screen[None]):
     def action_remove_tag(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("untag")
+        if not targets:
+            return
         counts = self.ws.tag_counts(targets)
         if not counts:
             self.notify("the target articles have no tags", severity="warning")
@@ -710,7 +779,8 @@ class MainScreen(Screen[None]):
             return
         def rename(renames: list[tuple[str, str]]):
             result = self.ws.rename_tags(renames)
-            self._after_stage()
+            problems = [p for _, new in renames for p in self.ws.tag_problems(new)] if result.changed else []
+            self._after_stage(_save_will_ask(problems).removeprefix("; ") or None, "warning")
             return result
 
         from .tags import TagsScreen
@@ -720,7 +790,7 @@ class MainScreen(Screen[None]):
     def action_sentiment(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("set the sentiment of")
         if not targets:
             return
         current = Counter(self.ws.rows[i][COL_SENTIMENT] for i in targets)
@@ -737,11 +807,30 @@ class MainScreen(Screen[None]):
     def action_toggle_draft(self) -> None:
         if self._blocked():
             return
-        targets = self._targets()
+        targets = self._editable_targets("set draft on")
         if not targets:
             return
         value, result = self.ws.toggle_draft(targets)
         self._after_stage(result.summary(f"{'set' if value else 'clear'} draft"), "warning" if result.refused else "information")
+
+    def action_show_value(self) -> None:
+        """The focused editor field's value whole; elsewhere the current article's title."""
+        shown = self.editor.focused_value() if self._focus_within(self.editor) else None
+        if shown is None:
+            index = self.list.current
+            if index is None:
+                return
+            title = (self.ws.full_data(index) or {}).get("title")
+            if title is None:
+                self.notify(f"{self.ws.articles[index].relpath} has no title", timeout=2)
+                return
+            from .dialogs import ValueScreen
+
+            self.app.push_screen(ValueScreen(f"title of {self.ws.articles[index].relpath}", display(title)))
+            return
+        from .dialogs import ValueScreen
+
+        self.app.push_screen(ValueScreen(*shown))
 
     def action_undo(self) -> None:
         if self._blocked():
@@ -751,7 +840,7 @@ class MainScreen(Screen[None]):
         if not restored:
             self.notify("nothing to undo", timeout=2)
             return
-        self._after_stage(f"undone: {what} ({restored} article{'s' if restored != 1 else ''})")
+        self._after_stage(f"undone: {what} ({plural(restored, 'article')})")
 
     @on(MetadataEditor.FieldEdited)
     def _field_edited(self, event: MetadataEditor.FieldEdited) -> None:
@@ -775,6 +864,10 @@ class MainScreen(Screen[None]):
     def _after_edit(self, index: int, result, name: str) -> None:
         if result.refused:
             self.notify(f"{name}: {result.refused[0][1]}", severity="error")
+        elif result.changed:
+            problems = self.ws.edit_problems(index).get(tuple(name.split(".")), ())
+            if problems:
+                self.notify(f"{name}:" + _save_will_ask(problems).removeprefix(";"), severity="warning")
         self.list.refresh_index(index)
         self.list.invalidate()
         if index == self.list.current:
@@ -805,17 +898,80 @@ class MainScreen(Screen[None]):
             return
         self._save(self.ws.dirty, frozenset())
 
-    def _save(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+    def _save(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool = False) -> None:
+        """Save the staged edits of ``indices``; unless ``confirmed``, first ask when they
+        would give an article a problem it did not have (:class:`~.dialogs.SaveIntroduces`)."""
         self._set_busy("saving…")
         # The save re-reads and checks every file itself; what it leaves staged is checked
         # again after it (_after_stage).
         self.workers.cancel_group(self, "check-staged")
-        self._save_worker(indices, overwrite)
+        self._save_worker(indices, overwrite, confirmed)
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
-    def _save_worker(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+    def _save_worker(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool) -> None:
         # Journal or disk trouble: _worker_failed says so, the edits stay staged.
-        self._save_now(indices, overwrite)
+        self._save_now(indices, overwrite, confirmed)
+
+    def _introduced(self, planned: Sequence[tuple[int, Any]]) -> list[Introduced]:
+        """What saving the planned changes ``(index, change)`` would add to each article's
+        problems, with the edited field each problem is in. The staged check already made
+        answers for the edits it saw; the others are checked here, as ``check`` would."""
+        from core.document import check_text
+
+        from ..model import field_at, introduced_problems
+
+        found: list[Introduced] = []
+        for index, change in planned:
+            state = self.ws.states[index]
+            checked = state.check
+            if checked is not None and checked[0] == change.edits and checked[1] is not None:
+                after = checked[1]
+            else:
+                after = check_text(change.new_text, self.ws.config, change.article.relpath)[1]
+            fields = list(dict.fromkeys(tuple(str(part) for part in edit.field) for edit in change.edits))
+            for problem in introduced_problems(change.article.problems, after):
+                found.append(Introduced(index, change.article.relpath, field_at(change.new_text, problem.line, fields), problem))
+        return found
+
+    def _ask_before_saving(self, indices: list[int], overwrite: frozenset[Path], introduced: list[Introduced]) -> None:
+        self.status_bar.busy = ""
+        self._check_unchecked()  # cancelled when the save began
+
+        def chosen(choice: tuple[str, int] | None) -> None:
+            if choice is not None and choice[0] == "save":
+                self._save(indices, overwrite, confirmed=True)
+                return
+            self._quit_after_save = False
+            if choice is not None and choice[0] == "goto":
+                self._go_to(introduced[choice[1]])
+            else:
+                self.notify("nothing saved: the edits stay staged", timeout=3)
+
+        from .dialogs import SaveIntroduces
+
+        self.app.clear_notifications()  # the dialog says it all; a toast would sit on it
+        self.app.push_screen(SaveIntroduces(introduced, len(indices)), chosen)
+
+    def _go_to(self, where: Introduced) -> None:
+        """Cursor and editor on the article and field of a problem the save would introduce
+        (the filter is cleared when it hides the article)."""
+        if where.index not in self.ws.visible:
+            self._goto = where
+            with self.filter_input.prevent(Input.Changed):
+                self.filter_input.value = ""
+            self.query_one("#filter-error").display = False
+            self.query_one("#filter-bar").display = False
+            self.ws.query = ""
+            self._run_view(None, self.ws.sort, where.index)
+            return
+        self.list.move_to(self.ws.visible.index(where.index))
+        self._sync_editor()
+        widget = self.editor.field_widget(where.field) if where.field is not None else None
+        if widget is not None and widget.focusable:
+            self.set_focus(widget)
+        else:
+            self.list.focus()
+        self.notify(f"{where.relpath}: {where.problem.message} ({where.problem.code})", severity="warning", timeout=6)
 
     def _failed(self, what: str, exc: BaseException) -> None:
         self.status_bar.busy = ""
@@ -825,9 +981,9 @@ class MainScreen(Screen[None]):
             self._check_unchecked()  # cancelled when the save began
         self._quit_after_save = False
         again = " (R tries again)" if what == "loading" and self.ws.provisional else ""
-        self.notify(f"{what} failed, nothing lost (edits stay staged): {type(exc).__name__}: {exc}{again}", severity="error", timeout=15)
+        self.notify(f"{what} failed, nothing lost (edits stay staged): {printable(_in_words(exc))}{again}", severity="error", timeout=15)
 
-    def _save_now(self, indices: list[int], overwrite: frozenset[Path]) -> None:
+    def _save_now(self, indices: list[int], overwrite: frozenset[Path], confirmed: bool) -> None:
         from core.document import load_article
         from core.storage.save import plan_change, save_changes
 
@@ -844,13 +1000,18 @@ class MainScreen(Screen[None]):
             try:
                 change = plan_change(article, edits)  # compares with the version loaded
             except Exception as exc:  # noqa: BLE001 - EditRefused, unreadable or undecodable now: report, never crash
-                reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+                reason = getattr(exc, "reason", None) or _in_words(exc)
                 troubles.append(Trouble(article.path, article.relpath, "refused", reason))
                 continue
             changes.append(change)
             planned[article.path] = index
             if done % 50 == 0:
                 self._from_thread(self._set_busy, f"preparing {done:,}/{total:,}…")
+        if not confirmed:
+            introduced = self._introduced([(planned[change.article.path], change) for change in changes])
+            if introduced:
+                self._from_thread(self._ask_before_saving, indices, overwrite, introduced)
+                return
 
         def progress(done: int, count: int) -> None:
             if done % 50 == 0 or done == count:
@@ -882,7 +1043,7 @@ class MainScreen(Screen[None]):
             self.ws.forget_saved(index, article)
         self.outside_changes = [i for i in self.outside_changes if i not in {i for i, _ in reloaded}]
         self.outside_gone = self.outside_gone & frozenset(self.outside_changes)
-        parts = [f"{n} {status}" for status, n in counts.items() if n]
+        parts = [plural(n, 'conflict') if status == 'conflict' else f"{n:,} {status}" for status, n in counts.items() if n]
         if journal:
             parts.append(journal)
         self._after_stage()
@@ -922,7 +1083,7 @@ class MainScreen(Screen[None]):
         overwrite = frozenset(p for p, choice in decisions.items() if choice == "overwrite")
         if overwrite:
             indices = [i for i in (self.ws.index_of(p) for p in overwrite) if i is not None]
-            self._save(indices, overwrite)
+            self._save(indices, overwrite, confirmed=True)  # the save that met the conflict asked
 
     def action_diff(self) -> None:
         if not self.ws.staged:
@@ -989,7 +1150,7 @@ class MainScreen(Screen[None]):
             deleted = [i for i in new if i in gone]
             what = [f"changed on disk: {names(edited)}"] if edited else []
             what += [f"deleted: {names(deleted)}"] if deleted else []
-            what += [f"{added} new file{'s' if added != 1 else ''} in the folder"] if more else []
+            what += [f"{plural(added, 'new file')} in the folder"] if more else []
             self.notify(f"{'; '.join(what)}. Press R to reload.", title="Outside changes", timeout=8)
 
     def action_reload(self) -> None:
@@ -1110,6 +1271,55 @@ class MainScreen(Screen[None]):
         from .dialogs import ConfirmQuit
 
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
+
+
+def no_match_hint(articles: Sequence[Any], query: Any, tag_counts: Callable[[], Counter[str]]) -> str:
+    """What a filter that found nothing says when a word of it looks like a typo of a word
+    the titles hold (``harbor``: did you mean “harbour”?), or a ``tag:`` value like a typo of
+    a tag the folder has (``tag:labor``: did you mean tag:“LABOUR”?); else nothing."""
+    from core.query import closest_words
+    from core.taxonomy import closest_tag
+
+    guesses = [f"“{printable(closest)}” ({plural(count, 'title', 'titles')} {'has' if count == 1 else 'have'} it)"
+               for _, closest, count in closest_words(articles, query.words)]
+    counts: Counter[str] | None = None
+    for term in query.terms:
+        if term.kind != "field" or term.field != "tags" or term.negated:
+            continue
+        for op, value in term.values:
+            counts = tag_counts() if counts is None else counts
+            if op != "=" or any(value.casefold() == tag.casefold() for tag in counts):
+                continue
+            closest = closest_tag(value, sorted(counts))
+            if closest is not None:
+                guesses.append(f"tag:“{shown_tag(closest)}” ({plural(counts[closest], 'article')})")
+    return f"no match · did you mean {', '.join(guesses)}?" if guesses else ""
+
+
+class Introduced(NamedTuple):
+    """A problem a save would give an article that did not have it."""
+
+    index: int
+    relpath: str
+    field: tuple[str, ...] | None  # the edited field it is in, as far as its line tells
+    problem: Problem
+
+
+def _in_words(exc: BaseException) -> str:
+    """What went wrong, for a message: the system's words for a disk or permission error
+    (with the file), never a Python exception name."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    return str(exc) or "an unexpected error (please report it)"
+
+
+def _save_will_ask(problems: Sequence[Problem]) -> str:
+    """``; PROBLEM (CODE): ctrl+s will ask before saving it`` for a staged value the command
+    line would refuse, or "" when there is none."""
+    if not problems:
+        return ""
+    said = "; ".join(f"{p.message} ({p.code})" for p in dict.fromkeys(problems))
+    return f"; {said}: ctrl+s will ask before saving it"
 
 
 def run_action_later(screen: Screen, action: str) -> Callable[[], None]:

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from core.checks.fixes import house_tag
 from core.config import Config
-from core.display import printable
+from core.display import plural, printable, shown_tag
 from core.taxonomy import similar_groups as core_similar_groups
 
 from ..model import StageResult
@@ -50,7 +50,8 @@ def similar_groups(counts: Mapping[str, int]) -> list[SimilarGroup]:
 class RenamePreview(ModalScreen[bool]):
     """What a rename/merge will stage; enter confirms, escape cancels."""
 
-    BINDINGS = [Binding("enter,y", "confirm", "Stage"), Binding("escape,n", "cancel", "Cancel")]
+    BINDINGS = [Binding("enter,y", "confirm", "Stage"), Binding("escape", "cancel", "Cancel", priority=True),
+                Binding("n", "cancel", "Cancel")]
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__()
@@ -74,7 +75,7 @@ class TagsScreen(ModalScreen[None]):
     highlighted tag's near-duplicate group into its most used spelling."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close"),
+        Binding("escape", "close", "Close", priority=True),  # one escape, even in the filter box
         Binding("r", "rename", "Rename/merge"),
         Binding("m", "merge_group", "Merge group"),
         Binding("slash", "focus_filter", "Filter tags"),
@@ -113,15 +114,15 @@ class TagsScreen(ModalScreen[None]):
         self.counts = self._counts()
         self.groups = similar_groups(self.counts)
         total = len(self.counts)
-        self.query_one("#tags-title", Label).update(f"Tags: {total} distinct, {len(self.groups)} near-duplicate groups")
+        self.query_one("#tags-title", Label).update(f"Tags: {total} distinct, {plural(len(self.groups), 'near-duplicate group')}")
         self._fill(keep)
         similar = self.query_one("#tags-similar", OptionList)
         similar.clear_options()
         if not self.groups:
             similar.add_option(Option(Text("no near-duplicates found", style="dim"), disabled=True))
         similar.add_options([
-            Option(Text.assemble((f"{printable(group.canonical)} ({self.counts[group.canonical]})", "bold"),
-                                 " ← " + ", ".join(f"{printable(v)} ({self.counts[v]})" for v in group.variants)), id=str(n))
+            Option(Text.assemble((f"{shown_tag(group.canonical)} ({self.counts[group.canonical]})", "bold"),
+                                 " ← " + ", ".join(f"{shown_tag(v)} ({self.counts[v]})" for v in group.variants)), id=str(n))
             for n, group in enumerate(self.groups)
         ])
         if self.groups:
@@ -193,7 +194,7 @@ class TagsScreen(ModalScreen[None]):
         for old, new in renames:
             changed, merged, sample = self._preview(old, new)
             verb = "merge" if merged else "rename"
-            lines.append(f"{verb} {old!r} → {new!r}: {changed} article{'s' if changed != 1 else ''}" + (f" ({merged} already have {new!r}: the old tag is removed)" if merged else ""))
+            lines.append(f"{verb} {old!r} → {new!r}: {plural(changed, 'article')}" + (f" ({merged} already have {new!r}: the old tag is removed)" if merged else ""))
             lines.extend(f"    {path}" for path in sample)
 
         def done(ok: bool | None) -> None:

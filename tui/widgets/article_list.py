@@ -7,7 +7,9 @@ assignment and a repaint, whatever the size of the folder.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -38,17 +40,75 @@ from ..model import (
 STATUS_MARK = {"error": "✗", "warning": "!", "clean": "✓", "raw": "R", "broken": "✗"}
 SENTIMENT_TEXT = {"POSITIVE": "POS", "NEUTRAL": "NEU", "NEGATIVE": "NEG", "": ""}
 
-# Fixed column widths; title and tags share what is left.
+# Fixed column widths; source, title and tags are sized by what the rows shown hold.
 MARK_W, STATUS_W, DIRTY_W, SENT_W, DRAFT_W, DATE_W = 1, 1, 1, 3, 1, 10
-SOURCE_W = 14
-FIXED = MARK_W + STATUS_W + DIRTY_W + SENT_W + DRAFT_W + DATE_W + SOURCE_W + 8  # 8 gaps
+FIXED = MARK_W + STATUS_W + DIRTY_W + SENT_W + DRAFT_W + DATE_W + 8  # and 8 gaps between the 9 cells
+SOURCE_MAX, SOURCE_MAX_NARROW, NARROW = 16, 12, 100  # a source name is cut past these (narrow: < 100 columns)
+TITLE_MIN, TAGS_MIN = 12, 6  # kept for each while the rows hold that much, however narrow
+TITLE_WEIGHT = 2  # a hidden share of a title counts twice that of the tags: a row is read by its title
+MEASURED_ROWS = 4000  # rows measured at most, spread over a longer list (~2 ms)
 
 
-def column_widths(width: int) -> tuple[int, int]:
-    """Title and tags widths for a total ``width``."""
-    free = max(10, width - FIXED)
-    tags = max(0, min(40, free * 2 // 5))
-    return free - tags, tags
+class Columns(NamedTuple):
+    """The widths of the cells sized by content."""
+
+    source: int
+    title: int
+    tags: int
+
+
+class Lengths(NamedTuple):
+    """The lengths of the source, title and tags cells of the rows shown (or of a sample
+    spread over them), each sorted."""
+
+    source: list[int]
+    title: list[int]
+    tags: list[int]
+
+
+def measure(rows: Sequence[PlainRow], visible: Sequence[int], limit: int = MEASURED_ROWS) -> Lengths:
+    """The cell lengths of the rows ``visible`` lists (every ``n``-th past ``limit`` rows)."""
+    step = max(1, len(visible) // limit)
+    sample = [rows[i] for i in visible[::step]]
+    return Lengths(
+        sorted([len(row[COL_SOURCE]) for row in sample]),
+        sorted([len(row[COL_TITLE]) for row in sample]),
+        sorted([len(row[COL_TAGS]) for row in sample]),
+    )
+
+
+def _hidden(lengths: list[int]) -> Callable[[int], float]:
+    """For a column width: the sum over the cells of the share of each cell it hides."""
+    inverse = [0.0] * (len(lengths) + 1)  # inverse[i]: the sum of 1/length from the i-th on
+    for i in range(len(lengths) - 1, -1, -1):
+        inverse[i] = inverse[i + 1] + (1 / lengths[i] if lengths[i] else 0.0)  # an empty cell hides nothing
+
+    def hidden(width: int) -> float:
+        cut = bisect_right(lengths, width)  # the cells from here on are longer than the column
+        return (len(lengths) - cut) - width * inverse[cut]
+
+    return hidden
+
+
+def column_widths(width: int, lengths: Lengths) -> Columns:
+    """Source, title and tags widths for a list ``width`` cells wide showing rows of these
+    lengths: each as wide as its longest cell when they all fit (the tags column takes what
+    is left); otherwise title and tags split the room so as to hide the smallest share of
+    each cell, summed over the rows (a row's 20-character tags cut to 10 lose half, its
+    80-character title cut to 70 an eighth)."""
+    longest_source = max(lengths.source[-1] if lengths.source else 0, len("SOURCE"))
+    source = min(longest_source, SOURCE_MAX if width >= NARROW else SOURCE_MAX_NARROW)
+    free = max(2, width - FIXED - source)
+    longest_title = max(lengths.title[-1] if lengths.title else 0, len("TITLE"))
+    longest_tags = max(lengths.tags[-1] if lengths.tags else 0, len("TAGS"))
+    if longest_title + longest_tags <= free:
+        return Columns(source, longest_title, free - longest_title)
+    low = min(longest_title, TITLE_MIN, free - 1)
+    high = max(low, min(longest_title, free - min(longest_tags, TAGS_MIN)))
+    title_hidden, tags_hidden = _hidden(lengths.title), _hidden(lengths.tags)
+    # Ties go to the wider title: a row is read by its title.
+    title = min(range(low, high + 1), key=lambda t: (TITLE_WEIGHT * title_hidden(t) + tags_hidden(free - t), -t))
+    return Columns(source, title, free - title)
 
 
 def _fit(text: str, width: int) -> str:
@@ -61,8 +121,8 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-def header_text(width: int) -> str:
-    title_w, tags_w = column_widths(width)
+def header_text(columns: Columns) -> str:
+    """The column titles, laid out like the rows."""
     cells = [
         " ",
         "S",
@@ -70,18 +130,20 @@ def header_text(width: int) -> str:
         _fit("SEN", SENT_W),
         "D",
         _fit("DATE", DATE_W),
-        _fit("SOURCE", SOURCE_W),
-        _fit("TITLE", title_w),
-        _fit("TAGS", tags_w),
+        _fit("SOURCE", columns.source),
+        _fit("TITLE", columns.title),
+        _fit("TAGS", columns.tags),
     ]
     return " ".join(cells)
 
 
 class ListHeader(Static):
-    """Column titles above the list, laid out like its rows."""
+    """Column titles above the list, laid out like its rows (the list sets them)."""
 
-    def on_resize(self) -> None:
-        self.update(Text(header_text(self.size.width)))
+    def show(self, columns: Columns) -> None:
+        # Its size is fixed (one line, the list's width): no layout of the screen, which
+        # costs tens of ms, when a filter's keystroke changes the columns.
+        self.update(Text(header_text(columns)), layout=False)
 
 
 class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -120,8 +182,12 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.index = index
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, header: ListHeader | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._header = header
+        self._lengths: Lengths | None = None  # of the rows shown, measured when first needed
+        self._columns: Columns | None = None  # for the width last drawn
+        self._columns_width = 0
         self._rows: Sequence[PlainRow] = ()
         self._visible: Sequence[int] = ()
         self._is_marked: Callable[[int], bool] = lambda i: False
@@ -146,6 +212,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def show(self, visible: Sequence[int], keep_index: int | None = None) -> None:
         """Show these article indices; keep the cursor on ``keep_index`` when it is shown."""
         self._visible = visible
+        self._lengths = None
         self.virtual_size = Size(self.size.width, len(visible))
         position = 0
         if keep_index is not None:
@@ -159,7 +226,22 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def invalidate(self) -> None:
         """Forget every drawn row (data changed)."""
         self._cache.clear()
+        self._lengths = None  # an edit can lengthen a title or the tags
         self.refresh()
+
+    def columns(self, width: int) -> Columns:
+        """The cell widths for the rows shown at ``width``; the header follows them."""
+        if self._lengths is None:
+            self._lengths = measure(self._rows, self._visible)
+            self._columns = None
+        columns = self._columns
+        if columns is None or self._columns_width != width:
+            columns = column_widths(width, self._lengths)
+            self._columns_width = width
+            if columns != self._columns and self._header is not None:
+                self._header.show(columns)
+            self._columns = columns
+        return columns
 
     def refresh_index(self, index: int) -> None:
         """Redraw the row of one article if it is on screen."""
@@ -239,6 +321,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         position = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
+        columns = self.columns(width)  # also when no row is shown: the header follows the width
         if not 0 <= position < len(self._visible):
             return Strip.blank(width, self.rich_style)
         index = self._visible[position]
@@ -246,22 +329,21 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         marked = self._is_marked(index)
         dirty = self._is_dirty(index)
         row = self._rows[index]
-        key = (index, row, width, is_cursor, is_cursor and self.has_focus, marked, dirty)
+        key = (index, row, width, columns, is_cursor, is_cursor and self.has_focus, marked, dirty)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._draw(row, width, is_cursor, marked, dirty)
+            strip = self._draw(row, width, columns, is_cursor, marked, dirty)
             self._cache[key] = strip
         return strip
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"article-list--{name}", partial=True)
 
-    def _draw(self, row: PlainRow, width: int, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
+    def _draw(self, row: PlainRow, width: int, columns: Columns, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
         base = self.rich_style
         if is_cursor:
             # The cursor's background must sit under every cell's own colours.
             base = base + self.get_component_rich_style("article-list--cursor", partial=True)
-        title_w, tags_w = column_widths(width)
         status = row[COL_STATUS]
         # A value outside the enum ("POSITVE") must not pass for a valid one: "PO?".
         sentiment = SENTIMENT_TEXT.get(row[COL_SENTIMENT], f"{row[COL_SENTIMENT][:2]}?")
@@ -274,9 +356,9 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             (_fit(sentiment, SENT_W), self._style(sentiment_class(row[COL_SENTIMENT]))),
             ("D" if row[COL_DRAFT] else " ", self._style("draft")),
             (_fit(day_of(row[COL_DATE]), DATE_W), dim),
-            (_fit(row[COL_SOURCE], SOURCE_W), Style()),
-            (_fit(row[COL_TITLE], title_w), dim if status in ("raw", "broken") else Style()),
-            (_fit(row[COL_TAGS], tags_w), dim),
+            (_fit(row[COL_SOURCE], columns.source), Style()),
+            (_fit(row[COL_TITLE], columns.title), dim if status in ("raw", "broken") else Style()),
+            (_fit(row[COL_TAGS], columns.tags), dim),
         ]
         segments: list[Segment] = []
         for n, (text, style) in enumerate(cells):

@@ -12,13 +12,15 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, Switch
+from textual.widgets import Input, Label, OptionList, Select, Static, Switch
 
 from core.display import printable, unprintable
 from core.document import Article, get_path
@@ -53,8 +55,37 @@ def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Tex
     return text
 
 
-class MetadataEditor(VerticalScroll):
+# A label never takes more than this: a schema's very long name is cut (its tooltip names
+# it whole) rather than leaving the value no room.
+MAX_LABEL_WIDTH = 20
+
+KIND_NAMES = {"string": "text", "text": "text", "datetime": "date and time (ISO 8601)", "enum": "one of a list",
+              "bool": "on or off", "tags": "tags, comma-separated"}
+
+
+def label_width(specs: tuple[FieldSpec, ...]) -> int:
+    """Columns for the field names: the longest name and a space, at most
+    :data:`MAX_LABEL_WIDTH`."""
+    longest = max((cell_len(printable(spec.name)) for spec in specs), default=0)
+    return min(longest + 1, MAX_LABEL_WIDTH)
+
+
+def field_tooltip(spec: FieldSpec) -> str:
+    """A field's full name and what it takes (shown when the pointer rests on its label)."""
+    kind = KIND_NAMES.get(spec.kind, spec.kind)
+    return f"{printable(spec.name)}: {kind}" + (", required" if spec.required else "")
+
+
+class MetadataEditor(VerticalScroll, inherit_bindings=False):
     """Inputs for the article under the cursor."""
+
+    # Not the scroll container's arrow keys: ↓/↑ reach the screen, which moves between
+    # fields (see :meth:`step`); with them bound here, ↓ scrolled the pane, the focus stayed
+    # and the text typed next went into the field left behind.
+    BINDINGS = [
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
 
     class FieldEdited(Message):
         """A field of article ``index`` was given a new value."""
@@ -79,6 +110,7 @@ class MetadataEditor(VerticalScroll):
         self._by_id = {spec.widget_id: spec for spec in specs}
         self._index: int | None = None
         self._values: dict[tuple[str, ...], Any] = {}
+        self._filled: dict[str, str] = {}  # what each text field was last filled with or staged as
         self.select_choices: dict[str, list[str]] = {}  # options each select has now
         self.can_focus = False
         self.built = False
@@ -87,6 +119,10 @@ class MetadataEditor(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="editor-title")
+        # The focused text field's whole value, wrapped, when the box cannot show it all.
+        whole = Static(id="editor-whole")
+        whole.display = False
+        yield whole
         yield Static(id="editor-readonly")
 
     async def build(self) -> None:
@@ -98,12 +134,16 @@ class MetadataEditor(VerticalScroll):
 
     async def _mount_fields(self) -> None:
         rows = []
+        width = label_width(self.specs)
         for spec in self.specs:
             kind = KINDS[spec.kind]
-            children: list[Widget] = [Label(Text(printable(spec.name)), classes="editor-label"), kind.make(spec),
-                                      *kind.extras(spec)]
+            label = Label(Text(printable(spec.name)), classes="editor-label")
+            label.styles.width = width
+            label.tooltip = field_tooltip(spec)
+            children: list[Widget] = [label, kind.make(spec), *kind.extras(spec)]
             rows.append(Horizontal(*children, classes="editor-row"))
-        await self.mount_all(rows, before="#editor-readonly")
+        self.query_one("#editor-whole", Static).styles.margin = (0, 0, 0, width)
+        await self.mount_all(rows, before="#editor-whole")
         self.built = True
         if self._pending is not None:
             pending, self._pending = self._pending, None
@@ -122,7 +162,10 @@ class MetadataEditor(VerticalScroll):
         vocabulary: Vocabulary,
         reason: str = "",
     ) -> None:
-        """Fill the inputs with ``data`` (the article's staged metadata)."""
+        """Fill the inputs with ``data`` (the article's staged metadata). Shown again (a
+        timer's or a staging's refresh), the same article keeps the text typed in the
+        focused field since it was filled: it is staged when the user leaves the field."""
+        typing = self._typed_field() if index is not None and index == self._index else None
         self._index = index
         if not self.built:
             self._pending = (index, article, data, dirty, vocabulary, reason)
@@ -142,21 +185,108 @@ class MetadataEditor(VerticalScroll):
             self._values[spec.path] = value
             widget = self.query_one(f"#{spec.widget_id}")
             widget.disabled = not editable
-            self._fill(spec, widget, value, vocabulary)
+            if widget is not typing:
+                self._fill(spec, widget, value, vocabulary)
+                self._note_filled(spec, widget)
         self.query_one("#editor-readonly", Static).update(readonly_lines(data, self.specs) if data else "")
 
     def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Vocabulary) -> None:
         KINDS[spec.kind].fill(self, spec, widget, value, vocabulary)
 
+    def _note_filled(self, spec: FieldSpec, widget: Widget) -> None:
+        target = widget.input if isinstance(widget, TagInput) else widget
+        if isinstance(target, Input):
+            self._filled[spec.widget_id] = target.value
+
+    def _typed_field(self) -> Widget | None:
+        """The field that has the focus and holds text typed since it was filled."""
+        focused = self.screen.focused
+        if not self.built or not isinstance(focused, Input):
+            return None
+        for spec in self.specs:
+            widget = self.query_one(f"#{spec.widget_id}")
+            target = widget.input if isinstance(widget, TagInput) else widget
+            if target is focused:
+                return widget if focused.value != self._filled.get(spec.widget_id) else None
+        return None
+
     @on(events.DescendantFocus)
     def _focused(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, Input):
             event.widget.cursor_position = len(event.widget.value)
+        elif isinstance(event.widget, OptionList):  # a select's menu opens in place: show it all
+            # Once it is laid out (two refreshes: the menu is given its height in the second).
+            menu = event.widget
+            self.call_after_refresh(lambda: self.call_after_refresh(self.scroll_to_widget, menu, animate=False))
+        self._show_whole()
 
     @on(events.DescendantBlur)
     def _left(self, event: events.DescendantBlur) -> None:
         if isinstance(event.widget, Input):
             event.widget.cursor_position = 0  # shows the value's start again, not a cut-off end
+        self._show_whole()
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if event.input is self.screen.focused:
+            self._show_whole()
+
+    def _show_whole(self) -> None:
+        """Under a focused text field too narrow for its value, the whole value wrapped:
+        typing goes at the end, so the box scrolls there and hides the start."""
+        whole = self.query_one("#editor-whole", Static)
+        focused = self.screen.focused
+        row = self._row_of(focused)
+        if not isinstance(focused, Input) or row is None or cell_len(focused.value) < focused.content_size.width:
+            whole.display = False
+            return
+        whole.update(Text(printable(focused.value), style="italic"))
+        if whole.parent is self:
+            self.move_child(whole, after=row)
+        whole.display = True
+
+    def _row_of(self, widget: Widget | None) -> Widget | None:
+        """The editor row holding ``widget`` (None outside the fields)."""
+        for node in (widget, *(widget.ancestors if widget is not None else ())):
+            if isinstance(node, Horizontal) and node.has_class("editor-row"):
+                return node
+            if node is self:
+                break
+        return None
+
+    def step(self, delta: int) -> None:
+        """Move the focus ``delta`` fields down (up when negative), stopping at the first and
+        the last. In an open select menu, move its highlight instead."""
+        focused = self.screen.focused
+        if isinstance(focused, OptionList):  # a select's open menu
+            last = focused.option_count - 1
+            current = focused.highlighted if focused.highlighted is not None else -delta
+            focused.highlighted = max(0, min(last, current + delta))
+            return
+        fields = [widget for widget in self.fields() if widget.focusable]
+        if focused not in fields:
+            return
+        position = max(0, min(len(fields) - 1, fields.index(focused) + delta))
+        # At once: keys after this one go to the field reached.
+        self.screen.set_focus(fields[position])
+
+    def focused_value(self) -> tuple[str, str] | None:
+        """The focused field's name and what it shows now (typed text included), or None when
+        no field has focus."""
+        if not self.built:
+            return None
+        focused = self.screen.focused
+        for spec in self.specs:
+            widget = self.query_one(f"#{spec.widget_id}")
+            target = widget.input if isinstance(widget, TagInput) else widget
+            if focused is not target and not (focused is not None and target in focused.ancestors):
+                continue
+            if isinstance(target, Input):
+                return spec.name, target.value
+            if isinstance(target, Select):
+                return spec.name, "" if target.value is Select.NULL else display(target.value)
+            return spec.name, display(self._values.get(spec.path))
+        return None
 
     def on_key(self, event: events.Key) -> None:
         """``escape`` in a field drops what was typed there since it was last staged (the
@@ -209,6 +339,7 @@ class MetadataEditor(VerticalScroll):
             self.notify(f"{spec.name}: {problem} (escape puts the old value back)", severity="error")
             return False
         self._values[spec.path] = value
+        self._filled[spec.widget_id] = widget.value
         return self.FieldEdited(self._index, spec.path, value)
 
     def _stage_input(self, widget: Input) -> None:
@@ -256,6 +387,8 @@ class MetadataEditor(VerticalScroll):
         if tags == old_list:
             return None
         self._values[("tags",)] = tags
+        if tag_input.id is not None:
+            self._filled[tag_input.id] = tag_input.input.value
         return self.TagsEdited(self._index, tags)
 
     @on(Switch.Changed)
@@ -288,3 +421,33 @@ class MetadataEditor(VerticalScroll):
             widget = self.query_one(f"#{spec.widget_id}")
             out.append(widget.input if isinstance(widget, TagInput) else widget)
         return out
+
+    # -- problems of staged values -----------------------------------------------------
+
+    def field_widget(self, path: tuple[str, ...]) -> Widget | None:
+        """The input of the field at ``path`` (or of the field holding it, or of the first
+        field under it); None before :meth:`build` or when no field matches."""
+        if not self.built:
+            return None
+        specs = ([s for s in self.specs if s.path == path]
+                 or [s for s in self.specs if path[: len(s.path)] == s.path]
+                 or [s for s in self.specs if s.path[: len(path)] == path])
+        if not specs:
+            return None
+        widget = self.query_one(f"#{specs[0].widget_id}")
+        return widget.input if isinstance(widget, TagInput) else widget
+
+    def mark_problems(self, problems: Mapping[tuple[str, ...], str]) -> None:
+        """Mark the rows of the fields whose staged value the command line would refuse,
+        the reason as the field's tooltip (``problems``: the reason by field path)."""
+        if not self.built:
+            return
+        for spec in self.specs:
+            reason = next((said for path, said in problems.items()
+                           if spec.path[: len(path)] == path or path[: len(spec.path)] == spec.path), "")
+            widget = self.query_one(f"#{spec.widget_id}")
+            row = widget.parent
+            if row is not None:
+                row.set_class(bool(reason), "-problem")
+            shown = widget.input if isinstance(widget, TagInput) else widget
+            shown.tooltip = Text(printable(reason)) if reason else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Switch
@@ -66,6 +67,13 @@ def _parse_datetime(text: str) -> tuple[Any, str | None]:
 # whole value selected, typing ", PORTS" into the tags replaced them all.
 def _make_input(spec: FieldSpec) -> Widget:
     return Input(id=spec.widget_id, compact=True, select_on_focus=False)
+
+
+class FieldSelect(Select[str], inherit_bindings=False):
+    """A select that opens on ``enter`` or ``space`` only: ``↓``/``↑`` move to the next
+    field, as on every other field of the editor."""
+
+    BINDINGS = [Binding("enter,space", "show_overlay", "Show menu", show=False)]
 
 
 def _make_datetime(spec: FieldSpec) -> Widget:
@@ -126,7 +134,7 @@ KINDS: dict[str, EditorKind] = {
     "string": EditorKind(_make_input, _fill_input),
     "text": EditorKind(_make_input, _fill_input),
     "datetime": EditorKind(_make_datetime, _fill_input, _parse_datetime),
-    "enum": EditorKind(lambda spec: Select([(c, c) for c in spec.choices], id=spec.widget_id, compact=True, prompt="—"),
+    "enum": EditorKind(lambda spec: FieldSelect([(c, c) for c in spec.choices], id=spec.widget_id, compact=True, prompt="—"),
                       _fill_select),
     "bool": EditorKind(lambda spec: Switch(id=spec.widget_id), _fill_switch,
                       extras=lambda spec: [Label(id=f"{spec.widget_id}-value", classes="editor-switch-value")]),

@@ -17,6 +17,8 @@ from core.display import printable
 
 from ..loading import Phase
 
+MIN_QUERY = 12  # cells of a long filter kept however narrow the line
+
 
 class Counts(NamedTuple):
     """The workspace's counts the status line shows."""
@@ -53,6 +55,9 @@ class StatusBar(Widget):
         counts = self.counts
         text = Text()
         text.append(f"{counts.shown:,}/{counts.total:,} shown", style="bold")
+        # The filter says what the count shown is of; it goes here, shortened as the line's
+        # other parts need the room.
+        filter_at = len(text)
         if counts.marked:
             text.append(f" · {counts.marked:,} marked", style="bold")
             if counts.hidden_marks:
@@ -60,8 +65,6 @@ class StatusBar(Widget):
         text.append(f" · {counts.with_problems:,} with problems")
         text.append(f" · {counts.unsaved:,} unsaved", style="bold yellow" if counts.unsaved else "")
         text.append(f" · sort: {counts.sort}")
-        if self.filter:
-            text.append(f" · filter: {printable(self.filter)}", style="cyan")
         outside = self.outside
         if outside.changed or outside.added:
             edited = outside.changed - outside.gone
@@ -74,7 +77,22 @@ class StatusBar(Widget):
         text.append_text(self._phase_text())
         if self.busy:
             text.append(f" · {printable(self.busy)}", style="bold cyan")
+        if self.filter:
+            text = self._with_filter(text, filter_at)
         return text
+
+    def _with_filter(self, text: Text, at: int) -> Text:
+        """``text`` with the filter inserted at ``at``: a long query is shortened with an
+        ellipsis to leave the line's other parts room (down to ``MIN_QUERY`` cells), never
+        dropped (a line still too long for the terminal is cut at its end)."""
+        label = " · filter: "
+        query = Text(printable(self.filter), style="cyan")
+        width = self.content_size.width
+        if width:
+            room = width - text.cell_len - len(label)
+            if query.cell_len > room:
+                query.truncate(max(room, MIN_QUERY), overflow="ellipsis")
+        return Text.assemble(text[:at], (label, "cyan"), query, text[at:])
 
     def _phase_text(self) -> Text:
         progress = self.progress

@@ -17,13 +17,14 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from core.display import has_controls, printable
+from core.display import has_controls, printable, shown_tag
 
 
 def tag_options(counted: Sequence[tuple[str, int]], count_width: int = 5) -> list[Option]:
-    """One option per ``(tag, count)``: the tag as shown (control characters escaped) in a
-    column, its count after it; the option's id is the exact tag."""
-    shown = [printable(tag) for tag, _ in counted]
+    """One option per ``(tag, count)``: the tag as shown (control characters escaped, an
+    empty or blank-edged tag made visible: ``⟨empty⟩``, ``"␠ECONOMY"``) in a column, its
+    count after it; the option's id is the exact tag."""
+    shown = [shown_tag(tag) for tag, _ in counted]
     width = max(map(len, shown), default=0)
     return [
         Option(Text.assemble((label.ljust(width), "bold"), ("  ", ""), (f"{count:>{count_width}}", "dim")), id=tag)
@@ -150,7 +151,7 @@ class TagInput(Vertical):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        event.stop()
+        # Not stopped: the editor shows a tag list too long for its box whole as it is typed.
         matches = suggest(self._token(), self.vocabulary())
         options = self.suggestions
         options.clear_options()

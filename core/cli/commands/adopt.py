@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ...adopt import Adoption, AdoptRefused, plan_adopt
 from ...config import Config
-from ...display import printable
+from ...display import plural, printable
 from ...document import load_corpus
 from ...schema import SchemaError, load_schema
 from ...storage.save import Change, save_changes
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         outcomes.extend(Outcome(c.article, "would change", _summary(adoptions[c.path]), c.diff()) for c in changes)
     elif changes:
-        label = f"adopt {len(changes)} file{'s' if len(changes) != 1 else ''}"
+        label = f"adopt {plural(len(changes), 'file')}"
         results = save_changes(changes, config=corpus.config, label=label)
         for change, result in zip(changes, results, strict=True):
             status = {"saved": "changed"}.get(result.status, result.status)
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         report(outcomes, "text", args.dry_run)
         if skipped:
             stream = sys.stderr if args.dry_run else sys.stdout
-            print(f"{skipped} file{'s' if skipped != 1 else ''} already had front matter (skipped)", file=stream)
+            print(f"{plural(skipped, 'file')} already had front matter (skipped)", file=stream)
     return 1 if any(o.status in ("refused", "conflict") for o in outcomes) else 0
 
 

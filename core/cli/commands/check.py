@@ -20,7 +20,7 @@ from ...checks import RULES, Problem, expand_selectors
 from ...checks.fixes import FIXABLE
 from ...checks.runner import validate_config
 from ...config import Config, ConfigError, load_config, why_unreachable
-from ...display import display_path, printable
+from ...display import display_path, plural, printable
 from .common import UsageError, allow_dash_values, dump_json
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def _fix(loaded: list[tuple[Article, Config]]) -> tuple[list[tuple[Article, Conf
         codes = {p.code for p in article.problems if p.code in FIXABLE}
         if not codes:
             continue
-        edits = fix_edits(article.meta, codes) if article.editable else []
+        edits = fix_edits(article.meta, codes, tuple(config.vocabulary)) if article.editable else []
         rewrite = text_fix(codes)
         if not edits and rewrite is None:
             continue
@@ -191,21 +191,17 @@ def _github_escape(text: str, property_value: bool = False) -> str:
     return text
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _summary(rows: Sequence[tuple[str, Problem]], fixed: _FixReport | None, fixing: bool) -> list[str]:
     lines = []
     if fixed is not None and fixed.fixed:
-        lines.append(f"Fixed {_plural(fixed.fixed, 'problem')} in {_plural(fixed.files, 'file')}.")
+        lines.append(f"Fixed {plural(fixed.fixed, 'problem')} in {plural(fixed.files, 'file')}.")
     if not rows:
         lines.append("All checks passed.")
         return lines
     errors = sum(1 for _, p in rows if p.severity == "error")
     warnings = len(rows) - errors
     files = len({path for path, _ in rows})
-    lines.append(f"Found {_plural(len(rows), 'problem')} ({_plural(errors, 'error')}, {_plural(warnings, 'warning')}) in {_plural(files, 'file')}.")
+    lines.append(f"Found {plural(len(rows), 'problem')} ({plural(errors, 'error')}, {plural(warnings, 'warning')}) in {plural(files, 'file')}.")
     fixable = sum(1 for _, p in rows if p.code in FIXABLE)
     if fixable and not fixing:
         lines.append(f"{fixable} fixable with `copydesk check --fix`.")

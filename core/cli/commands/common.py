@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...config import Config, load_config, why_unreachable
-from ...display import display_path, has_controls, printable, raw_stdout
+from ...display import display_path, has_controls, plural, printable, raw_stdout
 from ...errors import CopydeskError
 
 if TYPE_CHECKING:  # the editing machinery is imported by the commands that edit, when they run
@@ -226,7 +226,7 @@ def report(outcomes: Sequence[Outcome], output: str, dry_run: bool) -> None:
     affected = counts.get("would change" if dry_run else "changed", 0) + counts.get("merged", 0)
     verb = "would change" if dry_run else "changed"
     parts = [f"{n} {status}" for status, n in sorted(counts.items()) if status not in ("changed", "would change")]
-    print(f"{affected} file{'s' if affected != 1 else ''} {verb}" + (f"; {', '.join(parts)}" if parts else ""), file=stream)
+    print(f"{plural(affected, 'file')} {verb}" + (f"; {', '.join(parts)}" if parts else ""), file=stream)
 
 
 def write_patch(patch: str) -> None:

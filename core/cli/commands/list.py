@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...checks.datetimes import is_datetime
-from ...display import display_path, printable
+from ...display import display_path, plural, printable
 from ...document import Article, thaw
 from ...query import known_fields, sort_articles
 from ...schema import SchemaError, load_schema, view_columns
@@ -148,7 +148,7 @@ def _table(articles: list[Article], columns: tuple[str, ...]) -> None:
     widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1])
-    print(f"{len(rows)} article{'s' if len(rows) != 1 else ''}", file=sys.stderr)
+    print(plural(len(rows), 'article'), file=sys.stderr)
 
 
 def _row(article: Article, columns: tuple[str, ...]) -> dict[str, Any]:

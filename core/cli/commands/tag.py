@@ -32,10 +32,13 @@ already present, OLD is removed instead (a merge never creates a duplicate). Wit
 --where QUERY limits the batch to the matching articles (see `copydesk list --help`).
 Renames run first, then adds, then removes. --dry-run prints one unified diff for the
 whole batch on stdout and the count of affected files on stderr.
-A tag to add (or NEW of a rename) that `copydesk check` would report is refused and nothing
-is written: empty, stray whitespace, not upper-case, or outside the configured vocabulary
-(with the closest known tag); --new-tag adds a tag outside the vocabulary on purpose. Rules
-the folder's configuration ignores are not enforced.
+A tag to add (or NEW of a rename) is first written in the house style, as `check --fix`
+would write it: the vocabulary's own spelling when it differs from a vocabulary tag only by
+case, spacing, punctuation or plural (`Hong-Kong` -> `HONG KONG`, `regulations` ->
+`REGULATION`), single spaces, upper-case (`library` -> `LIBRARY`); stderr says so. What
+`copydesk check` would still report is refused and nothing is written: an empty tag, or one
+outside the configured vocabulary (with the closest known tag); --new-tag adds a tag outside
+the vocabulary on purpose. Rules the folder's configuration ignores are not applied.
 
 exit codes: 0 every file changed or unchanged, 1 some file refused or in conflict,
 2 usage or configuration error, or a tag check would report (nothing written)."""
@@ -113,6 +116,17 @@ def _parse_renames(values: list[str]) -> list[tuple[str, str]]:
     return renames
 
 
+def _house_tag(tag: str, config: Config) -> str:
+    """A typed tag in the house style (:func:`~core.checks.fixes.house_tag`: case, spacing,
+    the vocabulary's spelling), saying on stderr when it was rewritten."""
+    from ...checks.fixes import house_tag
+
+    house = house_tag(tag, config)
+    if house != tag:
+        print(f"copydesk tag: {tag!r} is written {house!r} (the house style)", file=sys.stderr)
+    return house
+
+
 def _check_new_tags(tags: list[str], config: Config, *, new_tag: bool, field: str = TAGS_FIELD) -> None:
     """UsageError for the first tag ``check`` would report once written (a tag outside the
     vocabulary passes with ``new_tag``); in another field than ``tags``, only an empty term
@@ -144,6 +158,12 @@ def run(args: argparse.Namespace) -> int:
         corpus, articles = load_targets_where(args.paths, args.where)
         if args.field != TAGS_FIELD:
             taxonomy_fields([args.field], corpus)  # a typo would add a new list to every article
+        else:  # the house style and the vocabulary are about tags
+            args.add = list(dict.fromkeys(_house_tag(tag, corpus.config) for tag in args.add))
+            renames = [(old, _house_tag(new, corpus.config)) for old, new in renames]
+        for old, new in renames:
+            if old == new:
+                raise UsageError(f"--rename {old}={new}: OLD and NEW are the same tag in the house style")
         _check_new_tags([*args.add, *(new for _, new in renames)], corpus.config, new_tag=args.new_tag, field=args.field)
     except UsageError as exc:
         print(f"copydesk tag: {exc}", file=sys.stderr)

@@ -7,7 +7,7 @@ import argparse
 import shlex
 import sys
 
-from ...display import printable
+from ...display import plural, printable, shown_tag
 from ...taxonomy import TAGS_FIELD, similar_groups, tag_counts
 from .common import UsageError, allow_dash_values, dump_json, load_targets_where, taxonomy_fields
 
@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
         field_width = max(len(name) for name in [*fields, "FIELD"])
         print(f"{'COUNT'.rjust(width)}  " + (f"{'FIELD'.ljust(field_width)}  " if several else "") + "TAG")
         for name, tag, count in ranked:
-            print(f"{str(count).rjust(width)}  " + (f"{printable(name).ljust(field_width)}  " if several else "") + printable(tag))
+            print(f"{str(count).rjust(width)}  " + (f"{printable(name).ljust(field_width)}  " if several else "") + shown_tag(tag))
         terms = "term" if set(fields) != {"tags"} else "tag"
-        print(f"{len(ranked)} {terms}{'s' if len(ranked) != 1 else ''} on {len(articles)} article{'s' if len(articles) != 1 else ''}", file=sys.stderr)
+        print(f"{plural(len(ranked), terms)} on {plural(len(articles), 'article')}", file=sys.stderr)
         return 0
     groups = [(name, group) for name in fields for group in similar_groups(counts[name])]
     if args.format == "json":
@@ -80,6 +80,6 @@ def run(args: argparse.Namespace) -> int:
         option = f" --field {shlex.quote(name)}" if name != TAGS_FIELD else ""
         renames = " ".join(f"--rename {shlex.quote(f'{old}={new}')}" for old, new in group.renames())
         print(printable(f"    copydesk tag {' '.join(shlex.quote(p) for p in paths)}{option} {renames}"))
-    print(f"{len(groups)} group{'s' if len(groups) != 1 else ''} of near-duplicate tags", file=sys.stderr)
+    print(f"{plural(len(groups), 'group')} of near-duplicate tags", file=sys.stderr)
     return 0
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ...config import load_config, why_unreachable
+from ...display import plural
 from ...storage.journal import BatchInfo, Journal, JournalError, UndoReport, UnknownBatch
 from .common import dump_json, printable
 
@@ -107,7 +108,7 @@ def _error(exc: JournalError, output: str) -> int:
 
 
 def _files(count: int) -> str:
-    return f"{count} file{'s' if count != 1 else ''}"
+    return plural(count, 'file')
 
 
 def _summary(report: UndoReport) -> str:

@@ -1,0 +1,314 @@
+"""Keys typed or pasted in a burst reach the app whole and in order.
+
+``pilot.press`` waits for the app to go idle after every key, which is exactly what a paste
+or a fast typist does not do: these tests post every key of a burst at once, as the
+terminal driver does, then look at the screen and the files on disk. The last test types a
+burst of over 200 characters and control keys into the real program in a tmux pane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+from textual import events
+
+from core.config import load_config
+from core.document import load_article
+from tests.test_tui_support import ARTICLES, make_app, settle, write_folder
+from tui.app import CopydeskApp
+from tui.screens.dialogs import TagPrompt
+
+SIZE = (140, 40)
+PROJECT = Path(__file__).resolve().parent.parent
+TMUX = shutil.which("tmux")
+
+# What a terminal sends for the named keys these tests use.
+CHARACTERS = {"enter": "\r", "tab": "\t", "escape": "\x1b", "backspace": "\x7f", "space": " ", "slash": "/"}
+
+
+def key_event(key: str) -> events.Key:
+    """The event the terminal driver makes for ``key`` (a character or a key name)."""
+    if len(key) == 1:
+        character = key
+        if not key.isalnum():
+            key = {" ": "space", "/": "slash"}.get(key) or unicodedata.name(key).lower().replace(" ", "_").replace("-", "_")
+        return events.Key(key, character)
+    if key.startswith("ctrl+") and len(key) == 6:
+        return events.Key(key, chr(ord(key[-1]) - ord("a") + 1))
+    return events.Key(key, CHARACTERS.get(key))
+
+
+def burst(app: CopydeskApp, *keys: str) -> None:
+    """Send ``keys`` with no pause between them, as a paste or a fast typist does."""
+    for key in keys:
+        app.post_message(key_event(key))
+    SENT[app] = SENT.get(app, 0) + len(keys)
+
+
+def paste(app: CopydeskApp, text: str) -> None:
+    """A bracketed paste of ``text``."""
+    app.post_message(events.Paste(text))
+    SENT[app] = SENT.get(app, 0) + 1
+
+
+SENT: dict[CopydeskApp, int] = {}  # keys and pastes sent to each app
+
+
+async def drained(pilot, app: CopydeskApp) -> None:
+    """Wait until every key sent has been handled and the workers they started are done
+    (a save in the burst cancels the check of the edits staged before it)."""
+    for _ in range(3000):
+        if app.input_order.handled >= SENT.get(app, 0):
+            break
+        await pilot.pause(0.01)
+    assert app.input_order.handled == SENT.get(app, 0)
+    for delay in (0, 0, 0, 0.12, 0):
+        await pilot.pause(delay)
+        await asyncio.gather(*(worker.wait() for worker in list(app.workers)), return_exceptions=True)
+
+
+def meta(root: Path, name: str) -> dict:
+    article = load_article(root / name, load_config(root))
+    assert article.meta is not None
+    return dict(article.meta)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(root.iterdir()) if p.is_file()}
+
+
+async def test_filter_burst_keeps_ctrl_u_before_the_text_and_a_marks_only_the_matches(tmp_path: Path) -> None:
+    # The issue's reproduction: `/`, `ctrl+u` and the query in one burst left the box empty
+    # (ctrl+u ran after the text) and the list unfiltered; `a` then marked every row.
+    app = make_app(write_folder(tmp_path / "news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        burst(app, "slash", "ctrl+u", *"tag:ASIA", "enter", "a")
+        await drained(pilot, app)
+        screen = app.main_screen
+        assert screen.filter_input.value == "tag:ASIA"
+        assert screen.list.shown == 3  # a4, a2, a1
+        assert app.workspace.marked_count == 3
+        assert app.focused is screen.list
+
+
+async def test_enter_in_the_filter_box_then_commands_in_the_same_burst_run_as_commands(tmp_path: Path) -> None:
+    # `/tag:ETF` `enter` `a` `t` typed `at` into the filter box: the keys after `enter` went to
+    # the box before the focus had moved back to the list.
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        burst(app, "slash", *"tag:ETF", "enter", "a", "t", *"hong kong", "enter", "ctrl+s")
+        await drained(pilot, app)
+        assert app.main_screen.filter_input.value == "tag:ETF"
+        assert not isinstance(app.screen, TagPrompt)
+    after = snapshot(root)
+    assert [name for name in before if before[name] != after[name]] == ["a3-etf-flows.md"]
+    assert meta(root, "a3-etf-flows.md")["tags"] == ("ETF", "MARKET", "HONG KONG")
+
+
+async def test_tab_inside_an_editor_burst_moves_on_and_the_rest_lands_in_the_next_field(tmp_path: Path) -> None:
+    # `tab` followed at once by a typed date dropped the date: the field left behind was
+    # staged after the next field had been typed into, and refilling the editor wiped it.
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        burst(app, "e", "ctrl+u", *"Harbour strike ends", "tab", "ctrl+u", *"Dockers vote to return", "tab",
+              "ctrl+u", *"2025-12-01T09:30:00.000Z", "tab", "ctrl+s")
+        await drained(pilot, app)
+    saved = meta(root, "a5-stablecoins.md")  # the first row: the newest article
+    assert saved["title"] == "Harbour strike ends"
+    assert saved["description"] == "Dockers vote to return"
+    assert saved["publishedAt"] == "2025-12-01T09:30:00.000Z"
+
+
+async def test_e_then_text_before_the_editor_is_built_goes_into_its_first_field(tmp_path: Path) -> None:
+    # The editor's inputs are built after the first rows are painted: `e` pressed before
+    # that builds them, and the keys behind it wait for the field instead of running as
+    # list commands (`d` draft, `s` sentiment...).
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.main_screen.list.shown < len(ARTICLES):  # the rows, not yet the editor
+            await asyncio.sleep(0.001)
+        burst(app, "e", "ctrl+u", *"dsa title", "enter", "ctrl+s")
+        await drained(pilot, app)
+    saved = meta(root, "a5-stablecoins.md")
+    assert saved["title"] == "dsa title"
+    assert saved["draft"] is False
+
+
+async def test_a_paste_after_slash_lands_in_the_filter_box(tmp_path: Path) -> None:
+    app = make_app(write_folder(tmp_path / "news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        burst(app, "slash")
+        paste(app, "tag:ASIA")
+        burst(app, "enter", "a")
+        await drained(pilot, app)
+        assert app.main_screen.filter_input.value == "tag:ASIA"
+        assert app.workspace.marked_count == 3
+
+
+async def test_a_paste_in_an_editor_burst_lands_in_the_field_the_tab_reached(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        burst(app, "e", "ctrl+u")
+        paste(app, "Pasted title")
+        burst(app, "tab", "ctrl+u")
+        paste(app, "Pasted standfirst")
+        burst(app, "tab", "ctrl+s")
+        await drained(pilot, app)
+    saved = meta(root, "a5-stablecoins.md")
+    assert (saved["title"], saved["description"]) == ("Pasted title", "Pasted standfirst")
+
+
+async def test_typing_after_slash_refines_the_filter_instead_of_replacing_it(tmp_path: Path) -> None:
+    # The box selected its text on focus: the next character replaced the whole query.
+    app = make_app(write_folder(tmp_path / "news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        burst(app, "slash", *"tag:ASIA", "enter", "slash", *" -is:draft", "enter")
+        await drained(pilot, app)
+        assert app.main_screen.filter_input.value == "tag:ASIA -is:draft"
+        assert app.main_screen.list.shown == 2  # a4, a1 (a2 is a draft)
+
+
+def many_articles(root: Path, count: int) -> int:
+    """``count`` small articles, every third tagged ASIA; returns how many are."""
+    root.mkdir(parents=True)
+    asia = 0
+    for i in range(count):
+        tags = ["ASIA", "MARKET"] if i % 3 == 0 else ["ETF"]
+        asia += i % 3 == 0
+        day = 1 + i % 28
+        text = ARTICLES["a1-asia-markets.md"].replace("Asia markets slide", f"Story {i}").replace(
+            "tags:\n  - ASIA\n  - MARKET", "tags:\n" + "".join(f"  - {t}\n" for t in tags).rstrip("\n")
+        ).replace("2025-11-01", f"2025-10-{day:02d}")
+        (root / f"s{i:05d}.md").write_text(text, encoding="utf-8")
+    return asia
+
+
+async def test_keys_typed_while_a_large_folder_is_read_are_not_lost(tmp_path: Path) -> None:
+    # At 50,000 articles the first characters after `/` were once lost during start-up
+    # (`/g:ASIA`): keys typed before the list is on screen must all reach the filter box.
+    root = tmp_path / "big"
+    asia = many_articles(root, 3000)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "slash", *"tag:ASIA", "enter", "a")
+        await drained(pilot, app)
+        for _ in range(300):  # the folder is still being read and checked
+            await settle(pilot, app)
+            if app.main_screen.list.shown == asia and app.workspace.marked_count:
+                break
+        assert app.main_screen.filter_input.value == "tag:ASIA"
+        assert app.main_screen.list.shown == asia
+        assert app.workspace.marked_count == asia
+
+
+@pytest.fixture
+def tmux_socket(tmp_path: Path):
+    if TMUX is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is needed for the key burst test and is part of the machine image")
+        pytest.skip("tmux is not installed")
+    socket = tmp_path / "tmux.sock"
+    yield socket
+    subprocess.run([TMUX, "-S", str(socket), "kill-server"], capture_output=True, timeout=30)
+
+
+def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, tmux_socket: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g default-terminal tmux-256color\nset -sg escape-time 10\nset -g remain-on-exit on\n")
+
+    def tmux(*args: str) -> str:
+        assert TMUX is not None
+        return subprocess.run([TMUX, "-S", str(tmux_socket), "-f", str(conf), *args], capture_output=True, text=True,
+                              timeout=30).stdout
+
+    def wait_for(text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = tmux("capture-pane", "-p", "-t", "keys")
+            if text in screen:
+                return screen
+            assert time.monotonic() < deadline, f"timed out waiting for {text!r}; the screen shows:\n{screen}"
+            time.sleep(0.2)
+
+    tmux("new-session", "-d", "-x", "140", "-y", "40", "-s", "keys", "-c", str(PROJECT),
+         sys.executable, "-m", "tui.launch", str(root))
+    wait_for("5/5 shown")
+    title = "Harbour workers end a two-week strike, ports reopen at dawn, and exporters count the cost"
+    description = "Dockers voted 412 to 96 to return, unions said, after talks brokered by the port authority overnight"
+    date = "2025-12-01T09:30:00.000Z"
+    # One tmux command: every key below reaches the program in one burst, with no pause.
+    steps: list[tuple[str, ...]] = [
+        ("-l", "/"), ("C-u",), ("-l", "tag:ETF"), ("Enter",), ("-l", "e"),
+        ("C-u",), ("-l", title), ("Tab",), ("C-u",), ("-l", description), ("Tab",), ("C-u",), ("-l", date),
+        ("Tab",), ("C-s",),
+    ]
+    typed = sum(len(step[-1]) if step[0] == "-l" else 1 for step in steps)
+    assert typed >= 200
+    command: list[str] = []
+    for step in steps:
+        command += [*(";" if command else ()), "send-keys", "-t", "keys", *step]
+    tmux(*command)
+    wait_for("1 saved")
+    after = snapshot(root)
+    assert [name for name in before if before[name] != after[name]] == ["a3-etf-flows.md"]
+    saved = meta(root, "a3-etf-flows.md")
+    assert (saved["title"], saved["description"], saved["publishedAt"]) == (title, description, date)
+
+
+def footer(app: CopydeskApp) -> list[str]:
+    """The footer's entries as shown: key and description."""
+    from textual.widgets._footer import FooterKey
+
+    return [f"{item.key_display} {item.description}" for item in app.screen.query(FooterKey)]
+
+
+async def test_the_footer_offers_in_a_text_box_what_keys_do_there_not_the_list_commands(tmp_path: Path) -> None:
+    # `/ Filter` was offered while an editor field had the focus, where `/` types a slash.
+    app = make_app(write_folder(tmp_path / "news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "/ Filter" in footer(app)
+        burst(app, "e")
+        await drained(pilot, app)
+        shown = footer(app)
+        assert "tab Next field" in shown and "^s Save" in shown
+        assert not any(entry.endswith((" Filter", " Mark", " Tag", " Draft", " Quit", " Help")) for entry in shown), shown
+        burst(app, "escape", "slash")
+        await drained(pilot, app)
+        shown = footer(app)
+        assert "esc Clear filter" in shown and "^s Save" in shown
+        assert "/ Filter" not in shown and "d Draft" not in shown
+        burst(app, "escape")
+        await drained(pilot, app)
+        assert "/ Filter" in footer(app)
+
+
+def test_only_commands_whose_keys_type_text_are_withheld_in_a_text_box() -> None:
+    from tui.commands import typing_actions
+
+    default = typing_actions({})
+    assert {"filter", "toggle_draft", "add_tag", "toggle_mark", "quit", "help"} <= default
+    assert not {"save", "cursor_down", "focus_list"} & default  # ctrl+s, ↓, escape work there
+    # Remapped to a control key, a command is offered in a text box too.
+    assert "toggle_draft" not in typing_actions({"toggle-draft": "ctrl+d"})
