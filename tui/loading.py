@@ -94,7 +94,7 @@ class Loader:
         # rows kept after the check (load).
         self._restored_token = index_token(config)
         # load_view answers None for anything missing, unreadable, damaged or stale.
-        restored = restore_view(config, self.scope, load_view(config, LIST_VIEW, list_view_version()))
+        restored = restore_view(config, self.scope, load_view(config, LIST_VIEW, list_view_version() + self.ws.view.key()))
         if restored is not None:
             self.view_loaded = True
             self._restored = (restored[0], restored[1])
@@ -122,7 +122,7 @@ class Loader:
             if records and not worker.is_cancelled:
                 with collector_paused():
                     entries = [Slim.from_record(r) for r in records]
-                shown = (entries, [row_of(e) for e in entries])
+                shown = (entries, [row_of(e, self.ws.view) for e in entries])
                 self.post(RecordsShown(*shown))
         last = time.monotonic()
 
@@ -173,11 +173,11 @@ class Loader:
         """The rows of ``entries``, reusing the restored rows that did not change: the two
         lists are not both kept in memory (~1 KB an article)."""
         if self._restored is None:
-            return [row_of(e) for e in entries]
+            return [row_of(e, self.ws.view) for e in entries]
         provisional, old = self._restored  # not edited while provisional
         rows = []
         for i, entry in enumerate(entries):
-            row = row_of(entry)
+            row = row_of(entry, self.ws.view)
             # Both lists are in path order: the same position is usually the same file.
             if i < len(old) and provisional.relpath(i) == entry.relpath and old[i] == row:
                 row = old[i]
@@ -188,7 +188,7 @@ class Loader:
         """Keep the list for the next start (a cache: failing to write it costs only speed)."""
         from core.index import save_view
 
-        save_view(self.ws.config, LIST_VIEW, list_view_version(), view_payload(self.scope, entries, rows))
+        save_view(self.ws.config, LIST_VIEW, list_view_version() + self.ws.view.key(), view_payload(self.scope, entries, rows))
 
     def _stream(self, worker) -> None:  # noqa: ANN001 - a textual Worker
         """No usable index: scan the folder in growing slices so rows appear within a second
@@ -212,7 +212,7 @@ class Loader:
             done += len(chunk)
             slims = [Slim.from_record(r) for r in result.records]
             del result  # the decoded records (~2 KB an article) go before the next slice is read
-            slim_rows = [row_of(e) for e in slims]
+            slim_rows = [row_of(e, self.ws.view) for e in slims]
             entries += slims
             rows += slim_rows
             self.post(RowsStreamed(slims, slim_rows, done, total))

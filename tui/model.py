@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from core.checks import Problem
 from core.config import Config
-from core.display import plural
+from core.display import plural, shown_tag
 from core.document import BROKEN_KINDS, Article, Fingerprint, get_path, load_article, thaw
 from core.edit.ops import (
     AddItem,
@@ -42,6 +42,7 @@ from core.edit.ops import (
 )
 from core.index.records import DISPLAY_KEYS
 from tui import freeze_long_lived
+from tui.view import NEWS_VIEW, TERMS_SEPARATOR, ListView, flag_letter
 
 if TYPE_CHECKING:
     from core import query as core_query
@@ -114,10 +115,10 @@ def status_of(article: Article, problems: Sequence[Problem] | None = None) -> st
     return "clean"
 
 
-def row_of(entry: Entry) -> PlainRow:
-    """The display row of an entry as loaded (no staged edits)."""
-    if type(entry) is not Slim or entry.display is None:
-        return make_row(entry, Workspace._entry_data(entry))  # type: ignore[arg-type]
+def row_of(entry: Entry, view: ListView = NEWS_VIEW) -> PlainRow:
+    """The display row of an entry as loaded (no staged edits), with ``view``'s columns."""
+    if type(entry) is not Slim or entry.display is None or view is not NEWS_VIEW:
+        return make_row(entry, Workspace._entry_data(entry), None, view)  # type: ignore[arg-type]
     # The same as make_row over display_data, without building a mapping: 50,000 at start.
     title, published, source, _, sentiment, draft, tags = entry.display
     date = _text(published)  # the very string the entry holds: no copy
@@ -139,9 +140,12 @@ def row_of(entry: Entry) -> PlainRow:
     )
 
 
-def make_row(article: Article, data: Mapping[str, Any] | None, problems: Sequence[Problem] | None = None) -> PlainRow:
+def make_row(article: Article, data: Mapping[str, Any] | None, problems: Sequence[Problem] | None = None,
+             view: ListView = NEWS_VIEW) -> PlainRow:
     """The display row of ``article`` showing ``data`` (its staged metadata) and
-    ``problems`` (those of its staged edits; default: its own)."""
+    ``problems`` (those of its staged edits; default: its own), with ``view``'s columns."""
+    if view is not NEWS_VIEW:
+        return _view_row(article, data, problems, view)
     date = _text(get_path(data, "publishedAt"))
     source = get_path(data, "source.name")
     if source is None:
@@ -171,6 +175,43 @@ def make_row(article: Article, data: Mapping[str, Any] | None, problems: Sequenc
         len(article.problems if problems is None else problems),
     )
 
+
+
+def _view_row(article: Article, data: Mapping[str, Any] | None, problems: Sequence[Problem] | None,
+              view: ListView) -> PlainRow:
+    """:func:`make_row` for a view other than the news one: each slot from the field the
+    view names (see :class:`tui.view.ListView`); the flags slot holds one cell per boolean."""
+    def text(name: str) -> str:
+        value = get_path(data, name) if name else None
+        return "" if isinstance(value, Mapping | list | tuple) else _text(value)
+
+    parts = []
+    for name in view.terms:
+        terms = get_path(data, name)
+        if isinstance(terms, list | tuple):
+            parts.append(", ".join(shown_tag(t) for t in terms))
+        else:
+            parts.append("" if terms is None or isinstance(terms, Mapping) else shown_tag(terms))
+    while parts and not parts[-1]:
+        parts.pop()
+    terms_text = TERMS_SEPARATOR.join(parts)
+    if article.kind in BROKEN_KINDS or article.kind == "raw":
+        first = article.problems[0] if article.problems else None
+        terms_text = f"{first.code} {first.message}" if first else article.kind
+    flags = "".join(flag_letter(name) if get_path(data, name) is True else " " for name in view.flags)
+    title = get_path(data, view.title)
+    if not isinstance(title, str) or not title.strip():
+        title = article.relpath
+    return (
+        status_of(article, problems),
+        text(view.enum),
+        flags,  # type: ignore[return-value] - a string of cells, not news' bool
+        text(view.date),
+        text(view.text),
+        title.strip(),
+        terms_text,
+        len(article.problems if problems is None else problems),
+    )
 
 
 DISPLAY_FIELDS = frozenset(DISPLAY_KEYS)
@@ -591,6 +632,7 @@ class Workspace:
     views of the states by position."""
 
     config: Config
+    view: ListView = NEWS_VIEW  # the list's columns (tui.view.list_view)
     states: list[ArticleState] = field(default_factory=list)
     sort: str = "date"
     query: str = ""
@@ -648,7 +690,8 @@ class Workspace:
         :func:`row_of`, which a loading thread can run)."""
         articles = list(articles)
         if rows is None:
-            rows = [row_of(a) for a in articles]
+            view = self.view
+            rows = [row_of(a, view) for a in articles]
         by_path = self._by_path
         start = len(self.states)
         for offset, article in enumerate(articles):
@@ -739,11 +782,18 @@ class Workspace:
             if isinstance(fresh, Slim):
                 state.entry = fresh
                 self._forget_whole(state)
-                state.row = make_row(fresh, fresh.display_data)
+                state.row = make_row(fresh, fresh.display_data if self.view is NEWS_VIEW else fresh.meta, None, self.view)
                 changed += 1
             else:
                 current.values = fresh
                 current.display = None  # the values hold the same keys, exactly
+                if self.view is not NEWS_VIEW and not state.edits:
+                    # The index's display values hold the news fields only: this view's
+                    # columns show once the values are read.
+                    row = make_row(current, fresh, None, self.view)
+                    if row != state.row:
+                        state.row = row
+                        changed += 1
         self._fields.update(fields)
         # Entries the loader did not see (a file gone meanwhile): load them whole.
         for index, state in enumerate(states):
@@ -896,7 +946,7 @@ class Workspace:
 
     @staticmethod
     def _entry_data(entry: Entry) -> Mapping[str, Any] | None:
-        return entry.meta if isinstance(entry, Article) else entry.display_data
+        return entry.meta  # a Slim's: the values read for filters, else the index's display values
 
     def data(self, index: int) -> Mapping[str, Any] | None:
         """The metadata of an article with its staged edits applied (for an article known
@@ -956,7 +1006,7 @@ class Workspace:
                 # Meanwhile what the command line would refuse in the new values shows at once.
                 problems = _with_new(problems if problems is not None else state.entry.problems,
                                      [p for found in self.edit_problems(index).values() for p in found])
-        state.row = make_row(state.entry, self.data(index), problems)  # type: ignore[arg-type]
+        state.row = make_row(state.entry, self.data(index), problems, self.view)  # type: ignore[arg-type]
         self.version += 1
 
     # -- staged values judged as the command line judges them ---------------------------------

@@ -57,6 +57,7 @@ from ..model import (
     path_key,
     schema_fields,
 )
+from ..view import list_view
 from ..widgets.article_list import ArticleList, ListHeader
 from ..widgets.editor import MetadataEditor
 from ..widgets.field_kinds import display
@@ -124,6 +125,7 @@ class MainScreen(Screen[None]):
         self._known_fields: frozenset[str] = frozenset()
         self._schema = folder_schema(workspace.config)
         self._schema_fields = schema_fields(self._schema)
+        workspace.view = list_view(workspace.config, self._schema)
         self._quit_after_save = False
         self._watching = False
         self._next_watch = 0.0
@@ -153,7 +155,7 @@ class MainScreen(Screen[None]):
             yield Static(id="filter-error")
             header = ListHeader(id="list-header")
             yield header
-            yield ArticleList(header=header, id="list")
+            yield ArticleList(header=header, id="list", view=self.ws.view)
         with Horizontal(id="bottom"):
             yield Reader(id="reader")
             yield EditorPane(self.specs, id="editor")
@@ -297,7 +299,7 @@ class MainScreen(Screen[None]):
             self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
         self._set_phase(Phase.CHECKING if checking else Phase.READY)
         if not checking:
-            self._load_metadata(frozenset(COMMON_KEYS) | self._meta_keys)
+            self._load_metadata(frozenset(COMMON_KEYS) | self.ws.view.keys | self._meta_keys)
         self._known_fields = self.ws.known_fields | self._schema_fields
         self._refilter(keep=keep)
         self.reader.forget()

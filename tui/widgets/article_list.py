@@ -36,13 +36,23 @@ from ..model import (
     PlainRow,
     day_of,
 )
+from ..view import NEWS_VIEW, ListView
 
 STATUS_MARK = {"error": "✗", "warning": "!", "clean": "✓", "raw": "R", "broken": "✗"}
 SENTIMENT_TEXT = {"POSITIVE": "POS", "NEUTRAL": "NEU", "NEGATIVE": "NEG", "": ""}
 
 # Fixed column widths; source, title and tags are sized by what the rows shown hold.
 MARK_W, STATUS_W, DIRTY_W, SENT_W, DRAFT_W, DATE_W = 1, 1, 1, 3, 1, 10
-FIXED = MARK_W + STATUS_W + DIRTY_W + SENT_W + DRAFT_W + DATE_W + 8  # and 8 gaps between the 9 cells
+FIXED = MARK_W + STATUS_W + DIRTY_W + SENT_W + DRAFT_W + DATE_W + 8  # and 8 gaps between the 9 cells (news)
+
+
+def fixed_width(view: ListView) -> int:
+    """The cells of fixed width of ``view``'s rows and the gaps between all its cells (a
+    slot the view does not fill takes neither)."""
+    widths = [MARK_W, STATUS_W, DIRTY_W, view.enum_width, len(view.flags), DATE_W if view.date else 0]
+    shown = [w for w in widths if w]
+    gaps = len(shown) + (1 if view.text else 0) + 1  # before the source, the title and the tags
+    return sum(shown) + gaps
 SOURCE_MAX, SOURCE_MAX_NARROW, NARROW = 16, 12, 100  # a source name is cut past these (narrow: < 100 columns)
 TITLE_MIN, TAGS_MIN = 12, 6  # kept for each while the rows hold that much, however narrow
 TITLE_WEIGHT = 2  # a hidden share of a title counts twice that of the tags: a row is read by its title
@@ -90,17 +100,19 @@ def _hidden(lengths: list[int]) -> Callable[[int], float]:
     return hidden
 
 
-def column_widths(width: int, lengths: Lengths) -> Columns:
+def column_widths(width: int, lengths: Lengths, view: ListView = NEWS_VIEW) -> Columns:
     """Source, title and tags widths for a list ``width`` cells wide showing rows of these
     lengths: each as wide as its longest cell when they all fit (the tags column takes what
     is left); otherwise title and tags split the room so as to hide the smallest share of
     each cell, summed over the rows (a row's 20-character tags cut to 10 lose half, its
     80-character title cut to 70 an eighth)."""
-    longest_source = max(lengths.source[-1] if lengths.source else 0, len("SOURCE"))
-    source = min(longest_source, SOURCE_MAX if width >= NARROW else SOURCE_MAX_NARROW)
-    free = max(2, width - FIXED - source)
+    source = 0
+    if view.text:
+        longest_source = max(lengths.source[-1] if lengths.source else 0, len(view.text_label))
+        source = min(longest_source, SOURCE_MAX if width >= NARROW else SOURCE_MAX_NARROW)
+    free = max(2, width - fixed_width(view) - source)
     longest_title = max(lengths.title[-1] if lengths.title else 0, len("TITLE"))
-    longest_tags = max(lengths.tags[-1] if lengths.tags else 0, len("TAGS"))
+    longest_tags = max(lengths.tags[-1] if lengths.tags else 0, len(view.terms_label) if view.terms else 0)
     if longest_title + longest_tags <= free:
         return Columns(source, longest_title, free - longest_title)
     low = min(longest_title, TITLE_MIN, free - 1)
@@ -121,29 +133,28 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-def header_text(columns: Columns) -> str:
+def header_text(columns: Columns, view: ListView = NEWS_VIEW) -> str:
     """The column titles, laid out like the rows."""
-    cells = [
-        " ",
-        "S",
-        "*",
-        _fit("SEN", SENT_W),
-        "D",
-        _fit("DATE", DATE_W),
-        _fit("SOURCE", columns.source),
-        _fit("TITLE", columns.title),
-        _fit("TAGS", columns.tags),
-    ]
+    cells = [" ", "S", "*"]
+    if view.enum:
+        cells.append(_fit(view.enum_label, view.enum_width))
+    if view.flags:
+        cells.append(view.flags_label)
+    if view.date:
+        cells.append(_fit(view.date_label, DATE_W))
+    if view.text:
+        cells.append(_fit(view.text_label, columns.source))
+    cells += [_fit(view.title.upper(), columns.title), _fit(view.terms_label, columns.tags)]
     return " ".join(cells)
 
 
 class ListHeader(Static):
     """Column titles above the list, laid out like its rows (the list sets them)."""
 
-    def show(self, columns: Columns) -> None:
+    def show(self, columns: Columns, view: ListView = NEWS_VIEW) -> None:
         # Its size is fixed (one line, the list's width): no layout of the screen, which
         # costs tens of ms, when a filter's keystroke changes the columns.
-        self.update(Text(header_text(columns)), layout=False)
+        self.update(Text(header_text(columns, view)), layout=False)
 
 
 class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -182,9 +193,10 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.index = index
 
-    def __init__(self, *, header: ListHeader | None = None, id: str | None = None) -> None:
+    def __init__(self, *, header: ListHeader | None = None, id: str | None = None, view: ListView = NEWS_VIEW) -> None:
         super().__init__(id=id)
         self._header = header
+        self._view = view
         self._lengths: Lengths | None = None  # of the rows shown, measured when first needed
         self._columns: Columns | None = None  # for the width last drawn
         self._columns_width = 0
@@ -236,10 +248,10 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self._columns = None
         columns = self._columns
         if columns is None or self._columns_width != width:
-            columns = column_widths(width, self._lengths)
+            columns = column_widths(width, self._lengths, self._view)
             self._columns_width = width
             if columns != self._columns and self._header is not None:
-                self._header.show(columns)
+                self._header.show(columns, self._view)
             self._columns = columns
         return columns
 
@@ -345,18 +357,25 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             # The cursor's background must sit under every cell's own colours.
             base = base + self.get_component_rich_style("article-list--cursor", partial=True)
         status = row[COL_STATUS]
-        # A value outside the enum ("POSITVE") must not pass for a valid one: "PO?".
-        sentiment = SENTIMENT_TEXT.get(row[COL_SENTIMENT], f"{row[COL_SENTIMENT][:2]}?")
+        view = self._view
         status_style = self._style("error" if status == "broken" else status)
         dim = self._style("dim")
         cells: list[tuple[str, Style]] = [
             ("●" if marked else " ", self._style("marked")),
             (STATUS_MARK[status], status_style),
             ("*" if dirty else " ", self._style("dirty")),
-            (_fit(sentiment, SENT_W), self._style(sentiment_class(row[COL_SENTIMENT]))),
-            ("D" if row[COL_DRAFT] else " ", self._style("draft")),
-            (_fit(day_of(row[COL_DATE]), DATE_W), dim),
-            (_fit(row[COL_SOURCE], columns.source), Style()),
+        ]
+        if view.enum:
+            cells.append(self._enum_cell(row[COL_SENTIMENT]))
+        if view.flags:
+            flags = row[COL_DRAFT]
+            # The news row holds draft as a bool; another view's, one cell per boolean.
+            cells.append((flags if type(flags) is str else "D" if flags else " ", self._style("draft")))
+        if view.date:
+            cells.append((_fit(day_of(row[COL_DATE]), DATE_W), dim))
+        if view.text:
+            cells.append((_fit(row[COL_SOURCE], columns.source), Style()))
+        cells += [
             (_fit(row[COL_TITLE], columns.title), dim if status in ("raw", "broken") else Style()),
             (_fit(row[COL_TAGS], columns.tags), dim),
         ]
@@ -366,6 +385,16 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
                 segments.append(Segment(" ", base))
             segments.append(Segment(text, base + style))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _enum_cell(self, value: str) -> tuple[str, Style]:
+        view = self._view
+        if view.enum == "sentiment":
+            # A value outside the enum ("POSITVE") must not pass for a valid one: "PO?".
+            sentiment = SENTIMENT_TEXT.get(value, f"{value[:2]}?")
+            return _fit(sentiment, SENT_W), self._style(sentiment_class(value))
+        if value and value not in view.enum_values:
+            return _fit(f"{value[: view.enum_width - 1]}?", view.enum_width), self._style("error")
+        return _fit(value, view.enum_width), Style()
 
     def refresh_line(self, y: int) -> None:  # type: ignore[override]
         self.refresh(Region(0, y - int(self.scroll_offset.y), self.size.width, 1))
