@@ -1,8 +1,10 @@
 """Which metadata fields the editor pane offers, and with which kind of input.
 
-Derived from the article JSON Schema when the core ships one (strings -> text input, enums ->
-select, booleans -> switch, date-time strings -> validated date input, the ``tags`` array ->
-tag editor); otherwise from the fields of the seed article format. Everything else is shown
+Derived from the folder's JSON Schema (strings -> text input, enums -> select, booleans ->
+switch, dates -> an input validated by the schema's ``format``
+(``date``, ``date-time``, or dates as the folder writes them), the ``tags`` array -> tag
+editor, other arrays of strings -> comma lists with completion from the folder's terms);
+without a schema, from the fields of the seed article format. Everything else is shown
 read-only.
 """
 
@@ -12,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.checks.datetimes import EXAMPLE as DATETIME_EXAMPLE
-from core.checks.datetimes import is_datetime
+from core.checks.datetimes import is_date, is_datetime, is_written_date
 from core.config import Config
-from core.schema import resolve_ref
+from core.schema import DATE_FORMATS, WRITTEN_DATES, date_formats, resolve_ref
 
 # A key of tui.widgets.field_kinds.KINDS, which says how the editor shows and stages it:
-# "string", "text", "enum", "bool", "datetime", "tags".
+# "string", "text", "enum", "bool", "datetime", "date", "tags", "list".
 FieldKind = str
 
 
@@ -29,6 +31,7 @@ class FieldSpec:
     kind: FieldKind
     choices: tuple[str, ...] = ()
     required: bool = False
+    formats: tuple[str, ...] = ()  # a "date" field's accepted formats (core.schema.date_formats)
 
     @property
     def name(self) -> str:
@@ -88,7 +91,7 @@ def _collect(root: dict[str, Any], node: dict[str, Any], prefix: tuple[str, ...]
         if not isinstance(prop, dict):
             continue
         path = (*prefix, name)
-        spec = _spec_for(path, prop, name in required)
+        spec = _spec_for(path, prop, name in required, root)
         if spec is not None:
             out.append(spec)
         elif _types(prop) == {"object"} and depth == 0:
@@ -106,21 +109,38 @@ def _types(prop: dict[str, Any]) -> set[str]:
     return set()
 
 
-def _spec_for(path: tuple[str, ...], prop: dict[str, Any], required: bool) -> FieldSpec | None:
+def _spec_for(path: tuple[str, ...], prop: dict[str, Any], required: bool, root: dict[str, Any]) -> FieldSpec | None:
     types = _types(prop) - {"null"}
     if "enum" in prop and all(isinstance(v, str) for v in prop["enum"]):
         return FieldSpec(path, "enum", tuple(prop["enum"]), required)
     if types == {"boolean"}:
         return FieldSpec(path, "bool", (), required)
-    if types == {"string"}:
-        if prop.get("format") in ("date-time", "date"):
+    formats = date_formats(prop, root)
+    if formats and types <= {"string"}:
+        if formats == {"date-time"}:
             return FieldSpec(path, "datetime", (), required)
+        return FieldSpec(path, "date", (), required, tuple(sorted(formats)))
+    if types == {"string"}:
         if prop.get("format") == "uri" or "pattern" in prop and "https" in str(prop.get("pattern")):
             return None  # URLs are left read-only: long, rarely edited by hand
         return FieldSpec(path, "text" if path[-1] in _LONG_TEXT else "string", (), required)
     if types == {"array"} and path == ("tags",):
         return FieldSpec(path, "tags", (), required)
+    if types == {"array"} and _types(resolve_ref(root, prop.get("items")) or {}) <= {"string"}:
+        return FieldSpec(path, "list", (), required)  # categories, keywords, aliases...
     return None
+
+
+def valid_date(text: str, formats: tuple[str, ...]) -> str | None:
+    """None when ``text`` is a date in one of ``formats`` (or empty); else what is wrong with it."""
+    text = text.strip()
+    if not text or is_date(text) and "date" in formats or is_datetime(text) and "date-time" in formats:
+        return None
+    if WRITTEN_DATES in formats and is_written_date(text):
+        return None
+    if set(formats) & set(DATE_FORMATS) == {"date"}:
+        return "expected a date, e.g. 2025-12-01"
+    return f"expected a date, e.g. 2025-12-01, or a date and a time, e.g. {DATETIME_EXAMPLE}"
 
 
 def valid_datetime(text: str) -> str | None:

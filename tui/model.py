@@ -1230,16 +1230,22 @@ class Workspace:
 
     def set_tags(self, index: int, tags: Sequence[str]) -> StageResult:
         """Make an article's tags ``tags``: removals and additions, or one list when reordered."""
-        current = get_path(self.data(index), "tags")
+        return self.set_terms(index, TAGS, tags)
+
+    def set_terms(self, index: int, path: tuple[str, ...], terms: Sequence[str]) -> StageResult:
+        """Make an article's list field ``path`` (tags, categories...) ``terms``: removals and
+        additions (the list keeps its style), or one list when reordered."""
+        # The tags are exact in any entry; another list is read from the whole article.
+        current = get_path(self.data(index) if path == TAGS else self.full_data(index), ".".join(path))
         old = list(current) if isinstance(current, list | tuple) else []
-        new = list(dict.fromkeys(tags))
-        edits: list[Edit] = [RemoveItem(TAGS, t) for t in old if t not in new]
-        edits += [AddItem(TAGS, t) for t in new if t not in old]
+        new = list(dict.fromkeys(terms))
+        edits: list[Edit] = [RemoveItem(path, t) for t in old if t not in new]
+        edits += [AddItem(path, t) for t in new if t not in old]
         kept = [t for t in old if t in new] + [t for t in new if t not in old]
         # A list written as a string (`tags: MARKETS`) has no items to edit: the editor shows
         # it as one tag, and what the user typed replaces it with a real list.
         if kept != new or (current is not None and not isinstance(current, list | tuple)):
-            edits = [SetValue(TAGS, new)]
+            edits = [SetValue(path, new)]
         return self.stage({index: edits})
 
     def rename_tags(self, renames: Sequence[tuple[str, str]]) -> StageResult:
@@ -1280,6 +1286,30 @@ class Workspace:
         counts.update(tag for index in (range(len(self.states)) if indices is None else indices)
                       for tag in set(tags_of(index)))
         return counts
+
+    def terms_of(self, index: int, name: str) -> tuple[str, ...]:
+        """The terms article ``index`` has in list field ``name`` (a taxonomy such as
+        ``categories``; a lone string is one term), staged edits included."""
+        if name == "tags":
+            return self.tags_of(index)
+        state = self.states[index]
+        data = self.data(index) if state.edits or isinstance(state.entry, Article) else state.entry.meta
+        terms = get_path(data, name)
+        if isinstance(terms, list | tuple):
+            return tuple(t for t in terms if isinstance(t, str))
+        return (terms,) if isinstance(terms, str) else ()
+
+    def term_counts(self, name: str) -> Counter[str]:
+        """How many articles carry each term of list field ``name`` (see :meth:`tag_counts`)."""
+        if name == "tags":
+            return self.tag_counts()
+
+        def count() -> Counter[str]:
+            counts: Counter[str] = Counter()
+            counts.update(term for index in range(len(self.states)) for term in set(self.terms_of(index, name)))
+            return counts
+
+        return Counter(self._cached(f"terms:{name}", count))
 
     # -- marks, filter, sort ---------------------------------------------------------------
 

@@ -299,7 +299,7 @@ class MainScreen(Screen[None]):
             self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
         self._set_phase(Phase.CHECKING if checking else Phase.READY)
         if not checking:
-            self._load_metadata(frozenset(COMMON_KEYS) | self.ws.view.keys | self._meta_keys)
+            self._load_metadata(frozenset(COMMON_KEYS) | self.ws.view.keys | set(self.ws.config.taxonomies) | self._meta_keys)
         self._known_fields = self.ws.known_fields | self._schema_fields
         self._refilter(keep=keep)
         self.reader.forget()
@@ -359,6 +359,7 @@ class MainScreen(Screen[None]):
             return
         article = self.ws.full(index)
         reason = "" if article.editable else not_editable_reason(article)
+        self.editor.terms_vocabulary = self._terms_vocabulary
         self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary, reason)
         self.editor.mark_problems({path: "; ".join(f"{p.message} ({p.code})" for p in found)
                                    for path, found in self.ws.edit_problems(index).items()})
@@ -367,6 +368,11 @@ class MainScreen(Screen[None]):
         """Every tag with its count (for suggestions): asked for only when a tag input
         suggests, never by moving the cursor (counting 50,000 articles' tags is ~0.1 s)."""
         return self.ws.tag_counts()  # cached by the workspace until a row changes
+
+    def _terms_vocabulary(self, name: str) -> Callable[[], Counter[str]]:
+        """The terms of list field ``name`` (categories, keywords...) with their counts, for
+        the editor's suggestions; asked for only when its input suggests."""
+        return lambda: self.ws.term_counts(name)
 
     # -- status ----------------------------------------------------------------------------
 
@@ -849,7 +855,10 @@ class MainScreen(Screen[None]):
         if self._blocked():
             self._sync_editor()
             return
-        result = self.ws.set_field(event.index, event.path, event.value)
+        if isinstance(event.value, list):  # a list field's terms (categories...): items added and removed
+            result = self.ws.set_terms(event.index, event.path, event.value)
+        else:
+            result = self.ws.set_field(event.index, event.path, event.value)
         self._after_edit(event.index, result, ".".join(event.path))
 
     @on(MetadataEditor.TagsEdited)

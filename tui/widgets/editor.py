@@ -9,7 +9,7 @@ focus leaves them; switches and selects at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.cells import cell_len
@@ -60,7 +60,8 @@ def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Tex
 MAX_LABEL_WIDTH = 20
 
 KIND_NAMES = {"string": "text", "text": "text", "datetime": "date and time (ISO 8601)", "enum": "one of a list",
-              "bool": "on or off", "tags": "tags, comma-separated"}
+              "bool": "on or off", "tags": "tags, comma-separated", "date": "date (ISO 8601)",
+              "list": "terms, comma-separated"}
 
 
 def label_width(specs: tuple[FieldSpec, ...]) -> int:
@@ -116,6 +117,8 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         self.built = False
         self._pending: tuple[Any, ...] | None = None  # what show() was asked before build()
         self._building: asyncio.Future[None] | None = None
+        # A list field's terms in the folder, with counts, for its completion (the screen sets it).
+        self.terms_vocabulary: Callable[[str], Vocabulary] = lambda name: dict
 
     def compose(self) -> ComposeResult:
         yield Static(id="editor-title")
@@ -335,6 +338,11 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         if isinstance(old, str):
             text = unprintable(text, old)  # the marks it held and still shows stay marks
         value, problem = KINDS[spec.kind].parse(text)
+        if problem is None and widget.validators:
+            # The input's own validators (a date field's formats) refuse what they fail.
+            result = widget.validate(text)
+            if result is not None and not result.is_valid:
+                problem = result.failure_descriptions[0] if result.failure_descriptions else "not valid"
         if problem is not None:
             self.notify(f"{spec.name}: {problem} (escape puts the old value back)", severity="error")
             return False
@@ -376,19 +384,23 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         if edit is not None:
             self.post_message(edit)
 
-    def _tags_edit(self, tag_input: TagInput) -> TagsEdited | None:
+    def _tags_edit(self, tag_input: TagInput) -> TagsEdited | FieldEdited | None:
         if self._index is None or tag_input.input.disabled:
             return None
-        old = self._values.get(("tags",))
+        spec = self._by_id.get(tag_input.id or "")
+        path = spec.path if spec is not None else ("tags",)
+        old = self._values.get(path)
         old_list = list(old) if isinstance(old, list | tuple) else []
         # A tag left as shown keeps its exact value, control characters and all.
         shown = {display(v): v for v in old_list}
         tags = [shown.get(tag, tag) for tag in tag_input.exact_tags()]
         if tags == old_list:
             return None
-        self._values[("tags",)] = tags
+        self._values[path] = tags
         if tag_input.id is not None:
             self._filled[tag_input.id] = tag_input.input.value
+        if path != ("tags",):
+            return self.FieldEdited(self._index, path, tags)  # a list such as categories: no house style
         return self.TagsEdited(self._index, tags)
 
     @on(Switch.Changed)

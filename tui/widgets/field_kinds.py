@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from core.display import printable
 
-from ..fields import FieldSpec, valid_datetime
+from ..fields import FieldSpec, valid_date, valid_datetime
 from .tag_input import TagInput, Vocabulary
 
 if TYPE_CHECKING:
@@ -61,6 +61,23 @@ class DateTimeValidator(Validator):
 def _parse_datetime(text: str) -> tuple[Any, str | None]:
     problem = valid_datetime(text)
     return (text, None) if problem is None else (None, problem)
+
+
+class DateValidator(Validator):
+    """Accepts the dates a field's schema formats accept (empty is left to the schema check)."""
+
+    def __init__(self, formats: tuple[str, ...]) -> None:
+        super().__init__()
+        self.formats = formats
+
+    def validate(self, value: str) -> ValidationResult:
+        problem = valid_date(value, self.formats)
+        return self.success() if problem is None else self.failure(problem)
+
+
+def _make_date(spec: FieldSpec) -> Widget:
+    return Input(id=spec.widget_id, compact=True, validators=[DateValidator(spec.formats)],
+                 validate_on=["changed", "submitted"], select_on_focus=False)
 
 
 # Focus puts the cursor at the end, selecting nothing (see MetadataEditor._focused): with the
@@ -123,7 +140,8 @@ def _fill_select(editor: MetadataEditor, spec: FieldSpec, widget: Widget, value:
 
 def _fill_tags(editor: MetadataEditor, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Vocabulary) -> None:
     assert isinstance(widget, TagInput)
-    widget.vocabulary = vocabulary
+    # A list other than the tags completes with its own field's terms in the folder.
+    widget.vocabulary = vocabulary if spec.kind == "tags" else editor.terms_vocabulary(spec.name)
     items = value if isinstance(value, list | tuple) else ([] if value is None else [value])
     text = ", ".join(display(v) for v in items)
     if widget.value != text:
@@ -134,10 +152,14 @@ KINDS: dict[str, EditorKind] = {
     "string": EditorKind(_make_input, _fill_input),
     "text": EditorKind(_make_input, _fill_input),
     "datetime": EditorKind(_make_datetime, _fill_input, _parse_datetime),
+    # Refused on staging by its validator, which knows the field's formats (see the editor).
+    "date": EditorKind(_make_date, _fill_input),
     "enum": EditorKind(lambda spec: FieldSelect([(c, c) for c in spec.choices], id=spec.widget_id, compact=True, prompt="—"),
                       _fill_select),
     "bool": EditorKind(lambda spec: Switch(id=spec.widget_id), _fill_switch,
                       extras=lambda spec: [Label(id=f"{spec.widget_id}-value", classes="editor-switch-value")]),
     "tags": EditorKind(lambda spec: TagInput(multiple=True, placeholder="no tags: type TAG, TAG", id=spec.widget_id),
                       _fill_tags),
+    "list": EditorKind(lambda spec: TagInput(multiple=True, placeholder="empty: type TERM, TERM", id=spec.widget_id),
+                       _fill_tags),
 }
