@@ -1,0 +1,296 @@
+"""The TUI on a folder that is not news, after `copydesk init`: the list's columns from the
+folder's view (its date, title and taxonomies), the editor's fields from its schema (lists
+such as categories, dates by their format), edits of TOML and JSON front matter that change
+only the edited field's lines, and field queries on taxonomies in the filter."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from core.cli.main import main as copydesk
+from tests.test_tui_support import FIXED_MTIME, make_app, settle
+from tui.view import NEWS_VIEW, list_view
+
+SIZE = (140, 40)
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+TOML_ARTICLE = """+++
+title = "Sections"   # Hugo's section pages
+date = 2025-03-01
+draft = false
+categories = [ "content management" ]
+keywords = [ "sections", "tree" ]
++++
+Sections group pages.
+"""
+
+YAML_ARTICLE = """---
+title: Multilingual mode
+date: 2025-02-01
+draft: true
+categories:
+  - content management
+keywords:
+  - i18n
+---
+Translate a site.
+"""
+
+JSON_ARTICLE = """{
+  "title": "Host on Firebase",
+  "date": "2025-01-15",
+  "draft": false,
+  "categories": ["hosting"],
+  "keywords": ["firebase", "deploy"]
+}
+Deploy to Firebase.
+"""
+
+SITE = {"sections.md": TOML_ARTICLE, "multilingual.md": YAML_ARTICLE, "firebase.md": JSON_ARTICLE}
+
+
+def write_site(root: Path, articles: dict[str, str] = SITE) -> Path:
+    """A small Hugo-like site (TOML, YAML and JSON front matter), then `copydesk init` on it."""
+    root.mkdir(parents=True)
+    for name, text in articles.items():
+        (root / name).write_text(text, encoding="utf-8", newline="")
+        os.utime(root / name, (FIXED_MTIME, FIXED_MTIME))
+    assert copydesk(["init", str(root)]) == 0
+    return root
+
+
+def corpus_copy(tmp_path: Path, site: str) -> Path:
+    source = CORPUS / site
+    if not source.is_dir():
+        pytest.skip(f"the shared corpus is not beside the project ({source} is absent)")
+    root = tmp_path / site
+    shutil.copytree(source, root, symlinks=True)
+    for path in [root, *root.rglob("*")]:  # the shared copy is read-only; ours is edited
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert copydesk(["init", str(root)]) == 0
+    return root
+
+
+def line(widget, y: int = 0) -> str:
+    return "".join(segment.text for segment in widget.render_line(y))
+
+
+def list_lines(app) -> list[str]:
+    main = app.main_screen
+    return [line(main.list, y) for y in range(main.list.shown)]
+
+
+def header(app) -> str:
+    return str(app.main_screen.query_one("#list-header").render())
+
+
+def row_of_title(app, title: str) -> str:
+    rows = [row for row in list_lines(app) if title in row]
+    assert len(rows) == 1, list_lines(app)
+    return rows[0]
+
+
+# -- the list's columns ------------------------------------------------------------------------
+
+
+async def test_the_list_shows_the_sites_dates_titles_flags_and_taxonomies(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        top = header(app)
+        for name in ("DATE", "TITLE", "CATEGORIES │ KEYWORDS"):
+            assert name in top
+        for news in ("SEN", "SOURCE", "TAGS"):
+            assert news not in top
+        sections = row_of_title(app, "Sections")
+        assert "2025-03-01" in sections and "content management │ sections, tree" in sections
+        multilingual = row_of_title(app, "Multilingual mode")
+        assert "2025-02-01" in multilingual and " D " in multilingual  # draft: true, shown as a flag
+        assert "content management │ i18n" in multilingual
+        firebase = row_of_title(app, "Host on Firebase")
+        assert "2025-01-15" in firebase and "hosting │ firebase, deploy" in firebase
+        # Newest first, by the site's own date field.
+        assert [r.split("20")[0] for r in list_lines(app)] and list_lines(app) == [sections, multilingual, firebase]
+
+
+async def test_the_news_view_keeps_its_columns(tmp_path: Path) -> None:
+    from tests.test_tui_support import write_folder
+
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.workspace.view is NEWS_VIEW
+        top = header(app).split()
+        assert top[:7] == ["S", "*", "SEN", "D", "DATE", "SOURCE", "TITLE"] and top[-1] == "TAGS"
+
+
+async def test_empty_terms_of_a_taxonomy_are_shown_not_blank(tmp_path: Path) -> None:
+    text = TOML_ARTICLE.replace('[ "sections", "tree" ]', '[ "", " tree" ]')
+    root = write_site(tmp_path / "site", {"sections.md": text, "multilingual.md": YAML_ARTICLE})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert 'content management │ ⟨empty⟩, "␠tree"' in row_of_title(app, "Sections")
+
+
+def test_a_configured_view_names_the_columns_and_their_slots(tmp_path: Path) -> None:
+    from core.config import load_config
+    from core.schema import load_schema
+
+    root = write_site(tmp_path / "site")
+    settings = (root / "copydesk.toml").read_text()
+    (root / "copydesk.toml").write_text(settings.split("[view]")[0] + '[view]\ncolumns = ["draft", "date", "title", "keywords"]\n'
+                                        + settings.split("[view]")[1].split("\n", 2)[2])
+    config = load_config(root)
+    view = list_view(config, load_schema(config, compiled=False))
+    assert (view.flags, view.date, view.title, view.terms, view.enum, view.text) == (("draft",), "date", "title", ("keywords",), "", "")
+
+
+# -- the editor --------------------------------------------------------------------------------
+
+
+async def test_the_editor_offers_the_sites_lists_and_dates(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        kinds = {spec.name: spec.kind for spec in app.main_screen.editor.specs}
+        assert kinds["categories"] == "list" and kinds["keywords"] == "list"
+        assert kinds["date"] == "date" and kinds["draft"] == "bool" and kinds["title"] == "text"
+
+
+def test_a_date_field_accepts_what_its_format_says() -> None:
+    from tui.fields import valid_date
+
+    assert valid_date("2025-03-01", ("date",)) is None
+    assert valid_date("2025-02-30", ("date",)) is not None  # no such day
+    assert "expected a date" in (valid_date("2025-03-01T10:00:00Z", ("date",)) or "")
+    assert valid_date("2025-03-01T10:00:00Z", ("date", "date-time")) is None
+
+
+async def edit_field(app, pilot, title: str, field: str, text: str) -> None:
+    """Put the cursor on the article titled ``title``, type ``text`` in the editor's ``field``
+    and save."""
+    main = app.main_screen
+    position = next(i for i, row in enumerate(list_lines(app)) if title in row)
+    main.list.move_to(position)
+    await settle(pilot, app)
+    await pilot.press("e")
+    await pilot.pause()
+    names = [spec.name for spec in main.editor.specs]
+    await pilot.press(*["down"] * names.index(field))
+    box = app.focused
+    assert isinstance(box, Input)
+    box.value = text
+    await pilot.press("enter")
+    await settle(pilot, app)
+    await pilot.press("escape", "ctrl+s")
+    await settle(pilot, app)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "before", "after"),
+    [
+        ("sections.md", "Sections", 'categories = [ "content management" ]', 'categories = [ "content management", "templates" ]'),
+        ("multilingual.md", "Multilingual mode", "categories:\n  - content management\n",
+         "categories:\n  - content management\n  - templates\n"),
+        ("firebase.md", "Host on Firebase", '"categories": ["hosting"]', '"categories": ["hosting", "templates"]'),
+    ],
+    ids=["toml", "yaml", "json"],
+)
+async def test_a_category_added_in_the_editor_changes_only_that_line(tmp_path: Path, name: str, title: str,
+                                                                     before: str, after: str) -> None:
+    root = write_site(tmp_path / "site")
+    original = (root / name).read_text()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await edit_field(app, pilot, title, "categories", "content management, templates"
+                         if name != "firebase.md" else "hosting, templates")
+        assert (root / name).read_text() == original.replace(before, after)
+        assert "templates" in row_of_title(app, title)
+
+
+async def test_a_date_field_refuses_a_time_where_the_schema_says_a_date(tmp_path: Path) -> None:
+    from tui.fields import FieldSpec
+
+    root = write_site(tmp_path / "site")
+    original = (root / "sections.md").read_bytes()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        specs = {spec.name: spec for spec in app.main_screen.editor.specs}
+        assert specs["date"] == FieldSpec(("date",), "date", (), True, ("date",))
+        await edit_field(app, pilot, "Sections", "date", "2025-03-01T10:00:00Z")
+        assert any("expected a date" in str(n.message) for n in app._notifications)
+        assert (root / "sections.md").read_bytes() == original
+        await pilot.press("escape")
+        await edit_field(app, pilot, "Sections", "date", "2025-04-02")
+        assert (root / "sections.md").read_text() == TOML_ARTICLE.replace("date = 2025-03-01", "date = 2025-04-02")
+
+
+# -- the filter --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "titles"), [
+    ('categories:"content management"', ["Sections", "Multilingual mode"]),
+    ("keywords:firebase", ["Host on Firebase"]),
+    ("-categories:hosting", ["Sections", "Multilingual mode"]),
+])
+async def test_a_taxonomy_is_a_field_query_in_the_filter(tmp_path: Path, query: str, titles: list[str]) -> None:
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash")
+        await pilot.press(*query)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        shown = list_lines(app)
+        assert len(shown) == len(titles) and all(any(t in row for row in shown) for t in titles), shown
+
+
+# -- the shared corpus ------------------------------------------------------------------------
+
+
+async def test_the_hugo_docs_show_their_dates_titles_and_taxonomies(tmp_path: Path) -> None:
+    root = corpus_copy(tmp_path, "gohugoio__hugoDocs")
+    app = make_app(root)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        top = header(app)
+        assert "EXPIRYDATE" in top and "TITLE" in top and "CATEGORIES │ KEYWORDS" in top
+        assert "2028-07-06" in row_of_title(app, "resources.PostProcess")  # expiryDate: 2028-07-06
+        assert any("Multilingual mode" in row for row in list_lines(app))
+
+
+async def test_a_hugo_docs_category_edit_saves_only_that_line(tmp_path: Path) -> None:
+    root = corpus_copy(tmp_path, "gohugoio__hugoDocs")
+    path = root / "content__en__content-management__multilingual.md"
+    original = path.read_text()
+    assert "categories: []\n" in original
+    app = make_app(root)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await edit_field(app, pilot, "Multilingual mode", "categories", "content management")
+        assert path.read_text() == original.replace("categories: []\n", "categories: [content management]\n")
+        assert "content management" in row_of_title(app, "Multilingual mode")
+
+
+async def test_the_astro_docs_show_their_flags_titles_and_taxonomies(tmp_path: Path) -> None:
+    root = corpus_copy(tmp_path, "withastro__docs")
+    app = make_app(root)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        top = header(app)
+        assert "TITLE" in top and "CATEGORY │ SUPPORTS" in top
+        assert "adapter" in row_of_title(app, "@astrojs/node")  # its category
+        assert "│ ssr, static" in row_of_title(app, "Despliega tu sitio de Astro con Deno")  # supports, no category
