@@ -294,3 +294,53 @@ async def test_the_astro_docs_show_their_flags_titles_and_taxonomies(tmp_path: P
         assert "TITLE" in top and "CATEGORY │ SUPPORTS" in top
         assert "adapter" in row_of_title(app, "@astrojs/node")  # its category
         assert "│ ssr, static" in row_of_title(app, "Despliega tu sitio de Astro con Deno")  # supports, no category
+
+
+# -- taxonomies in `t` -------------------------------------------------------------------------
+
+
+async def test_t_adds_a_term_to_the_taxonomy_chosen_with_tab_and_remembers_it(tmp_path: Path) -> None:
+    from tui.screens.dialogs import TagPrompt
+
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Sections" in row))
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, TagPrompt) and prompt.taxonomy == "categories"
+        assert "categories  keywords" in str(prompt.query_one("#tag-taxonomy").render())
+        await pilot.press("tab")
+        assert prompt.taxonomy == "keywords"
+        await pilot.press(*"tre")
+        await pilot.pause(0.3)
+        suggestions = prompt.query_one("TagInput").suggestions
+        assert [suggestions.get_option_at_index(i).id for i in range(suggestions.option_count)] == ["tree"]  # keywords' terms
+        await pilot.press("backspace", "backspace", "backspace", *"menus")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert (root / "sections.md").read_text() == TOML_ARTICLE.replace('[ "sections", "tree" ]', '[ "sections", "tree", "menus" ]')
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPrompt) and app.screen.taxonomy == "keywords"
+        await pilot.press("escape")
+
+
+async def test_t_on_a_news_folder_asks_for_a_tag_only(tmp_path: Path) -> None:
+    from tests.test_tui_support import write_folder
+    from tui.screens.dialogs import TagPrompt
+
+    app = make_app(write_folder(tmp_path / "news"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPrompt) and app.screen.taxonomies == ("tags",)
+        assert not app.screen.query("#tag-taxonomy")
+        await pilot.press("escape")

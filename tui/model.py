@@ -1211,6 +1211,10 @@ class Workspace:
     def add_tag(self, targets: Iterable[int], tag: str) -> StageResult:
         return self.stage({i: [AddItem(TAGS, tag)] for i in targets})
 
+    def add_term(self, targets: Iterable[int], taxonomy: str, term: str) -> StageResult:
+        """Add ``term`` to list field ``taxonomy`` (categories, keywords...) of each target."""
+        return self.stage({i: [AddItem((taxonomy,), term)] for i in targets})
+
     def remove_tag(self, targets: Iterable[int], tag: str) -> StageResult:
         return self.stage({i: [RemoveItem(TAGS, tag)] for i in targets})
 

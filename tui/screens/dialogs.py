@@ -7,7 +7,7 @@ have priority over the widgets' own (a tag box's first escape closed only its su
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -138,21 +138,56 @@ class SentimentPicker(ModalScreen[str | None]):
 
 
 class TagPrompt(ModalScreen[str | None]):
-    """Type a tag (fuzzy suggestions from the folder, with counts); enter adds it."""
+    """Type a tag (fuzzy suggestions from the folder, with counts); enter adds it. With
+    several ``taxonomies``, ``tab`` cycles the one the term goes to (:attr:`taxonomy`), the
+    suggestions being that taxonomy's terms (``vocabulary_of``)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("tab", "next_taxonomy", "Next taxonomy", show=False),
+    ]
 
-    def __init__(self, title: str, vocabulary: Vocabulary, initial: str = "") -> None:
+    def __init__(self, title: str, vocabulary: Vocabulary, initial: str = "", *,
+                 taxonomies: Sequence[str] = ("tags",), taxonomy: str = "tags",
+                 vocabulary_of: Callable[[str], Vocabulary] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.vocabulary = vocabulary
         self.initial = initial
+        self.taxonomies = tuple(taxonomies)
+        self.taxonomy = taxonomy if taxonomy in self.taxonomies else self.taxonomies[0] if self.taxonomies else "tags"
+        self.vocabulary_of = vocabulary_of
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="tag-dialog"):
             yield Label(Text(printable(self.title_text)), classes="dialog-title")
-            yield TagInput(self.vocabulary, placeholder="tag (↓ for suggestions, enter to apply)", id="tag-prompt-input")
-            yield Static(Text("enter applies · ↑↓ choose a suggestion · escape cancels", style="dim"))
+            if len(self.taxonomies) > 1:
+                yield Static(self._taxonomy_line(), id="tag-taxonomy")
+            yield TagInput(self._vocabulary(), placeholder=self._placeholder(), id="tag-prompt-input")
+            yield Static(Text("enter applies · ↑↓ choose a suggestion · "
+                              + ("tab next taxonomy · " if len(self.taxonomies) > 1 else "") + "escape cancels", style="dim"))
+
+    def _vocabulary(self) -> Vocabulary:
+        return self.vocabulary_of(self.taxonomy) if self.vocabulary_of is not None else self.vocabulary
+
+    def _placeholder(self) -> str:
+        noun = "tag" if self.taxonomy == "tags" else f"{self.taxonomy} term"
+        return f"{printable(noun)} (↓ for suggestions, enter to apply)"
+
+    def _taxonomy_line(self) -> Text:
+        line = Text("to: ")
+        for n, name in enumerate(self.taxonomies):
+            line.append(("  " if n else "") + printable(name), style="reverse bold" if name == self.taxonomy else "dim")
+        return line
+
+    def action_next_taxonomy(self) -> None:
+        if len(self.taxonomies) < 2:
+            return
+        self.taxonomy = self.taxonomies[(self.taxonomies.index(self.taxonomy) + 1) % len(self.taxonomies)]
+        self.query_one("#tag-taxonomy", Static).update(self._taxonomy_line())
+        tag_input = self.query_one(TagInput)
+        tag_input.vocabulary = self._vocabulary()
+        tag_input.input.placeholder = self._placeholder()
 
     def on_mount(self) -> None:
         tag_input = self.query_one(TagInput)

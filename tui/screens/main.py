@@ -135,6 +135,7 @@ class MainScreen(Screen[None]):
         # Where escape in the filter box takes the cursor back to: the article it was on when
         # the filter began, unless the user moved it since the last view was shown.
         self._before_filter: int | None = None
+        self._taxonomy = "tags"  # the taxonomy `t` adds to (remembered; see _taxonomies)
         self._entered_query = ""  # the filter as it was when the box was opened or last entered
         self._view_placed: int | None = None  # the article a view put the cursor on
         self._painting = False
@@ -746,7 +747,13 @@ class MainScreen(Screen[None]):
             return
 
         def chosen(tag: str | None) -> None:
-            if tag:
+            self._taxonomy = prompt.taxonomy  # the next `t` starts on the taxonomy used last
+            if tag and prompt.taxonomy != "tags":
+                # Another taxonomy's term as typed: the house style is the tags' (as the command line's).
+                result = self.ws.add_term(targets, prompt.taxonomy, tag)
+                self._after_stage(result.summary(f"add {tag!r} to {prompt.taxonomy}"),
+                                  "warning" if result.refused else "information")
+            elif tag:
                 # Not at start-up: the first screen comes first.
                 from core.checks.fixes import house_tag
 
@@ -760,7 +767,16 @@ class MainScreen(Screen[None]):
 
         from .dialogs import TagPrompt
 
-        self.app.push_screen(TagPrompt(f"Add a tag to {self._target_phrase(targets)}", self._vocabulary), chosen)
+        taxonomies = self._taxonomies()
+        what = "a tag" if taxonomies == ("tags",) else "a term"
+        prompt = TagPrompt(f"Add {what} to {self._target_phrase(targets)}", self._vocabulary, taxonomies=taxonomies,
+                           taxonomy=self._taxonomy, vocabulary_of=self._terms_vocabulary)
+        self.app.push_screen(prompt, chosen)
+
+    def _taxonomies(self) -> tuple[str, ...]:
+        """The folder's taxonomies `t` offers: the configured ones its schema describes."""
+        declared = [t for t in self.ws.config.taxonomies if self._schema is None or t in self._schema_fields]
+        return tuple(declared) or ("tags",)
 
     def action_remove_tag(self) -> None:
         if self._blocked():
