@@ -344,3 +344,35 @@ async def test_t_on_a_news_folder_asks_for_a_tag_only(tmp_path: Path) -> None:
         assert isinstance(app.screen, TagPrompt) and app.screen.taxonomies == ("tags",)
         assert not app.screen.query("#tag-taxonomy")
         await pilot.press("escape")
+
+
+async def test_hash_shows_each_taxonomys_terms_and_groups_and_merges_within_it(tmp_path: Path) -> None:
+    from tui.screens.tags import RenamePreview, TagsScreen
+
+    sections = TOML_ARTICLE.replace('[ "sections", "tree" ]', '[ "sections", "Deploy" ]')
+    site = {"sections.md": sections, "multilingual.md": YAML_ARTICLE.replace("  - i18n\n", "  - i18n\n  - deploy\n"),
+            "firebase.md": JSON_ARTICLE}
+    root = write_site(tmp_path / "site", site)
+    before = {name: (root / name).read_text() for name in site}
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("number_sign")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TagsScreen) and screen.taxonomy == "categories"
+        assert str(screen.query_one("#tags-title").render()) == "categories: 2 distinct, 0 near-duplicate groups · n: keywords"
+        assert dict(screen.counts) == {"content management": 2, "hosting": 1}
+        await pilot.press("n")
+        assert str(screen.query_one("#tags-title").render()) == "keywords: 5 distinct, 1 near-duplicate group · n: categories"
+        assert [(g.canonical, g.variants) for g in screen.groups] == [("deploy", ("Deploy",))]
+        await pilot.press("tab", "m")
+        await pilot.pause()
+        assert isinstance(app.screen, RenamePreview)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("escape", "ctrl+s")
+        await settle(pilot, app)
+    assert (root / "sections.md").read_text() == sections.replace('"Deploy"', '"deploy"')  # as written: not the house style
+    assert {name: (root / name).read_text() for name in ("multilingual.md", "firebase.md")} == \
+        {name: before[name] for name in ("multilingual.md", "firebase.md")}

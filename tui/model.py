@@ -1252,20 +1252,21 @@ class Workspace:
             edits = [SetValue(path, new)]
         return self.stage({index: edits})
 
-    def rename_tags(self, renames: Sequence[tuple[str, str]]) -> StageResult:
-        """Rename (or merge into the new name) tags across the whole folder, one undo step."""
+    def rename_tags(self, renames: Sequence[tuple[str, str]], taxonomy: str = "tags") -> StageResult:
+        """Rename (or merge into the new name) tags, or another taxonomy's terms, across the
+        whole folder, one undo step."""
         plans: dict[int, list[Edit]] = {}
         for index in range(len(self.states)):
-            tags = self.tags_of(index)
+            tags = self.terms_of(index, taxonomy)
             for old, new in renames:
                 if old in tags:
-                    plans.setdefault(index, []).append(ReplaceItem(TAGS, old, new))
+                    plans.setdefault(index, []).append(ReplaceItem((taxonomy,), old, new))
         return self.stage(plans)
 
-    def rename_preview(self, old: str, new: str, sample: int = 5) -> tuple[int, int, list[str]]:
+    def rename_preview(self, old: str, new: str, sample: int = 5, taxonomy: str = "tags") -> tuple[int, int, list[str]]:
         """(articles with ``old``, of which already carry ``new``, a few of their paths)."""
-        having = [i for i in range(len(self.states)) if old in self.tags_of(i)]
-        merged = sum(1 for i in having if new in self.tags_of(i))
+        having = [i for i in range(len(self.states)) if old in self.terms_of(i, taxonomy)]
+        merged = sum(1 for i in having if new in self.terms_of(i, taxonomy))
         return len(having), merged, [self.states[i].entry.relpath for i in having[:sample]]
 
     def tags_of(self, index: int) -> tuple[str, ...]:

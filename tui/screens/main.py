@@ -801,15 +801,19 @@ class MainScreen(Screen[None]):
     def action_tags(self) -> None:
         if self._blocked():
             return
-        def rename(renames: list[tuple[str, str]]):
-            result = self.ws.rename_tags(renames)
-            problems = [p for _, new in renames for p in self.ws.tag_problems(new)] if result.changed else []
+        def rename(renames: list[tuple[str, str]], taxonomy: str):
+            result = self.ws.rename_tags(renames, taxonomy)
+            problems = [p for _, new in renames for p in self.ws.tag_problems(new)] if result.changed and taxonomy == "tags" else []
             self._after_stage(_save_will_ask(problems).removeprefix("; ") or None, "warning")
             return result
 
         from .tags import TagsScreen
 
-        self.app.push_screen(TagsScreen(self.ws.tag_counts, self.ws.rename_preview, rename, self.ws.config))
+        def preview(old: str, new: str, taxonomy: str) -> tuple[int, int, list[str]]:
+            return self.ws.rename_preview(old, new, taxonomy=taxonomy)
+
+        self.app.push_screen(TagsScreen(self.ws.term_counts, preview, rename, self.ws.config,
+                                        self._taxonomies(), self._taxonomy))
 
     def action_sentiment(self) -> None:
         if self._blocked():

@@ -1,4 +1,5 @@
-"""The ``#`` tag screen: every tag with its count, near-duplicate groups, rename and merge.
+"""The ``#`` tag screen: every tag with its count, near-duplicate groups, rename and merge;
+on a folder of several taxonomies, ``n`` goes to the next one (categories, keywords...).
 
 Renames are staged like any other edit (``D`` shows the diff, ``ctrl+s`` saves, ``u``
 undoes); the preview says how many articles change and how many already carry the new tag.
@@ -7,7 +8,7 @@ undoes); the preview says how many articles change and how many already carry th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -72,23 +73,30 @@ class RenamePreview(ModalScreen[bool]):
 
 class TagsScreen(ModalScreen[None]):
     """All tags with counts; ``r`` renames (or merges into an existing tag), ``m`` merges the
-    highlighted tag's near-duplicate group into its most used spelling."""
+    highlighted tag's near-duplicate group into its most used spelling. With several
+    ``taxonomies``, each is shown in turn (``n``), its terms and groups its own; the house
+    style applies to tags only."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", priority=True),  # one escape, even in the filter box
         Binding("r", "rename", "Rename/merge"),
         Binding("m", "merge_group", "Merge group"),
         Binding("slash", "focus_filter", "Filter tags"),
+        Binding("n", "next_taxonomy", "Next taxonomy"),
     ]
 
     def __init__(
         self,
-        counts: Callable[[], Counter[str]],
-        preview: Callable[[str, str], tuple[int, int, list[str]]],
-        rename: Callable[[list[tuple[str, str]]], StageResult],
+        counts: Callable[[str], Counter[str]],
+        preview: Callable[[str, str, str], tuple[int, int, list[str]]],
+        rename: Callable[[list[tuple[str, str]], str], StageResult],
         config: Config,
+        taxonomies: Sequence[str] = ("tags",),
+        taxonomy: str = "tags",
     ) -> None:
         super().__init__()
+        self.taxonomies = tuple(taxonomies) or ("tags",)
+        self.taxonomy = taxonomy if taxonomy in self.taxonomies else self.taxonomies[0]
         self._config = config
         self._counts = counts
         self._preview = preview
@@ -104,17 +112,24 @@ class TagsScreen(ModalScreen[None]):
                 yield VimOptionList(id="tags-list")
                 yield VimOptionList(id="tags-similar")
             yield Static(Text("r rename or merge · m (or enter in the groups) merges a near-duplicate group · "
-                              "tab: tags / groups · / filter · escape closes", style="dim"))
+                              "tab: tags / groups · / filter · " + ("n next taxonomy · " if len(self.taxonomies) > 1 else "")
+                              + "escape closes", style="dim"))
 
     def on_mount(self) -> None:
         self._reload()
         self.query_one("#tags-list", OptionList).focus()
 
     def _reload(self, keep: str | None = None) -> None:
-        self.counts = self._counts()
+        self.counts = self._counts(self.taxonomy)
         self.groups = similar_groups(self.counts)
         total = len(self.counts)
-        self.query_one("#tags-title", Label).update(f"Tags: {total} distinct, {plural(len(self.groups), 'near-duplicate group')}")
+        name = "Tags" if self.taxonomy == "tags" else printable(self.taxonomy)
+        others = ""
+        if len(self.taxonomies) > 1:
+            following = self.taxonomies[(self.taxonomies.index(self.taxonomy) + 1) % len(self.taxonomies)]
+            others = f" · n: {printable(following)}"
+        self.query_one("#tags-title", Label).update(
+            Text(f"{name}: {total} distinct, {plural(len(self.groups), 'near-duplicate group')}{others}"))
         self._fill(keep)
         similar = self.query_one("#tags-similar", OptionList)
         similar.clear_options()
@@ -148,6 +163,12 @@ class TagsScreen(ModalScreen[None]):
     def _filter_done(self) -> None:
         self.query_one("#tags-list", OptionList).focus()
 
+    def action_next_taxonomy(self) -> None:
+        if len(self.taxonomies) > 1:
+            self.taxonomy = self.taxonomies[(self.taxonomies.index(self.taxonomy) + 1) % len(self.taxonomies)]
+            self.query_one("#tags-filter", Input).value = ""
+            self._reload()
+
     def action_focus_filter(self) -> None:
         self.query_one("#tags-filter", Input).focus()
 
@@ -163,7 +184,7 @@ class TagsScreen(ModalScreen[None]):
             return
 
         def chosen(new: str | None) -> None:
-            if new:
+            if new and self.taxonomy == "tags":
                 new = house_tag(new, self._config)  # as `t` adds a tag typed by hand
             if new and new != old:
                 self._confirm([(old, new)])
@@ -192,14 +213,14 @@ class TagsScreen(ModalScreen[None]):
     def _confirm(self, renames: list[tuple[str, str]]) -> None:
         lines: list[str] = []
         for old, new in renames:
-            changed, merged, sample = self._preview(old, new)
+            changed, merged, sample = self._preview(old, new, self.taxonomy)
             verb = "merge" if merged else "rename"
             lines.append(f"{verb} {old!r} → {new!r}: {plural(changed, 'article')}" + (f" ({merged} already have {new!r}: the old tag is removed)" if merged else ""))
             lines.extend(f"    {path}" for path in sample)
 
         def done(ok: bool | None) -> None:
             if ok:
-                result = self._rename(renames)
+                result = self._rename(renames, self.taxonomy)
                 self.notify(result.summary("rename"))
                 self._reload(keep=renames[-1][1])
 
