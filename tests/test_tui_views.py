@@ -376,3 +376,17 @@ async def test_hash_shows_each_taxonomys_terms_and_groups_and_merges_within_it(t
     assert (root / "sections.md").read_text() == sections.replace('"Deploy"', '"deploy"')  # as written: not the house style
     assert {name: (root / name).read_text() for name in ("multilingual.md", "firebase.md")} == \
         {name: before[name] for name in ("multilingual.md", "firebase.md")}
+
+
+async def test_the_reader_heading_names_the_sites_taxonomies_and_flags_not_news_fields(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Multilingual mode" in row))
+        await settle(pilot, app)
+        heading = str(main.query_one("#reader-heading").render())
+        assert heading.splitlines()[1:] == ["2025-02-01", "categories content management", "keywords i18n",
+                                            "draft · ✓ no problems"]
+        assert "sentiment" not in heading and "tags" not in heading

@@ -158,7 +158,9 @@ class MainScreen(Screen[None]):
             yield header
             yield ArticleList(header=header, id="list", view=self.ws.view)
         with Horizontal(id="bottom"):
-            yield Reader(id="reader")
+            reader = Reader(id="reader")
+            reader.view = self.ws.view  # the heading shows the list's fields
+            yield reader
             yield EditorPane(self.specs, id="editor")
         yield self.status_bar
         yield FittingFooter(show_command_palette=False)  # ctrl+p is in the help: its room goes to save, help and quit

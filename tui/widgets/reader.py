@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from core.display import printable
 from core.document import Article
 
+from ..view import NEWS_VIEW, ListView
 from .numbered_text import NumberedText
 from .reader_heading import heading_text
 
@@ -76,6 +77,7 @@ class Reader(VerticalScroll, can_focus=True):
         self._shown: tuple | None = None
         self._article: Article | None = None
         self._first_body_line = 1  # the file line the body starts on
+        self.view: ListView = NEWS_VIEW  # the fields the heading shows (the list's, set by the screen)
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-path")
@@ -134,7 +136,7 @@ class Reader(VerticalScroll, can_focus=True):
             await self._remove_bodies(keep=None)
             return
         path.update(Text(printable(article.relpath), style="bold"))
-        heading.update(heading_text(article, data, dirty))
+        heading.update(heading_text(article, data, dirty, self.view))
         self._fill_problems(article.problems, keep=same_article)
         marks = _marks(article.problems)
         if shows_as_text(article):

@@ -11,10 +11,16 @@ from rich.text import Text
 from core.display import printable, shown_tag
 from core.document import Article, get_path
 
+from ..view import NEWS_VIEW, ListView
 
-def heading_text(article: Article, data: Mapping[str, Any] | None, dirty: bool) -> Text:
+
+def heading_text(article: Article, data: Mapping[str, Any] | None, dirty: bool, view: ListView = NEWS_VIEW) -> Text:
     """The heading of ``article`` as its staged ``data`` has it (the file's own front matter
-    when nothing is staged). Every value goes through the display guard; long values wrap."""
+    when nothing is staged), with the fields of the list's ``view``: its title, date, text
+    field, each taxonomy's terms, its flags and enum. Every value goes through the display
+    guard; long values wrap."""
+    if view is not NEWS_VIEW:
+        return _view_heading(article, data, dirty, view)
     text = Text(end="")
     meta = data if data is not None else article.meta
     if meta is None or not article.editable:
@@ -39,6 +45,38 @@ def heading_text(article: Article, data: Mapping[str, Any] | None, dirty: bool) 
         text.append_text(_tags(meta.get("tags")))
     text.append("\n")
     text.append_text(_status(article, meta, dirty))
+    return text
+
+
+def _view_heading(article: Article, data: Mapping[str, Any] | None, dirty: bool, view: ListView) -> Text:
+    text = Text(end="")
+    meta = data if data is not None else article.meta
+    if meta is None or not article.editable:
+        text.append(_unreadable_title(article), style="bold")
+    else:
+        title = _scalar(get_path(meta, view.title))
+        text.append(title or "(no title)", style="bold" if title else "dim italic")
+        description = _scalar(meta.get("description"))
+        if description:
+            text.append("\n")
+            text.append(description, style="italic")
+        when_from = [part for part in (_scalar(get_path(meta, name)) for name in (view.date, view.text) if name) if part]
+        if when_from:
+            text.append("\n")
+            text.append(" · ".join(when_from), style="dim")
+        for name in view.terms:
+            text.append("\n")
+            text.append(f"{printable(name)} ", style="dim")
+            text.append_text(_tags(get_path(meta, name)))
+    text.append("\n")
+    status: list[Text] = []
+    if meta is not None and article.editable:
+        status += [Text(printable(name), style="bold yellow") for name in view.flags if get_path(meta, name) is True]
+        if view.enum:
+            value = _scalar(get_path(meta, view.enum))
+            status.append(Text(value or f"no {printable(view.enum)}", style="" if value else "dim"))
+    status.append(_status(article, None, dirty))
+    text.append_text(Text(" · ", style="dim", end="").join(status))
     return text
 
 
