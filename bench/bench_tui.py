@@ -92,8 +92,8 @@ async def _measure(root: Path, presses: int, launched_wall: float, timeout: floa
     main = app.main_screen
     original_show_view = main._show_view
 
-    def show_view_spy(visible, keep) -> None:  # noqa: ANN001
-        original_show_view(visible, keep)
+    def show_view_spy(*args, **kwargs) -> None:  # noqa: ANN002, ANN003 - whatever the screen's takes
+        original_show_view(*args, **kwargs)
         shown_views.append((time.perf_counter(), main.ws.query))
 
     main._show_view = show_view_spy  # type: ignore[method-assign]
