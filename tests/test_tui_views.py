@@ -390,3 +390,13 @@ async def test_the_reader_heading_names_the_sites_taxonomies_and_flags_not_news_
         assert heading.splitlines()[1:] == ["2025-02-01", "categories content management", "keywords i18n",
                                             "draft · ✓ no problems"]
         assert "sentiment" not in heading and "tags" not in heading
+
+
+def test_snapshot_a_site_after_init_with_the_term_prompt(snap_compare, tmp_path: Path) -> None:
+    """The list of a TOML/YAML/JSON site (its date, flags, title and taxonomies), the reader's
+    heading with its taxonomies, and `t` asking which taxonomy."""
+    from tests.test_tui_snapshots import _prepare
+
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    assert snap_compare(app, terminal_size=(120, 35), run_before=_prepare(app, "g", "t", "tab"))
