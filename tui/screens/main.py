@@ -779,9 +779,9 @@ class MainScreen(Screen[None]):
             return
 
         def chosen(tag: str | None) -> None:
-            if tag:
+            if tag is not None:  # the empty tag is a choice too (shown ⟨empty⟩)
                 result = self.ws.remove_tag(targets, tag)
-                self._after_stage(result.summary(f"remove tag {tag!r}"))
+                self._after_stage(result.summary(f"remove tag {shown_tag(tag)}"))
 
         from .dialogs import TagRemove
 
