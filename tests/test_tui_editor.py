@@ -216,6 +216,29 @@ async def test_a_long_tag_list_shows_its_start_in_the_editor_until_the_field_is_
         assert box.cursor_position == len(box.value)  # typing goes after the last tag
 
 
+async def test_a_box_filled_again_while_it_has_the_focus_keeps_the_cursor_at_the_end(tmp_path: Path) -> None:
+    # Filled while focused (the editor built or refilled just as `e` moved the focus there),
+    # the title box put its cursor at the start: ctrl+u then cleared nothing and the typed
+    # title was saved in front of the old one ("dsa titleStablecoin bill advances").
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await settle(pilot, app)
+        screen = app.main_screen
+        box = screen.query_one("#field-title", Input)
+        assert app.focused is box
+        index = screen.list.current
+        app.workspace.set_field(index, ("title",), "Staged elsewhere")  # the box is filled again
+        screen._sync_editor()
+        await pilot.pause()
+        assert box.value == "Staged elsewhere"
+        await pilot.press("ctrl+u", *"Typed title", "enter", "ctrl+s")
+        await settle(pilot, app)
+    assert "title: Typed title\n" in (root / "a5-stablecoins.md").read_text()
+
+
 async def test_v_shows_the_focused_value_whole_and_one_escape_closes_it(tmp_path: Path) -> None:
     hostile = LONG_TITLE + " \x1b]52;c;aGk=\x07 [bold]x[/bold]"
     articles = dict(ARTICLES)
