@@ -44,6 +44,11 @@ def _shown(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+# Leading or trailing whitespace, a doubled space, or whitespace other than a plain space. One
+# search: the list's rows run shown_tag on every tag of every article at start-up.
+_STRAY_SPACE = re.compile(r"\A\s|\s\Z|  |[^\S ]")
+
+
 def shown_tag(tag: object) -> str:
     """A tag as a list shows it: ``⟨empty⟩`` for an empty one; one with stray whitespace
     (leading, trailing, doubled or not a plain space) quoted, each space as ``␠``, so it
@@ -51,7 +56,7 @@ def shown_tag(tag: object) -> str:
     text = tag if isinstance(tag, str) else "" if tag is None else str(tag)
     if not text:  # '' or a bare `-` item (null)
         return "⟨empty⟩"
-    if text != text.strip() or "  " in text or any(c.isspace() and c != " " for c in text):
+    if _STRAY_SPACE.search(text):
         return '"' + printable(text.replace(" ", "␠")) + '"'
     return printable(text)
 

@@ -6,7 +6,9 @@ import difflib
 import io
 from pathlib import Path
 
+import pytest
 from rich.console import Console
+from textual.widgets import OptionList
 
 from tests.test_tui_support import (
     ARTICLES,
@@ -446,6 +448,33 @@ async def test_remove_tag_from_marked_set(tmp_path: Path) -> None:
     assert changed == {"a1-asia-markets.md", "a2-hashkey-ipo.md", "a4-hong-kong-rules.md"}
     for name in changed:
         assert changed_lines(before[name].decode(), after[name].decode()) == ["-  - ASIA"]
+
+
+@pytest.mark.parametrize(("tag", "line", "shown"), [
+    ("", "-  - ''", "⟨empty⟩"),  # T took the empty tag for "nothing chosen"
+    (" REGULATIONS", "-  - ' REGULATIONS'", '"␠REGULATIONS"'),
+    ("  ", "-  - '  '", '"␠␠"'),
+])
+async def test_remove_tag_takes_an_empty_or_blank_edged_tag_off_the_file(
+        tmp_path: Path, tag: str, line: str, shown: str) -> None:
+    text = article_text("Odd tags", ["Hong Kong", "' REGULATIONS'", "''", "'  '", "HONGKONG"])
+    root = write_folder(tmp_path / "news", {"c1-odd.md": text})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("T")
+        await pilot.pause()
+        options = app.screen.query_one("#untag-options", OptionList)
+        ids = [options.get_option_at_index(n).id for n in range(options.option_count)]
+        position = ids.index(tag)
+        assert str(options.get_option_at_index(position).prompt).split()[0] == shown
+        await pilot.press(*["j"] * position, "enter")
+        await settle(pilot, app)
+        assert f"remove tag {shown}: 1 article changed" in status_text(app) + "".join(
+            str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert changed_lines(text, (root / "c1-odd.md").read_text()) == [line]
 
 
 async def test_help_screen_lists_every_command(tmp_path: Path) -> None:

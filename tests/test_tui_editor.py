@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList, Select, Switch
 
+from tests.test_tui_layout import line
 from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
 from tui.screens.dialogs import SentimentPicker, TagPrompt, TagRemove, ValueScreen
 
@@ -191,6 +192,51 @@ async def test_a_focused_long_value_is_shown_whole_below_its_field(tmp_path: Pat
         await pilot.pause()
         assert "".join(str(whole.render()).split()).endswith("".join(many.split()))
         await pilot.press("escape", "escape")
+
+
+async def test_a_long_tag_list_shows_its_start_in_the_editor_until_the_field_is_focused(tmp_path: Path) -> None:
+    # The tags box showed "LATION, , HONGKONG, Hong-Kong": the end of the list, its first tags
+    # hidden, although no one was typing there (the title box showed its start).
+    tags = ["ECONOMY", "TRANSPORT", "HONG KONG", "REGULATION", "MARKETS", "HOUSING", "CITY", "WEATHER"]
+    articles = {"a1-many-tags.md": article_text("Many tags", tags),
+                "a2-few-tags.md": article_text("Few tags", ["ASIA"], date="2025-11-02T08:00:00.000Z")}
+    root = write_folder(tmp_path / "news", articles)
+    app = make_app(root)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("j")  # the editor filled again, for another article
+        await settle(pilot, app)
+        box = app.main_screen.query_one("#field-tags").input
+        assert box.content_size.width < len(", ".join(tags))  # the list is longer than its box
+        assert line(box).lstrip().startswith("ECONOMY, TRANSPORT")
+        await pilot.press("e")
+        await settle(pilot, app)
+        app.main_screen.set_focus(box)
+        await pilot.pause()
+        assert box.cursor_position == len(box.value)  # typing goes after the last tag
+
+
+async def test_a_box_filled_again_while_it_has_the_focus_keeps_the_cursor_at_the_end(tmp_path: Path) -> None:
+    # Filled while focused (the editor built or refilled just as `e` moved the focus there),
+    # the title box put its cursor at the start: ctrl+u then cleared nothing and the typed
+    # title was saved in front of the old one ("dsa titleStablecoin bill advances").
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("e")
+        await settle(pilot, app)
+        screen = app.main_screen
+        box = screen.query_one("#field-title", Input)
+        assert app.focused is box
+        index = screen.list.current
+        app.workspace.set_field(index, ("title",), "Staged elsewhere")  # the box is filled again
+        screen._sync_editor()
+        await pilot.pause()
+        assert box.value == "Staged elsewhere"
+        await pilot.press("ctrl+u", *"Typed title", "enter", "ctrl+s")
+        await settle(pilot, app)
+    assert "title: Typed title\n" in (root / "a5-stablecoins.md").read_text()
 
 
 async def test_v_shows_the_focused_value_whole_and_one_escape_closes_it(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 ``pilot.press`` waits for the app to go idle after every key, which is exactly what a paste
 or a fast typist does not do: these tests post every key of a burst at once, as the
-terminal driver does, then look at the screen and the files on disk. The last test types a
-burst of over 200 characters and control keys into the real program in a tmux pane.
+terminal driver does, then look at the screen and the files on disk. The tmux tests send
+bursts to the real program in a pane: over 200 characters and control keys, and `enter` `j`
+`enter` from the list to a problem's line.
 """
 
 from __future__ import annotations
@@ -231,28 +232,39 @@ def tmux_socket(tmp_path: Path):
     subprocess.run([TMUX, "-S", str(socket), "kill-server"], capture_output=True, timeout=30)
 
 
-def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, tmux_socket: Path) -> None:
-    root = write_folder(tmp_path / "news")
-    before = snapshot(root)
-    conf = tmp_path / "tmux.conf"
-    conf.write_text("set -g default-terminal tmux-256color\nset -sg escape-time 10\nset -g remain-on-exit on\n")
+class Terminal:
+    """The real program in a pane ``keys`` of a private tmux server."""
 
-    def tmux(*args: str) -> str:
+    def __init__(self, tmp_path: Path, socket: Path, root: Path, size: tuple[int, int] = SIZE) -> None:
+        self.socket = socket
+        self.conf = tmp_path / "tmux.conf"
+        self.conf.write_text("set -g default-terminal tmux-256color\nset -sg escape-time 10\nset -g remain-on-exit on\n")
+        self.tmux("new-session", "-d", "-x", str(size[0]), "-y", str(size[1]), "-s", "keys", "-c", str(PROJECT),
+                  sys.executable, "-m", "tui.launch", str(root))
+
+    def tmux(self, *args: str) -> str:
         assert TMUX is not None
-        return subprocess.run([TMUX, "-S", str(tmux_socket), "-f", str(conf), *args], capture_output=True, text=True,
-                              timeout=30).stdout
+        # Not the test run's COLUMNS and LINES (80x24): the program would take them for the
+        # pane's size.
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        return subprocess.run([TMUX, "-S", str(self.socket), "-f", str(self.conf), *args], capture_output=True,
+                              text=True, timeout=30, env=env).stdout
 
-    def wait_for(text: str, timeout: float = 60) -> str:
+    def wait_for(self, text: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         while True:
-            screen = tmux("capture-pane", "-p", "-t", "keys")
+            screen = self.tmux("capture-pane", "-p", "-t", "keys")
             if text in screen:
                 return screen
             assert time.monotonic() < deadline, f"timed out waiting for {text!r}; the screen shows:\n{screen}"
             time.sleep(0.2)
 
-    tmux("new-session", "-d", "-x", "140", "-y", "40", "-s", "keys", "-c", str(PROJECT),
-         sys.executable, "-m", "tui.launch", str(root))
+
+def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, tmux_socket: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    terminal = Terminal(tmp_path, tmux_socket, root)
+    tmux, wait_for = terminal.tmux, terminal.wait_for
     wait_for("5/5 shown")
     title = "Harbour workers end a two-week strike, ports reopen at dawn, and exporters count the cost"
     description = "Dockers voted 412 to 96 to return, unions said, after talks brokered by the port authority overnight"
@@ -274,6 +286,22 @@ def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, 
     assert [name for name in before if before[name] != after[name]] == ["a3-etf-flows.md"]
     saved = meta(root, "a3-etf-flows.md")
     assert (saved["title"], saved["description"], saved["publishedAt"]) == (title, description, date)
+
+
+def test_enter_j_enter_in_one_burst_goes_to_the_second_problems_line(tmp_path: Path, tmux_socket: Path) -> None:
+    # From the list: enter focuses the reader's problems, j takes the second, enter scrolls the
+    # text to its line. A key lost or run before the last one's effect leaves the text at its
+    # top (line 1) or the cursor on the first problem.
+    lines = [f"Paragraph {n} of the council story, as the scraper left it." for n in range(2, 61)]
+    lines[47] = "👉 Tell us what you think about late-night opening"  # line 49: CD404
+    raw = "Council story\n" + "\n".join(lines) + "\n"
+    root = write_folder(tmp_path / "news", {}, {"r1-raw.txt": raw.encode()})
+    terminal = Terminal(tmp_path, tmux_socket, root)
+    terminal.wait_for("1/1 shown")
+    terminal.wait_for("49:1 CD404")  # the reader shows the article
+    terminal.tmux("send-keys", "-t", "keys", "Enter", "j", "Enter")
+    screen = terminal.wait_for("49 │ 👉 Tell us", timeout=10)
+    assert "  1 │ Council story" not in screen, screen
 
 
 def footer(app: CopydeskApp) -> list[str]:

@@ -21,7 +21,7 @@ from tui.widgets.status_bar import Counts, Outside, StatusBar
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 DOCK = "Dock workers end strike after agreement on shift lengths"  # 56 characters
-REGULATOR_TAGS = "Hong Kong,  REGULATIONS, REGULATION, MARKETS, REGULATION, , HONGKONG, Hong-Kong"
+REGULATOR_TAGS = 'Hong Kong, "␠REGULATIONS", REGULATION, MARKETS, REGULATION, ⟨empty⟩, HONGKONG, Hong-Kong'
 
 
 def copy_samples(tmp_path: Path) -> Path:
@@ -190,6 +190,31 @@ async def test_the_tag_screen_shows_empty_and_blank_edged_tags(tmp_path: Path) -
         assert '"␠ECONOMY"' in shown
         assert '"HONG␠␠KONG"' in shown
         assert "" not in shown  # no blank row
+
+
+async def test_the_list_shows_empty_and_blank_edged_tags_from_the_first_read_the_index_and_an_edit(tmp_path: Path) -> None:
+    # The tags cell read "Odd tags … ,  ECONOMY, ECONOMY": the empty tag a gap between
+    # commas, the spaced one a twin of the clean one.
+    from core.index import scan
+
+    root = write_folder(tmp_path / "news", ODD_TAGS)
+    cell = '⟨empty⟩, "␠ECONOMY", ECONOMY'
+    app = make_app(root)
+    async with app.run_test(size=(200, 30)) as pilot:  # no index: rows from the files read
+        await settle(pilot, app)
+        assert any(cell in text for text in list_lines(app))
+        assert any('"HONG␠␠KONG", ECONOMY' in text for text in list_lines(app))
+    scan([root], load_config(root))
+    app = make_app(root)
+    async with app.run_test(size=(200, 30)) as pilot:  # rows from the index (a later start)
+        await settle(pilot, app)
+        assert any(cell in text for text in list_lines(app))
+        main = app.main_screen
+        odd = next(y for y, i in enumerate(main.ws.visible) if main.ws.articles[i].relpath == "c1-odd-tags.md")
+        main.list.move_to(odd)
+        await pilot.press("t", *"ASIA", "enter")  # a staged edit: the row made again
+        await settle(pilot, app)
+        assert any(cell + ", ASIA" in text for text in list_lines(app))
 
 
 async def test_tag_suggestions_show_blank_edged_tags(tmp_path: Path) -> None:

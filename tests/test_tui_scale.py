@@ -519,3 +519,37 @@ def test_tag_counts_read_the_records_as_the_metadata_would(tmp_path: Path) -> No
         assert ws.tags_of(mixed) == ("ETF", "ETF")
         ws.add_tag([mixed], "NEWS")
         assert ws.tag_counts() == expected + Counter({"NEWS": 1})
+
+
+async def test_the_cursor_starts_on_the_top_row_when_the_metadata_comes_before_the_sorted_rows(
+        tmp_path: Path, monkeypatch) -> None:
+    # Without an index the rows show in the order the files were read (01-ferry… first), then
+    # sorted by date. On a busy machine the metadata pass can be attached before that sorted
+    # view is shown; the view it asks for kept "the cursor's article": the first file read.
+    import shutil
+
+    root = tmp_path / "samples"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "samples", root, symlinks=True)
+    attached = threading.Event()
+    real_attach, real_compute = Workspace.attach_metadata, Workspace.compute_view
+
+    def attach_metadata(self, *args, **kwargs):
+        try:
+            return real_attach(self, *args, **kwargs)
+        finally:
+            attached.set()
+
+    def compute_view(self, *args, **kwargs):
+        attached.wait(10)  # the sort waits for the metadata, as on a busy machine
+        return real_compute(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "attach_metadata", attach_metadata)
+    monkeypatch.setattr(Workspace, "compute_view", compute_view)
+    app = make_app(root)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        assert attached.is_set()
+        top = main.ws.articles[main.ws.visible[0]].relpath
+        assert top != "01-ferry-fares-rise.md"  # the date order is not the order read
+        assert main.list.cursor == 0 and main.ws.articles[main.list.current].relpath == top

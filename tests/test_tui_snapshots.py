@@ -38,8 +38,7 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:
 
 
 def _samples(tmp_path: Path) -> Path:
-    """A copy of samples/; the snapshots press `g` first: at start-up the cursor sometimes
-    stays on the first row read rather than the first row of the date order."""
+    """A copy of samples/ (the cursor starts on the top row of the date order)."""
     import shutil
 
     root = tmp_path / "samples"
@@ -49,17 +48,17 @@ def _samples(tmp_path: Path) -> Path:
 
 def test_main_screen_80x24(snap_compare, tmp_path: Path) -> None:
     app = make_app(_samples(tmp_path))
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_prepare(app, "g"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_prepare(app))
 
 
 def test_main_screen_120x35(snap_compare, tmp_path: Path) -> None:
     app = make_app(_samples(tmp_path))
-    assert snap_compare(app, terminal_size=(120, 35), run_before=_prepare(app, "g"))
+    assert snap_compare(app, terminal_size=(120, 35), run_before=_prepare(app))
 
 
 def test_main_screen_200x50(snap_compare, tmp_path: Path) -> None:
     app = make_app(_samples(tmp_path))
-    assert snap_compare(app, terminal_size=(200, 50), run_before=_prepare(app, "g"))
+    assert snap_compare(app, terminal_size=(200, 50), run_before=_prepare(app))
 
 
 def test_save_introduces_problems_dialog(snap_compare, tmp_path: Path) -> None:

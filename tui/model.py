@@ -12,6 +12,7 @@ an edit) and kept while it has staged edits, so a save plans against the version
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import re
@@ -101,6 +102,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# Tags repeat across thousands of articles: each spelling is made visible once (row_of runs
+# for every row at start-up).
+_shown_tag = functools.lru_cache(maxsize=4096)(shown_tag)
+
+
+def _tags_cell(tags: Any) -> str:
+    """The list's tags cell: each tag of a list as every tag list shows it (``⟨empty⟩``,
+    ``"␠REGULATIONS"``), so an empty or spaced tag is not an invisible gap between commas."""
+    if not isinstance(tags, list | tuple):
+        return _text(tags)
+    return ", ".join([_shown_tag(t) if type(t) is str else shown_tag(t) for t in tags])
+
+
 def status_of(article: Article, problems: Sequence[Problem] | None = None) -> str:
     """The list's status mark for an article (with ``problems`` instead of its own: those
     of its staged edits, see :meth:`Workspace.check_staged`)."""
@@ -123,10 +137,7 @@ def row_of(entry: Entry, view: ListView = NEWS_VIEW) -> PlainRow:
     # The same as make_row over display_data, without building a mapping: 50,000 at start.
     title, published, source, _, sentiment, draft, tags = entry.display
     date = _text(published)  # the very string the entry holds: no copy
-    if type(tags) is tuple:
-        tag_text = ", ".join([_text(t) for t in tags])
-    else:
-        tag_text = _text(tags)
+    tag_text = _tags_cell(tags)
     if type(title) is not str or not title.strip():
         title = entry.relpath
     return (
@@ -152,11 +163,7 @@ def make_row(article: Article, data: Mapping[str, Any] | None, problems: Sequenc
     if source is None:
         raw_source = get_path(data, "source")
         source = raw_source if isinstance(raw_source, str) else None
-    tags = get_path(data, "tags")
-    if isinstance(tags, list | tuple):
-        tag_text = ", ".join(_text(t) for t in tags)
-    else:
-        tag_text = _text(tags)
+    tag_text = _tags_cell(get_path(data, "tags"))
     if article.kind in BROKEN_KINDS or article.kind == "raw":
         # A file with no usable metadata shows its first problem where the tags would be.
         first = article.problems[0] if article.problems else None

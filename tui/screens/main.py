@@ -138,6 +138,9 @@ class MainScreen(Screen[None]):
         self._taxonomy = "tags"  # the taxonomy `t` adds to (remembered; see _taxonomies)
         self._entered_query = ""  # the filter as it was when the box was opened or last entered
         self._view_placed: int | None = None  # the article a view put the cursor on
+        # The view asked for and not shown yet: (the article it keeps, the one under the cursor
+        # when it was asked). See _run_view.
+        self._view_asked: tuple[int | None, int | None] | None = None
         self._painting = False
         # In a text box these commands' keys type text: the footer does not offer them there.
         self._typing_actions = commands.typing_actions(workspace.config.keys)
@@ -554,6 +557,15 @@ class MainScreen(Screen[None]):
         self.notify(f"sorted by {self.ws.sort}", timeout=1.5)
 
     def _run_view(self, matcher, sort: str, keep: int | None) -> None:
+        # A view asked for while an earlier one is still being computed: the cursor is where
+        # the earlier one left it (at start-up, on the first row read, not yet sorted), so
+        # keeping "the cursor's article" must keep what the earlier view was to keep, unless
+        # the user has moved the cursor since.
+        asked = self._view_asked
+        current = self.list.current
+        if asked is not None and keep == current and current == asked[1]:
+            keep = asked[0]
+        self._view_asked = (keep, current)
         self._view_worker(matcher, sort, keep)
 
     @work(thread=True, exclusive=True, group="view")
@@ -599,6 +611,7 @@ class MainScreen(Screen[None]):
             error.display = False
 
     def _show_view(self, visible: list[int], keep: int | None, hint: str = "") -> None:
+        self._view_asked = None
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._view_placed = self.list.current
@@ -792,9 +805,9 @@ class MainScreen(Screen[None]):
             return
 
         def chosen(tag: str | None) -> None:
-            if tag:
+            if tag is not None:  # the empty tag is a choice too (shown ⟨empty⟩)
                 result = self.ws.remove_tag(targets, tag)
-                self._after_stage(result.summary(f"remove tag {tag!r}"))
+                self._after_stage(result.summary(f"remove tag {shown_tag(tag)}"))
 
         from .dialogs import TagRemove
 

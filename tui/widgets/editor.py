@@ -195,6 +195,12 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
 
     def _fill(self, spec: FieldSpec, widget: Widget, value: Any, vocabulary: Vocabulary) -> None:
         KINDS[spec.kind].fill(self, spec, widget, value, vocabulary)
+        target = widget.input if isinstance(widget, TagInput) else widget
+        if isinstance(target, Input):
+            # The box with the focus (or about to get it: its Focus event may not have run yet)
+            # keeps the cursor at the end, so that typing adds to the value and ctrl+u clears
+            # it; a box no one types in shows its value's start, as after leaving it (_left).
+            target.cursor_position = len(target.value) if self.screen.focused is target else 0
 
     def _note_filled(self, spec: FieldSpec, widget: Widget) -> None:
         target = widget.input if isinstance(widget, TagInput) else widget

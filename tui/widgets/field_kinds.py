@@ -104,7 +104,6 @@ def _fill_input(editor: MetadataEditor, spec: FieldSpec, widget: Widget, value: 
     if widget.value != text:
         with widget.prevent(Input.Changed):
             widget.value = text
-        widget.cursor_position = 0
     if widget.has_class("-invalid"):
         widget.remove_class("-invalid")
 
