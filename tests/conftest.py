@@ -1,6 +1,10 @@
-"""Shared test options: ``--run-slow`` enables the long runs marked ``slow``."""
+"""Shared test options (``--run-slow`` enables the long runs marked ``slow``) and the
+``terminal`` fixture: the real program in a private tmux pane (``tests/terminal.py``)."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -35,3 +39,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip_slow)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path):
+    """A private tmux server for one test (killed after it)."""
+    from tests.terminal import TMUX, Terminal
+
+    if TMUX is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is needed for the real-terminal tests and is part of the machine image")
+        pytest.skip("tmux is not installed")
+    term = Terminal(tmp_path)
+    yield term
+    term.close()

@@ -1,6 +1,6 @@
 """Hostile text never reaches the user's terminal as control sequences.
 
-The terminal UI runs in a real terminal (a private tmux server with ``set-clipboard on``
+The terminal UI runs in a real terminal (``tests/terminal.py``: a private tmux server with ``set-clipboard on``
 and ``allow-rename on``, the settings under which OSC 52 writes the clipboard and escapes
 rename the window) on a folder whose bodies, values and file names carry OSC 52, OSC 0/2,
 CSI, C1 controls, bidi overrides and Rich markup. Every view is visited; then no paste
@@ -14,87 +14,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.hostile_text import CLEAR, FORBIDDEN, OSC52, OSC52_ST, make_hostile_folder
-
-PROJECT = Path(__file__).resolve().parent.parent
-TMUX = shutil.which("tmux")
-
-
-class Terminal:
-    """A private tmux server running one command in a 160x45 pane."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.socket = tmp / "tmux.sock"
-        conf = tmp / "tmux.conf"
-        conf.write_text(
-            "set -g set-clipboard on\nset -g allow-rename on\nsetw -g automatic-rename off\n"
-            "set -g default-terminal tmux-256color\nset -sg escape-time 10\nset -g remain-on-exit on\n"
-        )
-        self.conf = conf
-
-    def tmux(self, *args: str) -> str:
-        assert TMUX is not None
-        proc = subprocess.run([TMUX, "-S", str(self.socket), "-f", str(self.conf), *args],
-                              capture_output=True, text=True, timeout=30)
-        return proc.stdout
-
-    def start(self, command: list[str], cwd: Path) -> None:
-        # The pane waits for a line before running the command, so that its title and the
-        # window's name can be set to known values first.
-        script = "read _ && exec " + " ".join(_sh_quote(part) for part in command)
-        self.tmux("new-session", "-d", "-x", "160", "-y", "45", "-s", "hostile", "-c", str(cwd), "sh", "-c", script)
-        self.tmux("select-pane", "-t", "hostile", "-T", "CLEAN-TITLE")
-        self.tmux("rename-window", "-t", "hostile", "CLEAN-WINDOW")
-        self.tmux("send-keys", "-t", "hostile", "Enter")
-
-    def keys(self, *keys: str, pause: float = 0.35) -> None:
-        for key in keys:
-            self.tmux("send-keys", "-t", "hostile", key)
-            time.sleep(pause)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "hostile")
-
-    def wait_for(self, test: Callable[[str], bool], timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.screen()
-            if test(text):
-                return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; the screen shows:\n{text}")
-            time.sleep(0.2)
-
-    def state(self) -> dict[str, str]:
-        return {
-            "buffers": self.tmux("list-buffers"),
-            "pane title": self.tmux("display-message", "-p", "-t", "hostile", "#{pane_title}").strip(),
-            "window name": self.tmux("display-message", "-p", "-t", "hostile", "#{window_name}").strip(),
-        }
-
-    def close(self) -> None:
-        self.tmux("kill-server")
-
-
-def _sh_quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
-@pytest.fixture
-def terminal(tmp_path: Path):
-    if TMUX is None:
-        if os.environ.get("CI"):
-            pytest.fail("tmux is needed for the hostile-display test and is part of the machine image")
-        pytest.skip("tmux is not installed")
-    term = Terminal(tmp_path)
-    yield term
-    term.close()
+from tests.terminal import CLEAN_STATE, PANE, PROJECT, Terminal
 
 
 def test_tui_never_lets_hostile_text_reach_the_terminal(tmp_path: Path, terminal: Terminal) -> None:
@@ -107,13 +32,13 @@ def test_tui_never_lets_hostile_text_reach_the_terminal(tmp_path: Path, terminal
     def look(*keys: str, pause: float = 0.35) -> None:
         terminal.keys(*keys, pause=pause)
         seen.append(terminal.screen())
-        problem = {k: v for k, v in terminal.state().items() if v != {"buffers": "", "pane title": "CLEAN-TITLE", "window name": "CLEAN-WINDOW"}[k]}
+        problem = {k: v for k, v in terminal.state().items() if v != CLEAN_STATE[k]}
         assert not problem, f"after {keys}: {problem}\n{seen[-1]}"
 
     # Text pasted into the filter box (copied from a scraped page) holds escapes too.
     terminal.keys("/")
     terminal.tmux("set-buffer", "-b", "scraped", "ASIA" + OSC52_ST + CLEAR)
-    terminal.tmux("paste-buffer", "-p", "-d", "-b", "scraped", "-t", "hostile")
+    terminal.tmux("paste-buffer", "-p", "-d", "-b", "scraped", "-t", PANE)
     look("Escape", "Escape")
     for _ in names:  # every row: list, reader and editor show each file in turn
         look("j", pause=0.5)

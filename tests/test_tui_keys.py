@@ -10,26 +10,20 @@ bursts to the real program in a pane: over 200 characters and control keys, and 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 import sys
-import time
 import unicodedata
 from pathlib import Path
 
-import pytest
 from textual import events
 
 from core.config import load_config
 from core.document import load_article
+from tests.terminal import Terminal
 from tests.test_tui_support import ARTICLES, make_app, settle, write_folder
 from tui.app import CopydeskApp
 from tui.screens.dialogs import TagPrompt
 
 SIZE = (140, 40)
-PROJECT = Path(__file__).resolve().parent.parent
-TMUX = shutil.which("tmux")
 
 # What a terminal sends for the named keys these tests use.
 CHARACTERS = {"enter": "\r", "tab": "\t", "escape": "\x1b", "backspace": "\x7f", "space": " ", "slash": "/"}
@@ -221,51 +215,11 @@ async def test_keys_typed_while_a_large_folder_is_read_are_not_lost(tmp_path: Pa
         assert app.workspace.marked_count == asia
 
 
-@pytest.fixture
-def tmux_socket(tmp_path: Path):
-    if TMUX is None:
-        if os.environ.get("CI"):
-            pytest.fail("tmux is needed for the key burst test and is part of the machine image")
-        pytest.skip("tmux is not installed")
-    socket = tmp_path / "tmux.sock"
-    yield socket
-    subprocess.run([TMUX, "-S", str(socket), "kill-server"], capture_output=True, timeout=30)
-
-
-class Terminal:
-    """The real program in a pane ``keys`` of a private tmux server."""
-
-    def __init__(self, tmp_path: Path, socket: Path, root: Path, size: tuple[int, int] = SIZE) -> None:
-        self.socket = socket
-        self.conf = tmp_path / "tmux.conf"
-        self.conf.write_text("set -g default-terminal tmux-256color\nset -sg escape-time 10\nset -g remain-on-exit on\n")
-        self.tmux("new-session", "-d", "-x", str(size[0]), "-y", str(size[1]), "-s", "keys", "-c", str(PROJECT),
-                  sys.executable, "-m", "tui.launch", str(root))
-
-    def tmux(self, *args: str) -> str:
-        assert TMUX is not None
-        # Not the test run's COLUMNS and LINES (80x24): the program would take them for the
-        # pane's size.
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        return subprocess.run([TMUX, "-S", str(self.socket), "-f", str(self.conf), *args], capture_output=True,
-                              text=True, timeout=30, env=env).stdout
-
-    def wait_for(self, text: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.tmux("capture-pane", "-p", "-t", "keys")
-            if text in screen:
-                return screen
-            assert time.monotonic() < deadline, f"timed out waiting for {text!r}; the screen shows:\n{screen}"
-            time.sleep(0.2)
-
-
-def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, tmux_socket: Path) -> None:
+def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, terminal: Terminal) -> None:
     root = write_folder(tmp_path / "news")
     before = snapshot(root)
-    terminal = Terminal(tmp_path, tmux_socket, root)
-    tmux, wait_for = terminal.tmux, terminal.wait_for
-    wait_for("5/5 shown")
+    terminal.start([sys.executable, "-m", "tui.launch", str(root)], size=SIZE)
+    terminal.wait_for("5/5 shown")
     title = "Harbour workers end a two-week strike, ports reopen at dawn, and exporters count the cost"
     description = "Dockers voted 412 to 96 to return, unions said, after talks brokered by the port authority overnight"
     date = "2025-12-01T09:30:00.000Z"
@@ -277,18 +231,15 @@ def test_a_200_character_burst_in_a_real_terminal_loses_nothing(tmp_path: Path, 
     ]
     typed = sum(len(step[-1]) if step[0] == "-l" else 1 for step in steps)
     assert typed >= 200
-    command: list[str] = []
-    for step in steps:
-        command += [*(";" if command else ()), "send-keys", "-t", "keys", *step]
-    tmux(*command)
-    wait_for("1 saved")
+    terminal.burst(*steps)
+    terminal.wait_for("1 saved")
     after = snapshot(root)
     assert [name for name in before if before[name] != after[name]] == ["a3-etf-flows.md"]
     saved = meta(root, "a3-etf-flows.md")
     assert (saved["title"], saved["description"], saved["publishedAt"]) == (title, description, date)
 
 
-def test_enter_j_enter_in_one_burst_goes_to_the_second_problems_line(tmp_path: Path, tmux_socket: Path) -> None:
+def test_enter_j_enter_in_one_burst_goes_to_the_second_problems_line(tmp_path: Path, terminal: Terminal) -> None:
     # From the list: enter focuses the reader's problems, j takes the second, enter scrolls the
     # text to its line. A key lost or run before the last one's effect leaves the text at its
     # top (line 1) or the cursor on the first problem.
@@ -296,10 +247,10 @@ def test_enter_j_enter_in_one_burst_goes_to_the_second_problems_line(tmp_path: P
     lines[47] = "👉 Tell us what you think about late-night opening"  # line 49: CD404
     raw = "Council story\n" + "\n".join(lines) + "\n"
     root = write_folder(tmp_path / "news", {}, {"r1-raw.txt": raw.encode()})
-    terminal = Terminal(tmp_path, tmux_socket, root)
+    terminal.start([sys.executable, "-m", "tui.launch", str(root)], size=SIZE)
     terminal.wait_for("1/1 shown")
     terminal.wait_for("49:1 CD404")  # the reader shows the article
-    terminal.tmux("send-keys", "-t", "keys", "Enter", "j", "Enter")
+    terminal.burst(("Enter", "j", "Enter"))
     screen = terminal.wait_for("49 │ 👉 Tell us", timeout=10)
     assert "  1 │ Council story" not in screen, screen
 
