@@ -179,6 +179,15 @@ def test_a_date_field_accepts_what_its_format_says() -> None:
 async def edit_field(app, pilot, title: str, field: str, text: str) -> None:
     """Put the cursor on the article titled ``title``, type ``text`` in the editor's ``field``
     and save."""
+    await type_in_field(app, pilot, title, field, text)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    await pilot.press("escape", "ctrl+s")
+    await settle(pilot, app)
+
+
+async def type_in_field(app, pilot, title: str, field: str, text: str) -> None:
+    """Put the cursor on the article titled ``title`` and ``text`` in the editor's ``field``."""
     main = app.main_screen
     position = next(i for i, row in enumerate(list_lines(app)) if title in row)
     main.list.move_to(position)
@@ -190,10 +199,6 @@ async def edit_field(app, pilot, title: str, field: str, text: str) -> None:
     box = app.focused
     assert isinstance(box, Input)
     box.value = text
-    await pilot.press("enter")
-    await settle(pilot, app)
-    await pilot.press("escape", "ctrl+s")
-    await settle(pilot, app)
 
 
 @pytest.mark.parametrize(
@@ -400,3 +405,83 @@ def test_snapshot_a_site_after_init_with_the_term_prompt(snap_compare, tmp_path:
     root = write_site(tmp_path / "site")
     app = make_app(root)
     assert snap_compare(app, terminal_size=(120, 35), run_before=_prepare(app, "g", "t", "tab"))
+
+
+# -- number fields -----------------------------------------------------------------------------
+
+
+WEIGHTED = {
+    "sections.md": TOML_ARTICLE.replace("draft = false\n", "draft = false\nweight = 10\n"),
+    "multilingual.md": YAML_ARTICLE.replace("draft: true\n", "draft: true\nweight: 20\n"),
+    "firebase.md": JSON_ARTICLE.replace('"draft": false,\n', '"draft": false,\n  "weight": 30,\n'),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "before", "after"),
+    [
+        ("sections.md", "Sections", "weight = 10\n", "weight = 15\n"),
+        ("multilingual.md", "Multilingual mode", "weight: 20\n", "weight: 15\n"),
+        ("firebase.md", "Host on Firebase", '"weight": 30,', '"weight": 15,'),
+    ],
+    ids=["toml", "yaml", "json"],
+)
+async def test_an_integer_field_is_edited_as_a_number_and_refuses_what_is_not_an_integer(
+        tmp_path: Path, name: str, title: str, before: str, after: str) -> None:
+    root = write_site(tmp_path / "site", WEIGHTED)
+    original = (root / name).read_text()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        kinds = {spec.name: spec.kind for spec in app.main_screen.editor.specs}
+        assert kinds["weight"] == "integer"
+        for refused in ("1.5", "abc"):
+            await type_in_field(app, pilot, title, "weight", refused)
+            await pilot.press("down")  # leaving the field stages it: refused, the focus stays
+            await settle(pilot, app)
+            assert any("weight: expected an integer" in str(n.message) for n in app._notifications)
+            assert app.focused is not None and app.focused.id == "field-weight"
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert (root / name).read_text() == original
+            await pilot.press("escape", "escape")  # the old value back, then the list
+            await settle(pilot, app)
+            app.clear_notifications()
+        await edit_field(app, pilot, title, "weight", "15")
+    assert (root / name).read_text() == original.replace(before, after)  # a number, not '15'
+
+
+async def test_a_number_field_of_the_news_schema_takes_a_decimal_and_refuses_text(tmp_path: Path) -> None:
+    from tests.test_tui_support import write_folder
+
+    root = write_folder(tmp_path / "news")
+    original = (root / "a5-stablecoins.md").read_text()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        specs = {spec.name: spec for spec in app.main_screen.editor.specs}
+        assert specs["score"].kind == "number" and specs["ai.version"].kind == "integer"
+        await edit_field(app, pilot, "Stablecoin bill advances", "score", "ten")
+        assert any("score: expected a number" in str(n.message) for n in app._notifications)
+        assert (root / "a5-stablecoins.md").read_text() == original
+        await pilot.press("escape")
+        await settle(pilot, app)
+        await edit_field(app, pilot, "Stablecoin bill advances", "score", "0.75")
+    assert (root / "a5-stablecoins.md").read_text() == original.replace("draft: false\n", "draft: false\nscore: 0.75\n")
+
+
+def test_a_number_field_takes_numbers_of_its_type_within_the_schemas_bounds() -> None:
+    from tui.fields import FieldSpec, number_value
+
+    version = FieldSpec(("ai", "version"), "integer", minimum=1)
+    assert number_value("3", version) == (3, None)
+    assert number_value(" 12 ", version) == (12, None)
+    for text in ("1.5", "abc", "", "1e3", "٣", "true"):
+        assert number_value(text, version)[1] == "expected an integer, e.g. 3", text
+    assert number_value("0", version)[1] == "expected at least 1"
+    score = FieldSpec(("score",), "number", maximum=1)
+    assert number_value("0.5", score) == (0.5, None)
+    assert number_value("-2", score) == (-2, None)
+    assert number_value("1.5", score)[1] == "expected at most 1"
+    assert number_value("nan", score)[1] == "expected a number, e.g. 3 or 2.5"
+    assert number_value("1e999", FieldSpec(("score",), "number"))[1] is not None
