@@ -485,3 +485,65 @@ def test_a_number_field_takes_numbers_of_its_type_within_the_schemas_bounds() ->
     assert number_value("1.5", score)[1] == "expected at most 1"
     assert number_value("nan", score)[1] == "expected a number, e.g. 3 or 2.5"
     assert number_value("1e999", FieldSpec(("score",), "number"))[1] is not None
+
+
+# -- T on several taxonomies -------------------------------------------------------------------
+
+
+async def test_T_removes_a_term_of_the_taxonomy_chosen_with_tab_and_remembers_it(tmp_path: Path) -> None:
+    from tui.screens.dialogs import TagRemove
+
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Sections" in row))
+        await settle(pilot, app)
+        await pilot.press("T")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagRemove) and picker.taxonomy == "categories"
+        assert "from: categories  keywords" in str(picker.query_one("#untag-taxonomy").render())
+        options = picker.query_one("#untag-options")
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["content management"]
+        await pilot.press("tab")
+        assert picker.taxonomy == "keywords"
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["sections", "tree"]
+        await pilot.press("j", "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert (root / "sections.md").read_text() == TOML_ARTICLE.replace('[ "sections", "tree" ]', '[ "sections" ]')
+        assert "tree" not in row_of_title(app, "Sections")
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(app.screen, TagRemove) and app.screen.taxonomy == "keywords"  # remembered
+        await pilot.press("escape")
+
+
+async def test_T_removes_an_empty_term_of_another_taxonomy_and_only_its_line(tmp_path: Path) -> None:
+    from tui.screens.dialogs import TagRemove
+
+    blank = YAML_ARTICLE.replace("keywords:\n  - i18n\n", "keywords:\n  - ''\n  - i18n\n")
+    root = write_site(tmp_path / "site", {**SITE, "multilingual.md": blank})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Multilingual" in row))
+        await settle(pilot, app)
+        await pilot.press("T", "tab")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagRemove) and picker.taxonomy == "keywords"
+        options = picker.query_one("#untag-options")
+        shown = {options.get_option_at_index(i).id: str(options.get_option_at_index(i).prompt)
+                 for i in range(options.option_count)}
+        assert set(shown) == {"", "i18n"} and "⟨empty⟩" in shown[""]
+        position = [options.get_option_at_index(i).id for i in range(options.option_count)].index("")
+        await pilot.press(*["j"] * position, "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert (root / "multilingual.md").read_text() == YAML_ARTICLE

@@ -1240,6 +1240,10 @@ class Workspace:
     def remove_tag(self, targets: Iterable[int], tag: str) -> StageResult:
         return self.stage({i: [RemoveItem(TAGS, tag)] for i in targets})
 
+    def remove_term(self, targets: Iterable[int], taxonomy: str, term: str) -> StageResult:
+        """Remove ``term`` from list field ``taxonomy`` (categories, keywords...) of each target."""
+        return self.stage({i: [RemoveItem((taxonomy,), term)] for i in targets})
+
     def set_sentiment(self, targets: Iterable[int], value: str) -> StageResult:
         return self.stage({i: [SetValue(SENTIMENT, value)] for i in targets})
 
@@ -1326,10 +1330,13 @@ class Workspace:
             return tuple(t for t in terms if isinstance(t, str))
         return (terms,) if isinstance(terms, str) else ()
 
-    def term_counts(self, name: str) -> Counter[str]:
-        """How many articles carry each term of list field ``name`` (see :meth:`tag_counts`)."""
+    def term_counts(self, name: str, indices: Iterable[int] | None = None) -> Counter[str]:
+        """How many articles (of ``indices``, else all) carry each term of list field ``name``
+        (see :meth:`tag_counts`)."""
         if name == "tags":
-            return self.tag_counts()
+            return self.tag_counts(indices)
+        if indices is not None:
+            return Counter(term for index in indices for term in set(self.terms_of(index, name)))
 
         def count() -> Counter[str]:
             counts: Counter[str] = Counter()

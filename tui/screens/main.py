@@ -799,19 +799,31 @@ class MainScreen(Screen[None]):
         targets = self._editable_targets("untag")
         if not targets:
             return
-        counts = self.ws.tag_counts(targets)
-        if not counts:
-            self.notify("the target articles have no tags", severity="warning")
+        taxonomies = self._taxonomies()
+        counts = {name: self.ws.term_counts(name, targets) for name in taxonomies}
+        if not any(counts.values()):
+            what = "tags" if taxonomies == ("tags",) else f"terms in {', '.join(taxonomies)}"
+            self.notify(f"the target articles have no {what}", severity="warning")
             return
 
-        def chosen(tag: str | None) -> None:
-            if tag is not None:  # the empty tag is a choice too (shown ⟨empty⟩)
-                result = self.ws.remove_tag(targets, tag)
-                self._after_stage(result.summary(f"remove tag {shown_tag(tag)}"))
+        def chosen(term: str | None) -> None:
+            self._taxonomy = picker.taxonomy  # the next `t` or `T` starts on the taxonomy used last
+            if term is None:  # the empty term is a choice too (shown ⟨empty⟩)
+                return
+            if picker.taxonomy == "tags":
+                result = self.ws.remove_tag(targets, term)
+                self._after_stage(result.summary(f"remove tag {shown_tag(term)}"))
+            else:
+                result = self.ws.remove_term(targets, picker.taxonomy, term)
+                self._after_stage(result.summary(f"remove {shown_tag(term)} from {picker.taxonomy}"))
 
         from .dialogs import TagRemove
 
-        self.app.push_screen(TagRemove(len(targets), counts), chosen)
+        # Start on the taxonomy used last, unless the targets have none of its terms.
+        start = self._taxonomy if counts.get(self._taxonomy) else next(name for name in taxonomies if counts[name])
+        picker = TagRemove(len(targets), counts[start], taxonomies=taxonomies, taxonomy=start,
+                           counts_of=counts.__getitem__)
+        self.app.push_screen(picker, chosen)
 
     def action_tags(self) -> None:
         if self._blocked():
