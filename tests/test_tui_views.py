@@ -547,3 +547,67 @@ async def test_T_removes_an_empty_term_of_another_taxonomy_and_only_its_line(tmp
         await pilot.press("ctrl+s")
         await settle(pilot, app)
     assert (root / "multilingual.md").read_text() == YAML_ARTICLE
+
+
+# -- commands the folder's schema does not support --------------------------------------------
+
+
+def footer(app) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [f"{item.key_display} {item.description}" for item in app.screen.query(FooterKey)]
+
+
+@pytest.mark.parametrize(("missing", "key", "kept"), [("sentiment", "s", "d Draft"), ("draft", "d", "t Tag")])
+async def test_s_and_d_are_not_offered_and_refuse_at_once_where_the_schema_lacks_their_field(
+        tmp_path: Path, missing: str, key: str, kept: str) -> None:
+    from tui.screens.dialogs import SentimentPicker
+
+    articles = SITE if missing == "sentiment" else {
+        name: text.replace("draft = false\n", "").replace("draft: true\n", "").replace('  "draft": false,\n', "")
+        for name, text in SITE.items()}
+    root = write_site(tmp_path / "site", articles)
+    before = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        shown = footer(app)
+        assert kept in shown and not any(item.startswith(f"{key} ") for item in shown), shown
+        app.clear_notifications()
+        await pilot.press(key)
+        await settle(pilot, app)
+        assert app.screen is app.main_screen and not isinstance(app.screen, SentimentPicker)
+        messages = [str(n.message) for n in app._notifications]
+        assert f"cannot set {missing}: the folder's schema has no {missing} field" in messages, messages
+        assert "0 unsaved" in str(app.main_screen.query_one("#status").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()} == before
+
+
+async def test_help_and_palette_say_what_t_T_and_hash_do_on_several_taxonomies(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from tui.screens.help import HelpScreen
+
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=250, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#help-table").content)
+        shown = console.export_text()
+        assert "Add a term to the marked rows (or the current one); tab chooses the taxonomy: categories, keywords" in shown
+        assert "Remove a term from the marked rows (or the current one); tab chooses the taxonomy: categories, keywords" in shown
+        assert "Each taxonomy's terms with counts (categories, keywords; n: the next)" in shown
+        assert "Not on this folder: its schema has no sentiment field" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        palette = {command.title.split(" (")[0]: command.help for command in app.get_system_commands(app.main_screen)}
+        assert "Sentiment" not in palette and "Draft" in palette
+        assert palette["Untag"].startswith("Remove a term") and "categories, keywords" in palette["Tag"]

@@ -10,6 +10,7 @@ reactive state (:class:`tui.widgets.status_bar.StatusBar`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shlex
 import subprocess
@@ -126,6 +127,10 @@ class MainScreen(Screen[None]):
         self._schema = folder_schema(workspace.config)
         self._schema_fields = schema_fields(self._schema)
         workspace.view = list_view(workspace.config, self._schema)
+        # The fields s and d set that the folder's schema lacks: those commands are not offered.
+        self._missing_fields = frozenset(
+            field for field in commands.FIELD_OF.values() if self._schema is not None and field not in self._schema_fields)
+        self._hide_missing_commands()
         self._quit_after_save = False
         self._watching = False
         self._next_watch = 0.0
@@ -447,6 +452,24 @@ class MainScreen(Screen[None]):
         if self.list.current in recorded:
             self.call_later(self._show_reader)  # it lists the problems the edits leave
 
+    def _hide_missing_commands(self) -> None:
+        """Keep ``s``/``d`` out of the footer where the folder's schema has no such field (the
+        keys stay bound: pressed, they say why nothing happens)."""
+        hidden = {commands.BY_ID[cmd_id].action for cmd_id, field in commands.FIELD_OF.items() if field in self._missing_fields}
+        if not hidden:
+            return
+        for key, bound in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                dataclasses.replace(binding, show=False) if binding.action in hidden else binding for binding in bound]
+
+    def offers(self, cmd: commands.Command) -> bool:
+        """Whether the folder's schema has the field ``cmd`` sets (the palette's test)."""
+        return commands.FIELD_OF.get(cmd.id) not in self._missing_fields
+
+    def describe(self, cmd: commands.Command) -> str:
+        """What ``cmd`` does on this folder (the help screen's and the palette's words)."""
+        return commands.folder_help(cmd, self._taxonomies(), self._missing_fields)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a text box (the filter, an editor field) has the focus, the commands whose
         keys type text there are not offered: the footer said `/ Filter` in an editor field,
@@ -732,9 +755,13 @@ class MainScreen(Screen[None]):
     def _targets(self) -> list[int]:
         return self.ws.targets(self.list.current)
 
-    def _editable_targets(self, verb: str) -> list[int]:
-        """The targets, or none when not one of them can be edited: then the user is told
-        why at once, before any prompt asks for a tag or a value."""
+    def _editable_targets(self, verb: str, field: str = "") -> list[int]:
+        """The targets, or none when not one of them can be edited (or the folder's schema has
+        no ``field``): then the user is told why at once, before any prompt asks for a tag or
+        a value."""
+        if field in self._missing_fields:
+            self.notify(f"cannot set {field}: the folder's schema has no {field} field", severity="warning")
+            return []
         targets = self._targets()
         states = self.ws.states
         if not targets or any(states[i].entry.editable for i in targets):
@@ -845,7 +872,7 @@ class MainScreen(Screen[None]):
     def action_sentiment(self) -> None:
         if self._blocked():
             return
-        targets = self._editable_targets("set the sentiment of")
+        targets = self._editable_targets("set the sentiment of", "sentiment")
         if not targets:
             return
         current = Counter(self.ws.rows[i][COL_SENTIMENT] for i in targets)
@@ -862,7 +889,7 @@ class MainScreen(Screen[None]):
     def action_toggle_draft(self) -> None:
         if self._blocked():
             return
-        targets = self._editable_targets("set draft on")
+        targets = self._editable_targets("set draft on", "draft")
         if not targets:
             return
         value, result = self.ws.toggle_draft(targets)
@@ -1306,7 +1333,7 @@ class MainScreen(Screen[None]):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.ws.config.keys))
+        self.app.push_screen(HelpScreen(self.ws.config.keys, self.describe))
 
     async def action_quit(self) -> None:
         self.request_quit()
