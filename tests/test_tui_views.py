@@ -611,3 +611,66 @@ async def test_help_and_palette_say_what_t_T_and_hash_do_on_several_taxonomies(t
         palette = {command.title.split(" (")[0]: command.help for command in app.get_system_commands(app.main_screen)}
         assert "Sentiment" not in palette and "Draft" in palette
         assert palette["Untag"].startswith("Remove a term") and "categories, keywords" in palette["Tag"]
+
+
+# -- a vocabulary per taxonomy -----------------------------------------------------------------
+
+
+def with_categories_vocabulary(root: Path) -> Path:
+    with (root / "copydesk.toml").open("a") as config:
+        config.write('\n[vocabularies]\ncategories = ["content management", "hosting", "templates"]\n')
+    return root
+
+
+async def test_t_judges_a_term_against_its_taxonomys_vocabulary_and_the_save_asks(tmp_path: Path) -> None:
+    from tui.screens.dialogs import SaveIntroduces
+
+    root = with_categories_vocabulary(write_site(tmp_path / "site"))
+    before = (root / "sections.md").read_bytes()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Sections" in row))
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen.taxonomy == "categories"
+        await pilot.press(*"templtes", "enter")
+        await settle(pilot, app)
+        said = [str(n.message) for n in app._notifications]
+        assert any("add 'templtes' to categories" in m and "categories term 'templtes' is not in the categories vocabulary; "
+                   "closest known term: 'templates' (CD208)" in m and "ctrl+s will ask" in m for m in said), said
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SaveIntroduces)
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert (root / "sections.md").read_bytes() == before
+        app.clear_notifications()
+        await pilot.press("t", *"hosting", "enter")  # a known term: no warning
+        await settle(pilot, app)
+        said = [str(n.message) for n in app._notifications]
+        assert any("add 'hosting' to categories" in m for m in said) and not any("CD208" in m for m in said), said
+
+
+async def test_the_editor_judges_a_taxonomys_new_terms_against_its_vocabulary(tmp_path: Path) -> None:
+    root = with_categories_vocabulary(write_site(tmp_path / "site"))
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Host on Firebase" in row))
+        await settle(pilot, app)
+        await type_in_field(app, pilot, "Host on Firebase", "categories", "hosting, hostng")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        found = main.ws.edit_problems(main.list.current)
+        assert [p.message for p in found[("categories",)]] == [
+            "categories term 'hostng' is not in the categories vocabulary; closest known term: 'hosting'"]
+        await pilot.press("escape")  # back to the list
+        await settle(pilot, app)
+        await type_in_field(app, pilot, "Host on Firebase", "keywords", "firebase, deploy, anything")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert ("keywords",) not in main.ws.edit_problems(main.list.current)  # no vocabulary: not judged

@@ -793,8 +793,9 @@ class MainScreen(Screen[None]):
             if tag and prompt.taxonomy != "tags":
                 # Another taxonomy's term as typed: the house style is the tags' (as the command line's).
                 result = self.ws.add_term(targets, prompt.taxonomy, tag)
-                self._after_stage(result.summary(f"add {tag!r} to {prompt.taxonomy}"),
-                                  "warning" if result.refused else "information")
+                said = result.summary(f"add {tag!r} to {prompt.taxonomy}")
+                problems = self.ws.term_problems(prompt.taxonomy, tag) if result.changed else ()
+                self._after_stage(said + _save_will_ask(problems), "warning" if result.refused or problems else "information")
             elif tag:
                 # Not at start-up: the first screen comes first.
                 from core.checks.fixes import house_tag
@@ -857,7 +858,7 @@ class MainScreen(Screen[None]):
             return
         def rename(renames: list[tuple[str, str]], taxonomy: str):
             result = self.ws.rename_tags(renames, taxonomy)
-            problems = [p for _, new in renames for p in self.ws.tag_problems(new)] if result.changed and taxonomy == "tags" else []
+            problems = [p for _, new in renames for p in self.ws.term_problems(taxonomy, new)] if result.changed else []
             self._after_stage(_save_will_ask(problems).removeprefix("; ") or None, "warning")
             return result
 
