@@ -66,6 +66,13 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)  # TUI action id -> key(s)
     taxonomies: tuple[str, ...] = DEFAULT_TAXONOMIES  # list fields of terms: tags, categories...
     view: View = field(default_factory=View)
+    # Known terms of the other taxonomies (``[vocabularies] categories = [...]``); the tags'
+    # are ``vocabulary``. A taxonomy without one has no vocabulary check.
+    vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def vocabulary_of(self, taxonomy: str) -> tuple[str, ...]:
+        """The known terms of ``taxonomy`` (``vocabulary`` for the tags); empty: none set."""
+        return self.vocabulary if taxonomy == "tags" else self.vocabularies.get(taxonomy, ())
 
 
 _LIST_KEYS = {"extensions", "exclude", "select", "ignore", "vocabulary", "cta_patterns", "footer_patterns"}
@@ -218,6 +225,8 @@ def _from_table(data: dict[str, Any], path: Path) -> Config:
             value = _view(value, path)
         elif name == "taxonomies":
             value = _field_names(value, path, "taxonomies")
+        elif name == "vocabularies":
+            value = _vocabularies(value, path)
         elif name == "follow_symlinks":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: 'follow-symlinks' must be true or false")
@@ -227,6 +236,16 @@ def _from_table(data: dict[str, Any], path: Path) -> Config:
         values[name] = value
     if "vocabulary" in values:
         values["vocabulary"] = tuple(dict.fromkeys(values["vocabulary"]))
+    vocabularies = values.get("vocabularies", {})
+    if "tags" in vocabularies:
+        if "vocabulary" in values:
+            raise ConfigError(f"{path}: the tags' vocabulary is given twice ('vocabulary' and 'vocabularies.tags'): keep one")
+        values["vocabulary"] = vocabularies.pop("tags")
+    taxonomies = values.get("taxonomies", DEFAULT_TAXONOMIES)
+    for name in vocabularies:
+        if name not in taxonomies:
+            raise ConfigError(f"{path}: 'vocabularies.{name}': {name!r} is not one of the taxonomies "
+                              f"({', '.join(taxonomies)}); add it to 'taxonomies'")
     _check_selectors(values, path)
     return Config(root=root, source=path, **values)
 
@@ -250,6 +269,20 @@ def _field_names(value: Any, path: Path, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() == v and v for v in value):
         raise ConfigError(f"{path}: {key!r} must be a list of field names (non-empty strings without surrounding spaces)")
     return tuple(dict.fromkeys(value))
+
+
+def _vocabularies(value: Any, path: Path) -> dict[str, tuple[str, ...]]:
+    """``[vocabularies]``: a taxonomy's name -> its known terms, each once."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'vocabularies' must be a table of taxonomy = [terms]")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, terms in value.items():
+        if not name or name.strip() != name:
+            raise ConfigError(f"{path}: 'vocabularies' names a taxonomy {name!r}: expected a field name")
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise ConfigError(f"{path}: 'vocabularies.{name}' must be a list of strings")
+        out[name] = tuple(dict.fromkeys(terms))
+    return out
 
 
 def _view(value: Any, path: Path) -> View:

@@ -254,3 +254,35 @@ def test_messages_name_kinds_of_values_in_words_never_python_types(tmp_path):
     assert "CD106 front matter is a string, not a mapping of keys to values" in checked.stdout
     for output in (result.stdout + result.stderr, checked.stdout):
         assert not any(name in output for name in (" str,", " str ", "NoneType", " dict", " tuple"))
+
+
+SITE = """\
+---
+title: Hosting on Firebase
+categories:
+  - hosting
+keywords:
+  - firebase
+---
+Body.
+"""
+
+
+def test_tag_field_refuses_a_term_outside_that_taxonomys_vocabulary_unless_new_tag(tmp_path):
+    (tmp_path / "copydesk.toml").write_text('taxonomies = ["categories", "keywords"]\n'
+                                            '[vocabularies]\ncategories = ["hosting", "deployment"]\n')
+    (tmp_path / "a.md").write_text(SITE)
+    refused = copydesk("tag", "a.md", "--field", "categories", "--add", "deploymnt", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "categories term 'deploymnt' is not in the categories vocabulary; closest known term: 'deployment'" in refused.stderr
+    assert "--new-tag" in refused.stderr and (tmp_path / "a.md").read_text() == SITE
+    known = copydesk("tag", "a.md", "--field", "categories", "--add", "deployment", cwd=tmp_path)
+    assert known.returncode == 0, known.stderr
+    assert (tmp_path / "a.md").read_text() == SITE.replace("  - hosting\n", "  - hosting\n  - deployment\n")
+    keywords = copydesk("tag", "a.md", "--field", "keywords", "--add", "hosting-guide", cwd=tmp_path)  # no vocabulary
+    assert keywords.returncode == 0, keywords.stderr
+    on_purpose = copydesk("tag", "a.md", "--field", "categories", "--add", "edge", "--new-tag", cwd=tmp_path)
+    assert on_purpose.returncode == 0, on_purpose.stderr
+    assert "  - deployment\n  - edge\n" in (tmp_path / "a.md").read_text()
+    check = copydesk("check", "a.md", cwd=tmp_path)
+    assert "CD208" in check.stdout and "'edge'" in check.stdout

@@ -504,3 +504,14 @@ def test_article_to_post_gives_python_frontmatter_the_data_and_body(tmp_path: Pa
     if handler:
         assert type(post.handler).__name__ == handler
     assert check_post(post, load_config(tmp_path)) == ()
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ('keywords = [ "sections", "tree" ]  # kept\n', 'keywords = [ "sections" ]  # kept\n'),
+    ('keywords = ["sections","tree"]\n', 'keywords = ["sections"]\n'),
+    ('keywords = [\n  "sections",\n  "tree",\n]\n', 'keywords = [\n  "sections",\n]\n'),
+    ('keywords = [\n  "sections",\n  "tree"\n]\n', 'keywords = [\n  "sections"\n]\n'),
+])
+def test_removing_a_toml_arrays_last_item_leaves_no_comma_it_did_not_have(before: str, after: str) -> None:
+    text = f"+++\ntitle = 'x'\n{before}draft = false\n+++\nBody.\n"
+    assert apply_edits(text, [RemoveItem(("keywords",), "tree")]) == text.replace(before, after)

@@ -779,3 +779,55 @@ def test_tags_passed_as_clean_have_no_tag_problem() -> None:
             clean += 1
             assert slow == [], tags
     assert clean > 100
+
+
+# -- a vocabulary per taxonomy -----------------------------------------------------------------
+
+
+SITE_ARTICLE = """\
+---
+title: Hosting on Firebase
+categories:
+  - hosting
+  - Hostng
+keywords:
+  - firebase
+tags:
+  - HOSTING
+---
+Body.
+"""
+
+
+def site_config(tmp_path: Path, text: str) -> Config:
+    from core.config import load_config
+
+    (tmp_path / "copydesk.toml").write_text(text)
+    return load_config(tmp_path)
+
+
+def test_cd208_judges_each_taxonomy_against_its_own_vocabulary(tmp_path: Path) -> None:
+    config = site_config(tmp_path, 'taxonomies = ["tags", "categories", "keywords"]\nvocabulary = ["HOSTING"]\n'
+                                   '[vocabularies]\ncategories = ["hosting", "Hosting guides"]\n')
+    (tmp_path / "a.md").write_text(SITE_ARTICLE)
+    problems = [p for p in load_article(tmp_path / "a.md", config).problems if p.code == "CD208"]
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (5, 5, "categories term 'Hostng' is not in the categories vocabulary; closest known term: 'hosting'")]
+    # keywords have no vocabulary: not judged; the tags' is still `vocabulary`
+    assert config.vocabulary_of("keywords") == () and config.vocabulary_of("tags") == ("HOSTING",)
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ('[vocabularies]\ncategories = ["a"]\n', "'vocabularies.categories': 'categories' is not one of the taxonomies (tags)"),
+    ('taxonomies = ["categories"]\n[vocabularies]\ncategories = "a"\n', "'vocabularies.categories' must be a list of strings"),
+    ('vocabularies = ["a"]\n', "'vocabularies' must be a table"),
+    ('vocabulary = ["A"]\n[vocabularies]\ntags = ["B"]\n', "the tags' vocabulary is given twice"),
+])  # fmt: skip
+def test_a_vocabulary_per_taxonomy_is_validated_when_read(tmp_path: Path, text: str, error: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(error)):
+        site_config(tmp_path, text)
+
+
+def test_vocabularies_tags_is_the_tags_vocabulary(tmp_path: Path) -> None:
+    config = site_config(tmp_path, '[vocabularies]\ntags = ["HOSTING", "HOSTING"]\n')
+    assert config.vocabulary == ("HOSTING",) and config.vocabularies == {}

@@ -83,12 +83,18 @@ async def test_arrows_pass_through_a_select_and_a_switch_and_j_k_move_where_noth
         await pilot.press(*["down"] * sentiment)
         assert focused_field(app) == "sentiment"
         assert isinstance(app.focused, Select)
+        # The editor's order is the schema's: tags, stickyWeight, sentiment, score, draft.
+        assert names[sentiment - 2:sentiment + 3] == ["tags", "stickyWeight", "sentiment", "score", "draft"]
         await pilot.press("down")  # on a select, ↓ moves on; enter opens its menu
+        assert focused_field(app) == "score"
+        await pilot.press("down")  # a number's box passes ↓ on too
         assert focused_field(app) == "draft"
         assert isinstance(app.focused, Switch)
         await pilot.press("k")  # a switch takes no text: j/k move too
+        assert focused_field(app) == "score"
+        await pilot.press("up")
         assert focused_field(app) == "sentiment"
-        await pilot.press("j", "up", "up")
+        await pilot.press("j", "up", "up", "up")  # a select takes no text either
         assert focused_field(app) == "tags"
         await pilot.press("j")  # in a text box j is typed, not a move
         assert focused_field(app) == "tags"

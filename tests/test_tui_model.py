@@ -220,7 +220,8 @@ def test_schema_fields_drive_the_editor() -> None:
         }
     )
     kinds = {spec.name: spec.kind for spec in specs}
-    assert kinds == {"title": "text", "when": "datetime", "mood": "enum", "draft": "bool", "tags": "tags", "source.name": "string"}
+    assert kinds == {"title": "text", "when": "datetime", "mood": "enum", "draft": "bool", "tags": "tags", "score": "number",
+                     "source.name": "string"}
     assert {s.name for s in SEED_FIELDS} >= {"title", "sentiment", "draft", "tags", "source.name"}
 
 

@@ -30,7 +30,7 @@ class EditorApp(App[None]):
         self.edited.append((event.path, event.value))
 
 
-def _parse_count(text: str) -> tuple[Any, str | None]:
+def _parse_count(text: str, spec: FieldSpec) -> tuple[Any, str | None]:
     return (int(text), None) if text.strip().isdigit() else (None, "not a whole number")
 
 

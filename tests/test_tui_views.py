@@ -179,6 +179,15 @@ def test_a_date_field_accepts_what_its_format_says() -> None:
 async def edit_field(app, pilot, title: str, field: str, text: str) -> None:
     """Put the cursor on the article titled ``title``, type ``text`` in the editor's ``field``
     and save."""
+    await type_in_field(app, pilot, title, field, text)
+    await pilot.press("enter")
+    await settle(pilot, app)
+    await pilot.press("escape", "ctrl+s")
+    await settle(pilot, app)
+
+
+async def type_in_field(app, pilot, title: str, field: str, text: str) -> None:
+    """Put the cursor on the article titled ``title`` and ``text`` in the editor's ``field``."""
     main = app.main_screen
     position = next(i for i, row in enumerate(list_lines(app)) if title in row)
     main.list.move_to(position)
@@ -190,10 +199,6 @@ async def edit_field(app, pilot, title: str, field: str, text: str) -> None:
     box = app.focused
     assert isinstance(box, Input)
     box.value = text
-    await pilot.press("enter")
-    await settle(pilot, app)
-    await pilot.press("escape", "ctrl+s")
-    await settle(pilot, app)
 
 
 @pytest.mark.parametrize(
@@ -400,3 +405,272 @@ def test_snapshot_a_site_after_init_with_the_term_prompt(snap_compare, tmp_path:
     root = write_site(tmp_path / "site")
     app = make_app(root)
     assert snap_compare(app, terminal_size=(120, 35), run_before=_prepare(app, "g", "t", "tab"))
+
+
+# -- number fields -----------------------------------------------------------------------------
+
+
+WEIGHTED = {
+    "sections.md": TOML_ARTICLE.replace("draft = false\n", "draft = false\nweight = 10\n"),
+    "multilingual.md": YAML_ARTICLE.replace("draft: true\n", "draft: true\nweight: 20\n"),
+    "firebase.md": JSON_ARTICLE.replace('"draft": false,\n', '"draft": false,\n  "weight": 30,\n'),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "before", "after"),
+    [
+        ("sections.md", "Sections", "weight = 10\n", "weight = 15\n"),
+        ("multilingual.md", "Multilingual mode", "weight: 20\n", "weight: 15\n"),
+        ("firebase.md", "Host on Firebase", '"weight": 30,', '"weight": 15,'),
+    ],
+    ids=["toml", "yaml", "json"],
+)
+async def test_an_integer_field_is_edited_as_a_number_and_refuses_what_is_not_an_integer(
+        tmp_path: Path, name: str, title: str, before: str, after: str) -> None:
+    root = write_site(tmp_path / "site", WEIGHTED)
+    original = (root / name).read_text()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        kinds = {spec.name: spec.kind for spec in app.main_screen.editor.specs}
+        assert kinds["weight"] == "integer"
+        for refused in ("1.5", "abc"):
+            await type_in_field(app, pilot, title, "weight", refused)
+            await pilot.press("down")  # leaving the field stages it: refused, the focus stays
+            await settle(pilot, app)
+            assert any("weight: expected an integer" in str(n.message) for n in app._notifications)
+            assert app.focused is not None and app.focused.id == "field-weight"
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert (root / name).read_text() == original
+            await pilot.press("escape", "escape")  # the old value back, then the list
+            await settle(pilot, app)
+            app.clear_notifications()
+        await edit_field(app, pilot, title, "weight", "15")
+    assert (root / name).read_text() == original.replace(before, after)  # a number, not '15'
+
+
+async def test_a_number_field_of_the_news_schema_takes_a_decimal_and_refuses_text(tmp_path: Path) -> None:
+    from tests.test_tui_support import write_folder
+
+    root = write_folder(tmp_path / "news")
+    original = (root / "a5-stablecoins.md").read_text()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        specs = {spec.name: spec for spec in app.main_screen.editor.specs}
+        assert specs["score"].kind == "number" and specs["ai.version"].kind == "integer"
+        await edit_field(app, pilot, "Stablecoin bill advances", "score", "ten")
+        assert any("score: expected a number" in str(n.message) for n in app._notifications)
+        assert (root / "a5-stablecoins.md").read_text() == original
+        await pilot.press("escape")
+        await settle(pilot, app)
+        await edit_field(app, pilot, "Stablecoin bill advances", "score", "0.75")
+    assert (root / "a5-stablecoins.md").read_text() == original.replace("draft: false\n", "draft: false\nscore: 0.75\n")
+
+
+def test_a_number_field_takes_numbers_of_its_type_within_the_schemas_bounds() -> None:
+    from tui.fields import FieldSpec, number_value
+
+    version = FieldSpec(("ai", "version"), "integer", minimum=1)
+    assert number_value("3", version) == (3, None)
+    assert number_value(" 12 ", version) == (12, None)
+    for text in ("1.5", "abc", "", "1e3", "٣", "true"):
+        assert number_value(text, version)[1] == "expected an integer, e.g. 3", text
+    assert number_value("0", version)[1] == "expected at least 1"
+    score = FieldSpec(("score",), "number", maximum=1)
+    assert number_value("0.5", score) == (0.5, None)
+    assert number_value("-2", score) == (-2, None)
+    assert number_value("1.5", score)[1] == "expected at most 1"
+    assert number_value("nan", score)[1] == "expected a number, e.g. 3 or 2.5"
+    assert number_value("1e999", FieldSpec(("score",), "number"))[1] is not None
+
+
+# -- T on several taxonomies -------------------------------------------------------------------
+
+
+async def test_T_removes_a_term_of_the_taxonomy_chosen_with_tab_and_remembers_it(tmp_path: Path) -> None:
+    from tui.screens.dialogs import TagRemove
+
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Sections" in row))
+        await settle(pilot, app)
+        await pilot.press("T")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagRemove) and picker.taxonomy == "categories"
+        assert "from: categories  keywords" in str(picker.query_one("#untag-taxonomy").render())
+        options = picker.query_one("#untag-options")
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["content management"]
+        await pilot.press("tab")
+        assert picker.taxonomy == "keywords"
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["sections", "tree"]
+        await pilot.press("j", "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert (root / "sections.md").read_text() == TOML_ARTICLE.replace('[ "sections", "tree" ]', '[ "sections" ]')
+        assert "tree" not in row_of_title(app, "Sections")
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(app.screen, TagRemove) and app.screen.taxonomy == "keywords"  # remembered
+        await pilot.press("escape")
+
+
+async def test_T_removes_an_empty_term_of_another_taxonomy_and_only_its_line(tmp_path: Path) -> None:
+    from tui.screens.dialogs import TagRemove
+
+    blank = YAML_ARTICLE.replace("keywords:\n  - i18n\n", "keywords:\n  - ''\n  - i18n\n")
+    root = write_site(tmp_path / "site", {**SITE, "multilingual.md": blank})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Multilingual" in row))
+        await settle(pilot, app)
+        await pilot.press("T", "tab")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagRemove) and picker.taxonomy == "keywords"
+        options = picker.query_one("#untag-options")
+        shown = {options.get_option_at_index(i).id: str(options.get_option_at_index(i).prompt)
+                 for i in range(options.option_count)}
+        assert set(shown) == {"", "i18n"} and "⟨empty⟩" in shown[""]
+        position = [options.get_option_at_index(i).id for i in range(options.option_count)].index("")
+        await pilot.press(*["j"] * position, "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert (root / "multilingual.md").read_text() == YAML_ARTICLE
+
+
+# -- commands the folder's schema does not support --------------------------------------------
+
+
+def footer(app) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [f"{item.key_display} {item.description}" for item in app.screen.query(FooterKey)]
+
+
+@pytest.mark.parametrize(("missing", "key", "kept"), [("sentiment", "s", "d Draft"), ("draft", "d", "t Tag")])
+async def test_s_and_d_are_not_offered_and_refuse_at_once_where_the_schema_lacks_their_field(
+        tmp_path: Path, missing: str, key: str, kept: str) -> None:
+    from tui.screens.dialogs import SentimentPicker
+
+    articles = SITE if missing == "sentiment" else {
+        name: text.replace("draft = false\n", "").replace("draft: true\n", "").replace('  "draft": false,\n', "")
+        for name, text in SITE.items()}
+    root = write_site(tmp_path / "site", articles)
+    before = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        shown = footer(app)
+        assert kept in shown and not any(item.startswith(f"{key} ") for item in shown), shown
+        app.clear_notifications()
+        await pilot.press(key)
+        await settle(pilot, app)
+        assert app.screen is app.main_screen and not isinstance(app.screen, SentimentPicker)
+        messages = [str(n.message) for n in app._notifications]
+        assert f"cannot set {missing}: the folder's schema has no {missing} field" in messages, messages
+        assert "0 unsaved" in str(app.main_screen.query_one("#status").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()} == before
+
+
+async def test_help_and_palette_say_what_t_T_and_hash_do_on_several_taxonomies(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from tui.screens.help import HelpScreen
+
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=250, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#help-table").content)
+        shown = console.export_text()
+        assert "Add a term to the marked rows (or the current one); tab chooses the taxonomy: categories, keywords" in shown
+        assert "Remove a term from the marked rows (or the current one); tab chooses the taxonomy: categories, keywords" in shown
+        assert "Each taxonomy's terms with counts (categories, keywords; n: the next)" in shown
+        assert "Not on this folder: its schema has no sentiment field" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        palette = {command.title.split(" (")[0]: command.help for command in app.get_system_commands(app.main_screen)}
+        assert "Sentiment" not in palette and "Draft" in palette
+        assert palette["Untag"].startswith("Remove a term") and "categories, keywords" in palette["Tag"]
+
+
+# -- a vocabulary per taxonomy -----------------------------------------------------------------
+
+
+def with_categories_vocabulary(root: Path) -> Path:
+    with (root / "copydesk.toml").open("a") as config:
+        config.write('\n[vocabularies]\ncategories = ["content management", "hosting", "templates"]\n')
+    return root
+
+
+async def test_t_judges_a_term_against_its_taxonomys_vocabulary_and_the_save_asks(tmp_path: Path) -> None:
+    from tui.screens.dialogs import SaveIntroduces
+
+    root = with_categories_vocabulary(write_site(tmp_path / "site"))
+    before = (root / "sections.md").read_bytes()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Sections" in row))
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen.taxonomy == "categories"
+        await pilot.press(*"templtes", "enter")
+        await settle(pilot, app)
+        said = [str(n.message) for n in app._notifications]
+        assert any("add 'templtes' to categories" in m and "categories term 'templtes' is not in the categories vocabulary; "
+                   "closest known term: 'templates' (CD208)" in m and "ctrl+s will ask" in m for m in said), said
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SaveIntroduces)
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert (root / "sections.md").read_bytes() == before
+        app.clear_notifications()
+        await pilot.press("t", *"hosting", "enter")  # a known term: no warning
+        await settle(pilot, app)
+        said = [str(n.message) for n in app._notifications]
+        assert any("add 'hosting' to categories" in m for m in said) and not any("CD208" in m for m in said), said
+
+
+async def test_the_editor_judges_a_taxonomys_new_terms_against_its_vocabulary(tmp_path: Path) -> None:
+    root = with_categories_vocabulary(write_site(tmp_path / "site"))
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        main = app.main_screen
+        main.list.move_to(next(i for i, row in enumerate(list_lines(app)) if "Host on Firebase" in row))
+        await settle(pilot, app)
+        await type_in_field(app, pilot, "Host on Firebase", "categories", "hosting, hostng")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        found = main.ws.edit_problems(main.list.current)
+        assert [p.message for p in found[("categories",)]] == [
+            "categories term 'hostng' is not in the categories vocabulary; closest known term: 'hosting'"]
+        await pilot.press("escape")  # back to the list
+        await settle(pilot, app)
+        await type_in_field(app, pilot, "Host on Firebase", "keywords", "firebase, deploy, anything")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert ("keywords",) not in main.ws.edit_problems(main.list.current)  # no vocabulary: not judged

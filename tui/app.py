@@ -120,12 +120,13 @@ class CopydeskApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        main = self.main_screen
         for cmd in commands.COMMANDS:
-            if cmd.palette and cmd.id != "quit":
+            if cmd.palette and cmd.id != "quit" and main.offers(cmd):
                 keys = commands.effective_keys(cmd, self.config.keys)
                 # The keys come from the folder's configuration file: text, never markup.
                 title = f"{cmd.title} ({escape_markup(printable(keys))})"
-                yield SystemCommand(title, cmd.help, run_action_later(self.main_screen, cmd.action))
+                yield SystemCommand(title, main.describe(cmd), run_action_later(main, cmd.action))
 
     async def action_quit(self) -> None:
         """``q`` and ``ctrl+q``: ask about unsaved changes first."""

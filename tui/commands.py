@@ -8,7 +8,7 @@ command palette. A command's ``id`` is what the config file's ``keys`` table rem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -62,6 +62,27 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
+
+# The field a command sets: on a folder whose schema lacks it, the command is not offered.
+FIELD_OF: dict[str, str] = {"sentiment": "sentiment", "toggle-draft": "draft"}
+
+# What t, T and # do on a folder of several taxonomies ({names}: the taxonomies).
+TAXONOMY_HELP: dict[str, str] = {
+    "add-tag": "Add a term to the marked rows (or the current one); tab chooses the taxonomy: {names}",
+    "remove-tag": "Remove a term from the marked rows (or the current one); tab chooses the taxonomy: {names}",
+    "tags": "Each taxonomy's terms with counts ({names}; n: the next); near-duplicates; rename or merge",
+}
+
+
+def folder_help(cmd: Command, taxonomies: Sequence[str], missing: Collection[str]) -> str:
+    """``cmd.help`` as it holds on a folder with these ``taxonomies`` whose schema lacks the
+    fields ``missing``."""
+    field = FIELD_OF.get(cmd.id)
+    if field in missing:
+        return f"Not on this folder: its schema has no {field} field"
+    if len(taxonomies) > 1 and cmd.id in TAXONOMY_HELP:
+        return TAXONOMY_HELP[cmd.id].format(names=", ".join(taxonomies))
+    return cmd.help
 
 
 def bindings() -> list[Binding]:

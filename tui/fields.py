@@ -3,13 +3,17 @@
 Derived from the folder's JSON Schema (strings -> text input, enums -> select, booleans ->
 switch, dates -> an input validated by the schema's ``format``
 (``date``, ``date-time``, or dates as the folder writes them), the ``tags`` array -> tag
-editor, other arrays of strings -> comma lists with completion from the folder's terms);
+editor, other arrays of strings -> comma lists with completion from the folder's terms,
+integers and numbers -> an input that takes only a number of that type within the schema's
+``minimum``/``maximum``);
 without a schema, from the fields of the seed article format. Everything else is shown
 read-only.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +23,7 @@ from core.config import Config
 from core.schema import DATE_FORMATS, WRITTEN_DATES, date_formats, resolve_ref
 
 # A key of tui.widgets.field_kinds.KINDS, which says how the editor shows and stages it:
-# "string", "text", "enum", "bool", "datetime", "date", "tags", "list".
+# "string", "text", "enum", "bool", "datetime", "date", "tags", "list", "integer", "number".
 FieldKind = str
 
 
@@ -32,6 +36,8 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     required: bool = False
     formats: tuple[str, ...] = ()  # a "date" field's accepted formats (core.schema.date_formats)
+    minimum: float | None = None  # an "integer" or "number" field's bounds (the schema's)
+    maximum: float | None = None
 
     @property
     def name(self) -> str:
@@ -124,11 +130,44 @@ def _spec_for(path: tuple[str, ...], prop: dict[str, Any], required: bool, root:
         if prop.get("format") == "uri" or "pattern" in prop and "https" in str(prop.get("pattern")):
             return None  # URLs are left read-only: long, rarely edited by hand
         return FieldSpec(path, "text" if path[-1] in _LONG_TEXT else "string", (), required)
+    if types and types <= {"integer", "number"}:
+        kind = "integer" if types == {"integer"} else "number"
+        return FieldSpec(path, kind, (), required, minimum=_bound(prop.get("minimum")), maximum=_bound(prop.get("maximum")))
     if types == {"array"} and path == ("tags",):
         return FieldSpec(path, "tags", (), required)
     if types == {"array"} and _types(resolve_ref(root, prop.get("items")) or {}) <= {"string"}:
         return FieldSpec(path, "list", (), required)  # categories, keywords, aliases...
     return None
+
+
+def _bound(value: Any) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def number_value(text: str, spec: FieldSpec) -> tuple[int | float | None, str | None]:
+    """(the number ``text`` writes, None) for an "integer" or "number" field, else (None, what
+    is wrong with it): ``1.5`` and ``abc`` are not integers, and a value outside the schema's
+    ``minimum``/``maximum`` is refused as the schema check would."""
+    text = text.strip()
+    integer = spec.kind == "integer"
+    example = "an integer, e.g. 3" if integer else "a number, e.g. 3 or 2.5"
+    if _INTEGER.fullmatch(text):
+        value: int | float = int(text)
+    elif not integer and _NUMBER.fullmatch(text):
+        value = float(text)
+        if math.isinf(value):
+            return None, f"too large: expected {example}"
+    else:
+        return None, f"expected {example}"
+    if spec.minimum is not None and value < spec.minimum:
+        return None, f"expected at least {spec.minimum:g}"
+    if spec.maximum is not None and value > spec.maximum:
+        return None, f"expected at most {spec.maximum:g}"
+    return value, None
 
 
 def valid_date(text: str, formats: tuple[str, ...]) -> str | None:

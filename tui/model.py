@@ -1053,13 +1053,15 @@ class Workspace:
                 continue  # a deleted field: the whole check says whether it was required
             # Items added to or removed from a list leave it a list: only its new items are
             # judged (a bulk `t` on 10,000 articles judges one tag, not 10,000 lists).
+            # A taxonomy with a vocabulary (the tags always: their house style) judges its new terms.
+            terms = path == TAGS or len(path) == 1 and bool(self.config.vocabularies.get(path[0]))
             found = list(self._judge(path, value)) if path != TAGS or path in whole else []
-            if path == TAGS and isinstance(value, list | tuple):
+            if terms and isinstance(value, list | tuple):
                 before = get_path(original, dotted)
                 # Items of any kind may be in a hostile list (mappings are not hashable).
                 old = {t for t in before if isinstance(t, str)} if isinstance(before, list | tuple) else set()
                 for tag in dict.fromkeys(t for t in value if isinstance(t, str) and t not in old):
-                    found.extend(self.tag_problems(tag))
+                    found.extend(self.term_problems(path[0], tag))
             if found:
                 out[path] = tuple(found)
         return out
@@ -1068,19 +1070,24 @@ class Workspace:
         """What ``copydesk tag --add`` would refuse in ``tag`` (its house form first)."""
         return self._judge(None, tag)
 
-    def _judge(self, path: tuple[str, ...] | None, value: Any) -> tuple[Problem, ...]:
-        """The value checks of ``value`` at ``path`` (None: a tag added to ``tags``)."""
-        from core.checks.runner import tag_problems, value_problems
+    def term_problems(self, taxonomy: str, term: str) -> tuple[Problem, ...]:
+        """What ``copydesk tag --field TAXONOMY --add`` would refuse in ``term``."""
+        return self._judge(None, term, taxonomy)
+
+    def _judge(self, path: tuple[str, ...] | None, value: Any, taxonomy: str = "tags") -> tuple[Problem, ...]:
+        """The value checks of ``value`` at ``path`` (None: a term added to ``taxonomy``)."""
+        from core.checks.runner import term_problems, value_problems
 
         try:
-            key: tuple[Any, ...] | None = (path, type(value), value)
+            key: tuple[Any, ...] | None = (path or taxonomy, type(value), value)
             hash(key)
         except TypeError:  # a list or mapping: judged each time
             key = None
         if key is not None and key in self._judged:
             return self._judged[key]
         # Lists are held as tuples and mappings read-only: the schema wants them as parsed.
-        found = tuple(tag_problems(value, self.config) if path is None else value_problems(self.config, path, thaw(value)))
+        found = tuple(term_problems(taxonomy, value, self.config) if path is None
+                      else value_problems(self.config, path, thaw(value)))
         if key is not None:
             if len(self._judged) > 10_000:
                 self._judged.clear()
@@ -1240,6 +1247,10 @@ class Workspace:
     def remove_tag(self, targets: Iterable[int], tag: str) -> StageResult:
         return self.stage({i: [RemoveItem(TAGS, tag)] for i in targets})
 
+    def remove_term(self, targets: Iterable[int], taxonomy: str, term: str) -> StageResult:
+        """Remove ``term`` from list field ``taxonomy`` (categories, keywords...) of each target."""
+        return self.stage({i: [RemoveItem((taxonomy,), term)] for i in targets})
+
     def set_sentiment(self, targets: Iterable[int], value: str) -> StageResult:
         return self.stage({i: [SetValue(SENTIMENT, value)] for i in targets})
 
@@ -1326,10 +1337,13 @@ class Workspace:
             return tuple(t for t in terms if isinstance(t, str))
         return (terms,) if isinstance(terms, str) else ()
 
-    def term_counts(self, name: str) -> Counter[str]:
-        """How many articles carry each term of list field ``name`` (see :meth:`tag_counts`)."""
+    def term_counts(self, name: str, indices: Iterable[int] | None = None) -> Counter[str]:
+        """How many articles (of ``indices``, else all) carry each term of list field ``name``
+        (see :meth:`tag_counts`)."""
         if name == "tags":
-            return self.tag_counts()
+            return self.tag_counts(indices)
+        if indices is not None:
+            return Counter(term for index in indices for term in set(self.terms_of(index, name)))
 
         def count() -> Counter[str]:
             counts: Counter[str] = Counter()

@@ -276,26 +276,31 @@ CD207 = Rule(
 )
 
 
-def _unknown_tags(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: tuple[str, ...]) -> list[Problem]:
-    """CD208 for the tags outside ``vocabulary`` (an empty tag, a repeat, a non-string is
-    judged by the tag rules and the schema instead)."""
-    known = _vocabulary(vocabulary)
+def _unknown_tags(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: tuple[str, ...],
+                  taxonomy: str = "tags") -> list[Problem]:
+    """CD208 for the terms of ``taxonomy`` outside ``vocabulary`` (an empty term, a repeat, a
+    non-string is judged by the tag rules and the schema instead). Tags are compared in their
+    house form; another taxonomy's terms as written (the house style is the tags')."""
+    is_tags = taxonomy == "tags"
+    known = _vocabulary(vocabulary) if is_tags else frozenset(vocabulary)
     out: list[Problem] = []
     seen: set[str] = set()
     for i, tag in enumerate(tags):
         if not isinstance(tag, str) or not tag.strip():
             continue
-        norm = normalize_tag(tag)
+        norm = normalize_tag(tag) if is_tags else tag
         if norm in seen:
             continue  # CD302 reports the repeat
         seen.add(norm)
         if norm not in known:
             from ..taxonomy import closest_tag  # imported only when a tag is unknown
 
-            line, col = loc.value(("tags", i))
+            line, col = loc.value((taxonomy, i))
             hint = closest_tag(norm, vocabulary)
-            extra = f"; closest known tag: {hint!r}" if hint else "; no close match"
-            out.append(CD208.problem(f"tag {tag!r} is not in the vocabulary{extra}", line, col))
+            noun = "tag" if is_tags else f"{taxonomy} term"
+            extra = f"; closest known {'tag' if is_tags else 'term'}: {hint!r}" if hint else "; no close match"
+            out.append(CD208.problem(f"{noun} {tag!r} is not in the {'' if is_tags else taxonomy + ' '}vocabulary{extra}",
+                                     line, col))
     return out
 
 
@@ -312,12 +317,14 @@ def _vocabulary(words: tuple[str, ...]) -> frozenset[str]:
 
 CD208 = Rule(
     "CD208", "unknown-tag", "warning",
-    "A tag is not in the configured `vocabulary` (only checked when one is set); the closest known tag is named.",
+    "A tag (or another taxonomy's term) is not in its configured vocabulary (only checked when one is set); the closest known term is named.",
     "When `copydesk.toml` sets a `vocabulary`, every tag must be one of its tags (compared in the "
-    "house form: upper-case, single spaces). A tag outside it is usually a variant of a known "
-    "one, which splits the articles of one subject over two tags. Example: `HONGKONG` with "
-    "`HONG KONG` in the vocabulary. Fix: use the known tag (the message names the closest), or "
-    "add the new tag to the vocabulary; `copydesk tag --new-tag` adds one on purpose.",
+    "house form: upper-case, single spaces); a taxonomy given one under `[vocabularies]` "
+    "(`categories = [...]`) must use its terms as written. A term outside it is usually a "
+    "variant of a known one, which splits the articles of one subject over two terms. Example: "
+    "`HONGKONG` with `HONG KONG` in the vocabulary. Fix: use the known term (the message names "
+    "the closest), or add the new one to the vocabulary; `copydesk tag --new-tag` adds one on "
+    "purpose.",
 )
 CD209 = Rule(
     "CD209", "invalid-value", "error",
@@ -349,9 +356,14 @@ def check(ctx: Context, known: Mapping[str, Rule]) -> list[Problem]:
         for issue in _schema_issues(schema, data, known):
             line, col = loc.key(issue.path) if issue.at == "key" else loc.value(issue.path)
             out.append(known[issue.code].problem(issue.message, line, col))
-    tags = meta.get("tags")
-    if ctx.config.vocabulary and "CD208" in ctx.codes and isinstance(tags, (tuple, list)):
-        out.extend(_unknown_tags(tags, ctx.loc, tuple(ctx.config.vocabulary)))
+    if "CD208" in ctx.codes:
+        tags = meta.get("tags")
+        if ctx.config.vocabulary and isinstance(tags, (tuple, list)):
+            out.extend(_unknown_tags(tags, ctx.loc, tuple(ctx.config.vocabulary)))
+        for taxonomy, vocabulary in ctx.config.vocabularies.items():
+            terms = meta.get(taxonomy)
+            if vocabulary and isinstance(terms, (tuple, list)):
+                out.extend(_unknown_tags(terms, ctx.loc, vocabulary, taxonomy))
     return out
 
 
@@ -368,6 +380,6 @@ def value_problems(schema: CompiledSchema, path: FieldPath, value: Any, known: M
     return [known[i.code].problem(i.message) for i in issues if i.path and i.code != "CD201"]
 
 
-def tag_problems(tag: str, vocabulary: tuple[str, ...]) -> list[Problem]:
-    """CD208 for ``tag`` not written yet (at 1:1), when a vocabulary is set."""
-    return _unknown_tags([tag], Unplaced(), vocabulary) if vocabulary else []
+def tag_problems(tag: str, vocabulary: tuple[str, ...], taxonomy: str = "tags") -> list[Problem]:
+    """CD208 for ``tag`` (a term of ``taxonomy``) not written yet (at 1:1), when a vocabulary is set."""
+    return _unknown_tags([tag], Unplaced(), vocabulary, taxonomy) if vocabulary else []

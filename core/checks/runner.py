@@ -77,3 +77,13 @@ def tag_problems(tag: str, config: Config) -> list[Problem]:
     (naming the closest known tag), among the codes the configuration selects."""
     found = consistency.tag_problems(tag) + fields.tag_problems(tag, tuple(config.vocabulary))
     return [p for p in found if rule_enabled(config, p.code)]
+
+
+def term_problems(taxonomy: str, term: str, config: Config) -> list[Problem]:
+    """What ``check`` would report on ``term`` once added to list field ``taxonomy``: for the
+    tags, :func:`tag_problems`; for another taxonomy, a term outside its configured vocabulary
+    (``[vocabularies]``, naming the closest known term)."""
+    if taxonomy == "tags":
+        return tag_problems(term, config)
+    found = fields.tag_problems(term, config.vocabulary_of(taxonomy), taxonomy)
+    return [p for p in found if rule_enabled(config, p.code)]

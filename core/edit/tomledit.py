@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import CopydeskError
@@ -158,21 +159,41 @@ def _edit_document(document: Any, edit: Edit, after: dict[str, Any]) -> None:
             else:
                 current.append(_toml_value(value))
         case RemoveItem(value=value):
-            items = _container(document, path, create=False)[path[-1]]
-            for index in reversed([i for i, item in enumerate(_plain_list(items)) if item == value]):
-                del items[index]
+            parent = _container(document, path, create=False)
+            _remove_items(parent, path[-1], lambda item: item == value)
         case ReplaceItem(old=old, new=new):
-            items = _container(document, path, create=False)[path[-1]]
+            parent = _container(document, path, create=False)
+            items = parent[path[-1]]
             plain = _plain_list(items)
             if new in plain:
-                for index in reversed([i for i, item in enumerate(plain) if item == old]):
-                    del items[index]
+                _remove_items(parent, path[-1], lambda item: item == old)
             else:
                 for index, item in enumerate(plain):
                     if item == old:
                         items[index] = _item_for(new, items[index])
         case _:
             raise TypeError(f"not an edit: {edit!r}")
+
+
+def _remove_items(parent: Any, key: str, matches: Callable[[Any], bool]) -> None:
+    """Delete the items of array ``parent[key]`` that ``matches`` keeps, leaving no comma the
+    array did not have: tomlkit leaves ``[ "a", ]`` when ``"b"`` goes from ``[ "a", "b" ]``."""
+    import tomlkit
+
+    items = parent[key]
+    before = items.as_string()
+    for index in reversed([i for i, item in enumerate(_plain_list(items)) if matches(item)]):
+        del items[index]
+    after = items.as_string()
+    if _TRAILING_COMMA.search(before) or not _TRAILING_COMMA.search(after):
+        return
+    fixed = tomlkit.parse("x = " + _TRAILING_COMMA.sub(r"\1]", after))["x"]
+    fixed.trivia.comment_ws, fixed.trivia.comment, fixed.trivia.trail = (
+        items.trivia.comment_ws, items.trivia.comment, items.trivia.trail)
+    parent[key] = fixed
+
+
+_TRAILING_COMMA = re.compile(r",(\s*)\]\Z")
 
 
 def _plain_list(items: Any) -> list[Any]:

@@ -205,30 +205,68 @@ class TagPrompt(ModalScreen[str | None]):
 
 
 class TagRemove(ModalScreen[str | None]):
-    """Choose one of the tags the target articles carry (with how many carry it)."""
+    """Choose one of the tags the target articles carry (with how many carry it). With
+    several ``taxonomies``, ``tab`` cycles the one a term is taken from (:attr:`taxonomy`),
+    listing that taxonomy's terms on the targets (``counts_of``)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("tab", "next_taxonomy", "Next taxonomy", show=False),
+    ]
 
-    def __init__(self, count: int, tags: Mapping[str, int]) -> None:
+    def __init__(self, count: int, tags: Mapping[str, int], *, taxonomies: Sequence[str] = ("tags",),
+                 taxonomy: str = "tags", counts_of: Callable[[str], Mapping[str, int]] | None = None) -> None:
         super().__init__()
         self.count = count
         self.tags = tags
+        self.taxonomies = tuple(taxonomies)
+        self.taxonomy = taxonomy if taxonomy in self.taxonomies else self.taxonomies[0] if self.taxonomies else "tags"
+        self.counts_of = counts_of
+
+    def _counts(self) -> Mapping[str, int]:
+        return self.counts_of(self.taxonomy) if self.counts_of is not None else self.tags
+
+    def _title(self) -> Text:
+        noun = "article" if self.count == 1 else "articles"
+        what = "a tag" if self.taxonomies == ("tags",) else "a term"
+        return Text(f"Remove {what} from {self.count} {noun}")
+
+    def _taxonomy_line(self) -> Text:
+        line = Text("from: ")
+        for n, name in enumerate(self.taxonomies):
+            line.append(("  " if n else "") + printable(name), style="reverse bold" if name == self.taxonomy else "dim")
+        if not self._counts():
+            line.append(f"   (no {printable(self.taxonomy)} on the {'article' if self.count == 1 else 'articles'})", style="dim")
+        return line
+
+    def _options(self) -> list[Option]:
+        return tag_options(sorted(self._counts().items(), key=lambda kv: (-kv[1], kv[0])))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="untag-dialog"):
-            noun = "article" if self.count == 1 else "articles"
-            yield Label(f"Remove a tag from {self.count} {noun}", classes="dialog-title")
-            ordered = sorted(self.tags.items(), key=lambda kv: (-kv[1], kv[0]))
-            yield VimOptionList(
-                *tag_options(ordered),
-                id="untag-options",
-            )
+            yield Label(self._title(), classes="dialog-title")
+            if len(self.taxonomies) > 1:
+                yield Static(self._taxonomy_line(), id="untag-taxonomy")
+            yield VimOptionList(*self._options(), id="untag-options")
+            if len(self.taxonomies) > 1:
+                yield Static(Text("enter removes · tab next taxonomy · escape cancels", style="dim"))
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
         if options.option_count:
             options.highlighted = 0
         options.focus()
+
+    def action_next_taxonomy(self) -> None:
+        if len(self.taxonomies) < 2:
+            return
+        self.taxonomy = self.taxonomies[(self.taxonomies.index(self.taxonomy) + 1) % len(self.taxonomies)]
+        self.query_one("#untag-taxonomy", Static).update(self._taxonomy_line())
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options())
+        if options.option_count:
+            options.highlighted = 0
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

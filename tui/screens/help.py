@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from core.display import printable
 
-from ..commands import COMMANDS, GROUPS, effective_keys
+from ..commands import COMMANDS, GROUPS, Command, effective_keys
 
 QUERY_HELP = (
     "tag:ASIA  sentiment:negative  source.key:coindesk  title:~hong  -tag:NEWS\n"
@@ -47,8 +47,9 @@ def row_table() -> Table:
     return table
 
 
-def help_table(config_keys: Mapping[str, str]) -> Table:
-    """Keys grouped as in the command list, with the user's remapping applied."""
+def help_table(config_keys: Mapping[str, str], describe: Callable[[Command], str] = lambda cmd: cmd.help) -> Table:
+    """Keys grouped as in the command list, with the user's remapping applied; ``describe``
+    says what each does on the folder (see :func:`tui.commands.folder_help`)."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
     table.add_column("key", style="bold", no_wrap=True, min_width=12)
     table.add_column("what", ratio=1)
@@ -58,7 +59,7 @@ def help_table(config_keys: Mapping[str, str]) -> Table:
         for cmd in COMMANDS:
             if cmd.group == group:
                 # Keys come from the folder's configuration file: shown as text, never markup.
-                table.add_row(Text(printable(effective_keys(cmd, config_keys))), cmd.help, cmd.id)
+                table.add_row(Text(printable(effective_keys(cmd, config_keys))), Text(printable(describe(cmd))), cmd.id)
         if group == "Move":
             table.add_row("tab", "Next pane (inside the editor: next field); shift+tab back")
         if group == "App":
@@ -77,14 +78,15 @@ class HelpScreen(ModalScreen[None]):
         Binding("k,up", "scroll(-1)", "Up", show=False),
     ]
 
-    def __init__(self, config_keys: Mapping[str, str]) -> None:
+    def __init__(self, config_keys: Mapping[str, str], describe: Callable[[Command], str] = lambda cmd: cmd.help) -> None:
         super().__init__()
         self.config_keys = config_keys
+        self.describe = describe
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(Text("copydesk keys", style="bold"), id="help-title")
-            yield Static(help_table(self.config_keys), id="help-table")
+            yield Static(help_table(self.config_keys, self.describe), id="help-table")
             yield Static(row_table(), id="help-rows")
             yield Static(Text.assemble(("Filter (/) examples\n", "bold underline"), QUERY_HELP), id="help-query")
             yield Static(Text("escape closes", style="dim"))

@@ -10,6 +10,7 @@ reactive state (:class:`tui.widgets.status_bar.StatusBar`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shlex
 import subprocess
@@ -126,6 +127,10 @@ class MainScreen(Screen[None]):
         self._schema = folder_schema(workspace.config)
         self._schema_fields = schema_fields(self._schema)
         workspace.view = list_view(workspace.config, self._schema)
+        # The fields s and d set that the folder's schema lacks: those commands are not offered.
+        self._missing_fields = frozenset(
+            field for field in commands.FIELD_OF.values() if self._schema is not None and field not in self._schema_fields)
+        self._hide_missing_commands()
         self._quit_after_save = False
         self._watching = False
         self._next_watch = 0.0
@@ -447,6 +452,24 @@ class MainScreen(Screen[None]):
         if self.list.current in recorded:
             self.call_later(self._show_reader)  # it lists the problems the edits leave
 
+    def _hide_missing_commands(self) -> None:
+        """Keep ``s``/``d`` out of the footer where the folder's schema has no such field (the
+        keys stay bound: pressed, they say why nothing happens)."""
+        hidden = {commands.BY_ID[cmd_id].action for cmd_id, field in commands.FIELD_OF.items() if field in self._missing_fields}
+        if not hidden:
+            return
+        for key, bound in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                dataclasses.replace(binding, show=False) if binding.action in hidden else binding for binding in bound]
+
+    def offers(self, cmd: commands.Command) -> bool:
+        """Whether the folder's schema has the field ``cmd`` sets (the palette's test)."""
+        return commands.FIELD_OF.get(cmd.id) not in self._missing_fields
+
+    def describe(self, cmd: commands.Command) -> str:
+        """What ``cmd`` does on this folder (the help screen's and the palette's words)."""
+        return commands.folder_help(cmd, self._taxonomies(), self._missing_fields)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a text box (the filter, an editor field) has the focus, the commands whose
         keys type text there are not offered: the footer said `/ Filter` in an editor field,
@@ -732,9 +755,13 @@ class MainScreen(Screen[None]):
     def _targets(self) -> list[int]:
         return self.ws.targets(self.list.current)
 
-    def _editable_targets(self, verb: str) -> list[int]:
-        """The targets, or none when not one of them can be edited: then the user is told
-        why at once, before any prompt asks for a tag or a value."""
+    def _editable_targets(self, verb: str, field: str = "") -> list[int]:
+        """The targets, or none when not one of them can be edited (or the folder's schema has
+        no ``field``): then the user is told why at once, before any prompt asks for a tag or
+        a value."""
+        if field in self._missing_fields:
+            self.notify(f"cannot set {field}: the folder's schema has no {field} field", severity="warning")
+            return []
         targets = self._targets()
         states = self.ws.states
         if not targets or any(states[i].entry.editable for i in targets):
@@ -766,8 +793,9 @@ class MainScreen(Screen[None]):
             if tag and prompt.taxonomy != "tags":
                 # Another taxonomy's term as typed: the house style is the tags' (as the command line's).
                 result = self.ws.add_term(targets, prompt.taxonomy, tag)
-                self._after_stage(result.summary(f"add {tag!r} to {prompt.taxonomy}"),
-                                  "warning" if result.refused else "information")
+                said = result.summary(f"add {tag!r} to {prompt.taxonomy}")
+                problems = self.ws.term_problems(prompt.taxonomy, tag) if result.changed else ()
+                self._after_stage(said + _save_will_ask(problems), "warning" if result.refused or problems else "information")
             elif tag:
                 # Not at start-up: the first screen comes first.
                 from core.checks.fixes import house_tag
@@ -799,26 +827,38 @@ class MainScreen(Screen[None]):
         targets = self._editable_targets("untag")
         if not targets:
             return
-        counts = self.ws.tag_counts(targets)
-        if not counts:
-            self.notify("the target articles have no tags", severity="warning")
+        taxonomies = self._taxonomies()
+        counts = {name: self.ws.term_counts(name, targets) for name in taxonomies}
+        if not any(counts.values()):
+            what = "tags" if taxonomies == ("tags",) else f"terms in {', '.join(taxonomies)}"
+            self.notify(f"the target articles have no {what}", severity="warning")
             return
 
-        def chosen(tag: str | None) -> None:
-            if tag is not None:  # the empty tag is a choice too (shown ⟨empty⟩)
-                result = self.ws.remove_tag(targets, tag)
-                self._after_stage(result.summary(f"remove tag {shown_tag(tag)}"))
+        def chosen(term: str | None) -> None:
+            self._taxonomy = picker.taxonomy  # the next `t` or `T` starts on the taxonomy used last
+            if term is None:  # the empty term is a choice too (shown ⟨empty⟩)
+                return
+            if picker.taxonomy == "tags":
+                result = self.ws.remove_tag(targets, term)
+                self._after_stage(result.summary(f"remove tag {shown_tag(term)}"))
+            else:
+                result = self.ws.remove_term(targets, picker.taxonomy, term)
+                self._after_stage(result.summary(f"remove {shown_tag(term)} from {picker.taxonomy}"))
 
         from .dialogs import TagRemove
 
-        self.app.push_screen(TagRemove(len(targets), counts), chosen)
+        # Start on the taxonomy used last, unless the targets have none of its terms.
+        start = self._taxonomy if counts.get(self._taxonomy) else next(name for name in taxonomies if counts[name])
+        picker = TagRemove(len(targets), counts[start], taxonomies=taxonomies, taxonomy=start,
+                           counts_of=counts.__getitem__)
+        self.app.push_screen(picker, chosen)
 
     def action_tags(self) -> None:
         if self._blocked():
             return
         def rename(renames: list[tuple[str, str]], taxonomy: str):
             result = self.ws.rename_tags(renames, taxonomy)
-            problems = [p for _, new in renames for p in self.ws.tag_problems(new)] if result.changed and taxonomy == "tags" else []
+            problems = [p for _, new in renames for p in self.ws.term_problems(taxonomy, new)] if result.changed else []
             self._after_stage(_save_will_ask(problems).removeprefix("; ") or None, "warning")
             return result
 
@@ -833,7 +873,7 @@ class MainScreen(Screen[None]):
     def action_sentiment(self) -> None:
         if self._blocked():
             return
-        targets = self._editable_targets("set the sentiment of")
+        targets = self._editable_targets("set the sentiment of", "sentiment")
         if not targets:
             return
         current = Counter(self.ws.rows[i][COL_SENTIMENT] for i in targets)
@@ -850,7 +890,7 @@ class MainScreen(Screen[None]):
     def action_toggle_draft(self) -> None:
         if self._blocked():
             return
-        targets = self._editable_targets("set draft on")
+        targets = self._editable_targets("set draft on", "draft")
         if not targets:
             return
         value, result = self.ws.toggle_draft(targets)
@@ -1294,7 +1334,7 @@ class MainScreen(Screen[None]):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.ws.config.keys))
+        self.app.push_screen(HelpScreen(self.ws.config.keys, self.describe))
 
     async def action_quit(self) -> None:
         self.request_quit()

@@ -61,7 +61,7 @@ MAX_LABEL_WIDTH = 20
 
 KIND_NAMES = {"string": "text", "text": "text", "datetime": "date and time (ISO 8601)", "enum": "one of a list",
               "bool": "on or off", "tags": "tags, comma-separated", "date": "date (ISO 8601)",
-              "list": "terms, comma-separated"}
+              "list": "terms, comma-separated", "integer": "an integer", "number": "a number"}
 
 
 def label_width(specs: tuple[FieldSpec, ...]) -> int:
@@ -343,7 +343,7 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
             return None
         if isinstance(old, str):
             text = unprintable(text, old)  # the marks it held and still shows stay marks
-        value, problem = KINDS[spec.kind].parse(text)
+        value, problem = KINDS[spec.kind].parse(text, spec)
         if problem is None and widget.validators:
             # The input's own validators (a date field's formats) refuse what they fail.
             result = widget.validate(text)

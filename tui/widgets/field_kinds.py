@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Select, Switch
 
 from core.display import printable
 
-from ..fields import FieldSpec, valid_date, valid_datetime
+from ..fields import FieldSpec, number_value, valid_date, valid_datetime
 from .tag_input import TagInput, Vocabulary
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class EditorKind:
     # Puts ``value`` (the article's, None when absent) in the input.
     fill: Callable[[MetadataEditor, FieldSpec, Widget, Any, Vocabulary], None]
     # Typed text -> (the value to stage, None) or (None, why it is refused); for inputs.
-    parse: Callable[[str], tuple[Any, str | None]] = lambda text: (text, None)
+    parse: Callable[[str, FieldSpec], tuple[Any, str | None]] = lambda text, spec: (text, None)
     # Widgets shown after the input on its row.
     extras: Callable[[FieldSpec], list[Widget]] = lambda spec: []
 
@@ -58,7 +58,7 @@ class DateTimeValidator(Validator):
         return self.success() if problem is None else self.failure(problem)
 
 
-def _parse_datetime(text: str) -> tuple[Any, str | None]:
+def _parse_datetime(text: str, spec: FieldSpec) -> tuple[Any, str | None]:
     problem = valid_datetime(text)
     return (text, None) if problem is None else (None, problem)
 
@@ -73,6 +73,24 @@ class DateValidator(Validator):
     def validate(self, value: str) -> ValidationResult:
         problem = valid_date(value, self.formats)
         return self.success() if problem is None else self.failure(problem)
+
+
+class NumberValidator(Validator):
+    """Accepts a number of the field's type within its schema's bounds (see
+    :func:`tui.fields.number_value`): the box turns red while it holds ``1.5`` for an integer."""
+
+    def __init__(self, spec: FieldSpec) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def validate(self, value: str) -> ValidationResult:
+        _, problem = number_value(value, self.spec)
+        return self.success() if problem is None else self.failure(problem)
+
+
+def _make_number(spec: FieldSpec) -> Widget:
+    return Input(id=spec.widget_id, compact=True, validators=[NumberValidator(spec)],
+                 validate_on=["changed", "submitted"], select_on_focus=False)
 
 
 def _make_date(spec: FieldSpec) -> Widget:
@@ -153,6 +171,9 @@ KINDS: dict[str, EditorKind] = {
     "datetime": EditorKind(_make_datetime, _fill_input, _parse_datetime),
     # Refused on staging by its validator, which knows the field's formats (see the editor).
     "date": EditorKind(_make_date, _fill_input),
+    # Staged as a number (``5``, ``2.5``), not the string ``'5'``.
+    "integer": EditorKind(_make_number, _fill_input, number_value),
+    "number": EditorKind(_make_number, _fill_input, number_value),
     "enum": EditorKind(lambda spec: FieldSelect([(c, c) for c in spec.choices], id=spec.widget_id, compact=True, prompt="—"),
                       _fill_select),
     "bool": EditorKind(lambda spec: Switch(id=spec.widget_id), _fill_switch,

@@ -25,7 +25,8 @@ Tags are matched exactly unless --ignore-case. An added tag goes after the last 
 list's own style (block or flow, quotes, indentation); a tag already present is not added
 twice; removing an absent tag changes nothing. A missing `tags` list is created.
 --field NAME edits another list of terms instead of `tags` (categories, keywords...); the
-house style of tags (upper case, CD303) and the vocabulary (CD208) are only for `tags`.
+house style of tags (upper case, CD303) is only for `tags`; a term outside the field's own
+vocabulary (`[vocabularies]` in copydesk.toml, CD208) is refused as a tag is.
 --rename OLD=NEW renames in place, keeping the list's order and style; where NEW is
 already present, OLD is removed instead (a merge never creates a duplicate). With
 --ignore-case, every spelling of OLD or NEW that differs only in case becomes NEW.
@@ -59,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     parser.add_argument("--ignore-case", action="store_true", help="match tags in any case")
     parser.add_argument("--field", default=TAGS_FIELD, metavar="NAME", help="the list of terms to edit (default: tags)")
-    parser.add_argument("--new-tag", action="store_true", help="allow adding a tag outside the configured vocabulary (CD208)")
+    parser.add_argument("--new-tag", action="store_true", help="allow adding a tag (or term) outside the configured vocabulary (CD208)")
     add_output_options(parser)
     parser.set_defaults(run=run)
     allow_dash_values(parser)
@@ -129,16 +130,15 @@ def _house_tag(tag: str, config: Config) -> str:
 
 def _check_new_tags(tags: list[str], config: Config, *, new_tag: bool, field: str = TAGS_FIELD) -> None:
     """UsageError for the first tag ``check`` would report once written (a tag outside the
-    vocabulary passes with ``new_tag``); in another field than ``tags``, only an empty term
-    or one with stray whitespace is refused (the tag rules are about ``tags``)."""
-    from ...checks.runner import tag_problems
+    vocabulary passes with ``new_tag``); in another field than ``tags``, a term with stray
+    whitespace, or outside the field's own vocabulary (``[vocabularies]``) unless ``new_tag``
+    (the house style's rules are about ``tags``)."""
+    from ...checks.runner import term_problems
 
     for tag in dict.fromkeys(tags):
-        if field != TAGS_FIELD:
-            if tag != tag.strip() or "  " in tag:
-                raise UsageError(f"{field} term {tag!r} has stray whitespace; nothing was written")
-            continue
-        for found in tag_problems(tag, config):
+        if field != TAGS_FIELD and (tag != tag.strip() or "  " in tag):
+            raise UsageError(f"{field} term {tag!r} has stray whitespace; nothing was written")
+        for found in term_problems(field, tag, config):
             if found.code == "CD208":
                 if new_tag:
                     continue
