@@ -120,6 +120,19 @@ async def test_the_list_shows_the_sites_dates_titles_flags_and_taxonomies(tmp_pa
         assert [r.split("20")[0] for r in list_lines(app)] and list_lines(app) == [sections, multilingual, firebase]
 
 
+async def test_the_cursor_starts_on_the_top_row_once_the_sites_dates_are_read(tmp_path: Path) -> None:
+    # The view's dates come with the metadata pass, after the first rows: the list was sorted
+    # again but the cursor stayed on the first file read (firebase.md, the oldest).
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        assert screen.list.cursor == 0
+        assert app.workspace.articles[screen.list.current].path.name == "sections.md"
+        assert "Sections" in str(screen.reader.query_one("#reader-heading").render())
+
+
 async def test_the_news_view_keeps_its_columns(tmp_path: Path) -> None:
     from tests.test_tui_support import write_folder
 

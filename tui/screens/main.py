@@ -337,7 +337,11 @@ class MainScreen(Screen[None]):
             self._apply_filter_text(self.filter_input.value)
         elif changed:
             self.list.invalidate()
-            self._refilter(keep=self.list.current)
+            # The values read can change the order (a site's own date field comes with this
+            # pass): a cursor still on the first row, in the list, goes to the new first row,
+            # as when the rows were first sorted (_records_loaded).
+            on_top = self.list.cursor == 0 and self.focused is self.list
+            self._refilter(keep=None if on_top else self.list.current)
         self._count()
 
     def _sync_if_idle(self) -> None:
