@@ -687,3 +687,18 @@ async def test_the_editor_judges_a_taxonomys_new_terms_against_its_vocabulary(tm
         await pilot.press("enter")
         await settle(pilot, app)
         assert ("keywords",) not in main.ws.edit_problems(main.list.current)  # no vocabulary: not judged
+
+
+async def test_a_template_that_check_passes_is_not_shown_as_broken(tmp_path: Path) -> None:
+    # `copydesk init` exempts a site's templates (YAML only once rendered) from the reading
+    # rules: `check` passes them, and the list showed them as broken (✗, "invalid-yaml").
+    template = "---\ntitle: {{ replace .File.ContentBaseName \"-\" \" \" | title }}\ndate: {{ .Date }}\n---\n"
+    root = write_site(tmp_path / "site", {**SITE, "archetype.md": template})
+    assert copydesk(["check", str(root / "archetype.md")]) == 0
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        row = row_of_title(app, "archetype.md")
+        assert "✗" not in row and "invalid-yaml" not in row
+        assert "front matter not read" in row
+        assert app.workspace.with_problems == 0

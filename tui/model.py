@@ -120,14 +120,23 @@ def status_of(article: Article, problems: Sequence[Problem] | None = None) -> st
     of its staged edits, see :meth:`Workspace.check_staged`)."""
     if article.kind == "raw":
         return "raw"
-    if article.kind in BROKEN_KINDS:
-        return "broken"
     problems = article.problems if problems is None else problems
+    if article.kind in BROKEN_KINDS:
+        # A file whose reading problems the configuration ignores (a site's template, as
+        # `copydesk init` exempts them) passes `check`: the list must not call it broken.
+        return "broken" if problems else "clean"
     if any(p.severity == "error" for p in problems):
         return "error"
     if problems:
         return "warning"
     return "clean"
+
+
+def unread_note(article: Article) -> str:
+    """The list's note for a file with no usable metadata and no problem to show."""
+    if article.kind in BROKEN_KINDS:
+        return "front matter not read (its problems are ignored here)"
+    return article.kind
 
 
 def row_of(entry: Entry, view: ListView = NEWS_VIEW) -> PlainRow:
@@ -167,7 +176,7 @@ def make_row(article: Article, data: Mapping[str, Any] | None, problems: Sequenc
     if article.kind in BROKEN_KINDS or article.kind == "raw":
         # A file with no usable metadata shows its first problem where the tags would be.
         first = article.problems[0] if article.problems else None
-        tag_text = f"{first.code} {first.message}" if first else article.kind
+        tag_text = f"{first.code} {first.message}" if first else unread_note(article)
     draft = get_path(data, "draft")
     title = get_path(data, "title")
     if not isinstance(title, str) or not title.strip():
@@ -219,7 +228,7 @@ def _view_row(article: Article, data: Mapping[str, Any] | None, problems: Sequen
     terms_text = TERMS_SEPARATOR.join(parts)
     if article.kind in BROKEN_KINDS or article.kind == "raw":
         first = article.problems[0] if article.problems else None
-        terms_text = f"{first.code} {first.message}" if first else article.kind
+        terms_text = f"{first.code} {first.message}" if first else unread_note(article)
     flags = "".join([flag_letter(name) if _field(data, name) is True else " " for name in view.flags])
     title = _field(data, view.title)
     if not isinstance(title, str) or not title.strip():
