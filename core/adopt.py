@@ -76,6 +76,7 @@ class Adoption:
     tags: tuple[str, ...]
     placeholders: tuple[str, ...]  # dotted names of the fields left empty
     notes: tuple[str, ...] = field(default=())
+    meta: Mapping[str, Any] = field(default_factory=dict)  # the front matter written, as parsed
 
 
 def adopt_text(text: str, schema: Mapping[str, Any], vocabulary: Sequence[str] = ()) -> Adoption:
@@ -130,7 +131,7 @@ def adopt_text(text: str, schema: Mapping[str, Any], vocabulary: Sequence[str] =
     if parsed != expected:
         raise AdoptRefused("could not build front matter that reads back as intended")
     new_text = f"{bom}---{newline}{front}---{newline}{new_body}"
-    return Adoption(new_text, title, removed, published, suggested, tuple(placeholders), tuple(notes))
+    return Adoption(new_text, title, removed, published, suggested, tuple(placeholders), tuple(notes), meta=expected)
 
 
 def _placeholder(schema: Mapping[str, Any], path: tuple[str, ...], placeholders: list[str]) -> Any:

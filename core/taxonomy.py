@@ -275,3 +275,11 @@ def suggest_tags(body: str, vocabulary: Iterable[str], limit: int | None = None)
         key=lambda s: (-s.count, s.first, s.tag),
     )
     return ranked[:limit] if limit is not None else ranked
+
+
+def canonical_terms(counts: Mapping[str, int]) -> list[str]:
+    """The terms of ``counts`` that are no near-duplicate's variant (each group's most used
+    spelling), blanks left out: what ``adopt`` looks for in a text when no vocabulary is
+    configured."""
+    variants = {term for group in similar_groups(counts) for term, _ in group.members[1:]}
+    return [term for term in counts if term not in variants and term.strip()]

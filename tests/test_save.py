@@ -364,3 +364,41 @@ def test_a_file_rewritten_during_every_attempt_is_a_conflict_not_a_crash(tmp_pat
     assert result.status == "conflict" and "kept changing" in result.message
     assert len(checks) == 3
     assert path.read_text() == TEXT
+
+
+def test_a_staged_text_rewrite_then_field_edits_save_and_a_changed_file_is_a_conflict(tmp_path: Path) -> None:
+    # The terminal UI stages an adoption as a whole-text rewrite, then the fields the editor
+    # fills: the save writes both; a file changed on disk meanwhile is never overwritten.
+    from core.adopt import adopt_text
+    from core.edit.ops import ReplaceText
+    from core.schema import load_schema
+
+    raw = "Ferry fares rise\n\nThe harbour ferry costs more from Monday.\n"
+    path = tmp_path / "raw.txt"
+    path.write_text(raw, encoding="utf-8")
+    config = load_config(tmp_path)
+    adoption = adopt_text(raw, load_schema(config))
+    edits = (ReplaceText(raw, adoption.text, adoption.meta, "adopt"), SetValue(("lang",), "en"))
+    change = plan_change(load_article(path, config), edits)
+    assert save_change(change).status == "saved"
+    saved = path.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(adoption.text.splitlines(), saved.splitlines(), strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][0] == "lang: ''" and "en" in changed[0][1]
+
+    path.write_text(raw, encoding="utf-8")
+    article = load_article(path, config)
+    change = plan_change(article, edits)
+    path.write_text(raw + "A line a colleague added.\n", encoding="utf-8")
+    result = save_change(change)
+    assert result.status == "conflict" and "rewrites its text" in result.message
+    assert path.read_text(encoding="utf-8") == raw + "A line a colleague added.\n"
+
+
+def test_a_text_rewrite_is_refused_when_the_text_is_no_longer_the_one_it_was_made_from(tmp_path: Path) -> None:
+    from core.edit.apply import EditRefused, apply_edits
+    from core.edit.ops import ReplaceText
+
+    edit = ReplaceText("old body\n", "---\ntitle: T\n---\nold body\n", {"title": "T"}, "adopt")
+    assert apply_edits("old body\n", [edit]) == "---\ntitle: T\n---\nold body\n"
+    with pytest.raises(EditRefused, match="changed since it was read"):
+        apply_edits("another body\n", [edit])

@@ -59,6 +59,11 @@ async def test_down_and_up_move_between_editor_fields_and_typing_lands_in_the_fi
         title = app.main_screen.query_one("#field-title", Input)
         assert title.value == "Stablecoin bill advances"
         assert app.main_screen.query_one("#field-description", Input).value == "XYZ"
+        # enter went on to the next field to fill: the article has no sentiment.
+        assert focused_field(app) == "sentiment"
+        await pilot.press("up")
+        assert focused_field(app) == "stickyWeight"
+        app.main_screen.set_focus(app.main_screen.query_one("#field-description", Input))
         await pilot.press("up")
         assert focused_field(app) == "title"
         await pilot.press("up")  # the first field: the focus stays (no wrap to the last)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from core.checks import Problem
 from core.config import Config
 from core.display import plural, shown_tag
-from core.document import BROKEN_KINDS, Article, Fingerprint, get_path, load_article, thaw
+from core.document import BROKEN_KINDS, Article, Fingerprint, freeze, get_path, load_article, thaw
 from core.edit.ops import (
     AddItem,
     DeleteKey,
@@ -39,6 +39,7 @@ from core.edit.ops import (
     EditError,
     RemoveItem,
     ReplaceItem,
+    ReplaceText,
     SetValue,
     apply_to_data,
 )
@@ -430,6 +431,8 @@ def path_key(entry: Entry) -> str:
 
 def describe_edit(edit: Edit) -> str:
     """One staged edit in words, for notices: ``add 'ASIA' to tags``, ``set draft to true``."""
+    if isinstance(edit, ReplaceText):
+        return edit.what
     name = ".".join(str(part) for part in edit.field)
     if isinstance(edit, SetValue):
         value = edit.value
@@ -1037,7 +1040,10 @@ class Workspace:
                 # Meanwhile what the command line would refuse in the new values shows at once.
                 problems = _with_new(problems if problems is not None else state.entry.problems,
                                      [p for found in self.edit_problems(index).values() for p in found])
-        state.row = make_row(state.entry, self.data(index), problems, self.view)  # type: ignore[arg-type]
+        rewritten = _rewritten(state)
+        if rewritten is not None and problems is None:
+            problems = ()  # until checked: the raw article's CD101 is gone with the rewrite
+        state.row = make_row(rewritten or state.entry, self.data(index), problems, self.view)  # type: ignore[arg-type]
         self.version += 1
 
     # -- staged values judged as the command line judges them ---------------------------------
@@ -1074,6 +1080,10 @@ class Workspace:
             if found:
                 out[path] = tuple(found)
         return out
+
+    def value_problems(self, path: tuple[str, ...], value: Any) -> tuple[Problem, ...]:
+        """What ``copydesk set`` would refuse in ``value`` at ``path``."""
+        return self._judge(path, value)
 
     def tag_problems(self, tag: str) -> tuple[Problem, ...]:
         """What ``copydesk tag --add`` would refuse in ``tag`` (its house form first)."""
@@ -1144,12 +1154,47 @@ class Workspace:
     def shown(self, index: int) -> Article:
         """The whole article as the reader shows it: with the problems of its staged edits
         once they are checked."""
-        article = self.full(index)
+        article = self.editing(index)
         state = self.states[index]
         checked = state.check
         if checked is None or checked[1] is None or not state.edits:
             return article
         return replace(article, problems=checked[1])
+
+    def editing(self, index: int) -> Article:
+        """The article the editor edits: the whole article, or, when a staged text rewrite
+        (an adoption) gave it front matter, that front matter in memory."""
+        article = self.full(index)
+        return _rewritten(self.states[index], article) or article
+
+    def staged_body(self, index: int) -> str | None:
+        """The body a staged text rewrite gives article ``index`` (None: none staged)."""
+        state = self.states[index]
+        if not state.edits or not isinstance(state.edits[0], ReplaceText):
+            return None
+        from core.text.frontmatter import body, split_text
+
+        text = state.edits[0].new
+        return body(text, split_text(text))
+
+    def can_edit(self, index: int) -> bool:
+        """Whether field edits can be staged on article ``index`` (a raw article once its
+        adoption is staged)."""
+        state = self.states[index]
+        return state.entry.editable or _rewritten(state) is not None
+
+    def stage_rewrite(self, index: int, new_text: str, old_text: str, meta: Mapping[str, Any], what: str) -> bool:
+        """Stage a whole-text rewrite of article ``index`` (adopt, body fixes): ``new_text``,
+        computed from the file's ``old_text`` with every edit staged so far, replaces them
+        (one undo step). False when it changes nothing."""
+        self.pin([index])
+        state = self.states[index]
+        if new_text == old_text:
+            return False
+        self.history.append({state: state.edits})
+        self._set_edits(state, (ReplaceText(old_text, new_text, freeze(dict(meta)), what),))
+        self._refresh(index)
+        return True
 
     def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
         # The version read before computing: a worker thread may compute while the list
@@ -1175,11 +1220,11 @@ class Workspace:
         refused: list[tuple[str, str]] = []
         states = self.states
         # Edits are made on (and later saved against) the whole version loaded now.
-        self.pin(i for i in plans if states[i].entry.editable)
+        self.pin(i for i in plans if self.can_edit(i))
         for index, edits in plans.items():
             state = states[index]
             article = state.entry
-            if not article.editable:
+            if not self.can_edit(index):
                 refused.append((article.relpath, not_editable_reason(article)))  # type: ignore[arg-type]
                 continue
             current = self.data(index)
@@ -1203,7 +1248,8 @@ class Workspace:
                 continue
             before[state] = previous
             original = thaw(article.meta) if article.meta is not None else {}
-            self._set_edits(state, () if data == original else tuple(merged))
+            rewrites = isinstance(merged[0], ReplaceText) if merged else False
+            self._set_edits(state, () if data == original and not rewrites else tuple(merged))
             self._refresh(index)
             changed += 1
         if before:
@@ -1812,6 +1858,24 @@ def _compact(value: Any) -> Any:
     return value
 
 
+def _rewritten(state: ArticleState, article: Article | None = None) -> Article | None:
+    """The article (``article``, else the state's entry) as its staged text rewrite makes
+    it, in memory; None when no rewrite is staged."""
+    if not state.edits or not isinstance(state.edits[0], ReplaceText):
+        return None
+    base = article if article is not None else state.entry
+    if not isinstance(base, Article):
+        return None
+    from core.text.frontmatter import split_text
+
+    rewrite = state.edits[0]
+    split = split_text(rewrite.new)
+    checked = state.check[1] if state.check is not None and state.check[0] == state.edits else None
+    return replace(base, kind="front-matter", meta=rewrite.meta, problems=checked or (), format=split.format,
+                   fm_first_line=split.fm_first_line, fm_line_count=split.fm_line_count,
+                   body_first_line=split.body_first_line)
+
+
 def _merge(edits: list[Edit], edit: Edit) -> list[Edit]:
     """Append ``edit``; a later set/delete of a field replaces an earlier set/delete of it."""
     if isinstance(edit, SetValue | DeleteKey):
@@ -1822,7 +1886,7 @@ def _merge(edits: list[Edit], edit: Edit) -> list[Edit]:
 def not_editable_reason(article: Article) -> str:
     """Why an article cannot be edited (raw, broken front matter...)."""
     if article.kind == "raw":
-        return "raw article with no front matter (run `copydesk adopt` first)"
+        return "raw article with no front matter (i adopts it)"
     if article.problems:
         return article.problems[0].message
     return f"front matter cannot be edited ({article.kind})"

@@ -38,6 +38,7 @@ from .ops import (
     apply_to_data,
     field_name,
     mutable_copy,
+    text_replacements,
 )
 
 _TEMPLATE = re.compile(r"\{\{|\{%|<%")
@@ -79,6 +80,16 @@ def apply_edits(
     is verified by a fresh parse either way.
     """
     limits = limits or Limits()
+    try:
+        replacements, edits = text_replacements(edits)
+    except EditError as exc:
+        raise EditRefused(name, "", str(exc)) from None
+    for replacement in replacements:
+        if text != replacement.old:
+            raise EditRefused(name, "", f"the file changed since it was read: cannot {replacement.what}")
+        text, data = replacement.new, replacement.meta
+    if not edits:
+        return text
     first = field_name(edits[0].field) if edits else ""
     split = frontmatter.split_text(text)
     if split.kind == "raw":

@@ -74,7 +74,34 @@ class ReplaceItem:
     new: Any
 
 
-Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem
+@dataclass(frozen=True, slots=True)
+class ReplaceText:
+    """Replace the whole file text ``old`` by ``new``: adopting a raw article, a body fix.
+
+    Applied before the other edits of its sequence, which then edit ``new``; refused when the
+    file no longer holds ``old`` (a text rewrite never merges with another change). ``meta``
+    is the front matter ``new`` holds, as parsed: what :func:`apply_to_data` gives.
+    ``what`` says what it does, for the user (``adopt``, ``remove the call-to-action line 12``).
+    """
+
+    old: str
+    new: str
+    meta: Mapping[str, Any]
+    what: str
+    field: FieldPath = ()
+
+
+Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem | ReplaceText
+
+
+def text_replacements(edits: Sequence[Edit]) -> tuple[list[ReplaceText], list[Edit]]:
+    """The leading :class:`ReplaceText` edits of ``edits`` and the edits after them."""
+    count = 0
+    while count < len(edits) and isinstance(edits[count], ReplaceText):
+        count += 1
+    if any(isinstance(e, ReplaceText) for e in edits[count:]):
+        raise EditError("a text replacement must come before the field edits")
+    return list(edits[:count]), list(edits[count:])  # type: ignore[arg-type]
 
 
 class EditError(CopydeskError, ValueError):
@@ -161,6 +188,9 @@ def _apply_one(data: dict[str, Any], edit: Edit) -> None:
             items = _list_at(data, path, create=False)
             if items is not None:
                 items[:] = [item for item in items if item != value]
+        case ReplaceText(meta=meta):
+            data.clear()
+            data.update(mutable_copy(meta))
         case ReplaceItem(field=path, old=old, new=new):
             items = _list_at(data, path, create=False)
             if items is None or old not in items:

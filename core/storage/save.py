@@ -41,7 +41,7 @@ from ..config import Config, Limits
 from ..display import c_quote
 from ..document import Article, get_path, thaw
 from ..edit.apply import EditRefused, apply_edits
-from ..edit.ops import Edit, field_name
+from ..edit.ops import Edit, ReplaceText, field_name
 from ..text.formats import parse_front_matter
 from ..text.frontmatter import split_text
 from ..text.guard import UnsafeFile, read_guarded
@@ -204,7 +204,7 @@ def _edited_fields_unchanged(base: Mapping[str, Any] | None, disk: Mapping[str, 
 
 def _merge(change: Change, disk_text: str) -> tuple[str | None, str]:
     """Our edits re-applied to ``disk_text``; (None, reason) when they cannot be."""
-    if change.rewrite is not None:
+    if change.rewrite is not None or any(isinstance(edit, ReplaceText) for edit in change.edits):
         return None, "the file changed on disk and this change rewrites its text"
     split = split_text(disk_text)
     if not split.has_front_matter:

@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.checks import Problem
 from core.display import display_path, plural, printable, shown_tag
+from core.document import get_path
 
 from .. import commands, release_gc
 from ..fields import FieldSpec
@@ -372,7 +373,7 @@ class MainScreen(Screen[None]):
         if index is None:
             self.editor.show(None, None, None, False, dict)
             return
-        article = self.ws.full(index)
+        article = self.ws.editing(index)
         reason = "" if article.editable else not_editable_reason(article)
         self.editor.terms_vocabulary = self._terms_vocabulary
         self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary, reason)
@@ -422,7 +423,7 @@ class MainScreen(Screen[None]):
         ws = self.ws
         dirty = ws.is_dirty(index)
         # The heading shows the values as staged, as the list and the editor do.
-        await self.reader.show(ws.shown(index), ws.full_data(index) if dirty else None, dirty)
+        await self.reader.show(ws.shown(index), ws.full_data(index) if dirty else None, dirty, ws.staged_body(index))
 
     def _check_unchecked(self) -> None:
         unchecked = self.ws.unchecked_staged()
@@ -768,7 +769,7 @@ class MainScreen(Screen[None]):
             return []
         targets = self._targets()
         states = self.ws.states
-        if not targets or any(states[i].entry.editable for i in targets):
+        if not targets or any(self.ws.can_edit(i) for i in targets):
             return targets
         first = states[targets[0]].entry
         why = f"{first.relpath}: {not_editable_reason(first)}"  # type: ignore[arg-type]
@@ -900,6 +901,96 @@ class MainScreen(Screen[None]):
         value, result = self.ws.toggle_draft(targets)
         self._after_stage(result.summary(f"{'set' if value else 'clear'} draft"), "warning" if result.refused else "information")
 
+    def action_adopt(self) -> None:
+        """``i``: give the raw article under the cursor the front matter ``copydesk adopt``
+        would write (shown first); once staged, the editor goes to its first empty field."""
+        if self._blocked():
+            return
+        index = self.list.current
+        if index is None:
+            return
+        from core.adopt import AdoptRefused, plan_adopt
+        from core.schema import SchemaError, load_schema
+        from core.taxonomy import canonical_terms
+        from core.text.guard import UnsafeFile
+
+        from .preview import ChangePreview
+
+        article = self.ws.full(index)
+        name = printable(article.relpath)
+        if self.ws.can_edit(index):
+            if article.kind == "raw":
+                self.notify(f"{name}: its adoption is staged (ctrl+s saves it, u takes it back)", timeout=3)
+            else:
+                self.notify(f"{name} already has front matter: nothing to adopt", severity="warning")
+            return
+        config = self.ws.config
+        try:
+            schema = self._schema if self._schema is not None else load_schema(config)
+            vocabulary = list(config.vocabulary) or canonical_terms(self.ws.tag_counts())
+            change, adoption = plan_adopt(article, schema, vocabulary)
+        except (AdoptRefused, UnsafeFile, SchemaError, UnicodeDecodeError, OSError) as exc:
+            self.notify(f"cannot adopt {name}: {printable(str(exc))}", severity="warning")
+            return
+        lines = [f"title: {adoption.title}" + ("" if adoption.title_line_removed else " (the first line stays in the text)")]
+        if adoption.title_line_removed:
+            lines.append("the title line is removed from the text")
+        lines.append(f"publishedAt: {adoption.published_at} (a byline date)" if adoption.published_at
+                     else "publishedAt: no byline date found")
+        lines.append(f"tags found: {', '.join(adoption.tags)}" if adoption.tags else "tags found: none")
+        if adoption.placeholders:
+            lines.append(f"to fill in: {', '.join(adoption.placeholders)} (ctrl+n goes from one to the next)")
+        lines.extend(adoption.notes)
+
+        def chosen(stage: bool | None) -> None:
+            if not stage:
+                return
+            if not self.ws.stage_rewrite(index, change.new_text, change.old_text, adoption.meta, "adopt"):
+                return
+            self._after_stage(f"adopt {name} staged: ctrl+s saves it, u takes it back")
+            self._next_field(index, start=True)
+
+        self.app.push_screen(ChangePreview(f"Adopt {article.relpath}", lines, change.diff()), chosen)
+
+    def action_next_field(self) -> None:
+        """``ctrl+n``: the next editor field that is required and empty, or holds a value the
+        command line would refuse (after the focused one, then from the top)."""
+        index = self.list.current
+        if index is None or self._blocked():
+            return
+        if not self.ws.can_edit(index):
+            article = self.ws.full(index)
+            self.notify(f"{printable(article.relpath)}: {not_editable_reason(article)}", severity="warning")
+            return
+        if not self._next_field(index):
+            self.notify("every required field is filled and every value is valid", timeout=2)
+
+    def _next_field(self, index: int, start: bool = False) -> bool:
+        """Focus the next field needing attention (from the top when ``start``); False when none does."""
+        if not self.editor.built:
+            return False
+        self._sync_editor()
+        data = self.ws.full_data(index) or {}
+        needing: list[FieldSpec] = []
+        for spec in self.editor.specs:
+            value = get_path(data, spec.name)
+            empty = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list | tuple) and not value)
+            if (spec.required and empty) or (not empty and self.ws.value_problems(spec.path, value)):
+                needing.append(spec)
+        if not needing:
+            return False
+        widgets = {spec.path: self.editor.field_widget(spec.path) for spec in needing}
+        order = [spec.path for spec in self.editor.specs]
+        focused = None if start else next((spec.path for spec in self.editor.specs
+                                           if self.editor.field_widget(spec.path) is self.focused), None)
+        after = order.index(focused) if focused is not None else -1
+        ahead = [spec for spec in needing if order.index(spec.path) > after] or needing
+        target = widgets[ahead[0].path]
+        if target is None or not target.focusable:
+            return False
+        self.set_focus(target)
+        return True
+
     def action_show_value(self) -> None:
         """The focused editor field's value whole; elsewhere the current article's title."""
         shown = self.editor.focused_value() if self._focus_within(self.editor) else None
@@ -939,6 +1030,12 @@ class MainScreen(Screen[None]):
         else:
             result = self.ws.set_field(event.index, event.path, event.value)
         self._after_edit(event.index, result, ".".join(event.path))
+
+    @on(MetadataEditor.Advance)
+    def _advance(self, event: MetadataEditor.Advance) -> None:
+        # enter in a field: staged (the message before this one), then on to the next one to fill
+        if event.index == self.list.current and not self._blocked():
+            self._next_field(event.index)
 
     @on(MetadataEditor.TagsEdited)
     def _tags_edited(self, event: MetadataEditor.TagsEdited) -> None:

@@ -105,6 +105,13 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
             self.index = index
             self.tags = tags
 
+    class Advance(Message):
+        """``enter`` staged a field: go on to the next field to fill."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     def __init__(self, specs: tuple[FieldSpec, ...], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.specs = specs
@@ -356,16 +363,15 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         self._filled[spec.widget_id] = widget.value
         return self.FieldEdited(self._index, spec.path, value)
 
-    def _stage_input(self, widget: Input) -> None:
-        edit = self._input_edit(widget)
-        if isinstance(edit, Message):
-            self.post_message(edit)
-
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         if event.input.id in self._by_id:
             event.stop()
-            self._stage_input(event.input)
+            edit = self._input_edit(event.input)
+            if isinstance(edit, Message):
+                self.post_message(edit)
+            if edit is not False and self._index is not None:
+                self.post_message(self.Advance(self._index))
 
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
@@ -429,6 +435,7 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
             return
         self._values[spec.path] = event.value
         self.post_message(self.FieldEdited(self._index, spec.path, event.value))
+        self.post_message(self.Advance(self._index))  # chosen with enter, as a text field's
 
     def fields(self) -> list[Widget]:
         """The focusable inputs, in order (none before :meth:`build`)."""

@@ -116,10 +116,12 @@ class Reader(VerticalScroll, can_focus=True):
         """The shown article changed on disk: the next :meth:`show` re-renders it."""
         self._shown = None
 
-    async def show(self, article: Article | None, data: Mapping[str, Any] | None = None, dirty: bool = False) -> None:
+    async def show(self, article: Article | None, data: Mapping[str, Any] | None = None, dirty: bool = False,
+                   body: str | None = None) -> None:
         """Display ``article`` with its staged ``data`` (None: as on disk; no article:
-        nothing selected); a no-op when it is already shown so."""
-        key = None if article is None else (article.path, article.fingerprint, article.problems, data, dirty)
+        nothing selected) and, when a staged rewrite changes it, its staged ``body``; a
+        no-op when it is already shown so."""
+        key = None if article is None else (article.path, article.fingerprint, article.problems, data, dirty, body)
         if key == self._shown:
             return
         same_article = article is not None and self._article is not None and article.path == self._article.path
@@ -140,7 +142,7 @@ class Reader(VerticalScroll, can_focus=True):
         self._fill_problems(article.problems, keep=same_article)
         marks = _marks(article.problems)
         if shows_as_text(article):
-            text, first, note = _text_view(article)
+            text, first, note = _text_view(article, body)
             self._first_body_line = first
             numbered = await self._body(NumberedText, "reader-text")
             numbered.set_text(text, first, marks, note)
@@ -149,7 +151,7 @@ class Reader(VerticalScroll, can_focus=True):
             from textual.widgets import Markdown
 
             markdown = await self._body(Markdown, "reader-body")
-            text = article.body()
+            text = article.body() if body is None else body
             if len(text) > MAX_BODY_CHARS:
                 text = text[:MAX_BODY_CHARS] + f"\n… {len(text) - MAX_BODY_CHARS:,} more characters not shown"
             await markdown.update(text)
@@ -271,11 +273,11 @@ def _block_at(markdown: Markdown, body_line: int) -> Any:
     return found
 
 
-def _text_view(article: Article) -> tuple[str, int, str]:
-    """The text a raw, plain-text or broken article is shown as: its lines, the file line
-    of the first, and a note on what was left out."""
+def _text_view(article: Article, body: str | None = None) -> tuple[str, int, str]:
+    """The text a raw, plain-text or broken article is shown as (``body``: the staged one):
+    its lines, the file line of the first, and a note on what was left out."""
     if article.editable:
-        text, first = article.body(), article.body_first_line
+        text, first = article.body() if body is None else body, article.body_first_line
     else:
         # The whole file, its faulty front matter included; bytes that are not UTF-8 as
         # \xNN where they are (the problem names the line).

@@ -13,7 +13,7 @@ from ...display import plural, printable
 from ...document import load_corpus
 from ...schema import SchemaError, load_schema
 from ...storage.save import Change, save_changes
-from ...taxonomy import similar_groups, tag_counts
+from ...taxonomy import canonical_terms, tag_counts
 from ...text.guard import UnsafeFile
 from .common import Outcome, UsageError, allow_dash_values, dump_json, load_targets, report
 
@@ -50,9 +50,7 @@ def vocabulary_for(config: Config) -> list[str]:
     """The configured vocabulary, else the tags the corpus already uses (canonical spellings)."""
     if config.vocabulary:
         return list(config.vocabulary)
-    counts = tag_counts(load_corpus([config.root], config, with_rules=False).articles)
-    variants = {tag for group in similar_groups(counts) for tag, _ in group.members[1:]}
-    return [tag for tag in counts if tag not in variants and tag.strip()]
+    return canonical_terms(tag_counts(load_corpus([config.root], config, with_rules=False).articles))
 
 
 def _summary(adoption: Adoption) -> str:
