@@ -1184,17 +1184,26 @@ class Workspace:
         return state.entry.editable or _rewritten(state) is not None
 
     def stage_rewrite(self, index: int, new_text: str, old_text: str, meta: Mapping[str, Any], what: str) -> bool:
-        """Stage a whole-text rewrite of article ``index`` (adopt, body fixes): ``new_text``,
-        computed from the file's ``old_text`` with every edit staged so far, replaces them
-        (one undo step). False when it changes nothing."""
-        self.pin([index])
-        state = self.states[index]
-        if new_text == old_text:
-            return False
-        self.history.append({state: state.edits})
-        self._set_edits(state, (ReplaceText(old_text, new_text, freeze(dict(meta)), what),))
-        self._refresh(index)
-        return True
+        """Stage a whole-text rewrite of article ``index`` (adopt): see :meth:`stage_rewrites`."""
+        return bool(self.stage_rewrites({index: (new_text, old_text, meta, what)}))
+
+    def stage_rewrites(self, rewrites: Mapping[int, tuple[str, str, Mapping[str, Any], str]]) -> int:
+        """Stage whole-text rewrites (adopt, fixes), one undo step: for each article, its new
+        text, computed from the file's old text with every edit staged so far (which it
+        replaces), the front matter it holds and what it does in words. Returns how many
+        articles changed."""
+        self.pin(rewrites)
+        step: dict[ArticleState, tuple[Edit, ...]] = {}
+        for index, (new_text, old_text, meta, what) in rewrites.items():
+            if new_text == old_text:
+                continue
+            state = self.states[index]
+            step[state] = state.edits
+            self._set_edits(state, (ReplaceText(old_text, new_text, freeze(dict(meta)), what),))
+            self._refresh(index)
+        if step:
+            self.history.append(step)
+        return len(step)
 
     def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
         # The version read before computing: a worker thread may compute while the list

@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.checks import Problem
 from core.display import display_path, plural, printable, shown_tag
-from core.document import get_path
+from core.document import Article, get_path
 
 from .. import commands, release_gc
 from ..fields import FieldSpec
@@ -951,6 +951,68 @@ class MainScreen(Screen[None]):
             self._next_field(index, start=True)
 
         self.app.push_screen(ChangePreview(f"Adopt {article.relpath}", lines, change.diff()), chosen)
+
+    def action_fix(self) -> None:
+        """``f``: the fixes of the problems shown on the targets (``copydesk check --fix
+        --unsafe-fixes``'s), their diff first; enter stages them, one undo step."""
+        if self._blocked() or not self._stage_typed():
+            return
+        targets = self._editable_targets("fix")
+        if not targets:
+            return
+        from core.checks.fixes import plan_fixes
+        from core.edit.apply import EditRefused
+        from core.edit.ops import apply_to_data
+        from core.storage.save import plan_change
+        from core.text.guard import UnsafeFile
+
+        from .preview import ChangePreview
+
+        ws = self.ws
+        ws.pin(targets)
+        plans: dict[int, tuple[str, str, Any, str]] = {}
+        diffs: list[str] = []
+        fixed: Counter[str] = Counter()
+        refused: list[str] = []
+        staged = 0
+        for index in targets:
+            article = ws.states[index].entry
+            if not isinstance(article, Article):
+                continue
+            if ws.is_dirty(index):
+                staged += 1  # the fixes are planned on the file as saved
+                continue
+            plan = plan_fixes(article, ws.config, unsafe=True)
+            if plan.empty:
+                continue
+            try:
+                change = plan_change(article, plan.edits, plan.rewrite)
+            except (EditRefused, UnsafeFile, UnicodeDecodeError, OSError) as exc:
+                refused.append(f"{article.relpath}: {exc}")
+                continue
+            if not change.changed:
+                continue
+            fixed.update(p.code for p in plan.fixed)
+            what = "fix " + ", ".join(sorted({p.code for p in plan.fixed}))
+            plans[index] = (change.new_text, change.old_text, apply_to_data(article.meta, plan.edits), what)
+            diffs.append(change.diff())
+        notes = []
+        if staged:
+            notes.append(f"{plural(staged, 'article')} with staged edits left out: save or undo them first")
+        notes += [f"cannot fix {r}" for r in refused[:3]]
+        if not plans:
+            self.notify("; ".join(["nothing to fix", *notes]), severity="warning" if notes else "information")
+            return
+        counts = ", ".join(f"{code} ×{n}" for code, n in sorted(fixed.items()))
+        lines = [f"fixes {plural(sum(fixed.values()), 'problem')} in {plural(len(plans), 'article')}: {counts}", *notes]
+
+        def chosen(stage: bool | None) -> None:
+            if stage:
+                changed = ws.stage_rewrites(plans)
+                self._after_stage(f"fixes staged on {plural(changed, 'article')}: ctrl+s saves, u takes them back")
+
+        title = f"Fix {ws.articles[targets[0]].relpath}" if len(plans) == 1 else f"Fix {len(plans):,} articles"
+        self.app.push_screen(ChangePreview(title, lines, "".join(diffs)), chosen)
 
     def action_next_field(self) -> None:
         """``ctrl+n``: the next editor field that is required and empty, or holds a value the
