@@ -15,7 +15,16 @@ from ...schema import SchemaError, load_schema
 from ...storage.save import Change, save_changes
 from ...taxonomy import canonical_terms, tag_counts
 from ...text.guard import UnsafeFile
-from .common import Outcome, UsageError, allow_dash_values, dump_json, load_targets, report
+from .common import (
+    Outcome,
+    UsageError,
+    add_quiet_option,
+    allow_dash_values,
+    dump_json,
+    load_targets,
+    patch_base,
+    report,
+)
 
 EPILOG = """\
 For every raw article (a file with no front matter) under the paths: a front matter built
@@ -42,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--dry-run", action="store_true", help="print the unified diff of the batch and write nothing")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_quiet_option(parser)
     allow_dash_values(parser, ())
     parser.set_defaults(run=run)
 
@@ -96,8 +106,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         changes.append(change)
         adoptions[article.path] = adoption
-    if args.dry_run:
-        outcomes.extend(Outcome(c.article, "would change", _summary(adoptions[c.path]), c.diff()) for c in changes)
+    base = patch_base([c.path for c in changes], corpus.config.root) if args.dry_run else None
+    if base is not None:
+        outcomes.extend(Outcome(c.article, "would change", _summary(adoptions[c.path]), c.diff(name=base.name(c.path))) for c in changes)
     elif changes:
         label = f"adopt {plural(len(changes), 'file')}"
         results = save_changes(changes, config=corpus.config, label=label)
@@ -109,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         dump_json([_json(o, adoptions.get(o.article.path)) for o in outcomes])
     else:
-        report(outcomes, "text", args.dry_run)
+        report(outcomes, "text", args.dry_run, quiet=args.quiet, base=base)
         if skipped:
             stream = sys.stderr if args.dry_run else sys.stdout
             print(f"{plural(skipped, 'file')} already had front matter (skipped)", file=stream)
