@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ...adopt import Adoption, AdoptRefused, plan_adopt
+from ...checks.runner import validate_config
 from ...config import Config
 from ...display import plural, printable
 from ...document import load_corpus
@@ -30,9 +31,11 @@ EPILOG = """\
 For every raw article (a file with no front matter) under the paths: a front matter built
 from the schema is put in front of the text. The title is the first non-blank line (removed
 from the body only when it is exactly the title); draft: true; publishedAt from a byline
-date when there is one; tags found in the text from the configured vocabulary (else from
-the tags the folder already uses); every other required field an empty placeholder ('')
-that `copydesk check` reports as CD207. Nothing else of the text changes, and the file
+date when there is one, else the file's modification time; tags found in the text from the
+configured vocabulary (else from the tags the folder already uses); every other required
+field the value `[adopt]` in copydesk.toml gives (and `[[adopt.sources]]` for the source of
+the files its `match` glob matches), else an empty placeholder ('') that `copydesk check`
+reports as CD207. The report says where each value came from. Nothing else of the text changes, and the file
 keeps its line endings and BOM. Files given by name that already have front matter are
 refused; in folders they are skipped. Writes are one batch: `copydesk undo` reverts it.
 
@@ -69,8 +72,13 @@ def _summary(adoption: Adoption) -> str:
 
 def _describe(adoption: Adoption) -> str:
     parts = [f"title {adoption.title!r}" + ("" if adoption.title_line_removed else " (first line kept)")]
-    parts.append(f"publishedAt {adoption.published_at}" if adoption.published_at else "no byline date")
+    if adoption.published_at:
+        parts.append(f"{adoption.date_field} {adoption.published_at} (from the {adoption.published_from})")
+    else:
+        parts.append("no byline date")
     parts.append(f"tags {', '.join(adoption.tags)}" if adoption.tags else "no tags found")
+    if adoption.defaults:
+        parts.append(f"from the configuration: {', '.join(adoption.defaults)}")
     if adoption.placeholders:
         parts.append(f"to fill in: {', '.join(adoption.placeholders)}")
     parts.extend(adoption.notes)
@@ -81,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         corpus = load_targets(args.paths)
         schema = load_schema(corpus.config)
+        validate_config(corpus.config)  # the [adopt] values, before any file is read
     except (UsageError, SchemaError) as exc:
         print(f"copydesk adopt: {exc}", file=sys.stderr)
         return 2
@@ -97,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = [Outcome(a, "refused", a.problems[0].message if a.problems else "cannot be read") for a in unread]
     for article in raw:
         try:
-            change, adoption = plan_adopt(article, schema, vocabulary)
+            change, adoption = plan_adopt(article, schema, vocabulary, corpus.config)
         except AdoptRefused as exc:
             outcomes.append(Outcome(article, "refused", str(exc)))
             continue
@@ -134,6 +143,9 @@ def _json(outcome: Outcome, adoption: Adoption | None) -> dict[str, object]:
             title=adoption.title,
             title_line_removed=adoption.title_line_removed,
             publishedAt=adoption.published_at,
+            published_from=adoption.published_from,
+            date_field=adoption.date_field,
+            from_configuration=list(adoption.defaults),
             tags=list(adoption.tags),
             placeholders=list(adoption.placeholders),
             notes=list(adoption.notes),
