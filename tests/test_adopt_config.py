@@ -181,3 +181,27 @@ def test_an_empty_placeholder_in_a_flow_mapping_is_filled_plain(tmp_path: Path) 
     result = copydesk("set", "a.md", "source.name=CoinWire", "source.key=coinwire", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a.md").read_text() == "---\ntitle: A\nsource: {name: CoinWire, key: coinwire, type: RSS}\n---\nText.\n"
+
+
+async def test_the_terminal_uis_adopt_uses_the_configuration_and_says_where_the_date_came_from(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tests.test_tui_support import BROKEN, FIXED_MTIME, make_app, settle, write_folder
+    from tui.screens.preview import ChangePreview
+
+    root = write_folder(tmp_path / "news", broken=BROKEN)
+    (root / "copydesk.toml").write_text('[adopt]\nlang = "en"\n')
+    os.utime(root / "copydesk.toml", (FIXED_MTIME, FIXED_MTIME))
+    app = make_app(root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"is:raw", "enter")
+        await settle(pilot, app)
+        await pilot.press("i")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ChangePreview)
+        stamp = datetime.fromtimestamp(FIXED_MTIME, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        assert f"publishedAt: {stamp} (from the file time)" in app.screen.lines
+        assert "from the configuration: lang" in app.screen.lines
+        assert "lang: en\n" in app.screen.diff.replace("+lang", "lang")
+        await pilot.press("escape")
