@@ -259,26 +259,27 @@ class PatchBase:
 
     def name(self, path: Path) -> str:
         """``path`` as the patch names it: relative to :attr:`folder`, "/"-separated."""
-        return _below(path, self.folder) or Path(path).name
+        return _below(path, self.folder) or _below(path, self.folder, resolved=True) or Path(path).name
 
     def announce(self) -> None:
         """Say on stderr where the patch applies when that is not the current folder."""
         if not self.here:
-            print(f"copydesk: the patch names files from the corpus root (not every file is below the current "
-                  f"folder): apply it from {printable(self.folder)}", file=sys.stderr)
+            folder = printable(self.folder)
+            print(f"copydesk: not every file is below the current folder, so the patch's paths are relative to "
+                  f"{folder}: apply it from {folder}", file=sys.stderr)
 
 
-def _below(path: Path | str, folder: Path | str) -> str | None:
+def _below(path: Path | str, folder: Path | str, resolved: bool = False) -> str | None:
     """``path`` relative to ``folder`` ("/"-separated) when it lies below it, else None;
-    compared as given and, failing that, with the folders' links resolved (the corpus root
-    is a real path, a file's path is built from what the user typed)."""
-    for file, base in ((os.path.abspath(path), os.path.abspath(folder)),
-                       (os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path)),
-                        os.path.realpath(folder))):
-        prefix = base.rstrip(os.sep) + os.sep
-        if file.startswith(prefix):
-            return file[len(prefix):].replace(os.sep, "/")
-    return None
+    ``resolved``: compared with the folders' links resolved (the corpus root is a real
+    path, a file's path is built from what the user typed), which costs system calls."""
+    if resolved:
+        file = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+        base = os.path.realpath(folder)
+    else:
+        file, base = os.path.abspath(path), os.path.abspath(folder)
+    prefix = base.rstrip(os.sep) + os.sep
+    return file[len(prefix) :].replace(os.sep, "/") if file.startswith(prefix) else None
 
 
 def patch_base(paths: Iterable[Path], root: Path) -> PatchBase:
@@ -288,10 +289,11 @@ def patch_base(paths: Iterable[Path], root: Path) -> PatchBase:
     deepest folder holding them all; a patch never names a file with ``..``."""
     files = [Path(p) for p in paths]
     here = Path(os.getcwd())
-    if all(_below(p, here) is not None for p in files):
-        return PatchBase(here, True)
-    if all(_below(p, root) is not None for p in files):
-        return PatchBase(Path(root), False)
+    for resolved in (False, True):  # as written first: a real path per file is dear
+        if all(_below(p, here, resolved) is not None for p in files):
+            return PatchBase(here, True)
+        if all(_below(p, root, resolved) is not None for p in files):
+            return PatchBase(Path(root), False)
     common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in files])
     return PatchBase(Path(common), False)
 
