@@ -315,8 +315,8 @@ def plan_adopt(
     values (the defaults, and the ``source`` of the ``[[adopt.sources]]`` entry matching
     the article's path).
 
-    Raises AdoptRefused (already has front matter, empty, not text) or the reading errors
-    of :meth:`Article.read_bytes` (UnsafeFile).
+    Raises AdoptRefused (already has front matter, empty, not text, an ``[adopt]`` value
+    the schema refuses) or the reading errors of :meth:`Article.read_bytes` (UnsafeFile).
     """
     if article.kind != "raw":
         reasons = {
@@ -332,8 +332,16 @@ def plan_adopt(
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AdoptRefused("the file is not valid UTF-8") from exc
+    defaults = None
+    if config is not None:
+        from .checks.runner import adopt_settings_problem
+
+        # a caller may not have run validate_config (the terminal UI does not); judged once per config
+        problem = adopt_settings_problem(config)
+        if problem:
+            raise AdoptRefused(f"the configuration's [adopt] values cannot be written: {problem}")
+        defaults = configured_values(config, article.relpath)
     mtime_ns = article.fingerprint.mtime_ns if article.fingerprint is not None else os.stat(article.path).st_mtime_ns
-    defaults = configured_values(config, article.relpath) if config is not None else None
     file_time = datetime.fromtimestamp(mtime_ns / 1e9, UTC)
     adoption = adopt_text(text, schema, vocabulary, defaults=defaults, file_time=file_time)
     new_text = adoption.text

@@ -205,3 +205,15 @@ async def test_the_terminal_uis_adopt_uses_the_configuration_and_says_where_the_
         assert "from the configuration: lang" in app.screen.lines
         assert "lang: en\n" in app.screen.diff.replace("+lang", "lang")
         await pilot.press("escape")
+
+
+def test_plan_adopt_refuses_configured_values_the_schema_refuses(tmp_path: Path) -> None:
+    """The command line refuses them when it reads the configuration; a caller that did not
+    check (the terminal UI) gets a refusal naming the key, and nothing is planned."""
+    from core.adopt import AdoptRefused
+
+    (tmp_path / "copydesk.toml").write_text('[adopt]\nlang = "EN"\n')
+    config = load_config(tmp_path)
+    article = load_article(raw_file(tmp_path / "a.md"), config)
+    with pytest.raises(AdoptRefused, match="'adopt.lang': lang is 'EN'"):
+        plan_adopt(article, load_schema(config), (), config)

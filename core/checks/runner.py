@@ -60,13 +60,31 @@ def validate_config(config: Config) -> None:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"{where}: {key}: invalid regular expression {pattern!r}: {exc}") from exc
-    _check_adopt(config)
+    problem = adopt_settings_problem(config)
+    if problem:
+        raise ConfigError(problem)
 
 
-def _check_adopt(config: Config) -> None:
-    """Refuse an ``[adopt]`` value the schema refuses, naming the file and the key: a field
-    it does not declare, the wrong type, a value outside its enum or pattern (what ``set``
-    refuses), among the codes the configuration selects."""
+# Configurations whose [adopt] values were judged, by id (a Config is not hashable): adopt
+# asks once per article.
+_ADOPT_JUDGED: dict[int, tuple[Config, str | None]] = {}
+
+
+def adopt_settings_problem(config: Config) -> str | None:
+    """Why an ``[adopt]`` value cannot be written, naming the file and the key, or None: a
+    field the schema does not declare, the wrong type, a value outside its enum or pattern
+    (what ``set`` refuses), among the codes the configuration selects."""
+    known = _ADOPT_JUDGED.get(id(config))
+    if known is not None and known[0] is config:
+        return known[1]
+    problem = _adopt_problem(config)
+    if len(_ADOPT_JUDGED) > 64:
+        _ADOPT_JUDGED.clear()
+    _ADOPT_JUDGED[id(config)] = (config, problem)
+    return problem
+
+
+def _adopt_problem(config: Config) -> str | None:
 
     def leaves(value: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
         if isinstance(value, dict) and value:
@@ -79,7 +97,8 @@ def _check_adopt(config: Config) -> None:
     for key, path, value in checked:
         found = value_problems(config, path, value)
         if found:
-            raise ConfigError(f"{config.source or 'configuration'}: '{key}': {found[0].message} ({found[0].code})")
+            return f"{config.source or 'configuration'}: '{key}': {found[0].message} ({found[0].code})"
+    return None
 
 
 def value_problems(config: Config, path: FieldPath, value: Any) -> list[Problem]:
