@@ -4,11 +4,16 @@
   over :data:`MAX_TITLE` characters is cut at a word). The line is removed from the body
   only when it is exactly the title; nothing else of the text changes, byte for byte.
 - ``draft: true``: an adopted article needs an editor's look before it is published.
-- ``publishedAt``: from a byline date near the top ("Published 2025-11-03", "Nov 3, 2025",
-  "3 November 2025 10:30"), else a placeholder.
+- ``publishedAt`` (the schema's date field: :func:`date_field`): from a byline date near the
+  top ("Published 2025-11-03", "Nov 3, 2025", "3 November 2025 10:30"), else the file's
+  modification time (when the caller gives it), in the field's format (``date-time``:
+  ``2025-11-03T10:30:00.000Z``; ``date``: ``2025-11-03``), else a placeholder.
 - ``tags``: vocabulary tags found in the text (:func:`core.taxonomy.suggest_tags`).
-- every other required field of the schema: an empty placeholder ``key: ''`` (nested for
-  objects such as ``source``) that ``check`` reports as CD207 until someone fills it in.
+- every other required field of the schema: the value ``[adopt]`` in copydesk.toml gives
+  (``[[adopt.sources]]`` for the ``source`` object of the files its glob matches), else an
+  empty placeholder ``key: ''`` (nested for objects such as ``source``) that ``check``
+  reports as CD207 until someone fills it in. A configured field the schema does not
+  require is written too; a value adopt found (title, draft, a date, tags) is kept.
 
 The new text keeps the file's BOM and line ending. A file that already has front matter
 (even broken) is refused, as is anything that is not decodable text.
@@ -17,17 +22,18 @@ The new text keeps the file's BOM and line ending. A file that already has front
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from .config import Limits
+from .config import ADOPT_SOURCE_FIELD, Config, Limits
 from .document import Article
-from .edit.apply import plain_ok
+from .edit.apply import plain_ok, render_scalar
 from .errors import CopydeskError
-from .schema import field_schema, required_fields
+from .schema import date_formats, field_schema, required_fields
 from .storage.save import Change
 from .taxonomy import suggest_tags
 from .text.frontmatter import BOM, split_text
@@ -77,10 +83,45 @@ class Adoption:
     placeholders: tuple[str, ...]  # dotted names of the fields left empty
     notes: tuple[str, ...] = field(default=())
     meta: Mapping[str, Any] = field(default_factory=dict)  # the front matter written, as parsed
+    defaults: tuple[str, ...] = ()  # dotted names of the fields filled from the configuration
+    published_from: str | None = None  # where ``published_at`` came from: "byline" or "file time"
+    date_field: str = "publishedAt"  # the field ``published_at`` was written to
 
 
-def adopt_text(text: str, schema: Mapping[str, Any], vocabulary: Sequence[str] = ()) -> Adoption:
-    """The raw article ``text`` with a front matter in front of it (see the module docstring)."""
+BYLINE = "byline"
+FILE_TIME = "file time"
+
+
+def date_field(schema: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(name, format) of the date field adopt fills: the first required field whose schema
+    is a ``date-time`` or ``date`` (``publishedAt`` first), else None."""
+    found: list[tuple[str, str]] = []
+    for name in required_fields(dict(schema)):
+        formats = date_formats(field_schema(dict(schema), (name,)), dict(schema))
+        if formats & {"date-time", "date"}:
+            found.append((name, "date-time" if "date-time" in formats else "date"))
+    found.sort(key=lambda item: item[0] != "publishedAt")
+    return found[0] if found else None
+
+
+def _date_text(moment: datetime, form: str) -> str:
+    return moment.strftime("%Y-%m-%d" if form == "date" else "%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def adopt_text(
+    text: str,
+    schema: Mapping[str, Any],
+    vocabulary: Sequence[str] = (),
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    file_time: datetime | None = None,
+) -> Adoption:
+    """The raw article ``text`` with a front matter in front of it (see the module docstring).
+
+    ``defaults``: configured field values (nested mappings for objects), written instead
+    of empty placeholders; ``file_time``: the file's modification time (UTC), the date
+    when the text has no byline date.
+    """
     split = split_text(text)
     if split.kind != "raw":
         raise AdoptRefused("the file already has front matter" if split.kind == "front-matter" else "the file starts a front matter that is never closed")
@@ -102,26 +143,36 @@ def adopt_text(text: str, schema: Mapping[str, Any], vocabulary: Sequence[str] =
     removed = content == title
     rest = lines[first + 1 :]
     new_body = "".join(lines[:first] + rest) if removed else body
-    published = _byline_date(rest)
+    dated = date_field(schema)
+    moment, published_from = _byline_date(rest), BYLINE
+    if moment is None and file_time is not None:
+        moment, published_from = file_time, FILE_TIME
+    published = _date_text(moment, dated[1]) if moment is not None and dated is not None else None
     suggested = tuple(s.tag for s in suggest_tags(body, vocabulary, limit=MAX_TAGS)) if vocabulary else ()
+    configured = dict(defaults or {})
     values: dict[str, Any] = {}
     placeholders: list[str] = []
+    filled: list[str] = []
     for name in required_fields(dict(schema)):
         if name == "title":
             values[name] = title
         elif name == "draft":
             values[name] = True
-        elif name == "publishedAt" and published:
+        elif dated is not None and name == dated[0] and published:
             values[name] = published
-        elif name == "tags":
+        elif name == "tags" and (suggested or not configured.get(name)):
             values[name] = list(suggested)
         else:
-            values[name] = _placeholder(schema, (name,), placeholders)
-    # Fields the schema does not require are left out, except the ones we found.
+            values[name] = _placeholder(schema, (name,), placeholders, configured.get(name), filled)
+    # Fields the schema does not require are left out, except the ones we found and the
+    # ones the configuration gives.
     if "title" not in values:
         values = {"title": title, **values}
     if "draft" not in values:
         values["draft"] = True
+    for name, value in configured.items():
+        if name not in values:
+            values[name] = _placeholder(schema, (name,), placeholders, value, filled)
     front = _emit(values, newline)
     expected = _plain(values)
     try:
@@ -131,20 +182,45 @@ def adopt_text(text: str, schema: Mapping[str, Any], vocabulary: Sequence[str] =
     if parsed != expected:
         raise AdoptRefused("could not build front matter that reads back as intended")
     new_text = f"{bom}---{newline}{front}---{newline}{new_body}"
-    return Adoption(new_text, title, removed, published, suggested, tuple(placeholders), tuple(notes), meta=expected)
+    return Adoption(
+        new_text, title, removed, published, suggested, tuple(placeholders), tuple(notes), meta=expected,
+        defaults=tuple(filled), published_from=published_from if published else None,
+        date_field=dated[0] if dated else "publishedAt",
+    )
 
 
-def _placeholder(schema: Mapping[str, Any], path: tuple[str, ...], placeholders: list[str]) -> Any:
+def _placeholder(schema: Mapping[str, Any], path: tuple[str, ...], placeholders: list[str], configured: Any = None,
+                 filled: list[str] | None = None) -> Any:
+    """The value of field ``path``: the ``configured`` one (recorded in ``filled``), else an
+    empty placeholder (recorded in ``placeholders``); an object's required keys one by one."""
     node = field_schema(dict(schema), path) or {}
     required = node.get("required")
-    if node.get("type") == "object" and isinstance(required, list) and required:
-        return {key: _placeholder(schema, (*path, key), placeholders) for key in required}
+    if isinstance(configured, Mapping) or (node.get("type") == "object" and isinstance(required, list) and required):
+        given = dict(configured) if isinstance(configured, Mapping) else {}
+        keys = [*(required if isinstance(required, list) else ()), *(k for k in given if k not in (required or ()))]
+        return {key: _placeholder(schema, (*path, key), placeholders, given.get(key), filled) for key in keys}
+    if configured is not None and configured != "" and configured != []:
+        if filled is not None:
+            filled.append(".".join(path))
+        return configured
     placeholders.append(".".join(path))
     return ""
 
 
-def _byline_date(lines: Sequence[str]) -> str | None:
-    """An ISO date-time from a byline among the first non-blank lines, else None."""
+def configured_values(config: Config, relpath: str) -> dict[str, Any]:
+    """The field values ``[adopt]`` gives a file at ``relpath`` (relative to the corpus
+    root): the defaults, with the ``source`` keys of the first ``[[adopt.sources]]`` entry
+    whose glob matches over them."""
+    values = dict(config.adopt.defaults)
+    source = config.adopt.source_for(relpath)
+    if source is not None:
+        base = values.get(ADOPT_SOURCE_FIELD)
+        values[ADOPT_SOURCE_FIELD] = {**(base if isinstance(base, Mapping) else {}), **source.values}
+    return values
+
+
+def _byline_date(lines: Sequence[str]) -> datetime | None:
+    """The date (and time) of a byline among the first non-blank lines, else None."""
     seen = 0
     for line in lines:
         text = line.strip()
@@ -165,7 +241,7 @@ def _byline_date(lines: Sequence[str]) -> str | None:
                 continue
             moment = _to_datetime(match)
             if moment is not None:
-                return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                return moment
     return None
 
 
@@ -194,6 +270,8 @@ def _scalar(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, int | float):  # (configured values): written as numbers, never quoted
+        return render_scalar(value)
     text = str(value)
     if re.search(r"[\x00-\x1f\x7f\u2028\u2029\ufeff]", text):
         escaped = text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
@@ -228,11 +306,17 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
 # -- planning a write ----------------------------------------------------------------------
 
 
-def plan_adopt(article: Article, schema: Mapping[str, Any], vocabulary: Sequence[str] = ()) -> tuple[Change, Adoption]:
+def plan_adopt(
+    article: Article, schema: Mapping[str, Any], vocabulary: Sequence[str] = (), config: Config | None = None
+) -> tuple[Change, Adoption]:
     """A :class:`core.storage.save.Change` that adopts ``article`` (saved with ``save_changes``).
 
-    Raises AdoptRefused (already has front matter, empty, not text) or the reading errors
-    of :meth:`Article.read_bytes` (UnsafeFile).
+    The date falls back on the file's modification time; ``config`` gives the ``[adopt]``
+    values (the defaults, and the ``source`` of the ``[[adopt.sources]]`` entry matching
+    the article's path).
+
+    Raises AdoptRefused (already has front matter, empty, not text, an ``[adopt]`` value
+    the schema refuses) or the reading errors of :meth:`Article.read_bytes` (UnsafeFile).
     """
     if article.kind != "raw":
         reasons = {
@@ -248,7 +332,18 @@ def plan_adopt(article: Article, schema: Mapping[str, Any], vocabulary: Sequence
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AdoptRefused("the file is not valid UTF-8") from exc
-    adoption = adopt_text(text, schema, vocabulary)
+    defaults = None
+    if config is not None:
+        from .checks.runner import adopt_settings_problem
+
+        # a caller may not have run validate_config (the terminal UI does not); judged once per config
+        problem = adopt_settings_problem(config)
+        if problem:
+            raise AdoptRefused(f"the configuration's [adopt] values cannot be written: {problem}")
+        defaults = configured_values(config, article.relpath)
+    mtime_ns = article.fingerprint.mtime_ns if article.fingerprint is not None else os.stat(article.path).st_mtime_ns
+    file_time = datetime.fromtimestamp(mtime_ns / 1e9, UTC)
+    adoption = adopt_text(text, schema, vocabulary, defaults=defaults, file_time=file_time)
     new_text = adoption.text
 
     def rewrite(current: str) -> str:

@@ -44,6 +44,32 @@ class View:
 
 DEFAULT_TAXONOMIES = ("tags",)
 
+# The front-matter object ``[[adopt.sources]]`` entries fill (``name``, ``key``, ``type``...).
+ADOPT_SOURCE_FIELD = "source"
+
+
+@dataclass(frozen=True)
+class AdoptSource:
+    """One ``[[adopt.sources]]`` entry: files whose path (relative to the corpus root) matches
+    the glob ``match`` get ``values`` in their ``source`` object."""
+
+    match: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AdoptSettings:
+    """``[adopt]``: the values ``copydesk adopt`` writes instead of empty placeholders."""
+
+    defaults: dict[str, Any] = field(default_factory=dict)  # field -> value (a dict for an object's keys)
+    sources: tuple[AdoptSource, ...] = ()
+
+    def source_for(self, relpath: str) -> AdoptSource | None:
+        """The first ``[[adopt.sources]]`` entry whose glob matches ``relpath`` (as ``exclude`` matches)."""
+        from fnmatch import fnmatch
+
+        return next((source for source in self.sources if fnmatch(relpath, source.match)), None)
+
 
 @dataclass(frozen=True)
 class Config:
@@ -69,6 +95,7 @@ class Config:
     # Known terms of the other taxonomies (``[vocabularies] categories = [...]``); the tags'
     # are ``vocabulary``. A taxonomy without one has no vocabulary check.
     vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    adopt: AdoptSettings = field(default_factory=AdoptSettings)  # what adopt fills in (``[adopt]``)
 
     def vocabulary_of(self, taxonomy: str) -> tuple[str, ...]:
         """The known terms of ``taxonomy`` (``vocabulary`` for the tags); empty: none set."""
@@ -227,6 +254,8 @@ def _from_table(data: dict[str, Any], path: Path) -> Config:
             value = _field_names(value, path, "taxonomies")
         elif name == "vocabularies":
             value = _vocabularies(value, path)
+        elif name == "adopt":
+            value = _adopt(value, path)
         elif name == "follow_symlinks":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: 'follow-symlinks' must be true or false")
@@ -247,6 +276,7 @@ def _from_table(data: dict[str, Any], path: Path) -> Config:
             raise ConfigError(f"{path}: 'vocabularies.{name}': {name!r} is not one of the taxonomies "
                               f"({', '.join(taxonomies)}); add it to 'taxonomies'")
     _check_selectors(values, path)
+    # (the [adopt] values are checked against the schema by core.checks.runner.validate_config)
     return Config(root=root, source=path, **values)
 
 
@@ -283,6 +313,40 @@ def _vocabularies(value: Any, path: Path) -> dict[str, tuple[str, ...]]:
             raise ConfigError(f"{path}: 'vocabularies.{name}' must be a list of strings")
         out[name] = tuple(dict.fromkeys(terms))
     return out
+
+
+def _adopt(value: Any, path: Path) -> AdoptSettings:
+    """``[adopt]``: field values (TOML tables or dotted keys for an object's keys) and the
+    ``[[adopt.sources]]`` array of tables, each a ``match`` glob and the source's keys."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'adopt' must be a table of field = value")
+    defaults = {key: _adopt_value(item, path, f"adopt.{key}") for key, item in value.items() if key != "sources"}
+    entries = value.get("sources", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError(f"{path}: 'adopt.sources' must be an array of tables ([[adopt.sources]])")
+    sources: list[AdoptSource] = []
+    for number, entry in enumerate(entries, 1):
+        where = f"adopt.sources #{number}"
+        match = entry.get("match")
+        if not isinstance(match, str) or not match.strip():
+            raise ConfigError(f"{path}: '{where}' needs match = \"GLOB\" (a path pattern relative to the corpus root)")
+        values = {key: _adopt_value(item, path, f"{where}.{key}") for key, item in entry.items() if key != "match"}
+        if not values:
+            raise ConfigError(f"{path}: '{where}' ({match!r}) gives no field of the {ADOPT_SOURCE_FIELD} (name, key, type...)")
+        sources.append(AdoptSource(match, values))
+    return AdoptSettings(defaults, tuple(sources))
+
+
+def _adopt_value(value: Any, path: Path, key: str) -> Any:
+    """A value adopt can write as YAML: text, a number, a boolean, a list of them, or a
+    table of such values (an object's keys)."""
+    if isinstance(value, dict):
+        return {name: _adopt_value(item, path, f"{key}.{name}") for name, item in value.items()}
+    if isinstance(value, list):
+        return [_adopt_value(item, path, f"{key}[]") for item in value]
+    if isinstance(value, str | int | float | bool):
+        return value
+    raise ConfigError(f"{path}: '{key}': a {type(value).__name__} cannot be written as it is; give it as a string")
 
 
 def _view(value: Any, path: Path) -> View:

@@ -250,7 +250,7 @@ def test_3_a_planted_undo_does_not_hide_a_real_batch(tmp_path: Path) -> None:
     info = listing(root)
     assert info[real]["undone"] and info[real]["undone_by"] == forged
     text = copydesk("undo", "--list", str(root)).stdout
-    assert f"(undone by {forged})" in next(line for line in text.splitlines() if line.startswith(real))
+    assert f"  undone by {forged}  " in next(line for line in text.splitlines() if line.startswith(real))
     refused = copydesk("undo", real, str(root))
     assert refused.returncode == 1 and f"already undone by batch {forged}" in refused.stderr
     assert snapshot(root) == edited

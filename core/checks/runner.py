@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..config import Config, ConfigError
+from ..config import ADOPT_SOURCE_FIELD, Config, ConfigError
 from ..schema import compiled_schema
 from . import RULES, body, consistency, fields, files, rule_enabled, selection_for
 from .context import Context
@@ -50,7 +50,8 @@ def check_source(source: Source, config: Config, relpath: str, codes: frozenset[
 
 
 def validate_config(config: Config) -> None:
-    """Raise ConfigError now for a bad schema or pattern, instead of while loading articles."""
+    """Raise ConfigError now for a bad schema or pattern, or an ``[adopt]`` value the schema
+    refuses, instead of while loading (or adopting) articles."""
     compiled_schema(config)
     where = config.source or "configuration"
     for key, patterns in (("cta-patterns", config.cta_patterns), ("footer-patterns", config.footer_patterns)):
@@ -59,6 +60,45 @@ def validate_config(config: Config) -> None:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"{where}: {key}: invalid regular expression {pattern!r}: {exc}") from exc
+    problem = adopt_settings_problem(config)
+    if problem:
+        raise ConfigError(problem)
+
+
+# Configurations whose [adopt] values were judged, by id (a Config is not hashable): adopt
+# asks once per article.
+_ADOPT_JUDGED: dict[int, tuple[Config, str | None]] = {}
+
+
+def adopt_settings_problem(config: Config) -> str | None:
+    """Why an ``[adopt]`` value cannot be written, naming the file and the key, or None: a
+    field the schema does not declare, the wrong type, a value outside its enum or pattern
+    (what ``set`` refuses), among the codes the configuration selects."""
+    known = _ADOPT_JUDGED.get(id(config))
+    if known is not None and known[0] is config:
+        return known[1]
+    problem = _adopt_problem(config)
+    if len(_ADOPT_JUDGED) > 64:
+        _ADOPT_JUDGED.clear()
+    _ADOPT_JUDGED[id(config)] = (config, problem)
+    return problem
+
+
+def _adopt_problem(config: Config) -> str | None:
+
+    def leaves(value: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+        if isinstance(value, dict) and value:
+            return [leaf for key, item in value.items() for leaf in leaves(item, (*path, key))]
+        return [(path, value)]
+
+    checked = [(f"adopt.{'.'.join(p)}", p, v) for key, item in config.adopt.defaults.items() for p, v in leaves(item, (key,))]
+    for number, source in enumerate(config.adopt.sources, 1):
+        checked += [(f"adopt.sources #{number}.{key}", (ADOPT_SOURCE_FIELD, key), item) for key, item in source.values.items()]
+    for key, path, value in checked:
+        found = value_problems(config, path, value)
+        if found:
+            return f"{config.source or 'configuration'}: '{key}': {found[0].message} ({found[0].code})"
+    return None
 
 
 def value_problems(config: Config, path: FieldPath, value: Any) -> list[Problem]:

@@ -468,15 +468,18 @@ class _Editor:
                 return self._fill_null(path, pair, maps, value)
             return self._insert_key(path, maps, value)
         key, node = pair
+        # An empty quoted placeholder (`lang: ''`, as adopt writes) imposes no quote style:
+        # the value filled in is written as the house writes it, plain where that is safe.
+        quoted = node.kind == "scalar" and node.style in ("'", '"') and node.value != ""
         if maps[-1].flow:
             # inside `{...}` every value, lists and mappings included, is written in flow style
-            if node.kind == "scalar" and node.style in ("'", '"') and not isinstance(value, (list, dict)):
+            if quoted and not isinstance(value, (list, dict)):
                 return self._replace(node.start, node.end, render_scalar(value, node.style, self._lazy_quote, in_flow=True))
             return self._replace(node.start, node.end, self._render_flow(value))
         if node.kind == "scalar" and not isinstance(value, (list, dict)):
             if node.style in ("|", ">"):
                 return self._set_block_scalar(path, node, value)
-            style = node.style if node.style in ("'", '"') else ""
+            style = node.style if quoted else ""
             if self._is_null(node) and node.start == node.end:
                 at, _ = self._value_region(key, node)
                 return self._replace(at, at, " " + render_scalar(value, "", self._lazy_quote))

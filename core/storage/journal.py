@@ -25,7 +25,12 @@ pending log are not synced one by one (that would double the cost of a bulk edit
 operating-system crash during a batch may lose that batch's journal, never an article.
 
 :meth:`Journal.undo` restores the prior bytes of every file whose current content is still
-what the batch wrote and reports the others; the undo is itself a batch, so it can be undone.
+what the batch wrote and reports the others; the undo is itself a batch, so it can be undone:
+that is a redo (:meth:`Journal.redo`). Undo and redo work as an editor's: a plain undo takes
+back the edit most recently put in place (again to go further back), a plain redo the undo
+made last, until a new edit is written. The on-disk format knows nothing of this: an undo
+batch names the batch it undid (``undoes``), and which batch is an undo or a redo of which
+edit follows from that chain.
 An undo batch that did not restore every file (killed, or a file it could not write) does
 not count as done: the next undo of the same batch finishes the job and takes the earlier
 attempt's files into its own manifest.
@@ -236,6 +241,8 @@ class BatchInfo:
     partly_undone: bool = False  # an undo of this batch was cut short or did not restore every file
     damaged: str | None = None  # why the batch cannot be read or trusted (it is never undone)
     undone_by: str | None = None  # the batch that undid it (when ``undone``)
+    origin: str | None = None  # on an undo or redo batch: the edit it takes back or puts back
+    redo: bool = False  # an undo of an undo: it puts ``origin`` back
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -250,6 +257,8 @@ class BatchInfo:
             "partly_undone": self.partly_undone,
             "damaged": self.damaged,
             "undone_by": self.undone_by,
+            "origin": self.origin,
+            "redo": self.redo,
         }
 
 
@@ -265,10 +274,14 @@ class UndoReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     resumed: list[str] = field(default_factory=list)  # earlier undos of the batch, cut short, finished by this one
     problem: str | None = None  # the journal could not record this undo as it should (see BatchWriter.problem)
+    redid: str | None = None  # the batch undone was an undo: this edit is back in place (a redo)
+    label: str = ""  # the label of the batch undone, or of the edit redone
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "batch": self.batch_id,
+            "redid": self.redid,
+            "label": self.label,
             "undo_batch": self.undo_batch_id,
             "restored": self.restored,
             "changed_since": self.changed_since,
@@ -415,6 +428,29 @@ def _distrust_conflicts(batches: list[_Batch]) -> list[_Batch]:
                 batch, damaged=f"it says it undoes batch {batch.undoes}, but its files do not match that batch's"
             )
     return checked
+
+
+def _chains(batches: list[_Batch]) -> dict[str, tuple[int, str]]:
+    """Each batch's (depth, edit): an edit is (0, itself); an undo of a batch of depth d
+    has depth d + 1 and the same edit. An odd depth takes the edit back, an even one puts
+    it back (a redo). A chain whose batch was pruned ends there (its id stands for the
+    edit); a planted loop ends where it comes back."""
+    by_id = {b.id: b for b in batches}
+    out: dict[str, tuple[int, str]] = {}
+    for batch in batches:
+        depth, current, seen = 0, batch, {batch.id}
+        edit = batch.id
+        while current.undoes is not None:
+            depth += 1
+            edit = current.undoes
+            following = by_id.get(current.undoes)
+            if following is None or following.id in seen:
+                break
+            seen.add(following.id)
+            current = following
+            edit = current.id
+        out[batch.id] = (depth, edit)
+    return out
 
 
 class Journal:
@@ -689,6 +725,7 @@ class Journal:
         """Recent batches, newest first (damaged ones included, saying why)."""
         batches = self._load_all()
         undone, unfinished, superseded = self._states(batches)
+        chains = _chains(batches)
         return [
             BatchInfo(
                 b.id,
@@ -702,6 +739,8 @@ class Journal:
                 b.id in unfinished and b.id not in undone,
                 b.damaged,
                 undone.get(b.id),
+                chains[b.id][1] if b.undoes is not None else None,
+                b.undoes is not None and chains[b.id][0] % 2 == 0,
             )
             for b in reversed(batches)
             if b.id not in superseded
@@ -709,32 +748,95 @@ class Journal:
 
     def _find(self, batches: list[_Batch], batch_id: str | None, undone: dict[str, str]) -> _Batch:
         if batch_id is None:
-            # Repeated `undo` walks back through history; undo batches are skipped (undo one
-            # by its id to redo what it reverted).
-            for batch in reversed(batches):
-                if batch.damaged:
-                    raise JournalError(
-                        f"the newest batch, {batch.id}, cannot be undone: it is damaged ({batch.damaged}); nothing was "
-                        "restored. An older batch can be undone by its id (see `copydesk undo --list`)"
-                    )
-                if batch.id not in undone and batch.undoes is None:
-                    return batch
-            raise JournalError(f"nothing to undo in {self.folder}")
+            return self._newest_in_place(batches, undone)
+        batch = self._match(batches, batch_id)
+        if batch.damaged:
+            raise JournalError(f"batch {batch.id} cannot be undone: it is damaged ({batch.damaged}); nothing was restored")
+        if batch.id in undone:
+            again = "redo" if batch.undoes is None else "undo"
+            raise JournalError(
+                f"batch {batch.id} ({batch.label}) was already undone by batch {undone[batch.id]} "
+                f"(`copydesk undo --redo {batch.id}` to {again} it)"
+            )
+        return batch
+
+    def _match(self, batches: list[_Batch], batch_id: str) -> _Batch:
+        """The batch ``batch_id`` (or a unique prefix of it) names; UnknownBatch else."""
         exact = [b for b in batches if b.id == batch_id]  # several: damaged, see _distrust_conflicts
         matches = exact or [b for b in batches if b.id.startswith(batch_id)]
         if not matches:
             raise UnknownBatch(f"no batch {batch_id!r} in the journal (see `copydesk undo --list`)")
         if len(matches) > 1 and not exact:
             raise UnknownBatch(f"batch id {batch_id!r} is ambiguous: {', '.join(b.id for b in matches)}")
-        batch = matches[0]
-        if batch.damaged:
-            raise JournalError(f"batch {batch.id} cannot be undone: it is damaged ({batch.damaged}); nothing was restored")
-        if batch.id in undone:
+        return matches[0]
+
+    def _newest_in_place(self, batches: list[_Batch], undone: dict[str, str]) -> _Batch:
+        """What a plain undo takes back, as an editor's undo does: the edit most recently
+        put in place (written, or put back by a redo), so that repeated undos go further
+        back and an undo right after a redo takes that edit back again. Undo and redo
+        batches are never the answer: undoing an edit again is recorded against the edit."""
+        by_id = {b.id: b for b in batches}
+        in_place: dict[str, int] = {b.id: b.ns for b in batches if b.undoes is None and b.id not in undone}
+        for batch in batches:  # an undo of an edit that was itself undone: the edit is back since then
+            redo = by_id.get(undone.get(batch.id, ""))
+            if batch.undoes in in_place and redo is not None and by_id[batch.undoes].undoes is None:
+                in_place[batch.undoes] = max(in_place[batch.undoes], redo.ns)
+        damaged = [b for b in batches if b.damaged]
+        candidates = [by_id[i] for i in in_place if not by_id[i].damaged]
+        newest = max(candidates, key=lambda b: (in_place[b.id], b.ns), default=None)
+        newer_damaged = [b for b in damaged if newest is None or b.ns > in_place[newest.id]]
+        if newer_damaged:
+            batch = newer_damaged[-1]
             raise JournalError(
-                f"batch {batch.id} ({batch.label}) was already undone by batch {undone[batch.id]} "
-                f"(undo {undone[batch.id]} to redo it)"
+                f"the newest batch, {batch.id}, cannot be undone: it is damaged ({batch.damaged}); nothing was "
+                "restored. An older batch can be undone by its id (see `copydesk undo --list`)"
             )
-        return batch
+        if newest is None:
+            hint = ""
+            with contextlib.suppress(JournalError):
+                self._redo_target(batches, None, undone)
+                hint = " (`copydesk undo --redo` redoes the last undo)"
+            raise JournalError(f"nothing to undo in {self.folder}{hint}")
+        return newest
+
+    def _redo_target(self, batches: list[_Batch], batch_id: str | None, undone: dict[str, str]) -> _Batch:
+        """The undo batch a redo takes back: the last undo made, walking back over the undos
+        already redone, up to the newest edit written since (a new edit ends the redos, as
+        in an editor; an older undo is still redone by its id or its edit's id)."""
+        chains = _chains(batches)
+        if batch_id is not None:
+            batch = self._match(batches, batch_id)
+            if batch.undoes is None:
+                if batch.id not in undone:
+                    raise JournalError(f"batch {batch.id} ({batch.label}) is not undone: there is nothing to redo")
+                batch = self._match(batches, undone[batch.id])
+            elif chains[batch.id][0] % 2 == 0:
+                raise JournalError(
+                    f"batch {batch.id} ({batch.label}) is a redo, not an undo: `copydesk undo {batch.id}` takes it back"
+                )
+            if batch.damaged:
+                raise JournalError(f"batch {batch.id} cannot be undone: it is damaged ({batch.damaged}); nothing was restored")
+            if batch.id in undone:
+                raise JournalError(f"the undo {batch.id} ({batch.label}) was already redone by batch {undone[batch.id]}")
+            return batch
+        def redoable(batch: _Batch) -> bool:
+            return chains[batch.id][0] % 2 == 1 and batch.counts_as_undo and batch.id not in undone
+
+        for index in range(len(batches) - 1, -1, -1):
+            batch = batches[index]
+            if batch.damaged:
+                continue
+            if batch.undoes is None and batch.id not in undone:
+                older = next((b for b in reversed(batches[:index]) if not b.damaged and redoable(b)), None)
+                if older is not None:
+                    raise JournalError(
+                        f"nothing to redo: batch {batch.id} ({batch.label}) was written after the last undo, "
+                        f"{older.id}; `copydesk undo --redo {older.id}` still redoes it"
+                    )
+                break
+            if redoable(batch):
+                return batch
+        raise JournalError(f"nothing to redo in {self.folder}")
 
     # -- undo ------------------------------------------------------------------------
 
@@ -753,6 +855,23 @@ class Journal:
         batches = self._load_all()
         undone, unfinished, superseded = self._states(batches)
         batch = self._find([b for b in batches if b.id not in superseded], batch_id, undone)
+        return self._revert(batch, batches, unfinished, superseded)
+
+    def redo(self, batch_id: str | None = None) -> UndoReport:
+        """Put back an edit that was undone, by undoing its undo (see :meth:`undo`): the last
+        undo made when ``batch_id`` is None (repeated redos walk forward again, until an edit
+        written after the undos), else the undo ``batch_id`` names, or the undo of the
+        edit it names. A file changed since the undo is reported and left alone."""
+        batches = self._load_all()
+        undone, unfinished, superseded = self._states(batches)
+        batch = self._redo_target([b for b in batches if b.id not in superseded], batch_id, undone)
+        return self._revert(batch, batches, unfinished, superseded)
+
+    def _revert(self, batch: _Batch, batches: list[_Batch], unfinished: dict[str, list[_Batch]], superseded: set[str]) -> UndoReport:
+        """Undo ``batch``, recorded as a new batch (see :meth:`undo`)."""
+        depth, origin_id = _chains(batches)[batch.id]
+        origin = next((b for b in batches if b.id == origin_id), None)
+        redoing = depth % 2 == 1  # undoing an undo puts its edit back
         real_root = os.path.realpath(self.root)
         for entry in batch.entries:
             problem = self._target_problem(entry.path, real_root)
@@ -761,8 +880,13 @@ class Journal:
                     f"batch {batch.id} ({batch.label}) cannot be undone: {entry.path}: {problem}; nothing was restored"
                 )
         earlier = unfinished.get(batch.id, [])
-        report = UndoReport(batch.id, resumed=[b.id for b in earlier])
-        writer = self.begin(f"undo {batch.id} ({batch.label})", undoes=batch.id)
+        report = UndoReport(batch.id, resumed=[b.id for b in earlier], label=batch.label)
+        if redoing and origin is not None:
+            report.redid, report.label = origin.id, origin.label
+            label = f"redo {origin.id} ({origin.label})"
+        else:
+            label = f"undo {batch.id} ({batch.label})"
+        writer = self.begin(label, undoes=batch.id)
         stem = _stem(batch.ns, batch.id)
         done = False
         folders = Folders()  # each folder opened once, from the root down, as a save does

@@ -928,15 +928,17 @@ class MainScreen(Screen[None]):
         try:
             schema = self._schema if self._schema is not None else load_schema(config)
             vocabulary = list(config.vocabulary) or canonical_terms(self.ws.tag_counts())
-            change, adoption = plan_adopt(article, schema, vocabulary)
+            change, adoption = plan_adopt(article, schema, vocabulary, config)
         except (AdoptRefused, UnsafeFile, SchemaError, UnicodeDecodeError, OSError) as exc:
             self.notify(f"cannot adopt {name}: {printable(str(exc))}", severity="warning")
             return
         lines = [f"title: {adoption.title}" + ("" if adoption.title_line_removed else " (the first line stays in the text)")]
         if adoption.title_line_removed:
             lines.append("the title line is removed from the text")
-        lines.append(f"publishedAt: {adoption.published_at} (a byline date)" if adoption.published_at
-                     else "publishedAt: no byline date found")
+        lines.append(f"{adoption.date_field}: {adoption.published_at} (from the {adoption.published_from})" if adoption.published_at
+                     else f"{adoption.date_field}: no byline date found")
+        if adoption.defaults:
+            lines.append(f"from the configuration: {', '.join(adoption.defaults)}")
         lines.append(f"tags found: {', '.join(adoption.tags)}" if adoption.tags else "tags found: none")
         if adoption.placeholders:
             lines.append(f"to fill in: {', '.join(adoption.placeholders)} (ctrl+n goes from one to the next)")

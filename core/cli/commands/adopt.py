@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ...adopt import Adoption, AdoptRefused, plan_adopt
+from ...checks.runner import validate_config
 from ...config import Config
 from ...display import plural, printable
 from ...document import load_corpus
@@ -15,15 +16,26 @@ from ...schema import SchemaError, load_schema
 from ...storage.save import Change, save_changes
 from ...taxonomy import canonical_terms, tag_counts
 from ...text.guard import UnsafeFile
-from .common import Outcome, UsageError, allow_dash_values, dump_json, load_targets, report
+from .common import (
+    Outcome,
+    UsageError,
+    add_quiet_option,
+    allow_dash_values,
+    dump_json,
+    load_targets,
+    patch_base,
+    report,
+)
 
 EPILOG = """\
 For every raw article (a file with no front matter) under the paths: a front matter built
 from the schema is put in front of the text. The title is the first non-blank line (removed
 from the body only when it is exactly the title); draft: true; publishedAt from a byline
-date when there is one; tags found in the text from the configured vocabulary (else from
-the tags the folder already uses); every other required field an empty placeholder ('')
-that `copydesk check` reports as CD207. Nothing else of the text changes, and the file
+date when there is one, else the file's modification time; tags found in the text from the
+configured vocabulary (else from the tags the folder already uses); every other required
+field the value `[adopt]` in copydesk.toml gives (and `[[adopt.sources]]` for the source of
+the files its `match` glob matches), else an empty placeholder ('') that `copydesk check`
+reports as CD207. The report says where each value came from. Nothing else of the text changes, and the file
 keeps its line endings and BOM. Files given by name that already have front matter are
 refused; in folders they are skipped. Writes are one batch: `copydesk undo` reverts it.
 
@@ -42,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--dry-run", action="store_true", help="print the unified diff of the batch and write nothing")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_quiet_option(parser)
     allow_dash_values(parser, ())
     parser.set_defaults(run=run)
 
@@ -59,8 +72,13 @@ def _summary(adoption: Adoption) -> str:
 
 def _describe(adoption: Adoption) -> str:
     parts = [f"title {adoption.title!r}" + ("" if adoption.title_line_removed else " (first line kept)")]
-    parts.append(f"publishedAt {adoption.published_at}" if adoption.published_at else "no byline date")
+    if adoption.published_at:
+        parts.append(f"{adoption.date_field} {adoption.published_at} (from the {adoption.published_from})")
+    else:
+        parts.append("no byline date")
     parts.append(f"tags {', '.join(adoption.tags)}" if adoption.tags else "no tags found")
+    if adoption.defaults:
+        parts.append(f"from the configuration: {', '.join(adoption.defaults)}")
     if adoption.placeholders:
         parts.append(f"to fill in: {', '.join(adoption.placeholders)}")
     parts.extend(adoption.notes)
@@ -71,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         corpus = load_targets(args.paths)
         schema = load_schema(corpus.config)
+        validate_config(corpus.config)  # the [adopt] values, before any file is read
     except (UsageError, SchemaError) as exc:
         print(f"copydesk adopt: {exc}", file=sys.stderr)
         return 2
@@ -87,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = [Outcome(a, "refused", a.problems[0].message if a.problems else "cannot be read") for a in unread]
     for article in raw:
         try:
-            change, adoption = plan_adopt(article, schema, vocabulary)
+            change, adoption = plan_adopt(article, schema, vocabulary, corpus.config)
         except AdoptRefused as exc:
             outcomes.append(Outcome(article, "refused", str(exc)))
             continue
@@ -96,8 +115,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         changes.append(change)
         adoptions[article.path] = adoption
-    if args.dry_run:
-        outcomes.extend(Outcome(c.article, "would change", _summary(adoptions[c.path]), c.diff()) for c in changes)
+    base = patch_base([c.path for c in changes], corpus.config.root) if args.dry_run else None
+    if base is not None:
+        outcomes.extend(Outcome(c.article, "would change", _summary(adoptions[c.path]), c.diff(name=base.name(c.path))) for c in changes)
     elif changes:
         label = f"adopt {plural(len(changes), 'file')}"
         results = save_changes(changes, config=corpus.config, label=label)
@@ -109,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         dump_json([_json(o, adoptions.get(o.article.path)) for o in outcomes])
     else:
-        report(outcomes, "text", args.dry_run)
+        report(outcomes, "text", args.dry_run, quiet=args.quiet, base=base)
         if skipped:
             stream = sys.stderr if args.dry_run else sys.stdout
             print(f"{plural(skipped, 'file')} already had front matter (skipped)", file=stream)
@@ -123,6 +143,9 @@ def _json(outcome: Outcome, adoption: Adoption | None) -> dict[str, object]:
             title=adoption.title,
             title_line_removed=adoption.title_line_removed,
             publishedAt=adoption.published_at,
+            published_from=adoption.published_from,
+            date_field=adoption.date_field,
+            from_configuration=list(adoption.defaults),
             tags=list(adoption.tags),
             placeholders=list(adoption.placeholders),
             notes=list(adoption.notes),

@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--fix", action="store_true", help="apply the mechanical fixes, then report what remains")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     parser.add_argument("--statistics", action="store_true", help="count problems per rule instead of listing them")
+    parser.add_argument("-q", "--quiet", action="store_true", help="text output: the summary only, no line per problem")
     parser.add_argument(
         "--no-cache", action="store_true", help="parse every file; neither read nor update the index in .copydesk/index"
     )
@@ -238,7 +239,7 @@ def _print(rows: Sequence[tuple[str, Problem]], args: argparse.Namespace, fixed:
                 f"title={p.code}::{_github_escape(printable(p.message))}\n"
             )
         return
-    else:
+    elif not args.quiet:
         for path, p in rows:
             out.write(f"{printable(path)}:{p.line}:{p.column}: {p.code} {printable(p.message)}\n")
     for line in _summary(rows, fixed, args.fix):

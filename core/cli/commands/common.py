@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,12 @@ def add_output_options(parser: argparse.ArgumentParser, dry_run: bool = True) ->
     if dry_run:
         parser.add_argument("--dry-run", action="store_true", help="print the unified diff of the batch and write nothing")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_quiet_option(parser)
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    """``-q/--quiet``: the summary only (refused files and conflicts are still named)."""
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary (and the files refused or in conflict)")
 
 
 def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
@@ -185,35 +192,49 @@ def run_batch(
     dry_run: bool,
     output: str,
     articles: Sequence[Article] | None = None,
+    quiet: bool = False,
 ) -> int:
     """Plan, preview or save, and report; returns the exit code (1 if any file was refused)."""
     from ...storage.save import save_changes
 
     targets = list(corpus.articles if articles is None else articles)
     changes, outcomes = plan_all(targets, edits_for)
+    base: PatchBase | None = None
     if dry_run:
-        # paths as printed (relative to the current folder), so `git apply` works from here
-        outcomes.extend(Outcome(c.article, "would change", diff=c.diff(name=display_path(c.path))) for c in changes)
+        base = patch_base([c.path for c in changes], corpus.config.root)
+        outcomes.extend(Outcome(c.article, "would change", diff=c.diff(name=base.name(c.path))) for c in changes)
     else:
         results = save_changes(changes, config=corpus.config, label=label)
         for change, result in zip(changes, results, strict=True):
             status = {"saved": "changed"}.get(result.status, result.status)
             outcomes.append(Outcome(change.article, status, result.message, result.diff))
     outcomes.sort(key=lambda o: o.article.relpath)
-    report(outcomes, output, dry_run)
+    report(outcomes, output, dry_run, quiet=quiet, base=base)
     return 1 if any(o.status in ("refused", "conflict") for o in outcomes) else 0
 
 
-def report(outcomes: Sequence[Outcome], output: str, dry_run: bool) -> None:
-    """Each file's outcome, then the counts; in a dry run the batch's patch on stdout."""
+# Named even with --quiet: a file the batch could not write needs the user's attention.
+ALWAYS_SHOWN = ("refused", "conflict")
+
+
+def report(outcomes: Sequence[Outcome], output: str, dry_run: bool, *, quiet: bool = False, base: PatchBase | None = None) -> None:
+    """The files that changed (or would) and those refused or in conflict, then the counts;
+    in a dry run the batch's patch on stdout (its paths relative to ``base``, announced on
+    stderr when that is not the current folder). Unchanged files are only counted, as git
+    and ruff do; ``quiet`` leaves only the refusals, conflicts and the counts. The JSON
+    output lists every file whatever ``quiet`` says: it is for programs."""
     if output == "json":
         dump_json([o.as_dict() for o in outcomes])
         return
     if dry_run:
         write_patch("".join(o.diff for o in outcomes if o.diff))
+        if base is not None and any(o.diff for o in outcomes):
+            base.announce()
     # Status lines go to stderr in a dry run so that stdout is a patch `git apply` accepts.
     stream = sys.stderr if dry_run else sys.stdout
     for o in outcomes:
+        if o.status == "unchanged" or (quiet and o.status not in ALWAYS_SHOWN):
+            continue
         line = f"{printable(display_path(o.article.path))}: {o.status}"
         if o.message:
             line += f" ({printable(o.message)})"
@@ -227,6 +248,54 @@ def report(outcomes: Sequence[Outcome], output: str, dry_run: bool) -> None:
     verb = "would change" if dry_run else "changed"
     parts = [f"{n} {status}" for status, n in sorted(counts.items()) if status not in ("changed", "would change")]
     print(f"{plural(affected, 'file')} {verb}" + (f"; {', '.join(parts)}" if parts else ""), file=stream)
+
+
+@dataclass(frozen=True)
+class PatchBase:
+    """The folder a dry run's patch names its files from (see :func:`patch_base`)."""
+
+    folder: Path
+    here: bool  # the current folder: `git apply` works where the command ran
+
+    def name(self, path: Path) -> str:
+        """``path`` as the patch names it: relative to :attr:`folder`, "/"-separated."""
+        return _below(path, self.folder) or _below(path, self.folder, resolved=True) or Path(path).name
+
+    def announce(self) -> None:
+        """Say on stderr where the patch applies when that is not the current folder."""
+        if not self.here:
+            folder = printable(self.folder)
+            print(f"copydesk: not every file is below the current folder, so the patch's paths are relative to "
+                  f"{folder}: apply it from {folder}", file=sys.stderr)
+
+
+def _below(path: Path | str, folder: Path | str, resolved: bool = False) -> str | None:
+    """``path`` relative to ``folder`` ("/"-separated) when it lies below it, else None;
+    ``resolved``: compared with the folders' links resolved (the corpus root is a real
+    path, a file's path is built from what the user typed), which costs system calls."""
+    if resolved:
+        file = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+        base = os.path.realpath(folder)
+    else:
+        file, base = os.path.abspath(path), os.path.abspath(folder)
+    prefix = base.rstrip(os.sep) + os.sep
+    return file[len(prefix) :].replace(os.sep, "/") if file.startswith(prefix) else None
+
+
+def patch_base(paths: Iterable[Path], root: Path) -> PatchBase:
+    """Where a dry run's patch names its files from, one rule for every editing command:
+    the current folder when every file is below it (``git apply`` works where the command
+    ran), else the corpus root ``root`` (:meth:`PatchBase.announce` says so), else the
+    deepest folder holding them all; a patch never names a file with ``..``."""
+    files = [Path(p) for p in paths]
+    here = Path(os.getcwd())
+    for resolved in (False, True):  # as written first: a real path per file is dear
+        if all(_below(p, here, resolved) is not None for p in files):
+            return PatchBase(here, True)
+        if all(_below(p, root, resolved) is not None for p in files):
+            return PatchBase(Path(root), False)
+    common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in files])
+    return PatchBase(Path(common), False)
 
 
 def write_patch(patch: str) -> None:

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         edits.append(SetValue(path, value))
     label = "set " + " ".join(f"{k}={v}" for k, v in assignments) + (f" --where {args.where}" if args.where.strip() else "")
-    return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles)
+    return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles,
+                     quiet=args.quiet)
 
 
 def _typed(config: Config, path: FieldPath, text: str, *, new_field: bool = False) -> Any:

@@ -178,4 +178,5 @@ def run(args: argparse.Namespace) -> int:
         + (f" --where {args.where}" if args.where.strip() else "")
     )
     edits = edits_for(args.add, args.remove, renames, args.ignore_case, args.field)
-    return run_batch(corpus, edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles)
+    return run_batch(corpus, edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles,
+                     quiet=args.quiet)

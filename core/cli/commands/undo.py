@@ -1,4 +1,4 @@
-"""``copydesk undo [BATCH] [PATH] [--list] [--format text|json]``: restore a batch's files."""
+"""``copydesk undo [BATCH] [PATH] [--redo] [--list] [--format text|json]``: restore a batch's files."""
 
 from __future__ import annotations
 
@@ -14,11 +14,15 @@ from .common import dump_json, printable
 EPILOG = """\
 Every write copydesk makes (set, tag, check --fix, adopt, the terminal UI) is a batch whose
 prior bytes are kept in .copydesk/journal at the corpus root (the folder of copydesk.toml,
-else PATH, else the current folder). `copydesk undo` restores the newest batch not yet
-undone; run it again to go further back. A file changed since the batch is reported and left
-alone. An undo cut short (killed, or a file it could not restore) leaves its batch to be
-undone again: the next `copydesk undo` finishes it. The undo is itself a batch: undo its id
-to redo. A batch id may be shortened to any unique prefix.
+else PATH, else the current folder). Undo and redo work as an editor's: `copydesk undo`
+takes back the edit most recently put in place; run it again to go further back.
+`copydesk undo --redo` puts back what the last undo took back; run it again to go forward
+again, until an edit written after the undos (an older undo is still redone by its id, or
+its edit's: `--redo BATCH`). A file changed since the batch is reported and left alone. An
+undo cut short (killed, or a file it could not restore) leaves its batch to be undone again:
+the next `copydesk undo` finishes it (and `--redo` a redo cut short). An undo or a redo is
+itself a batch; --list shows each batch's state: undone by, undo of, redo of, redone by.
+A batch id may be shortened to any unique prefix.
 
 The journal trusts nothing it reads: a batch whose files lie outside the folder (or are
 reached through a link leading out of it), or whose manifest cannot be read, is listed as
@@ -41,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("targets", nargs="*", metavar="BATCH|PATH", help="a batch id and/or the corpus folder")
+    parser.add_argument("--redo", action="store_true", help="put back what the last undo (or the undo of BATCH) took back")
     parser.add_argument("--list", action="store_true", help="list recent batches, newest first")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.set_defaults(run=run)
@@ -79,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         return _list(journal, args.format)
     try:
-        report = journal.undo(batch_id)
+        report = journal.redo(batch_id) if args.redo else journal.undo(batch_id)
     except JournalError as exc:
         return _error(exc, args.format)
     if args.format == "json":
@@ -112,7 +117,8 @@ def _files(count: int) -> str:
 
 
 def _summary(report: UndoReport) -> str:
-    summary = f"undid batch {report.batch_id}: {_files(len(report.restored))} restored"
+    what = f"redid batch {report.redid}" if report.redid else f"undid batch {report.batch_id}"
+    summary = f"{what} ({printable(report.label)}): {_files(len(report.restored))} restored"
     if report.already:
         summary += f", {len(report.already)} already as before"
     if report.resumed:
@@ -120,9 +126,10 @@ def _summary(report: UndoReport) -> str:
     if report.changed_since:
         summary += f", {len(report.changed_since)} changed since"
     if report.failed:
-        summary += f", {len(report.failed)} failed (run `copydesk undo {report.batch_id}` again to finish)"
-    if report.undo_batch_id:
-        summary += f" (undo it with `copydesk undo {report.undo_batch_id}`)"
+        again = f"copydesk undo --redo {report.redid}" if report.redid else f"copydesk undo {report.batch_id}"
+        summary += f", {len(report.failed)} failed (run `{again}` again to finish)"
+    elif report.undo_batch_id:
+        summary += "; `copydesk undo` takes it back again" if report.redid else "; `copydesk undo --redo` redoes it"
     return summary
 
 
@@ -137,25 +144,36 @@ def _list(journal: Journal, output: str) -> int:
     if not batches:
         print(f"no batches in {printable(journal.folder)}", file=sys.stderr)
         return 0
-    print(f"{'BATCH':<20}  {'TIME (UTC)':<20}  {'FILES':>5}  {'STATE':<13}  LABEL")
-    for b in batches:
-        print(f"{printable(b.id):<20}  {printable(b.time):<20}  {len(b.files):>5}  {_state(b):<13}  {_label(b)}")
+    states = [_state(b) for b in batches]
+    width = max(13, *(len(state) for state in states))
+    print(f"{'BATCH':<20}  {'TIME (UTC)':<20}  {'FILES':>5}  {'STATE':<{width}}  LABEL")
+    for b, state in zip(batches, states, strict=True):
+        print(f"{printable(b.id):<20}  {printable(b.time):<20}  {len(b.files):>5}  {state:<{width}}  {_label(b)}")
     return 0
 
 
 def _state(batch: BatchInfo) -> str:
+    """What became of the batch: `undone by X` for an edit, `undo of X` / `redo of X` for an
+    undo or a redo (and `redone by Y` once an undo was itself undone), and the batch's
+    troubles (damaged, partial, incomplete, partly undone)."""
     if batch.damaged:
         return "damaged"
+    parts: list[str] = []
+    is_undo = batch.undoes is not None and not batch.redo
+    if batch.undoes is not None:
+        parts.append(f"{'redo' if batch.redo else 'undo'} of {printable(batch.origin or batch.undoes)}")
     if batch.undone:
-        return "undone"
-    if batch.partly_undone:
-        return "partly undone"
-    return "incomplete" if batch.incomplete else "partial" if batch.partial else ""
+        parts.append(f"{'redone' if is_undo else 'undone'} by {printable(batch.undone_by)}" if batch.undone_by else "undone")
+    elif batch.partly_undone:
+        parts.append("partly redone" if is_undo else "partly undone")
+    if batch.incomplete:
+        parts.append("incomplete")
+    elif batch.partial:
+        parts.append("partial")
+    return ", ".join(parts)
 
 
 def _label(batch: BatchInfo) -> str:
     if batch.damaged:
         return f"(cannot be undone: {printable(batch.damaged)})"
-    if batch.undone and batch.undone_by:
-        return f"{printable(batch.label)} (undone by {printable(batch.undone_by)})"
     return printable(batch.label)
