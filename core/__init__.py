@@ -34,6 +34,7 @@ _EXPORTS = {
     "AddItem": "core.edit.ops",
     "DeleteKey": "core.edit.ops",
     "RemoveItem": "core.edit.ops",
+    "RenameKey": "core.edit.ops",
     "ReplaceItem": "core.edit.ops",
     "SetValue": "core.edit.ops",
     "apply_edits": "core.edit.apply",

@@ -38,6 +38,7 @@ from core.edit.ops import (
     Edit,
     EditError,
     RemoveItem,
+    RenameKey,
     ReplaceItem,
     SetValue,
     apply_to_data,
@@ -428,6 +429,8 @@ def describe_edit(edit: Edit) -> str:
         return f"set {name} to {shown if len(shown) <= 40 else shown[:39] + '…'}"
     if isinstance(edit, DeleteKey):
         return f"delete {name}"
+    if isinstance(edit, RenameKey):
+        return f"rename {name} to {edit.new!r}"
     if isinstance(edit, AddItem):
         return f"add {edit.value!r} to {name}"
     if isinstance(edit, RemoveItem):

@@ -74,7 +74,27 @@ class ReplaceItem:
     new: Any
 
 
-Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem
+@dataclass(frozen=True, slots=True)
+class RenameKey:
+    """Rename the last key of ``field`` to ``new`` in its mapping, in place: the key keeps
+    its position and its value (no-op when the field is absent; an EditError when ``new``
+    is already a key of that mapping)."""
+
+    field: FieldPath
+    new: str
+
+    @property
+    def target(self) -> FieldPath:
+        """The field's path once renamed."""
+        return self.field[:-1] + (self.new,)
+
+
+Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem | RenameKey
+
+
+def touched_fields(edit: Edit) -> tuple[FieldPath, ...]:
+    """The fields whose value ``edit`` may change: its field, and for a rename the new name too."""
+    return (edit.field, edit.target) if isinstance(edit, RenameKey) else (edit.field,)
 
 
 class EditError(CopydeskError, ValueError):
@@ -169,5 +189,16 @@ def _apply_one(data: dict[str, Any], edit: Edit) -> None:
                 items[:] = [item for item in items if item != old]
             else:
                 items[:] = [new if item == old else item for item in items]
+        case RenameKey(field=path, new=new):
+            parent = _parent(data, path, create=False)
+            old = path[-1]
+            if parent is None or old not in parent or new == old:
+                return
+            if new in parent:
+                raise EditError(f"cannot rename {'.'.join(path)} to {new!r}: {'.'.join(edit.target)} exists already")
+            # rebuilt in place so that the key keeps its position
+            items = list(parent.items())
+            parent.clear()
+            parent.update((new if key == old else key, value) for key, value in items)
         case _:
             raise TypeError(f"not an edit: {edit!r}")
