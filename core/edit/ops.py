@@ -19,12 +19,13 @@ from ..errors import CopydeskError
 FieldPath = tuple[str, ...]
 
 
-def parse_field(dotted: str) -> FieldPath:
-    """``"source.name"`` -> ``("source", "name")``; ``tag`` is an alias of ``tags``."""
+def parse_field(dotted: str, alias: bool = True) -> FieldPath:
+    """``"source.name"`` -> ``("source", "name")``; ``tag`` is an alias of ``tags`` (unless
+    ``alias`` is false: a key to rename is named as it is written)."""
     parts = tuple(p for p in dotted.strip().split("."))
     if not parts or any(not p for p in parts):
         raise ValueError(f"invalid field name {dotted!r}")
-    if parts == ("tag",):
+    if alias and parts == ("tag",):
         return ("tags",)
     return parts
 
