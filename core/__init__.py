@@ -42,6 +42,9 @@ _EXPORTS = {
     "Change": "core.storage.save",
     "SaveResult": "core.storage.save",
     "plan_change": "core.storage.save",
+    # the fixes of `check --fix`
+    "FixPlan": "core.checks.fixes",
+    "plan_fixes": "core.checks.fixes",
     "save_changes": "core.storage.save",
     "Journal": "core.storage.journal",
     # the query language
