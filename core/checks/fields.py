@@ -310,7 +310,7 @@ CD206 = Rule(
     "closest known field when that is absent and the two differ only in case, spacing or "
     "punctuation (`updatedat`); `--unsafe-fixes` also renames it to a less close one and "
     "deletes a field with no close known one.",
-    fix=fix_unknown_fields, fix_safety="varies",
+    fix=fix_unknown_fields, fix_safety="varies", fix_partial=True,
 )
 CD207 = Rule(
     "CD207", "empty-placeholder", "error",
@@ -397,7 +397,7 @@ CD208 = Rule(
     "purpose. `copydesk check --fix` rewrites a tag that differs from a vocabulary tag only by "
     "case, spacing, punctuation or plural (`HONGKONG`, `Hong-Kong`) as that tag, dropping a "
     "repeat it makes; other tags and other taxonomies' terms are left to you.",
-    fix=fix_unknown_tags,
+    fix=fix_unknown_tags, fix_partial=True,
 )
 CD209 = Rule(
     "CD209", "invalid-value", "error",

@@ -68,7 +68,8 @@ class Rule:
     ``explanation`` the paragraph ``copydesk rules CODE`` prints: what it checks, why, an
     example and how to fix it. A fixable rule names its fix: ``fix`` repairs problems of
     one article (front-matter edits, body lines removed), ``text_fix`` rewrites the file's
-    text; ``fix_safety`` says whether ``check --fix`` applies it without ``--unsafe-fixes``.
+    text; ``fix_safety`` says whether ``check --fix`` applies it without ``--unsafe-fixes``;
+    ``fix_partial`` that it repairs only some of the rule's problems.
     Rules sharing one fix (the tag rules) are repaired by one call of it.
     """
 
@@ -80,6 +81,9 @@ class Rule:
     fix: ArticleFix | None = None
     text_fix: TextFix | None = None
     fix_safety: FixSafety = "safe"
+    # The fix repairs only some of the rule's problems (which ones, its plan says): a count
+    # of what ``--fix`` would repair must plan it (CD206, CD208).
+    fix_partial: bool = False
 
     @property
     def fixable(self) -> bool:

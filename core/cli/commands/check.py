@@ -105,46 +105,64 @@ def _groups(paths: Sequence[Path], select: tuple[str, ...] | None, ignore: tuple
     return list(groups.values())
 
 
-def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[str, Problem]], list[tuple[Path, Config]]]:
-    """Files checked, problem rows, and the files with a problem an article fix may repair
-    (whether it can, and safely, is known once its fixes are planned), through the index
-    (only changed files are parsed; parsing runs in worker processes)."""
+@dataclass
+class _Fixable:
+    """What ``--fix`` would repair among the problems found (without ``--fix``): ``safe``
+    and ``unsafe`` counted from the rules, and the files whose count needs a plan."""
+
+    safe: int = 0
+    unsafe: int = 0
+    to_plan: list[tuple[Path, Config]] = field(default_factory=list)
+
+    def add(self, kind: str, problems: Sequence[Problem], path: Path, config: Config) -> None:
+        rules = [RULES[p.code] for p in problems if p.code in FIXABLE]
+        if any(rule.fix_partial for rule in rules):
+            self.to_plan.append((path, config))
+            return
+        for rule in rules:
+            # an article fix needs front matter; a whole-text fix reads any split file
+            if rule.fix is not None and kind != "front-matter" or rule.fix is None and kind not in ("front-matter", "raw"):
+                continue
+            if rule.fix_safety == "safe":
+                self.safe += 1
+            else:
+                self.unsafe += 1
+
+    def counts(self) -> tuple[int, int]:
+        """(safe, unsafe), the files to plan planned (loaded again)."""
+        from ...checks.fixes import plan_fixes
+        from ...document import load_article
+        from ...text.guard import UnsafeFile
+
+        safe, unsafe = self.safe, self.unsafe
+        for path, config in self.to_plan:
+            try:
+                plan = plan_fixes(load_article(path, config), config)
+            except (UnsafeFile, UnicodeDecodeError, OSError):
+                continue
+            safe += len(plan.fixed)
+            unsafe += len(plan.unsafe_skipped)
+        return safe, unsafe
+
+
+def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[str, Problem]], _Fixable]:
+    """Files checked, problem rows and what is fixable, through the index (only changed
+    files are parsed; parsing runs in worker processes)."""
     from ...index import scan
 
     seen: set[str] = set()
     rows: list[tuple[str, Problem]] = []
-    to_plan: list[tuple[Path, Config]] = []
+    fixable = _Fixable()
     for group in groups:
         result = scan(group.paths, group.config, cache=cache)
         seen.update(result.paths)
         for record in result.with_problems():
             shown = display_path(record.path)
-            rows.extend((shown, p) for p in record.problems)
-            if any(p.code in FIXABLE and RULES[p.code].fix is not None for p in record.problems):
-                to_plan.append((Path(record.path), group.config))
+            problems = record.problems
+            rows.extend((shown, p) for p in problems)
+            fixable.add(record.kind, problems, Path(record.path), group.config)
     rows.sort(key=lambda row: (row[0], row[1].line, row[1].column, row[1].code))
-    return len(seen), rows, to_plan
-
-
-def _fixable_counts(rows: Sequence[tuple[str, Problem]], to_plan: Sequence[tuple[Path, Config]]) -> tuple[int, int]:
-    """How many problems ``--fix`` would repair, and how many more ``--unsafe-fixes`` would:
-    the files in ``to_plan`` are loaded and their fixes planned; a problem of the others
-    (a whole-text fix alone) counts by its rule's safety."""
-    from ...checks.fixes import plan_fixes
-    from ...document import load_article
-    from ...text.guard import UnsafeFile
-
-    planned = {display_path(path) for path, _ in to_plan}
-    safe = sum(1 for path, p in rows if path not in planned and p.code in FIXABLE and RULES[p.code].fix_safety == "safe")
-    unsafe = sum(1 for path, p in rows if path not in planned and p.code in FIXABLE and RULES[p.code].fix_safety != "safe")
-    for path, config in to_plan:
-        try:
-            plan = plan_fixes(load_article(path, config), config)
-        except (UnsafeFile, UnicodeDecodeError, OSError):
-            continue
-        safe += len(plan.fixed)
-        unsafe += len(plan.unsafe_skipped)
-    return safe, unsafe
+    return len(seen), rows, fixable
 
 
 def _load(groups: Sequence[_Group]) -> list[tuple[Article, Config]]:
@@ -360,9 +378,9 @@ def run(args: argparse.Namespace) -> int:
             return _report_diff(fixed, files, paths)
         rows = _rows(loaded)
     else:
-        files, rows, to_plan = _scan_rows(groups, cache=not args.no_cache)
+        files, rows, fixable = _scan_rows(groups, cache=not args.no_cache)
         if args.format == "text":  # only the text summary says what is fixable
-            counts = _fixable_counts(rows, to_plan)
+            counts = fixable.counts()
     if not files:
         print(f"copydesk check: no articles found under {printable(', '.join(map(str, paths)))}", file=sys.stderr)
     _print(rows, args, fixed, counts)
