@@ -66,6 +66,10 @@ def test_tag_fixes_move_tags_to_the_vocabulary_never_away_from_it(tmp_path: Path
     path = write(tmp_path, "a.md", text)
     before = run("check", ".", cwd=tmp_path)
     assert before.stdout.count(" CD208 ") == 3
+    # what the check says the fix writes is what it writes
+    assert "CD303 tag 'Hong-Kong' is not upper-case (should be 'HONG KONG')" in before.stdout
+    assert "CD304 tag ' REGULATIONS' has stray whitespace (should be 'REGULATION')" in before.stdout
+    assert "5 fixable with `copydesk check --fix`." in before.stdout
     result = run("check", "--fix", ".", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "Fixed 5 problems in 1 file.\nAll checks passed.\n"), result.stderr
     assert path.read_text() == FRONT.replace("  - TRANSPORT\n", "  - HONG KONG\n  - 'REGULATION'\n") + BODY

@@ -90,13 +90,14 @@ def _plainly_clean_tags(tags: Sequence[Any]) -> bool:
     )
 
 
-def _tag_problems(tags: Sequence[Any], loc: Locator | Unplaced) -> list[Problem]:
-    """CD302-CD305 of a ``tags`` list."""
-    return [] if _plainly_clean_tags(tags) else _each_tag_problem(tags, loc)
+def _tag_problems(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: Sequence[str] = ()) -> list[Problem]:
+    """CD302-CD305 of a ``tags`` list (a rewrite named in the vocabulary's spelling)."""
+    return [] if _plainly_clean_tags(tags) else _each_tag_problem(tags, loc, vocabulary)
 
 
-def _each_tag_problem(tags: Sequence[Any], loc: Locator | Unplaced) -> list[Problem]:
-    """CD302-CD305 of a ``tags`` list, looking at every tag."""
+def _each_tag_problem(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: Sequence[str] = ()) -> list[Problem]:
+    """CD302-CD305 of a ``tags`` list, looking at every tag; the form a case or spacing
+    problem names is the one the fix writes (the vocabulary's spelling of a variant)."""
     out: list[Problem] = []
     seen_exact: dict[str, int] = {}
     seen_norm: dict[str, int] = {}
@@ -117,10 +118,14 @@ def _each_tag_problem(tags: Sequence[Any], loc: Locator | Unplaced) -> list[Prob
             continue
         seen_exact[tag] = i
         seen_norm[norm] = i
-        if tag != tag.strip() or "  " in tag or "\t" in tag or "\n" in tag:
+        spaced = tag != tag.strip() or "  " in tag or "\t" in tag or "\n" in tag
+        cased = tag != tag.upper()
+        if (spaced or cased) and vocabulary:
+            norm = house_form(tag, _HOUSE_CODES, vocabulary)
+        if spaced:
             line, col = loc.value(path)
             out.append(CD304.problem(f"tag {tag!r} has stray whitespace (should be {norm!r})", line, col))
-        if tag != tag.upper():
+        if cased:
             line, col = loc.value(path)
             out.append(CD303.problem(f"tag {tag!r} is not upper-case (should be {norm!r})", line, col))
     return out
@@ -301,13 +306,14 @@ def check(ctx: Context) -> list[Problem]:
         out.extend(_dates_in_order(meta, ctx.loc))
     tags = meta.get("tags")
     if isinstance(tags, (tuple, list)) and not codes.isdisjoint(_TAG_CODES):  # list: metadata as parsed, not frozen
-        out.extend(_tag_problems(tags, ctx.loc))
+        out.extend(_tag_problems(tags, ctx.loc, tuple(ctx.config.vocabulary)))
     if "CD306" in codes:
         out.extend(_yaml11_booleans(ctx))
     return out
 
 
 _TAG_CODES = codes_of((CD302, CD303, CD304, CD305))
+_HOUSE_CODES = codes_of((CD303, CD304))
 
 
 def tag_problems(tag: str) -> list[Problem]:
