@@ -75,6 +75,17 @@ def test_tag_fixes_move_tags_to_the_vocabulary_never_away_from_it(tmp_path: Path
     assert path.read_text() == FRONT.replace("  - TRANSPORT\n", "  - HONG KONG\n  - 'REGULATION'\n") + BODY
 
 
+def test_a_variant_merged_into_its_vocabulary_tag_stays_merged_when_the_list_is_rewritten(tmp_path: Path) -> None:
+    # An exact repeat makes the tag fix set the whole list: it must not bring back the
+    # variant CD208's repair merged away.
+    write(tmp_path, "copydesk.toml", 'vocabulary = ["HONG KONG", "TRANSPORT"]\n')
+    text = FRONT.replace("  - TRANSPORT\n", "  - HONGKONG\n  - HONG KONG\n  - TRANSPORT\n  - TRANSPORT\n") + BODY
+    path = write(tmp_path, "a.md", text)
+    result = run("check", "--fix", ".", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "Fixed 2 problems in 1 file.\nAll checks passed.\n"), result.stderr
+    assert path.read_text() == FRONT.replace("  - TRANSPORT\n", "  - HONG KONG\n  - TRANSPORT\n") + BODY
+
+
 # -- CD206: an unknown field's name --------------------------------------------------------------
 
 

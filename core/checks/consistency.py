@@ -221,9 +221,12 @@ def fix_tags(meta: Mapping[str, Any] | None, codes: frozenset[str], vocabulary: 
 
 
 def fix_tag_problems(ctx: FixContext) -> list[Fix]:
-    """The tag fixes of ``ctx.codes`` (CD302-CD305) as one repair of all their problems."""
-    edits = fix_tags(ctx.meta, ctx.codes, tuple(ctx.config.vocabulary))
-    return [Fix(ctx.problems, tuple(edits))] if edits else []
+    """The tag fixes of ``ctx.codes`` (CD302-CD305) as one repair of all their problems:
+    the list they leave has none (a repair planned before may have done part of it)."""
+    tags = ctx.meta.get("tags") if ctx.meta else None
+    if not isinstance(tags, (tuple, list)):
+        return []
+    return [Fix(ctx.problems, tuple(fix_tags(ctx.meta, ctx.codes, tuple(ctx.config.vocabulary))))]
 
 
 CD302 = Rule(

@@ -51,13 +51,14 @@ class Context:
 
 class FixContext:
     """One article whose problems a rule's fix is asked to repair: the article as loaded,
-    the settings, the codes this fix handles and their problems, every rule by its code
+    its front matter as the repairs planned before leave it (``meta``: a fix builds on
+    them), the settings, the codes this fix handles and their problems, every rule by its code
     (``known``) and the codes checked on the article (``selected``). The article's text and
     the schema are read when a fix first needs them, once per article (:meth:`for_codes`
     shares them); the planner (:func:`core.checks.fixes.plan_fixes`) says how to compile
     the schema, which this module may not import."""
 
-    __slots__ = ("article", "config", "known", "selected", "codes", "problems", "_shared")
+    __slots__ = ("article", "config", "known", "selected", "codes", "problems", "meta", "_shared")
 
     def __init__(self, article: Article, config: Config, known: Mapping[str, Rule], selected: frozenset[str],
                  schema_of: Callable[[Config], CompiledSchema]) -> None:
@@ -67,17 +68,16 @@ class FixContext:
         self.selected = selected
         self.codes: frozenset[str] = frozenset()
         self.problems: tuple[Problem, ...] = ()
+        # the front matter as the repairs planned before this one leave it
+        self.meta: Mapping[str, Any] | None = article.meta
         self._shared: dict[str, Any] = {"schema_of": schema_of}
 
-    def for_codes(self, codes: frozenset[str], problems: tuple[Problem, ...]) -> FixContext:
-        """The same article, asked to repair ``problems`` (of ``codes``)."""
+    def for_codes(self, codes: frozenset[str], problems: tuple[Problem, ...], meta: Mapping[str, Any] | None) -> FixContext:
+        """The same article, asked to repair ``problems`` (of ``codes``) in ``meta`` (its front
+        matter once the repairs planned so far are made)."""
         other = copy.copy(self)
-        other.codes, other.problems = codes, problems
+        other.codes, other.problems, other.meta = codes, problems, meta
         return other
-
-    @property
-    def meta(self) -> Mapping[str, Any] | None:
-        return self.article.meta
 
     @property
     def schema(self) -> CompiledSchema:

@@ -360,7 +360,9 @@ def fix_unknown_tags(ctx: FixContext) -> list[Fix]:
     from ..edit.ops import ReplaceItem
 
     vocabulary = tuple(ctx.config.vocabulary)
-    tags = ctx.meta.get("tags") if ctx.meta else None
+    # The problems name the tags as loaded; a repair planned before may have rewritten one
+    # already (then its edit here changes nothing, and the problem is repaired all the same).
+    tags = ctx.article.meta.get("tags") if ctx.article.meta else None
     if not vocabulary or not isinstance(tags, (tuple, list)):
         return []
     house = ctx.selected & {CD303.code, CD304.code}

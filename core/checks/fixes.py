@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..edit.ops import apply_to_data
 from . import RULES, rule_enabled, selection_for
 from .body import CD407, drop_body_lines, fix_trailing_blank_lines
 from .consistency import CD303, CD304, house_form
@@ -83,8 +84,12 @@ def plan_fixes(article: Article, config: Config, *, unsafe: bool = False, codes:
     from ..schema import compiled_schema
 
     context = FixContext(article, config, RULES, selection_for(config, article.relpath), compiled_schema)
-    for fix, problems in groups.items():
-        asked = context.for_codes(frozenset(p.code for p in problems), tuple(problems))
+    # Each fix builds on the edits planned before it, the later families first: the tag
+    # rules' fix keeps each tag where it stands (a merge keeps the first spelling), and
+    # CD208's then has only what that fix left to merge into a vocabulary tag.
+    for fix, problems in sorted(groups.items(), key=lambda group: max(p.code for p in group[1]), reverse=True):
+        meta = apply_to_data(article.meta, edits) if edits else article.meta
+        asked = context.for_codes(frozenset(p.code for p in problems), tuple(problems), meta)
         for repair in fix(asked):
             if not (unsafe or _is_safe(repair)):
                 skipped.extend(repair.problems)
