@@ -42,6 +42,7 @@ from core.edit.ops import (
     ReplaceItem,
     SetValue,
     apply_to_data,
+    touched_fields,
 )
 from core.index.records import DISPLAY_KEYS
 from tui import freeze_long_lived
@@ -1049,7 +1050,8 @@ class Workspace:
         original = state.entry.meta
         out: dict[tuple[str, ...], tuple[Problem, ...]] = {}
         whole = {tuple(str(part) for part in edit.field) for edit in state.edits if isinstance(edit, SetValue)}
-        for path in dict.fromkeys(tuple(str(part) for part in edit.field) for edit in state.edits):
+        # a rename's value is judged under its new name (its old name is gone)
+        for path in dict.fromkeys(tuple(str(part) for part in named) for edit in state.edits for named in touched_fields(edit)):
             dotted = ".".join(path)
             value = get_path(data, dotted, _ABSENT)
             if value is _ABSENT:
