@@ -64,6 +64,7 @@ def plan_fixes(article: Article, config: Config, *, unsafe: bool = False, codes:
     as a mapping; a raw article gets only the whole-text fixes (trailing blank lines).
     Raises UnsafeFile or UnicodeDecodeError when a fix must read a file that cannot be read.
     """
+    from ..schema import compiled_schema
     from .context import FixContext
 
     wanted = [p for p in article.problems if p.code in FIXABLE and (codes is None or p.code in codes)]
@@ -81,8 +82,6 @@ def plan_fixes(article: Article, config: Config, *, unsafe: bool = False, codes:
     drop: dict[int, str] = {}
     fixed: list[Problem] = []
     skipped: list[Problem] = []
-    from ..schema import compiled_schema
-
     context = FixContext(article, config, RULES, selection_for(config, article.relpath), compiled_schema)
     # Each fix builds on the edits planned before it, the later families first: the tag
     # rules' fix keeps each tag where it stands (a merge keeps the first spelling), and
@@ -107,8 +106,12 @@ def plan_fixes(article: Article, config: Config, *, unsafe: bool = False, codes:
     if drop and fix_trailing_blank_lines not in rewrites and (codes is None or CD407.code in codes) and CD407.code in context.selected:
         rewrites.append(fix_trailing_blank_lines)  # so that removing the last lines leaves no new CD407
     rewrite = _rewrite(article.relpath, drop, rewrites) if drop or rewrites else None
-    order = lambda p: (p.line, p.column, p.code)  # noqa: E731
-    return FixPlan(tuple(edits), rewrite, tuple(sorted(set(fixed), key=order)), tuple(sorted(set(skipped), key=order)))
+    return FixPlan(tuple(edits), rewrite, _in_order(fixed), _in_order(skipped))
+
+
+def _in_order(problems: list[Problem]) -> tuple[Problem, ...]:
+    """Each problem once, in the file's order."""
+    return tuple(sorted(set(problems), key=lambda p: (p.line, p.column, p.code)))
 
 
 def _rewrite(name: str, drop: dict[int, str], rewrites: list[TextFix]) -> Callable[[str], str]:
