@@ -34,6 +34,7 @@ _EXPORTS = {
     "AddItem": "core.edit.ops",
     "DeleteKey": "core.edit.ops",
     "RemoveItem": "core.edit.ops",
+    "RenameKey": "core.edit.ops",
     "ReplaceItem": "core.edit.ops",
     "SetValue": "core.edit.ops",
     "apply_edits": "core.edit.apply",
@@ -41,6 +42,9 @@ _EXPORTS = {
     "Change": "core.storage.save",
     "SaveResult": "core.storage.save",
     "plan_change": "core.storage.save",
+    # the fixes of `check --fix`
+    "FixPlan": "core.checks.fixes",
+    "plan_fixes": "core.checks.fixes",
     "save_changes": "core.storage.save",
     "Journal": "core.storage.journal",
     # the query language

@@ -286,3 +286,58 @@ def test_tag_field_refuses_a_term_outside_that_taxonomys_vocabulary_unless_new_t
     assert "  - deployment\n  - edge\n" in (tmp_path / "a.md").read_text()
     check = copydesk("check", "a.md", cwd=tmp_path)
     assert "CD208" in check.stdout and "'edge'" in check.stdout
+
+
+# -- set --rename and --delete -----------------------------------------------------------------
+
+RENAMED = {
+    "yaml": ("a.md", "---\ntitle: Port strike ends\nupdatedat: '2025-11-04T08:00:00Z' # typo\nsource:\n  nmae: Harbour Desk\n  key: hd\ndraft: false\n---\nBody.\n"),
+    "toml": ("a.md", '+++\ntitle = "Port strike ends"\nupdatedat = "2025-11-04T08:00:00Z" # typo\ndraft = false\n\n[source]\nnmae = "Harbour Desk"\nkey = "hd"\n+++\nBody.\n'),
+    "json": ("a.md", '---json\n{\n  "title": "Port strike ends",\n  "draft": false,\n  "updatedat": "2025-11-04T08:00:00Z",\n  "source": {\n    "nmae": "Harbour Desk",\n    "key": "hd"\n  }\n}\n---\nBody.\n'),
+}
+
+
+def _diff_lines(old: str, new: str) -> tuple[list[str], list[str]]:
+    import difflib
+
+    lines = list(difflib.ndiff(old.splitlines(keepends=True), new.splitlines(keepends=True)))
+    return [line[2:] for line in lines if line.startswith("- ")], [line[2:] for line in lines if line.startswith("+ ")]
+
+
+@pytest.mark.parametrize("fmt", sorted(RENAMED))
+def test_set_rename_and_delete_change_only_the_key_lines_and_undo_restores_the_bytes(tmp_path, fmt):
+    name, text = RENAMED[fmt]
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    args = ("set", name, "--rename", "updatedat=updatedAt", "--rename", "source.nmae=source.name", "--delete", "draft")
+    preview = copydesk(*args, "--dry-run", cwd=tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.startswith(f"--- a/{name}\n+++ b/{name}\n")
+    assert path.read_bytes() == text.encode()  # a dry run writes nothing
+    result = copydesk(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{name}: changed", "1 file changed"]
+    new = path.read_text()
+    removed, added = _diff_lines(text, new)
+    assert [line.replace("updatedat", "updatedAt").replace("nmae", "name") for line in removed if "draft" not in line] == added
+    assert len(added) == 2 and "draft" not in new
+    assert subprocess.run(["git", "apply", "--check", "-R"], input=preview.stdout, text=True, cwd=tmp_path).returncode == 0
+    assert copydesk("undo", cwd=tmp_path).returncode == 0
+    assert path.read_bytes() == text.encode()
+
+
+def test_set_rename_onto_an_existing_field_is_refused_naming_the_file(tmp_path):
+    folder(tmp_path)
+    result = copydesk("set", ".", "--rename", "externalId=title", "--new-field", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "a.md: refused (cannot rename externalId to 'title': title exists already)" in result.stdout
+    assert (tmp_path / "a.md").read_text() == ARTICLE
+
+
+def test_set_rename_refuses_another_parent_and_an_undeclared_name_with_exit_2(tmp_path):
+    folder(tmp_path)
+    moved = copydesk("set", ".", "--rename", "source.nmae=name", cwd=tmp_path)
+    assert moved.returncode == 2 and "stays inside the field's parent (write source.nmae=source.name)" in moved.stderr
+    unknown = copydesk("set", ".", "--rename", "externalId=externalid", cwd=tmp_path)
+    assert unknown.returncode == 2 and "did you mean 'externalId'?" in unknown.stderr and "--new-field" in unknown.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE

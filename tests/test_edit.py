@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from core.edit.apply import EditRefused, apply_edits
-from core.edit.ops import AddItem, DeleteKey, RemoveItem, ReplaceItem, SetValue
+from core.edit.ops import (
+    AddItem,
+    DeleteKey,
+    EditError,
+    RemoveItem,
+    RenameKey,
+    ReplaceItem,
+    SetValue,
+    apply_to_data,
+)
 
 SEED_LIKE = """---
 title: HashKey Leads Hong Kong’s Crypto Market
@@ -202,3 +211,42 @@ def test_known_data_saves_a_parse_and_the_result_is_still_verified():
     wrong = dict(data, tags=["OTHER"])  # data that does not match the text: the check catches it
     with pytest.raises(EditRefused, match="verification failed"):
         apply_edits(SEED_LIKE, [edit], data=wrong)
+
+
+# -- renaming a key --------------------------------------------------------------------------
+
+TOML_FM = '+++\ntitle = "Ferry"\nupdatedat  =  "2025-11-03" # typo\n\n[source]\nnmae = "Harbour"\nkey = "hd"\n+++\nBody.\n'
+JSON_FM = '---json\n{\n  "title": "Ferry",\n  "updatedat": "2025-11-03",\n  "source": {"nmae": "Harbour", "key": "hd"}\n}\n---\nBody.\n'
+
+
+def test_rename_key_changes_only_the_key_token_and_keeps_the_order():
+    new = apply_edits(SEED_LIKE, [RenameKey(("externalId",), "external_id")])
+    assert changed_lines(SEED_LIKE, new) == (["externalId: '55192977'\n"], ["external_id: '55192977'\n"])
+    assert list(apply_to_data({"a": 1, "b": 2, "c": 3}, [RenameKey(("b",), "B")])) == ["a", "B", "c"]
+    nested = apply_edits(SEED_LIKE, [RenameKey(("source", "key"), "id")])
+    assert changed_lines(SEED_LIKE, nested) == (["  key: coindesk\n"], ["  id: coindesk\n"])
+    # a name that is no plain YAML string is quoted; a quoted key keeps its quote
+    assert apply_edits("---\na: 1\n---\n", [RenameKey(("a",), "no")]) == "---\n'no': 1\n---\n"
+    assert apply_edits('---\n"a": 1\n---\n', [RenameKey(("a",), "b")]) == '---\n"b": 1\n---\n'
+    assert apply_edits("---\nm: {a: 1, b: 2}\n---\n", [RenameKey(("m", "a"), "c")]) == "---\nm: {c: 1, b: 2}\n---\n"
+
+
+def test_rename_key_of_an_absent_field_is_a_no_op_and_a_clash_is_refused():
+    assert apply_edits(SEED_LIKE, [RenameKey(("missing",), "other")]) is SEED_LIKE
+    assert apply_edits(SEED_LIKE, [RenameKey(("source", "missing"), "other")]) is SEED_LIKE
+    with pytest.raises(EditError, match="exists already"):
+        apply_to_data({"a": 1, "b": 2}, [RenameKey(("a",), "b")])
+    with pytest.raises(EditRefused, match="lang exists already"):
+        apply_edits(SEED_LIKE, [RenameKey(("title",), "lang")], name="a.md")
+
+
+def test_rename_key_in_toml_and_json_changes_only_the_key():
+    new = apply_edits(TOML_FM, [RenameKey(("updatedat",), "updatedAt"), RenameKey(("source", "nmae"), "name")])
+    assert changed_lines(TOML_FM, new) == (
+        ['updatedat  =  "2025-11-03" # typo\n', 'nmae = "Harbour"\n'],
+        ['updatedAt  =  "2025-11-03" # typo\n', 'name = "Harbour"\n'],
+    )
+    new = apply_edits(JSON_FM, [RenameKey(("updatedat",), "updatedAt"), RenameKey(("source", "nmae"), "name")])
+    assert new == JSON_FM.replace('"updatedat"', '"updatedAt"').replace('"nmae"', '"name"')
+    with pytest.raises(EditRefused, match="table"):
+        apply_edits(TOML_FM, [RenameKey(("source",), "src")], name="a.md")

@@ -13,8 +13,7 @@ import pytest
 
 from core.checks import RULES, Problem
 from core.checks.body import fix_trailing_blank_lines
-from core.checks.consistency import fixed_tags
-from core.checks.fixes import fix_edits
+from core.checks.consistency import fix_tags, fixed_tags
 from core.checks.positions import FrontMatterIndex
 from core.checks.runner import validate_config
 from core.config import Config, ConfigError
@@ -523,6 +522,8 @@ def test_index_does_not_confuse_nested_and_top_level_keys() -> None:
 
 # -- fixes ----------------------------------------------------------------------------------
 
+TAG_FIXES = frozenset({"CD302", "CD303", "CD304", "CD305"})
+
 
 def test_fixed_tags() -> None:
     tags = ["Hong Kong", " MARKETS", "MARKETS", "", None, "hong  kong", "ASIA"]
@@ -536,7 +537,7 @@ def test_tag_fixes_change_only_tag_lines(tmp_path: Path) -> None:
     path.write_text(text)
     article = load_article(path, Config(root=tmp_path))
     assert {p.code for p in article.problems} == {"CD302", "CD303", "CD304", "CD305"}
-    fixed = apply_edits(text, fix_edits(article.meta), name="a.md")
+    fixed = apply_edits(text, fix_tags(article.meta, TAG_FIXES), name="a.md")
     assert fixed == edit(BASE, "  - HONG KONG\n", "  - HONG KONG\n  - ASIA\n")
 
 
@@ -560,16 +561,16 @@ def test_exact_duplicates_are_fixed_by_setting_the_list(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text(text)
     article = load_article(path, Config(root=tmp_path))
-    assert apply_edits(text, fix_edits(article.meta), name="a.md") == BASE
+    assert apply_edits(text, fix_tags(article.meta, TAG_FIXES), name="a.md") == BASE
 
 
-def test_fix_edits_respects_the_selected_codes(tmp_path: Path) -> None:
+def test_tag_fixes_respect_the_selected_codes(tmp_path: Path) -> None:
     text = edit(BASE, "  - HONG KONG\n", "  - Hong Kong\n  - ''\n")
     path = tmp_path / "a.md"
     path.write_text(text)
     meta = load_article(path, Config(root=tmp_path)).meta
-    assert apply_edits(text, fix_edits(meta, {"CD305"}), name="a.md") == edit(BASE, "  - HONG KONG\n", "  - Hong Kong\n")
-    assert fix_edits(meta, {"CD407"}) == []
+    assert apply_edits(text, fix_tags(meta, frozenset({"CD305"})), name="a.md") == edit(BASE, "  - HONG KONG\n", "  - Hong Kong\n")
+    assert fix_tags(meta, frozenset({"CD407"})) == []
 
 
 @pytest.mark.parametrize(

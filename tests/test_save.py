@@ -11,7 +11,7 @@ import pytest
 
 from core.config import Config, load_config
 from core.document import load_article
-from core.edit.ops import AddItem, SetValue
+from core.edit.ops import AddItem, RenameKey, SetValue
 from core.storage.files import acquire_lock, lock_path, release_lock
 from core.storage.save import plan_change, save_change, save_changes
 
@@ -67,6 +67,17 @@ def test_change_in_the_same_field_on_disk_is_a_conflict_and_nothing_is_written(t
     assert result.status == "conflict"
     assert "title" in result.message
     assert "-title: Their title" in result.diff and "+title: Our title" in result.diff
+    assert path.read_text() == theirs
+
+
+def test_a_rename_conflicts_with_a_change_on_disk_to_its_new_name(tmp_path):
+    path = write(tmp_path)
+    change = plan_change(article(tmp_path, path), [RenameKey(("draft",), "hidden")])
+    theirs = TEXT.replace("draft: false\n", "draft: false\nhidden: true\n")  # they add the new name
+    path.write_text(theirs)
+    result = save_change(change)
+    assert result.status == "conflict"
+    assert "field(s) we edit: hidden" in result.message
     assert path.read_text() == theirs
 
 

@@ -371,3 +371,15 @@ def test_the_app_freezes_what_lives_as_long_as_the_folder_only_in_its_own_proces
         assert walked == 0 and frozen > 0
     else:
         assert walked == values and frozen == 0
+
+
+def test_a_staged_rename_is_described_and_its_new_name_judged(tmp_path: Path) -> None:
+    from core.edit.ops import RenameKey
+    from tui.model import describe_edit
+
+    ws = workspace(write_folder(tmp_path))
+    target = index(ws, "a5-stablecoins.md")
+    assert describe_edit(RenameKey(("source", "name"), "nmae")) == "rename source.name to 'nmae'"
+    ws.stage({target: [RenameKey(("lang",), "langauge")]})
+    # under its new name the field is one the schema does not declare (CD206)
+    assert [p.code for p in ws.edit_problems(target)[("langauge",)]] == ["CD206"]

@@ -38,10 +38,12 @@ from core.edit.ops import (
     Edit,
     EditError,
     RemoveItem,
+    RenameKey,
     ReplaceItem,
     ReplaceText,
     SetValue,
     apply_to_data,
+    touched_fields,
 )
 from core.index.records import DISPLAY_KEYS
 from tui import freeze_long_lived
@@ -440,6 +442,8 @@ def describe_edit(edit: Edit) -> str:
         return f"set {name} to {shown if len(shown) <= 40 else shown[:39] + '…'}"
     if isinstance(edit, DeleteKey):
         return f"delete {name}"
+    if isinstance(edit, RenameKey):
+        return f"rename {name} to {edit.new!r}"
     if isinstance(edit, AddItem):
         return f"add {edit.value!r} to {name}"
     if isinstance(edit, RemoveItem):
@@ -1061,7 +1065,8 @@ class Workspace:
         original = state.entry.meta
         out: dict[tuple[str, ...], tuple[Problem, ...]] = {}
         whole = {tuple(str(part) for part in edit.field) for edit in state.edits if isinstance(edit, SetValue)}
-        for path in dict.fromkeys(tuple(str(part) for part in edit.field) for edit in state.edits):
+        # a rename's value is judged under its new name (its old name is gone)
+        for path in dict.fromkeys(tuple(str(part) for part in named) for edit in state.edits for named in touched_fields(edit)):
             dotted = ".".join(path)
             value = get_path(data, dotted, _ABSENT)
             if value is _ABSENT:

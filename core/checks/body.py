@@ -1,8 +1,10 @@
 """CD4xx, the body: what scraped articles look like (empty sections, lost lists, boilerplate).
 
 The body's lines are classified once (:func:`_scan_body`: blank, text, heading, rule,
-fence, promotional) and every rule reads that classification. CD407 owns its fix
-(:func:`fix_trailing_blank_lines`).
+fence, promotional) and every rule reads that classification. :func:`findings` is the one
+place that says which lines a problem is about: the check reports its problems, and the
+fixes of CD402, CD404, CD405 and CD406 (:func:`fix_body_lines`, unsafe: a heuristic chose
+the lines) remove exactly those lines. CD407 owns its fix (:func:`fix_trailing_blank_lines`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import Any
 from ..display import plural
 from ..errors import CopydeskError
 from ..text import frontmatter
-from .context import Context
+from .context import Context, FixContext
 from .positions import split_lines
 from .promo import DEFAULT_PROMO_PATTERNS, DEFAULT_PROMO_STARTS
-from .rule import Problem, Rule, codes_of
+from .rule import Fix, Problem, Rule, codes_of
 from .wording import fold, show
+
+# The body lines a problem is about, as indices in the body: [start, end).
+Span = tuple[int, int]
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*\Z")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*\Z")
@@ -93,6 +98,7 @@ class _Heading:
     index: int  # line index in the body
     level: int
     text: str
+    lines: int = 1  # 2 for a setext heading (its text and its underline)
 
 
 @dataclass
@@ -211,7 +217,7 @@ def _markup_kind(scan: _BodyScan, i: int, line: str, stripped: str, first: str, 
         return ""  # a list item or emphasis, not an underline or a rule
     if first in "=-" and prev_text and not stripped.strip(first) and _SETEXT.match(line):
         scan.kinds[i - 1] = "heading"
-        scan.headings.append(_Heading(i - 1, 1 if first == "=" else 2, scan.lines[i - 1].strip()))
+        scan.headings.append(_Heading(i - 1, 1 if first == "=" else 2, scan.lines[i - 1].strip(), 2))
         return "rule"
     if first in "-*_" and len(stripped) >= 3 and not stripped.replace(" ", "").strip(first):
         return "rule"
@@ -276,12 +282,24 @@ def _structured_follower(line: str, kind: str) -> bool:
     return first in "|>!<[{`:\"“'‘«" or first.islower()
 
 
-def _footer_problem(lines: list[str], start: int, count: int, at: Callable[[int], tuple[int, int]]) -> Problem:
+def _footer_problem(lines: list[str], group: list[int], at: Callable[[int], tuple[int, int]]) -> tuple[Problem, Span]:
+    """CD405 for a footer's promotional lines ``group``: its span runs from the first to the
+    last, the blank lines between them included."""
+    start, count = group[0], len(group)
     more = f" (+{count - 1} more line{'s' if count > 2 else ''})" if count > 1 else ""
-    return CD405.problem(f"social/community boilerplate: {show(lines[start].strip(), 60)}{more}", *at(start))
+    return CD405.problem(f"social/community boilerplate: {show(lines[start].strip(), 60)}{more}", *at(start)), (start, group[-1] + 1)
 
 
-def _title_repeated(lines: list[str], kinds: list[str], title: str | None, raw: bool, at: Callable[[int], tuple[int, int]]) -> list[Problem]:
+def _span(scan: _BodyScan, i: int) -> Span:
+    """The lines of the text or heading line ``i``: a setext heading's underline goes with it."""
+    for h in scan.headings:
+        if h.index == i:
+            return i, i + h.lines
+    return i, i + 1
+
+
+def _title_repeated(scan: _BodyScan, title: str | None, raw: bool, at: Callable[[int], tuple[int, int]]) -> list[tuple[Problem, Span]]:
+    lines, kinds = scan.lines, scan.kinds
     texts: list[int] = []  # the first six text or heading lines
     for i, kind in enumerate(kinds):
         if kind == "text" or kind == "heading":
@@ -296,7 +314,7 @@ def _title_repeated(lines: list[str], kinds: list[str], title: str | None, raw: 
             return []
         first = texts[0]
         if _same_folded(lines[first], wanted):
-            return [CD406.problem("the body starts by repeating the title", *at(first))]
+            return [(CD406.problem("the body starts by repeating the title", *at(first)), _span(scan, first))]
         return []
     if len(lines[texts[0]].split()) < 3:
         return []  # too short to call a repetition a scraping artefact
@@ -304,7 +322,7 @@ def _title_repeated(lines: list[str], kinds: list[str], title: str | None, raw: 
     for i in texts[1:]:
         if _norm_title(lines[i]) == head:
             line, _ = at(texts[0])
-            return [CD406.problem(f"the title line (line {line}) is repeated", *at(i))]
+            return [(CD406.problem(f"the title line (line {line}) is repeated", *at(i)), _span(scan, i))]
     return []
 
 
@@ -327,6 +345,45 @@ def fix_trailing_blank_lines(text: str) -> str:
     return text[:start] + stripped + m.group(0)
 
 
+def fix_body_lines(ctx: FixContext) -> list[Fix]:
+    """Remove the lines of CD402, CD404, CD405 and CD406 problems (an empty section's
+    heading, a call to action, a social footer, the repeated title): exactly the lines
+    :func:`findings` names for each. Articles without front matter get none (after
+    ``copydesk adopt`` they do)."""
+    if not ctx.article.editable:
+        return []
+    checked = ctx.checked()
+    if not checked.source.split.has_front_matter:
+        return []
+    wanted = {(p.code, p.line, p.column, p.message): p for p in ctx.problems}
+    body = checked.source.text[checked.source.split.body_start :]
+    lines = _LINE.findall(body)
+    out: list[Fix] = []
+    for problem, span in findings(checked):
+        asked = wanted.get((problem.code, problem.line, problem.column, problem.message))
+        if asked is not None and span is not None:
+            out.append(Fix((asked,), drop=tuple((i, lines[i]) for i in range(*span))))
+    return out
+
+
+# A line with its ending, as :func:`~core.checks.positions.split_lines` counts lines.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def drop_body_lines(text: str, drop: dict[int, str]) -> str:
+    """``text`` (a whole file with front matter) without the body lines at the indices of
+    ``drop``; ValueError unless each still reads as ``drop`` says (the file changed)."""
+    split = frontmatter.split_text(text)
+    if not split.has_front_matter:
+        raise ValueError("the file no longer has front matter")
+    start = split.body_start
+    lines = _LINE.findall(text[start:])
+    for i, expected in drop.items():
+        if i >= len(lines) or lines[i] != expected:
+            raise ValueError(f"body line {split.body_first_line + i} changed since it was checked")
+    return text[:start] + "".join(line for i, line in enumerate(lines) if i not in drop)
+
+
 # -- the rules ------------------------------------------------------------------------------
 
 CD401 = Rule(
@@ -343,7 +400,9 @@ CD402 = Rule(
     "so its section is empty: the text under it was lost in scraping, or the heading is a "
     "leftover. A code block counts as text; a promotional line does not. Example: `## Fares` "
     "then `## Routes` with nothing between. Fix: restore the section's text or remove the "
-    "heading.",
+    "heading; `copydesk check --fix --unsafe-fixes` removes the heading's line (both lines of "
+    "a setext heading) in an article with front matter.",
+    fix=fix_body_lines, fix_safety="unsafe",
 )
 CD403 = Rule(
     "CD403", "lost-list", "warning",
@@ -360,7 +419,9 @@ CD404 = Rule(
     "A line matches a call-to-action pattern (`cta-patterns`; by default lines starting with "
     "👉, 🔥, \"click here\", \"subscribe\"...): promotion the source site added around its "
     "article, which does not belong in a republished one. Example: `👉 Subscribe to our "
-    "newsletter`. Fix: delete the line; adjust `cta-patterns` for your sources.",
+    "newsletter`. Fix: delete the line (`copydesk check --fix --unsafe-fixes` removes it in an "
+    "article with front matter); adjust `cta-patterns` for your sources.",
+    fix=fix_body_lines, fix_safety="unsafe",
 )
 CD405 = Rule(
     "CD405", "social-footer", "warning",
@@ -368,8 +429,10 @@ CD405 = Rule(
     "Lines match a social or community pattern (`footer-patterns`; by default \"Join our ... "
     "community\", `Telegram: https://...`, \"Follow us on\"): the source site's footer, scraped "
     "with the article. Lines separated only by blank lines are reported once. Example: `Join "
-    "our Telegram channel` then a list of social links. Fix: delete the footer; adjust "
-    "`footer-patterns` for your sources.",
+    "our Telegram channel` then a list of social links. Fix: delete the footer (`copydesk "
+    "check --fix --unsafe-fixes` removes its lines, from the first to the last, in an article "
+    "with front matter); adjust `footer-patterns` for your sources.",
+    fix=fix_body_lines, fix_safety="unsafe",
 )
 CD406 = Rule(
     "CD406", "title-repeated", "warning",
@@ -377,7 +440,9 @@ CD406 = Rule(
     "The first text line of the body is the title again (letters and digits compared, case "
     "ignored): scrapers keep the page's headline, so the title shows twice. In a raw article, "
     "the first line repeated within the next few lines is reported. Example: `title: Ferry "
-    "fares rise` and a body starting `# Ferry fares rise`. Fix: delete the repeated line.",
+    "fares rise` and a body starting `# Ferry fares rise`. Fix: delete the repeated line "
+    "(`copydesk check --fix --unsafe-fixes` does in an article with front matter).",
+    fix=fix_body_lines, fix_safety="unsafe",
 )
 CD407 = Rule(
     "CD407", "trailing-blank-lines", "warning",
@@ -394,7 +459,13 @@ _PROMO_CODES = codes_of((CD404, CD405))
 
 
 def check(ctx: Context) -> list[Problem]:
-    """Body problems (CD401-CD407) among the codes selected; lines are file lines.
+    """Body problems (CD401-CD407) among the codes selected; lines are file lines."""
+    return [problem for problem, _ in findings(ctx)]
+
+
+def findings(ctx: Context) -> list[tuple[Problem, Span | None]]:
+    """Body problems (CD401-CD407) among the codes selected, each with the body lines it is
+    about when a fix may remove them (None for the others).
 
     The lines are classified whatever the selection (a promotional line is no text under a
     heading, selected or not); only the reporting is skipped for a rule not selected.
@@ -408,14 +479,14 @@ def check(ctx: Context) -> list[Problem]:
     body = text[start:]
     if not body or body.isspace():
         line = first_line - 1 if not raw and first_line > 1 else 1
-        return [CD401.problem("the article has no body text", line, 1)] if "CD401" in codes else []
+        return [(CD401.problem("the article has no body text", line, 1), None)] if "CD401" in codes else []
     lines = split_lines(body)
     footer = _combined(tuple(config.footer_patterns))
     promo_patterns = tuple(config.cta_patterns) + tuple(config.footer_patterns)
     starts = DEFAULT_PROMO_STARTS if promo_patterns == DEFAULT_PROMO_PATTERNS else None
     scan = _scan_body(lines, _combined(promo_patterns), starts)
     kinds = scan.kinds
-    out: list[Problem] = []
+    out: list[tuple[Problem, Span | None]] = []
 
     def at(i: int) -> tuple[int, int]:
         line = lines[i]
@@ -426,16 +497,16 @@ def check(ctx: Context) -> list[Problem]:
     for i in scan.promos if not codes.isdisjoint(_PROMO_CODES) else ():
         line = lines[i]
         if not footer(line):
-            out.append(CD404.problem(f"call-to-action line: {show(line.strip(), 70)}", *at(i)))
+            out.append((CD404.problem(f"call-to-action line: {show(line.strip(), 70)}", *at(i)), (i, i + 1)))
             continue
         if group and not all(k == "blank" for k in kinds[group[-1] + 1 : i]):
-            out.append(_footer_problem(lines, group[0], len(group), at))
+            out.append(_footer_problem(lines, group, at))
             group = []
         group.append(i)
     if group:
-        out.append(_footer_problem(lines, group[0], len(group), at))
+        out.append(_footer_problem(lines, group, at))
     if "CD404" not in codes or "CD405" not in codes:
-        out = [p for p in out if p.code in codes]
+        out = [found for found in out if found[0].code in codes]
 
     # CD402: headings with nothing under them.
     if "CD402" in codes:
@@ -446,7 +517,8 @@ def check(ctx: Context) -> list[Problem]:
             bare = True
         for h in _empty_sections(scan, headings, bare):
             label = "heading" if not bare else "heading-like line"
-            out.append(CD402.problem(f"{label} {show(h.text, 60)} has no text before the next heading", *at(h.index)))
+            out.append((CD402.problem(f"{label} {show(h.text, 60)} has no text before the next heading", *at(h.index)),
+                        (h.index, h.index + h.lines)))
 
     # CD403: a lead-in ending in ':' with no list after it.
     for i in scan.colons if "CD403" in codes else ():
@@ -458,11 +530,11 @@ def check(ctx: Context) -> list[Problem]:
             j += 1
         if j < len(lines) and _structured_follower(lines[j], kinds[j]):
             continue
-        out.append(CD403.problem(f"line ends with ':' but no list follows: {show(s.strip(), 60)}", *at(i)))
+        out.append((CD403.problem(f"line ends with ':' but no list follows: {show(s.strip(), 60)}", *at(i)), None))
 
     # CD406: the title repeated at the top of the body.
     if "CD406" in codes:
-        out.extend(_title_repeated(lines, kinds, title, raw, at))
+        out.extend(_title_repeated(scan, title, raw, at))
 
     # CD407: trailing blank lines.
     if "CD407" not in codes:
@@ -472,5 +544,5 @@ def check(ctx: Context) -> list[Problem]:
         last -= 1
     trailing = len(lines) - 1 - last
     if trailing > 0:
-        out.append(CD407.problem(f"{plural(trailing, 'trailing blank line')} at the end of the body", first_line + last + 1, 1))
+        out.append((CD407.problem(f"{plural(trailing, 'trailing blank line')} at the end of the body", first_line + last + 1, 1), None))
     return out

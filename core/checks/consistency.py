@@ -1,7 +1,8 @@
 """CD3xx, consistency: dates in order, tags in the house style, YAML 1.1 booleans.
 
-The tag rules own their fixes (:func:`fix_tags`): ``check --fix`` and the house form of a
-tag typed by hand (:func:`core.checks.fixes.house_tag`) apply them.
+The tag rules own their fixes (:func:`fix_tags`, as one repair :func:`fix_tag_problems`):
+``check --fix`` and the house form of a tag typed by hand
+(:func:`core.checks.fixes.house_tag`) apply them.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..edit.ops import RemoveItem, ReplaceItem, SetValue, apply_to_data
-from .context import Context
+from .context import Context, FixContext
 from .datetimes import parse_datetime
 from .positions import Locator, Unplaced, dotted
-from .rule import Problem, Rule, codes_of
+from .rule import Fix, Problem, Rule, codes_of
 from .yaml11 import bool11, located, unquoted_at
 
 if TYPE_CHECKING:
@@ -89,13 +90,14 @@ def _plainly_clean_tags(tags: Sequence[Any]) -> bool:
     )
 
 
-def _tag_problems(tags: Sequence[Any], loc: Locator | Unplaced) -> list[Problem]:
-    """CD302-CD305 of a ``tags`` list."""
-    return [] if _plainly_clean_tags(tags) else _each_tag_problem(tags, loc)
+def _tag_problems(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: Sequence[str] = ()) -> list[Problem]:
+    """CD302-CD305 of a ``tags`` list (a rewrite named in the vocabulary's spelling)."""
+    return [] if _plainly_clean_tags(tags) else _each_tag_problem(tags, loc, vocabulary)
 
 
-def _each_tag_problem(tags: Sequence[Any], loc: Locator | Unplaced) -> list[Problem]:
-    """CD302-CD305 of a ``tags`` list, looking at every tag."""
+def _each_tag_problem(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: Sequence[str] = ()) -> list[Problem]:
+    """CD302-CD305 of a ``tags`` list, looking at every tag; the form a case or spacing
+    problem names is the one the fix writes (the vocabulary's spelling of a variant)."""
     out: list[Problem] = []
     seen_exact: dict[str, int] = {}
     seen_norm: dict[str, int] = {}
@@ -116,10 +118,14 @@ def _each_tag_problem(tags: Sequence[Any], loc: Locator | Unplaced) -> list[Prob
             continue
         seen_exact[tag] = i
         seen_norm[norm] = i
-        if tag != tag.strip() or "  " in tag or "\t" in tag or "\n" in tag:
+        spaced = tag != tag.strip() or "  " in tag or "\t" in tag or "\n" in tag
+        cased = tag != tag.upper()
+        if (spaced or cased) and vocabulary:
+            norm = house_form(tag, _HOUSE_CODES, vocabulary)
+        if spaced:
             line, col = loc.value(path)
             out.append(CD304.problem(f"tag {tag!r} has stray whitespace (should be {norm!r})", line, col))
-        if tag != tag.upper():
+        if cased:
             line, col = loc.value(path)
             out.append(CD303.problem(f"tag {tag!r} is not upper-case (should be {norm!r})", line, col))
     return out
@@ -214,13 +220,22 @@ def fix_tags(meta: Mapping[str, Any] | None, codes: frozenset[str], vocabulary: 
     return [SetValue(TAGS, target)]
 
 
+def fix_tag_problems(ctx: FixContext) -> list[Fix]:
+    """The tag fixes of ``ctx.codes`` (CD302-CD305) as one repair of all their problems:
+    the list they leave has none (a repair planned before may have done part of it)."""
+    tags = ctx.meta.get("tags") if ctx.meta else None
+    if not isinstance(tags, (tuple, list)):
+        return []
+    return [Fix(ctx.problems, tuple(fix_tags(ctx.meta, ctx.codes, tuple(ctx.config.vocabulary))))]
+
+
 CD302 = Rule(
     "CD302", "duplicate-tag", "warning",
     "The same tag twice in `tags`, also after normalising case and spaces (`MARKETS` and `Markets`). The fix removes the repeat.",
     "A tag appears twice in one article, exactly or in another case or spacing. The repeat "
     "adds nothing and makes tag counts and renames harder to read. Example: `tags: [MARKETS, "
     "Markets]`. Fix: `copydesk check --fix` removes the repeat (the first spelling stays).",
-    meta_fix=fix_tags,
+    fix=fix_tag_problems,
 )
 CD303 = Rule(
     "CD303", "tag-not-uppercase", "warning",
@@ -230,7 +245,7 @@ CD303 = Rule(
     "upper-cases it (in the vocabulary's spelling when it is a variant of a vocabulary tag); a tag "
     "typed in the TUI or given to `copydesk tag` is written so as it is added. Ignore the rule to "
     "keep tags as written.",
-    meta_fix=fix_tags,
+    fix=fix_tag_problems,
 )
 CD304 = Rule(
     "CD304", "tag-whitespace", "warning",
@@ -238,7 +253,7 @@ CD304 = Rule(
     "Spaces around a tag or doubled inside it make two spellings of one tag that look the "
     "same. Example: `tags: ['HONG  KONG ']`. Fix: `copydesk check --fix` trims the ends and "
     "keeps single spaces.",
-    meta_fix=fix_tags,
+    fix=fix_tag_problems,
 )
 CD305 = Rule(
     "CD305", "empty-tag", "error",
@@ -246,7 +261,7 @@ CD305 = Rule(
     "An item of `tags` is empty: `-` alone on its line, `''` or `null`, often left when a tag "
     "was deleted by hand; templates then print an empty tag link. Example: `tags: [MARKETS, '']`. "
     "Fix: `copydesk check --fix` removes the item.",
-    meta_fix=fix_tags,
+    fix=fix_tag_problems,
 )
 
 
@@ -294,13 +309,14 @@ def check(ctx: Context) -> list[Problem]:
         out.extend(_dates_in_order(meta, ctx.loc))
     tags = meta.get("tags")
     if isinstance(tags, (tuple, list)) and not codes.isdisjoint(_TAG_CODES):  # list: metadata as parsed, not frozen
-        out.extend(_tag_problems(tags, ctx.loc))
+        out.extend(_tag_problems(tags, ctx.loc, tuple(ctx.config.vocabulary)))
     if "CD306" in codes:
         out.extend(_yaml11_booleans(ctx))
     return out
 
 
 _TAG_CODES = codes_of((CD302, CD303, CD304, CD305))
+_HOUSE_CODES = codes_of((CD303, CD304))
 
 
 def tag_problems(tag: str) -> list[Problem]:

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..display import kind_of
-from .consistency import normalize_tag
-from .context import Context
+from .consistency import CD303, CD304, TAGS, house_form, normalize_tag
+from .context import Context, FixContext
 from .datetimes import EXAMPLE
 from .positions import FieldPath, Locator, Unplaced, dotted
-from .rule import Problem, Rule, codes_of
-from .wording import closest, show
+from .rule import Fix, Problem, Rule, codes_of
+from .wording import closest, fold, show
 from .yaml11 import prepare
 
 if TYPE_CHECKING:
@@ -68,6 +68,10 @@ class _SchemaIssue:
     path: FieldPath
     message: str
     at: str  # "key" or "value"
+    # CD206 found by the walk (a key ``additionalProperties: false`` forbids): the closest
+    # declared key, if any (what its fix renames it to)
+    undeclared: bool = False
+    hint: str | None = None
 
 
 def _map_error(exc: fastjsonschema.JsonSchemaValueException, node: dict[str, Any], path: FieldPath, known: Mapping[str, Rule]) -> _SchemaIssue:
@@ -181,7 +185,7 @@ def _walk(schema: CompiledSchema, node: Any, value: Any, path: FieldPath, out: l
             elif extra is False:
                 hint = closest(str(key), declared)
                 extra_text = f" (did you mean {hint!r}?)" if hint else ""
-                out.append(_SchemaIssue("CD206", child, f"unknown field {dotted(child)!r}{extra_text}", "key"))
+                out.append(_SchemaIssue("CD206", child, f"unknown field {dotted(child)!r}{extra_text}", "key", True, hint))
             elif isinstance(extra, dict):
                 _walk(schema, extra, item, child, out, known)
         return
@@ -259,13 +263,54 @@ CD205 = Rule(
     "`\"x-copydesk-code\": \"CD205\"`. Example: `thumb: http://img.example.com/a.jpg`. Fix: use the "
     "https address of the same image.",
 )
+def fix_unknown_fields(ctx: FixContext) -> list[Fix]:
+    """CD206 repairs: a field the schema forbids whose closest declared field is absent is
+    renamed to it (safe when the names differ only in case, spacing or punctuation:
+    ``updatedat``, ``updated_at`` for ``updatedAt``; unsafe otherwise); one with no close
+    declared field is deleted (unsafe). Only a field ``additionalProperties: false``
+    forbids gets a fix: elsewhere CD206 is only a warning."""
+    from ..edit.ops import DeleteKey, RenameKey
+
+    meta = ctx.meta
+    if not meta or not ctx.problems:
+        return []
+    asked = {p.message: p for p in ctx.problems}
+    data, _ = prepare(meta)
+    out: list[Fix] = []
+    for issue in _schema_issues(ctx.schema, data, ctx.known):
+        found = asked.get(issue.message)
+        parent = _mapping_at(meta, issue.path[:-1])
+        if found is None or not issue.undeclared or parent is None or issue.path[-1] not in parent:
+            continue
+        if issue.hint is None:
+            out.append(Fix((found,), (DeleteKey(issue.path),), safe=False))
+        elif issue.hint not in parent:  # both there: which value to keep is the editor's call
+            out.append(Fix((found,), (RenameKey(issue.path, issue.hint),), safe=fold(issue.path[-1]) == fold(issue.hint)))
+    return out
+
+
+def _mapping_at(meta: Mapping[str, Any], path: FieldPath) -> Mapping[str, Any] | None:
+    """The mapping at ``path`` (string keys all the way), or None."""
+    node: Any = meta
+    for key in path:
+        if not isinstance(key, str) or not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node if isinstance(node, Mapping) else None
+
+
 CD206 = Rule(
     "CD206", "unknown-field", "warning",
     "A field the schema does not declare, often a typo; the closest known field is suggested.",
     "The schema does not allow fields it does not declare (`additionalProperties: false`), and "
     "this one is not declared: usually a typo, whose value the site then never reads. Example: "
     "`publishAt:` for `publishedAt:`. Fix: rename the field (the message names the closest "
-    "known one) or declare it in the schema; `copydesk set --new-field` adds one on purpose.",
+    "known one; `copydesk set --rename publishAt=publishedAt`) or declare it in the schema; "
+    "`copydesk set --new-field` adds one on purpose. `copydesk check --fix` renames it to the "
+    "closest known field when that is absent and the two differ only in case, spacing or "
+    "punctuation (`updatedat`); `--unsafe-fixes` also renames it to a less close one and "
+    "deletes a field with no close known one.",
+    fix=fix_unknown_fields, fix_safety="varies", fix_partial=True,
 )
 CD207 = Rule(
     "CD207", "empty-placeholder", "error",
@@ -307,6 +352,33 @@ def _unknown_tags(tags: Sequence[Any], loc: Locator | Unplaced, vocabulary: tupl
 _VOCABULARIES: dict[tuple[str, ...], frozenset[str]] = {}
 
 
+def fix_unknown_tags(ctx: FixContext) -> list[Fix]:
+    """CD208 repairs: a tag that differs from a vocabulary tag only by case, spacing,
+    punctuation or plural becomes that tag, in the house form the selected tag rules want
+    (``HONGKONG``, ``Hong-Kong`` -> ``HONG KONG``); where it is in the list already, the
+    variant goes (a fix never makes a repeat). Other taxonomies' terms are left alone."""
+    from ..edit.ops import ReplaceItem
+
+    vocabulary = tuple(ctx.config.vocabulary)
+    # The problems name the tags as loaded; a repair planned before may have rewritten one
+    # already (then its edit here changes nothing, and the problem is repaired all the same).
+    tags = ctx.article.meta.get("tags") if ctx.article.meta else None
+    if not vocabulary or not isinstance(tags, (tuple, list)):
+        return []
+    house = ctx.selected & {CD303.code, CD304.code}
+    asked = {p.message: p for p in ctx.problems}
+    out: list[Fix] = []
+    for tag in dict.fromkeys(t for t in tags if isinstance(t, str)):
+        # the problem this tag has, by the message CD208 writes for it
+        found = next((asked[p.message] for p in _unknown_tags([tag], Unplaced(), vocabulary) if p.message in asked), None)
+        if found is None:
+            continue
+        new = house_form(tag, house, vocabulary)
+        if new != tag and normalize_tag(new) in _vocabulary(vocabulary):
+            out.append(Fix((found,), (ReplaceItem(TAGS, tag, new),)))
+    return out
+
+
 def _vocabulary(words: tuple[str, ...]) -> frozenset[str]:
     """The vocabulary's tags in their house form (kept per vocabulary)."""
     known = _VOCABULARIES.get(words)
@@ -324,7 +396,10 @@ CD208 = Rule(
     "variant of a known one, which splits the articles of one subject over two terms. Example: "
     "`HONGKONG` with `HONG KONG` in the vocabulary. Fix: use the known term (the message names "
     "the closest), or add the new one to the vocabulary; `copydesk tag --new-tag` adds one on "
-    "purpose.",
+    "purpose. `copydesk check --fix` rewrites a tag that differs from a vocabulary tag only by "
+    "case, spacing, punctuation or plural (`HONGKONG`, `Hong-Kong`) as that tag, dropping a "
+    "repeat it makes; other tags and other taxonomies' terms are left to you.",
+    fix=fix_unknown_tags, fix_partial=True,
 )
 CD209 = Rule(
     "CD209", "invalid-value", "error",

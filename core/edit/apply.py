@@ -33,6 +33,7 @@ from .ops import (
     EditError,
     FieldPath,
     RemoveItem,
+    RenameKey,
     ReplaceItem,
     SetValue,
     apply_to_data,
@@ -178,6 +179,8 @@ def _values(edit: Edit) -> list[Any]:
             return [value]
         case ReplaceItem(old=old, new=new):
             return [old, new]
+        case RenameKey(new=new):
+            return [new]
     return []
 
 
@@ -436,6 +439,8 @@ class _Editor:
                 return self._set(path, maps, pair, value)
             case DeleteKey():
                 return self._delete(path, maps, pair)
+            case RenameKey(new=new):
+                return self._rename(path, maps, pair, new)
             case AddItem(value=value):
                 if pair is None or self._is_null(pair[1]) or len(maps) < len(path):
                     return self._set(path, maps, pair if pair and len(maps) == len(path) else None, [value])
@@ -588,6 +593,22 @@ class _Editor:
         _, end = self._value_region(key, node)
         stop = self.lines.end(self.lines.index(max(end - 1, key.start)))
         return self.fm[:start] + self.fm[stop:]
+
+    def _rename(self, path: FieldPath, maps: list[Node], pair: tuple[Node, Node] | None, new: str) -> str:
+        """Only the key's own text is replaced: its value, comments and position stay."""
+        if pair is None or len(maps) < len(path):
+            return self.fm
+        key = pair[0]
+        if key.kind != "scalar" or key.anchor or key.tag or key.style in ("|", ">"):
+            raise self.refuse(path, "the key is not a plain or quoted scalar; rename it by hand")
+        if self.lines.index(key.start) != self.lines.index(max(key.end - 1, key.start)):
+            raise self.refuse(path, "the key spans several lines; rename it by hand")
+        in_flow = maps[-1].flow
+        if key.style in ("'", '"'):
+            text = render_scalar(new, key.style, in_flow=in_flow)
+        else:
+            text = new if plain_ok(new, in_flow) else _single_quoted(new)
+        return self._replace(key.start, key.end, text)
 
     # -- lists ---------------------------------------------------------------------------
 

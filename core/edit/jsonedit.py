@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ops import Edit, FieldPath, apply_to_data
+from .ops import Edit, FieldPath, RenameKey, apply_to_data
 
 _WS = re.compile(r"[ \t\r\n]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -96,7 +96,10 @@ def apply_json(fm: str, data: dict[str, Any], edits: list[Edit], newline: str) -
     for edit in edits:
         after = apply_to_data(current, [edit])
         if after != current:
-            fm = _edit_one(fm, edit.field, current, after, newline)
+            if isinstance(edit, RenameKey):
+                fm = _rename_key(fm, edit.field, edit.new)
+            else:
+                fm = _edit_one(fm, edit.field, current, after, newline)
         current = after
     return fm
 
@@ -142,6 +145,21 @@ def _edit_one(fm: str, path: FieldPath, before: dict[str, Any], after: dict[str,
     for key in reversed(path[depth + 1 :]):
         nested = {key: nested}
     return _insert_pair(fm, node, path[depth], nested, newline)
+
+
+def _rename_key(fm: str, path: FieldPath, new: str) -> str:
+    """``fm`` with the key string of ``path`` (which exists) replaced by ``new``'s."""
+    node = scan(fm)
+    for key in path[:-1]:
+        found = node.get(key) if node.kind == "object" else None
+        if found is None:
+            raise ValueError(f"cannot find {'.'.join(path)}")
+        node = found[1]
+    for name, key_at, _ in node.pairs:
+        if name == path[-1]:
+            _, end = json.decoder.scanstring(fm, key_at + 1)  # type: ignore[attr-defined]
+            return fm[:key_at] + json.dumps(new, ensure_ascii=False) + fm[end:]
+    raise ValueError(f"cannot find {'.'.join(path)}")
 
 
 def _line_start(fm: str, at: int) -> int:

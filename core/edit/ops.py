@@ -19,12 +19,13 @@ from ..errors import CopydeskError
 FieldPath = tuple[str, ...]
 
 
-def parse_field(dotted: str) -> FieldPath:
-    """``"source.name"`` -> ``("source", "name")``; ``tag`` is an alias of ``tags``."""
+def parse_field(dotted: str, alias: bool = True) -> FieldPath:
+    """``"source.name"`` -> ``("source", "name")``; ``tag`` is an alias of ``tags`` (unless
+    ``alias`` is false: a key to rename is named as it is written)."""
     parts = tuple(p for p in dotted.strip().split("."))
     if not parts or any(not p for p in parts):
         raise ValueError(f"invalid field name {dotted!r}")
-    if parts == ("tag",):
+    if alias and parts == ("tag",):
         return ("tags",)
     return parts
 
@@ -75,6 +76,21 @@ class ReplaceItem:
 
 
 @dataclass(frozen=True, slots=True)
+class RenameKey:
+    """Rename the last key of ``field`` to ``new`` in its mapping, in place: the key keeps
+    its position and its value (no-op when the field is absent; an EditError when ``new``
+    is already a key of that mapping)."""
+
+    field: FieldPath
+    new: str
+
+    @property
+    def target(self) -> FieldPath:
+        """The field's path once renamed."""
+        return self.field[:-1] + (self.new,)
+
+
+@dataclass(frozen=True, slots=True)
 class ReplaceText:
     """Replace the whole file text ``old`` by ``new``: adopting a raw article, a body fix.
 
@@ -91,7 +107,15 @@ class ReplaceText:
     field: FieldPath = ()
 
 
-Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem | ReplaceText
+Edit = SetValue | DeleteKey | AddItem | RemoveItem | ReplaceItem | RenameKey | ReplaceText
+
+
+def touched_fields(edit: Edit) -> tuple[FieldPath, ...]:
+    """The fields whose value ``edit`` may change: its field, and for a rename the new name
+    too; none named for a text rewrite (it never merges: every field is its own)."""
+    if isinstance(edit, ReplaceText):
+        return ()
+    return (edit.field, edit.target) if isinstance(edit, RenameKey) else (edit.field,)
 
 
 def text_replacements(edits: Sequence[Edit]) -> tuple[list[ReplaceText], list[Edit]]:
@@ -199,5 +223,16 @@ def _apply_one(data: dict[str, Any], edit: Edit) -> None:
                 items[:] = [item for item in items if item != old]
             else:
                 items[:] = [new if item == old else item for item in items]
+        case RenameKey(field=path, new=new):
+            parent = _parent(data, path, create=False)
+            old = path[-1]
+            if parent is None or old not in parent or new == old:
+                return
+            if new in parent:
+                raise EditError(f"cannot rename {'.'.join(path)} to {new!r}: {'.'.join(edit.target)} exists already")
+            # rebuilt in place so that the key keeps its position
+            items = list(parent.items())
+            parent.clear()
+            parent.update((new if key == old else key, value) for key, value in items)
         case _:
             raise TypeError(f"not an edit: {edit!r}")

@@ -22,6 +22,7 @@ from .ops import (
     Edit,
     FieldPath,
     RemoveItem,
+    RenameKey,
     ReplaceItem,
     SetValue,
     apply_to_data,
@@ -51,7 +52,10 @@ def apply_toml(fm: str, data: dict[str, Any], edits: list[Edit], newline: str) -
         else:
             _edit_document(document, edit, after)
             new_fm = document.as_string()
-            _check_only_field_changed(fm, new_fm, edit.field)
+            if isinstance(edit, RenameKey):
+                _check_only_key_renamed(fm, new_fm, edit)
+            else:
+                _check_only_field_changed(fm, new_fm, edit.field)
             fm = new_fm
         current = after
     return fm
@@ -64,7 +68,7 @@ def _value_of(data: Any, path: FieldPath) -> Any:
 
 
 def _new_top_level_key(document: Any, edit: Edit) -> bool:
-    return not isinstance(edit, DeleteKey) and edit.field[0] not in document
+    return not isinstance(edit, DeleteKey | RenameKey) and edit.field[0] not in document
 
 
 def _insert_top_level(fm: str, key: str, value: Any, newline: str) -> str:
@@ -171,8 +175,31 @@ def _edit_document(document: Any, edit: Edit, after: dict[str, Any]) -> None:
                 for index, item in enumerate(plain):
                     if item == old:
                         items[index] = _item_for(new, items[index])
+        case RenameKey(new=new):
+            _rename(_container(document, path, create=False), path[-1], new)
         case _:
             raise TypeError(f"not an edit: {edit!r}")
+
+
+def _rename(parent: Any, old: str, new: str) -> None:
+    """Rename key ``old`` of table ``parent`` in place: only the key's text changes (its
+    spacing before ``=``, the value and its comment stay)."""
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, KeyType, SingleKey, Table
+
+    container = parent if isinstance(parent, Container) else parent.value
+    found = next(((key, value) for key, value in container.body if key is not None and key.key == old), None)
+    if found is None:
+        raise TomlEditError(f"cannot find the key {old!r}")
+    key, value = found
+    if key.is_dotted() or isinstance(value, (Table, AoT)):
+        raise TomlEditError("the key is a table or a dotted key (rename it by hand)")
+    written = key.as_string()
+    spacing = written[len(written.rstrip(" \t")) :]
+    bare = _BARE_KEY.match(new) is not None
+    text = _key_text(new)
+    # tomlkit's own replacement of a key in place (it keeps the value and its trivia)
+    container._replace(key, SingleKey(new, KeyType.Bare if bare else KeyType.Basic, key.sep, text + spacing), value)
 
 
 def _remove_items(parent: Any, key: str, matches: Callable[[Any], bool]) -> None:
@@ -216,6 +243,15 @@ def _check_only_field_changed(old: str, new: str, path: FieldPath) -> None:
     cut = path[: depth + 1]
     if _without(before, cut) != _without(tomlkit.parse(new), cut):
         raise TomlEditError("the edit would change TOML outside the field (edit it by hand)")
+
+
+def _check_only_key_renamed(old: str, new: str, edit: RenameKey) -> None:
+    """Refuse unless ``old`` and ``new`` are the same text once the renamed field is gone
+    from both (under its old name in ``old``, its new name in ``new``)."""
+    import tomlkit
+
+    if _without(tomlkit.parse(old), edit.field) != _without(tomlkit.parse(new), edit.target):
+        raise TomlEditError("the rename would change TOML outside the key (edit it by hand)")
 
 
 def _without(document: Any, path: FieldPath) -> str:

@@ -41,7 +41,7 @@ from ..config import Config, Limits
 from ..display import c_quote
 from ..document import Article, get_path, thaw
 from ..edit.apply import EditRefused, apply_edits
-from ..edit.ops import Edit, ReplaceText, field_name
+from ..edit.ops import Edit, ReplaceText, field_name, touched_fields
 from ..text.formats import parse_front_matter
 from ..text.frontmatter import split_text
 from ..text.guard import UnsafeFile, read_guarded
@@ -196,9 +196,10 @@ def _edited_fields_unchanged(base: Mapping[str, Any] | None, disk: Mapping[str, 
     missing = object()
     changed = []
     for edit in edits:
-        name = field_name(edit.field)
-        if thaw(get_path(base, name, missing)) != thaw(get_path(disk, name, missing)):
-            changed.append(name)
+        for path in touched_fields(edit):  # a rename reads its old name and writes its new one
+            name = field_name(path)
+            if name not in changed and thaw(get_path(base, name, missing)) != thaw(get_path(disk, name, missing)):
+                changed.append(name)
     return changed
 
 

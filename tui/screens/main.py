@@ -1168,6 +1168,7 @@ class MainScreen(Screen[None]):
         problems, with the edited field each problem is in. The staged check already made
         answers for the edits it saw; the others are checked here, as ``check`` would."""
         from core.document import check_text
+        from core.edit.ops import touched_fields
 
         from ..model import field_at, introduced_problems
 
@@ -1179,7 +1180,7 @@ class MainScreen(Screen[None]):
                 after = checked[1]
             else:
                 after = check_text(change.new_text, self.ws.config, change.article.relpath)[1]
-            fields = list(dict.fromkeys(tuple(str(part) for part in edit.field) for edit in change.edits))
+            fields = list(dict.fromkeys(tuple(str(part) for part in named) for edit in change.edits for named in touched_fields(edit)))
             for problem in introduced_problems(change.article.problems, after):
                 found.append(Introduced(index, change.article.relpath, field_at(change.new_text, problem.line, fields), problem))
         return found

@@ -17,7 +17,9 @@ from ...checks import RULES, Rule, expand_selectors
 
 EPILOG = """\
 Selectors are codes (CD303), families (CD3: consistency) or ALL. Families: CD1 structure,
-CD2 schema, CD3 consistency, CD4 body. [*] marks rules `copydesk check --fix` repairs.
+CD2 schema, CD3 consistency, CD4 body. [*] marks rules `copydesk check --fix` repairs;
+[*?] rules whose fix is unsafe (a heuristic chose what to change), or for some of their
+problems, applied only with `--fix --unsafe-fixes`.
 One code alone (`copydesk rules CD303`) prints that rule's explanation."""
 
 MARKDOWN_HEADER = "| Code | Name | Severity | Fix | What it means |\n|---|---|---|---|---|\n"
@@ -39,15 +41,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+# What the README's Fix column says of a rule's fix, by its safety.
+FIX_CELLS = {"safe": "yes", "unsafe": "unsafe", "varies": "yes/unsafe"}
+
+
+def fix_mark(rule: Rule) -> str:
+    """The list's mark of a rule: ``[*]`` when ``--fix`` repairs it, ``[*?]`` when its fix
+    (or some of it) needs ``--unsafe-fixes``, blank when it has none."""
+    if not rule.fixable:
+        return "    "
+    return "[*] " if rule.fix_safety == "safe" else "[*?]"
+
+
+def fix_cell(rule: Rule) -> str:
+    """The README table's Fix cell of a rule (see :data:`FIX_CELLS`)."""
+    return FIX_CELLS[rule.fix_safety] if rule.fixable else ""
+
+
 def markdown_table(rules: Iterable[Rule]) -> str:
     """The README's rule table: one row per rule."""
-    rows = [f"| {r.code} | `{r.name}` | {r.severity} | {'yes' if r.fixable else ''} | {r.summary} |\n" for r in rules]
+    rows = [f"| {r.code} | `{r.name}` | {r.severity} | {fix_cell(r)} | {r.summary} |\n" for r in rules]
     return MARKDOWN_HEADER + "".join(rows)
 
 
 def explanation(rule: Rule, width: int = 88) -> str:
     """What ``copydesk rules CODE`` prints: the rule's header, its summary and its explanation."""
-    fix = ", fixable with `copydesk check --fix`" if rule.fixable else ""
+    fix = {
+        "safe": ", fixable with `copydesk check --fix`",
+        "unsafe": ", fixable with `copydesk check --fix --unsafe-fixes`",
+        "varies": ", fixable with `copydesk check --fix`, some problems only with `--unsafe-fixes`",
+    }[rule.fix_safety] if rule.fixable else ""
     paragraphs = [f"{rule.code} {rule.name} ({rule.severity}{fix})", rule.summary, rule.explanation]
     return "\n\n".join(textwrap.fill(p, width, break_on_hyphens=False) for p in paragraphs) + "\n"
 
@@ -55,6 +78,7 @@ def explanation(rule: Rule, width: int = 88) -> str:
 def _as_dict(rule: Rule) -> dict[str, object]:
     return {
         "code": rule.code, "name": rule.name, "severity": rule.severity, "fixable": rule.fixable,
+        "fix_safety": rule.fix_safety if rule.fixable else None,
         "summary": rule.summary, "explanation": rule.explanation,
     }  # fmt: skip
 
@@ -78,6 +102,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(r.name) for r in rules)
     for r in rules:
-        fix = "[*]" if r.fixable else "   "
-        sys.stdout.write(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {fix}  {r.summary}\n")
+        sys.stdout.write(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {fix_mark(r)}  {r.summary}\n")
     return 0

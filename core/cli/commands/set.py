@@ -1,4 +1,5 @@
-"""``copydesk set PATH... KEY=VALUE...``: set front-matter fields on every article under the paths."""
+"""``copydesk set PATH... KEY=VALUE... [--rename OLD=NEW] [--delete KEY]``: set, rename and
+delete front-matter fields on every article under the paths."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import sys
 from typing import Any
 
 from ...config import Config
-from ...edit.ops import FieldPath, SetValue, parse_field
+from ...display import printable
+from ...edit.ops import DeleteKey, Edit, FieldPath, RenameKey, SetValue, field_name, parse_field
 from ...schema import coerce, field_types, load_schema
 from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
 
@@ -24,6 +26,11 @@ a value outside the enum, an impossible or partial date-time (publishedAt=2025-1
 broken pattern, an empty required field, and a field the schema does not declare (a typo:
 titel=... names `title`); --new-field sets such a field on purpose. Rules the folder's
 configuration ignores are not enforced.
+--rename OLD=NEW renames a field's key in place (its value and position stay; only the
+key's line changes); dotted names rename inside the same parent (source.nmae=source.name).
+A file where NEW exists already is refused. A NEW the schema does not declare needs
+--new-field. --delete KEY removes the field and its lines. Both repeat; renames apply
+first, then deletions, then assignments. An absent field is left alone.
 --where QUERY limits the batch to the matching articles (see `copydesk list --help`);
 --dry-run prints one unified diff for the whole batch and the count of affected files.
 
@@ -34,12 +41,14 @@ exit codes: 0 every file changed or unchanged, 1 some file refused or in conflic
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "set",
-        help="set front-matter fields (KEY=VALUE) on articles",
-        description="Set front-matter fields on every article under the paths, changing only those lines.",
+        help="set, rename or delete front-matter fields on articles",
+        description="Set, rename or delete front-matter fields on every article under the paths, changing only those lines.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("items", nargs="*", metavar="PATH|KEY=VALUE")
+    parser.add_argument("--rename", action="append", default=[], metavar="OLD=NEW", help="rename a field's key in place (repeatable)")
+    parser.add_argument("--delete", action="append", default=[], metavar="KEY", help="delete a field and its lines (repeatable)")
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     parser.add_argument("--new-field", action="store_true", help="allow setting a field the schema does not declare (CD206)")
     add_output_options(parser)
@@ -66,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     # positionals in order, those after `--` last
     after = argv[argv.index("--") + 1 :] if "--" in argv else []
     paths, assignments = split_items(args.items[: len(args.items) - len(after)], after)
-    if not assignments:
-        print("copydesk set: no KEY=VALUE assignment given", file=sys.stderr)
+    if not assignments and not args.rename and not args.delete:
+        print("copydesk set: no KEY=VALUE assignment, --rename or --delete given", file=sys.stderr)
         return 2
     if not paths:
         print("copydesk set: no path given", file=sys.stderr)
@@ -77,18 +86,40 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"copydesk set: {exc}", file=sys.stderr)
         return 2
-    edits = []
-    for key, text in assignments:
-        try:
+    edits: list[Edit] = []
+    try:
+        edits.extend(_renamed(corpus.config, given, new_field=args.new_field) for given in args.rename)
+        edits.extend(DeleteKey(parse_field(key, alias=False)) for key in args.delete)
+        for key, text in assignments:
             path = parse_field(key)
-            value = _typed(corpus.config, path, text, new_field=args.new_field)
-        except ValueError as exc:
-            print(f"copydesk set: {exc}; nothing was written", file=sys.stderr)
-            return 2
-        edits.append(SetValue(path, value))
-    label = "set " + " ".join(f"{k}={v}" for k, v in assignments) + (f" --where {args.where}" if args.where.strip() else "")
+            edits.append(SetValue(path, _typed(corpus.config, path, text, new_field=args.new_field)))
+    except ValueError as exc:
+        print(f"copydesk set: {printable(str(exc))}; nothing was written", file=sys.stderr)
+        return 2
+    words = [f"--rename {r}" for r in args.rename] + [f"--delete {d}" for d in args.delete] + [f"{k}={v}" for k, v in assignments]
+    label = "set " + " ".join(words) + (f" --where {args.where}" if args.where.strip() else "")
     return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles,
                      quiet=args.quiet)
+
+
+def _renamed(config: Config, given: str, *, new_field: bool = False) -> RenameKey:
+    """The rename ``OLD=NEW`` says; ValueError when it is malformed, moves the field to
+    another parent, or names a field ``check`` would report as unknown (CD206; allowed with
+    ``new_field``)."""
+    from ...checks.runner import value_problems
+
+    old_text, sep, new_text = given.partition("=")
+    if not sep:
+        raise ValueError(f"--rename {given!r}: expected OLD=NEW")
+    old, new = parse_field(old_text, alias=False), parse_field(new_text, alias=False)
+    if old[:-1] != new[:-1]:
+        raise ValueError(f"--rename {given!r}: a rename stays inside the field's parent (write {field_name(old)}="
+                         f"{field_name(old[:-1] + new[-1:])}); moving a field to another parent is not a rename")
+    if not new_field:
+        for found in value_problems(config, new, None):
+            if found.code == "CD206":
+                raise ValueError(f"--rename: {found.message} ({found.code}); give --new-field to rename to it on purpose")
+    return RenameKey(old, new[-1])
 
 
 def _typed(config: Config, path: FieldPath, text: str, *, new_field: bool = False) -> Any:
