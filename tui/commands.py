@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove-tag", "T", "remove_tag", "Untag", "Remove a tag from the marked rows (or the current one)", "Edit"),
     Command("tags", "#", "tags", "Tags", "Every tag with its count; near-duplicates; rename or merge", "Edit"),
     Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=4),
+    Command("set-field", "c", "set_field", "Set field", "Set any field on the marked rows (or the current one): pick the field, then its value", "Edit"),
     Command("toggle-draft", "d", "toggle_draft", "Draft", "Set draft on the targets, or clear it when all are drafts", "Edit", footer=5),
     Command("show-value", "v,ctrl+o", "show_value", "Value", "Show the focused value whole, wrapped (list: the title; in a text box: ctrl+o)", "Edit"),
     Command("undo", "u", "undo", "Undo", "Undo the last staged change", "Edit"),

@@ -891,6 +891,48 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(SentimentPicker(len(targets), current), chosen)
 
+    def action_set_field(self) -> None:
+        """Pick any field, then its value (tui.screens.set_field), staged on every target."""
+        if self._blocked():
+            return
+        targets = self._editable_targets("set a field of")
+        if not targets:
+            return
+        from .set_field import LISTS, FieldPicker, ValuePrompt, field_table, staged_summary
+
+        table = field_table(self.ws, targets, self.specs)
+        phrase = self._target_phrase(targets)
+
+        def valued(spec: FieldSpec, answer: tuple[str, Any] | None) -> None:
+            if answer is None:
+                return
+            result = self.ws.set_everywhere(targets, spec.path, None if answer[0] == "delete" else answer[1])
+            # A value's problems are the same in every article (judged alone): the first says them.
+            first = next((i for i in targets if self.ws.is_dirty(i)), None) if result.changed else None
+            problems = self.ws.edit_problems(first).get(spec.path, ()) if first is not None else ()
+            warn = bool(result.refused or problems or not result.changed)
+            self._after_stage(staged_summary(spec.name, answer, result) + _save_will_ask(problems),
+                              "warning" if warn else "information")
+
+        def picked(spec: FieldSpec | None) -> None:
+            if spec is None:
+                return
+            if spec.kind in LISTS:
+                # Terms are added as `t` adds them: a whole list set on many articles would
+                # drop each one's own terms.
+                if spec.name not in self._taxonomies():
+                    self.notify(f"{printable(spec.name)} is a list: add it to the taxonomies in copydesk.toml "
+                                "to add its terms with t or c, or edit it in the editor (e)", severity="warning")
+                    return
+                self._taxonomy = spec.name
+                self.action_add_tag()
+                return
+            prompt = ValuePrompt(f"Set {spec.name} on {phrase}", spec, table.current[spec.name],
+                                 self.ws.value_counts(spec.name))
+            self.app.push_screen(prompt, partial(valued, spec))
+
+        self.app.push_screen(FieldPicker(f"Set a field on {phrase}", table.fields, table.have, table.editable), picked)
+
     def action_toggle_draft(self) -> None:
         if self._blocked():
             return
