@@ -1,0 +1,314 @@
+"""``c``: set any field on the marked rows (or the cursor row), pressed as a user would, the
+files on disk checked after ``ctrl+s``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from tests.test_tui import changed_lines, snapshot, status_text
+from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
+from tests.test_tui_views import write_site
+from tui.screens.main import MainScreen
+from tui.screens.set_field import FieldPicker, ValuePrompt
+
+SIZE = (140, 40)
+# Rows newest first: a5 (no sentiment), a4 NEGATIVE, a3 NEUTRAL, a2 POSITIVE draft, a1 NEGATIVE.
+
+
+def messages(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def said(app) -> str:
+    """The value prompt's message line (what it refused, or its format)."""
+    return str(app.screen.query_one(".set-field-message").render())
+
+
+def options(app, selector: str) -> list[str]:
+    listed = app.screen.query_one(selector, OptionList)
+    return [str(listed.get_option_at_index(n).prompt) for n in range(listed.option_count)]
+
+
+async def choose_field(pilot, app, name: str) -> None:
+    """``c``, then the field typed into the picker's filter and chosen."""
+    await pilot.press("c")
+    await settle(pilot, app)
+    assert isinstance(app.screen, FieldPicker)
+    await pilot.press(*name, "enter")
+    await settle(pilot, app)
+
+
+async def test_bulk_set_category_changes_only_the_category_line_of_each_marked_file(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space", "space")  # a5, a4, a3
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert isinstance(app.screen, FieldPicker)
+        # Every schema field, nested ones dotted, each with its kind and how many targets have it.
+        fields = options(app, "#set-field-fields")
+        assert any("source.name" in f and "text" in f and "3 of 3" in f for f in fields), fields
+        assert any("sentiment" in f and "choice" in f and "2 of 3" in f for f in fields), fields
+        assert any("stickyWeight" in f and "number" in f and "0 of 3" in f for f in fields), fields
+        await pilot.press(*"catgory")  # a typo still finds it (fuzzy)
+        await settle(pilot, app)
+        assert options(app, "#set-field-fields")[0].startswith("category")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ValuePrompt)
+        assert "3 × MARKET" in str(app.screen.query_one("#set-value-now").render())
+        await pilot.press(*"POLITICS", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert any("category = POLITICS staged on 3 articles" in m for m in messages(app)), messages(app)
+        assert "3 unsaved" in status_text(app)
+        assert snapshot(root) == before  # staged only
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert changed == ["a3-etf-flows.md", "a4-hong-kong-rules.md", "a5-stablecoins.md"]
+    for name in changed:
+        assert changed_lines(before[name].decode(), after[name].decode()) == ["-category: MARKET", "+category: POLITICS"]
+
+
+async def test_an_enum_refuses_a_value_outside_its_choices_in_place(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space")  # a5 (none), a4 NEGATIVE
+        await choose_field(pilot, app, "sentiment")
+        assert isinstance(app.screen, ValuePrompt)
+        choices = options(app, "#set-value-choices")
+        assert [c.split()[0] for c in choices] == ["POSITIVE", "NEUTRAL", "NEGATIVE"]
+        assert "1 have it" in choices[2]  # the targets' current values, counted
+        await pilot.press(*"GOOD", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ValuePrompt)  # refused in place
+        assert "'GOOD' is not one of POSITIVE, NEUTRAL, NEGATIVE" in said(app)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press(*["backspace"] * 4, *"neu", "enter")  # filtered to NEUTRAL, chosen
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert changed_lines(before["a4-hong-kong-rules.md"].decode(), after["a4-hong-kong-rules.md"].decode()) == [
+        "-sentiment: NEGATIVE", "+sentiment: NEUTRAL"]
+    assert "+sentiment: NEUTRAL" in changed_lines(before["a5-stablecoins.md"].decode(), after["a5-stablecoins.md"].decode())
+
+
+async def test_a_number_is_refused_outside_its_type_and_bounds(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        # ai.version: an integer, at least 1 (the schema's minimum).
+        await choose_field(pilot, app, "ai.version")
+        assert isinstance(app.screen, ValuePrompt)
+        assert "an integer, at least 1" in said(app)
+        await pilot.press("0", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ValuePrompt) and "expected at least 1" in said(app)
+        await pilot.press("backspace", *"1.5", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ValuePrompt) and "expected an integer" in said(app)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press(*["backspace"] * 3, "2", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        # stickyWeight: any number, 2.5 staged as a number, not a string.
+        await choose_field(pilot, app, "stickyWeight")
+        await pilot.press(*"abc", "enter")
+        await settle(pilot, app)
+        assert "expected a number" in said(app)
+        await pilot.press(*["backspace"] * 3, *"2.5", "enter")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    lines = changed_lines(before["a5-stablecoins.md"].decode(), (root / "a5-stablecoins.md").read_text())
+    assert sorted(lines) == sorted(["+ai:", "+  version: 2", "+stickyWeight: 2.5"])
+
+
+async def test_a_boolean_is_chosen_from_true_and_false(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("j", "j", "space", "space")  # a3, a2 (the draft)
+        await choose_field(pilot, app, "draft")
+        choices = options(app, "#set-value-choices")
+        assert [c.split()[0] for c in choices] == ["true", "false"]
+        assert "1 have it" in choices[0] and "1 have it" in choices[1]
+        await pilot.press("down", "enter")  # false
+        await settle(pilot, app)
+        assert any("draft = false staged on 1 article; 1 unchanged" in m for m in messages(app)), messages(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert [n for n in after if after[n] != before[n]] == ["a2-hashkey-ipo.md"]
+    assert changed_lines(before["a2-hashkey-ipo.md"].decode(), after["a2-hashkey-ipo.md"].decode()) == [
+        "-draft: true", "+draft: false"]
+
+
+async def test_text_suggests_the_values_the_folder_has_with_their_counts(tmp_path: Path) -> None:
+    articles = dict(ARTICLES)
+    articles["a6-policy.md"] = article_text("Policy", ["ASIA"], date="2025-10-01T08:00:00.000Z").replace(
+        "category: MARKET", "category: POLICY")
+    root = write_folder(tmp_path / "news", articles)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await choose_field(pilot, app, "category")
+        await pilot.press("P")
+        await settle(pilot, app)
+        suggested = options(app, ".tag-input--suggestions")
+        assert [s.split() for s in suggested] == [["POLICY", "1"]], suggested
+        await pilot.press("backspace", "M")
+        await settle(pilot, app)
+        assert [s.split() for s in options(app, ".tag-input--suggestions")] == [["MARKET", "5"]]
+        await pilot.press("down", "enter")  # takes the suggestion into the box
+        await settle(pilot, app)
+        assert isinstance(app.screen, ValuePrompt)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert "0 unsaved" in status_text(app)
+
+
+async def test_escape_cancels_at_each_step_and_nothing_is_staged(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space")
+        await pilot.press("c", *"cat")
+        await settle(pilot, app)
+        await pilot.press("escape")  # one escape closes the picker, its filter typed or not
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        await choose_field(pilot, app, "category")
+        await pilot.press(*"POLI", "down")  # the suggestions open
+        await settle(pilot, app)
+        await pilot.press("escape")  # one escape: the whole prompt, suggestions open or not
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        await choose_field(pilot, app, "sentiment")
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert "0 unsaved" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert snapshot(root) == before
+
+
+async def test_undo_takes_back_a_bulk_set_in_one_step(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")  # an earlier edit, kept by the undo
+        await pilot.press("a")  # every row marked
+        await choose_field(pilot, app, "lang")
+        await pilot.press(*"fr", "enter")
+        await settle(pilot, app)
+        assert "5 unsaved" in status_text(app)
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
+        assert any("undone: set lang to 'fr' (5 articles)" in m for m in messages(app)), messages(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert [n for n in after if after[n] != before[n]] == ["a5-stablecoins.md"]
+    assert changed_lines(before["a5-stablecoins.md"].decode(), after["a5-stablecoins.md"].decode()) == [
+        "-draft: false", "+draft: true"]
+
+
+async def test_c_on_a_raw_row_refuses_at_once(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", {}, broken={"b1-raw.md": BROKEN["b1-raw.md"]})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)  # no picker opened
+        assert any(m.startswith("cannot set a field of b1-raw.md") for m in messages(app)), messages(app)
+
+
+async def test_a_field_the_schema_does_not_require_is_deleted_after_a_second_ctrl_d(tmp_path: Path) -> None:
+    articles = {name: text.replace("lang: en\n", "lang: en\nstickyWeight: 5\n") for name, text in ARTICLES.items()}
+    root = write_folder(tmp_path / "news", articles)
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await choose_field(pilot, app, "lang")
+        await pilot.press("ctrl+d")
+        await settle(pilot, app)
+        assert "required" in said(app)  # lang is: not deleted
+        await pilot.press("escape")
+        await choose_field(pilot, app, "stickyWeight")
+        await pilot.press("ctrl+d")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ValuePrompt) and "ctrl+d again deletes stickyWeight" in said(app)
+        await pilot.press("ctrl+d")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert [n for n in after if after[n] != before[n]] == ["a5-stablecoins.md"]
+    assert changed_lines(before["a5-stablecoins.md"].decode(), after["a5-stablecoins.md"].decode()) == ["-stickyWeight: 5"]
+
+
+async def test_a_site_s_toml_and_json_front_matter_get_only_the_field_set(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a")
+        await choose_field(pilot, app, "date")
+        await pilot.press(*"2025-13-01", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ValuePrompt) and "expected a date" in said(app)
+        await pilot.press(*["backspace"] * 10, *"2025-04-01", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert changed_lines(before["sections.md"].decode(), after["sections.md"].decode()) == [
+        "-date = 2025-03-01", "+date = 2025-04-01"]
+    assert changed_lines(before["firebase.md"].decode(), after["firebase.md"].decode()) == [
+        '-  "date": "2025-01-15",', '+  "date": "2025-04-01",']
+    # Quoted by the core, as the editor's edit is: the value stays the string it was read as.
+    assert changed_lines(before["multilingual.md"].decode(), after["multilingual.md"].decode()) == [
+        "-date: 2025-02-01", "+date: '2025-04-01'"]
+
+
+async def test_a_taxonomy_goes_to_the_add_a_term_prompt(tmp_path: Path) -> None:
+    from tui.screens.dialogs import TagPrompt
+
+    root = write_site(tmp_path / "site")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await choose_field(pilot, app, "keywords")
+        assert isinstance(app.screen, TagPrompt)
+        assert app.screen.taxonomy == "keywords"
+        await pilot.press(*"hugo", "enter")
+        await settle(pilot, app)
+        assert "1 unsaved" in status_text(app)
