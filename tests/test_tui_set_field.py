@@ -169,6 +169,8 @@ async def test_text_suggests_the_values_the_folder_has_with_their_counts(tmp_pat
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await choose_field(pilot, app, "category")
+        # Before anything is typed: the folder's values, most used first.
+        assert [s.split() for s in options(app, ".tag-input--suggestions")] == [["MARKET", "5"], ["POLICY", "1"]]
         await pilot.press("P")
         await settle(pilot, app)
         suggested = options(app, ".tag-input--suggestions")
@@ -312,3 +314,51 @@ async def test_a_taxonomy_goes_to_the_add_a_term_prompt(tmp_path: Path) -> None:
         await pilot.press(*"hugo", "enter")
         await settle(pilot, app)
         assert "1 unsaved" in status_text(app)
+
+
+async def test_a_value_the_schema_refuses_is_staged_with_a_warning_and_the_save_asks(tmp_path: Path) -> None:
+    from tui.screens.dialogs import SaveIntroduces
+
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space")
+        await choose_field(pilot, app, "lang")  # two lower-case letters, says the schema
+        await pilot.press(*"French", "enter")
+        await settle(pilot, app)
+        assert any("lang = French staged on 2 articles" in m and "ctrl+s will ask" in m for m in messages(app)), messages(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SaveIntroduces)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert "2 unsaved" in status_text(app)
+    assert snapshot(root) == before
+
+
+async def test_hostile_values_are_shown_escaped_and_set_exactly(tmp_path: Path) -> None:
+    articles = dict(ARTICLES)
+    articles["a5-stablecoins.md"] = ARTICLES["a5-stablecoins.md"].replace("category: MARKET", 'category: "\\e[31mRED\\u202e"')
+    root = write_folder(tmp_path / "news", articles)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space")  # a5 (the hostile one), a4
+        await choose_field(pilot, app, "category")
+        now = str(app.screen.query_one("#set-value-now").render())
+        shown = " ".join(options(app, ".tag-input--suggestions"))
+        for text in (now, shown):
+            assert "\x1b" not in text and "\u202e" not in text, text
+        assert "RED" in now and "RED" in shown
+        # The escaped spelling taken from the suggestions stands for the exact value.
+        await pilot.press("down", "down", "enter")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        assert all("\x1b" not in m for m in messages(app))
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    text = (root / "a4-hong-kong-rules.md").read_text()
+    assert 'category: "\\u001b[31mRED\u202e"' in text, text  # the exact value, as the core writes it

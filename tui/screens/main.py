@@ -910,7 +910,7 @@ class MainScreen(Screen[None]):
             # A value's problems are the same in every article (judged alone): the first says them.
             first = next((i for i in targets if self.ws.is_dirty(i)), None) if result.changed else None
             problems = self.ws.edit_problems(first).get(spec.path, ()) if first is not None else ()
-            warn = bool(result.refused or problems or not result.changed)
+            warn = bool(result.refused or problems)
             self._after_stage(staged_summary(spec.name, answer, result) + _save_will_ask(problems),
                               "warning" if warn else "information")
 

@@ -31,7 +31,7 @@ from core.display import plural, printable, shown_tag
 from ..fields import FieldSpec, spec_for_values
 from ..model import ABSENT
 from ..widgets.field_kinds import KINDS, display
-from ..widgets.tag_input import TagInput, suggest
+from ..widgets.tag_input import MAX_SUGGESTIONS, TagInput, suggest, tag_options
 from .dialogs import StoppingOptionList
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ class ValuePrompt(SetFieldDialog):
             return "one of " + ", ".join(printable(c) for c in spec.choices)
         if spec.kind == "bool":
             return "true or false"
-        return "text; ↓ offers the values the folder has, with counts"
+        return "type a value, or ↓ to take one of the folder's (with its count)"
 
     def _placeholder(self) -> str:
         return f"{printable(self.spec.name)} ({KIND_NAMES.get(self.spec.kind, self.spec.kind)})"
@@ -307,7 +307,14 @@ class ValuePrompt(SetFieldDialog):
             options.highlighted = 0 if options.option_count else None
             self.query_one("#set-value-filter", Input).focus()
         else:
-            self.query_one(TagInput).focus()
+            tag_input = self.query_one(TagInput)
+            tag_input.focus()
+            # The folder's most used values, offered before anything is typed.
+            vocabulary = self._vocabulary()
+            if vocabulary:
+                top = sorted(vocabulary.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SUGGESTIONS]
+                tag_input.suggestions.add_options(tag_options(top))
+                tag_input.suggestions.display = True
 
     def action_move(self, delta: int) -> None:
         if not self.choosing:
@@ -392,11 +399,15 @@ def field_table(ws: Workspace, targets: Sequence[int], specs: Sequence[FieldSpec
 def staged_summary(name: str, answer: tuple[str, Any], result: StageResult) -> str:
     """``category = MARKET staged on 30 articles; 2 unchanged; 1 refused: a.md: why``."""
     what, value = answer
-    said = (f"{printable(name)} deleted from" if what == "delete"
-            else f"{printable(name)} = {shown_value(value)} staged on")
-    said += f" {plural(result.changed, 'article')}"
-    if result.unchanged:
-        said += f"; {result.unchanged:,} unchanged"
+    if result.changed or not result.unchanged:
+        said = (f"{printable(name)} deleted from" if what == "delete"
+                else f"{printable(name)} = {shown_value(value)} staged on")
+        said += f" {plural(result.changed, 'article')}"
+        if result.unchanged:
+            said += f"; {result.unchanged:,} unchanged"
+    else:
+        said = (f"no {printable(name)} to delete" if what == "delete"
+                else f"{printable(name)} is {shown_value(value)} already") + f": {plural(result.unchanged, 'article')} unchanged"
     if result.refused:
         relpath, why = result.refused[0]
         said += f"; {len(result.refused):,} refused: {printable(relpath)}: {printable(why)}"
