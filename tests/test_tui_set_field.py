@@ -362,3 +362,19 @@ async def test_hostile_values_are_shown_escaped_and_set_exactly(tmp_path: Path) 
         await settle(pilot, app)
     text = (root / "a4-hong-kong-rules.md").read_text()
     assert 'category: "\\u001b[31mRED\u202e"' in text, text  # the exact value, as the core writes it
+
+
+async def test_a_field_the_list_does_not_read_is_read_for_its_suggestions(tmp_path: Path) -> None:
+    # stickyWeight is not among the keys the list reads at start: choosing it reads it.
+    articles = {name: text.replace("lang: en\n", f"lang: en\nstickyWeight: {5 if name < 'a4' else 1}\n")
+                for name, text in ARTICLES.items()}
+    root = write_folder(tmp_path / "news", articles)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert not app.main_screen.ws.has_keys({"stickyWeight"})
+        await choose_field(pilot, app, "stickyWeight")
+        await settle(pilot, app)
+        await pilot.press("5")
+        await settle(pilot, app)
+        assert [s.split() for s in options(app, ".tag-input--suggestions")] == [["5", "3"]]

@@ -621,6 +621,11 @@ class MainScreen(Screen[None]):
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
+        self._read_keys(keys)
+
+    def _read_keys(self, keys: frozenset[str]) -> None:
+        """Have a metadata pass read these top-level keys of every article, unless one that
+        reads them is under way or follows."""
         if self.phase in (Phase.LOADING, Phase.CHECKING):
             self._meta_keys |= keys  # the list is still being read: its metadata pass follows
             return
@@ -927,8 +932,10 @@ class MainScreen(Screen[None]):
                 self._taxonomy = spec.name
                 self.action_add_tag()
                 return
+            if not self.ws.has_keys(spec.path[:1]):
+                self._read_keys(frozenset(spec.path[:1]))  # the folder's values, suggested as they come
             prompt = ValuePrompt(f"Set {spec.name} on {phrase}", spec, table.current[spec.name],
-                                 self.ws.value_counts(spec.name))
+                                 partial(self.ws.value_counts, spec.name))
             self.app.push_screen(prompt, partial(valued, spec))
 
         self.app.push_screen(FieldPicker(f"Set a field on {phrase}", table.fields, table.have, table.editable), picked)

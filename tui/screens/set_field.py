@@ -13,7 +13,7 @@ as every edit is (:meth:`~tui.model.Workspace.edit_problems`, then the save's ow
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
@@ -225,12 +225,13 @@ class ValuePrompt(SetFieldDialog):
 
     BINDINGS = [Binding("ctrl+d", "delete", "Delete the field", show=False, priority=True)]
 
-    def __init__(self, title: str, spec: FieldSpec, current: Sequence[Any], folder: Mapping[Any, int]) -> None:
+    def __init__(self, title: str, spec: FieldSpec, current: Sequence[Any],
+                 folder: Callable[[], Mapping[Any, int]]) -> None:
         super().__init__()
         self.title_text = title
         self.spec = spec
         self.current = current  # the targets' values (ABSENT: none)
-        self.folder = folder  # the folder's values with their counts
+        self.folder = folder  # the folder's values with their counts (asked for as suggestions are)
         self._deleting = False
 
     @property
@@ -280,7 +281,7 @@ class ValuePrompt(SetFieldDialog):
     def _vocabulary(self) -> dict[str, int]:
         """The folder's values as the box completes them (exact strings; numbers as written)."""
         out: dict[str, int] = {}
-        for value, n in self.folder.items():
+        for value, n in self.folder().items():
             if isinstance(value, bool) and self.spec.kind != "bool":
                 continue
             key = value if isinstance(value, str) else display(value)
