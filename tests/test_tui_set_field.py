@@ -308,6 +308,14 @@ async def test_a_taxonomy_goes_to_the_add_a_term_prompt(tmp_path: Path) -> None:
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
+        await pilot.press("c")
+        await settle(pilot, app)
+        # The site's own fields only (none of the news fields the list asks every article for),
+        # and the cursor row's value beside each.
+        fields = [f.split() for f in options(app, "#set-field-fields")]
+        assert [f[0] for f in fields] == ["title", "date", "draft", "categories", "keywords"], fields
+        assert fields[1] == ["date", "date", "2025-03-01"]
+        await pilot.press("escape")
         await choose_field(pilot, app, "keywords")
         assert isinstance(app.screen, TagPrompt)
         assert app.screen.taxonomy == "keywords"

@@ -938,7 +938,8 @@ class MainScreen(Screen[None]):
                                  partial(self.ws.value_counts, spec.name))
             self.app.push_screen(prompt, partial(valued, spec))
 
-        self.app.push_screen(FieldPicker(f"Set a field on {phrase}", table.fields, table.have, table.editable), picked)
+        self.app.push_screen(FieldPicker(f"Set a field on {phrase}", table.fields, table.have, table.editable,
+                                         table.current), picked)
 
     def action_toggle_draft(self) -> None:
         if self._blocked():

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 # The kinds as the picker names them.
 KIND_NAMES = {"string": "text", "text": "text", "enum": "choice", "bool": "true/false", "datetime": "date-time",
-              "date": "date", "tags": "tags", "list": "list", "integer": "integer", "number": "number"}
+              "date": "date", "tags": "tags: add", "list": "list: add", "integer": "integer", "number": "number"}
 LISTS = ("tags", "list")  # kinds set through the add-a-term prompt
 CHOICES = ("enum", "bool")  # kinds chosen from a list
 SHOWN_VALUES = 4  # distinct current values the value prompt names
@@ -49,15 +49,17 @@ def field_choices(specs: Sequence[FieldSpec], known: Iterable[str],
                   values_of: Mapping[str, Sequence[Any]]) -> list[FieldSpec]:
     """The fields ``c`` offers: the editor's (the schema's, in its order), then each other
     field the folder uses (``known``, dotted one level deep), its kind from its values
-    (``values_of``: the values the folder and the targets have). A field holding a mapping
-    (``source``) is offered by its own fields (``source.name``), not whole."""
+    (``values_of``: the values the folder and the targets have; a field none has is left
+    out). A field holding a mapping (``source``) is offered by its own fields
+    (``source.name``), not whole."""
     known = set(known)
     chosen = list(specs)
     names = {spec.name for spec in specs}
     for name in sorted(known - names):
-        values = values_of.get(name, ())
+        values = [v for v in values_of.get(name, ()) if v is not ABSENT]
         parent = any(other.startswith(name + ".") for other in known)
-        if parent or any(isinstance(v, Mapping) for v in values):
+        # A name the list asks every article for is known even where no article has it.
+        if not values or parent or any(isinstance(v, Mapping) for v in values):
             continue
         chosen.append(spec_for_values(tuple(name.split(".")), values))
     return chosen
@@ -141,13 +143,17 @@ class FieldPicker(SetFieldDialog):
     """Choose the field to set: type to filter (fuzzy), ↑/↓, enter. Dismisses with the
     field's :class:`~tui.fields.FieldSpec` (None: cancelled)."""
 
-    def __init__(self, title: str, fields: Sequence[FieldSpec], have: Mapping[str, int], targets: int) -> None:
+    def __init__(self, title: str, fields: Sequence[FieldSpec], have: Mapping[str, int], targets: int,
+                 current: Mapping[str, Sequence[Any]] | None = None) -> None:
+        """``have``: how many of the ``targets`` have each field; ``current``: their values
+        (one target's are shown beside each field)."""
         super().__init__()
         self.title_text = title
         self.fields = list(fields)
         self.by_name = {spec.name: spec for spec in self.fields}
         self.have = have
         self.targets = targets
+        self.current = current or {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="set-field-box", id="set-field-dialog"):
@@ -166,13 +172,14 @@ class FieldPicker(SetFieldDialog):
             have = self.have.get(spec.name, 0)
             label = Text.assemble((printable(spec.name).ljust(self._width), "bold"), "  ",
                                   (KIND_NAMES.get(spec.kind, spec.kind).ljust(10), "cyan"), "  ",
-                                  (self._have(have), "" if have else "dim"))
+                                  (self._have(spec.name, have), "" if have else "dim"))
             options.append(Option(label, id=spec.name))
         return options
 
-    def _have(self, have: int) -> str:
-        if self.targets == 1:
-            return "has it" if have else "absent"
+    def _have(self, name: str, have: int) -> str:
+        values = self.current.get(name, ())
+        if self.targets == 1 and len(values) == 1:
+            return shown_value(values[0], 30)
         return f"{have:,} of {self.targets:,}"
 
     def on_mount(self) -> None:
