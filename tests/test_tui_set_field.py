@@ -55,6 +55,13 @@ async def test_bulk_set_category_changes_only_the_category_line_of_each_marked_f
         assert any("source.name" in f and "text" in f and "3 of 3" in f for f in fields), fields
         assert any("sentiment" in f and "choice" in f and "2 of 3" in f for f in fields), fields
         assert any("stickyWeight" in f and "number" in f and "0 of 3" in f for f in fields), fields
+        picker = app.screen.query_one("#set-field-fields", OptionList)
+        await pilot.press("up")  # the first field: no wrap to the last
+        assert picker.highlighted == 0
+        await pilot.press("ctrl+n", "down")
+        assert picker.highlighted == 2
+        await pilot.press(*["down"] * 40)  # the last: no wrap to the first
+        assert picker.highlighted == picker.option_count - 1
         await pilot.press(*"catgory")  # a typo still finds it (fuzzy)
         await settle(pilot, app)
         assert options(app, "#set-field-fields")[0].startswith("category")
