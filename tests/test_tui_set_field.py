@@ -393,3 +393,23 @@ async def test_a_field_the_list_does_not_read_is_read_for_its_suggestions(tmp_pa
         await pilot.press("5")
         await settle(pilot, app)
         assert [s.split() for s in options(app, ".tag-input--suggestions")] == [["5", "3"]]
+
+
+async def test_on_many_targets_c_says_it_reads_them_and_the_keys_typed_meanwhile_reach_the_picker(
+        tmp_path: Path, monkeypatch) -> None:
+    import tui.screens.main
+
+    monkeypatch.setattr(tui.screens.main, "READ_NOTICE", 2)
+    root = write_folder(tmp_path / "news")
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "space", "c", *"category", "enter", *"WIRE", "enter")
+        await settle(pilot, app)
+        assert any("reading the fields of 2 articles" in m for m in messages(app)), messages(app)
+        assert any("category = WIRE staged on 2 articles" in m for m in messages(app)), messages(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert sorted(n for n in after if after[n] != before[n]) == ["a4-hong-kong-rules.md", "a5-stablecoins.md"]

@@ -84,6 +84,7 @@ TYPING_PANE_DELAY = 0.3
 # (longer when the filter first needs every article's metadata read: the key then acts on
 # the rows shown).
 VIEW_WAIT = 5.0
+READ_NOTICE = 2_000  # c on this many targets says it is reading them before its picker opens
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
@@ -903,9 +904,15 @@ class MainScreen(Screen[None]):
         targets = self._editable_targets("set a field of")
         if not targets:
             return
-        from .set_field import LISTS, FieldPicker, ValuePrompt, field_table, staged_summary
+        from .set_field import (
+            LISTS,
+            FieldPicker,
+            FieldTable,
+            ValuePrompt,
+            field_table,
+            staged_summary,
+        )
 
-        table = field_table(self.ws, targets, self.specs)
         phrase = self._target_phrase(targets)
 
         def valued(spec: FieldSpec, answer: tuple[str, Any] | None) -> None:
@@ -919,7 +926,7 @@ class MainScreen(Screen[None]):
             self._after_stage(staged_summary(spec.name, answer, result) + _save_will_ask(problems),
                               "warning" if warn else "information")
 
-        def picked(spec: FieldSpec | None) -> None:
+        def picked(table: FieldTable, spec: FieldSpec | None) -> None:
             if spec is None:
                 return
             if spec.kind in LISTS:
@@ -938,8 +945,27 @@ class MainScreen(Screen[None]):
                                  partial(self.ws.value_counts, spec.name))
             self.app.push_screen(prompt, partial(valued, spec))
 
-        self.app.push_screen(FieldPicker(f"Set a field on {phrase}", table.fields, table.have, table.editable,
-                                         table.current), picked)
+        def open_picker() -> None:
+            table = field_table(self.ws, targets, self.specs)
+            self.app.push_screen(FieldPicker(f"Set a field on {phrase}", table.fields, table.have, table.editable,
+                                             table.current), partial(picked, table))
+
+        if len(targets) < READ_NOTICE:
+            open_picker()
+            return
+        # Thousands of articles take seconds to read: said first, the keys typed meanwhile
+        # held for the picker.
+        self.notify(f"reading the fields of {len(targets):,} articles…", timeout=3)
+        opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def read_then_open() -> None:
+            try:
+                open_picker()
+            finally:
+                opened.set_result(None)
+
+        self.app.hold_keys(opened)  # type: ignore[attr-defined]
+        self.call_after_refresh(read_then_open)
 
     def action_toggle_draft(self) -> None:
         if self._blocked():
