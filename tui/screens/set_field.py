@@ -130,8 +130,12 @@ class SetFieldDialog(ModalScreen):
 
     def action_move(self, delta: int) -> None:
         options = self.query(".set-field-list").first(StoppingOptionList)
-        if options.display:
-            options._step(delta)
+        if not options.display:
+            return
+        if delta > 0:  # it stops at its ends, as every picker does
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
 
     def say(self, message: str, error: bool = False) -> None:
         line = self.query_one(".set-field-message", Static)
@@ -296,7 +300,7 @@ class ValuePrompt(SetFieldDialog):
         return out
 
     def _choice_options(self, text: str) -> list[Option]:
-        here = Counter(v for v in self.current if v is not ABSENT and not isinstance(v, list | dict))
+        here = Counter(v for v in self.current if v is not ABSENT and not isinstance(v, list | tuple | Mapping))
         folded = text.strip().casefold()
         options = []
         shown = [(label, value) for label, value in self._choices() if folded in label.casefold()]
