@@ -3,8 +3,10 @@ files on disk checked after ``ctrl+s``."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from rich.console import Console
 from textual.widgets import OptionList
 
 from tests.test_tui import changed_lines, snapshot, status_text
@@ -413,3 +415,33 @@ async def test_on_many_targets_c_says_it_reads_them_and_the_keys_typed_meanwhile
         await settle(pilot, app)
     after = snapshot(root)
     assert sorted(n for n in after if after[n] != before[n]) == ["a4-hong-kong-rules.md", "a5-stablecoins.md"]
+
+
+async def test_set_field_is_in_the_palette_the_help_and_remappable(tmp_path: Path) -> None:
+    from tui.screens.help import HelpScreen
+
+    root = write_folder(tmp_path / "news")
+    (root / "copydesk.toml").write_text('[keys]\nset-field = "C"\n')
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")  # no longer the key
+        await settle(pilot, app)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("C")
+        await settle(pilot, app)
+        assert isinstance(app.screen, FieldPicker)
+        await pilot.press("escape", "question_mark")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#help-table").content)
+        line = next(line for line in console.export_text().splitlines() if "set-field" in line)
+        assert line.split()[0] == "C" and "Set any field on the marked rows" in line, line
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Set field")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, FieldPicker)
