@@ -12,6 +12,7 @@ from textual.widgets import OptionList
 from tests.test_tui import changed_lines, snapshot, status_text
 from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
 from tests.test_tui_views import write_site
+from tui.screens.diff import DiffScreen
 from tui.screens.main import MainScreen
 from tui.screens.set_field import FieldPicker, ValuePrompt
 
@@ -77,6 +78,13 @@ async def test_bulk_set_category_changes_only_the_category_line_of_each_marked_f
         assert any("category = POLITICS staged on 3 articles" in m for m in messages(app)), messages(app)
         assert "3 unsaved" in status_text(app)
         assert snapshot(root) == before  # staged only
+        await pilot.press("D")  # in the diff, as every staged edit
+        await settle(pilot, app)
+        assert isinstance(app.screen, DiffScreen)
+        log = "\n".join(str(line) for line in app.screen.query_one("#diff-log").lines)
+        assert log.count("+category: POLITICS") == 3 and "a3-etf-flows.md" in log
+        await pilot.press("escape")
+        await settle(pilot, app)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
     after = snapshot(root)
@@ -445,3 +453,21 @@ async def test_set_field_is_in_the_palette_the_help_and_remappable(tmp_path: Pat
         await pilot.press("enter")
         await settle(pilot, app)
         assert isinstance(app.screen, FieldPicker)
+
+
+async def test_a_raw_article_among_the_marked_rows_is_refused_and_the_others_set(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", broken={"b1-raw.md": BROKEN["b1-raw.md"]})
+    before = snapshot(root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a")
+        await choose_field(pilot, app, "category")
+        await pilot.press(*"WIRE", "enter")
+        await settle(pilot, app)
+        assert any("category = WIRE staged on 5 articles; 1 refused: b1-raw.md: " in m for m in messages(app)), messages(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    after = snapshot(root)
+    assert after["b1-raw.md"] == before["b1-raw.md"]
+    assert sum(after[n] != before[n] for n in after) == 5
