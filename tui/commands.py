@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove-tag", "T", "remove_tag", "Untag", "Remove a tag from the marked rows (or the current one)", "Edit"),
     Command("tags", "#", "tags", "Tags", "Every tag with its count; near-duplicates; rename or merge", "Edit"),
     Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=4),
+    Command("set-field", "c", "set_field", "Set field", "Set any field on the marked rows (or the current one): pick the field, then its value", "Edit"),
     Command("toggle-draft", "d", "toggle_draft", "Draft", "Set draft on the targets, or clear it when all are drafts", "Edit", footer=5),
     Command("adopt", "i", "adopt", "Adopt", "Give the raw article under the cursor front matter: shows what it writes, enter stages it", "Edit"),
     Command("next-field", "ctrl+n", "next_field", "Next field", "Go to the next empty required or invalid field of the editor (in a text box too)", "Edit"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +139,20 @@ def _spec_for(path: tuple[str, ...], prop: dict[str, Any], required: bool, root:
     if types == {"array"} and _types(resolve_ref(root, prop.get("items")) or {}) <= {"string"}:
         return FieldSpec(path, "list", (), required)  # categories, keywords, aliases...
     return None
+
+
+def spec_for_values(path: tuple[str, ...], values: Iterable[Any]) -> FieldSpec:
+    """A field the schema does not describe, its kind from the values the folder writes:
+    all booleans -> "bool", all integers -> "integer", all numbers -> "number", any list ->
+    "list", anything else a one-line "string"."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return FieldSpec(path, "bool")
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return FieldSpec(path, "integer" if all(isinstance(v, int) for v in present) else "number")
+    if any(isinstance(v, list | tuple) for v in present):
+        return FieldSpec(path, "list")
+    return FieldSpec(path, "string")
 
 
 def _bound(value: Any) -> float | None:

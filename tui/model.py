@@ -1334,6 +1334,49 @@ class Workspace:
         edit: Edit = DeleteKey(path) if value is None else SetValue(path, value)
         return self.stage({index: [edit]})
 
+    def set_everywhere(self, targets: Iterable[int], path: tuple[str, ...], value: Any) -> StageResult:
+        """Set field ``path`` to ``value`` on every target (None: delete it), one undo step."""
+        edit: Edit = DeleteKey(path) if value is None else SetValue(path, value)
+        return self.stage({i: [edit] for i in targets})
+
+    def value_at(self, index: int, name: str) -> Any:
+        """The exact value of field ``name`` (dotted) in article ``index``, staged edits
+        included, ``ABSENT`` when it has none; read from its file when the entry does not
+        hold that key exactly."""
+        state = self.states[index]
+        entry = state.entry
+        if state.edits or isinstance(entry, Article):
+            data = self.data(index)
+        elif entry.values is not None and name.split(".", 1)[0] in self.loaded_keys:
+            data = entry.values
+        else:
+            data = self.full(index).meta
+        return ABSENT if data is None else get_path(data, name, ABSENT)
+
+    def value_counts(self, name: str) -> Counter[Any]:
+        """How many articles carry each value of field ``name`` (dotted), staged edits
+        included, among those whose value is at hand without reading a file (every article
+        once the key is read for filters). Lists and mappings are left out."""
+
+        def count() -> Counter[Any]:
+            counts: Counter[Any] = Counter()
+            top = name.split(".", 1)[0]
+            exact = top in self.loaded_keys
+            for index, state in enumerate(self.states):
+                entry = state.entry
+                if state.edits or isinstance(entry, Article):
+                    data = self.data(index)
+                elif exact and entry.values is not None:
+                    data = entry.values
+                else:
+                    continue
+                value = get_path(data, name, ABSENT) if data is not None else ABSENT
+                if value is not ABSENT and not isinstance(value, list | tuple | Mapping):
+                    counts[value] += 1  # (1 and true count as one: a field is rarely both)
+            return counts
+
+        return Counter(self._cached(f"values:{name}", count))
+
     def set_tags(self, index: int, tags: Sequence[str]) -> StageResult:
         """Make an article's tags ``tags``: removals and additions, or one list when reordered."""
         return self.set_terms(index, TAGS, tags)
@@ -1907,6 +1950,7 @@ def not_editable_reason(article: Article) -> str:
 
 
 _ABSENT = object()
+ABSENT = _ABSENT  # a field an article does not have (Workspace.value_at)
 
 
 def _with_new(problems: Sequence[Problem], more: Iterable[Problem]) -> tuple[Problem, ...]:

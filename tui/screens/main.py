@@ -85,6 +85,7 @@ TYPING_PANE_DELAY = 0.3
 # (longer when the filter first needs every article's metadata read: the key then acts on
 # the rows shown).
 VIEW_WAIT = 5.0
+READ_NOTICE = 2_000  # c on this many targets says it is reading them before its picker opens
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
@@ -622,6 +623,11 @@ class MainScreen(Screen[None]):
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
+        self._read_keys(keys)
+
+    def _read_keys(self, keys: frozenset[str]) -> None:
+        """Have a metadata pass read these top-level keys of every article, unless one that
+        reads them is under way or follows."""
         if self.phase in (Phase.LOADING, Phase.CHECKING):
             self._meta_keys |= keys  # the list is still being read: its metadata pass follows
             return
@@ -891,6 +897,76 @@ class MainScreen(Screen[None]):
         from .dialogs import SentimentPicker
 
         self.app.push_screen(SentimentPicker(len(targets), current), chosen)
+
+    def action_set_field(self) -> None:
+        """Pick any field, then its value (tui.screens.set_field), staged on every target."""
+        if self._blocked():
+            return
+        targets = self._editable_targets("set a field of")
+        if not targets:
+            return
+        from .set_field import (
+            LISTS,
+            FieldPicker,
+            FieldTable,
+            ValuePrompt,
+            field_table,
+            staged_summary,
+        )
+
+        phrase = self._target_phrase(targets)
+
+        def valued(spec: FieldSpec, answer: tuple[str, Any] | None) -> None:
+            if answer is None:
+                return
+            result = self.ws.set_everywhere(targets, spec.path, None if answer[0] == "delete" else answer[1])
+            # A value's problems are the same in every article (judged alone): the first says them.
+            first = next((i for i in targets if self.ws.is_dirty(i)), None) if result.changed else None
+            problems = self.ws.edit_problems(first).get(spec.path, ()) if first is not None else ()
+            warn = bool(result.refused or problems)
+            self._after_stage(staged_summary(spec.name, answer, result) + _save_will_ask(problems),
+                              "warning" if warn else "information")
+
+        def picked(table: FieldTable, spec: FieldSpec | None) -> None:
+            if spec is None:
+                return
+            if spec.kind in LISTS:
+                # Terms are added as `t` adds them: a whole list set on many articles would
+                # drop each one's own terms.
+                if spec.name not in self._taxonomies():
+                    self.notify(f"{printable(spec.name)} is a list: add it to the taxonomies in copydesk.toml "
+                                "to add its terms with t or c, or edit it in the editor (e)", severity="warning")
+                    return
+                self._taxonomy = spec.name
+                self.action_add_tag()
+                return
+            if not self.ws.has_keys(spec.path[:1]):
+                self._read_keys(frozenset(spec.path[:1]))  # the folder's values, suggested as they come
+            prompt = ValuePrompt(f"Set {spec.name} on {phrase}", spec, table.current[spec.name],
+                                 partial(self.ws.value_counts, spec.name))
+            self.app.push_screen(prompt, partial(valued, spec))
+
+        def open_picker() -> None:
+            table = field_table(self.ws, targets, self.specs)
+            self.app.push_screen(FieldPicker(f"Set a field on {phrase}", table.fields, table.have, table.editable,
+                                             table.current), partial(picked, table))
+
+        if len(targets) < READ_NOTICE:
+            open_picker()
+            return
+        # Thousands of articles take seconds to read: said first, the keys typed meanwhile
+        # held for the picker.
+        self.notify(f"reading the fields of {len(targets):,} articles…", timeout=3)
+        opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def read_then_open() -> None:
+            try:
+                open_picker()
+            finally:
+                opened.set_result(None)
+
+        self.app.hold_keys(opened)  # type: ignore[attr-defined]
+        self.call_after_refresh(read_then_open)
 
     def action_toggle_draft(self) -> None:
         if self._blocked():

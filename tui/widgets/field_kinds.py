@@ -88,6 +88,11 @@ class NumberValidator(Validator):
         return self.success() if problem is None else self.failure(problem)
 
 
+def _parse_date(text: str, spec: FieldSpec) -> tuple[Any, str | None]:
+    problem = valid_date(text, spec.formats)
+    return (text, None) if problem is None else (None, problem)
+
+
 def _make_number(spec: FieldSpec) -> Widget:
     return Input(id=spec.widget_id, compact=True, validators=[NumberValidator(spec)],
                  validate_on=["changed", "submitted"], select_on_focus=False)
@@ -169,8 +174,8 @@ KINDS: dict[str, EditorKind] = {
     "string": EditorKind(_make_input, _fill_input),
     "text": EditorKind(_make_input, _fill_input),
     "datetime": EditorKind(_make_datetime, _fill_input, _parse_datetime),
-    # Refused on staging by its validator, which knows the field's formats (see the editor).
-    "date": EditorKind(_make_date, _fill_input),
+    # The field's formats decide (the input's validator says the same while it is typed).
+    "date": EditorKind(_make_date, _fill_input, _parse_date),
     # Staged as a number (``5``, ``2.5``), not the string ``'5'``.
     "integer": EditorKind(_make_number, _fill_input, number_value),
     "number": EditorKind(_make_number, _fill_input, number_value),
