@@ -180,3 +180,69 @@ async def test_ctrl_n_goes_to_the_next_empty_or_invalid_field_from_inside_a_text
         await pilot.press("ctrl+u", *"en", "enter")  # fixed: enter goes on to the sentiment
         await settle(pilot, app)
         assert focused_field(app) == "sentiment"
+
+
+FIXABLE = """---
+title: Ferry fares rise
+description: The harbour ferry costs more from Monday.
+publishedAt: '2025-11-03T10:30:00.000Z'
+lang: en
+source:
+  name: Harbour Desk
+  key: harbourdesk
+  type: RSS
+category: TRANSPORT
+tags:
+  - Hong-Kong
+  - TRANSPORT
+sentiment: NEUTRAL
+draft: false
+---
+Ferry fares rise
+
+The cross-harbour ferry will cost more from Monday, the operator said.
+
+👉 Subscribe to our newsletter for daily harbour news
+
+Commuters said the rise was expected.
+
+
+"""
+
+
+async def test_f_shows_the_fixes_then_stages_them_and_the_save_changes_only_those_lines(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", {"ferry.md": FIXABLE})
+    (root / "copydesk.toml").write_text('vocabulary = ["HONG KONG", "TRANSPORT"]\n', encoding="utf-8")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ChangePreview)
+        said = " ".join(str(line.render()) for line in app.screen.query(".preview-line"))
+        for code in ("CD303", "CD404", "CD406", "CD407"):
+            assert code in said
+        assert (root / "ferry.md").read_text(encoding="utf-8") == FIXABLE  # nothing written yet
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot, app)
+    after = (root / "ferry.md").read_text(encoding="utf-8")
+    expected = (FIXABLE.replace("  - Hong-Kong\n", "  - HONG KONG\n")
+                .replace("---\nFerry fares rise\n", "---\n")
+                .replace("👉 Subscribe to our newsletter for daily harbour news\n", "")
+                .replace("was expected.\n\n\n", "was expected.\n"))
+    assert after == expected
+    assert copydesk(["check", "--strict", str(root / "ferry.md")]) == 0
+
+
+async def test_f_then_u_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "news", {"ferry.md": FIXABLE})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", "enter")
+        await settle(pilot, app)
+        assert app.workspace.staged
+        await pilot.press("u", "ctrl+s")
+        await settle(pilot, app)
+        assert not app.workspace.staged
+    assert (root / "ferry.md").read_text(encoding="utf-8") == FIXABLE
