@@ -17,24 +17,9 @@ from core.config import load_config
 from core.document import load_article
 from core.edit.apply import EditRefused
 from core.storage.save import plan_change
+from tests.test_check_cli import CLEAN
 
-FRONT = """\
----
-title: Ferry fares rise
-description: Fares go up in January.
-publishedAt: '2025-11-03T06:15:00.000Z'
-lang: en
-source:
-  name: Harbour Desk
-  key: harbourdesk
-  type: RSS
-category: TRANSPORT
-tags:
-  - TRANSPORT
-sentiment: NEUTRAL
-draft: false
----
-"""
+FRONT = CLEAN[: CLEAN.index("## Fares")]  # a clean news article's front matter
 BODY = "## Fares\n\nSingle fares rise by nine per cent.\n\n## Routes\n\nBoats run hourly.\n"
 
 

@@ -41,19 +41,21 @@ def diff_lines(diff: str) -> list[Text]:
     return out
 
 
+# A diff log scrolls with the arrows and page keys itself; these are the list's keys.
+SCROLL_BINDINGS = [
+    Binding("j", "scroll('scroll_down')", "Down", show=False),
+    Binding("k", "scroll('scroll_up')", "Up", show=False),
+    Binding("g", "scroll('scroll_home')", "Top", show=False),
+    Binding("G", "scroll('scroll_end')", "Bottom", show=False),
+    Binding("space,ctrl+d", "scroll('page_down')", "Page down", show=False),
+    Binding("b,ctrl+u", "scroll('page_up')", "Page up", show=False),
+]
+
+
 class DiffScreen(ModalScreen[None]):
     """The unified diff of the pending changes (nothing is written)."""
 
-    BINDINGS = [
-        Binding("escape,q,D", "close", "Close"),
-        # The log scrolls with the arrows and page keys itself; these are the list's keys.
-        Binding("j", "scroll('scroll_down')", "Down", show=False),
-        Binding("k", "scroll('scroll_up')", "Up", show=False),
-        Binding("g", "scroll('scroll_home')", "Top", show=False),
-        Binding("G", "scroll('scroll_end')", "Bottom", show=False),
-        Binding("space,ctrl+d", "scroll('page_down')", "Page down", show=False),
-        Binding("b,ctrl+u", "scroll('page_up')", "Page up", show=False),
-    ]
+    BINDINGS = [Binding("escape,q,D", "close", "Close"), *SCROLL_BINDINGS]
 
     def __init__(self, diffs: list[str], refused: list[str], total: int) -> None:
         super().__init__()

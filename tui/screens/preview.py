@@ -14,20 +14,13 @@ from textual.widgets import Label, RichLog, Static
 
 from core.display import printable
 
-from .diff import diff_lines
+from .diff import SCROLL_BINDINGS, diff_lines
 
 
 class ChangePreview(ModalScreen[bool]):
     """A change shown before it is staged: a title, what it does (one line each), its diff."""
 
-    BINDINGS = [
-        Binding("enter,y", "stage", "Stage"),
-        Binding("escape,q,n", "cancel", "Cancel"),
-        Binding("j", "scroll('scroll_down')", "Down", show=False),
-        Binding("k", "scroll('scroll_up')", "Up", show=False),
-        Binding("space,ctrl+d", "scroll('page_down')", "Page down", show=False),
-        Binding("b,ctrl+u", "scroll('page_up')", "Page up", show=False),
-    ]
+    BINDINGS = [Binding("enter,y", "stage", "Stage"), Binding("escape,q,n", "cancel", "Cancel"), *SCROLL_BINDINGS]
 
     def __init__(self, title: str, lines: Sequence[str], diff: str) -> None:
         super().__init__()
