@@ -24,7 +24,7 @@ QUERY_HELP = (
 
 
 ROW_HELP = (
-    ("●", "marked (space); t, T, s, c and d act on the marked rows"),
+    ("●", "marked (space); t, T, s, c, f and d act on the marked rows"),
     ("*", "unsaved changes (ctrl+s saves them, D shows them)"),
     ("✓  !  ✗", "clean, warnings only, errors (or a broken file: its first problem in the tags column)"),
     ("R", "raw article: no front matter (copydesk adopt gives it one)"),
