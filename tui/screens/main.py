@@ -1060,10 +1060,10 @@ class MainScreen(Screen[None]):
             if ws.is_dirty(index):
                 staged += 1  # the fixes are planned on the file as saved
                 continue
-            plan = plan_fixes(article, ws.config, unsafe=True)
-            if plan.empty:
-                continue
             try:
+                plan = plan_fixes(article, ws.config, unsafe=True)
+                if plan.empty:
+                    continue
                 change = plan_change(article, plan.edits, plan.rewrite)
             except (EditRefused, UnsafeFile, UnicodeDecodeError, OSError) as exc:
                 refused.append(f"{article.relpath}: {exc}")
@@ -1096,7 +1096,7 @@ class MainScreen(Screen[None]):
         """``ctrl+n``: the next editor field that is required and empty, or holds a value the
         command line would refuse (after the focused one, then from the top)."""
         index = self.list.current
-        if index is None or self._blocked():
+        if index is None or self._blocked() or not self.editor.built:
             return
         if not self.ws.can_edit(index):
             article = self.ws.full(index)
