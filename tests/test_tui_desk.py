@@ -246,3 +246,37 @@ async def test_f_then_u_leaves_the_file_as_it_was(tmp_path: Path) -> None:
         await settle(pilot, app)
         assert not app.workspace.staged
     assert (root / "ferry.md").read_text(encoding="utf-8") == FIXABLE
+
+
+async def test_f_on_marks_that_include_a_raw_article_leaves_the_raw_one_alone(tmp_path: Path) -> None:
+    # The raw file used to get a trailing-blank-lines rewrite staged: its row lost its R, the
+    # editor took it for front matter, and the save was refused.
+    raw = b"Council votes on the ferry budget\n\nThe vote was close.\n\n\n"
+    root = write_folder(tmp_path / "news", {"ferry.md": FIXABLE}, {"raw.txt": raw})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("a", "f")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ChangePreview)
+        assert "raw.txt" not in app.screen.diff and "ferry.md" in app.screen.diff
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot, app)
+        assert not app.workspace.staged
+    assert (root / "raw.txt").read_bytes() == raw
+    assert (root / "ferry.md").read_text(encoding="utf-8") != FIXABLE
+
+
+async def test_the_save_dialog_after_an_adoption_names_the_field_each_problem_is_in(tmp_path: Path) -> None:
+    from tui.screens.dialogs import SaveIntroduces
+
+    root = write_folder(tmp_path / "news", {}, {"raw.txt": b"Council votes on the ferry budget\n\nThe vote was close.\n"})
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("i", "enter", *"A close vote.", "enter", "ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SaveIntroduces)
+        by_message = {item.problem.message: item.field for item in app.screen.introduced}
+        assert by_message["required field 'lang' is empty"] == ("lang",)
+        assert by_message["required field 'category' is empty"] == ("category",)

@@ -1927,6 +1927,8 @@ def _rewritten(state: ArticleState, article: Article | None = None) -> Article |
 
     rewrite = state.edits[0]
     split = split_text(rewrite.new)
+    if not split.has_front_matter:
+        return None
     checked = state.check[1] if state.check is not None and state.check[0] == state.edits else None
     return replace(base, kind="front-matter", meta=rewrite.meta, problems=checked or (), format=split.format,
                    fm_first_line=split.fm_first_line, fm_line_count=split.fm_line_count,

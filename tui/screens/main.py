@@ -1025,7 +1025,7 @@ class MainScreen(Screen[None]):
                 return
             if not self.ws.stage_rewrite(index, change.new_text, change.old_text, adoption.meta, "adopt"):
                 return
-            self._after_stage(f"adopt {name} staged: ctrl+s saves it, u takes it back")
+            self._after_stage(f"adopt {name} staged: ctrl+s saves it (u in the list takes it back)")
             self._next_field(index, start=True)
 
         self.app.push_screen(ChangePreview(f"Adopt {article.relpath}", lines, change.diff()), chosen)
@@ -1052,13 +1052,13 @@ class MainScreen(Screen[None]):
         diffs: list[str] = []
         fixed: Counter[str] = Counter()
         refused: list[str] = []
-        staged = 0
+        staged: list[str] = []
         for index in targets:
             article = ws.states[index].entry
-            if not isinstance(article, Article):
-                continue
+            if not isinstance(article, Article) or article.kind != "front-matter":
+                continue  # a raw article gets its body fixes once adopted (i)
             if ws.is_dirty(index):
-                staged += 1  # the fixes are planned on the file as saved
+                staged.append(article.relpath)  # the fixes are planned on the file as saved
                 continue
             try:
                 plan = plan_fixes(article, ws.config, unsafe=True)
@@ -1076,7 +1076,8 @@ class MainScreen(Screen[None]):
             diffs.append(change.diff())
         notes = []
         if staged:
-            notes.append(f"{plural(staged, 'article')} with staged edits left out: save or undo them first")
+            notes.append(f"{plural(len(staged), 'article')} with staged edits left out ({printable(staged[0])}"
+                         + (", …" if len(staged) > 1 else "") + "): save or undo them first")
         notes += [f"cannot fix {r}" for r in refused[:3]]
         if not plans:
             self.notify("; ".join(["nothing to fix", *notes]), severity="warning" if notes else "information")
@@ -1257,6 +1258,10 @@ class MainScreen(Screen[None]):
             else:
                 after = check_text(change.new_text, self.ws.config, change.article.relpath)[1]
             fields = list(dict.fromkeys(tuple(str(part) for part in named) for edit in change.edits for named in touched_fields(edit)))
+            if any(not touched_fields(edit) for edit in change.edits):
+                # A text rewrite (adopt, fixes) may touch any field: each problem goes with the
+                # editor's field whose lines hold it.
+                fields += [spec.path for spec in self.editor.specs if spec.path not in fields]
             for problem in introduced_problems(change.article.problems, after):
                 found.append(Introduced(index, change.article.relpath, field_at(change.new_text, problem.line, fields), problem))
         return found
