@@ -263,6 +263,13 @@ def required_fields(schema: dict[str, Any]) -> list[str]:
     return list(_node(schema, schema).get("required", []))
 
 
+def is_required(schema: dict[str, Any], path: FieldPath) -> bool:
+    """Whether the schema requires field ``path`` in its parent (``source.name`` in ``source``)."""
+    parent = _node(schema, schema) if len(path) == 1 else field_schema(schema, path[:-1])
+    required = (parent or {}).get("required", [])
+    return isinstance(required, list) and path[-1] in required
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"

@@ -291,9 +291,9 @@ def test_tag_field_refuses_a_term_outside_that_taxonomys_vocabulary_unless_new_t
 # -- set --rename and --delete -----------------------------------------------------------------
 
 RENAMED = {
-    "yaml": ("a.md", "---\ntitle: Port strike ends\nupdatedat: '2025-11-04T08:00:00Z' # typo\nsource:\n  nmae: Harbour Desk\n  key: hd\ndraft: false\n---\nBody.\n"),
-    "toml": ("a.md", '+++\ntitle = "Port strike ends"\nupdatedat = "2025-11-04T08:00:00Z" # typo\ndraft = false\n\n[source]\nnmae = "Harbour Desk"\nkey = "hd"\n+++\nBody.\n'),
-    "json": ("a.md", '---json\n{\n  "title": "Port strike ends",\n  "draft": false,\n  "updatedat": "2025-11-04T08:00:00Z",\n  "source": {\n    "nmae": "Harbour Desk",\n    "key": "hd"\n  }\n}\n---\nBody.\n'),
+    "yaml": ("a.md", "---\ntitle: Port strike ends\nupdatedat: '2025-11-04T08:00:00Z' # typo\nsource:\n  nmae: Harbour Desk\n  key: hd\nstickyWeight: 3\n---\nBody.\n"),
+    "toml": ("a.md", '+++\ntitle = "Port strike ends"\nupdatedat = "2025-11-04T08:00:00Z" # typo\nstickyWeight = 3\n\n[source]\nnmae = "Harbour Desk"\nkey = "hd"\n+++\nBody.\n'),
+    "json": ("a.md", '---json\n{\n  "title": "Port strike ends",\n  "stickyWeight": 3,\n  "updatedat": "2025-11-04T08:00:00Z",\n  "source": {\n    "nmae": "Harbour Desk",\n    "key": "hd"\n  }\n}\n---\nBody.\n'),
 }
 
 
@@ -309,7 +309,7 @@ def test_set_rename_and_delete_change_only_the_key_lines_and_undo_restores_the_b
     name, text = RENAMED[fmt]
     path = tmp_path / name
     path.write_bytes(text.encode())
-    args = ("set", name, "--rename", "updatedat=updatedAt", "--rename", "source.nmae=source.name", "--delete", "draft")
+    args = ("set", name, "--rename", "updatedat=updatedAt", "--rename", "source.nmae=source.name", "--delete", "stickyWeight")
     preview = copydesk(*args, "--dry-run", cwd=tmp_path)
     assert preview.returncode == 0, preview.stderr
     assert preview.stdout.startswith(f"--- a/{name}\n+++ b/{name}\n")
@@ -319,8 +319,8 @@ def test_set_rename_and_delete_change_only_the_key_lines_and_undo_restores_the_b
     assert result.stdout.splitlines() == [f"{name}: changed", "1 file changed"]
     new = path.read_text()
     removed, added = _diff_lines(text, new)
-    assert [line.replace("updatedat", "updatedAt").replace("nmae", "name") for line in removed if "draft" not in line] == added
-    assert len(added) == 2 and "draft" not in new
+    assert [line.replace("updatedat", "updatedAt").replace("nmae", "name") for line in removed if "stickyWeight" not in line] == added
+    assert len(added) == 2 and "stickyWeight" not in new
     assert subprocess.run(["git", "apply", "--check", "-R"], input=preview.stdout, text=True, cwd=tmp_path).returncode == 0
     assert copydesk("undo", cwd=tmp_path).returncode == 0
     assert path.read_bytes() == text.encode()
@@ -340,4 +340,18 @@ def test_set_rename_refuses_another_parent_and_an_undeclared_name_with_exit_2(tm
     assert moved.returncode == 2 and "stays inside the field's parent (write source.nmae=source.name)" in moved.stderr
     unknown = copydesk("set", ".", "--rename", "externalId=externalid", cwd=tmp_path)
     assert unknown.returncode == 2 and "did you mean 'externalId'?" in unknown.stderr and "--new-field" in unknown.stderr
+    assert (tmp_path / "a.md").read_text() == ARTICLE
+
+
+def test_set_delete_of_a_required_field_is_refused_and_a_field_no_article_has_is_said(tmp_path):
+    # `--delete title` wrote 'changed' and exit 0, leaving a CD201 that `set title=` refuses;
+    # a misspelled OLD or KEY passed silently as '0 files changed'.
+    folder(tmp_path)
+    required = copydesk("set", ".", "--delete", "title", cwd=tmp_path)
+    assert required.returncode == 2 and "the schema requires title" in required.stderr
+    nested = copydesk("set", ".", "--delete", "source.name", cwd=tmp_path)
+    assert nested.returncode == 2 and "the schema requires source.name" in nested.stderr
+    typo = copydesk("set", ".", "--rename", "udpatedAt=updatedAt", "--delete", "nosuch", cwd=tmp_path)
+    assert typo.returncode == 0
+    assert "no article here has a field 'udpatedAt'" in typo.stderr and "no article here has a field 'nosuch'" in typo.stderr
     assert (tmp_path / "a.md").read_text() == ARTICLE

@@ -10,8 +10,9 @@ from typing import Any
 
 from ...config import Config
 from ...display import printable
+from ...document import get_path
 from ...edit.ops import DeleteKey, Edit, FieldPath, RenameKey, SetValue, field_name, parse_field
-from ...schema import coerce, field_types, load_schema
+from ...schema import coerce, field_types, is_required, load_schema
 from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*=")
@@ -89,17 +90,35 @@ def run(args: argparse.Namespace) -> int:
     edits: list[Edit] = []
     try:
         edits.extend(_renamed(corpus.config, given, new_field=args.new_field) for given in args.rename)
-        edits.extend(DeleteKey(parse_field(key, alias=False)) for key in args.delete)
+        edits.extend(_deleted(corpus.config, key) for key in args.delete)
         for key, text in assignments:
             path = parse_field(key)
             edits.append(SetValue(path, _typed(corpus.config, path, text, new_field=args.new_field)))
     except ValueError as exc:
         print(f"copydesk set: {printable(str(exc))}; nothing was written", file=sys.stderr)
         return 2
+    for edit in edits:
+        if isinstance(edit, RenameKey | DeleteKey) and not any(
+                article.meta is not None and get_path(article.meta, field_name(edit.field), _ABSENT) is not _ABSENT
+                for article in articles):
+            # A misspelled OLD would otherwise pass as "0 files changed".
+            print(f"copydesk set: no article here has a field {printable(field_name(edit.field))!r}", file=sys.stderr)
     words = [f"--rename {r}" for r in args.rename] + [f"--delete {d}" for d in args.delete] + [f"{k}={v}" for k, v in assignments]
     label = "set " + " ".join(words) + (f" --where {args.where}" if args.where.strip() else "")
     return run_batch(corpus, lambda article: edits, label=label, dry_run=args.dry_run, output=args.format, articles=articles,
                      quiet=args.quiet)
+
+
+_ABSENT = object()
+
+
+def _deleted(config: Config, key: str) -> DeleteKey:
+    """The deletion ``--delete KEY`` says; ValueError for a field the schema requires (every
+    article would lose it: CD201), as ``set KEY=`` refuses an empty required value."""
+    path = parse_field(key, alias=False)
+    if is_required(load_schema(config), path):
+        raise ValueError(f"--delete {key}: the schema requires {field_name(path)} (CD201 on every article that loses it)")
+    return DeleteKey(path)
 
 
 def _renamed(config: Config, given: str, *, new_field: bool = False) -> RenameKey:
