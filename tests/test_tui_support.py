@@ -78,13 +78,26 @@ def make_app(root: Path) -> CopydeskApp:
     return CopydeskApp(root.resolve(), load_config(root))
 
 
+async def workers_done(app: CopydeskApp) -> None:
+    """Wait until no worker runs. The app cancels a worker it starts again (a metadata pass
+    when a newer one is needed): the wait then goes on with the workers left."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(50):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+
+
 async def settle(pilot, app: CopydeskApp) -> None:
     """Let workers finish and the panes catch up with the cursor."""
     for _ in range(3):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     await pilot.pause(0.12)
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
 
 
