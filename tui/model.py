@@ -1174,13 +1174,12 @@ class Workspace:
 
     def staged_body(self, index: int) -> str | None:
         """The body a staged text rewrite gives article ``index`` (None: none staged)."""
-        state = self.states[index]
-        if not state.edits or not isinstance(state.edits[0], ReplaceText):
+        rewrite = _rewrite_of(self.states[index])
+        if rewrite is None:
             return None
         from core.text.frontmatter import body, split_text
 
-        text = state.edits[0].new
-        return body(text, split_text(text))
+        return body(rewrite.new, split_text(rewrite.new))
 
     def can_edit(self, index: int) -> bool:
         """Whether field edits can be staged on article ``index`` (a raw article once its
@@ -1262,7 +1261,7 @@ class Workspace:
                 continue
             before[state] = previous
             original = thaw(article.meta) if article.meta is not None else {}
-            rewrites = isinstance(merged[0], ReplaceText) if merged else False
+            rewrites = bool(merged) and isinstance(merged[0], ReplaceText)
             self._set_edits(state, () if data == original and not rewrites else tuple(merged))
             self._refresh(index)
             changed += 1
@@ -1331,8 +1330,7 @@ class Workspace:
         return value, self.stage({i: [SetValue(DRAFT, value)] for i in targets})
 
     def set_field(self, index: int, path: tuple[str, ...], value: Any) -> StageResult:
-        edit: Edit = DeleteKey(path) if value is None else SetValue(path, value)
-        return self.stage({index: [edit]})
+        return self.set_everywhere([index], path, value)
 
     def set_everywhere(self, targets: Iterable[int], path: tuple[str, ...], value: Any) -> StageResult:
         """Set field ``path`` to ``value`` on every target (None: delete it), one undo step."""
@@ -1343,15 +1341,21 @@ class Workspace:
         """The exact value of field ``name`` (dotted) in article ``index``, staged edits
         included, ``ABSENT`` when it has none; read from its file when the entry does not
         hold that key exactly."""
+        data = self._data_at_hand(index, name.split(".", 1)[0] in self.loaded_keys)
+        if data is ABSENT:
+            data = self.full(index).meta
+        return ABSENT if data is None else get_path(data, name, ABSENT)
+
+    def _data_at_hand(self, index: int, exact: bool) -> Any:
+        """The metadata of article ``index`` without reading its file (staged data, a whole
+        article, or the entry's values when ``exact``: they hold the key asked for), else ABSENT."""
         state = self.states[index]
         entry = state.entry
         if state.edits or isinstance(entry, Article):
-            data = self.data(index)
-        elif entry.values is not None and name.split(".", 1)[0] in self.loaded_keys:
-            data = entry.values
-        else:
-            data = self.full(index).meta
-        return ABSENT if data is None else get_path(data, name, ABSENT)
+            return self.data(index)
+        if exact and entry.values is not None:
+            return entry.values
+        return ABSENT
 
     def value_counts(self, name: str) -> Counter[Any]:
         """How many articles carry each value of field ``name`` (dotted), staged edits
@@ -1362,13 +1366,9 @@ class Workspace:
             counts: Counter[Any] = Counter()
             top = name.split(".", 1)[0]
             exact = top in self.loaded_keys
-            for index, state in enumerate(self.states):
-                entry = state.entry
-                if state.edits or isinstance(entry, Article):
-                    data = self.data(index)
-                elif exact and entry.values is not None:
-                    data = entry.values
-                else:
+            for index in range(len(self.states)):
+                data = self._data_at_hand(index, exact)
+                if data is ABSENT:
                     continue
                 value = get_path(data, name, ABSENT) if data is not None else ABSENT
                 if value is not ABSENT and not isinstance(value, list | tuple | Mapping):
@@ -1915,17 +1915,21 @@ def _compact(value: Any) -> Any:
     return value
 
 
+def _rewrite_of(state: ArticleState) -> ReplaceText | None:
+    """The staged text rewrite of an article (always its first staged edit), or None."""
+    first = state.edits[0] if state.edits else None
+    return first if isinstance(first, ReplaceText) else None
+
+
 def _rewritten(state: ArticleState, article: Article | None = None) -> Article | None:
     """The article (``article``, else the state's entry) as its staged text rewrite makes
     it, in memory; None when no rewrite is staged."""
-    if not state.edits or not isinstance(state.edits[0], ReplaceText):
-        return None
+    rewrite = _rewrite_of(state)
     base = article if article is not None else state.entry
-    if not isinstance(base, Article):
+    if rewrite is None or not isinstance(base, Article):
         return None
     from core.text.frontmatter import split_text
 
-    rewrite = state.edits[0]
     split = split_text(rewrite.new)
     if not split.has_front_matter:
         return None

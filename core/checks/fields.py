@@ -58,7 +58,8 @@ _SCHEMA_TYPE_NAMES = {
 }  # fmt: skip
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a value is an empty placeholder: null or only whitespace (CD207)."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -178,7 +179,7 @@ def _walk(schema: CompiledSchema, node: Any, value: Any, path: FieldPath, out: l
         for key, item in value.items():
             child = path + (key,)
             if key in props:
-                if key in required and _blank(item) and not _allows_blank(schema, props[key], item):
+                if key in required and is_blank(item) and not _allows_blank(schema, props[key], item):
                     out.append(_SchemaIssue("CD207", child, f"required field {dotted(child)!r} is empty", "value"))
                     continue
                 _walk(schema, props[key], item, child, out, known)

@@ -1066,7 +1066,7 @@ class MainScreen(Screen[None]):
                     continue
                 change = plan_change(article, plan.edits, plan.rewrite)
             except (EditRefused, UnsafeFile, UnicodeDecodeError, OSError) as exc:
-                refused.append(f"{article.relpath}: {exc}")
+                refused.append(f"{article.relpath}: {exc}")  # shown through printable below
                 continue
             if not change.changed:
                 continue
@@ -1076,11 +1076,11 @@ class MainScreen(Screen[None]):
             diffs.append(change.diff())
         notes = []
         if staged:
-            notes.append(f"{plural(len(staged), 'article')} with staged edits left out ({printable(staged[0])}"
+            notes.append(f"{plural(len(staged), 'article')} with staged edits left out ({staged[0]}"
                          + (", …" if len(staged) > 1 else "") + "): save or undo them first")
         notes += [f"cannot fix {r}" for r in refused[:3]]
         if not plans:
-            self.notify("; ".join(["nothing to fix", *notes]), severity="warning" if notes else "information")
+            self.notify(printable("; ".join(["nothing to fix", *notes])), severity="warning" if notes else "information")
             return
         counts = ", ".join(f"{code} ×{n}" for code, n in sorted(fixed.items()))
         lines = [f"fixes {plural(sum(fixed.values()), 'problem')} in {plural(len(plans), 'article')}: {counts}", *notes]
@@ -1110,12 +1110,14 @@ class MainScreen(Screen[None]):
         """Focus the next field needing attention (from the top when ``start``); False when none does."""
         if not self.editor.built:
             return False
+        from core.checks.fields import is_blank
+
         self._sync_editor()
         data = self.ws.full_data(index) or {}
         needing: list[FieldSpec] = []
         for spec in self.editor.specs:
             value = get_path(data, spec.name)
-            empty = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list | tuple) and not value)
+            empty = is_blank(value) or (isinstance(value, list | tuple) and not value)
             if (spec.required and empty) or (not empty and self.ws.value_problems(spec.path, value)):
                 needing.append(spec)
         if not needing:
