@@ -16,6 +16,7 @@
   - ``core.storage.files.UnsafeFolder`` (also an ``OSError``): a folder on the way became a link
   - ``core.storage.journal.JournalError``: the journal cannot do what was asked
     - ``UnknownBatch``, ``UnsafeJournal`` (also an ``OSError``)
+  - ``core.git.GitError``: a git command failed, or git is not installed
   - ``core.cli.commands.common.UsageError``: bad command-line input (exit 2)
 """
 
