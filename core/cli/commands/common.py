@@ -326,3 +326,81 @@ def taxonomy_fields(given: list[str], corpus: Corpus) -> list[str]:
             hint = closest(name, sorted(known))
             raise UsageError(f"--field {name!r}: not in the schema nor in any article" + (f" (did you mean {hint!r}?)" if hint else ""))
     return list(dict.fromkeys(given))
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """``--changed-since REV`` and ``--files-from FILE|-`` (``-0``): the targets named by git
+    or by a list instead of a walk of the paths (see :func:`listed_targets`)."""
+    parser.add_argument("--changed-since", metavar="REV",
+                        help="only the articles changed since `git merge-base REV HEAD` (working tree included) and the untracked ones")
+    parser.add_argument("--files-from", metavar="FILE",
+                        help="only the articles named in FILE (`-`: standard input), one per line, relative to the current folder")
+    parser.add_argument("-0", "--null", action="store_true", help="with --files-from: names are separated by NUL, not newlines")
+
+
+def listed_targets(args: argparse.Namespace, command: str) -> list[str] | None:
+    """The article files ``--changed-since`` or ``--files-from`` name, within the PATHs given
+    (default: the current folder's corpus root), or None when neither option was given.
+    Each file left out is said on stderr with the reason (deleted files git names are left
+    out in silence). Raises UsageError for a bad revision, a list that cannot be read, or
+    both options at once."""
+    since, listed = getattr(args, "changed_since", None), getattr(args, "files_from", None)
+    if since is None and listed is None:
+        if getattr(args, "null", False):
+            raise UsageError("-0 goes with --files-from")
+        return None
+    if since is not None and listed is not None:
+        raise UsageError("--changed-since and --files-from do not combine: give one")
+    scopes = [Path(os.path.abspath(p)) for p in args.paths] or [load_config(Path.cwd()).root]
+    if since is not None:
+        from ...git import GitError, changed_since
+
+        try:
+            _, files = changed_since(since, scopes[0])
+        except GitError as exc:
+            raise UsageError(f"--changed-since {printable(since)}: {printable(str(exc))}") from None
+        named = [(f, True) for f in files]
+    else:
+        named = [(Path(os.path.abspath(name)), False) for name in _read_list(listed, args.null)]
+    out: list[str] = []
+    scopes = [Path(os.path.realpath(s)) for s in scopes]
+    for path, from_git in named:
+        if from_git and not os.path.lexists(path):
+            continue  # changed, then deleted in the working tree: nothing to check
+        why = _left_out(path, scopes)
+        if why:
+            print(f"copydesk {command}: {printable(display_path(path))}: {why}: skipped", file=sys.stderr)
+        elif str(path) not in out:
+            out.append(str(path))
+    return out
+
+
+def _read_list(source: str, null: bool) -> list[str]:
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
+    except OSError as exc:
+        raise UsageError(f"--files-from {printable(source)}: {exc.strerror or exc}") from None
+    names = data.split(b"\0") if null else data.splitlines()
+    return [os.fsdecode(name) for name in names if name.strip()]
+
+
+def _left_out(path: Path, scopes: Sequence[Path]) -> str:
+    """Why a named file is not a target ("" when it is); ``scopes`` are real paths."""
+    from ...walk import not_an_article
+
+    real = Path(os.path.realpath(path.parent)) / path.name
+    scope = next((s for s in scopes if real == s or s in real.parents), None)
+    if scope is None:
+        return f"outside the folder checked ({', '.join(map(str, scopes))})"
+    if not os.path.lexists(path):
+        return "no such file"
+    config = load_config(path.parent)
+    try:
+        rel = real.relative_to(os.path.realpath(config.root)).as_posix()
+    except ValueError:
+        return f"outside the corpus at {display_path(config.root)}"
+    return not_an_article(rel, config) or ""
