@@ -8,26 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import Repo, isolated_env
+from tests.test_check_cli import CLEAN
 
-CLEAN = """\
----
-title: Ferry fares rise
-description: Fares rise by nine per cent.
-publishedAt: '2025-11-03T06:15:00.000Z'
-lang: en
-source:
-  name: Harbour Desk
-  key: harbourdesk
-  type: RSS
-category: TRANSPORT
-tags:
-  - TRANSPORT
-sentiment: NEUTRAL
-draft: false
----
-Fares rise by nine per cent from January.
-"""
-BROKEN = CLEAN.replace("lang: en", "lang: EN")  # CD209, one error per file
+BROKEN = CLEAN.replace("lang: en", "lang: EN")  # CD209 on 5:7, one error per file
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +108,17 @@ def test_files_from_newlines_and_nul(repo: Repo) -> None:
 def test_files_from_and_changed_since_do_not_combine(repo: Repo) -> None:
     done = repo.copydesk("check", "--files-from", "-", "--changed-since", "main", input=b"")
     assert done.returncode == 2 and "do not combine" in done.stderr
+
+
+def test_list_and_tag_take_the_same_targets(repo: Repo) -> None:
+    listed = repo.copydesk("list", "--changed-since", "main", "--format", "paths", cwd=repo.path / "news")
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout.splitlines()) == 4
+    assert {line for line in listed.stdout.splitlines() if "untracked" not in line} == {"edited.md", "moved here.md", "staged.md"}
+    tagged = repo.copydesk("tag", "news", "--add", "TRANSPORT 2", "--changed-since", "main", "--dry-run", "--new-tag")
+    assert tagged.returncode == 0, tagged.stderr
+    patched = {line[len("+++ b/"):] for line in tagged.stdout.splitlines() if line.startswith("+++ ")}
+    assert {name for name in patched if "untracked" not in name} == {"news/edited.md", "news/moved here.md", "news/staged.md"}
+    assert len(patched) == 4
+    nothing = repo.copydesk("set", "draft=true", "news", "--changed-since", "HEAD", "--files-from", "-", input=b"")
+    assert nothing.returncode == 2 and "do not combine" in nothing.stderr

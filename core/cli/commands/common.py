@@ -69,8 +69,9 @@ class UsageError(CopydeskError):
     """Bad command-line input (exit 2)."""
 
 
-def load_targets_where(paths: Sequence[str], query: str) -> tuple[Corpus, list[Article]]:
-    """The articles under ``paths`` and those matching the ``--where`` query (all when empty).
+def load_targets_where(paths: Sequence[str], query: str, listed: Sequence[str] | None = None) -> tuple[Corpus, list[Article]]:
+    """The articles under ``paths`` and those matching the ``--where`` query (all when empty);
+    with ``listed`` (what :func:`listed_targets` found), those files instead of the walk.
 
     The rules run only when the query needs problems (``is:invalid``, ``code:``): loading is
     several times faster without them. A bad query is a UsageError naming the term.
@@ -82,7 +83,11 @@ def load_targets_where(paths: Sequence[str], query: str) -> tuple[Corpus, list[A
         needs_rules = bool(query.strip()) and compile_query(query).needs_problems
     except QueryError:
         needs_rules = False  # reported below, once the loaded articles tell the known fields
-    corpus = load_targets(paths, with_rules=needs_rules)
+    if listed is not None and not listed:  # nothing changed or listed: no target, not the whole folder
+        from ...document import Corpus
+
+        return Corpus(load_config(Path(paths[0]) if paths else Path.cwd())), []
+    corpus = load_targets(paths if listed is None else listed, with_rules=needs_rules)
     if not query.strip():
         return corpus, list(corpus.articles)
     try:
@@ -338,9 +343,10 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-0", "--null", action="store_true", help="with --files-from: names are separated by NUL, not newlines")
 
 
-def listed_targets(args: argparse.Namespace, command: str) -> list[str] | None:
+def listed_targets(args: argparse.Namespace, command: str, paths: Sequence[str] | None = None) -> list[str] | None:
     """The article files ``--changed-since`` or ``--files-from`` name, within the PATHs given
-    (default: the current folder's corpus root), or None when neither option was given.
+    (``paths``, default ``args.paths``; none: the current folder's corpus root), or None when
+    neither option was given.
     Each file left out is said on stderr with the reason (deleted files git names are left
     out in silence). Raises UsageError for a bad revision, a list that cannot be read, or
     both options at once."""
@@ -351,7 +357,8 @@ def listed_targets(args: argparse.Namespace, command: str) -> list[str] | None:
         return None
     if since is not None and listed is not None:
         raise UsageError("--changed-since and --files-from do not combine: give one")
-    scopes = [Path(os.path.abspath(p)) for p in args.paths] or [load_config(Path.cwd()).root]
+    given = args.paths if paths is None else paths
+    scopes = [Path(os.path.abspath(p)) for p in given] or [load_config(Path.cwd()).root]
     if since is not None:
         from ...git import GitError, changed_since
 
