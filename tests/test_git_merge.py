@@ -281,3 +281,14 @@ def test_install_outside_a_repository_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "not inside a git repository" in done.stderr
     assert not (folder / ".gitattributes").exists()
+
+
+def test_install_never_writes_through_a_linked_gitattributes(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r", isolated_env(tmp_path / "home"))
+    target = tmp_path / "outside"
+    target.write_text("kept\n")
+    (repo.path / ".gitattributes").symlink_to(target)
+    done = repo.copydesk("git", "install")
+    assert done.returncode == 2 and "symbolic link" in done.stderr
+    assert target.read_text() == "kept\n"
+    assert repo.git("config", "--get", "merge.copydesk.driver", check=False).returncode == 1  # nothing half-done

@@ -68,6 +68,8 @@ def install(config: Config, where: Path, *, program: str | None = None, uninstal
     if root is None:
         raise GitError(f"{where} is not inside a git repository (run `git init` there first)")
     lines = attribute_patterns(config, root)
+    if os.path.islink(root / ".gitattributes"):  # refused before anything is written
+        raise GitError(f"{root / '.gitattributes'} is a symbolic link: not written")
     if uninstall:
         config_changed = _unset(root)
     else:
@@ -97,8 +99,6 @@ def _edit_attributes(path: Path, lines: tuple[str, ...], uninstall: bool) -> boo
         old = path.read_bytes().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
         old = ""
-    if os.path.islink(path):
-        raise GitError(f"{path} is a symbolic link: not written")
     present = old.splitlines()
     ours = {*lines, _COMMENT}
     if uninstall:

@@ -354,6 +354,8 @@ def run(args: argparse.Namespace) -> int:
         select = _selectors(args.select)
         ignore = _selectors(args.ignore)
         listed = listed_targets(args, "check")
+        if args.statistics and args.format not in ("text", "json"):
+            raise UsageError(f"--statistics prints text or json, not {args.format}")
     except UsageError as exc:
         print(f"copydesk check: {exc}", file=sys.stderr)
         return 2

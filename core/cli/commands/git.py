@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     where = Path(args.path)
     try:
         done = install(load_config(where), where, program=args.program, uninstall=args.uninstall)
-    except CopydeskError as exc:
+    except (CopydeskError, OSError) as exc:
         print(f"copydesk git install: {printable(str(exc))}", file=sys.stderr)
         return 2
     verb = "removed" if args.uninstall else "installed"
