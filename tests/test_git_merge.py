@@ -292,3 +292,23 @@ def test_install_never_writes_through_a_linked_gitattributes(tmp_path: Path) -> 
     assert done.returncode == 2 and "symbolic link" in done.stderr
     assert target.read_text() == "kept\n"
     assert repo.git("config", "--get", "merge.copydesk.driver", check=False).returncode == 1  # nothing half-done
+
+
+def test_json_front_matter_merges_field_by_field() -> None:
+    base = '{\n  "title": "Ferry fares rise",\n  "tags": ["TRANSPORT"],\n  "draft": false,\n  "sentiment": "NEUTRAL"\n}\nBody.\n'
+    ours = base.replace('["TRANSPORT"]', '["TRANSPORT", "ECONOMY"]').replace('"NEUTRAL"', '"NEGATIVE"')
+    theirs = base.replace('["TRANSPORT"]', '["TRANSPORT", "FERRIES"]').replace("false", "true")
+    merged = merge_article(base.encode(), ours.encode(), theirs.encode(), "a.md")
+    assert merged.conflicts == ()
+    assert merged.data.decode() == ours.replace('"ECONOMY"]', '"ECONOMY", "FERRIES"]').replace("false", "true")
+
+
+def test_a_hostile_path_or_key_stays_on_its_marker_line() -> None:
+    base = ARTICLE.replace("draft: false", '"dr\\naft": false')
+    merged = merge_article(base.encode(), base.replace("false", "true").encode(), base.replace("false", "null").encode(),
+                           "news/a\n>>>>>>> b.md")
+    assert merged.conflicts == ("dr\naft",)
+    lines = merged.data.decode().splitlines()
+    markers = [line for line in lines if line.startswith(("<<<<<<<", "=======", ">>>>>>>"))]
+    assert markers == ["<<<<<<< dr\\x0aaft (ours, news/a\\x0a>>>>>>> b.md)", "=======",
+                       ">>>>>>> dr\\x0aaft (theirs, news/a\\x0a>>>>>>> b.md)"]
