@@ -181,8 +181,9 @@ def test_a_side_that_does_not_parse_merges_as_text(repo: Repo) -> None:
 def test_an_unparsable_side_that_conflicts_keeps_both_versions(repo: Repo) -> None:
     theirs = ARTICLE.replace("title: Ferry fares rise", "title: Ferry fares: up again")
     ours = ARTICLE.replace("title: Ferry fares rise", "title: Ferry fares rise again")
-    code, merged, _ = merge(repo, ARTICLE, ours, theirs)
+    code, merged, said = merge(repo, ARTICLE, ours, theirs)
     assert code != 0
+    assert "conflict in the file, merged as text (a side has no readable front matter: YAML syntax error" in said
     text = merged.decode()
     assert "title: Ferry fares rise again\n=======\ntitle: Ferry fares: up again\n" in text
     checked = repo.copydesk("check", "--select", "CD1", "story.md").stdout

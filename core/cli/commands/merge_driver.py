@@ -48,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"copydesk merge-driver: {printable(path)}: {printable(str(exc))}", file=sys.stderr)
         return 2
     for name in merged.conflicts:
-        where = {"body": "in the body", "file": f"merged as {merged.how}"}.get(name, f"in field {printable(name)!r}")
-        print(f"copydesk merge-driver: {printable(path)}: conflict {where}", file=sys.stderr)
+        where = {"body": "in the body", "file": f"in the file, merged as {merged.how}"}.get(name, f"in field {name!r}")
+        print(f"copydesk merge-driver: {printable(path)}: conflict {printable(where)}", file=sys.stderr)
     return 1 if merged.conflicts else 0
