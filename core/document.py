@@ -22,6 +22,7 @@ from .checks import Problem, problem, selection_for
 from .config import Config, ConfigError, load_config
 from .display import kind_of
 from .text import frontmatter
+from .text.conflicts import Conflict, has_conflict_markers
 from .text.formats import parse_front_matter
 from .text.frontmatter import Format, Split
 from .text.guard import UnsafeFile, read_guarded
@@ -223,6 +224,7 @@ def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any
     problems: list[Problem] = []
     meta: Any = None
     kind: ArticleKind
+    conflicts = _conflicts(text, split, problems) if has_conflict_markers(text) else ()
     if split.kind == "raw":
         kind = "raw"
         problems.append(problem("CD101", "no front matter: raw article (run `copydesk adopt` to give it one)"))
@@ -230,6 +232,9 @@ def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any
         kind = "unclosed"
         fence, closing = split.fence, split.closing_fence
         problems.append(problem("CD102", f"front matter opened with `{fence}` on line 1 is never closed (add a `{closing}` line after it)"))
+    elif conflicts and conflicts[0].line < split.body_first_line:
+        # Marker lines are not YAML: the blocks are reported, the front matter not parsed.
+        kind = "invalid-yaml"
     else:
         kind = "front-matter"
         fm_text = frontmatter.front_matter(text, split)
@@ -251,6 +256,25 @@ def _parse(text: str, config: Config) -> tuple[ArticleKind, Split, dict[str, Any
     if kind == "raw" and _JSON_LIKE.match(text, 1 if split.bom else 0):
         problems[0] = problem("CD101", _json_hint(text, split))
     return kind, split, meta, problems
+
+
+def _conflicts(text: str, split: Split, problems: list[Problem]) -> list[Conflict]:
+    """The merge-conflict blocks of ``text``, each reported (CD112) with the field it is in."""
+    from .checks.wording import show
+    from .text.conflicts import find_conflicts
+
+    found = find_conflicts(text)
+    for block in found:
+        if block.line >= split.body_first_line and split.has_front_matter:
+            where = "in the body"
+        elif block.field is not None:
+            where = f"in field {block.field!r}"
+        else:
+            where = "in the front matter"
+        sides = f"ours {show(block.ours)}, theirs {show(block.theirs)}"
+        problems.append(problem("CD112", f"unresolved merge conflict {where} (lines {block.line}-{block.end_line}: {sides}); "
+                                         "keep one side and delete the marker lines", block.line))
+    return found
 
 
 _JSON_LIKE = re.compile(r'\{[ \t]*(?:"|\r|\n|\Z)')  # an opening that meant JSON front matter, not `{{< shortcode >}}`

@@ -36,6 +36,22 @@ def iter_article_paths(paths: Sequence[Path], config: Config) -> Iterator[Path]:
             yield Path(found.path)
 
 
+def not_an_article(relpath: str, config: Config) -> str | None:
+    """Why the walk would not take the file at ``relpath`` (relative to the corpus root,
+    "/"-separated) as an article, or None when it would: what a list of files named by git
+    or a file (``--changed-since``, ``--files-from``) is sorted with."""
+    parts = relpath.split("/")
+    if any(part.startswith(".") for part in parts[:-1]) or parts[0] == STATE_DIR:
+        return "in a hidden folder"
+    if is_internal_name(parts[-1]):
+        return "a copydesk lock or temporary file"
+    if any(fnmatch(relpath, pattern) for pattern in config.exclude):
+        return "excluded by the settings"
+    if not parts[-1].lower().endswith(tuple(e.lower() for e in config.extensions)):
+        return f"not an article (extensions: {', '.join(config.extensions)})"
+    return None
+
+
 _pack_key = struct.Struct("<4q").pack
 
 

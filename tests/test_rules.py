@@ -494,6 +494,41 @@ def test_cd110_a_crash_inside_a_rule_becomes_a_problem_on_that_file(tmp_path: Pa
     assert "ZeroDivisionError" in corpus.articles[0].problems[0].message
 
 
+def test_cd112_a_conflict_block_in_the_front_matter_names_its_field(tmp_path: Path) -> None:
+    block = ("<<<<<<< sentiment (ours, a.md)\nsentiment: NEGATIVE\n=======\nsentiment: POSITIVE\n"
+             ">>>>>>> sentiment (theirs, a.md)\n")
+    (tmp_path / "a.md").write_text(edit(BASE, "sentiment: NEUTRAL\n", block), encoding="utf-8")
+    article = load_article(tmp_path / "a.md", Config(root=tmp_path))
+    # the marker lines are not YAML: the block is reported, not a syntax error
+    assert article.kind == "invalid-yaml"
+    assert [(p.code, p.line) for p in article.problems] == [("CD112", 16)]
+    message = article.problems[0].message
+    assert "unresolved merge conflict in field 'sentiment'" in message and "lines 16-20" in message
+    assert "'sentiment: NEGATIVE'" in message and "'sentiment: POSITIVE'" in message
+
+
+def test_cd112_a_block_git_wrote_names_the_key_inside_it(tmp_path: Path) -> None:
+    block = "<<<<<<< HEAD\n  name: Harbour News\n||||||| base\n  name: Harbour Desk\n=======\n  name: Port Desk\n>>>>>>> topic\n"
+    problems = check(tmp_path, edit(BASE, "  name: Harbour Desk\n", block))
+    assert [p.code for p in problems] == ["CD112"]
+    assert "in field 'name'" in problems[0].message and "theirs 'name: Port Desk'" in problems[0].message
+
+
+def test_cd112_a_conflict_in_the_body_leaves_the_front_matter_checked(tmp_path: Path) -> None:
+    text = edit(BASE, "Single fares rise by nine per cent.\n",
+                "<<<<<<< body (ours, a.md)\nSingle fares rise by 9%.\n=======\nSingle fares rise by ten per cent.\n>>>>>>> body (theirs, a.md)\n")
+    problems = check(tmp_path, edit(text, "lang: en", "lang: EN"))
+    assert where(problems, "CD112") == [(27, 1)] and where(problems, "CD209") == [(6, 7)]
+    assert "unresolved merge conflict in the body" in only(problems, "CD112").message
+
+
+def test_cd112_needs_a_whole_block(tmp_path: Path) -> None:
+    # a line of seven `=` alone is a setext heading's underline, not a conflict
+    assert "CD112" not in [p.code for p in check(tmp_path, edit(BASE, "## Fares\n", "Fares\n=======\n"))]
+    opened = check(tmp_path, edit(BASE, "draft: false\n", "<<<<<<< HEAD\ndraft: false\n"))
+    assert [p.code for p in opened] == ["CD103"]
+
+
 def test_every_registered_code_has_a_test_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     untested = [code for code in RULES if f"test_{code.lower()}_" not in source]

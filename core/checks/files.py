@@ -138,7 +138,20 @@ CD111 = Rule(
     "Fix: indent the continuation lines (their leading spaces are not part of the value).",
 )
 
-RULES = (CD101, CD102, CD103, CD104, CD105, CD106, CD107, CD108, CD109, CD110, CD111)
+CD112 = Rule(
+    "CD112", "merge-conflict", "error",
+    "An unresolved merge conflict: `<<<<<<<`, `=======` and `>>>>>>>` lines left by a merge (the field both sides changed, or the body's lines).",
+    "A git merge (through `copydesk merge-driver`, or git's own text merge) could not decide "
+    "between two versions and left both in the file, between marker lines. In the front "
+    "matter the block is around the lines of the field both sides changed, labelled with its "
+    "name, and the front matter is not read until it is resolved; each block is reported at "
+    "its `<<<<<<<` line. Example: `<<<<<<< sentiment (ours, news/a.md)`, `sentiment: "
+    "POSITIVE`, `=======`, `sentiment: NEGATIVE`, `>>>>>>> sentiment (theirs, news/a.md)`. "
+    "Fix: keep the lines you want, delete the others and the three marker lines, then `git "
+    "add` the file.",
+)
+
+RULES = (CD101, CD102, CD103, CD104, CD105, CD106, CD107, CD108, CD109, CD110, CD111, CD112)
 CODES = codes_of(RULES)
 
 

@@ -19,7 +19,7 @@ from .. import __version__
 from ..config import ConfigError
 from ..display import protected_streams
 
-COMMANDS = ("check", "rules", "init", "set", "tag", "list", "tags", "adopt", "undo")
+COMMANDS = ("check", "rules", "init", "set", "tag", "list", "tags", "adopt", "undo", "git", "merge-driver")
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -38,9 +38,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS if only is None else (only,):
         try:
-            module = importlib.import_module(f".commands.{name}", __package__)
+            module = importlib.import_module(f".commands.{name.replace('-', '_')}", __package__)
         except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.commands.{name}":
+            if exc.name != f"{__package__}.commands.{name.replace('-', '_')}":
                 raise
             continue
         module.register(sub)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core.errors import CopydeskError
 
-__all__ = ["GitError", "git_available", "repo_root", "run_git"]
+__all__ = ["GitError", "changed_since", "git_available", "repo_root", "run_git"]
 
 # Options for every call: no program named by the repository's configuration is started
 # for a read (fsmonitor), and output is never paged nor coloured.
@@ -82,3 +82,22 @@ def repo_root(path: Path) -> Path | None:
     if done.returncode != 0:
         return None
     return Path(os.fsdecode(done.stdout.rstrip(b"\n")))
+
+
+def changed_since(rev: str, where: Path) -> tuple[Path, list[Path]]:
+    """The files of the repository holding *where* that differ between ``git merge-base
+    REV HEAD`` and the working tree (added, copied, modified, renamed: at their new path;
+    deleted ones left out), and the untracked files git does not ignore: the repository's
+    top and the files, as absolute paths. Raises :class:`GitError` outside a repository or
+    for a revision git does not know."""
+    root = repo_root(where)
+    if root is None:
+        raise GitError(f"{where} is not inside a git repository")
+    if rev.startswith("-"):
+        raise GitError(f"{rev!r} is not a revision")
+    base = run_git(["merge-base", rev, "HEAD"], root).stdout.strip().decode("ascii")
+    # -z: names exactly as on disk (spaces, newlines, any bytes); --no-relative: from the top.
+    diff = run_git(["diff", "-z", "--name-only", "--no-relative", "--find-renames", "--diff-filter=d", base, "--"], root).stdout
+    untracked = run_git(["ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", "."], root).stdout
+    names = dict.fromkeys(name for name in (diff + untracked).split(b"\0") if name)
+    return root, [root / os.fsdecode(name) for name in names]

@@ -24,7 +24,15 @@ from ...checks.fixes import FIXABLE
 from ...checks.runner import validate_config
 from ...config import Config, ConfigError, load_config, why_unreachable
 from ...display import display_path, plural, printable
-from .common import UsageError, allow_dash_values, dump_json, write_patch
+from ..formats import FORMATS, WRITERS
+from .common import (
+    UsageError,
+    add_target_options,
+    allow_dash_values,
+    dump_json,
+    listed_targets,
+    write_patch,
+)
 from .rules import fix_mark
 
 if TYPE_CHECKING:
@@ -54,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the current folder)")
-    parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format: text, json, github (workflow annotations), sarif (SARIF 2.1.0), gitlab (Code Quality report); default: text")
     parser.add_argument("--select", action="append", metavar="CODES", help="only these rules (e.g. CD2,CD301)")
     parser.add_argument("--ignore", action="append", metavar="CODES", help="also skip these rules")
     parser.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what remains")
@@ -66,6 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="parse every file; neither read nor update the index in .copydesk/index"
     )
+    add_target_options(parser)
     allow_dash_values(parser, ())
     parser.set_defaults(run=run)
 
@@ -249,13 +259,6 @@ def _rows(loaded: Sequence[tuple[Article, Config]]) -> list[tuple[str, Problem]]
     return rows
 
 
-def _github_escape(text: str, property_value: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if property_value:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
-
-
 _UNSAFE_HINT = "`copydesk check --fix --unsafe-fixes`"
 
 
@@ -303,17 +306,8 @@ def _print(rows: Sequence[tuple[str, Problem]], args: argparse.Namespace, fixed:
         for s in stats:
             mark = fix_mark(RULES[str(s["code"])]).strip()
             out.write(f"{s['count']:>6}  {s['code']}  {s['name']} ({s['severity']}){' ' + mark if mark else ''}\n")
-    elif args.format == "json":
-        data = [{"path": path, **p.as_dict()} for path, p in rows]
-        dump_json(data)
-        return
-    elif args.format == "github":
-        for path, p in rows:
-            level = "error" if p.severity == "error" else "warning"
-            out.write(
-                f"::{level} file={_github_escape(printable(path), True)},line={p.line},col={p.column},"
-                f"title={p.code}::{_github_escape(printable(p.message))}\n"
-            )
+    elif args.format in WRITERS:
+        WRITERS[args.format](rows)
         return
     elif not args.quiet:
         for path, p in rows:
@@ -359,9 +353,19 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(printable("; ".join(unreachable)))
         select = _selectors(args.select)
         ignore = _selectors(args.ignore)
+        listed = listed_targets(args, "check")
+        if args.statistics and args.format not in ("text", "json"):
+            raise UsageError(f"--statistics prints text or json, not {args.format}")
     except UsageError as exc:
         print(f"copydesk check: {exc}", file=sys.stderr)
         return 2
+    if listed is not None:
+        since = f"changed since {printable(args.changed_since)}" if args.changed_since is not None else "listed"
+        print(f"copydesk check: {plural(len(listed), 'article')} {since}", file=sys.stderr)
+        if not listed:
+            _print([], args, None, (0, 0))
+            return 0
+        paths = [Path(p) for p in listed]
     try:
         groups = _groups(paths, select, ignore)
     except ConfigError as exc:

@@ -69,8 +69,9 @@ class UsageError(CopydeskError):
     """Bad command-line input (exit 2)."""
 
 
-def load_targets_where(paths: Sequence[str], query: str) -> tuple[Corpus, list[Article]]:
-    """The articles under ``paths`` and those matching the ``--where`` query (all when empty).
+def load_targets_where(paths: Sequence[str], query: str, listed: Sequence[str] | None = None) -> tuple[Corpus, list[Article]]:
+    """The articles under ``paths`` and those matching the ``--where`` query (all when empty);
+    with ``listed`` (what :func:`listed_targets` found), those files instead of the walk.
 
     The rules run only when the query needs problems (``is:invalid``, ``code:``): loading is
     several times faster without them. A bad query is a UsageError naming the term.
@@ -82,7 +83,11 @@ def load_targets_where(paths: Sequence[str], query: str) -> tuple[Corpus, list[A
         needs_rules = bool(query.strip()) and compile_query(query).needs_problems
     except QueryError:
         needs_rules = False  # reported below, once the loaded articles tell the known fields
-    corpus = load_targets(paths, with_rules=needs_rules)
+    if listed is not None and not listed:  # nothing changed or listed: no target, not the whole folder
+        from ...document import Corpus
+
+        return Corpus(load_config(Path(paths[0]) if paths else Path.cwd())), []
+    corpus = load_targets(paths if listed is None else listed, with_rules=needs_rules)
     if not query.strip():
         return corpus, list(corpus.articles)
     try:
@@ -326,3 +331,83 @@ def taxonomy_fields(given: list[str], corpus: Corpus) -> list[str]:
             hint = closest(name, sorted(known))
             raise UsageError(f"--field {name!r}: not in the schema nor in any article" + (f" (did you mean {hint!r}?)" if hint else ""))
     return list(dict.fromkeys(given))
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """``--changed-since REV`` and ``--files-from FILE|-`` (``-0``): the targets named by git
+    or by a list instead of a walk of the paths (see :func:`listed_targets`)."""
+    parser.add_argument("--changed-since", metavar="REV",
+                        help="only the articles changed since `git merge-base REV HEAD` (working tree included) and the untracked ones")
+    parser.add_argument("--files-from", metavar="FILE",
+                        help="only the articles named in FILE (`-`: standard input), one per line, relative to the current folder")
+    parser.add_argument("-0", "--null", action="store_true", help="with --files-from: names are separated by NUL, not newlines")
+
+
+def listed_targets(args: argparse.Namespace, command: str, paths: Sequence[str] | None = None) -> list[str] | None:
+    """The article files ``--changed-since`` or ``--files-from`` name, within the PATHs given
+    (``paths``, default ``args.paths``; none: the current folder's corpus root), or None when
+    neither option was given.
+    Each file left out is said on stderr with the reason (deleted files git names are left
+    out in silence). Raises UsageError for a bad revision, a list that cannot be read, or
+    both options at once."""
+    since, listed = getattr(args, "changed_since", None), getattr(args, "files_from", None)
+    if since is None and listed is None:
+        if getattr(args, "null", False):
+            raise UsageError("-0 goes with --files-from")
+        return None
+    if since is not None and listed is not None:
+        raise UsageError("--changed-since and --files-from do not combine: give one")
+    given = args.paths if paths is None else paths
+    scopes = [Path(os.path.abspath(p)) for p in given] or [load_config(Path.cwd()).root]
+    if since is not None:
+        from ...git import GitError, changed_since
+
+        try:
+            _, files = changed_since(since, scopes[0])
+        except GitError as exc:
+            raise UsageError(f"--changed-since {printable(since)}: {printable(str(exc))}") from None
+        named = [(f, True) for f in files]
+    else:
+        named = [(Path(os.path.abspath(name)), False) for name in _read_list(listed, args.null)]
+    out: list[str] = []
+    scopes = [Path(os.path.realpath(s)) for s in scopes]
+    for path, from_git in named:
+        if from_git and not os.path.lexists(path):
+            continue  # changed, then deleted in the working tree: nothing to check
+        why = _left_out(path, scopes)
+        if why:
+            print(f"copydesk {command}: {printable(display_path(path))}: {why}: skipped", file=sys.stderr)
+        elif str(path) not in out:
+            out.append(str(path))
+    return out
+
+
+def _read_list(source: str, null: bool) -> list[str]:
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
+    except OSError as exc:
+        raise UsageError(f"--files-from {printable(source)}: {exc.strerror or exc}") from None
+    names = data.split(b"\0") if null else data.splitlines()
+    return [os.fsdecode(name) for name in names if name.strip()]
+
+
+def _left_out(path: Path, scopes: Sequence[Path]) -> str:
+    """Why a named file is not a target ("" when it is); ``scopes`` are real paths."""
+    from ...walk import not_an_article
+
+    real = Path(os.path.realpath(path.parent)) / path.name
+    scope = next((s for s in scopes if real == s or s in real.parents), None)
+    if scope is None:
+        return f"outside the folder checked ({', '.join(map(str, scopes))})"
+    if not os.path.lexists(path):
+        return "no such file"
+    config = load_config(path.parent)
+    try:
+        rel = real.relative_to(os.path.realpath(config.root)).as_posix()
+    except ValueError:
+        return f"outside the corpus at {display_path(config.root)}"
+    return not_an_article(rel, config) or ""

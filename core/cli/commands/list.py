@@ -14,8 +14,10 @@ from ...query import known_fields, sort_articles
 from ...schema import SchemaError, load_schema, view_columns
 from .common import (
     UsageError,
+    add_target_options,
     allow_dash_values,
     dump_json,
+    listed_targets,
     load_targets_where,
 )
 
@@ -61,13 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--sort", metavar="FIELD", default="", help="sort by a front-matter field (-FIELD: descending)")
     parser.add_argument("--columns", metavar="F,F", default="", help="the fields the table shows (default: the view's columns)")
     parser.add_argument("--format", choices=("table", "json", "paths"), default="table", help="output format (default: table)")
+    add_target_options(parser)
     parser.set_defaults(run=run)
     allow_dash_values(parser, ("--where", "--sort"))
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        corpus, articles = load_targets_where(args.paths or ["."], args.where)
+        corpus, articles = load_targets_where(args.paths or ["."], args.where, listed_targets(args, "list", args.paths or ["."]))
     except UsageError as exc:
         print(f"copydesk list: {exc}", file=sys.stderr)
         return 2

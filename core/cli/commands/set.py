@@ -13,7 +13,15 @@ from ...display import printable
 from ...document import get_path
 from ...edit.ops import DeleteKey, Edit, FieldPath, RenameKey, SetValue, field_name, parse_field
 from ...schema import coerce, field_types, is_required, load_schema
-from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
+from .common import (
+    UsageError,
+    add_output_options,
+    add_target_options,
+    allow_dash_values,
+    listed_targets,
+    load_targets_where,
+    run_batch,
+)
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*=")
 
@@ -53,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--where", metavar="QUERY", default="", help="only the articles matching QUERY")
     parser.add_argument("--new-field", action="store_true", help="allow setting a field the schema does not declare (CD206)")
     add_output_options(parser)
+    add_target_options(parser)
     parser.set_defaults(run=run)
     allow_dash_values(parser)
 
@@ -83,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         print("copydesk set: no path given", file=sys.stderr)
         return 2
     try:
-        corpus, articles = load_targets_where(paths, args.where)
+        corpus, articles = load_targets_where(paths, args.where, listed_targets(args, "set", paths))
     except UsageError as exc:
         print(f"copydesk set: {exc}", file=sys.stderr)
         return 2

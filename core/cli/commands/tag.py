@@ -14,7 +14,9 @@ from ...taxonomy import TAGS_FIELD, tag_values
 from .common import (
     UsageError,
     add_output_options,
+    add_target_options,
     allow_dash_values,
+    listed_targets,
     load_targets_where,
     run_batch,
     taxonomy_fields,
@@ -62,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--field", default=TAGS_FIELD, metavar="NAME", help="the list of terms to edit (default: tags)")
     parser.add_argument("--new-tag", action="store_true", help="allow adding a tag (or term) outside the configured vocabulary (CD208)")
     add_output_options(parser)
+    add_target_options(parser)
     parser.set_defaults(run=run)
     allow_dash_values(parser)
 
@@ -155,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         renames = _parse_renames(args.rename)
-        corpus, articles = load_targets_where(args.paths, args.where)
+        corpus, articles = load_targets_where(args.paths, args.where, listed_targets(args, "tag", args.paths))
         if args.field != TAGS_FIELD:
             taxonomy_fields([args.field], corpus)  # a typo would add a new list to every article
         else:  # the house style and the vocabulary are about tags
