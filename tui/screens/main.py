@@ -1417,7 +1417,8 @@ class MainScreen(Screen[None]):
         """The command that reverts the last save from the current folder (the journal is at
         the corpus root, which need not be where copydesk was started)."""
         where = display_path(self.ws.config.root)
-        return "copydesk undo" if where == "." else f"copydesk undo {where}"
+        # Quoted: a folder named `$(…)` or `a; b` must not turn the command into another.
+        return "copydesk undo" if where == "." else f"copydesk undo {shlex.quote(where)}"
 
     def _resolve(self, decisions: dict[Path, str] | None) -> None:
         if not decisions:
