@@ -125,3 +125,20 @@ async def test_outside_a_repository_no_column_and_c_says_why(tmp_path: Path) -> 
         await pilot.press("C")
         await settle(pilot, app)
         assert any("not in a git repository" in t for t in toasts(app))
+
+
+async def test_a_commit_made_outside_is_seen_when_the_index_changes(tmp_path: Path) -> None:
+    repo, root = corpus_in_repo(tmp_path)
+    (root / "a6-new.md").write_text(article_text("A new story", ["ASIA"], date="2025-11-06T08:00:00.000Z"))
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert row_text(app, 0)[GIT] == "?"
+        git(repo, "add", "news/a6-new.md")
+        app.main_screen._watch()  # what the app's timer runs every few seconds
+        await settle(pilot, app)
+        assert row_text(app, 0)[GIT] == "S"
+        git(repo, "commit", "-qm", "by hand")
+        app.main_screen._watch()
+        await settle(pilot, app)
+        assert row_text(app, 0)[GIT] == " "

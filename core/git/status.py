@@ -87,7 +87,9 @@ def git_states(root: Path, relpaths: Sequence[str] | None = None) -> dict[str, F
         # on stdin, and a batch's names could pass the limit of a command line: the corpus
         # is asked, then the answer narrowed.)
         spec = f":(top,literal){prefix}" if prefix else ":(top)"
-        done = run_git(["status", "--porcelain=v2", "-z", "--untracked-files=all", "--renames", "--", spec], root)
+        # --no-optional-locks: a status in the background must not rewrite the index (which
+        # would also make the next look at the index's time ask again).
+        done = run_git(["--no-optional-locks", "status", "--porcelain=v2", "-z", "--untracked-files=all", "--renames", "--", spec], root)
     except (GitError, OSError):
         return {}
     states = parse_porcelain_v2(done.stdout, prefix)

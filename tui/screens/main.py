@@ -157,6 +157,7 @@ class MainScreen(Screen[None]):
         self._batch: tuple[Any, ...] = ()
         self._batch_edits: list[tuple[Any, ...]] = []
         self._git_index: Path | None = None  # the repository's index file; None: no repository
+        self._git_asked = False  # git was asked once (after the first screen)
         self._git_signature: object = None  # its time and size as last seen (see _watch)
         # Held, not queried: a worker's last report can arrive while the screen is taken down.
         self.status_bar = StatusBar(id="status")
@@ -675,7 +676,6 @@ class MainScreen(Screen[None]):
         self.loader.painted.set()
         self._start_editor_build()
         self._sync_if_idle()
-        self._refresh_git()  # after the first rows: git status of a large folder takes a while
 
     def _start_editor_build(self) -> None:
         self.run_worker(self._build_editor(), group="editor")
@@ -684,6 +684,10 @@ class MainScreen(Screen[None]):
         await self.editor.build()
         if focus:
             self.action_focus_editor()
+        if self._git_index is None and not self._git_asked:
+            # Once the first screen is complete: a large folder's git status takes a while.
+            self._git_asked = True
+            self._refresh_git()
 
     # -- moving ------------------------------------------------------------------------------
 
