@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import GitError, repo_root, run_git
 
-__all__ = ["GIT_STATES", "FileState", "git_states", "index_file", "parse_porcelain_v2"]
+__all__ = ["GIT_STATES", "FileState", "git_states", "index_file", "may_be_in_repository", "parse_porcelain_v2"]
 
 # The ``is:`` words of the query language, each a test of a FileState.
 GIT_STATES = ("modified", "staged", "untracked", "conflicted", "renamed")
@@ -144,6 +144,19 @@ def parse_porcelain_v2(output: bytes, prefix: str = "") -> dict[str, FileState]:
         if name is not None:
             states[name] = state
     return states
+
+
+def may_be_in_repository(root: Path) -> bool:
+    """Whether ``root`` may be inside a git work tree: a ``.git`` (folder, or file of a linked
+    work tree) in it or a folder above, or ``GIT_DIR`` set. A few ``stat`` calls, so that a
+    folder in no repository never starts git at all."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    folder = Path(os.path.abspath(root))
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate / ".git"):
+            return True
+    return False
 
 
 def index_file(root: Path) -> Path | None:

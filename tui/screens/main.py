@@ -158,6 +158,8 @@ class MainScreen(Screen[None]):
         self._batch_edits: list[tuple[Any, ...]] = []
         self._git_index: Path | None = None  # the repository's index file; None: no repository
         self._git_asked = False  # git was asked once (after the first screen)
+        self._git_shown: Callable[[int], str] | None = None  # what the list's git column draws
+        self._in_worktree: bool | None = None  # a .git above the folder: git is asked (None: not looked yet)
         self._git_signature: object = None  # its time and size as last seen (see _watch)
         # Held, not queried: a worker's last report can arrive while the screen is taken down.
         self.status_bar = StatusBar(id="status")
@@ -1517,7 +1519,12 @@ class MainScreen(Screen[None]):
     def _refresh_git(self) -> None:
         """Ask git again what state each article is in (in a worker: a large folder's status
         takes a while); the list's git column and the is:modified... filters follow."""
-        self._git_worker()
+        if self._in_worktree is None:
+            from core.git.status import may_be_in_repository
+
+            self._in_worktree = may_be_in_repository(self.ws.config.root)
+        if self._in_worktree:
+            self._git_worker()
 
     @work(thread=True, exclusive=True, group="git", exit_on_error=False)
     def _git_worker(self) -> None:
@@ -1534,8 +1541,11 @@ class MainScreen(Screen[None]):
         self._git_index = index
         self._git_signature = signature if index is not None else None
         changed = states != self.ws.git
+        shown = index is not None
         self.ws.git = states
-        self.list.show_git(self.ws.git_letter if index is not None else None)
+        if changed or shown != (self._git_shown is not None):
+            self._git_shown = self.ws.git_letter if shown else None
+            self.list.show_git(self._git_shown)
         if changed and self.ws.query:
             try:
                 matcher = compile_filter(self.ws.query, self._known_fields, self._schema)
