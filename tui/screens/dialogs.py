@@ -398,7 +398,7 @@ class CommitPrompt(ModalScreen[str | None]):
         self.message = message
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide", id="commit-dialog"):
+        with Vertical(classes="dialog", id="commit-dialog"):
             yield Label(f"Commit the last save: {plural(len(self.relpaths), 'file')}", classes="dialog-title")
             names = [printable(name) for name in self.relpaths[:SHOWN_FILES]]
             if len(self.relpaths) > SHOWN_FILES:
