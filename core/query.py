@@ -11,7 +11,8 @@ Grammar (terms separated by spaces are ANDed)::
 ``field:value`` is case-insensitive equality (a list field matches when any element does);
 ``field:~text`` a substring; comparisons take numbers or dates (``2025-11-01`` is that whole
 UTC day, ``-7d``/``-2w``/``-12h``/``-30m`` are relative to now, ``today``/``yesterday`` are
-days). ``is:raw|invalid|draft|dirty|marked``, ``has:FIELD`` (present and not empty),
+days). ``is:raw|invalid|draft|dirty|marked``, the git states ``is:modified|staged|untracked|
+conflicted|renamed``, ``has:FIELD`` (present and not empty),
 ``code:CD4`` (a problem code or family). Bare words and "quoted phrases" are substrings of
 the title or the description. A missing field never matches (so ``-tag:X`` keeps articles
 without tags). An unknown field or a malformed term raises :class:`QueryError`.
@@ -41,6 +42,7 @@ from . import checks
 from .config import Config
 from .document import Article
 from .errors import CopydeskError
+from .git.status import GIT_STATES
 
 Predicate = Callable[[Article], bool]
 
@@ -55,6 +57,20 @@ class State:
     reads_problems: bool = False  # the test reads the article's problems
     ui_only: bool = False  # only the terminal UI knows it (unsaved edits, marks): it changes
     # while a list is open, and a batch command refuses it
+    git: bool = False  # what git says of the file (the caller's context): changes with every commit
+
+    @property
+    def volatile(self) -> bool:
+        """Whether the answer can change while a list is open (never cached)."""
+        return self.ui_only or self.git
+
+
+def _git_state(state: str) -> State:
+    def test(article: Article, ctx: MatchContext) -> bool:
+        found = ctx.git_state(article) if ctx.git_state is not None else None
+        return found is not None and found.is_(state)
+
+    return State(test, git=True)
 
 
 STATES: dict[str, State] = {
@@ -63,6 +79,9 @@ STATES: dict[str, State] = {
     "draft": State(lambda a, ctx: a.meta is not None and a.meta.get("draft") is True, reads=("draft",)),
     "dirty": State(lambda a, ctx: ctx.is_dirty is not None and ctx.is_dirty(a), ui_only=True),
     "marked": State(lambda a, ctx: ctx.is_marked is not None and ctx.is_marked(a), ui_only=True),
+    # The article's git state (core.git.status): unstaged changes, staged ones, not tracked,
+    # unmerged, staged as a rename's new name. Outside a repository none of them matches.
+    **{name: _git_state(name) for name in GIT_STATES},
 }
 
 _OPERATORS = (">=", "<=", ">", "<", "=", "~")
@@ -92,10 +111,12 @@ class QueryError(CopydeskError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class MatchContext:
-    """What only the caller knows: unsaved edits (``is:dirty``) and marks (``is:marked``)."""
+    """What only the caller knows: unsaved edits (``is:dirty``), marks (``is:marked``) and
+    each article's git state (``is:modified`` ...: a ``core.git.status.FileState`` or None)."""
 
     is_dirty: Callable[[Article], bool] | None = None
     is_marked: Callable[[Article], bool] | None = None
+    git_state: Callable[[Article], Any] | None = None
 
 
 _NO_CONTEXT = MatchContext()
@@ -153,6 +174,11 @@ class Query:
     def needs(self) -> frozenset[str]:
         """The states only the terminal UI knows (``dirty``, ``marked``) that the query uses."""
         return frozenset(s for c in self.compiled for s in c.states if STATES[s].ui_only)
+
+    @property
+    def needs_git(self) -> bool:
+        """Whether the query asks what git says of the files (``is:modified`` ...)."""
+        return any(STATES[s].git for c in self.compiled for s in c.states)
 
     @property
     def needs_problems(self) -> bool:
@@ -253,13 +279,19 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
     """The articles matching ``text`` (for ``--where``): fields checked against the schema
     and the articles, enum and boolean values against the schema; in a batch command
     ``is:dirty`` / ``is:marked`` are errors (only the terminal UI has unsaved edits and
-    marks)."""
+    marks). ``is:modified`` and the other git states ask git once, about the corpus root."""
     query = compile(text, known_fields(articles, config), schema=_schema(config))
     if batch and query.needs:
         state = sorted(query.needs)[0]
         term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))
         raise QueryError(f"is:{state} only means something in the terminal UI", term.text, term.position)
-    return query.filter(articles)
+    context = None
+    if query.needs_git and articles:
+        from .git.status import git_states
+
+        states = git_states((config or Config(root=Path.cwd())).root)
+        context = MatchContext(git_state=lambda article: states.get(article.relpath))
+    return query.filter(articles, context)
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -471,7 +503,7 @@ def _compile_term(term: Term, known: _FieldNames, now: datetime, schema: dict[st
         return _Compiled(term, _text_predicate(needle), ("text", needle), needle=needle)
     if term.kind == "is":
         states = _is_states(term)
-        volatile = any(STATES[state].ui_only for state in states)
+        volatile = any(STATES[state].volatile for state in states)
         return _Compiled(term, _is_predicate(states), None if volatile else ("is", states), states=states)
     if term.kind == "code":
         prefixes = _code_prefixes(term)
@@ -966,7 +998,7 @@ class QueryIndex:
             return {i for code, where in self._code_index().items() if code.startswith(compiled.prefixes) for i in where}
         result = set()  # is:
         for state in compiled.states:
-            if STATES[state].ui_only:
+            if STATES[state].volatile:
                 test = STATES[state].test
                 result |= {i for i, article in enumerate(self.articles) if test(article, ctx)}
                 continue

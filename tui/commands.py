@@ -58,6 +58,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("show-value", "v,ctrl+o", "show_value", "Value", "Show the focused value whole, wrapped (list: the title; in a text box: ctrl+o)", "Edit"),
     Command("undo", "u", "undo", "Undo", "Undo the last staged change", "Edit"),
     Command("save", "ctrl+s", "save", "Save", "Save every changed article (safe saves)", "Save", footer=6),
+    Command("commit", "C", "commit", "Commit", "Commit the last save's files with git (the message is shown first, and can be edited)", "Save"),
     Command("diff", "D", "diff", "Diff", "Show the diff of every pending change", "Save", footer=11),
     Command("reload", "R", "reload", "Reload", "Reload changed files from disk (staged edits kept where unchanged)", "Files"),
     Command("external-editor", "E", "external_editor", "$EDITOR", "Open the current article in $EDITOR, reload after", "Files"),

@@ -1,5 +1,6 @@
 """The ``copydesk`` program: ``copydesk COMMAND ...`` runs the command line
-(``core.cli.main``), ``copydesk [PATH]`` opens the terminal UI on a folder.
+(``core.cli.main``), ``copydesk [PATH]`` opens the terminal UI on a folder, and
+``copydesk serve [PATH]`` serves that UI to a web browser (``tui.serve``).
 
 The choice is made here, outside the core, so that the core never imports the UI.
 """
@@ -17,6 +18,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.cli.main import main as run_command
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["serve"]:
+        from tui.serve import serve_command
+
+        return serve_command(args[1:])
     if args and (args[0] in COMMANDS or args[0].startswith("-")):
         return run_command(args)
     return open_tui(args)

@@ -691,6 +691,9 @@ class Workspace:
     # What the command line's value and tag checks said of a value, by (field, value): a
     # bulk edit stages one value on thousands of articles.
     _judged: dict[tuple[Any, ...], tuple[Problem, ...]] = field(default_factory=dict)
+    # What git says of the articles, by relpath (core.git.status.FileState; clean files absent).
+    # Held apart from the rows, which are saved with the list view: it changes with every commit.
+    git: Mapping[str, Any] = field(default_factory=dict)
 
     LOADED_KEEP = 16  # whole articles kept for the reader and editor besides the staged ones
 
@@ -1007,6 +1010,11 @@ class Workspace:
 
     def is_marked(self, index: int) -> bool:
         return self.states[index].marked
+
+    def git_letter(self, index: int) -> str:
+        """The list's git mark of an article (``core.git.status.FileState.letter``), blank when clean."""
+        state = self.git.get(self.states[index].entry.relpath) if self.git else None
+        return state.letter if state is not None else " "
 
     @property
     def dirty(self) -> list[int]:
@@ -1492,13 +1500,15 @@ class Workspace:
         return sum(1 for i in self.marked_indices() if i not in shown)
 
     def match_context(self) -> core_query.MatchContext:
-        """``is:dirty`` / ``is:marked`` as the workspace sees them now."""
+        """``is:dirty`` / ``is:marked`` as the workspace sees them now, and the git states as last read."""
         states = self.states
         dirty = frozenset(path_key(states[i].entry) for i in self.dirty)
         marked = frozenset(path_key(states[i].entry) for i in self.marked_indices())
         from core import query as core_query
 
-        return core_query.MatchContext(lambda a: path_key(a) in dirty, lambda a: path_key(a) in marked)
+        git = self.git
+        return core_query.MatchContext(lambda a: path_key(a) in dirty, lambda a: path_key(a) in marked,
+                                       lambda a: git.get(a.relpath))
 
     def query_index(self) -> core_query.QueryIndex:
         """The query index of the current list (rebuilt when an article's version changes)."""

@@ -1,5 +1,5 @@
 """Small modal dialogs: quit with unsaved changes, sentiment picker, add and remove a tag,
-a value shown whole, a save that would add problems.
+a value shown whole, a save that would add problems, a commit's message.
 
 One ``escape`` closes each of them, whatever has the focus inside: their ``escape`` bindings
 have priority over the widgets' own (a tag box's first escape closed only its suggestions).
@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.display import plural, printable
@@ -381,3 +381,45 @@ class SaveIntroduces(ModalScreen[tuple[str, int] | None]):
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_choose(event.button.id or "cancel")
+
+
+SHOWN_FILES = 6  # a commit's files listed by name; the rest counted
+
+
+class CommitPrompt(ModalScreen[str | None]):
+    """``C``: the files the commit takes and its message, which can be edited; ``enter``
+    commits with the message as it stands, ``escape`` commits nothing."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
+
+    def __init__(self, relpaths: Sequence[str], message: str) -> None:
+        super().__init__()
+        self.relpaths = list(relpaths)
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="commit-dialog"):
+            yield Label(f"Commit the last save: {plural(len(self.relpaths), 'file')}", classes="dialog-title")
+            names = [printable(name) for name in self.relpaths[:SHOWN_FILES]]
+            if len(self.relpaths) > SHOWN_FILES:
+                names.append(f"… and {len(self.relpaths) - SHOWN_FILES:,} more")
+            yield Static(Text("\n".join(names)), id="commit-files")
+            yield Input(self.message, id="commit-message", select_on_focus=False)
+            yield Static(Text("enter commits (git commit --only: these files alone) · escape cancels", style="dim"),
+                         classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#commit-message", Input).focus()
+
+    @on(Input.Submitted, "#commit-message")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        message = event.value.strip()
+        if not message:
+            self.app.bell()  # git refuses an empty message: say so here
+            self.notify("the commit message is empty", severity="warning", timeout=3)
+            return
+        self.dismiss(message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

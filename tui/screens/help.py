@@ -19,7 +19,8 @@ from ..commands import COMMANDS, GROUPS, Command, effective_keys
 QUERY_HELP = (
     "tag:ASIA  sentiment:negative  source.key:coindesk  title:~hong  -tag:NEWS\n"
     "tag:A,B (either)  publishedAt:>=2025-11-01  publishedAt:>=-7d  has:updatedAt  code:CD403\n"
-    "is:raw  is:invalid  is:draft  is:dirty  is:marked  bare words search title and description"
+    "is:raw  is:invalid  is:draft  is:dirty  is:marked  bare words search title and description\n"
+    "is:modified  is:staged  is:untracked  is:conflicted  is:renamed (what git says of the file)"
 )
 
 
@@ -30,6 +31,8 @@ ROW_HELP = (
     ("R", "raw article: no front matter (copydesk adopt gives it one)"),
     ("D", "draft (the column after the sentiment)"),
     ("POS NEU NEG", "sentiment; a value outside these shows its start and '?' (PO?)"),
+    ("M S ? U R", "git (the column after *, in a repository): M changes not staged, S staged, ? untracked,"),
+    ("", "U conflicted, R renamed; C commits the last save's files"),
     ("", "an article without a title shows its path instead; a date the list cannot read"),
     ("", "(Saturday …) shows as written and sorts after every real date"),
 )

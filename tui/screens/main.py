@@ -89,7 +89,7 @@ READ_NOTICE = 2_000  # c on this many targets says it is reading them before its
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
-FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload"}
+FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload", "commit": "commit"}
 
 
 class FilterInput(Input):
@@ -152,6 +152,15 @@ class MainScreen(Screen[None]):
         # In a text box these commands' keys type text: the footer does not offer them there.
         self._typing_actions = commands.typing_actions(workspace.config.keys)
         self._goto: Introduced | None = None  # where to go once the view without a filter is shown
+        # The last save's files, for `C` (core.git.commit.SavedFile), with the edits they got;
+        # emptied by the commit.
+        self._batch: tuple[Any, ...] = ()
+        self._batch_edits: list[tuple[Any, ...]] = []
+        self._git_index: Path | None = None  # the repository's index file; None: no repository
+        self._git_asked = False  # git was asked once (after the first screen)
+        self._git_shown: Callable[[int], str] | None = None  # what the list's git column draws
+        self._in_worktree: bool | None = None  # a .git above the folder: git is asked (None: not looked yet)
+        self._git_signature: object = None  # its time and size as last seen (see _watch)
         # Held, not queried: a worker's last report can arrive while the screen is taken down.
         self.status_bar = StatusBar(id="status")
 
@@ -677,6 +686,10 @@ class MainScreen(Screen[None]):
         await self.editor.build()
         if focus:
             self.action_focus_editor()
+        if self._git_index is None and not self._git_asked:
+            # Once the first screen is complete: a large folder's git status takes a while.
+            self._git_asked = True
+            self._refresh_git()
 
     # -- moving ------------------------------------------------------------------------------
 
@@ -1352,7 +1365,16 @@ class MainScreen(Screen[None]):
             if done % 50 == 0 or done == count:
                 self._from_thread(self._set_busy, f"saving {done:,}/{count:,}…")
 
+        before = None
+        if self._git_index is not None:
+            from core.git.status import git_states
+
+            # What git says of the files before they are written: a file that held other
+            # changes must not be committed by `C` as this batch (core.git.commit).
+            before = git_states(ws.config.root, [change.article.relpath for change in changes])
         results = save_changes(changes, config=ws.config, label="tui save", overwrite=overwrite, progress=progress)
+        if before is not None:
+            self._from_thread(self._note_batch, *_saved_batch(changes, results, before))
         reloaded: list[tuple[int, Article]] = []
         counts: Counter[str] = Counter()
         for result in results:
@@ -1401,7 +1423,8 @@ class MainScreen(Screen[None]):
         """The command that reverts the last save from the current folder (the journal is at
         the corpus root, which need not be where copydesk was started)."""
         where = display_path(self.ws.config.root)
-        return "copydesk undo" if where == "." else f"copydesk undo {where}"
+        # Quoted: a folder named `$(…)` or `a; b` must not turn the command into another.
+        return "copydesk undo" if where == "." else f"copydesk undo {shlex.quote(where)}"
 
     def _resolve(self, decisions: dict[Path, str] | None) -> None:
         if not decisions:
@@ -1450,6 +1473,8 @@ class MainScreen(Screen[None]):
         if (self.phase in (Phase.CHECKING, Phase.READY) and not self.busy
                 and time.monotonic() >= self._next_watch):
             self._watch_worker()
+        if self._git_signature is not None and self._git_signature != _index_signature(self._git_index):
+            self._refresh_git()  # a commit, an add, a checkout: the repository's index changed
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_worker(self) -> None:
@@ -1487,6 +1512,108 @@ class MainScreen(Screen[None]):
             what += [f"deleted: {names(deleted)}"] if deleted else []
             what += [f"{plural(added, 'new file')} in the folder"] if more else []
             self.notify(f"{'; '.join(what)}. Press R to reload.", title="Outside changes", timeout=8)
+            self._refresh_git()
+
+    # -- git ---------------------------------------------------------------------------------
+
+    def _refresh_git(self) -> None:
+        """Ask git again what state each article is in (in a worker: a large folder's status
+        takes a while); the list's git column and the is:modified... filters follow."""
+        if self._in_worktree is None:
+            from core.git.status import may_be_in_repository
+
+            self._in_worktree = may_be_in_repository(self.ws.config.root)
+        if self._in_worktree:
+            self._git_worker()
+
+    @work(thread=True, exclusive=True, group="git", exit_on_error=False)
+    def _git_worker(self) -> None:
+        from core.git.status import git_states, index_file
+
+        root = self.ws.config.root
+        index = index_file(root)
+        signature = _index_signature(index)  # before the status: a commit meanwhile is seen next time
+        states = git_states(root) if index is not None else {}
+        if not get_current_worker().is_cancelled:
+            self._from_thread(self._git_read, index, signature, states)
+
+    def _git_read(self, index: Path | None, signature: object, states: dict[str, Any]) -> None:
+        self._git_index = index
+        self._git_signature = signature if index is not None else None
+        changed = states != self.ws.git
+        shown = index is not None
+        self.ws.git = states
+        if changed or shown != (self._git_shown is not None):
+            self._git_shown = self.ws.git_letter if shown else None
+            self.list.show_git(self._git_shown)
+        if changed and self.ws.query:
+            try:
+                matcher = compile_filter(self.ws.query, self._known_fields, self._schema)
+            except FilterError:
+                return
+            if matcher is not None and matcher.needs_git:
+                self._refilter(self.list.current)  # is:modified and the like answer anew
+
+    def action_commit(self) -> None:
+        """``C``: commit the last save's files with git, the message shown first (and editable)."""
+        if self._blocked():
+            return
+        if self._git_index is None:
+            self.notify("cannot commit: the folder is not in a git repository", severity="warning")
+            return
+        if not self._batch:
+            self.notify("nothing to commit: no save since the last commit (ctrl+s saves the staged edits first)",
+                        severity="warning")
+            return
+        self._commit_check_worker(self._batch, self._batch_edits)
+
+    @work(thread=True, exclusive=True, group="commit", exit_on_error=False)
+    def _commit_check_worker(self, batch: tuple[Any, ...], edits: list[tuple[Any, ...]]) -> None:
+        from core.git.commit import batch_message, commit_refusal
+
+        why = commit_refusal(self.ws.config.root, batch)
+        if why:
+            self._from_thread(partial(self.notify, f"cannot commit: {why}", severity="warning", timeout=8))
+            return
+        self._from_thread(self._ask_commit, batch, batch_message(edits))
+
+    def _ask_commit(self, batch: tuple[Any, ...], message: str) -> None:
+        from .dialogs import CommitPrompt
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self._set_busy("committing…")
+                self._commit_worker(batch, text)
+
+        self.app.push_screen(CommitPrompt([item.relpath for item in batch], message), chosen)
+
+    @work(thread=True, exclusive=True, group="commit", exit_on_error=False)
+    def _commit_worker(self, batch: tuple[Any, ...], message: str) -> None:
+        from core.git import GitError
+        from core.git.commit import commit_batch
+
+        try:
+            commit = commit_batch(self.ws.config.root, batch, message)
+        except GitError as exc:
+            self._from_thread(self._committed, "", str(exc))
+            return
+        self._from_thread(self._committed, commit, message)
+
+    def _committed(self, commit: str, said: str) -> None:
+        self.status_bar.busy = ""
+        if not commit:
+            self.notify(f"commit failed, nothing committed: {said}", severity="error", timeout=15)
+            return
+        files = plural(len(self._batch), "file")
+        self._batch, self._batch_edits = (), []
+        self.notify(f"committed {commit}: {said.splitlines()[0]} ({files})")
+        self._refresh_git()
+
+    def _note_batch(self, saved: tuple[Any, ...], edits: list[tuple[Any, ...]]) -> None:
+        """The files a save wrote: what ``C`` commits (replacing the batch before)."""
+        if saved:
+            self._batch, self._batch_edits = saved, edits
+        self._refresh_git()
 
     def action_reload(self) -> None:
         if self.ws.provisional and self.phase is not Phase.CHECKING:  # the check of a restored list failed
@@ -1545,6 +1672,7 @@ class MainScreen(Screen[None]):
         self.reader.forget()
         self._refilter(keep)
         self._after_stage()
+        self._refresh_git()
         message = f"reloaded {len(fresh)} changed, {len(new_articles)} new, {len(gone)} gone"
         if held_names:
             message += (f"; {len(held_names)} with staged edits left as loaded (ctrl+s merges them with the file,"
@@ -1606,6 +1734,37 @@ class MainScreen(Screen[None]):
         from .dialogs import ConfirmQuit
 
         self.app.push_screen(ConfirmQuit(len(self.ws.staged)), chosen)
+
+
+def _index_signature(index: Path | None) -> object:
+    """The repository's index file's time and size (None when it cannot be read)."""
+    if index is None:
+        return None
+    try:
+        found = os.stat(index)
+    except OSError:
+        return None
+    return (found.st_mtime_ns, found.st_size)
+
+
+def _saved_batch(changes: Sequence[Any], results: Sequence[Any], before: dict[str, Any]) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """The files a save wrote, as ``C`` commits them (``core.git.commit.SavedFile``), and
+    each one's edits (the commit message names them)."""
+    from core.git.commit import SavedFile, file_digest
+
+    saved: list[SavedFile] = []
+    edits: list[tuple[Any, ...]] = []
+    for change, result in zip(changes, results, strict=True):
+        if result.status not in ("saved", "merged"):
+            continue
+        try:
+            digest = file_digest(result.path)
+        except OSError:
+            continue  # gone at once: nothing of it to commit
+        relpath = change.article.relpath
+        saved.append(SavedFile(relpath, digest, before.get(relpath)))
+        edits.append(tuple(change.edits))
+    return tuple(saved), edits
 
 
 def no_match_hint(articles: Sequence[Any], query: Any, tag_counts: Callable[[], Counter[str]]) -> str:

@@ -43,6 +43,7 @@ SENTIMENT_TEXT = {"POSITIVE": "POS", "NEUTRAL": "NEU", "NEGATIVE": "NEG", "": ""
 
 # Fixed column widths; source, title and tags are sized by what the rows shown hold.
 MARK_W, STATUS_W, DIRTY_W, SENT_W, DRAFT_W, DATE_W = 1, 1, 1, 3, 1, 10
+GIT_W = 1  # the git state's mark, drawn only in a repository (and its gap)
 FIXED = MARK_W + STATUS_W + DIRTY_W + SENT_W + DRAFT_W + DATE_W + 8  # and 8 gaps between the 9 cells (news)
 
 
@@ -133,9 +134,9 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-def header_text(columns: Columns, view: ListView = NEWS_VIEW) -> str:
-    """The column titles, laid out like the rows."""
-    cells = [" ", "S", "*"]
+def header_text(columns: Columns, view: ListView = NEWS_VIEW, git: bool = False) -> str:
+    """The column titles, laid out like the rows (``git``: with the git state's column)."""
+    cells = [" ", "S", "*", "G"] if git else [" ", "S", "*"]
     if view.enum:
         cells.append(_fit(view.enum_label, view.enum_width))
     if view.flags:
@@ -151,10 +152,10 @@ def header_text(columns: Columns, view: ListView = NEWS_VIEW) -> str:
 class ListHeader(Static):
     """Column titles above the list, laid out like its rows (the list sets them)."""
 
-    def show(self, columns: Columns, view: ListView = NEWS_VIEW) -> None:
+    def show(self, columns: Columns, view: ListView = NEWS_VIEW, git: bool = False) -> None:
         # Its size is fixed (one line, the list's width): no layout of the screen, which
         # costs tens of ms, when a filter's keystroke changes the columns.
-        self.update(Text(header_text(columns, view)), layout=False)
+        self.update(Text(header_text(columns, view, git)), layout=False)
 
 
 class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -182,6 +183,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         "article-list--negative",
         "article-list--neutral",
         "article-list--draft",
+        "article-list--git",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -204,6 +206,8 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self._visible: Sequence[int] = ()
         self._is_marked: Callable[[int], bool] = lambda i: False
         self._is_dirty: Callable[[int], bool] = lambda i: False
+        # The git state's mark, or None outside a repository (then the column is not drawn).
+        self._git_letter: Callable[[int], str] | None = None
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._announced: int | None = -1  # the article last reported by CursorMoved
 
@@ -219,6 +223,14 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self._rows = rows
         self._is_marked = is_marked
         self._is_dirty = is_dirty
+        self.invalidate()
+
+    def show_git(self, letter: Callable[[int], str] | None) -> None:
+        """Draw each row's git mark (``letter`` of an article index) after the dirty mark, or
+        no such column (None: the folder is in no repository)."""
+        if (letter is None) != (self._git_letter is None):
+            self._columns = None  # the other cells lose or gain its room
+        self._git_letter = letter
         self.invalidate()
 
     def show(self, visible: Sequence[int], keep_index: int | None = None) -> None:
@@ -248,10 +260,11 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self._columns = None
         columns = self._columns
         if columns is None or self._columns_width != width:
-            columns = column_widths(width, self._lengths, self._view)
+            git = self._git_letter is not None
+            columns = column_widths(width - (GIT_W + 1 if git else 0), self._lengths, self._view)
             self._columns_width = width
             if columns != self._columns and self._header is not None:
-                self._header.show(columns, self._view)
+                self._header.show(columns, self._view, git)
             self._columns = columns
         return columns
 
@@ -341,17 +354,19 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         marked = self._is_marked(index)
         dirty = self._is_dirty(index)
         row = self._rows[index]
-        key = (index, row, width, columns, is_cursor, is_cursor and self.has_focus, marked, dirty)
+        git = self._git_letter(index) if self._git_letter is not None else None
+        key = (index, row, width, columns, is_cursor, is_cursor and self.has_focus, marked, dirty, git)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._draw(row, width, columns, is_cursor, marked, dirty)
+            strip = self._draw(row, width, columns, is_cursor, marked, dirty, git)
             self._cache[key] = strip
         return strip
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"article-list--{name}", partial=True)
 
-    def _draw(self, row: PlainRow, width: int, columns: Columns, is_cursor: bool, marked: bool, dirty: bool) -> Strip:
+    def _draw(self, row: PlainRow, width: int, columns: Columns, is_cursor: bool, marked: bool, dirty: bool,
+              git: str | None = None) -> Strip:
         base = self.rich_style
         if is_cursor:
             # The cursor's background must sit under every cell's own colours.
@@ -365,6 +380,8 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             (STATUS_MARK[status], status_style),
             ("*" if dirty else " ", self._style("dirty")),
         ]
+        if git is not None:
+            cells.append((git, self._style("git")))
         if view.enum:
             cells.append(self._enum_cell(row[COL_SENTIMENT]))
         if view.flags:
