@@ -31,7 +31,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="copydesk",
         description="Check, query and edit the YAML front matter of a folder of Markdown articles.",
-        epilog="Run `copydesk PATH` (no command) to open the terminal UI. Exit codes: 0 ok, 1 problems or refused files, 2 usage/config error.",
+        epilog="Run `copydesk PATH` (no command) to open the terminal UI, `copydesk serve PATH` to serve it to a web browser. Exit codes: 0 ok, 1 problems or refused files, 2 usage/config error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"copydesk {__version__}")
