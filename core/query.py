@@ -11,8 +11,11 @@ Grammar (terms separated by spaces are ANDed)::
 ``field:value`` is case-insensitive equality (a list field matches when any element does);
 ``field:~text`` a substring; comparisons take numbers or dates (``2025-11-01`` is that whole
 UTC day, ``-7d``/``-2w``/``-12h``/``-30m`` are relative to now, ``today``/``yesterday`` are
-days). ``is:raw|invalid|draft|dirty|marked``, ``has:FIELD`` (present and not empty),
-``code:CD4`` (a problem code or family). Bare words and "quoted phrases" are substrings of
+days). ``is:raw|invalid|draft|dirty|marked|duplicate``, ``has:FIELD`` (present and not empty),
+``code:CD4`` (a problem code or family), ``dup:ID`` (the duplicate group of that id, as
+``copydesk dupes`` prints it, or of that member: ``dup:2025/a.md``, a path relative to the
+folder). ``is:duplicate`` and ``dup:`` need the folder's duplicate groups
+(:mod:`core.dupes`): they are computed only when a query uses one of them. Bare words and "quoted phrases" are substrings of
 the title or the description. A missing field never matches (so ``-tag:X`` keeps articles
 without tags). An unknown field or a malformed term raises :class:`QueryError`.
 
@@ -55,6 +58,7 @@ class State:
     reads_problems: bool = False  # the test reads the article's problems
     ui_only: bool = False  # only the terminal UI knows it (unsaved edits, marks): it changes
     # while a list is open, and a batch command refuses it
+    reads_groups: bool = False  # the test reads the folder's duplicate groups (MatchContext.duplicates)
 
 
 STATES: dict[str, State] = {
@@ -63,6 +67,7 @@ STATES: dict[str, State] = {
     "draft": State(lambda a, ctx: a.meta is not None and a.meta.get("draft") is True, reads=("draft",)),
     "dirty": State(lambda a, ctx: ctx.is_dirty is not None and ctx.is_dirty(a), ui_only=True),
     "marked": State(lambda a, ctx: ctx.is_marked is not None and ctx.is_marked(a), ui_only=True),
+    "duplicate": State(lambda a, ctx: ctx.duplicates is not None and a.relpath in ctx.duplicates(), reads_groups=True),
 }
 
 _OPERATORS = (">=", "<=", ">", "<", "=", "~")
@@ -92,10 +97,13 @@ class QueryError(CopydeskError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class MatchContext:
-    """What only the caller knows: unsaved edits (``is:dirty``) and marks (``is:marked``)."""
+    """What only the caller knows: unsaved edits (``is:dirty``), marks (``is:marked``) and
+    the folder's duplicate groups (``is:duplicate``, ``dup:``): ``duplicates`` gives each
+    grouped article's relative path -> its group's id, called only when a term needs it."""
 
     is_dirty: Callable[[Article], bool] | None = None
     is_marked: Callable[[Article], bool] | None = None
+    duplicates: Callable[[], Mapping[str, str]] | None = None
 
 
 _NO_CONTEXT = MatchContext()
@@ -108,7 +116,7 @@ class Term:
     text: str
     position: int  # 1-based column in the query
     negated: bool
-    kind: str  # "text", "field", "is", "has", "code"
+    kind: str  # "text", "field", "is", "has", "code", "dup"
     field: str = ""
     values: tuple[tuple[str, str], ...] = ()  # (operator, value) pairs, ORed
     columns: tuple[int, ...] = ()  # field terms: the 1-based column of each value, for messages
@@ -153,6 +161,11 @@ class Query:
     def needs(self) -> frozenset[str]:
         """The states only the terminal UI knows (``dirty``, ``marked``) that the query uses."""
         return frozenset(s for c in self.compiled for s in c.states if STATES[s].ui_only)
+
+    @property
+    def needs_duplicates(self) -> bool:
+        """Whether the query reads the folder's duplicate groups (``is:duplicate``, ``dup:``)."""
+        return any(c.term.kind == "dup" or any(STATES[s].reads_groups for s in c.states) for c in self.compiled)
 
     @property
     def needs_problems(self) -> bool:
@@ -259,7 +272,25 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
         state = sorted(query.needs)[0]
         term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))
         raise QueryError(f"is:{state} only means something in the terminal UI", term.text, term.position)
+    if query.needs_duplicates and config is not None:
+        return query.filter(articles, MatchContext(duplicates=folder_duplicates(config)))
     return query.filter(articles)
+
+
+def folder_duplicates(config: Config) -> Callable[[], Mapping[str, str]]:
+    """The duplicate groups of ``config``'s whole folder, as :attr:`MatchContext.duplicates`
+    wants them: found (:func:`core.dupes.find_duplicates`, through its cache) on the first
+    call, then kept."""
+    found: list[Mapping[str, str]] = []
+
+    def duplicates() -> Mapping[str, str]:
+        if not found:
+            from .dupes import find_duplicates
+
+            found.append(find_duplicates([config.root], config).group_of())
+        return found[0]
+
+    return duplicates
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -366,7 +397,7 @@ def _parse_items(sc: _Scanner, raw: str, start: int, name: str) -> tuple[list[tu
     items: list[tuple[str, str]] = []
     columns: list[int] = []
     if sc.at_end_of_term():
-        hint = "" if name in ("is", "has", "code") else f' (quote an empty value: {name}:"")'
+        hint = "" if name in ("is", "has", "code", "dup") else f' (quote an empty value: {name}:"")'
         raise QueryError(f"missing value after '{name}:'{hint}", raw, sc.pos + 1)
     while True:
         item_start = sc.pos
@@ -402,7 +433,7 @@ def _special(term: Term) -> Term:
     name = term.field
     if name == "tag":
         return replace(term, field="tags")
-    if name in ("is", "has", "code"):
+    if name in ("is", "has", "code", "dup"):
         return replace(term, kind=name, field=name)
     return term
 
@@ -471,11 +502,15 @@ def _compile_term(term: Term, known: _FieldNames, now: datetime, schema: dict[st
         return _Compiled(term, _text_predicate(needle), ("text", needle), needle=needle)
     if term.kind == "is":
         states = _is_states(term)
-        volatile = any(STATES[state].ui_only for state in states)
+        # The caller's context answers these (and the groups change as the folder does).
+        volatile = any(STATES[state].ui_only or STATES[state].reads_groups for state in states)
         return _Compiled(term, _is_predicate(states), None if volatile else ("is", states), states=states)
     if term.kind == "code":
         prefixes = _code_prefixes(term)
         return _Compiled(term, _code_predicate(prefixes), ("code", prefixes), prefixes=prefixes)
+    if term.kind == "dup":
+        wanted = _dup_values(term)
+        return _Compiled(term, _dup_predicate(wanted), None)
     if term.kind == "has":
         paths = []
         for op, value in term.values:
@@ -593,6 +628,35 @@ def _is_states(term: Term) -> tuple[str, ...]:
 
 def _is_predicate(states: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
     return _any_of([STATES[state].test for state in states])
+
+
+def _dup_values(term: Term) -> tuple[str, ...]:
+    values = []
+    for op, value in term.values:
+        if op != "=" or not value.strip():
+            raise QueryError("'dup:' takes a group id (as `copydesk dupes` prints it) or a member's path",
+                             term.text, term.position)
+        values.append(value.strip().removeprefix("./"))
+    return tuple(values)
+
+
+def _dup_predicate(wanted: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
+    """``dup:X``: the articles of the group whose id is X, or of the group X (a relative
+    path) is in; the groups are asked for on the first article tested."""
+    resolved: dict[int, frozenset[str]] = {}
+
+    def predicate(article: Article, ctx: MatchContext) -> bool:
+        if ctx.duplicates is None:
+            return False
+        groups = ctx.duplicates()
+        ids = resolved.get(id(groups))
+        if ids is None:
+            known = set(groups.values())
+            ids = resolved[id(groups)] = frozenset(
+                value if value in known else groups.get(value, "") for value in wanted) - {""}
+        return groups.get(article.relpath) in ids
+
+    return predicate
 
 
 def _code_prefixes(term: Term) -> tuple[str, ...]:
@@ -964,9 +1028,12 @@ class QueryIndex:
             return result
         if kind == "code":
             return {i for code, where in self._code_index().items() if code.startswith(compiled.prefixes) for i in where}
+        if kind == "dup":
+            test = compiled.predicate
+            return {i for i, article in enumerate(self.articles) if test(article, ctx)}
         result = set()  # is:
         for state in compiled.states:
-            if STATES[state].ui_only:
+            if STATES[state].ui_only or STATES[state].reads_groups:
                 test = STATES[state].test
                 result |= {i for i, article in enumerate(self.articles) if test(article, ctx)}
                 continue
