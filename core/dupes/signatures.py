@@ -65,16 +65,22 @@ class Signed(NamedTuple):
 
 
 def body_words(text: str, config: Config) -> list[str]:
-    """The case-folded words of ``text``'s body, promotional lines left out."""
+    """The case-folded words of ``text``'s body, promotional lines left out. A raw
+    article's first line is its headline (its title here), not its body."""
     from ..checks.body import promotional_lines
     from ..checks.positions import split_lines
 
-    split = split_text(text)
-    body = text[split.body_start:] if split.has_front_matter else text.lstrip("\ufeff")
-    lines = split_lines(body)
+    lines = split_lines(_body(text))
     drop = set(promotional_lines(lines, config))
+    if not split_text(text).has_front_matter:
+        drop.add(next((i for i, line in enumerate(lines) if line.strip()), -1))
     kept = "\n".join(line for i, line in enumerate(lines) if i not in drop)
     return _WORD.findall(kept.casefold())
+
+
+def _body(text: str) -> str:
+    split = split_text(text)
+    return text[split.body_start:] if split.has_front_matter else text.lstrip("\ufeff")
 
 
 def shingle_hashes(words: list[str], size: int) -> Any:
@@ -131,9 +137,7 @@ def title_of(text: str, config: Config) -> str:
         value = meta.get("title")
         if isinstance(value, str) and value.strip():
             return value.strip()
-    split = split_text(text)
-    body = text[split.body_start:] if split.has_front_matter else text.lstrip("\ufeff")
-    for line in body.splitlines():
+    for line in _body(text).splitlines():
         if line.strip():
             return line.strip().lstrip("#").strip()[:300]
     return ""
