@@ -148,8 +148,10 @@ def find_duplicates(paths: Sequence[Path], config: Config, settings: Settings | 
         digests = {e.digest for e in compared}
         shared = {k: v for k, v in shared.items() if k[0] in digests and k[1] in digests}
     report.groups = _groups(accepted, components, {e.relpath: e for e in compared}, by_path)
-    if use_cache:
-        kept = [e._replace(shingles=b"") for e in entries.values() if not e.error]
+    # Nothing to write when every file was the cached version and the outcome is the cached one.
+    unchanged = not todo and cached.state == state and len(cached.entries) == len(entries)
+    if use_cache and not unchanged:
+        kept = [e._replace(shingles=b"") if e.shingles else e for e in entries.values() if not e.error]
         kept += _unwalked(cached, entries, config)
         save_cache(config, settings, kept, shared, state, ([tuple(a) for a in accepted], components))
     return report

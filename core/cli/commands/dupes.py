@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...config import ConfigError, load_config, why_unreachable
+from ...config import ConfigError, load_config
 from ...display import display_path, plural, printable
-from .common import UsageError, allow_dash_values, dump_json, load_targets_where
+from .common import UsageError, allow_dash_values, dump_json, load_targets_where, reachable_paths
 
 if TYPE_CHECKING:
     from ...dupes import Group, Report
@@ -91,11 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ...dupes import Settings, find_duplicates
 
-    paths = [Path(p) for p in args.paths] or [Path.cwd()]
     try:
-        unreachable = [f"{why}: {p}" for p in paths if (why := why_unreachable(p))]
-        if unreachable:
-            raise UsageError(printable("; ".join(unreachable)))
+        paths = reachable_paths(args.paths)
         config = load_config(paths[0])
         if args.where.strip():
             _, articles = load_targets_where([str(p) for p in paths], args.where)
