@@ -183,15 +183,19 @@ class Accepted(NamedTuple):
 
 def _candidates(compared: Sequence[Signed], settings: Settings) -> set[tuple[int, int]]:
     """Pairs (positions in ``compared``) whose signatures agree on all the rows of at
-    least one band: the LSH step, done with numpy over the whole matrix at once."""
+    least one band: the LSH step, with datasketch's bands and rows for the threshold, done
+    with numpy over the whole signature matrix at once (datasketch's own index keeps a Python
+    set per bucket: too slow and too large for 50,000 articles, see docs/performance.md)."""
     import numpy as np
+    from datasketch import MinHashLSH
 
     if len(compared) < 2:
         return set()
+    plan = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
+    bands, rows = plan.b, plan.r
     matrix = np.frombuffer(b"".join(e.minhash for e in compared), dtype="<u4").reshape(len(compared), -1)
     pairs: set[tuple[int, int]] = set()
-    rows = settings.rows
-    for band in range(settings.bands):
+    for band in range(bands):
         block = np.ascontiguousarray(matrix[:, band * rows:(band + 1) * rows])
         keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
         order = np.argsort(keys, kind="stable")

@@ -38,8 +38,7 @@ class Settings(NamedTuple):
     title_floor: float = 0.3  # ...to this share of shingles
     shingle: int = 5  # words per shingle
     num_perm: int = 64  # MinHash permutations
-    bands: int = 21  # LSH bands of `rows` values: candidates from about 0.3 Jaccard up
-    rows: int = 3
+    lsh_threshold: float = 0.3  # the Jaccard similarity datasketch's LSH parameters aim at (21 bands of 3)
     min_shingles: int = 10  # a shorter body is not compared (too little to tell a story by)
 
     def signature_key(self) -> tuple[int, int, int]:
