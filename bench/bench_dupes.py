@@ -119,7 +119,8 @@ def main() -> None:
     copydesk = [sys.executable, "-m", "core.cli.main"]
     cache = root / ".copydesk" / "index" / "dupes.bin"
     print(machine_line())
-    print(f"folder: {args.count} articles ({args.count // 5} reprints), {sum(f.stat().st_size for f in root.rglob('*.*')) / 1e6:.0f} MB")
+    size = sum(f.stat().st_size for pattern in ("*.md", "*.txt") for f in root.rglob(pattern))
+    print(f"folder: {args.count} articles ({args.count // 5} reprints), {size / 1e6:.0f} MB of articles")
     rows = []
     results: dict[str, list[dict[str, float]]] = {"cold": [], "warm": [], "check": []}
     for _ in range(args.repeat):
