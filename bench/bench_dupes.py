@@ -4,6 +4,7 @@ and with a warm cache, each a median of ``--repeat`` runs, next to ``copydesk ch
 the same folder in the same run (the baseline: the machine is shared and noisy).
 
     python -m bench.bench_dupes [--count 50000] [--repeat 3]
+    python -m bench.bench_dupes --lsh-index      # datasketch's LSH index against the numpy banding
 
 Each command runs in a subprocess; its memory is sampled every 20 ms over its whole
 process tree (the command and the workers it forks): the peak of the summed PSS (from
@@ -105,6 +106,41 @@ def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
             "processes": len(seen), "stderr": err.decode(errors="replace").strip().splitlines()[-1:]}
 
 
+_LSH_HELPER = r"""
+import resource, sys, time
+import numpy as np
+from datasketch import LeanMinHash, MinHashLSH
+from core.dupes.signatures import Settings
+count, which = int(sys.argv[1]), sys.argv[2]
+settings = Settings()
+signatures = np.random.default_rng(0).integers(0, 2**32 - 1, size=(count, settings.num_perm), dtype=np.uint32)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+if which == "datasketch":
+    lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
+    with lsh.insertion_session() as session:
+        for i in range(count):
+            session.insert(i, LeanMinHash(seed=1, hashvalues=signatures[i], scheme="affine32"), check_duplication=False)
+else:
+    from core.dupes.groups import _candidates
+    from core.dupes.signatures import Signed
+    _candidates([Signed(str(i), b"", b"", "", 100, row.tobytes(), 0) for i, row in enumerate(signatures)], settings)
+print(time.perf_counter() - started, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+def lsh_index(count: int) -> None:
+    """datasketch's in-memory LSH index against the numpy banding of the same signatures
+    (random ones: neither cost depends on the bodies), each in a fresh process."""
+    rows = []
+    for which, label in (("datasketch", "`MinHashLSH` inserts (datasketch's index)"), ("numpy", "banding of the signature matrix (numpy)")):
+        done = subprocess.run([sys.executable, "-c", _LSH_HELPER, str(count), which], env=copydesk_env(),
+                              capture_output=True, text=True, check=True)
+        seconds, grown = map(float, done.stdout.split())
+        rows.append([label, f"{seconds:.2f} s", f"{grown:.0f} MB"])
+    print(markdown_table((f"candidate pairs of {count} signatures", "time", "peak RSS added"), rows))
+
+
 def _median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -113,7 +149,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--lsh-index", action="store_true",
+                        help="only compare datasketch's LSH index with the numpy banding the command uses")
     args = parser.parse_args()
+    if args.lsh_index:
+        print(machine_line())
+        lsh_index(args.count)
+        return
     root = dupes_folder(args.count)
     warm_page_cache(root)
     copydesk = [sys.executable, "-m", "core.cli.main"]
