@@ -37,7 +37,7 @@ def dupes_folder(count: int, seed: int = 0) -> Path:
         (partial / "copydesk.toml").write_text("")
         return f"{count} files, {reprints} reprints"
 
-    return cached_folder(f"dupes-{count}-s{seed}", make)
+    return cached_folder(f"dupes-v2-{count}-s{seed}", make)  # v2: the generator as committed
 
 
 def _children(pid: int) -> list[int]:

@@ -99,9 +99,9 @@ class Writer:
                 out.append(rng.choice(_FUNCTION))
             elif roll < 0.40:
                 out.append(rng.choice(names))
-            elif roll < 0.43:
+            elif roll < 0.415:
                 out.append(rng.choice(_STOCK))
-            elif roll < 0.47:
+            elif roll < 0.455:
                 out.append(f"{rng.randint(2, 990)}{rng.choice(('', '%', ' million', ' billion'))}")
             else:
                 out.append(rng.choice(self.words))

@@ -33,16 +33,16 @@ from .common import machine_line, markdown_table
 from .dupes_corpus import TRANSFORMS, Params, write_corpus
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-VARIANTS = (  # (label, transformation, parameters): each transformation at its default and harder
-    ("new title", "title", Params()),
-    ("promo lines (1-3)", "promo", Params()),
-    ("promo lines (4-6)", "promo", Params(promo_lines=(4, 6))),
-    ("footer (2-4 lines)", "footer", Params()),
-    ("footer (5-8 lines)", "footer", Params(footer_lines=(5, 8))),
-    ("1 paragraph dropped", "drop", Params()),
-    ("2 paragraphs dropped", "drop", Params(drop_paragraphs=2)),
-    ("5% of words reworded", "reword", Params()),
-    ("10% of words reworded", "reword", Params(reword_share=0.10)),
+VARIANTS = (  # (label, transformation, parameters, harder than the issue's): each at its default and harder
+    ("new title", "title", Params(), False),
+    ("promo lines (1-3)", "promo", Params(), False),
+    ("promo lines (4-6)", "promo", Params(promo_lines=(4, 6)), True),
+    ("footer (2-4 lines)", "footer", Params(), False),
+    ("footer (5-8 lines)", "footer", Params(footer_lines=(5, 8)), True),
+    ("1 paragraph dropped", "drop", Params(), False),
+    ("2 paragraphs dropped", "drop", Params(drop_paragraphs=2), True),
+    ("5% of words reworded (light)", "reword", Params(), False),
+    ("10% of words reworded", "reword", Params(reword_share=0.10), True),
 )
 
 
@@ -148,15 +148,16 @@ def main() -> None:
         rows: list[list[object]] = []
         totals: dict[str, list[float]] = defaultdict(list)
         per_variant = max(1, args.reprints // len(VARIANTS))
-        for label, transform, params in VARIANTS:
+        for label, transform, params, harder in VARIANTS:
             root = work / f"v-{len(rows)}"
             corpus = write_corpus(root, args.stories, per_variant, seed=args.seed, params=params, transforms=(transform,))
             (root / "copydesk.toml").write_text("")
             variant_rows, overall = evaluate(root, corpus, settings)
             _, count, recall, precision = variant_rows[0]
-            rows.append([label, count, f"{recall:.3f}", f"{precision:.3f}", overall["wrong pairs"]])
-            totals["recall"].append(recall)
-            totals["precision"].append(precision)
+            rows.append([label + (" (harder)" if harder else ""), count, f"{recall:.3f}", f"{precision:.3f}", overall["wrong pairs"]])
+            if not harder:  # the goals are about the transformations; the harder ones show the limits
+                totals["recall"].append(recall)
+                totals["precision"].append(precision)
             if not len(rows) - 1:
                 config = load_config(root)
                 same, other = unrelated_overlap(root, corpus, config, seed=args.seed)
@@ -186,7 +187,8 @@ def main() -> None:
                   + ", ".join(f"{s:.1%}" for s in shares))
         ok = (min(totals["precision"]) >= 0.95 and min(totals["recall"]) >= 0.90 and overall["precision"] >= 0.95
               and overall["recall"] >= 0.90 and (seeds is None or seeds[0] == 0) and max(same) < 0.05)
-        print(f"\ngoals (precision >= 0.95, recall >= 0.90, no seed pair, unrelated < 5%): {'met' if ok else 'NOT met'}")
+        print(f"\ngoals (precision >= 0.95, recall >= 0.90 per transformation at its default parameters and overall, "
+              f"no seed pair, unrelated < 5%): {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":
