@@ -25,17 +25,27 @@ def folder(count: int, seed: int = 0, hugo_safe: bool = True) -> Path:
     ``hugo_safe`` leaves out the breakages that make Hugo stop (invalid YAML, unclosed front
     matter, Latin-1 bytes) so that ``hugo list all`` can run on the very same folder.
     """
-    name = f"articles-{count}-s{seed}{'-hugo' if hugo_safe else ''}"
+    kinds = tuple(k for k in BROKEN_KINDS if k not in HUGO_FATAL_KINDS) if hugo_safe else BROKEN_KINDS
+
+    def make(partial: Path) -> str:
+        stats = generate(partial, count, seed, broken_kinds=kinds)
+        return f"{stats.files} files, {stats.bytes / 1e6:.0f} MB"
+
+    return cached_folder(f"articles-{count}-s{seed}{'-hugo' if hugo_safe else ''}", make)
+
+
+def cached_folder(name: str, make: Callable[[Path], str]) -> Path:
+    """``bench/out/folders/NAME``, made once by ``make`` (which writes the folder it is given
+    and says what it wrote) and reused."""
     target = OUT_DIR / "folders" / name
     if target.is_dir():
         return target
     partial = target.with_name(name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    kinds = tuple(k for k in BROKEN_KINDS if k not in HUGO_FATAL_KINDS) if hugo_safe else BROKEN_KINDS
     started = time.perf_counter()
-    stats = generate(partial, count, seed, broken_kinds=kinds)
+    what = make(partial)
     partial.rename(target)  # only a complete folder ever has the final name
-    print(f"generated {target} ({stats.files} files, {stats.bytes / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(f"generated {target} ({what}) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return target
 
 

@@ -44,6 +44,14 @@ class View:
 
 DEFAULT_TAXONOMIES = ("tags",)
 
+
+@dataclass(frozen=True)
+class DupesSettings:
+    """``[dupes]``: what the terminal UI's group view sets on the duplicates of the article
+    the editor keeps (``mark = {draft = true}``: field -> value, a dotted name for a nested field)."""
+
+    mark: tuple[tuple[str, Any], ...] = (("draft", True),)
+
 # The front-matter object ``[[adopt.sources]]`` entries fill (``name``, ``key``, ``type``...).
 ADOPT_SOURCE_FIELD = "source"
 
@@ -96,6 +104,7 @@ class Config:
     # are ``vocabulary``. A taxonomy without one has no vocabulary check.
     vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     adopt: AdoptSettings = field(default_factory=AdoptSettings)  # what adopt fills in (``[adopt]``)
+    dupes: DupesSettings = field(default_factory=DupesSettings)  # the TUI's duplicate marking (``[dupes]``)
 
     def vocabulary_of(self, taxonomy: str) -> tuple[str, ...]:
         """The known terms of ``taxonomy`` (``vocabulary`` for the tags); empty: none set."""
@@ -256,6 +265,8 @@ def _from_table(data: dict[str, Any], path: Path) -> Config:
             value = _vocabularies(value, path)
         elif name == "adopt":
             value = _adopt(value, path)
+        elif name == "dupes":
+            value = _dupes(value, path)
         elif name == "follow_symlinks":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: 'follow-symlinks' must be true or false")
@@ -347,6 +358,24 @@ def _adopt_value(value: Any, path: Path, key: str) -> Any:
     if isinstance(value, str | int | float | bool):
         return value
     raise ConfigError(f"{path}: '{key}': a {type(value).__name__} cannot be written as it is; give it as a string")
+
+
+def _dupes(value: Any, path: Path) -> DupesSettings:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'dupes' must be a table")
+    unknown = sorted(set(value) - {"mark"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key 'dupes.{unknown[0]}' (known: mark)")
+    if "mark" not in value:
+        return DupesSettings()
+    mark = value["mark"]
+    if not isinstance(mark, dict) or not mark:
+        raise ConfigError(f"{path}: 'dupes.mark' must be a table of fields and values, e.g. {{draft = true}}")
+    pairs = []
+    for name, item in mark.items():
+        _field_names([name], path, "dupes.mark")
+        pairs.append((name, _adopt_value(item, path, f"dupes.mark.{name}")))
+    return DupesSettings(tuple(pairs))
 
 
 def _view(value: Any, path: Path) -> View:

@@ -11,9 +11,12 @@ Grammar (terms separated by spaces are ANDed)::
 ``field:value`` is case-insensitive equality (a list field matches when any element does);
 ``field:~text`` a substring; comparisons take numbers or dates (``2025-11-01`` is that whole
 UTC day, ``-7d``/``-2w``/``-12h``/``-30m`` are relative to now, ``today``/``yesterday`` are
-days). ``is:raw|invalid|draft|dirty|marked``, the git states ``is:modified|staged|untracked|
-conflicted|renamed``, ``has:FIELD`` (present and not empty),
-``code:CD4`` (a problem code or family). Bare words and "quoted phrases" are substrings of
+days). ``is:raw|invalid|draft|dirty|marked|duplicate``, the git states ``is:modified|staged|
+untracked|conflicted|renamed``, ``has:FIELD`` (present and not empty),
+``code:CD4`` (a problem code or family), ``dup:ID`` (the duplicate group of that id, as
+``copydesk dupes`` prints it, or of that member: ``dup:2025/a.md``, a path relative to the
+folder). ``is:duplicate`` and ``dup:`` need the folder's duplicate groups
+(:mod:`core.dupes`): they are computed only when a query uses one of them. Bare words and "quoted phrases" are substrings of
 the title or the description. A missing field never matches (so ``-tag:X`` keeps articles
 without tags). An unknown field or a malformed term raises :class:`QueryError`.
 
@@ -58,11 +61,13 @@ class State:
     ui_only: bool = False  # only the terminal UI knows it (unsaved edits, marks): it changes
     # while a list is open, and a batch command refuses it
     git: bool = False  # what git says of the file (the caller's context): changes with every commit
+    reads_groups: bool = False  # the test reads the folder's duplicate groups (MatchContext.duplicates)
 
     @property
     def volatile(self) -> bool:
-        """Whether the answer can change while a list is open (never cached)."""
-        return self.ui_only or self.git
+        """Whether the answer can change while a list is open (never cached): the caller's
+        context answers it, and marks, git and the groups change as the folder does."""
+        return self.ui_only or self.git or self.reads_groups
 
 
 def _git_state(state: str) -> State:
@@ -79,6 +84,7 @@ STATES: dict[str, State] = {
     "draft": State(lambda a, ctx: a.meta is not None and a.meta.get("draft") is True, reads=("draft",)),
     "dirty": State(lambda a, ctx: ctx.is_dirty is not None and ctx.is_dirty(a), ui_only=True),
     "marked": State(lambda a, ctx: ctx.is_marked is not None and ctx.is_marked(a), ui_only=True),
+    "duplicate": State(lambda a, ctx: ctx.duplicates is not None and a.relpath in ctx.duplicates(), reads_groups=True),
     # The article's git state (core.git.status): unstaged changes, staged ones, not tracked,
     # unmerged, staged as a rename's new name. Outside a repository none of them matches.
     **{name: _git_state(name) for name in GIT_STATES},
@@ -112,11 +118,14 @@ class QueryError(CopydeskError, ValueError):
 @dataclass(frozen=True, slots=True)
 class MatchContext:
     """What only the caller knows: unsaved edits (``is:dirty``), marks (``is:marked``) and
-    each article's git state (``is:modified`` ...: a ``core.git.status.FileState`` or None)."""
+    each article's git state (``is:modified`` ...: a ``core.git.status.FileState`` or None),
+    the folder's duplicate groups (``is:duplicate``, ``dup:``): ``duplicates`` gives each
+    grouped article's relative path -> its group's id, called only when a term needs it."""
 
     is_dirty: Callable[[Article], bool] | None = None
     is_marked: Callable[[Article], bool] | None = None
     git_state: Callable[[Article], Any] | None = None
+    duplicates: Callable[[], Mapping[str, str]] | None = None
 
 
 _NO_CONTEXT = MatchContext()
@@ -129,7 +138,7 @@ class Term:
     text: str
     position: int  # 1-based column in the query
     negated: bool
-    kind: str  # "text", "field", "is", "has", "code"
+    kind: str  # "text", "field", "is", "has", "code", "dup"
     field: str = ""
     values: tuple[tuple[str, str], ...] = ()  # (operator, value) pairs, ORed
     columns: tuple[int, ...] = ()  # field terms: the 1-based column of each value, for messages
@@ -179,6 +188,11 @@ class Query:
     def needs_git(self) -> bool:
         """Whether the query asks what git says of the files (``is:modified`` ...)."""
         return any(STATES[s].git for c in self.compiled for s in c.states)
+
+    @property
+    def needs_duplicates(self) -> bool:
+        """Whether the query reads the folder's duplicate groups (``is:duplicate``, ``dup:``)."""
+        return any(c.term.kind == "dup" or any(STATES[s].reads_groups for s in c.states) for c in self.compiled)
 
     @property
     def needs_problems(self) -> bool:
@@ -285,13 +299,33 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
         state = sorted(query.needs)[0]
         term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))
         raise QueryError(f"is:{state} only means something in the terminal UI", term.text, term.position)
-    context = None
+    git_state = duplicates = None
     if query.needs_git and articles:
         from .git.status import git_states
 
         states = git_states((config or Config(root=Path.cwd())).root)
-        context = MatchContext(git_state=lambda article: states.get(article.relpath))
-    return query.filter(articles, context)
+        git_state = lambda article: states.get(article.relpath)  # noqa: E731
+    if query.needs_duplicates and config is not None:
+        duplicates = folder_duplicates(config)
+    if git_state is None and duplicates is None:
+        return query.filter(articles)
+    return query.filter(articles, MatchContext(git_state=git_state, duplicates=duplicates))
+
+
+def folder_duplicates(config: Config) -> Callable[[], Mapping[str, str]]:
+    """The duplicate groups of ``config``'s whole folder, as :attr:`MatchContext.duplicates`
+    wants them: found (:func:`core.dupes.find_duplicates`, through its cache) on the first
+    call, then kept."""
+    found: list[Mapping[str, str]] = []
+
+    def duplicates() -> Mapping[str, str]:
+        if not found:
+            from .dupes import find_duplicates
+
+            found.append(find_duplicates([config.root], config).group_of())
+        return found[0]
+
+    return duplicates
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -398,7 +432,7 @@ def _parse_items(sc: _Scanner, raw: str, start: int, name: str) -> tuple[list[tu
     items: list[tuple[str, str]] = []
     columns: list[int] = []
     if sc.at_end_of_term():
-        hint = "" if name in ("is", "has", "code") else f' (quote an empty value: {name}:"")'
+        hint = "" if name in ("is", "has", "code", "dup") else f' (quote an empty value: {name}:"")'
         raise QueryError(f"missing value after '{name}:'{hint}", raw, sc.pos + 1)
     while True:
         item_start = sc.pos
@@ -434,7 +468,7 @@ def _special(term: Term) -> Term:
     name = term.field
     if name == "tag":
         return replace(term, field="tags")
-    if name in ("is", "has", "code"):
+    if name in ("is", "has", "code", "dup"):
         return replace(term, kind=name, field=name)
     return term
 
@@ -508,6 +542,9 @@ def _compile_term(term: Term, known: _FieldNames, now: datetime, schema: dict[st
     if term.kind == "code":
         prefixes = _code_prefixes(term)
         return _Compiled(term, _code_predicate(prefixes), ("code", prefixes), prefixes=prefixes)
+    if term.kind == "dup":
+        wanted = _dup_values(term)
+        return _Compiled(term, _dup_predicate(wanted), None)
     if term.kind == "has":
         paths = []
         for op, value in term.values:
@@ -625,6 +662,35 @@ def _is_states(term: Term) -> tuple[str, ...]:
 
 def _is_predicate(states: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
     return _any_of([STATES[state].test for state in states])
+
+
+def _dup_values(term: Term) -> tuple[str, ...]:
+    values = []
+    for op, value in term.values:
+        if op != "=" or not value.strip():
+            raise QueryError("'dup:' takes a group id (as `copydesk dupes` prints it) or a member's path",
+                             term.text, term.position)
+        values.append(value.strip().removeprefix("./"))
+    return tuple(values)
+
+
+def _dup_predicate(wanted: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
+    """``dup:X``: the articles of the group whose id is X, or of the group X (a relative
+    path) is in; the groups are asked for on the first article tested."""
+    resolved: dict[int, frozenset[str]] = {}
+
+    def predicate(article: Article, ctx: MatchContext) -> bool:
+        if ctx.duplicates is None:
+            return False
+        groups = ctx.duplicates()
+        ids = resolved.get(id(groups))
+        if ids is None:
+            known = set(groups.values())
+            ids = resolved[id(groups)] = frozenset(
+                value if value in known else groups.get(value, "") for value in wanted) - {""}
+        return groups.get(article.relpath) in ids
+
+    return predicate
 
 
 def _code_prefixes(term: Term) -> tuple[str, ...]:
@@ -996,6 +1062,9 @@ class QueryIndex:
             return result
         if kind == "code":
             return {i for code, where in self._code_index().items() if code.startswith(compiled.prefixes) for i in where}
+        if kind == "dup":
+            test = compiled.predicate
+            return {i for i, article in enumerate(self.articles) if test(article, ctx)}
         result = set()  # is:
         for state in compiled.states:
             if STATES[state].volatile:

@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("clear-marks", "A", "clear_marks", "Clear marks", "Clear every mark (hidden rows too)", "Mark"),
     Command("add-tag", "t", "add_tag", "Tag", "Add a tag to the marked rows (or the current one)", "Edit", footer=3),
     Command("remove-tag", "T", "remove_tag", "Untag", "Remove a tag from the marked rows (or the current one)", "Edit"),
+    Command("duplicates", "equals_sign", "duplicates", "Duplicates", "Duplicate stories: keep one article of a group, mark the others ([dupes] mark, default draft: true)", "Edit"),
     Command("tags", "#", "tags", "Tags", "Every tag with its count; near-duplicates; rename or merge", "Edit"),
     Command("sentiment", "s", "sentiment", "Sentiment", "Set the sentiment: p positive, 0 neutral, n negative", "Edit", footer=4),
     Command("set-field", "c", "set_field", "Set field", "Set any field on the marked rows (or the current one): pick the field, then its value", "Edit"),

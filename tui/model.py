@@ -683,6 +683,8 @@ class Workspace:
     content: int = 0  # bumped whenever an article's on-disk version changes (keys the query index)
     _index: tuple[int, core_query.QueryIndex] | None = None
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
+    _dupes: tuple[int, Any] | None = None  # (content, core.dupes.Report) of the folder
+    _dupes_lock: threading.Lock = field(default_factory=threading.Lock)
     _recent: dict[ArticleState, None] = field(default_factory=dict)  # states holding `whole`, most recent last
     loaded_keys: frozenset[str] = frozenset()  # top-level keys every Slim holds exactly
     provisional: bool = False  # entries restored from a saved list, not yet checked against the folder
@@ -1508,7 +1510,31 @@ class Workspace:
 
         git = self.git
         return core_query.MatchContext(lambda a: path_key(a) in dirty, lambda a: path_key(a) in marked,
-                                       lambda a: git.get(a.relpath))
+                                       git_state=lambda a: git.get(a.relpath),
+                                       duplicates=lambda: self.duplicates().group_of())
+
+    def duplicates(self) -> Any:
+        """The folder's duplicate stories (a :class:`core.dupes.Report`): found through the
+        cache beside the index the first time a filter or the group view asks (in a worker
+        thread), again once an article's version on disk changes; never at start-up."""
+        with self._dupes_lock:
+            current = self._dupes
+            if current is None or current[0] != self.content:
+                content = self.content
+                from core.dupes import find_duplicates
+
+                current = self._dupes = (content, find_duplicates([self.config.root], self.config))
+        return current[1]
+
+    def mark_duplicates(self, keep: str, others: Sequence[str]) -> StageResult:
+        """Keep the article at relative path ``keep``; set ``[dupes] mark`` (default
+        ``draft: true``) on the articles at ``others``, in one undo step."""
+        from core.edit.ops import parse_field
+
+        edits = [SetValue(parse_field(name), value) for name, value in self.config.dupes.mark]
+        by_relpath = {state.entry.relpath: i for i, state in enumerate(self.states)}
+        targets = [by_relpath[relpath] for relpath in others if relpath in by_relpath and relpath != keep]
+        return self.stage({i: list(edits) for i in targets})
 
     def query_index(self) -> core_query.QueryIndex:
         """The query index of the current list (rebuilt when an article's version changes)."""

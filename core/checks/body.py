@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..display import plural
 from ..errors import CopydeskError
@@ -23,6 +23,9 @@ from .positions import split_lines
 from .promo import DEFAULT_PROMO_PATTERNS, DEFAULT_PROMO_STARTS
 from .rule import Fix, Problem, Rule, codes_of
 from .wording import fold, show
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 # The body lines a problem is about, as indices in the body: [start, end).
 Span = tuple[int, int]
@@ -463,6 +466,20 @@ def check(ctx: Context) -> list[Problem]:
     return [problem for problem, _ in findings(ctx)]
 
 
+def _promo_matcher(config: Config) -> tuple[Callable[[str], Any], frozenset[str] | None]:
+    """The matcher of the configured promotional patterns (CD404 and CD405 together) and,
+    for the default patterns, the line starts that can match them."""
+    patterns = tuple(config.cta_patterns) + tuple(config.footer_patterns)
+    return _combined(patterns), DEFAULT_PROMO_STARTS if patterns == DEFAULT_PROMO_PATTERNS else None
+
+
+def promotional_lines(lines: list[str], config: Config) -> list[int]:
+    """The indices of the body ``lines`` that CD404 and CD405 take for promotion (calls to
+    action, social footers) under ``config``'s patterns, selected or not: what a comparison
+    of bodies leaves out, so that a reprint with promotion added still reads the same."""
+    return _scan_body(lines, *_promo_matcher(config)).promos
+
+
 def findings(ctx: Context) -> list[tuple[Problem, Span | None]]:
     """Body problems (CD401-CD407) among the codes selected, each with the body lines it is
     about when a fix may remove them (None for the others).
@@ -482,9 +499,7 @@ def findings(ctx: Context) -> list[tuple[Problem, Span | None]]:
         return [(CD401.problem("the article has no body text", line, 1), None)] if "CD401" in codes else []
     lines = split_lines(body)
     footer = _combined(tuple(config.footer_patterns))
-    promo_patterns = tuple(config.cta_patterns) + tuple(config.footer_patterns)
-    starts = DEFAULT_PROMO_STARTS if promo_patterns == DEFAULT_PROMO_PATTERNS else None
-    scan = _scan_body(lines, _combined(promo_patterns), starts)
+    scan = _scan_body(lines, *_promo_matcher(config))
     kinds = scan.kinds
     out: list[tuple[Problem, Span | None]] = []
 

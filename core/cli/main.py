@@ -19,7 +19,8 @@ from .. import __version__
 from ..config import ConfigError
 from ..display import protected_streams
 
-COMMANDS = ("check", "rules", "init", "set", "tag", "list", "tags", "adopt", "undo", "git", "merge-driver")
+COMMANDS = ("check", "rules", "init", "set", "tag", "list", "tags", "adopt", "undo", "dupes", "git",
+            "merge-driver")
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

@@ -51,6 +51,7 @@ from ..model import (
     SORTS,
     FilterError,
     Slim,
+    StageResult,
     Workspace,
     compile_filter,
     folder_schema,
@@ -89,7 +90,8 @@ READ_NOTICE = 2_000  # c on this many targets says it is reading them before its
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
-FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload", "commit": "commit"}
+FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload", "commit": "commit",
+               "dupes": "finding duplicate stories"}
 
 
 class FilterInput(Input):
@@ -876,6 +878,29 @@ class MainScreen(Screen[None]):
         picker = TagRemove(len(targets), counts[start], taxonomies=taxonomies, taxonomy=start,
                            counts_of=counts.__getitem__)
         self.app.push_screen(picker, chosen)
+
+    def action_duplicates(self) -> None:
+        """``=``: the folder's duplicate stories, found in a worker thread (signatures from
+        the cache beside the index for unchanged files), then the group view."""
+        if self._blocked():
+            return
+        self.notify("finding duplicate stories…", timeout=2)
+        self._find_duplicates()
+
+    @work(thread=True, exclusive=True, group="dupes", exit_on_error=False)
+    def _find_duplicates(self) -> None:
+        report = self.ws.duplicates()
+        self._from_thread(self._show_duplicates, report)
+
+    def _show_duplicates(self, report: Any) -> None:
+        from .dupes import DupesScreen
+
+        def keep(kept: str, others: list[str]) -> StageResult:
+            result = self.ws.mark_duplicates(kept, others)
+            self._after_stage()
+            return result
+
+        self.app.push_screen(DupesScreen(report, self.ws.config.dupes.mark, keep))
 
     def action_tags(self) -> None:
         if self._blocked():

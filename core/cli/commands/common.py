@@ -53,12 +53,19 @@ def add_quiet_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary (and the files refused or in conflict)")
 
 
-def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
-    """The articles under ``paths``; the corpus root (journal location) comes from the first path."""
+def reachable_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """The paths given (the current folder when none), or a UsageError naming each one that
+    cannot be read and why."""
     given = [Path(p) for p in paths] or [Path.cwd()]
     unreachable = [f"{why}: {p}" for p in given if (why := why_unreachable(p))]
     if unreachable:
         raise UsageError(printable("; ".join(unreachable)))
+    return given
+
+
+def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
+    """The articles under ``paths``; the corpus root (journal location) comes from the first path."""
+    given = reachable_paths(paths)
     from ...document import load_corpus
 
     config: Config = load_config(given[0])
