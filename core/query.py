@@ -11,7 +11,7 @@ Grammar (terms separated by spaces are ANDed)::
 ``field:value`` is case-insensitive equality (a list field matches when any element does);
 ``field:~text`` a substring; comparisons take numbers or dates (``2025-11-01`` is that whole
 UTC day, ``-7d``/``-2w``/``-12h``/``-30m`` are relative to now, ``today``/``yesterday`` are
-days). ``is:raw|invalid|draft|dirty|marked``, ``has:FIELD`` (present and not empty),
+days). ``is:raw|invalid|draft|dirty|marked|contradicted``, ``has:FIELD`` (present and not empty),
 ``code:CD4`` (a problem code or family). Bare words and "quoted phrases" are substrings of
 the title or the description. A missing field never matches (so ``-tag:X`` keeps articles
 without tags). An unknown field or a malformed term raises :class:`QueryError`.
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checks
-from .config import Config
+from .config import Config, SentimentSettings
 from .document import Article
 from .errors import CopydeskError
 
@@ -63,7 +63,16 @@ STATES: dict[str, State] = {
     "draft": State(lambda a, ctx: a.meta is not None and a.meta.get("draft") is True, reads=("draft",)),
     "dirty": State(lambda a, ctx: ctx.is_dirty is not None and ctx.is_dirty(a), ui_only=True),
     "marked": State(lambda a, ctx: ctx.is_marked is not None and ctx.is_marked(a), ui_only=True),
+    # The sentiment contradicts a confident suggestion (rule CD307's test, without running
+    # the rules): scores the lede of each article holding the positive or negative label.
+    "contradicted": State(lambda a, ctx: _contradicted(a, ctx), reads=("title", "description", "sentiment")),
 }
+
+
+def _contradicted(article: Article, ctx: MatchContext) -> bool:
+    from .sentiment import contradicted  # vaderSentiment: only for this state
+
+    return contradicted(article, ctx.sentiment or SentimentSettings())
 
 _OPERATORS = (">=", "<=", ">", "<", "=", "~")
 _FIELD_NAME = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_0-9][\w-]*)*\Z")
@@ -92,10 +101,12 @@ class QueryError(CopydeskError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class MatchContext:
-    """What only the caller knows: unsaved edits (``is:dirty``) and marks (``is:marked``)."""
+    """What only the caller knows: unsaved edits (``is:dirty``), marks (``is:marked``) and
+    the folder's sentiment settings (``is:contradicted``)."""
 
     is_dirty: Callable[[Article], bool] | None = None
     is_marked: Callable[[Article], bool] | None = None
+    sentiment: SentimentSettings | None = None  # the folder's ``[sentiment]`` (``is:contradicted``)
 
 
 _NO_CONTEXT = MatchContext()
@@ -259,7 +270,7 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
         state = sorted(query.needs)[0]
         term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))
         raise QueryError(f"is:{state} only means something in the terminal UI", term.text, term.position)
-    return query.filter(articles)
+    return query.filter(articles, MatchContext(sentiment=config.sentiment) if config is not None else None)
 
 
 # -- parsing ---------------------------------------------------------------------------------

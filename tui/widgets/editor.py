@@ -27,7 +27,7 @@ from core.document import Article, get_path
 
 from ..fields import FieldSpec
 from .field_kinds import KINDS, display
-from .tag_input import TagInput, Vocabulary
+from .tag_input import Found, TagInput, Vocabulary
 
 
 def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Text:
@@ -126,6 +126,8 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         self._building: asyncio.Future[None] | None = None
         # A list field's terms in the folder, with counts, for its completion (the screen sets it).
         self.terms_vocabulary: Callable[[str], Vocabulary] = lambda name: dict
+        # The vocabulary tags found in the shown article's text, offered first (the screen sets it).
+        self.found_tags: Found = tuple
 
     def compose(self) -> ComposeResult:
         yield Static(id="editor-title")
@@ -446,6 +448,21 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
             widget = self.query_one(f"#{spec.widget_id}")
             out.append(widget.input if isinstance(widget, TagInput) else widget)
         return out
+
+    # -- the sentiment suggestion --------------------------------------------------------
+
+    def show_suggestion(self, index: int | None, path: tuple[str, ...], said: Text | None) -> None:
+        """Beside the value of the field at ``path``, what the article's words suggest
+        (``said``; None clears it), when article ``index`` is still the one shown. Shown,
+        never staged: the user picks the value."""
+        if not self.built or index != self._index:
+            return
+        spec = next((spec for spec in self.specs if spec.path == path and spec.kind == "enum"), None)
+        if spec is None:
+            return
+        hint = self.query_one(f"#{spec.widget_id}-hint", Label)
+        hint.update(said or "")
+        hint.display = said is not None
 
     # -- problems of staged values -----------------------------------------------------
 
