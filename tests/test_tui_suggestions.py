@@ -4,6 +4,8 @@ found in its text (first in the `t` prompt and the editor's tags field)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.widgets import Label, OptionList, Select
@@ -24,6 +26,16 @@ ARTICLES = {
 FIRE = "a3-fire.md"
 
 
+@asynccontextmanager
+async def opened(tmp_path: Path) -> AsyncIterator[tuple[Path, object, object]]:
+    """The app on the fixture folder, settled: (folder, app, pilot)."""
+    root = write_folder(tmp_path / "news", ARTICLES)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        yield root, app, pilot
+
+
 def _files(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
 
@@ -39,11 +51,8 @@ def _prompts(options: OptionList) -> list[str]:
 
 
 async def test_editor_shows_the_suggestion_beside_the_value_and_writes_nothing(tmp_path: Path) -> None:
-    root = write_folder(tmp_path / "news", ARTICLES)
-    before = _files(root)
-    app = make_app(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+    async with opened(tmp_path) as (root, app, pilot):
+        before = _files(root)
         await pilot.press("e")
         await settle(pilot, app)
         hint = _sentiment_hint(app)
@@ -62,11 +71,8 @@ async def test_editor_shows_the_suggestion_beside_the_value_and_writes_nothing(t
 
 
 async def test_sentiment_picker_labels_the_suggestion_and_only_a_pick_is_saved(tmp_path: Path) -> None:
-    root = write_folder(tmp_path / "news", ARTICLES)
-    before = _files(root)
-    app = make_app(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+    async with opened(tmp_path) as (root, app, pilot):
+        before = _files(root)
         await pilot.press("s")
         await settle(pilot, app)
         picker = app.screen
@@ -93,11 +99,8 @@ async def test_sentiment_picker_labels_the_suggestion_and_only_a_pick_is_saved(t
 
 
 async def test_tag_prompt_offers_the_tags_found_in_the_text_first(tmp_path: Path) -> None:
-    root = write_folder(tmp_path / "news", ARTICLES)
-    before = _files(root)
-    app = make_app(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+    async with opened(tmp_path) as (root, app, pilot):
+        before = _files(root)
         await pilot.press("t")
         await settle(pilot, app)
         assert isinstance(app.screen, TagPrompt)
@@ -120,10 +123,7 @@ async def test_tag_prompt_offers_the_tags_found_in_the_text_first(tmp_path: Path
 
 
 async def test_editor_tags_field_offers_the_tags_found_in_the_text(tmp_path: Path) -> None:
-    root = write_folder(tmp_path / "news", ARTICLES)
-    app = make_app(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+    async with opened(tmp_path) as (root, app, pilot):
         await pilot.press("e")
         await settle(pilot, app)
         editor = app.main_screen.editor
