@@ -50,7 +50,7 @@ class Suggestion:
 
 @lru_cache(maxsize=1)
 def _analyzer() -> Any:
-    # Imported and built on the first suggestion: the lexicon takes ~0.1 s to read.
+    # Imported and built on the first suggestion (the lexicon is read then), never at start-up.
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer()
