@@ -137,3 +137,11 @@ async def test_editor_tags_field_offers_the_tags_found_in_the_text(tmp_path: Pat
         assert [p.split()[0] for p in prompts[:2]] == ["MARKET", "ASIA"]
         assert FOUND_NOTE in prompts[0] and FOUND_NOTE in prompts[1]
         assert all(FOUND_NOTE not in p for p in prompts[2:])
+
+
+async def test_filter_is_contradicted_keeps_the_article_whose_words_say_otherwise(tmp_path: Path) -> None:
+    async with opened(tmp_path) as (root, app, pilot):
+        await pilot.press("slash", *"is:contradicted", "enter")
+        await settle(pilot, app)
+        ws = app.main_screen.ws
+        assert [ws.articles[i].relpath for i in ws.visible] == [FIRE]
