@@ -91,7 +91,7 @@ WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
 FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload",
-               "suggest": "the sentiment suggestion"}
+               "suggest": "the sentiment suggestion", "suggest-picker": "the sentiment suggestion"}
 
 
 def suggestion_text(suggestion: Any) -> Text | None:
@@ -412,11 +412,16 @@ class MainScreen(Screen[None]):
     def _editor_suggested(self, index: int, path: tuple[str, ...], suggestion: Any) -> None:
         self.editor.show_suggestion(index, path, suggestion_text(suggestion))
 
-    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
-    def _suggest(self, request: Callable[[], Any], shown: Callable[[Any], None]) -> None:
-        suggestion = request()
-        if not get_current_worker().is_cancelled:
-            self._from_thread(shown, suggestion)
+    def _suggest(self, request: Callable[[], Any], shown: Callable[[Any], None], group: str = "suggest") -> None:
+        """Call ``request`` in a thread and hand its answer to ``shown`` on the event loop; a
+        newer request of the same ``group`` (the editor's, the picker's) supersedes it."""
+
+        def work() -> None:
+            suggestion = request()
+            if not get_current_worker().is_cancelled:
+                self._from_thread(shown, suggestion)
+
+        self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
 
     def _vocabulary(self) -> Counter[str]:
         """Every tag with its count (for suggestions): asked for only when a tag input
@@ -941,7 +946,7 @@ class MainScreen(Screen[None]):
         request = self.ws.sentiment_request(targets[0], SENTIMENTS) if len(targets) == 1 else None
         if request is not None:
             picker.suggestion_pending()
-            self._suggest(request, picker.show_suggestion)
+            self._suggest(request, picker.show_suggestion, "suggest-picker")
 
     def action_set_field(self) -> None:
         """Pick any field, then its value (tui.screens.set_field), staged on every target."""
