@@ -1203,7 +1203,10 @@ class Workspace:
             if known is None:
                 from core.sentiment import suggest
 
-                body = staged if staged is not None else article.body()
+                try:
+                    body = staged if staged is not None else article.body()
+                except OSError:  # unreadable since it was listed: no suggestion, no error
+                    return None
                 known = suggest(title, description, body, settings, choices)
                 if len(cache) > 1000:
                     cache.clear()
@@ -1482,7 +1485,11 @@ class Workspace:
         body = self.staged_body(index)
         tags = (self.full_data(index) or {}).get("tags")
         held = {t.casefold() for t in tags if isinstance(t, str)} if isinstance(tags, list | tuple) else set()
-        found = tags_found(article.body() if body is None else body, self.tag_vocabulary())
+        try:
+            text = article.body() if body is None else body
+        except OSError:  # unreadable since it was listed: nothing found
+            return ()
+        found = tags_found(text, self.tag_vocabulary())
         return tuple(tag for tag in found if tag.casefold() not in held)
 
     def tag_counts(self, indices: Iterable[int] | None = None) -> Counter[str]:

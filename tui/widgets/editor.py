@@ -123,6 +123,7 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         self.can_focus = False
         self.built = False
         self._pending: tuple[Any, ...] | None = None  # what show() was asked before build()
+        self._pending_hint: tuple[Any, ...] | None = None  # what show_suggestion() was asked before build()
         self._building: asyncio.Future[None] | None = None
         # A list field's terms in the folder, with counts, for its completion (the screen sets it).
         self.terms_vocabulary: Callable[[str], Vocabulary] = lambda name: dict
@@ -160,6 +161,9 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.show(*pending)
+        if self._pending_hint is not None:
+            hint, self._pending_hint = self._pending_hint, None
+            self.show_suggestion(*hint)
 
     @property
     def index(self) -> int | None:
@@ -455,7 +459,10 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         """Beside the value of the field at ``path``, what the article's words suggest
         (``said``; None clears it), when article ``index`` is still the one shown. Shown,
         never staged: the user picks the value."""
-        if not self.built or index != self._index:
+        if index != self._index:
+            return
+        if not self.built:  # shown once the inputs are mounted (build)
+            self._pending_hint = (index, path, said)
             return
         spec = next((spec for spec in self.specs if spec.path == path and spec.kind == "enum"), None)
         if spec is None:
