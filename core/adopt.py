@@ -8,7 +8,8 @@
   top ("Published 2025-11-03", "Nov 3, 2025", "3 November 2025 10:30"), else the file's
   modification time (when the caller gives it), in the field's format (``date-time``:
   ``2025-11-03T10:30:00.000Z``; ``date``: ``2025-11-03``), else a placeholder.
-- ``tags``: vocabulary tags found in the text (:func:`core.taxonomy.suggest_tags`).
+- ``tags``: vocabulary tags found in the text (:func:`tags_found`; :func:`tag_vocabulary` says
+  which tags are looked for).
 - every other required field of the schema: the value ``[adopt]`` in copydesk.toml gives
   (``[[adopt.sources]]`` for the ``source`` object of the files its glob matches), else an
   empty placeholder ``key: ''`` (nested for objects such as ``source``) that ``check``
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,7 @@ from .edit.apply import plain_ok, render_scalar
 from .errors import CopydeskError
 from .schema import date_formats, field_schema, required_fields
 from .storage.save import Change
-from .taxonomy import suggest_tags
+from .taxonomy import canonical_terms, suggest_tags
 from .text.frontmatter import BOM, split_text
 from .text.yamldata import YamlError, parse_yaml
 
@@ -90,6 +91,19 @@ class Adoption:
 
 BYLINE = "byline"
 FILE_TIME = "file time"
+
+
+def tag_vocabulary(config: Config, counts: Callable[[], Mapping[str, int]]) -> list[str]:
+    """The tags looked for in a text: the configured ``vocabulary``, else the canonical
+    spellings of the tags the folder uses (``counts``, asked for only then)."""
+    return list(config.vocabulary) or canonical_terms(counts())
+
+
+def tags_found(body: str, vocabulary: Sequence[str], limit: int | None = MAX_TAGS) -> tuple[str, ...]:
+    """The ``vocabulary`` tags found in ``body`` (whole words, any case, plural allowed),
+    most frequent first: what adopt writes, and what the terminal UI's tag inputs offer
+    first for an article that has front matter already."""
+    return tuple(s.tag for s in suggest_tags(body, vocabulary, limit=limit)) if vocabulary else ()
 
 
 def date_field(schema: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -148,7 +162,7 @@ def adopt_text(
     if moment is None and file_time is not None:
         moment, published_from = file_time, FILE_TIME
     published = _date_text(moment, dated[1]) if moment is not None and dated is not None else None
-    suggested = tuple(s.tag for s in suggest_tags(body, vocabulary, limit=MAX_TAGS)) if vocabulary else ()
+    suggested = tags_found(body, vocabulary)
     configured = dict(defaults or {})
     values: dict[str, Any] = {}
     placeholders: list[str] = []

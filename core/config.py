@@ -80,6 +80,25 @@ class AdoptSettings:
 
 
 @dataclass(frozen=True)
+class SentimentSettings:
+    """``[sentiment]``: how the suggestion (:mod:`core.sentiment`) reads a compound score
+    (-1..1): the field it is for, the thresholds of the positive and negative labels, the
+    distance from 0 that makes it confident, and the value written for each polarity."""
+
+    field: str = "sentiment"
+    positive_threshold: float = 0.05
+    negative_threshold: float = -0.05
+    confidence: float = 0.5
+    positive: str = "POSITIVE"
+    neutral: str = "NEUTRAL"
+    negative: str = "NEGATIVE"
+
+    def label(self, polarity: str) -> str:
+        """The value configured for ``polarity`` ("positive", "neutral" or "negative")."""
+        return getattr(self, polarity)
+
+
+@dataclass(frozen=True)
 class Config:
     """Effective settings for one corpus root."""
 
@@ -105,6 +124,7 @@ class Config:
     vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     adopt: AdoptSettings = field(default_factory=AdoptSettings)  # what adopt fills in (``[adopt]``)
     dupes: DupesSettings = field(default_factory=DupesSettings)  # the TUI's duplicate marking (``[dupes]``)
+    sentiment: SentimentSettings = field(default_factory=SentimentSettings)  # the suggestion's (``[sentiment]``)
 
     def vocabulary_of(self, taxonomy: str) -> tuple[str, ...]:
         """The known terms of ``taxonomy`` (``vocabulary`` for the tags); empty: none set."""
@@ -115,6 +135,9 @@ _LIST_KEYS = {"extensions", "exclude", "select", "ignore", "vocabulary", "cta_pa
 _TOML_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Config) if f.name not in {"root", "source"}}
 _LIMIT_NAMES = {f.name.replace("_", "-"): f.name for f in fields(Limits)}
 _VIEW_NAMES = {f.name.replace("_", "-"): f.name for f in fields(View)}
+_SENTIMENT_NAMES = {f.name.replace("_", "-"): f.name for f in fields(SentimentSettings)
+                    if f.name not in {"positive", "neutral", "negative"}}
+_SENTIMENT_LABELS = ("positive", "neutral", "negative")
 
 CONFIG_FILENAMES = ("copydesk.toml", "pyproject.toml")
 
@@ -267,6 +290,8 @@ def _from_table(data: dict[str, Any], path: Path) -> Config:
             value = _adopt(value, path)
         elif name == "dupes":
             value = _dupes(value, path)
+        elif name == "sentiment":
+            value = _sentiment(value, path)
         elif name == "follow_symlinks":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: 'follow-symlinks' must be true or false")
@@ -388,6 +413,47 @@ def _view(value: Any, path: Path) -> View:
             raise ConfigError(f"{path}: unknown key 'view.{key}' (known: {', '.join(sorted(_VIEW_NAMES))})")
         kwargs[name] = _field_names(item, path, f"view.{key}")
     return View(**kwargs)
+
+
+def _sentiment(value: Any, path: Path) -> SentimentSettings:
+    """``[sentiment]``: ``field``, the thresholds and ``confidence`` (numbers in -1..1, the
+    negative threshold below the positive one), and ``[sentiment.labels]`` (a value for
+    ``positive``, ``neutral``, ``negative``)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'sentiment' must be a table")
+    known = sorted([*_SENTIMENT_NAMES, "labels"])
+    kwargs: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "labels":
+            if not isinstance(item, dict):
+                raise ConfigError(f"{path}: 'sentiment.labels' must be a table of polarity = \"VALUE\" "
+                                  f"({', '.join(_SENTIMENT_LABELS)})")
+            for polarity, label in item.items():
+                if polarity not in _SENTIMENT_LABELS:
+                    raise ConfigError(f"{path}: unknown key 'sentiment.labels.{polarity}' (known: {', '.join(_SENTIMENT_LABELS)})")
+                if not isinstance(label, str) or not label.strip():
+                    raise ConfigError(f"{path}: 'sentiment.labels.{polarity}' must be a non-empty string")
+                kwargs[polarity] = label
+            continue
+        name = _SENTIMENT_NAMES.get(key)
+        if name is None:
+            raise ConfigError(f"{path}: unknown key 'sentiment.{key}' (known: {', '.join(known)})")
+        if name == "field":
+            if not isinstance(item, str) or not item or item.strip() != item:
+                raise ConfigError(f"{path}: 'sentiment.field' must be a field name")
+        elif not isinstance(item, int | float) or isinstance(item, bool) or not -1 <= item <= 1:
+            raise ConfigError(f"{path}: 'sentiment.{key}' must be a number from -1 to 1 (got {item!r})")
+        elif name == "confidence" and not 0 < item <= 1:
+            raise ConfigError(f"{path}: 'sentiment.confidence' must be above 0 and at most 1 (got {item!r})")
+        kwargs[name] = item if name == "field" else float(item)
+    settings = SentimentSettings(**kwargs)
+    if settings.negative_threshold >= settings.positive_threshold:
+        raise ConfigError(f"{path}: 'sentiment.negative-threshold' ({settings.negative_threshold:g}) must be below "
+                          f"'sentiment.positive-threshold' ({settings.positive_threshold:g})")
+    labels = [settings.label(p).casefold() for p in _SENTIMENT_LABELS]
+    if len(set(labels)) < len(labels):
+        raise ConfigError(f"{path}: 'sentiment.labels' gives two polarities the same value")
+    return settings
 
 
 def _check_selectors(values: dict[str, Any], path: Path) -> None:

@@ -132,10 +132,7 @@ class Article:
 
     def body(self) -> str:
         """The body text as on disk now ('' when the file cannot be decoded)."""
-        try:
-            return self.read_source().body
-        except (UnicodeDecodeError, UnsafeFile):
-            return ""
+        return read_body(self.path)
 
     def get(self, dotted: str, default: Any = None) -> Any:
         """A metadata value by dotted path (``source.name``), or ``default``."""
@@ -176,6 +173,17 @@ def _unbounded_limits():
 
 
 _READ_LIMITS_UNBOUNDED = _unbounded_limits()
+
+
+def read_body(path: Path) -> str:
+    """The body of the file at ``path`` as on disk now ('' when it cannot be read safely or
+    decoded), read with the loader's guards."""
+    try:
+        data, _ = read_guarded(path, path.parent, _READ_LIMITS_UNBOUNDED)
+        text = data.decode("utf-8")
+    except (UnicodeDecodeError, UnsafeFile):
+        return ""
+    return frontmatter.body(text, frontmatter.split_text(text))
 
 
 def freeze(value: Any) -> Any:

@@ -11,7 +11,7 @@ Grammar (terms separated by spaces are ANDed)::
 ``field:value`` is case-insensitive equality (a list field matches when any element does);
 ``field:~text`` a substring; comparisons take numbers or dates (``2025-11-01`` is that whole
 UTC day, ``-7d``/``-2w``/``-12h``/``-30m`` are relative to now, ``today``/``yesterday`` are
-days). ``is:raw|invalid|draft|dirty|marked|duplicate``, the git states ``is:modified|staged|
+days). ``is:raw|invalid|draft|dirty|marked|duplicate|contradicted``, the git states ``is:modified|staged|
 untracked|conflicted|renamed``, ``has:FIELD`` (present and not empty),
 ``code:CD4`` (a problem code or family), ``dup:ID`` (the duplicate group of that id, as
 ``copydesk dupes`` prints it, or of that member: ``dup:2025/a.md``, a path relative to the
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checks
-from .config import Config
+from .config import Config, SentimentSettings
 from .document import Article
 from .errors import CopydeskError
 from .git.status import GIT_STATES
@@ -88,7 +88,16 @@ STATES: dict[str, State] = {
     # The article's git state (core.git.status): unstaged changes, staged ones, not tracked,
     # unmerged, staged as a rename's new name. Outside a repository none of them matches.
     **{name: _git_state(name) for name in GIT_STATES},
+    # The sentiment contradicts a confident suggestion (rule CD307's test, without running
+    # the rules): scores the lede of each article holding the positive or negative label.
+    "contradicted": State(lambda a, ctx: _contradicted(a, ctx), reads=("title", "description", "sentiment")),
 }
+
+
+def _contradicted(article: Article, ctx: MatchContext) -> bool:
+    from .sentiment import contradicted  # vaderSentiment: only for this state
+
+    return contradicted(article, ctx.sentiment or SentimentSettings())
 
 _OPERATORS = (">=", "<=", ">", "<", "=", "~")
 _FIELD_NAME = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_0-9][\w-]*)*\Z")
@@ -120,12 +129,14 @@ class MatchContext:
     """What only the caller knows: unsaved edits (``is:dirty``), marks (``is:marked``) and
     each article's git state (``is:modified`` ...: a ``core.git.status.FileState`` or None),
     the folder's duplicate groups (``is:duplicate``, ``dup:``): ``duplicates`` gives each
-    grouped article's relative path -> its group's id, called only when a term needs it."""
+    grouped article's relative path -> its group's id, called only when a term needs it; and
+    the folder's sentiment settings (``is:contradicted``)."""
 
     is_dirty: Callable[[Article], bool] | None = None
     is_marked: Callable[[Article], bool] | None = None
     git_state: Callable[[Article], Any] | None = None
     duplicates: Callable[[], Mapping[str, str]] | None = None
+    sentiment: SentimentSettings | None = None  # the folder's ``[sentiment]`` (``is:contradicted``)
 
 
 _NO_CONTEXT = MatchContext()
@@ -300,6 +311,7 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
         term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))
         raise QueryError(f"is:{state} only means something in the terminal UI", term.text, term.position)
     git_state = duplicates = None
+    sentiment = config.sentiment if config is not None else None
     if query.needs_git and articles:
         from .git.status import git_states
 
@@ -307,9 +319,7 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
         git_state = lambda article: states.get(article.relpath)  # noqa: E731
     if query.needs_duplicates and config is not None:
         duplicates = folder_duplicates(config)
-    if git_state is None and duplicates is None:
-        return query.filter(articles)
-    return query.filter(articles, MatchContext(git_state=git_state, duplicates=duplicates))
+    return query.filter(articles, MatchContext(git_state=git_state, duplicates=duplicates, sentiment=sentiment))
 
 
 def folder_duplicates(config: Config) -> Callable[[], Mapping[str, str]]:

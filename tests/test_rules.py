@@ -529,6 +529,18 @@ def test_cd112_needs_a_whole_block(tmp_path: Path) -> None:
     assert [p.code for p in opened] == ["CD103"]
 
 
+def test_cd307_sentiment_contradicted_only_when_selected(tmp_path: Path) -> None:
+    # The words are grim, the value POSITIVE: reported at the value, by CD307 selected alone.
+    text = edit(BASE, "sentiment: NEUTRAL", "sentiment: POSITIVE").replace(
+        "Single fares rise by nine per cent.", "A fire killed two workers and destroyed the terminal; dozens were injured.")
+    assert "CD307" not in {p.code for p in check(tmp_path, text)}
+    found = only(check(tmp_path, text, select=("ALL", "CD307")), "CD307")
+    assert (found.line, found.column) == (16, 12)
+    assert "confidently negative" in found.message
+    assert "CD307" not in {p.code for p in check(tmp_path, edit(text, "sentiment: POSITIVE", "sentiment: NEGATIVE"),
+                                                 select=("ALL", "CD307"))}
+
+
 def test_every_registered_code_has_a_test_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     untested = [code for code in RULES if f"test_{code.lower()}_" not in source]

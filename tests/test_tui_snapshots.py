@@ -18,6 +18,13 @@ def _prepare(app, *keys: str):
             widget.cursor_blink = False
         await pilot.press(*keys)
         await settle(pilot, app)
+        # The editor follows the cursor on a timer, then works out the sentiment suggestion
+        # in a thread: wait for both, or the picture depends on the machine's speed.
+        for _ in range(50):
+            if app.main_screen._pane_timer is None:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot, app)
         app.clear_notifications()
         await pilot.pause()
 

@@ -333,6 +333,13 @@ class Slim:
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
 
+    def body(self) -> str:
+        """The body as on disk now, as :meth:`core.document.Article.body` reads it
+        (``is:contradicted`` scores it)."""
+        from core.document import read_body
+
+        return read_body(Path(self.key))
+
     @property
     def editable(self) -> bool:
         return self.kind == "front-matter" and (self.display is not None or self.values is not None)
@@ -696,6 +703,8 @@ class Workspace:
     # What git says of the articles, by relpath (core.git.status.FileState; clean files absent).
     # Held apart from the rows, which are saved with the list view: it changes with every commit.
     git: Mapping[str, Any] = field(default_factory=dict)
+    # Sentiment suggestions by what they were made from (file version, title, description).
+    _suggested: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     LOADED_KEEP = 16  # whole articles kept for the reader and editor besides the staged ones
 
@@ -1182,6 +1191,40 @@ class Workspace:
         article = self.full(index)
         return _rewritten(self.states[index], article) or article
 
+    def sentiment_request(self, index: int, allowed: Sequence[Any] | None = None) -> Callable[[], Any] | None:
+        """The sentiment suggestion of article ``index`` (:func:`core.sentiment.suggest_for`,
+        a ``Suggestion`` mapped to ``allowed``, the field's enum), as a function to call off
+        the event loop: it reads the body and the first one imports vaderSentiment. What it
+        reads is taken now: the staged title and description, the staged rewrite's body.
+        None for an article that cannot be edited. Answers are kept per file version and text."""
+        article = self.editing(index)
+        if not article.editable:
+            return None
+        data = self.full_data(index) or {}
+        title, description = data.get("title"), data.get("description")
+        staged = self.staged_body(index)
+        settings = self.config.sentiment
+        choices = tuple(allowed) if allowed is not None else None
+        key = (path_key(article), article.fingerprint, title, description, staged, choices)
+        cache = self._suggested
+
+        def compute() -> Any:
+            known = cache.get(key)
+            if known is None:
+                from core.sentiment import suggest
+
+                try:
+                    body = staged if staged is not None else article.body()
+                except OSError:  # unreadable since it was listed: no suggestion, no error
+                    return None
+                known = suggest(title, description, body, settings, choices)
+                if len(cache) > 1000:
+                    cache.clear()
+                cache[key] = known
+            return known
+
+        return compute
+
     def staged_body(self, index: int) -> str | None:
         """The body a staged text rewrite gives article ``index`` (None: none staged)."""
         rewrite = _rewrite_of(self.states[index])
@@ -1433,6 +1476,32 @@ class Workspace:
         # `tags: MARKETS` is one tag, as core.taxonomy.tag_values (and `copydesk tags`) count it.
         return (tags,) if isinstance(tags, str) else ()
 
+    def tag_vocabulary(self) -> list[str]:
+        """The tags looked for in a text (:func:`core.adopt.tag_vocabulary`: the configured
+        vocabulary, else the folder's canonical spellings), kept until a row changes."""
+        from core.adopt import tag_vocabulary
+
+        return self._cached("tag-vocabulary", lambda: tag_vocabulary(self.config, self.tag_counts))
+
+    def tags_in_text(self, index: int) -> tuple[str, ...]:
+        """The vocabulary tags found in the text of article ``index`` (its staged rewrite's
+        body, else the file's), as adopt finds them, less those it carries (staged edits
+        included); () for an article that cannot be edited."""
+        from core.adopt import tags_found
+
+        article = self.editing(index)
+        if not article.editable:
+            return ()
+        body = self.staged_body(index)
+        tags = (self.full_data(index) or {}).get("tags")
+        held = {t.casefold() for t in tags if isinstance(t, str)} if isinstance(tags, list | tuple) else set()
+        try:
+            text = article.body() if body is None else body
+        except OSError:  # unreadable since it was listed: nothing found
+            return ()
+        found = tags_found(text, self.tag_vocabulary())
+        return tuple(tag for tag in found if tag.casefold() not in held)
+
     def tag_counts(self, indices: Iterable[int] | None = None) -> Counter[str]:
         """How many articles carry each tag (staged edits included)."""
         if indices is None:
@@ -1511,7 +1580,8 @@ class Workspace:
         git = self.git
         return core_query.MatchContext(lambda a: path_key(a) in dirty, lambda a: path_key(a) in marked,
                                        git_state=lambda a: git.get(a.relpath),
-                                       duplicates=lambda: self.duplicates().group_of())
+                                       duplicates=lambda: self.duplicates().group_of(),
+                                       sentiment=self.config.sentiment)
 
     def duplicates(self) -> Any:
         """The folder's duplicate stories (a :class:`core.dupes.Report`): found through the

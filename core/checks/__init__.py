@@ -13,7 +13,8 @@ rules (code, name, severity, summary, explanation, fix) beside the checks that r
 :mod:`~core.checks.runner` runs the families a selection needs on one article
 (``check_source``); :mod:`~core.checks.fixes` applies the fixes the rules own. This module
 is the registry: :data:`RULES` (every rule by code), :func:`problem`, and the selection
-(``--select CD3`` a family, ``--select CD301`` one rule, ``--select ALL`` everything).
+(``--select CD3`` a family, ``--select CD301`` one rule, ``--select ALL`` everything but
+the opt-in rules, which only their own code selects: CD307).
 
 The families are imported when the registry is first read, not with this module: the
 article model and the settings use :class:`Problem` and the selection without paying for
@@ -73,10 +74,12 @@ def problem(code: str, message: str, line: int = 1, column: int = 1) -> Problem:
     return _registry()[code].problem(message, line, column)
 
 
-def expand_selectors(selectors: Iterable[str]) -> set[str]:
+def expand_selectors(selectors: Iterable[str], *, opt_in: bool = True) -> set[str]:
     """Expand ``ALL``, family prefixes (``CD3``) and codes into a set of codes.
 
-    Raises ValueError naming a selector that matches no rule.
+    With ``opt_in=False`` (what ``select`` means) ``ALL`` and a family leave out the opt-in
+    rules (:attr:`Rule.opt_in`): only their own code selects them. Raises ValueError naming
+    a selector that matches no rule.
     """
     codes: set[str] = set()
     for raw in selectors:
@@ -84,20 +87,23 @@ def expand_selectors(selectors: Iterable[str]) -> set[str]:
         if not sel:
             continue
         rules = _registry()
-        if sel == "ALL":
-            codes.update(rules)
+        if sel in rules:
+            codes.add(sel)
             continue
-        matched = {code for code in rules if code.startswith(sel)}
-        if not matched:
-            raise ValueError(f"unknown rule selector {raw!r}")
-        codes.update(matched)
+        if sel == "ALL":
+            matched = set(rules)
+        else:
+            matched = {code for code in rules if code.startswith(sel)}
+            if not matched:
+                raise ValueError(f"unknown rule selector {raw!r}")
+        codes.update(matched if opt_in else {code for code in matched if not rules[code].opt_in})
     return codes
 
 
 @lru_cache(maxsize=64)
 def selected_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
-    """The codes ``select`` keeps and ``ignore`` does not."""
-    return frozenset(expand_selectors(select) - expand_selectors(ignore))
+    """The codes ``select`` keeps (opt-in rules only by their own code) and ``ignore`` does not."""
+    return frozenset(expand_selectors(select, opt_in=False) - expand_selectors(ignore))
 
 
 def rule_enabled(config: Config, code: str) -> bool:

@@ -1,4 +1,5 @@
-"""CD3xx, consistency: dates in order, tags in the house style, YAML 1.1 booleans.
+"""CD3xx, consistency: dates in order, tags in the house style, YAML 1.1 booleans, and (opt-in)
+a sentiment the article's words contradict.
 
 The tag rules own their fixes (:func:`fix_tags`, as one repair :func:`fix_tag_problems`):
 ``check --fix`` and the house form of a tag typed by hand
@@ -294,7 +295,46 @@ CD306 = Rule(
     "Fix: write `draft: false`, or quote the word if you mean the string (`answer: 'no'`).",
 )
 
-RULES = (CD301, CD302, CD303, CD304, CD305, CD306)
+# -- CD307: a sentiment the words contradict (opt-in) -------------------------------------------
+
+
+def _sentiment_contradicted(ctx: Context) -> list[Problem]:
+    settings = ctx.config.sentiment
+    meta = ctx.source.meta
+    value = meta.get(settings.field) if meta is not None else None
+    if not isinstance(value, str) or value.casefold() not in {
+        settings.label("positive").casefold(), settings.label("negative").casefold()
+    }:
+        return []  # nothing to contradict: the body is not even scored
+    from ..sentiment import contradiction, suggest_for  # vaderSentiment: only when CD307 runs
+
+    suggestion = suggest_for(meta, ctx.source.body, settings)
+    if contradiction(value, suggestion, settings) is None:
+        return []
+    line, col = ctx.loc.value((settings.field,))
+    return [CD307.problem(
+        f"{settings.field} is {value!r} but the words are confidently {suggestion.polarity} "
+        f"(score {suggestion.score:+.2f}; suggested {suggestion.label or suggestion.polarity!r})", line, col)]
+
+
+CD307 = Rule(
+    "CD307", "sentiment-contradicted", "warning",
+    "Opt-in (`--select CD307`): the `sentiment` says the opposite of what the article's words confidently say (POSITIVE where the suggestion is confidently negative, or NEGATIVE where it is confidently positive).",
+    "The sentiment suggestion (VADER, over the title, the description and the body's first "
+    "paragraphs; see the README) scores the article's words from -1 to 1. When the score is "
+    "confident (at least `confidence` away from 0, `[sentiment]` in copydesk.toml) and the "
+    "article's value is the label of the opposite polarity, the value was probably set by "
+    "mistake, or by a pipeline that read another article. A neutral value, or a suggestion "
+    "that is not confident, is never reported. The rule is opt-in: `ALL` and `CD3` leave it "
+    "out (scoring every body slows a check); select it by its code, `copydesk check --select "
+    "ALL,CD307` or `select = [\"ALL\", \"CD307\"]`. `--where is:contradicted` finds the same "
+    "articles. Example: `sentiment: POSITIVE` on \"A fire killed two workers and destroyed "
+    "the warehouse\". Fix: set the sentiment the article deserves (the terminal UI's `s` "
+    "shows the suggestion).",
+    opt_in=True,
+)
+
+RULES = (CD301, CD302, CD303, CD304, CD305, CD306, CD307)
 CODES = codes_of(RULES)
 
 
@@ -312,6 +352,8 @@ def check(ctx: Context) -> list[Problem]:
         out.extend(_tag_problems(tags, ctx.loc, tuple(ctx.config.vocabulary)))
     if "CD306" in codes:
         out.extend(_yaml11_booleans(ctx))
+    if "CD307" in codes:
+        out.extend(_sentiment_contradicted(ctx))
     return out
 
 

@@ -69,7 +69,8 @@ class Rule:
     example and how to fix it. A fixable rule names its fix: ``fix`` repairs problems of
     one article (front-matter edits, body lines removed), ``text_fix`` rewrites the file's
     text; ``fix_safety`` says whether ``check --fix`` applies it without ``--unsafe-fixes``;
-    ``fix_partial`` that it repairs only some of the rule's problems.
+    ``fix_partial`` that it repairs only some of the rule's problems; ``opt_in`` that only its
+    own code selects it.
     Rules sharing one fix (the tag rules) are repaired by one call of it.
     """
 
@@ -84,6 +85,10 @@ class Rule:
     # The fix repairs only some of the rule's problems (which ones, its plan says): a count
     # of what ``--fix`` would repair must plan it (CD206, CD208).
     fix_partial: bool = False
+    # Run only when selected by its own code (``select = ["ALL", "CD307"]``): ``ALL`` and a
+    # family (``CD3``) leave it out, as ruff leaves out its preview rules. For a rule too slow
+    # or too uncertain for every check.
+    opt_in: bool = False
 
     @property
     def fixable(self) -> bool:

@@ -63,6 +63,32 @@ def validate_config(config: Config) -> None:
     problem = adopt_settings_problem(config)
     if problem:
         raise ConfigError(problem)
+    problem = sentiment_settings_problem(config)
+    if problem:
+        raise ConfigError(problem)
+
+
+def sentiment_settings_problem(config: Config) -> str | None:
+    """Why the ``[sentiment]`` labels cannot be written, naming the file and the key, or None:
+    a configured section whose field has an enum in the schema must give each polarity one of
+    its values (in any case). Without a ``[sentiment]`` section, a polarity the enum lacks is
+    simply never suggested."""
+    from ..config import SentimentSettings
+    from ..schema import enum_values, load_schema
+
+    settings = config.sentiment
+    if settings == SentimentSettings():
+        return None
+    allowed = enum_values(load_schema(config, compiled=False), tuple(settings.field.split(".")))
+    if not allowed:
+        return None
+    folded = {str(value).casefold() for value in allowed}
+    for polarity in ("positive", "neutral", "negative"):
+        label = settings.label(polarity)
+        if label.casefold() not in folded:
+            return (f"{config.source or 'configuration'}: 'sentiment.labels.{polarity}' is {label!r}, not one of "
+                    f"the values of {settings.field!r} in the schema ({', '.join(map(str, allowed))})")
+    return None
 
 
 # Configurations whose [adopt] values were judged, by id (a Config is not hashable): adopt

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from core.display import plural, printable
 
 from ..model import SENTIMENTS
-from ..widgets.tag_input import TagInput, Vocabulary, tag_options
+from ..widgets.tag_input import Found, TagInput, Vocabulary, tag_options
 
 
 class StoppingOptionList(OptionList):
@@ -98,7 +98,9 @@ class ConfirmQuit(ModalScreen[str]):
 
 
 class SentimentPicker(ModalScreen[str | None]):
-    """``p`` positive, ``0`` neutral, ``n`` negative, or arrows and enter."""
+    """``p`` positive, ``0`` neutral, ``n`` negative, or arrows and enter. For one article,
+    the value its words suggest is labelled ``suggested`` once worked out
+    (:meth:`show_suggestion`); it is never chosen by itself."""
 
     BINDINGS = [
         Binding("p", "pick('POSITIVE')", "Positive"),
@@ -111,6 +113,10 @@ class SentimentPicker(ModalScreen[str | None]):
         super().__init__()
         self.count = count
         self.current = current
+        self._pending = False  # a suggestion is being worked out
+        self._suggestion: Any = None  # the one worked out, until the options are there
+        self._answered = False
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sentiment-dialog"):
@@ -118,16 +124,48 @@ class SentimentPicker(ModalScreen[str | None]):
             yield Label(f"Sentiment for {self.count} {noun}", classes="dialog-title")
             now = ", ".join(f"{n} {printable(v) or 'none'}" for v, n in sorted(self.current.items(), key=lambda kv: -kv[1]))
             yield Static(Text(f"now: {now}", style="dim"))
-            keys = {"POSITIVE": "p", "NEUTRAL": "0", "NEGATIVE": "n"}
-            yield VimOptionList(
-                *[Option(Text.assemble((f"{keys[s]}  ", "bold"), s), id=s) for s in SENTIMENTS],
-                id="sentiment-options",
-            )
+            yield VimOptionList(*[Option(self._prompt(s), id=s) for s in SENTIMENTS], id="sentiment-options")
+            hint = Static(Text("suggestion: reading the article…", style="dim"), id="sentiment-suggestion")
+            hint.display = self._pending
+            yield hint
+
+    @staticmethod
+    def _prompt(value: str, said: str = "") -> Text:
+        keys = {"POSITIVE": "p", "NEUTRAL": "0", "NEGATIVE": "n"}
+        prompt = Text.assemble((f"{keys[value]}  ", "bold"), value)
+        if said:
+            prompt.append(f"   ◂ suggested {said}", style="bold green")
+        return prompt
+
+    def suggestion_pending(self) -> None:
+        """Say that the suggestion is being worked out (call before the picker is shown)."""
+        self._pending = True
+
+    def show_suggestion(self, suggestion: Any) -> None:
+        """Label the option the article's words suggest (a ``core.sentiment.Suggestion``);
+        the highlight stays where the user left it."""
+        self._suggestion, self._answered = suggestion, True
+        if self._shown and self.is_attached:
+            self._label_suggestion()
+
+    def _label_suggestion(self) -> None:
+        suggestion = self._suggestion
+        hint = self.query_one("#sentiment-suggestion", Static)
+        if suggestion is None or suggestion.label not in SENTIMENTS:
+            hint.update(Text("no suggestion", style="dim"))
+            return
+        confident = ", confident" if suggestion.confident else ""
+        self.query_one(OptionList).replace_option_prompt(
+            suggestion.label, self._prompt(suggestion.label, f"({suggestion.score:+.2f}{confident})"))
+        hint.update(Text(f"suggested from the title, description and first paragraphs: {suggestion.label}", style="dim"))
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
         options.highlighted = 0
         options.focus()
+        self._shown = True
+        if self._answered:
+            self._label_suggestion()
 
     def action_pick(self, value: str) -> None:
         self.dismiss(value or None)
@@ -149,8 +187,9 @@ class TagPrompt(ModalScreen[str | None]):
 
     def __init__(self, title: str, vocabulary: Vocabulary, initial: str = "", *,
                  taxonomies: Sequence[str] = ("tags",), taxonomy: str = "tags",
-                 vocabulary_of: Callable[[str], Vocabulary] | None = None) -> None:
+                 vocabulary_of: Callable[[str], Vocabulary] | None = None, found: Found = tuple) -> None:
         super().__init__()
+        self.found = found  # the tags found in the article's text: listed first, at once
         self.title_text = title
         self.vocabulary = vocabulary
         self.initial = initial
@@ -163,12 +202,16 @@ class TagPrompt(ModalScreen[str | None]):
             yield Label(Text(printable(self.title_text)), classes="dialog-title")
             if len(self.taxonomies) > 1:
                 yield Static(self._taxonomy_line(), id="tag-taxonomy")
-            yield TagInput(self._vocabulary(), placeholder=self._placeholder(), id="tag-prompt-input")
+            yield TagInput(self._vocabulary(), placeholder=self._placeholder(), id="tag-prompt-input",
+                           found=self._found())
             yield Static(Text("enter applies · ↑↓ choose a suggestion · "
                               + ("tab next taxonomy · " if len(self.taxonomies) > 1 else "") + "escape cancels", style="dim"))
 
     def _vocabulary(self) -> Vocabulary:
         return self.vocabulary_of(self.taxonomy) if self.vocabulary_of is not None else self.vocabulary
+
+    def _found(self) -> Found:
+        return self.found if self.taxonomy == "tags" else tuple
 
     def _placeholder(self) -> str:
         noun = "tag" if self.taxonomy == "tags" else f"{self.taxonomy} term"
@@ -187,12 +230,16 @@ class TagPrompt(ModalScreen[str | None]):
         self.query_one("#tag-taxonomy", Static).update(self._taxonomy_line())
         tag_input = self.query_one(TagInput)
         tag_input.vocabulary = self._vocabulary()
+        tag_input.found = self._found()
         tag_input.input.placeholder = self._placeholder()
+        tag_input.open_suggestions()
 
     def on_mount(self) -> None:
         tag_input = self.query_one(TagInput)
         if self.initial:
             tag_input.value = self.initial
+        else:
+            tag_input.open_suggestions()  # the tags found in the text, if any
         tag_input.focus()
 
     @on(TagInput.Submitted)

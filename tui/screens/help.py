@@ -19,7 +19,7 @@ from ..commands import COMMANDS, GROUPS, Command, effective_keys
 QUERY_HELP = (
     "tag:ASIA  sentiment:negative  source.key:coindesk  title:~hong  -tag:NEWS\n"
     "tag:A,B (either)  publishedAt:>=2025-11-01  publishedAt:>=-7d  has:updatedAt  code:CD403\n"
-    "is:raw  is:invalid  is:draft  is:dirty  is:marked  is:duplicate  dup:ID  bare words search title and description\n"
+    "is:raw  is:invalid  is:draft  is:dirty  is:marked  is:duplicate  dup:ID  is:contradicted  bare words search title and description\n"
     "is:modified  is:staged  is:untracked  is:conflicted  is:renamed (what git says of the file)"
 )
 

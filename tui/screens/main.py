@@ -48,6 +48,7 @@ from ..messages import (
 from ..model import (
     COL_SENTIMENT,
     COMMON_KEYS,
+    SENTIMENTS,
     SORTS,
     FilterError,
     Slim,
@@ -91,7 +92,17 @@ WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
 # are theirs to handle.
 FAILED_WORK = {"load": "loading", "meta": "reading metadata", "save": "save", "reload": "reload", "commit": "commit",
-               "dupes": "finding duplicate stories"}
+               "dupes": "finding duplicate stories", "suggest": "the sentiment suggestion",
+               "suggest-picker": "the sentiment suggestion"}
+
+
+def suggestion_text(suggestion: Any) -> Text | None:
+    """A sentiment suggestion as the editor shows it beside the value: ``suggested NEGATIVE
+    -0.72`` (None when the field's values have none for its polarity)."""
+    if suggestion is None or suggestion.label is None:
+        return None
+    return Text.assemble(("suggested ", "dim"), (printable(suggestion.label), "bold"),
+                         (f" {suggestion.score:+.2f}" + (" confident" if suggestion.confident else ""), "dim"))
 
 
 class FilterInput(Input):
@@ -388,9 +399,40 @@ class MainScreen(Screen[None]):
         article = self.ws.editing(index)
         reason = "" if article.editable else not_editable_reason(article)
         self.editor.terms_vocabulary = self._terms_vocabulary
+        self.editor.found_tags = partial(self.ws.tags_in_text, index)
         self.editor.show(index, article, self.ws.full_data(index), self.ws.is_dirty(index), self._vocabulary, reason)
         self.editor.mark_problems({path: "; ".join(f"{p.message} ({p.code})" for p in found)
                                    for path, found in self.ws.edit_problems(index).items()})
+        self._suggest_in_editor(index)
+
+    # -- the sentiment suggestion: shown beside the value and in the `s` picker, never applied
+
+    def _sentiment_path(self) -> tuple[str, ...]:
+        return tuple(self.ws.config.sentiment.field.split("."))
+
+    def _suggest_in_editor(self, index: int) -> None:
+        """Work out the suggestion for the article in the editor, off the event loop (the
+        first one imports the model; each reads the body), and show it beside the value."""
+        path = self._sentiment_path()
+        spec = next((spec for spec in self.editor.specs if spec.path == path and spec.kind == "enum"), None)
+        self.editor.show_suggestion(index, path, None)
+        request = self.ws.sentiment_request(index, spec.choices) if spec is not None else None
+        if request is not None:
+            self._suggest(request, partial(self._editor_suggested, index, path))
+
+    def _editor_suggested(self, index: int, path: tuple[str, ...], suggestion: Any) -> None:
+        self.editor.show_suggestion(index, path, suggestion_text(suggestion))
+
+    def _suggest(self, request: Callable[[], Any], shown: Callable[[Any], None], group: str = "suggest") -> None:
+        """Call ``request`` in a thread and hand its answer to ``shown`` on the event loop; a
+        newer request of the same ``group`` (the editor's, the picker's) supersedes it."""
+
+        def work() -> None:
+            suggestion = request()
+            if not get_current_worker().is_cancelled:
+                self._from_thread(shown, suggestion)
+
+        self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
 
     def _vocabulary(self) -> Counter[str]:
         """Every tag with its count (for suggestions): asked for only when a tag input
@@ -838,8 +880,10 @@ class MainScreen(Screen[None]):
 
         taxonomies = self._taxonomies()
         what = "a tag" if taxonomies == ("tags",) else "a term"
+        # One article: the vocabulary tags its text holds come first (as adopt finds them).
+        found = partial(self.ws.tags_in_text, targets[0]) if len(targets) == 1 else tuple
         prompt = TagPrompt(f"Add {what} to {self._target_phrase(targets)}", self._vocabulary, taxonomies=taxonomies,
-                           taxonomy=self._taxonomy, vocabulary_of=self._terms_vocabulary)
+                           taxonomy=self._taxonomy, vocabulary_of=self._terms_vocabulary, found=found)
         self.app.push_screen(prompt, chosen)
 
     def _taxonomies(self) -> tuple[str, ...]:
@@ -934,7 +978,13 @@ class MainScreen(Screen[None]):
 
         from .dialogs import SentimentPicker
 
-        self.app.push_screen(SentimentPicker(len(targets), current), chosen)
+        picker = SentimentPicker(len(targets), current)
+        self.app.push_screen(picker, chosen)
+        # One article: what its words suggest, labelled in the picker once worked out.
+        request = self.ws.sentiment_request(targets[0], SENTIMENTS) if len(targets) == 1 else None
+        if request is not None:
+            picker.suggestion_pending()
+            self._suggest(request, picker.show_suggestion, "suggest-picker")
 
     def action_set_field(self) -> None:
         """Pick any field, then its value (tui.screens.set_field), staged on every target."""
@@ -1025,7 +1075,6 @@ class MainScreen(Screen[None]):
             return
         from core.adopt import AdoptRefused, plan_adopt
         from core.schema import SchemaError, load_schema
-        from core.taxonomy import canonical_terms
         from core.text.guard import UnsafeFile
 
         from .preview import ChangePreview
@@ -1041,7 +1090,7 @@ class MainScreen(Screen[None]):
         config = self.ws.config
         try:
             schema = self._schema if self._schema is not None else load_schema(config)
-            vocabulary = list(config.vocabulary) or canonical_terms(self.ws.tag_counts())
+            vocabulary = self.ws.tag_vocabulary()
             change, adoption = plan_adopt(article, schema, vocabulary, config)
         except (AdoptRefused, UnsafeFile, SchemaError, UnicodeDecodeError, OSError) as exc:
             self.notify(f"cannot adopt {name}: {printable(str(exc))}", severity="warning")

@@ -27,7 +27,7 @@ from core.document import Article, get_path
 
 from ..fields import FieldSpec
 from .field_kinds import KINDS, display
-from .tag_input import TagInput, Vocabulary
+from .tag_input import Found, TagInput, Vocabulary
 
 
 def readonly_lines(data: Mapping[str, Any], specs: tuple[FieldSpec, ...]) -> Text:
@@ -123,9 +123,12 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         self.can_focus = False
         self.built = False
         self._pending: tuple[Any, ...] | None = None  # what show() was asked before build()
+        self._pending_hint: tuple[Any, ...] | None = None  # what show_suggestion() was asked before build()
         self._building: asyncio.Future[None] | None = None
         # A list field's terms in the folder, with counts, for its completion (the screen sets it).
         self.terms_vocabulary: Callable[[str], Vocabulary] = lambda name: dict
+        # The vocabulary tags found in the shown article's text, offered first (the screen sets it).
+        self.found_tags: Found = tuple
 
     def compose(self) -> ComposeResult:
         yield Static(id="editor-title")
@@ -158,6 +161,9 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.show(*pending)
+        if self._pending_hint is not None:
+            hint, self._pending_hint = self._pending_hint, None
+            self.show_suggestion(*hint)
 
     @property
     def index(self) -> int | None:
@@ -446,6 +452,24 @@ class MetadataEditor(VerticalScroll, inherit_bindings=False):
             widget = self.query_one(f"#{spec.widget_id}")
             out.append(widget.input if isinstance(widget, TagInput) else widget)
         return out
+
+    # -- the sentiment suggestion --------------------------------------------------------
+
+    def show_suggestion(self, index: int | None, path: tuple[str, ...], said: Text | None) -> None:
+        """Beside the value of the field at ``path``, what the article's words suggest
+        (``said``; None clears it), when article ``index`` is still the one shown. Shown,
+        never staged: the user picks the value."""
+        if index != self._index:
+            return
+        if not self.built:  # shown once the inputs are mounted (build)
+            self._pending_hint = (index, path, said)
+            return
+        spec = next((spec for spec in self.specs if spec.path == path and spec.kind == "enum"), None)
+        if spec is None:
+            return
+        hint = self.query_one(f"#{spec.widget_id}-hint", Label)
+        hint.update(said or "")
+        hint.display = said is not None
 
     # -- problems of staged values -----------------------------------------------------
 

@@ -164,6 +164,7 @@ def _fill_tags(editor: MetadataEditor, spec: FieldSpec, widget: Widget, value: A
     assert isinstance(widget, TagInput)
     # A list other than the tags completes with its own field's terms in the folder.
     widget.vocabulary = vocabulary if spec.kind == "tags" else editor.terms_vocabulary(spec.name)
+    widget.found = editor.found_tags if spec.kind == "tags" else tuple
     items = value if isinstance(value, list | tuple) else ([] if value is None else [value])
     text = ", ".join(display(v) for v in items)
     if widget.value != text:
@@ -179,8 +180,9 @@ KINDS: dict[str, EditorKind] = {
     # Staged as a number (``5``, ``2.5``), not the string ``'5'``.
     "integer": EditorKind(_make_number, _fill_input, number_value),
     "number": EditorKind(_make_number, _fill_input, number_value),
+    # The hint beside the value: the sentiment suggestion (MetadataEditor.show_suggestion).
     "enum": EditorKind(lambda spec: FieldSelect([(c, c) for c in spec.choices], id=spec.widget_id, compact=True, prompt="—"),
-                      _fill_select),
+                      _fill_select, extras=lambda spec: [Label(id=f"{spec.widget_id}-hint", classes="editor-suggestion")]),
     "bool": EditorKind(lambda spec: Switch(id=spec.widget_id), _fill_switch,
                       extras=lambda spec: [Label(id=f"{spec.widget_id}-value", classes="editor-switch-value")]),
     "tags": EditorKind(lambda spec: TagInput(multiple=True, placeholder="no tags: type TAG, TAG", id=spec.widget_id),

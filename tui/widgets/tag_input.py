@@ -1,4 +1,5 @@
-"""A tag input with fuzzy completion from the folder's vocabulary, showing each tag's count.
+"""A tag input with fuzzy completion from the folder's vocabulary, showing each tag's count;
+the vocabulary tags found in the article's text come first, marked "found in the text".
 
 In ``multiple`` mode the input holds a comma-separated list and completion applies to the
 last item. ``up``/``down`` move in the suggestions, ``enter`` takes the highlighted one (or
@@ -7,7 +8,7 @@ submits when none is highlighted), ``escape`` closes the suggestions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from rich.text import Text
 from textual import events, on
@@ -19,15 +20,19 @@ from textual.widgets.option_list import Option
 
 from core.display import has_controls, printable, shown_tag
 
+FOUND_NOTE = "found in the text"
 
-def tag_options(counted: Sequence[tuple[str, int]], count_width: int = 5) -> list[Option]:
+
+def tag_options(counted: Sequence[tuple[str, int]], count_width: int = 5, found: Collection[str] = ()) -> list[Option]:
     """One option per ``(tag, count)``: the tag as shown (control characters escaped, an
     empty or blank-edged tag made visible: ``⟨empty⟩``, ``"␠ECONOMY"``) in a column, its
-    count after it; the option's id is the exact tag."""
+    count after it, and :data:`FOUND_NOTE` after a tag of ``found``; the option's id is
+    the exact tag."""
     shown = [shown_tag(tag) for tag, _ in counted]
     width = max(map(len, shown), default=0)
     return [
-        Option(Text.assemble((label.ljust(width), "bold"), ("  ", ""), (f"{count:>{count_width}}", "dim")), id=tag)
+        Option(Text.assemble((label.ljust(width), "bold"), ("  ", ""), (f"{count:>{count_width}}", "dim"),
+                             (f"  {FOUND_NOTE}" if tag in found else "", "green")), id=tag)
         for label, (tag, count) in zip(shown, counted, strict=True)
     ]
 
@@ -35,20 +40,26 @@ MAX_SUGGESTIONS = 8
 
 # Every tag of the folder with its count, computed when asked for.
 Vocabulary = Callable[[], Mapping[str, int]]
+# The vocabulary tags found in the article's text (core.adopt.tags_found), asked for when
+# suggestions are first needed.
+Found = Callable[[], Sequence[str]]
 
 
-def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTIONS) -> list[tuple[str, int]]:
-    """Tags close to ``token``: prefix matches first, then other tags containing it (most used
-    first), then typo-tolerant matches (rapidfuzz WRatio >= 75: lower lets ``hong`` pull in
-    ``EXCHANGES``)."""
+def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTIONS,
+            found: Sequence[str] = ()) -> list[tuple[str, int]]:
+    """Tags close to ``token``: the tags ``found`` in the article's text that contain it
+    first (all of them for an empty token), then prefix matches, then other tags containing
+    it (most used first), then typo-tolerant matches (rapidfuzz WRatio >= 75: lower lets
+    ``hong`` pull in ``EXCHANGES``)."""
     token = token.strip()
-    if not token:
-        return []
     folded = token.casefold()
+    first = [t for t in found if folded in t.casefold()]
+    if not token:
+        return [(t, vocabulary.get(t, 0)) for t in first[:limit]]
     by_use = sorted(vocabulary, key=lambda t: (-vocabulary[t], t))
-    prefix = [t for t in by_use if t.casefold().startswith(folded)]
-    inside = [t for t in by_use if folded in t.casefold() and t not in prefix]
-    chosen = (prefix + inside)[:limit]
+    prefix = [t for t in by_use if t.casefold().startswith(folded) and t not in first]
+    inside = [t for t in by_use if folded in t.casefold() and t not in prefix and t not in first]
+    chosen = (first + prefix + inside)[:limit]
     if len(chosen) < limit:
         from rapidfuzz import fuzz, process, utils  # first used after start-up: ~15 ms to import
 
@@ -65,7 +76,7 @@ def suggest(token: str, vocabulary: Mapping[str, int], limit: int = MAX_SUGGESTI
                 chosen.append(tag)
             if len(chosen) >= limit:
                 break
-    return [(t, vocabulary[t]) for t in chosen]
+    return [(t, vocabulary.get(t, 0)) for t in chosen]
 
 
 def split_tags(text: str) -> list[str]:
@@ -95,11 +106,14 @@ class TagInput(Vertical):
         multiple: bool = False,
         placeholder: str = "tag",
         id: str | None = None,
+        found: Found = tuple,
     ) -> None:
         super().__init__(id=id)
         # Called when suggestions are needed, not before: counting a big folder's tags
         # costs, and most articles shown in the editor are never retagged by hand.
         self.vocabulary: Vocabulary = vocabulary
+        # The tags found in the text, offered first and marked (FOUND_NOTE); read the same way.
+        self.found: Found = found
         self.multiple = multiple
         self._placeholder = placeholder
 
@@ -152,13 +166,27 @@ class TagInput(Vertical):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         # Not stopped: the editor shows a tag list too long for its box whole as it is typed.
-        matches = suggest(self._token(), self.vocabulary())
+        self.open_suggestions()
+
+    def _found(self) -> list[str]:
+        """The tags found in the text that the box does not hold yet."""
+        found = self.found()
+        if not found:
+            return []
+        held = {item.casefold() for item in (split_tags(self.input.value) if self.multiple else [])}
+        return [tag for tag in found if tag.casefold() not in held]
+
+    def open_suggestions(self) -> None:
+        """Show the suggestions for what is typed (with nothing typed, the tags found in
+        the text), or close them when there are none."""
+        found = self._found()
+        matches = suggest(self._token(), self.vocabulary(), found=found)
         options = self.suggestions
         options.clear_options()
         if not matches:
             self._close()
             return
-        options.add_options(tag_options(matches))
+        options.add_options(tag_options(matches, found=frozenset(found)))
         options.highlighted = None
         options.display = True
 

@@ -7,14 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from ...adopt import Adoption, AdoptRefused, plan_adopt
+from ...adopt import Adoption, AdoptRefused, plan_adopt, tag_vocabulary
 from ...checks.runner import validate_config
 from ...config import Config
 from ...display import plural, printable
 from ...document import load_corpus
 from ...schema import SchemaError, load_schema
 from ...storage.save import Change, save_changes
-from ...taxonomy import canonical_terms, tag_counts
+from ...taxonomy import tag_counts
 from ...text.guard import UnsafeFile
 from .common import (
     Outcome,
@@ -61,9 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def vocabulary_for(config: Config) -> list[str]:
     """The configured vocabulary, else the tags the corpus already uses (canonical spellings)."""
-    if config.vocabulary:
-        return list(config.vocabulary)
-    return canonical_terms(tag_counts(load_corpus([config.root], config, with_rules=False).articles))
+    return tag_vocabulary(config, lambda: tag_counts(load_corpus([config.root], config, with_rules=False).articles))
 
 
 def _summary(adoption: Adoption) -> str:

@@ -34,6 +34,7 @@ query language (--where), terms separated by spaces are ANDed:
   score:<0  publishedAt:>=2025-11-01  publishedAt:>=-7d   numbers and dates (a date is
                              the whole UTC day; -7d, -2w, -12h, -30m are relative; today)
   is:raw  is:invalid  is:draft   has:updatedAt   code:CD3   problem code or family
+  is:contradicted            the sentiment contradicts a confident suggestion (CD307's test)
   bitcoin  "price rally"     words and phrases in the title or description
 An unknown field, or a value outside a field's enum (sentiment:negativ) or other than
 true/false for a boolean (draft:yes), is an error, never an empty result.

@@ -19,7 +19,8 @@ EPILOG = """\
 Selectors are codes (CD303), families (CD3: consistency) or ALL. Families: CD1 structure,
 CD2 schema, CD3 consistency, CD4 body. [*] marks rules `copydesk check --fix` repairs;
 [*?] rules whose fix is unsafe (a heuristic chose what to change), or for some of their
-problems, applied only with `--fix --unsafe-fixes`.
+problems, applied only with `--fix --unsafe-fixes`. (opt-in) marks rules that ALL and
+their family leave out: only their own code selects them (`check --select ALL,CD307`).
 One code alone (`copydesk rules CD303`) prints that rule's explanation."""
 
 MARKDOWN_HEADER = "| Code | Name | Severity | Fix | What it means |\n|---|---|---|---|---|\n"
@@ -71,14 +72,15 @@ def explanation(rule: Rule, width: int = 88) -> str:
         "unsafe": ", fixable with `copydesk check --fix --unsafe-fixes`",
         "varies": ", fixable with `copydesk check --fix`, some problems only with `--unsafe-fixes`",
     }[rule.fix_safety] if rule.fixable else ""
-    paragraphs = [f"{rule.code} {rule.name} ({rule.severity}{fix})", rule.summary, rule.explanation]
+    opt_in = ", opt-in: selected only by its code" if rule.opt_in else ""
+    paragraphs = [f"{rule.code} {rule.name} ({rule.severity}{fix}{opt_in})", rule.summary, rule.explanation]
     return "\n\n".join(textwrap.fill(p, width, break_on_hyphens=False) for p in paragraphs) + "\n"
 
 
 def _as_dict(rule: Rule) -> dict[str, object]:
     return {
         "code": rule.code, "name": rule.name, "severity": rule.severity, "fixable": rule.fixable,
-        "fix_safety": rule.fix_safety if rule.fixable else None,
+        "fix_safety": rule.fix_safety if rule.fixable else None, "opt_in": rule.opt_in,
         "summary": rule.summary, "explanation": rule.explanation,
     }  # fmt: skip
 
@@ -101,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(explanation(rules[0]))
         return 0
     width = max(len(r.name) for r in rules)
-    for r in rules:
-        sys.stdout.write(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {fix_mark(r)}  {r.summary}\n")
+    severities = [f"{r.severity} (opt-in)" if r.opt_in else r.severity for r in rules]
+    column = max(7, *map(len, severities))
+    for r, severity in zip(rules, severities, strict=True):
+        sys.stdout.write(f"{r.code}  {r.name:<{width}}  {severity:<{column}}  {fix_mark(r)}  {r.summary}\n")
     return 0
