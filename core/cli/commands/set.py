@@ -13,7 +13,7 @@ from ...display import printable
 from ...document import get_path
 from ...edit.ops import DeleteKey, Edit, FieldPath, RenameKey, SetValue, field_name, parse_field
 from ...schema import coerce, field_types, is_required, load_schema
-from .common import UsageError, add_output_options, allow_dash_values, load_targets_where, run_batch
+from .common import UsageError, add_output_options, allow_dash_values, load_matches, run_batch
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*=")
 
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print("copydesk set: no path given", file=sys.stderr)
         return 2
     try:
-        corpus, articles = load_targets_where(paths, args.where)
+        corpus, articles = load_matches(paths, args.where)
     except UsageError as exc:
         print(f"copydesk set: {exc}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from .common import (
     UsageError,
     add_output_options,
     allow_dash_values,
-    load_targets_where,
+    load_matches,
     run_batch,
     taxonomy_fields,
 )
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         renames = _parse_renames(args.rename)
-        corpus, articles = load_targets_where(args.paths, args.where)
+        corpus, articles = load_matches(args.paths, args.where)
         if args.field != TAGS_FIELD:
             taxonomy_fields([args.field], corpus)  # a typo would add a new list to every article
         else:  # the house style and the vocabulary are about tags
