@@ -129,11 +129,15 @@ _Part = tuple[list[str], bytes, list[tuple[str, ...]], list[int], bytes, dict[st
 
 def read_parts(config: Config, keys: Collection[str] | None) -> tuple[tuple[str, ...], Iterator[_Part]] | None:
     """The kept keys, and each part with the columns of ``keys`` (None: every kept key)
-    decoded; None when there is no usable view. Iterating may raise ValueError (damaged)."""
+    decoded; None when there is no usable view or it does not keep every key of ``keys``.
+    Iterating may raise ValueError (a damaged view)."""
     found = load_view_parts(config, VALUES_VIEW, _FORMAT)
     if found is None:
         return None
     header, parts = found
+    if keys is not None and not set(keys) <= set(header):
+        parts.close()
+        return None
     if keys is None:
         keys = tuple(header)
 
