@@ -89,7 +89,7 @@ def listed_articles(paths: Sequence[Path], config: Config, keys: Collection[str]
         rels.append(rel)
         versions.append(version)
     position_of = {rel: i for i, rel in enumerate(rels)}
-    paths = result.paths
+    found_paths = result.paths
     articles: list[Any] = [None] * count
     names: set[str] = set()
     found = read_parts(config, reads)
@@ -119,7 +119,7 @@ def listed_articles(paths: Sequence[Path], config: Config, keys: Collection[str]
             names.update(*(name_sets[j] for j in {ids[i] for i in rows}))
             kind = result.kind
             for meta, p in zip(metas, positions, strict=True):
-                articles[p] = ListedArticle(paths[p], rels[p], kind(p), meta, result, p)
+                articles[p] = ListedArticle(found_paths[p], rels[p], kind(p), meta, result, p)
     except (ValueError, TypeError, KeyError, IndexError, EOFError):  # a damaged view: every file is read
         articles = [None] * count
         names = set()
@@ -128,7 +128,7 @@ def listed_articles(paths: Sequence[Path], config: Config, keys: Collection[str]
         # Read again (and kept): the files changed since the view was written, or never in it.
         old = read_kept(config)
         merged = old[1] if old is not None and old[0] == wanted else {}
-        for article in iter_articles([Path(paths[i]) for i in stale.values()], config):
+        for article in iter_articles([Path(found_paths[i]) for i in stale.values()], config):
             position = stale.get(article.relpath)
             if position is None:
                 continue
