@@ -359,6 +359,7 @@ def scan(
 
         keys = kept_keys(config)
     fresh: dict[str, Any] = {}
+    name_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
     source, workers = _files_to_parse(paths, config, triage, workers)
     result.workers = workers if workers > 1 else 0
     parsed: dict[str, Entry] = {}
@@ -366,8 +367,10 @@ def scan(
     for done, entry in enumerate(in_workers(parse_chunk, source, Inherited(config, started_ns, values=keys), workers,
                                             ordered=False), 1):
         if keys is not None:
-            if entry[6] is not None:  # type: ignore[misc]
-                fresh[entry[0]] = entry[6]  # type: ignore[misc]
+            kept = entry[6]  # type: ignore[misc]
+            if kept is not None:
+                # Each chunk of results brings its own copy of the field-name sets: one each.
+                fresh[entry[0]] = (kept[0], kept[1], name_sets.setdefault(kept[2], kept[2]))
             entry = entry[:6]  # type: ignore[assignment]
         parsed[entry[0]] = entry
         if progress is not None and (done % 256 == 0 or done >= triage.needed):
