@@ -17,6 +17,10 @@ Each size runs in its own process (so peak RSS is that size's) and reports:
   a keystroke not answered within 10 s is counted as unanswered instead;
 - peak RSS (``ru_maxrss``) of the process.
 
+``--index-from-check``: before every launch the index folder is deleted and ``copydesk
+check`` run once, so each start finds only what the core's check pass leaves (no saved list,
+no values kept by a session before): the first start after a check.
+
 Screen updates are observed by wrapping the app's ``_display`` (where Textual hands a
 rendered update to the driver) and key events by ``run_test``'s ``message_hook``, so
 Pilot's own ~45 ms per press is not counted. Medians and 90th percentiles over the presses.
@@ -211,6 +215,11 @@ def _launch(count: int, args: argparse.Namespace, drop: Path | None, *extra: str
     """One measuring process for ``count`` articles (after deleting the index folder ``drop``)."""
     if drop is not None:
         shutil.rmtree(drop, ignore_errors=True)
+    if args.index_from_check:
+        root = folder(count, args.seed)
+        shutil.rmtree(index_path(load_config(root)).parent, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "core.cli.main", "check", str(root)], capture_output=True, env=copydesk_env(),
+                       cwd=Path(__file__).resolve().parents[1])
     warm_page_cache(folder(count, args.seed))  # as the goals say: every launch finds the files in memory
     launched = time.time()
     return subprocess.run(
@@ -234,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--starts", type=int, default=4,
                         help="extra launches per size that time only the first rows, in the same mode (with or "
                              "without an index) as the measured run; first rows is the median of all launches")
+    parser.add_argument("--index-from-check", action="store_true",
+                        help="start every launch with only the index one `copydesk check` leaves")
     args = parser.parse_args(argv)
     if args.one:
         import tui
@@ -249,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     for count in (int(s) for s in args.sizes.split(",") if s):
         root = folder(count, args.seed)  # generate outside the timed process
         index_folder = index_path(load_config(root)).parent
-        with_index = index_folder.exists()  # else every launch of this size starts without one
+        with_index = index_folder.exists() or args.index_from_check  # else every launch of this size starts without one
 
         # The start is the noisiest figure: time it over several launches (before the measured
         # run, which leaves the index and the saved list complete for the next run).
@@ -270,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             starts.append(r["first_rows_s"])
         rows.append([
             f"{count:,}",
-            "with" if with_index else "without",
+            "from check" if args.index_from_check else "with" if with_index else "without",
             f"{statistics.median(starts):.2f} ({', '.join(f'{t:.2f}' for t in starts)})" if starts else "n/a",
             f"{r['full_s']:.2f}" if "full_s" in r else f"> {args.timeout:.0f}",
             f"{statistics.median(cursor):.1f} / {_quantile(cursor, 0.9):.1f}",
@@ -286,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         rows,
     ))
     print(f"\nCommand: python -m bench.bench_tui --sizes {args.sizes} --presses {args.presses} --settle {args.settle} "
-          f"--starts {args.starts}")
+          f"--starts {args.starts}" + (" --index-from-check" if args.index_from_check else ""))
     return 0
 
 

@@ -287,6 +287,17 @@ def article_fields(articles: Iterable[Article]) -> set[str]:
     return names | {str(key) for key in top}
 
 
+def fields_of(meta: Mapping[str, Any]) -> set[str]:
+    """Dotted names of every key of one article's front matter (what :func:`article_fields`
+    finds in it; the index keeps them with its values, core.index.values)."""
+    names: set[str] = set()
+    for key, value in meta.items():
+        names.add(str(key))
+        if isinstance(value, Mapping):
+            _meta_walk(value, f"{key}.", names, 1)
+    return names
+
+
 def _meta_walk(meta: Mapping[str, Any], prefix: str, names: set[str], depth: int) -> None:
     for key, value in meta.items():
         dotted = f"{prefix}{key}"
@@ -300,12 +311,15 @@ def known_fields(articles: Iterable[Article], config: Config | None = None) -> s
     return schema_fields(config) | article_fields(articles)
 
 
-def where(articles: Sequence[Article], text: str, config: Config | None = None, *, batch: bool = True) -> list[Article]:
+def where(articles: Sequence[Article], text: str, config: Config | None = None, *, batch: bool = True,
+          fields: Iterable[str] | None = None) -> list[Article]:
     """The articles matching ``text`` (for ``--where``): fields checked against the schema
-    and the articles, enum and boolean values against the schema; in a batch command
-    ``is:dirty`` / ``is:marked`` are errors (only the terminal UI has unsaved edits and
-    marks). ``is:modified`` and the other git states ask git once, about the corpus root."""
-    query = compile(text, known_fields(articles, config), schema=_schema(config))
+    and the articles (``fields``: their field names, when their ``meta`` is partial), enum
+    and boolean values against the schema; in a batch command ``is:dirty`` / ``is:marked``
+    are errors (only the terminal UI has unsaved edits and marks). ``is:modified`` and the
+    other git states ask git once, about the corpus root."""
+    known = known_fields(articles, config) if fields is None else schema_fields(config) | set(fields)
+    query = compile(text, known, schema=_schema(config))
     if batch and query.needs:
         state = sorted(query.needs)[0]
         term = next(t for t in query.terms if t.kind == "is" and any(v.casefold() == state for _, v in t.values))

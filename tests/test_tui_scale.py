@@ -553,3 +553,26 @@ async def test_the_cursor_starts_on_the_top_row_when_the_metadata_comes_before_t
         top = main.ws.articles[main.ws.visible[0]].relpath
         assert top != "01-ferry-fares-rise.md"  # the date order is not the order read
         assert main.list.cursor == 0 and main.ws.articles[main.list.current].relpath == top
+
+
+async def test_the_first_start_after_a_check_filters_on_the_values_the_check_kept(tmp_path: Path, monkeypatch) -> None:
+    """An index left by `copydesk check` alone (no session before): the filter values come
+    from what the check kept beside it, and only a file changed since is read for them."""
+    from core.cli.main import main as cli_main
+
+    root = write_folder(tmp_path / "news", articles=_lagos_articles("Lagos startups raise money."), broken=BROKEN)
+    assert cli_main(["check", str(root)]) in (0, 1)
+    index = root / ".copydesk" / "index"
+    assert (index / "values.view").is_file() and not (index / "tui-values.view").exists()
+    path = root / "a6-lagos.md"
+    path.write_text(path.read_text().replace("Lagos startups raise money.", "Nairobi startups raise money."))
+    passes = _count_passes(monkeypatch, root)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert await _filtered(app, pilot, "nairobi") == ["a6-lagos.md"]
+        assert await _filtered(app, pilot, "lagos") == []
+        assert await _filtered(app, pilot, "tag:ASIA sentiment:NEGATIVE") == ["a1-asia-markets.md", "a4-hong-kong-rules.md"]
+        assert await _filtered(app, pilot, "source.name:Reuters") == ["a3-etf-flows.md"]
+    assert passes == [["a6-lagos.md"]]  # the file changed since the check, and only that one
+    assert (index / "tui-values.view").is_file()  # the session keeps its own for the next start

@@ -38,6 +38,7 @@ from .model import (
     ProvisionalEntries,
     Slim,
     Workspace,
+    checked_values,
     checked_versions,
     collector_paused,
     iter_values,
@@ -231,6 +232,8 @@ class Loader:
         # What the last pass kept, for the files still as it read them (the usual start: all
         # but the few changed or added since); the others are read.
         saved = saved_values(config, entries, keys)
+        if saved is None:  # no session kept its own yet: what `copydesk check` kept, if it did
+            saved = checked_values(config, entries, keys)
         if saved is not None:
             loaded, names, stale, kept_keys = saved
             keys |= kept_keys  # the stale files are read for every kept key: all stay loaded

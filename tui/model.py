@@ -1908,6 +1908,46 @@ def saved_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]) 
     return KeptValues(loaded, set(header[1]), stale, frozenset(header[0]))
 
 
+def checked_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]) -> KeptValues | None:
+    """What ``copydesk check`` kept beside the index (``core.index.values``) for ``entries``,
+    as :func:`saved_values` gives it: the first start after a check, before any session
+    kept its own, then reads no file for filters (only those changed since). None when
+    nothing usable was kept, or not every key of ``keys``."""
+    from core.index.values import read_parts
+
+    found = read_parts(config, None)
+    if found is None:
+        return None
+    kept_keys, parts = found
+    if not set(keys) <= set(kept_keys):
+        return None  # (the parts are not read: the file is closed with them)
+    by_rel = {e.relpath: e for e in entries}
+    loaded: dict[str, Any] = {}
+    names: set[str] = set()
+    try:
+        with collector_paused():
+            for relpaths, versions, name_sets, ids, has_meta, columns in parts:
+                by_key = [(key, *columns[key]) for key in kept_keys]
+                for i, rel in enumerate(relpaths):
+                    entry = by_rel.get(rel)
+                    if entry is None or versions[16 * i : 16 * i + 16] != _version(entry.fingerprint):
+                        continue
+                    values = None
+                    if has_meta[i]:
+                        present = tuple(key for key, held, _ in by_key if held[i])
+                        items = tuple(_compact(column[i]) for _, held, column in by_key if held[i])
+                        if "description" in present and type(items[at := present.index("description")]) is str:
+                            # Case-folded, as the metadata pass keeps it (see _values_of).
+                            items = (*items[:at], items[at].casefold(), *items[at + 1 :])
+                        values = Values(Values.positions(present), items)
+                    loaded[path_key(entry)] = values
+                    names.update(name_sets[ids[i]])
+    except (ValueError, TypeError, KeyError, IndexError, EOFError):  # damaged: read the files
+        return None
+    stale = [e for e in entries if path_key(e) not in loaded]
+    return KeptValues(loaded, names, stale, frozenset(kept_keys))
+
+
 def _values_of_saved(value: Any, mappings: dict[int, Values]) -> Values | None:
     if value is None:
         return None

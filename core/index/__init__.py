@@ -15,11 +15,16 @@ The package, by concern:
 - ``workers``: the worker processes and what they inherit;
 - ``scanning``: :func:`scan` and :func:`snapshot`, and when a stored entry is trusted;
 - ``metadata``: whole articles across workers (:func:`map_articles`, :func:`load_articles`);
-- ``views``: what callers keep beside the index (:func:`save_view`, :func:`load_view`).
+- ``views``: what callers keep beside the index (:func:`save_view`, :func:`load_view`);
+- ``values``: the values of a few metadata keys of every article, kept beside the index by
+  the scans that ask for them (``scan(..., values=True)``: ``check``);
+- ``listing``: :func:`listed_articles`, the articles answered from the index and those
+  values (``list --where``, ``tags``, the targets of ``set`` / ``tag --where``).
 """
 
 from __future__ import annotations
 
+from .listing import Listed, ListedArticle, listed_articles
 from .metadata import load_articles, map_articles
 from .private import Parts
 from .records import DISPLAY_KEYS, RACY_WINDOW_NS, Display, Entry, Record, display_of
@@ -33,6 +38,7 @@ from .store import (
     load_index,
     save_index,
 )
+from .values import kept_keys
 from .views import load_view, load_view_parts, save_view
 from .workers import PARALLEL_MIN_FILES
 
@@ -44,6 +50,8 @@ __all__ = [
     "RACY_WINDOW_NS",
     "Display",
     "Entry",
+    "Listed",
+    "ListedArticle",
     "Parts",
     "Record",
     "Scan",
@@ -51,6 +59,8 @@ __all__ = [
     "display_of",
     "index_path",
     "index_token",
+    "kept_keys",
+    "listed_articles",
     "load_articles",
     "load_index",
     "load_view",

@@ -21,12 +21,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from ..checks import SelectionKey, selected_by, selection_key
 from ..config import Config
 from ..document import KINDS, inspect_file
 from ..walk import Found, walk_batches
-from .records import Entry, Record, entry_of, kind_of, narrowed, racy, unpack_fingerprint
+from .records import PACK_FP, Entry, Record, entry_of, kind_of, narrowed, racy, unpack_fingerprint
 from .store import Columns, index_token, read_columns, save_index
 from .workers import Inherited, in_workers, inherited, workers_for, worth_forking
 
@@ -56,6 +57,7 @@ class Scan:
     _entries: list[Entry | int] = field(default_factory=list, repr=False)
     _stored: Columns | None = field(default=None, repr=False)
     _records: list[Record] | None = field(default=None, repr=False)
+    values_written: bool = False  # with ``values=True``: the kept values were written (core.index.values)
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -78,6 +80,34 @@ class Scan:
         if self._records is None:
             self._records = [Record(path, self._entry(i)) for i, path in enumerate(self._paths)]
         return self._records
+
+    def record(self, i: int) -> Record:
+        """The record of article ``i`` (decoded when asked for)."""
+        if self._records is not None:
+            return self._records[i]
+        return Record(self._paths[i], self._entry(i))
+
+    def kind(self, i: int) -> str:
+        """The kind of article ``i``, without decoding its entry."""
+        entry = self._entries[i]
+        if type(entry) is int:
+            assert self._stored is not None
+            return kind_of(self._stored.flags[entry])
+        return kind_of(entry[2])  # type: ignore[index]
+
+    def versions(self) -> Iterator[tuple[str, bytes]]:
+        """Each article's relative path and version (16 bytes of its SHA-256, zeros when
+        unreadable), in order, without decoding the entries."""
+        stored = self._stored
+        size = PACK_FP.size
+        for entry in self._entries:
+            if type(entry) is int:
+                assert stored is not None
+                at = entry * size + 24  # after the packed size, mtime and inode
+                yield stored.relpaths[entry], stored.fingerprints[at : at + 16]
+            else:
+                packed = entry[4]  # type: ignore[index]
+                yield entry[0], packed[24:40] if packed else bytes(16)  # type: ignore[index]
 
     def with_problems(self) -> Iterator[Record]:
         """The records of the articles that have problems, in order."""
@@ -157,8 +187,18 @@ def parse_chunk(chunk: Sequence[tuple[str, str, bytes]]) -> list[Entry]:
     """Index entries of ``chunk`` (``Found`` items, or plain tuples in worker processes):
     the work a scan gives its workers."""
     state = inherited()
-    config, started_ns = state.config, state.started_ns
-    return [entry_of(relpath, inspect_file(path, config, relpath), key, started_ns) for path, relpath, key in chunk]
+    config, started_ns, keys = state.config, state.started_ns, state.values
+    if keys is None:
+        return [entry_of(relpath, inspect_file(path, config, relpath), key, started_ns) for path, relpath, key in chunk]
+    from .values import values_of
+
+    entries: list[Entry] = []
+    for path, relpath, key in chunk:
+        found = inspect_file(path, config, relpath)
+        # The kept values ride after the entry (core.index.values); the scan takes them off.
+        kept = values_of(found.meta, keys) if found.fingerprint is not None else None
+        entries.append((*entry_of(relpath, found, key, started_ns), kept))  # type: ignore[arg-type]
+    return entries
 
 
 def _sha256_of(path: str) -> str | None:
@@ -289,6 +329,7 @@ def scan(
     cache: bool = True,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    values: bool = False,
 ) -> Scan:
     """Every article under ``paths`` as a :class:`Record`, sorted by relative path.
 
@@ -298,6 +339,9 @@ def scan(
     else none). ``progress(done, total)`` is called as files are parsed (``total`` counts
     only the files that need parsing, as far as the walk of the folder has found them: it
     may grow while parsing starts).
+
+    ``values``: keep the values of a few metadata keys of each article parsed beside the
+    index (see :mod:`core.index.values`; with ``cache`` only).
     """
     result = Scan(config)
     started_ns = time.time_ns()
@@ -309,12 +353,25 @@ def scan(
         if index_token(config) != read_token:
             read_token = None  # replaced while being read: which one was read is unknown
     triage = _Triage(stored, config, started_ns)
+    keys = None
+    if values and cache:
+        from .values import kept_keys
+
+        keys = kept_keys(config)
+    fresh: dict[str, Any] = {}
+    name_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
     source, workers = _files_to_parse(paths, config, triage, workers)
     result.workers = workers if workers > 1 else 0
     parsed: dict[str, Entry] = {}
     done = 0
-    for done, entry in enumerate(in_workers(parse_chunk, source, Inherited(config, started_ns), workers,
+    for done, entry in enumerate(in_workers(parse_chunk, source, Inherited(config, started_ns, values=keys), workers,
                                             ordered=False), 1):
+        if keys is not None:
+            kept = entry[6]  # type: ignore[misc]
+            if kept is not None:
+                # Each chunk of results brings its own copy of the field-name sets: one each.
+                fresh[entry[0]] = (kept[0], kept[1], name_sets.setdefault(kept[2], kept[2]))
+            entry = entry[:6]  # type: ignore[assignment]
         parsed[entry[0]] = entry
         if progress is not None and (done % 256 == 0 or done >= triage.needed):
             progress(done, max(done, triage.needed))
@@ -331,6 +388,10 @@ def scan(
         result.unchanged_index = read_token
     if cache and (result.parsed or result.verified or (whole_root and gone)):
         result.written = _save(result, triage, whole_root)
+    if keys is not None:
+        from .values import keep_scanned
+
+        result.values_written = keep_scanned(result, keys, fresh, whole_root, bool(result.parsed) or gone)
     return result
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from ..config import Config
@@ -20,6 +21,11 @@ def _view_key(config: Config) -> str:
     return digest.hexdigest()
 
 
+def view_path(config: Config, name: str) -> Path:
+    """The file of the view ``name``."""
+    return index_path(config).with_name(f"{name}.view")
+
+
 def save_view(config: Config, name: str, version: str, data: Any, *, of_index: bool = True,
               parts: Iterable[Any] | None = None) -> bool:
     """Keep ``data`` (values ``marshal`` can store: a list's display rows, say) beside the
@@ -30,7 +36,7 @@ def save_view(config: Config, name: str, version: str, data: Any, *, of_index: b
     token = index_token(config)
     if token is None:
         return False
-    return write_private(index_path(config).with_name(f"{name}.view"),
+    return write_private(view_path(config, name),
                          (version, _view_key(config), token if of_index else None, data), parts)
 
 
@@ -58,7 +64,7 @@ def load_view_parts(config: Config, name: str, version: str) -> tuple[Any, Parts
 
 
 def _load_view(config: Config, name: str, version: str, mapped: bool = False) -> tuple[Any, Parts | None] | None:
-    value, status = read_private(index_path(config).with_name(f"{name}.view"), mapped=mapped)
+    value, status = read_private(view_path(config, name), mapped=mapped)
     if status != "loaded":
         return None
     parts = None

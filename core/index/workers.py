@@ -30,6 +30,7 @@ class Inherited(NamedTuple):
     config: Config
     started_ns: int = 0  # when the scan started (whether a file was written too recently to trust)
     checked: Mapping[str, Fingerprint] | None = None  # versions whose problems the caller has
+    values: tuple[str, ...] | None = None  # the metadata keys whose values a scan keeps (core.index.values)
 
 
 _inherited: Inherited | None = None

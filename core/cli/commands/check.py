@@ -165,7 +165,9 @@ def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[s
     rows: list[tuple[str, Problem]] = []
     fixable = _Fixable()
     for group in groups:
-        result = scan(group.paths, group.config, cache=cache)
+        # The values lists and tag counts read are kept too (core.index.values): `list
+        # --where` and `tags` then answer from the index without reading every file.
+        result = scan(group.paths, group.config, cache=cache, values=True)
         seen.update(result.paths)
         for record in result.with_problems():
             shown = display_path(record.path)

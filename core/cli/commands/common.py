@@ -63,12 +63,17 @@ def reachable_paths(paths: Sequence[str | Path]) -> list[Path]:
     return given
 
 
+def _config_of(paths: Sequence[str]) -> tuple[list[Path], Config]:
+    """The paths given (each must be reachable) and the settings of the first one's folder."""
+    given = reachable_paths(paths)
+    return given, load_config(given[0])
+
+
 def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
     """The articles under ``paths``; the corpus root (journal location) comes from the first path."""
-    given = reachable_paths(paths)
     from ...document import load_corpus
 
-    config: Config = load_config(given[0])
+    given, config = _config_of(paths)
     return load_corpus(given, config, with_rules=with_rules)
 
 
@@ -76,31 +81,68 @@ class UsageError(CopydeskError):
     """Bad command-line input (exit 2)."""
 
 
-def load_targets_where(paths: Sequence[str], query: str, listed: Sequence[str] | None = None) -> tuple[Corpus, list[Article]]:
+def load_targets_where(paths: Sequence[str], query: str, listed: Sequence[str] | None = None,
+                       reads: Iterable[str] | None = None) -> tuple[Corpus, list[Article]]:
     """The articles under ``paths`` and those matching the ``--where`` query (all when empty);
     with ``listed`` (what :func:`listed_targets` found), those files instead of the walk.
 
-    The rules run only when the query needs problems (``is:invalid``, ``code:``): loading is
-    several times faster without them. A bad query is a UsageError naming the term.
+    ``reads``: the top-level metadata keys the caller reads besides the query's. When given
+    and the index keeps them all (``core.index.values``), the articles come from the index
+    and its kept values, each ``meta`` holding only those keys (a ``core.index.listing.Listed``,
+    whose ``fields`` are every field name); only files changed since are read. Otherwise
+    the files are read, and the rules run only when the query needs problems
+    (``is:invalid``, ``code:``): loading is several times faster without them. A bad query
+    is a UsageError naming the term.
     """
     from ...query import QueryError, where
     from ...query import compile as compile_query
 
     try:
-        needs_rules = bool(query.strip()) and compile_query(query).needs_problems
+        compiled = compile_query(query) if query.strip() else None
     except QueryError:
-        needs_rules = False  # reported below, once the loaded articles tell the known fields
+        compiled = None  # reported below, once the loaded articles tell the known fields
+        reads = None
     if listed is not None and not listed:  # nothing changed or listed: no target, not the whole folder
         from ...document import Corpus
 
         return Corpus(load_config(Path(paths[0]) if paths else Path.cwd())), []
-    corpus = load_targets(paths if listed is None else listed, with_rules=needs_rules)
+    if reads is not None and listed is None:
+        from ...index.listing import listed_articles
+
+        given, config = _config_of(paths)
+        keys = set(reads) | (compiled.keys_read() if compiled is not None else set())
+        corpus = listed_articles(given, config, keys)
+        if corpus is not None:
+            if not query.strip():
+                return corpus, list(corpus.articles)
+            try:
+                return corpus, where(corpus.articles, query, config, fields=corpus.fields)
+            except QueryError as exc:
+                raise UsageError(f"invalid --where query: {exc}\n{exc.pointer(query)}") from None
+    corpus = load_targets(paths if listed is None else listed, with_rules=compiled is not None and compiled.needs_problems)
     if not query.strip():
         return corpus, list(corpus.articles)
     try:
         return corpus, where(corpus.articles, query, corpus.config)
     except QueryError as exc:
         raise UsageError(f"invalid --where query: {exc}\n{exc.pointer(query)}") from None
+
+
+def load_matches(paths: Sequence[str], query: str, listed: Sequence[str] | None = None) -> tuple[Corpus, list[Article]]:
+    """What an editing command works on: ``load_targets_where``, the ``--where`` query
+    answered from the index when it can be (not for ``listed`` files), and then only the
+    matching articles read whole (the edits are planned on them)."""
+    if not query.strip() or listed is not None:
+        return load_targets_where(paths, query, listed)
+    corpus, articles = load_targets_where(paths, query, reads=())
+    if getattr(corpus, "fields", None) is None:  # read whole already
+        return corpus, articles
+    from ...document import Article, load_article
+    from ...query import compile as compile_query
+
+    with_rules = compile_query(query).needs_problems
+    return corpus, [a if isinstance(a, Article) else load_article(a.path, corpus.config, a.relpath, with_rules=with_rules)
+                    for a in articles]
 
 
 # What json leaves raw that a terminal would act on: DEL, C1, bidi and format controls, and
@@ -323,14 +365,21 @@ def write_patch(patch: str) -> None:
     out.write(patch)
 
 
+def corpus_fields(corpus: Corpus) -> set[str]:
+    """The field names a query, ``--sort`` or ``--field`` may use: the schema's and every
+    article's (those the index kept, for articles answered from it)."""
+    from ...query import known_fields, schema_fields
+
+    fields = getattr(corpus, "fields", None)  # a core.index.listing.Listed
+    return schema_fields(corpus.config) | fields if fields is not None else known_fields(corpus.articles, corpus.config)
+
+
 def taxonomy_fields(given: list[str], corpus: Corpus) -> list[str]:
     """The fields ``--field`` names (each must be in the schema or in an article), else the
     configured taxonomies. Raises UsageError naming an unknown field."""
     if not given:
         return list(corpus.config.taxonomies)
-    from ...query import known_fields
-
-    known = known_fields(corpus.articles, corpus.config)
+    known = corpus_fields(corpus)
     for name in given:
         if name not in known:
             from ...checks.wording import closest

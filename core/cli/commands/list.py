@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 from ...checks.datetimes import is_datetime
 from ...display import display_path, plural, printable
 from ...document import Article, thaw
-from ...query import known_fields, sort_articles
+from ...query import sort_articles
 from ...schema import SchemaError, load_schema, view_columns
 from .common import (
     UsageError,
     add_target_options,
     allow_dash_values,
+    corpus_fields,
     dump_json,
     listed_targets,
     load_targets_where,
@@ -70,8 +71,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # What the table reads besides the query (the view's columns are always kept by the
+    # index): the JSON output holds every article's whole metadata, so it reads the files.
+    reads = None
+    if args.format != "json":
+        sort = args.sort.lstrip("-").split(".")[0]
+        reads = {"draft", *(c.strip().split(".")[0] for c in args.columns.split(",") if c.strip()),
+                 *(("tags" if sort == "tag" else sort,) if sort and sort != "path" else ())}
     try:
-        corpus, articles = load_targets_where(args.paths or ["."], args.where, listed_targets(args, "list", args.paths or ["."]))
+        corpus, articles = load_targets_where(args.paths or ["."], args.where,
+                                              listed_targets(args, "list", args.paths or ["."]), reads)
     except UsageError as exc:
         print(f"copydesk list: {exc}", file=sys.stderr)
         return 2
@@ -79,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         descending = args.sort.startswith("-")
         name = args.sort.lstrip("-")
         if name != "path":
-            fields = known_fields(corpus.articles, corpus.config)
+            fields = corpus_fields(corpus)
             if name == "tag":
                 name = "tags"
             if name not in fields:
@@ -107,7 +116,7 @@ def _columns(given: str, corpus: Corpus) -> tuple[str, ...]:
     """``--columns`` (each field known to the schema or an article), else the view's."""
     if given.strip():
         names = [name.strip() for name in given.split(",") if name.strip()]
-        known = known_fields(corpus.articles, corpus.config)
+        known = corpus_fields(corpus)
         unknown = [name for name in names if name not in known]
         if unknown:
             raise UsageError(f"--columns: unknown field {unknown[0]!r} (not in the schema nor in any article)")

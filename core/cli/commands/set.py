@@ -19,7 +19,7 @@ from .common import (
     add_target_options,
     allow_dash_values,
     listed_targets,
-    load_targets_where,
+    load_matches,
     run_batch,
 )
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         print("copydesk set: no path given", file=sys.stderr)
         return 2
     try:
-        corpus, articles = load_targets_where(paths, args.where, listed_targets(args, "set", paths))
+        corpus, articles = load_matches(paths, args.where, listed_targets(args, "set", paths))
     except UsageError as exc:
         print(f"copydesk set: {exc}", file=sys.stderr)
         return 2

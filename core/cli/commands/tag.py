@@ -17,7 +17,7 @@ from .common import (
     add_target_options,
     allow_dash_values,
     listed_targets,
-    load_targets_where,
+    load_matches,
     run_batch,
     taxonomy_fields,
 )
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         renames = _parse_renames(args.rename)
-        corpus, articles = load_targets_where(args.paths, args.where, listed_targets(args, "tag", args.paths))
+        corpus, articles = load_matches(args.paths, args.where, listed_targets(args, "tag", args.paths))
         if args.field != TAGS_FIELD:
             taxonomy_fields([args.field], corpus)  # a typo would add a new list to every article
         else:  # the house style and the vocabulary are about tags

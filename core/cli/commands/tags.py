@@ -45,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     try:
-        corpus, articles = load_targets_where(paths, args.where)
+        # The counted fields' values come from the index when it keeps them (it keeps the
+        # taxonomies' always: core.index.values).
+        reads = {*args.field, *(name.split(".")[0] for name in args.field)}
+        corpus, articles = load_targets_where(paths, args.where, reads=reads)
         fields = taxonomy_fields(args.field, corpus)
     except UsageError as exc:
         print(f"copydesk tags: {exc}", file=sys.stderr)
