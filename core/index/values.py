@@ -176,12 +176,21 @@ def _parts(keys: tuple[str, ...], kept: Mapping[str, Kept | KeptPacked]) -> Iter
     for start in range(0, len(relpaths), _PART):
         rows = [_unpacked(kept[rel]) for rel in relpaths[start : start + _PART]]
         sets: dict[tuple[str, ...], int] = {}
-        ids = [sets.setdefault(row[3], len(sets)) for row in rows]
+        by_object: dict[int, int] = {}  # the same set is mostly the same object: no hashing 40 strings a row
+        ids = []
+        for row in rows:
+            at = by_object.get(id(row[3]))
+            if at is None:
+                at = by_object[id(row[3])] = sets.setdefault(row[3], len(sets))
+            ids.append(at)
+        masks = [row[1] or 0 for row in rows]
+        nothing = (None,) * len(keys)
+        items = [row[2] if row[1] is not None else nothing for row in rows]
         columns = {}
         for i, key in enumerate(keys):
             bit = 1 << i
-            columns[key] = (bytes(1 if row[1] is not None and row[1] & bit else 0 for row in rows),
-                            marshal.dumps([row[2][i] if row[1] is not None else None for row in rows]))
+            columns[key] = (bytes([1 if mask & bit else 0 for mask in masks]),
+                            marshal.dumps([values[i] for values in items]))
         yield (relpaths[start : start + _PART], b"".join(row[0] for row in rows), list(sets), ids,
                bytes(row[1] is not None for row in rows), columns)
 
