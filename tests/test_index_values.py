@@ -166,3 +166,17 @@ def test_tag_and_set_where_plan_the_same_changes(folder: Path, monkeypatch: pyte
     assert code == 0 and "1 file changed" in out
     edited = [p for p in (folder / "gen").rglob("*.md") if "FRESHLY-ADDED" in p.read_text(encoding="utf-8")]
     assert len(edited) == 1 and "REVIEWED" in edited[0].read_text(encoding="utf-8")
+
+
+def test_kept_field_names_are_each_articles_own() -> None:
+    # Field names are worked out once per key layout: articles alike at the top but not
+    # further down, or whose keys are equal but not the same (1 and True), each keep their own.
+    from core.query import fields_of
+
+    metas = [{"title": "a", "ai": {"model": "x"}}, {"title": "b", "ai": {"score": 1}},
+             {"title": "c", "ai": {"model": {"name": "x"}}}, {"title": "d", "ai": {"model": {"size": 1}}},
+             {"title": "e", 1: "one"}, {"title": "f", True: "yes"}, {"title": "g", "ai": {1: "x"}},
+             {"title": "h", "ai": {True: "x"}}]
+    for meta in metas:
+        read = index_values.values_of(meta, ("title",))
+        assert read is not None and set(read[2]) == fields_of(meta), meta

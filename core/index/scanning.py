@@ -190,13 +190,13 @@ def parse_chunk(chunk: Sequence[tuple[str, str, bytes]]) -> list[Entry]:
     config, started_ns, keys = state.config, state.started_ns, state.values
     if keys is None:
         return [entry_of(relpath, inspect_file(path, config, relpath), key, started_ns) for path, relpath, key in chunk]
-    from .values import values_of
+    from .values import packed_values
 
     entries: list[Entry] = []
     for path, relpath, key in chunk:
         found = inspect_file(path, config, relpath)
         # The kept values ride after the entry (core.index.values); the scan takes them off.
-        kept = values_of(found.meta, keys) if found.fingerprint is not None else None
+        kept = packed_values(found.meta, keys) if found.fingerprint is not None else None
         entries.append((*entry_of(relpath, found, key, started_ns), kept))  # type: ignore[arg-type]
     return entries
 
@@ -370,7 +370,7 @@ def scan(
             kept = entry[6]  # type: ignore[misc]
             if kept is not None:
                 # Each chunk of results brings its own copy of the field-name sets: one each.
-                fresh[entry[0]] = (kept[0], kept[1], name_sets.setdefault(kept[2], kept[2]))
+                fresh[entry[0]] = (kept[0], name_sets.setdefault(kept[1], kept[1]))
             entry = entry[:6]  # type: ignore[assignment]
         parsed[entry[0]] = entry
         if progress is not None and (done % 256 == 0 or done >= triage.needed):

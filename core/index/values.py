@@ -36,8 +36,15 @@ _PART = 2_000  # articles per part of the view (written and read one part at a t
 # key, None without readable front matter; their values in the kept keys' order, None for
 # a key it lacks; its dotted field names).
 Kept = tuple[bytes, int | None, tuple[Any, ...], tuple[str, ...]]
-# What a scan's worker sends back for one article: Kept without the version.
+# What values_of reads of one article: Kept without the version.
 Read = tuple[int | None, tuple[Any, ...], tuple[str, ...]]
+# What a scan's worker sends back for one article (packed_values): its mask and values
+# marshalled together, and its field names. Bytes cost the result pipe and the scan's
+# process a fraction of the objects they stand for (no pickling value by value, nothing
+# for the garbage collector to walk); they are decoded only when written, a part at a time.
+Packed = tuple[bytes, tuple[str, ...]]
+# Kept as a scan holds it until written: the version, then Packed.
+KeptPacked = tuple[bytes, bytes, tuple[str, ...]]
 
 
 def kept_keys(config: Config) -> tuple[str, ...]:
@@ -67,17 +74,20 @@ def version_of(sha256: str | None) -> bytes:
 def _plain(value: Any) -> Any:
     """``value`` as plain data marshal stores, lists as tuples (a TOML front matter's values
     are subclasses of the plain types); ValueError for anything else."""
-    if isinstance(value, Mapping):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return tuple([_plain(v) for v in value])
     kind = type(value)
+    # The exact plain types first: the abstract Mapping test costs more than the rest
+    # together, and YAML front matter holds only these.
     if kind is str:
-        # Tags, enums and names repeat from one article to the next: one object each, so
-        # that a chunk of results pickles (and is rebuilt in the parent) once per string.
+        # Tags, enums and names repeat from one article to the next: one object each.
         return sys.intern(value) if len(value) <= 48 else value
     if kind is int or kind is float or kind is bool or value is None:
         return value
+    if kind is list or kind is tuple:
+        return tuple([_plain(v) for v in value])
+    if kind is dict or isinstance(value, Mapping):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return tuple([_plain(v) for v in value])
     for plain in (bool, str, int, float):
         if isinstance(value, plain):
             return plain(value)
@@ -102,35 +112,90 @@ def values_of(meta: Mapping[str, Any] | None, keys: Sequence[str]) -> Read | Non
                 items.append(None)
     except (ValueError, RecursionError):
         return None
-    names = tuple(sorted(fields_of(meta)))
-    # Most articles have the same field names: one tuple for all of them (~40 strings each,
-    # 120 MB at 50,000 articles when each article came back with its own).
-    return mask, tuple(items), _NAME_SETS.setdefault(names, names)
+    layout = _layout(meta)
+    names = _NAMES_OF_LAYOUT.get(layout) if layout is not None else None
+    if names is None:
+        names = tuple(sorted(fields_of(meta)))
+        # Most articles have the same field names: one tuple for all of them (~40 strings
+        # each, 120 MB at 50,000 articles when each article came back with its own).
+        names = _NAME_SETS.setdefault(names, names)
+        if layout is not None and len(_NAMES_OF_LAYOUT) < 10_000:
+            _NAMES_OF_LAYOUT[layout] = names
+    return mask, tuple(items), names
 
 
 _NAME_SETS: dict[tuple[str, ...], tuple[str, ...]] = {}
+# Field names by key layout: most articles share a few layouts, and walking the layout
+# costs a fraction of naming every field again (sorted, dotted).
+_NAMES_OF_LAYOUT: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None), list, tuple})
+
+
+def _layout(meta: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The keys of ``meta`` and of the mappings in it, one level down (what decides its field
+    names); None when that is not enough to tell (deeper mappings, keys other than strings,
+    whose equal values name fields differently: ``1``, ``True``)."""
+    layout: list[Any] = []
+    for key, value in meta.items():
+        if type(key) is not str:
+            return None
+        kind = type(value)
+        if kind is dict:
+            for k, v in value.items():
+                if type(k) is not str or (type(v) not in _SCALARS and isinstance(v, Mapping)):
+                    return None
+            layout.append((key, tuple(value)))
+        elif kind not in _SCALARS and isinstance(value, Mapping):
+            return None
+        else:
+            layout.append(key)
+    return tuple(layout)
+
+
+def packed_values(meta: Mapping[str, Any] | None, keys: Sequence[str]) -> Packed | None:
+    """:func:`values_of` as a scan's worker sends it back (see :data:`Packed`)."""
+    read = values_of(meta, keys)
+    return None if read is None else (marshal.dumps(read[:2]), read[2])
+
+
+def _unpacked(row: Kept | KeptPacked) -> Kept:
+    if len(row) == 3:
+        mask, items = marshal.loads(row[1])  # written by this process's own scan's workers
+        return (row[0], mask, items, row[2])  # type: ignore[return-value]
+    return row  # type: ignore[return-value]
 
 
 # On disk, each part of the view holds its articles' relative paths, versions (16 bytes
 # each), field-name sets (each distinct set once, and each article's), which articles have
 # front matter (one byte each) and, by key, which articles have it (one byte each) and the
 # values (marshalled on their own): a reader decodes only the keys it reads.
-def _parts(keys: tuple[str, ...], kept: Mapping[str, Kept]) -> Iterator[tuple[Any, ...]]:
+def _parts(keys: tuple[str, ...], kept: Mapping[str, Kept | KeptPacked]) -> Iterator[tuple[Any, ...]]:
     relpaths = sorted(kept)
     for start in range(0, len(relpaths), _PART):
-        rows = [kept[rel] for rel in relpaths[start : start + _PART]]
+        rows = [_unpacked(kept[rel]) for rel in relpaths[start : start + _PART]]
         sets: dict[tuple[str, ...], int] = {}
-        ids = [sets.setdefault(row[3], len(sets)) for row in rows]
+        by_object: dict[int, int] = {}  # the same set is mostly the same object: no hashing 40 strings a row
+        ids = []
+        for row in rows:
+            at = by_object.get(id(row[3]))
+            if at is None:
+                at = by_object[id(row[3])] = sets.setdefault(row[3], len(sets))
+            ids.append(at)
+        masks = [row[1] or 0 for row in rows]
+        nothing = (None,) * len(keys)
+        items = [row[2] if row[1] is not None else nothing for row in rows]
         columns = {}
         for i, key in enumerate(keys):
             bit = 1 << i
-            columns[key] = (bytes(1 if row[1] is not None and row[1] & bit else 0 for row in rows),
-                            marshal.dumps([row[2][i] if row[1] is not None else None for row in rows]))
+            columns[key] = (bytes([1 if mask & bit else 0 for mask in masks]),
+                            marshal.dumps([values[i] for values in items]))
         yield (relpaths[start : start + _PART], b"".join(row[0] for row in rows), list(sets), ids,
                bytes(row[1] is not None for row in rows), columns)
 
 
-def write_kept(config: Config, keys: tuple[str, ...], kept: Mapping[str, Kept]) -> bool:
+def write_kept(config: Config, keys: tuple[str, ...], kept: Mapping[str, Kept | KeptPacked]) -> bool:
     return save_view(config, VALUES_VIEW, _FORMAT, list(keys), of_index=False, parts=_parts(keys, kept))
 
 
@@ -194,7 +259,7 @@ def read_kept(config: Config) -> tuple[tuple[str, ...], dict[str, Kept]] | None:
     return keys, kept
 
 
-def keep_scanned(result: Scan, keys: tuple[str, ...], fresh: Mapping[str, Read], whole_root: bool,
+def keep_scanned(result: Scan, keys: tuple[str, ...], fresh: Mapping[str, Packed], whole_root: bool,
                  changed: bool) -> bool:
     """Merge what a scan's workers read (``fresh``, by relative path) into the view, for
     every article the scan found (a scan of part of the folder keeps the others). Nothing
@@ -204,7 +269,7 @@ def keep_scanned(result: Scan, keys: tuple[str, ...], fresh: Mapping[str, Read],
         return False
     old = read_kept(result.config) if not (whole_root and len(fresh) == len(result)) else None
     old_kept = old[1] if old is not None and old[0] == keys else {}
-    kept: dict[str, Kept] = {} if whole_root else dict(old_kept)
+    kept: dict[str, Kept | KeptPacked] = {} if whole_root else dict(old_kept)
     for rel, version in result.versions():
         new = fresh.get(rel)
         if new is not None:
