@@ -3,6 +3,7 @@ every file, as a short script would do it.
 
     python -m bench.naive list FOLDER TAG SENTIMENT   # print the files with TAG and SENTIMENT
     python -m bench.naive tags FOLDER                 # count every tag
+    python -m bench.naive tag FOLDER TAG              # add TAG to every file: load, then dump
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ def main(argv: list[str]) -> int:
                 counts.update({str(t) for t in tags})
         for tag, count in counts.most_common():
             print(count, tag)
+    elif command == "tag":
+        tag, changed = argv[2], 0
+        for path, post in posts(root):
+            tags = post.get("tags")
+            if tags is None:
+                post["tags"] = tags = []
+            if isinstance(tags, list) and tag not in tags:
+                tags.append(tag)
+                frontmatter.dump(post, path)  # its defaults: the whole front matter written again
+                changed += 1
+        print(f"{changed} articles changed", file=sys.stderr)
     else:
         print(f"unknown command {command!r}", file=sys.stderr)
         return 2
