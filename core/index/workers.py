@@ -11,12 +11,11 @@ workers to be forked from a small server process (:func:`fork_from_server`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 from ..config import Config
-from ..document import Fingerprint
 from ..walk import Found
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
@@ -30,7 +29,6 @@ class Inherited(NamedTuple):
 
     config: Config
     started_ns: int = 0  # when the scan started (whether a file was written too recently to trust)
-    checked: Mapping[str, Fingerprint] | None = None  # versions whose problems the caller has
     values: tuple[str, ...] | None = None  # the metadata keys whose values a scan keeps (core.index.values)
 
 
