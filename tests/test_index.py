@@ -345,6 +345,32 @@ def test_the_worker_pool_sleeps_while_results_come_in(tmp_path: Path, monkeypatc
     assert len(wake_ups) <= 3  # start, the job done; dozens of results came in
 
 
+def _parent_pids(chunk: list[tuple[str, ...]]) -> list[int]:
+    """A work function for in_workers (module level: workers find it by name)."""
+    return [os.getppid() for _ in chunk]
+
+
+def test_workers_forked_from_the_server_are_not_the_callers_children(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terminal UI's workers come from a small fork server (not from the app, whose pages
+    they would copy as both run), and parse, check and send back what forked ones do."""
+    root = make_folder(tmp_path / "news", count=60)
+    (root / "2025/12/01/story-001.md").write_text(ARTICLE.format(title="Changed", tag="NOT A TAG !"))
+    config = config_of(root)
+    serial = index.scan([root], config, cache=False, workers=0)
+    monkeypatch.setattr(index_workers, "_from_server", False)
+    index_workers.fork_from_server(("core.index.scanning", "core.index.metadata"))
+    assert index_workers._from_server
+    found = walk([root], config)
+    parents = set(index_workers.in_workers(_parent_pids, found, index_workers.Inherited(config), 2))
+    assert os.getpid() not in parents and len(parents) == 1  # both forked by the server
+    parallel = index.scan([root], config, cache=False, workers=2)
+    assert parallel.workers == 2 and parallel.records == serial.records
+    checked = {r.relpath: r.fingerprint for r in serial.records}
+    assert list(index.map_articles([root], config, _title_and_codes, workers=2, checked=checked)) == \
+        list(index.map_articles([root], config, _title_and_codes, workers=0, checked=checked))
+
+
 def test_the_walk_selects_articles_once_each(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "news")
     (root / ".git").mkdir()

@@ -27,13 +27,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return open_tui(args)
 
 
+# What the worker processes run, imported once in their fork server.
+WORKER_IMPORTS = ("core.index.scanning", "core.index.metadata", "core.checks.runner", "core.schema",
+                  "rapidfuzz.process", "tui.model")
+
+
 def open_tui(args: list[str]) -> int:
     """``copydesk [PATH]``: the terminal UI on PATH (default: the current folder)."""
     parser = argparse.ArgumentParser(prog="copydesk", description="Open the copydesk terminal UI on PATH.")
     parser.add_argument("path", nargs="?", default=".", help="folder of articles (default: current folder)")
     ns = parser.parse_args(args)
     import tui
+    from core.index.workers import fork_from_server
 
+    tui.share_malloc_arena()  # before any thread starts
+
+    # The scans' worker processes are forked from a small server started now, not from the
+    # app once Textual and the list fill it (see fork_from_server).
+    fork_from_server(WORKER_IMPORTS)
     tui.hold_gc()  # until the first screen is painted: see tui.hold_gc
     from tui.app import run_app
 

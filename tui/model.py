@@ -46,7 +46,7 @@ from core.edit.ops import (
     touched_fields,
 )
 from core.index.records import DISPLAY_KEYS
-from tui import freeze_long_lived
+from tui import freeze_long_lived, glibc
 from tui.view import NEWS_VIEW, TERMS_SEPARATOR, ListView, flag_letter
 
 if TYPE_CHECKING:
@@ -1702,8 +1702,7 @@ def note_fields(meta: Mapping[str, Any] | None, names: set[str]) -> None:
                 names.add(f"{key}.{sub}")
 
 
-# Set before the worker processes fork (they inherit them, nothing is pickled).
-_keys_wanted: tuple[str, ...] = ()
+# The field names a worker (or this process) has already reported, cleared before a pass.
 _names_seen: set[str] = set()
 
 
@@ -1715,12 +1714,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _values_of(article: Article) -> tuple[Any, ...]:
+def _values_of(keys: tuple[str, ...], article: Article) -> tuple[Any, ...]:
     """What the metadata pass sends back for one article: a few hundred bytes."""
     meta = article.meta
     values = names = None
     if meta is not None:
-        present = tuple(k for k in _keys_wanted if k in meta)
+        present = tuple(k for k in keys if k in meta)
         values = (present, tuple(_plain(meta[k]) for k in present))
         if "description" in present and type(meta["description"]) is str:
             # Kept case-folded: every comparison of the query language ignores case, and the
@@ -1751,13 +1750,11 @@ def iter_values(paths: Sequence[Path], config: Config, keys: Iterable[str],
     ``checked``: the fingerprints of the versions on screen, by relative path (see
     :func:`checked_versions`). Those are not checked again: their problems are known; a
     record of any other version carries all of its problems."""
-    global _keys_wanted
     from core.index import map_articles
 
-    _keys_wanted = tuple(keys)  # read by the workers, which inherit it
     _names_seen.clear()
     release_freed_memory()  # what the scan freed, before the values fill the memory again
-    yield from map_articles(paths, config, _values_of, checked=checked)
+    yield from map_articles(paths, config, functools.partial(_values_of, tuple(keys)), checked=checked)
 
 
 def checked_versions(entries: Iterable[Entry]) -> dict[str, Fingerprint]:
@@ -1772,15 +1769,9 @@ def release_freed_memory() -> None:
     where the next allocations do not reuse it: trimming before the metadata pass lowered
     its peak by 3-8 MB in measurements (it takes a few milliseconds, without the interpreter
     lock). Elsewhere: nothing."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # glibc only (not musl)
-    except (OSError, AttributeError):
-        return
-    trim(0)
+    lib = glibc()
+    if lib is not None:
+        lib.malloc_trim(0)
 
 
 def read_values(item: tuple[Any, ...], names: set[str],

@@ -4,18 +4,18 @@ inherit from the process that starts them.
 A worker's work is a module-level function of a chunk of found files (workers find it by
 name); only paths go out and only small encoded results come back: sending whole parsed
 objects back would eat the gain. What every chunk needs besides its files (the settings,
-say) is :class:`Inherited` through fork, never pickled.
+say) is :class:`Inherited` through fork, never pickled, unless the process asked for its
+workers to be forked from a small server process (:func:`fork_from_server`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 from ..config import Config
-from ..document import Fingerprint
 from ..walk import Found
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
@@ -29,11 +29,11 @@ class Inherited(NamedTuple):
 
     config: Config
     started_ns: int = 0  # when the scan started (whether a file was written too recently to trust)
-    checked: Mapping[str, Fingerprint] | None = None  # versions whose problems the caller has
     values: tuple[str, ...] | None = None  # the metadata keys whose values a scan keeps (core.index.values)
 
 
 _inherited: Inherited | None = None
+_from_server = False  # workers forked from multiprocessing's fork server (fork_from_server)
 
 
 def inherited() -> Inherited:
@@ -51,6 +51,30 @@ def inheriting(state: Inherited) -> Iterator[None]:
         yield
     finally:
         _inherited = None
+
+
+def fork_from_server(preload: Sequence[str]) -> None:
+    """Fork this process's workers from a small server process, started now with ``preload``
+    imported, instead of from this process. Call it early, before the process grows.
+
+    A worker forked from a big process (the terminal UI with Textual and 50,000 rows) shares
+    its pages only until either side writes them: as both run, the shared pages become private
+    copies in both, and two workers came to weigh as much as the app itself. Forked from the
+    server, a worker inherits only the server's imports; :class:`Inherited` is pickled to it
+    once instead."""
+    global _from_server
+    import threading
+
+    def start() -> None:
+        import multiprocessing.forkserver
+
+        multiprocessing.forkserver.set_forkserver_preload(list(preload))
+        multiprocessing.forkserver.ensure_running()
+
+    _from_server = True
+    # Started now, beside the caller's own start-up (importing multiprocessing alone took
+    # ~0.1 s): the first pool then does not wait for the server's imports.
+    threading.Thread(target=start, name="fork-server", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -78,8 +102,9 @@ def in_workers(work: Callable[[list[Found]], list[T]], found: Iterable[Found], s
         if workers <= 1:
             yield from work(list(found))
             return
-        _warm_up(state.config)
-        with _fork_pool(workers) as pool:
+        if not _from_server:
+            _warm_up(state.config)
+        with _fork_pool(workers, state if _from_server else None) as pool:
             results_of = pool.imap if ordered else pool.imap_unordered
             # Plain tuples pickle several times faster than named tuples (each of those is
             # rebuilt through its class): the work functions unpack them either way.
@@ -108,6 +133,13 @@ def _warm_up(config: Config) -> None:
     import rapidfuzz.process  # noqa: F401
 
 
+def _start_worker(state: Inherited) -> None:
+    """A worker forked from the server: what it would have inherited, and the warm-up."""
+    global _inherited
+    _inherited = state
+    _warm_up(state.config)
+
+
 def _chunks(items: Iterable[T], workers: int) -> Iterator[list[T]]:
     """``items`` in chunks big enough to make a round trip to a worker cheap, smaller
     towards the end so that the workers finish together (items still coming from a walk:
@@ -129,9 +161,10 @@ def _chunks(items: Iterable[T], workers: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _fork_pool(workers: int) -> Any:
+def _fork_pool(workers: int, state: Inherited | None = None) -> Any:
     """A ``multiprocessing`` pool of ``workers`` forked processes whose worker-handler
-    thread sleeps until a worker exits or the pool changes state.
+    thread sleeps until a worker exits or the pool changes state; forked from the fork
+    server, each given ``state``, when ``state`` is given (:func:`fork_from_server`).
 
     The standard pool's handler also wakes whenever a result waits in the pipe for the
     result thread, and spins until that thread has read it: ~20,000 wake-ups and ~0.4 s of
@@ -146,4 +179,6 @@ def _fork_pool(workers: int) -> Any:
         def _get_sentinels(self) -> list[Any]:
             return [self._change_notifier._reader]  # type: ignore[attr-defined]
 
+    if state is not None:
+        return Pool(workers, _start_worker, (state,), context=multiprocessing.get_context("forkserver"))
     return Pool(workers, context=multiprocessing.get_context("fork"))
