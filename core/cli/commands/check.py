@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ...checks import RULES, Problem, expand_selectors
 from ...checks.fixes import FIXABLE
 from ...checks.runner import validate_config
-from ...config import Config, ConfigError, load_config, why_unreachable
+from ...config import Config, ConfigError, load_config
 from ...display import display_path, plural, printable
 from ..formats import FORMATS, WRITERS
 from .common import (
@@ -31,6 +31,7 @@ from .common import (
     allow_dash_values,
     dump_json,
     listed_targets,
+    reachable_paths,
     write_patch,
 )
 from .rules import fix_mark
@@ -348,11 +349,8 @@ def _report_diff(fixed: _FixReport, files: int, paths: Sequence[Path]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths] or [Path.cwd()]
     try:
-        unreachable = [f"{why}: {p}" for p in paths if (why := why_unreachable(p))]
-        if unreachable:
-            raise UsageError(printable("; ".join(unreachable)))
+        paths = reachable_paths(args.paths)
         select = _selectors(args.select)
         ignore = _selectors(args.ignore)
         listed = listed_targets(args, "check")
