@@ -285,7 +285,7 @@ def test_clean_samples_pass(name: str) -> None:
 
 def test_samples_fix_in_a_copy(tmp_path: Path) -> None:
     copy = tmp_path / "samples"
-    shutil.copytree(SAMPLES, copy, symlinks=True)
+    shutil.copytree(SAMPLES, copy, symlinks=True, ignore=shutil.ignore_patterns(".copydesk"))
     before = json.loads(run("check", "--format", "json", ".", cwd=copy).stdout)
     run("check", "--fix", ".", cwd=copy)
     after = json.loads(run("check", "--format", "json", ".", cwd=copy).stdout)

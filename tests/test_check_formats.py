@@ -21,7 +21,7 @@ GITLAB_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("formats") / "samples"
-    shutil.copytree(SAMPLES, folder, symlinks=True)
+    shutil.copytree(SAMPLES, folder, symlinks=True, ignore=shutil.ignore_patterns(".copydesk"))
     return folder
 
 

@@ -110,7 +110,7 @@ def test_init_refuses_to_overwrite_without_force_and_dry_run_writes_nothing(hugo
 
 def test_init_on_a_news_folder_keeps_the_bundled_schema(tmp_path: Path) -> None:
     news = tmp_path / "news"
-    shutil.copytree(PROJECT / "samples", news)
+    shutil.copytree(PROJECT / "samples", news, ignore=shutil.ignore_patterns(".copydesk"))
     (news / "copydesk.toml").unlink(missing_ok=True)
     result = copydesk("init", "news", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -241,7 +241,7 @@ def test_check_says_when_a_folder_is_not_news_and_how_to_make_a_schema(hugo: Pat
     assert "21 of 22 articles lack most fields of the bundled news schema (no copydesk.toml here)" in result.stderr
     assert f"`copydesk init {hugo}`" in result.stderr
     news = tmp_path / "news"
-    shutil.copytree(PROJECT / "samples", news)
+    shutil.copytree(PROJECT / "samples", news, ignore=shutil.ignore_patterns(".copydesk"))
     (news / "copydesk.toml").unlink(missing_ok=True)
     assert "bundled news schema" not in copydesk("check", "news", cwd=tmp_path).stderr
     assert copydesk("init", "site", cwd=hugo.parent).returncode == 0

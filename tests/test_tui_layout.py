@@ -27,7 +27,7 @@ REGULATOR_TAGS = 'Hong Kong, "␠REGULATIONS", REGULATION, MARKETS, REGULATION, 
 
 def copy_samples(tmp_path: Path) -> Path:
     root = tmp_path / "samples"
-    shutil.copytree(SAMPLES, root, symlinks=True)
+    shutil.copytree(SAMPLES, root, symlinks=True, ignore=shutil.ignore_patterns(".copydesk"))
     return root
 
 

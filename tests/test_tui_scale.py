@@ -529,7 +529,7 @@ async def test_the_cursor_starts_on_the_top_row_when_the_metadata_comes_before_t
     import shutil
 
     root = tmp_path / "samples"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "samples", root, symlinks=True)
+    shutil.copytree(Path(__file__).resolve().parent.parent / "samples", root, symlinks=True, ignore=shutil.ignore_patterns(".copydesk"))
     attached = threading.Event()
     real_attach, real_compute = Workspace.attach_metadata, Workspace.compute_view
 

@@ -49,7 +49,7 @@ def _samples(tmp_path: Path) -> Path:
     import shutil
 
     root = tmp_path / "samples"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "samples", root, symlinks=True)
+    shutil.copytree(Path(__file__).resolve().parent.parent / "samples", root, symlinks=True, ignore=shutil.ignore_patterns(".copydesk"))
     return root
 
 
