@@ -487,6 +487,11 @@ class FilterError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @classmethod
+    def of(cls, exc: core_query.QueryError) -> FilterError:
+        # Not "(in 'term')": the query is in the box just above, and the line has two rows.
+        return cls(f"column {exc.position}: {exc.reason}", exc.position)
+
 
 def compile_filter(text: str, known_fields: Iterable[str], schema: dict[str, Any] | None = None) -> core_query.Query | None:
     """The compiled query for the filter box text (None: show everything); raises FilterError.
@@ -499,8 +504,7 @@ def compile_filter(text: str, known_fields: Iterable[str], schema: dict[str, Any
     try:
         compiled = core_query.compile(text, frozenset(known_fields), schema=schema)
     except core_query.QueryError as exc:
-        # Not "(in 'term')": the query is in the box just above, and the line has two rows.
-        raise FilterError(f"column {exc.position}: {exc.reason}", exc.position) from None
+        raise FilterError.of(exc) from None
     return None if compiled.is_empty else compiled
 
 
@@ -1640,10 +1644,19 @@ class Workspace:
         Filtering asks the query index (each term evaluated once per distinct value and
         remembered) and walks the cached sorted order, so a keystroke never sorts. Before the
         keys a query reads are loaded (:meth:`has_keys`, :func:`needed_keys`) the caller waits.
+        A ``dup:`` value that names no duplicate group raises FilterError, known only once
+        the groups are found (here, in the caller's worker thread).
         """
         order = self.order(sort)
         if query is None:
             return list(order)
+        if any(term.kind == "dup" for term in query.terms):
+            from core import query as core_query
+
+            try:
+                query.check_groups(self.duplicates().group_of())
+            except core_query.QueryError as exc:
+                raise FilterError.of(exc) from None
         context = self.match_context()
         with self._index_lock:
             if cancelled():

@@ -582,15 +582,7 @@ class MainScreen(Screen[None]):
         try:
             matcher = compile_filter(text, self._known_fields or self.ws.known_fields | self._schema_fields, self._schema)
         except FilterError as exc:
-            # The rows go back to the filter the user had, not a half-typed step on the way
-            # (typing `titel:x` would otherwise leave the rows of the word `titel`).
-            if self.ws.query != self._entered_query:
-                self.ws.query = self._entered_query
-                self._refilter(keep=self.list.current)
-            shown = f"the list shows “{printable(self.ws.query)}”" if self.ws.query else "the list is unfiltered"
-            error.update(Text.assemble((f"✗ {printable(exc.message)}", "bold red"), (f" · {shown}", "dim")))
-            error.display = True
-            self.filter_input.add_class("-bad-query")
+            self._show_filter_error(exc)
             return
         if error.display:
             error.display = False
@@ -600,6 +592,27 @@ class MainScreen(Screen[None]):
         # goes back to the article the cursor was on before it, or stays on the one the user
         # moved to in the filtered list (_clear_filter).
         self._run_view(matcher, self.ws.sort, None)
+
+    def _show_filter_error(self, exc: FilterError) -> None:
+        # The rows go back to the filter the user had, not a half-typed step on the way
+        # (typing `titel:x` would otherwise leave the rows of the word `titel`).
+        if self.ws.query != self._entered_query:
+            self.ws.query = self._entered_query
+            self._refilter(keep=self.list.current)
+        shown = f"the list shows “{printable(self.ws.query)}”" if self.ws.query else "the list is unfiltered"
+        error = self.query_one("#filter-error", Static)
+        error.update(Text.assemble((f"✗ {printable(exc.message)}", "bold red"), (f" · {shown}", "dim")))
+        error.display = True
+        self.filter_input.add_class("-bad-query")
+
+    def _view_refused(self, exc: FilterError, query: str) -> None:
+        """A query found bad only by its view's worker (``dup:`` naming no group)."""
+        if self.ws.query != query:
+            return  # the user has typed on since: that query's view follows
+        if self._entered_query == query:
+            # Applied with `enter` before the error was known: its rows were never shown.
+            self._entered_query = ""
+        self._show_filter_error(exc)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -666,7 +679,12 @@ class MainScreen(Screen[None]):
                     return
                 time.sleep(0.05)
             self._from_thread(self._set_waiting, False)
-        visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
+        try:
+            visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
+        except FilterError as exc:
+            if not worker.is_cancelled:
+                self._from_thread(self._view_refused, exc, matcher.text)
+            return
         if visible is None or worker.is_cancelled:
             return
         hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
