@@ -1229,6 +1229,10 @@ class Workspace:
 
         return compute
 
+    def has_rewrite(self, index: int) -> bool:
+        """Whether article ``index`` has a staged text rewrite (``i`` adopt, ``f`` fix)."""
+        return _rewrite_of(self.states[index]) is not None
+
     def staged_body(self, index: int) -> str | None:
         """The body a staged text rewrite gives article ``index`` (None: none staged)."""
         rewrite = _rewrite_of(self.states[index])

@@ -455,8 +455,9 @@ class MainScreen(Screen[None]):
                             ws.staged_count, ws.sort)
         bar.filter = ws.query
         changes = self.outside_changes
-        held = sum(1 for i in changes if ws.is_dirty(i) and i not in self.outside_gone) if changes else 0
-        bar.outside = Outside(len(changes), len(self.outside_gone), self.outside_added, held)
+        held = [i for i in changes if ws.is_dirty(i) and i not in self.outside_gone]
+        bar.outside = Outside(len(changes), len(self.outside_gone), self.outside_added, len(held),
+                              sum(1 for i in held if ws.has_rewrite(i)))
 
     def _after_stage(self, message: str | None = None, severity: str = "information") -> None:
         self.list.invalidate()
