@@ -1591,18 +1591,36 @@ class Workspace:
                                        duplicates=lambda: self.duplicates().group_of(),
                                        sentiment=self.config.sentiment)
 
-    def duplicates(self) -> Any:
+    def duplicates(self, progress: Callable[[int, int], None] | None = None) -> Any:
         """The folder's duplicate stories (a :class:`core.dupes.Report`): found through the
         cache beside the index the first time a filter or the group view asks (in a worker
-        thread), again once an article's version on disk changes; never at start-up."""
+        thread), again once an article's version on disk changes; never at start-up.
+        ``progress(done, total)``: files signed so far, while they are."""
         with self._dupes_lock:
             current = self._dupes
             if current is None or current[0] != self.content:
                 content = self.content
                 from core.dupes import find_duplicates
 
-                current = self._dupes = (content, find_duplicates([self.config.root], self.config))
+                current = self._dupes = (content, find_duplicates([self.config.root], self.config, progress=progress))
         return current[1]
+
+    @property
+    def duplicates_found(self) -> bool:
+        """Whether :meth:`duplicates` answers at once (found for the articles' versions now)."""
+        current = self._dupes
+        return current is not None and current[0] == self.content
+
+    def check_groups(self, query: core_query.Query) -> None:
+        """Raise FilterError when a ``dup:`` value of ``query`` names no duplicate group
+        (known only once the groups are found: call it in a worker thread)."""
+        if any(term.kind == "dup" for term in query.terms):
+            from core import query as core_query
+
+            try:
+                query.check_groups(self.duplicates().group_of())
+            except core_query.QueryError as exc:
+                raise FilterError.of(exc) from None
 
     def mark_duplicates(self, keep: str, others: Sequence[str]) -> StageResult:
         """Keep the article at relative path ``keep``; set ``[dupes] mark`` (default
@@ -1648,19 +1666,10 @@ class Workspace:
         Filtering asks the query index (each term evaluated once per distinct value and
         remembered) and walks the cached sorted order, so a keystroke never sorts. Before the
         keys a query reads are loaded (:meth:`has_keys`, :func:`needed_keys`) the caller waits.
-        A ``dup:`` value that names no duplicate group raises FilterError, known only once
-        the groups are found (here, in the caller's worker thread).
         """
         order = self.order(sort)
         if query is None:
             return list(order)
-        if any(term.kind == "dup" for term in query.terms):
-            from core import query as core_query
-
-            try:
-                query.check_groups(self.duplicates().group_of())
-            except core_query.QueryError as exc:
-                raise FilterError.of(exc) from None
         context = self.match_context()
         with self._index_lock:
             if cancelled():

@@ -680,12 +680,16 @@ class MainScreen(Screen[None]):
                     return
                 time.sleep(0.05)
             self._from_thread(self._set_waiting, False)
-        try:
-            visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
-        except FilterError as exc:
-            if not worker.is_cancelled:
-                self._from_thread(self._view_refused, exc, matcher.text)
-            return
+        if matcher is not None and matcher.needs_duplicates:
+            if not self._groups_found():
+                return
+            try:
+                self.ws.check_groups(matcher)
+            except FilterError as exc:
+                if not worker.is_cancelled:
+                    self._from_thread(self._view_refused, exc, matcher.text)
+                return
+        visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
         hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
@@ -952,8 +956,32 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="dupes", exit_on_error=False)
     def _find_duplicates(self) -> None:
-        report = self.ws.duplicates()
-        self._from_thread(self._show_duplicates, report)
+        if self._groups_found():
+            self._from_thread(self._show_duplicates, self.ws.duplicates())
+
+    def _groups_found(self) -> bool:
+        """In a worker thread: the folder's duplicate groups found, unless they are already,
+        the status line saying so meanwhile (signing a large folder's files takes a while);
+        False when finding them failed (said)."""
+        if self.ws.duplicates_found:
+            return True
+        doing = FAILED_WORK["dupes"]
+
+        def progress(done: int, total: int) -> None:
+            self._from_thread(self._set_background, f"{doing}: {done:,}/{total:,} files read")
+
+        self._from_thread(self._set_background, doing)
+        try:
+            self.ws.duplicates(progress)
+        except Exception as exc:  # noqa: BLE001 - said, as a failed worker's error is
+            self._from_thread(self._failed, doing, exc)
+            return False
+        finally:
+            self._from_thread(self._set_background, "")
+        return True
+
+    def _set_background(self, doing: str) -> None:
+        self.status_bar.background = doing
 
     def _show_duplicates(self, report: Any) -> None:
         from .dupes import DupesScreen

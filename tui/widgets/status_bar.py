@@ -1,4 +1,5 @@
-"""The status line: counts, the loading phase, what a worker is doing, the filter.
+"""The status line: counts, the loading phase, what a worker is doing (a save, or long
+work a view waits for), the filter.
 
 Every part is a reactive attribute: assigning one re-renders the line (only when the value
 changed), so the screen never refreshes it by hand. Fixed height: no layout pass (a layout
@@ -49,6 +50,7 @@ class StatusBar(Widget):
     phase: reactive[Phase] = reactive(Phase.LOADING, layout=False)
     progress: reactive[tuple[int, int] | None] = reactive((0, 0), layout=False)  # of the phase
     busy: reactive[str] = reactive("", layout=False)  # what a worker is doing
+    background: reactive[str] = reactive("", layout=False)  # long work a view waits for (blocks no edit, unlike busy)
     filter: reactive[str] = reactive("", layout=False)
     outside: reactive[Outside] = reactive(Outside, layout=False)
 
@@ -76,6 +78,8 @@ class StatusBar(Widget):
             held = outside.held and outside.held == outside.changed and not outside.added
             text.append(f" · {', '.join(changed)} ({_on_save(outside) if held else 'R reloads'})", style="bold magenta")
         text.append_text(self._phase_text())
+        if self.background:
+            text.append(f" · {printable(self.background)}…", style="cyan")
         if self.busy:
             text.append(f" · {printable(self.busy)}", style="bold cyan")
         if self.filter:
