@@ -38,11 +38,11 @@ from core.edit.ops import (
     Edit,
     EditError,
     RemoveItem,
-    RenameKey,
     ReplaceItem,
     ReplaceText,
     SetValue,
     apply_to_data,
+    describe_edit,
     touched_fields,
 )
 from core.index.records import DISPLAY_KEYS
@@ -437,26 +437,6 @@ def restore_view(config: Config, scope: Sequence[str], payload: Any) -> tuple[Pr
 def path_key(entry: Entry) -> str:
     """The absolute path of an entry as a string (the workspace's key for it)."""
     return entry.key if type(entry) is Slim else str(entry.path)
-
-def describe_edit(edit: Edit) -> str:
-    """One staged edit in words, for notices: ``add 'ASIA' to tags``, ``set draft to true``."""
-    if isinstance(edit, ReplaceText):
-        return edit.what
-    name = ".".join(str(part) for part in edit.field)
-    if isinstance(edit, SetValue):
-        value = edit.value
-        shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
-        return f"set {name} to {shown if len(shown) <= 40 else shown[:39] + '…'}"
-    if isinstance(edit, DeleteKey):
-        return f"delete {name}"
-    if isinstance(edit, RenameKey):
-        return f"rename {name} to {edit.new!r}"
-    if isinstance(edit, AddItem):
-        return f"add {edit.value!r} to {name}"
-    if isinstance(edit, RemoveItem):
-        return f"remove {edit.value!r} from {name}"
-    return f"rename {edit.old!r} to {edit.new!r} in {name}"
-
 
 @dataclass(frozen=True)
 class StageResult:
