@@ -170,6 +170,25 @@ async def test_e_then_text_waits_for_an_editor_built_slowly(tmp_path: Path, monk
     assert (saved["title"], saved["draft"]) == ("dsa title", False)
 
 
+async def test_keys_behind_one_still_waiting_its_turn_wait_for_it(tmp_path: Path) -> None:
+    # On a loaded machine a key could wait in a queue longer than the settle limit: the
+    # keys behind it were handed over before its binding had run (`ctrl+u` after `e` went
+    # to the list). Here the screen's queue is busy for longer than the limit.
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+
+        async def busy() -> None:
+            await asyncio.sleep(SETTLE_LIMIT + 0.3)
+
+        app.main_screen.call_later(busy)
+        burst(app, "e", "ctrl+u", *"dsa title", "enter", "ctrl+s")
+        await drained(pilot, app)
+    saved = meta(root, "a5-stablecoins.md")
+    assert (saved["title"], saved["draft"]) == ("dsa title", False)
+
+
 async def test_a_paste_after_slash_lands_in_the_filter_box(tmp_path: Path) -> None:
     app = make_app(write_folder(tmp_path / "news"))
     async with app.run_test(size=SIZE) as pilot:

@@ -24,16 +24,17 @@ from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
 
-# What this reads of Textual beyond its public API (a message pump's queue and whether it
-# is closing, the app's error handler) is pinned by the textual<9 requirement and
+# What this reads of Textual beyond its public API (a message pump's queue, what it holds
+# and whether it is closing, the app's error handler) is pinned by the textual<9 requirement and
 # exercised by tests/test_tui_keys.py.
 
 # A key whose effects are still running after this long (a handler waiting on a dialog
-# the next keys must answer) lets the keys behind it go on as Textual would send them.
+# the next keys must answer) lets the keys behind it go on as Textual would send them;
+# not while the key itself still waits in a queue.
 SETTLE_LIMIT = 1.0
-# What a screen holds the keys for (the editor being built, thousands of articles read)
-# takes as long as it takes on a loaded machine: it is waited for up to this long, only
-# so that a hold that never ends cannot keep the keys for good.
+# What a screen holds the keys for (the editor being built, thousands of articles read),
+# and a key's own turn in the queues, take as long as they take on a loaded machine: they
+# are waited for up to this long, only so that nothing can keep the keys for good.
 HOLD_LIMIT = 30.0
 
 
@@ -65,18 +66,20 @@ class InputOrder:
                 # A hold made after the last key's settling gave up on it still comes first.
                 await self._wait_holds()
                 await self._handle(event)
-                await self._settle()
+                await self._settle(event)
                 self.handled += 1
             except Exception as error:  # noqa: BLE001 - a handler's error, reported as Textual does
                 self._app._handle_exception(error)
                 return
 
-    async def _settle(self) -> None:
+    async def _settle(self, event: events.Event) -> None:
         """Wait until no queue of the app holds anything left to run (a pass over every
         queue, repeated while the last one found work: a message run can post others, or
-        push a screen), and for any hold."""
+        push a screen), and for any hold; ``event``, the key or paste handed over, still
+        queued somewhere, keeps the wait going."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_LIMIT
+        give_up = loop.time() + HOLD_LIMIT
         quiet = 0
         while quiet < 2 and loop.time() < deadline:  # twice, a loop turn apart: a handler may resume
             if await self._wait_holds():
@@ -98,7 +101,17 @@ class InputOrder:
             quiet = 0
             _, late = await asyncio.wait(done, timeout=max(0.0, deadline - loop.time()))
             if late:
-                return
+                if not self._queued(event) or loop.time() > give_up:
+                    return
+                # The key itself still waits its turn in a queue (a loaded machine, a large
+                # folder's rows streaming in): its binding has not run yet, and the keys
+                # behind it must not go before it (`ctrl+u` after `e` went to the list).
+                deadline = loop.time() + SETTLE_LIMIT
+
+    def _queued(self, event: events.Event) -> bool:
+        """Whether ``event`` still waits in the queue of one of the app's message pumps."""
+        return any(pump._pending_message is event or any(message is event for message in pump._message_queue.values)
+                   for pump in self._pumps())
 
     async def _wait_holds(self) -> bool:
         """Wait for the holds made so far (each up to HOLD_LIMIT); False when there were none."""
