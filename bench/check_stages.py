@@ -34,7 +34,7 @@ STAGES: dict[str, str] = {
     "worker-index": "a check worker writing the index: parse_chunk with SHA-256, display values, entries",
     "sha256": "SHA-256 of the bytes and the fingerprint (document.Fingerprint.of)",
     "read": "read: text.guard.read_guarded",
-    "open-read": "read: open + read (no guards)",
+    "open-read": "read: open + read (no guards), as the floor reads",
     "decode": "decode (strict UTF-8)",
     "split": "text.frontmatter.split_text",
     "parse": "document.inspect_file without the rules and the fingerprint (read, decode, split, parse)",
@@ -148,7 +148,10 @@ def _run_stage(stage: str, root: Path, files: int, base: bool) -> None:
     elif stage == "read":
         each(paths, lambda p: read_guarded(p, config.root, limits))
     elif stage == "open-read":
-        each(paths, lambda p: Path(p).read_bytes())
+        def read(path: str) -> bytes:
+            with open(path, "rb") as f:
+                return f.read()
+        each(paths, read)
     elif stage == "decode":
         datas = [read_guarded(p, config.root, limits)[0] for p in paths]
         each(datas, lambda d: d.decode())
