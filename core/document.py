@@ -315,23 +315,25 @@ class Inspected(NamedTuple):
     bom: bool
 
 
-def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = True) -> Inspected:
+def inspect_file(path: str, config: Config, relpath: str, with_rules: bool = True, fingerprint: bool = True) -> Inspected:
     """Read, parse and check one file without building an :class:`Article`; never raises
     for a bad file. ``path`` is absolute. The index's workers call this for every file of
-    a folder: the metadata is neither frozen nor kept."""
+    a folder: the metadata is neither frozen nor kept. ``fingerprint=False`` leaves the
+    fingerprint out (None; no SHA-256 of the bytes), for callers that never save nor index
+    the file."""
     try:
         data, info = read_guarded(path, config.root, config.limits, config.follow_symlinks)
     except UnsafeFile as exc:
         reason = _unlisted_folder(path, config) or str(exc)
         return Inspected("unreadable", None, _select([problem("CD107", reason)], selection_for(config, relpath)), None, None, False)
-    fingerprint = Fingerprint.of(data, info)
+    fp = Fingerprint.of(data, info) if fingerprint else None
     text, bad = decode(data)
     if text is None:
         assert bad is not None
-        return Inspected("invalid-utf8", None, _select([bad], selection_for(config, relpath)), fingerprint, None,
+        return Inspected("invalid-utf8", None, _select([bad], selection_for(config, relpath)), fp, None,
                          data.startswith(frontmatter.BOM_BYTES))
     kind, split, meta, problems = _check(text, config, relpath, with_rules)
-    return Inspected(kind, meta, problems, fingerprint, split, split.bom)
+    return Inspected(kind, meta, problems, fp, split, split.bom)
 
 
 def _unlisted_folder(path: str, config: Config) -> str | None:

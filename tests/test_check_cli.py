@@ -277,6 +277,22 @@ def test_samples_text_run_exits_1_with_a_summary() -> None:
     assert re.fullmatch(r"\d+ more fixable with `copydesk check --fix --unsafe-fixes`\.", unsafe)
 
 
+def test_no_cache_prints_what_a_check_through_the_index_prints(tmp_path: Path) -> None:
+    """``--no-cache`` scans for problems only (no fingerprints, no display values, no kept
+    values): the samples, which show every rule, give the same lines, summary and exit code
+    as a check that writes the index, and as one that reads it back."""
+    copy = tmp_path / "samples"
+    shutil.copytree(SAMPLES, copy, symlinks=True, ignore=shutil.ignore_patterns(".copydesk"))
+    for args in ((), ("--format", "json"), ("--statistics",)):
+        fresh = run("check", *args, "--no-cache", ".", cwd=copy)
+        assert not (copy / ".copydesk").exists()
+        indexed = run("check", *args, ".", cwd=copy)
+        warm = run("check", *args, ".", cwd=copy)
+        assert fresh.returncode == indexed.returncode == warm.returncode == 1
+        assert fresh.stdout == indexed.stdout == warm.stdout
+        shutil.rmtree(copy / ".copydesk")
+
+
 @pytest.mark.parametrize("name", ["01-ferry-fares-rise.md", "03-tram-line-opens.txt", "04-night-market-returns.md", "05-port-strike-ends.md"])
 def test_clean_samples_pass(name: str) -> None:
     result = run("check", "--strict", f"samples/{name}", cwd=PROJECT)

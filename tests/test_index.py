@@ -290,6 +290,44 @@ def test_no_cache_neither_reads_nor_writes_the_index(tmp_path: Path) -> None:
     assert not (root / ".copydesk").exists()
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_problems_only_scan_finds_what_a_full_scan_finds(tmp_path: Path, workers: int) -> None:
+    """``check --no-cache`` scans for problems only (no SHA-256, no display values): every
+    article's path, kind, format and problems are the full scan's, broken files included."""
+    root = make_folder(tmp_path / "news", count=30)
+    (root / "bom.md").write_bytes(b"\xef\xbb\xbf---\r\ntitle: BOM and CRLF\r\ntags: [A, b]\r\n---\r\nbody\r\n")
+    (root / "toml.md").write_text('+++\ntitle = "t"\n+++\nbody\n')
+    (root / "link.md").symlink_to(root / "raw.md")
+    (root / "dir.md").mkdir()
+    config = config_of(root)
+    full = index.scan([root], config, cache=False, workers=workers)
+    slim = index.scan([root], config, cache=False, workers=workers, problems_only=True)
+    assert slim.paths == full.paths
+    assert [(r.kind, r.format, r.problems) for r in slim.records] == [(r.kind, r.format, r.problems) for r in full.records]
+    assert [r.relpath for r in slim.with_problems()] == [r.relpath for r in full.with_problems()]
+    assert {r.kind for r in slim.records} >= {"front-matter", "raw", "unclosed", "invalid-yaml", "invalid-utf8", "unreadable"}
+    assert all(r.fingerprint is None and r.display is None for r in slim.records)
+    assert not (root / ".copydesk").exists()
+
+
+def test_a_problems_only_scan_never_touches_the_index(tmp_path: Path) -> None:
+    config = config_of(make_folder(tmp_path / "news"))
+    with pytest.raises(ValueError, match="cache=False"):
+        index.scan([config.root], config, problems_only=True)
+
+
+def test_an_article_inspected_without_its_fingerprint_is_the_same_otherwise(tmp_path: Path) -> None:
+    from core.document import inspect_file
+
+    root = make_folder(tmp_path / "news")
+    config = config_of(root)
+    for found in walk([root], config):
+        full = inspect_file(found.path, config, found.relpath)
+        slim = inspect_file(found.path, config, found.relpath, fingerprint=False)
+        assert slim.fingerprint is None
+        assert slim._replace(fingerprint=full.fingerprint) == full
+
+
 def test_links_are_read_every_time(tmp_path: Path) -> None:
     root = make_folder(tmp_path / "news")
     (root / "link.md").symlink_to(root / "raw.md")

@@ -182,14 +182,27 @@ def entry_of(relpath: str, found: Inspected, key: bytes, started_ns: int) -> Ent
         verify = racy(key, started_ns)
         if verify and fingerprint is None:
             key = _NEVER  # nothing to re-hash against
-    problems = None
-    if found.problems:
-        problems = marshal.dumps(tuple((p.code, p.message, p.line, p.column, p.severity) for p in found.problems))
     display = display_of(found.meta)
-    fmt = found.split.format if found.split is not None else "yaml"
-    flags = _FORMAT_INDEX[fmt] << 4 | _KIND_INDEX[found.kind] << 1 | verify
-    return (relpath, key, flags, problems, fingerprint,
+    return (relpath, key, _flags(found, verify), _packed_problems(found), fingerprint,
             marshal.dumps(tuple(display)) if display is not None else None)
+
+
+def problems_entry(relpath: str, found: Inspected) -> Entry:
+    """The entry of a file for a scan that only reports problems (``check --no-cache``):
+    kind, format and problems as :func:`entry_of` has them, no key, fingerprint nor
+    display values (nothing is indexed or listed from it)."""
+    return (relpath, _NEVER, _flags(found, False), _packed_problems(found), None, None)
+
+
+def _flags(found: Inspected, verify: bool) -> int:
+    fmt = found.split.format if found.split is not None else "yaml"
+    return _FORMAT_INDEX[fmt] << 4 | _KIND_INDEX[found.kind] << 1 | verify
+
+
+def _packed_problems(found: Inspected) -> bytes | None:
+    if not found.problems:
+        return None
+    return marshal.dumps(tuple((p.code, p.message, p.line, p.column, p.severity) for p in found.problems))
 
 
 def narrowed(entry: Entry, codes: frozenset[str]) -> Entry:

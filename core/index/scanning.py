@@ -27,7 +27,17 @@ from ..checks import SelectionKey, selected_by, selection_key
 from ..config import Config
 from ..document import KINDS, inspect_file
 from ..walk import Found, walk_batches
-from .records import PACK_FP, Entry, Record, entry_of, kind_of, narrowed, racy, unpack_fingerprint
+from .records import (
+    PACK_FP,
+    Entry,
+    Record,
+    entry_of,
+    kind_of,
+    narrowed,
+    problems_entry,
+    racy,
+    unpack_fingerprint,
+)
 from .store import Columns, index_token, read_columns, save_index
 from .workers import Inherited, in_workers, inherited, workers_for, worth_forking
 
@@ -188,6 +198,8 @@ def parse_chunk(chunk: Sequence[tuple[str, str, bytes]]) -> list[Entry]:
     the work a scan gives its workers."""
     state = inherited()
     config, started_ns, keys = state.config, state.started_ns, state.values
+    if state.problems_only:
+        return [problems_entry(relpath, inspect_file(path, config, relpath, fingerprint=False)) for path, relpath, _ in chunk]
     if keys is None:
         return [entry_of(relpath, inspect_file(path, config, relpath), key, started_ns) for path, relpath, key in chunk]
     from .values import packed_values
@@ -330,6 +342,7 @@ def scan(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     values: bool = False,
+    problems_only: bool = False,
 ) -> Scan:
     """Every article under ``paths`` as a :class:`Record`, sorted by relative path.
 
@@ -342,7 +355,13 @@ def scan(
 
     ``values``: keep the values of a few metadata keys of each article parsed beside the
     index (see :mod:`core.index.values`; with ``cache`` only).
+
+    ``problems_only`` (without ``cache``): the records hold only each article's kind,
+    format and problems (no fingerprint: no SHA-256 of the files; no display values), what
+    ``check --no-cache`` prints.
     """
+    if problems_only and cache:
+        raise ValueError("problems_only scans neither read nor write the index: pass cache=False")
     result = Scan(config)
     started_ns = time.time_ns()
     stored: Columns | None = None
@@ -364,8 +383,8 @@ def scan(
     result.workers = workers if workers > 1 else 0
     parsed: dict[str, Entry] = {}
     done = 0
-    for done, entry in enumerate(in_workers(parse_chunk, source, Inherited(config, started_ns, values=keys), workers,
-                                            ordered=False), 1):
+    state = Inherited(config, started_ns, values=keys, problems_only=problems_only)
+    for done, entry in enumerate(in_workers(parse_chunk, source, state, workers, ordered=False), 1):
         if keys is not None:
             kept = entry[6]  # type: ignore[misc]
             if kept is not None:

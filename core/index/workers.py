@@ -30,6 +30,7 @@ class Inherited(NamedTuple):
     config: Config
     started_ns: int = 0  # when the scan started (whether a file was written too recently to trust)
     values: tuple[str, ...] | None = None  # the metadata keys whose values a scan keeps (core.index.values)
+    problems_only: bool = False  # a scan whose records need only their kind and problems (scan's ``problems_only``)
 
 
 _inherited: Inherited | None = None

@@ -168,7 +168,8 @@ def _scan_rows(groups: Sequence[_Group], cache: bool) -> tuple[int, list[tuple[s
     for group in groups:
         # The values lists and tag counts read are kept too (core.index.values): `list
         # --where` and `tags` then answer from the index without reading every file.
-        result = scan(group.paths, group.config, cache=cache, values=True)
+        # With no index, the records need only their problems (no fingerprints, no display values).
+        result = scan(group.paths, group.config, cache=cache, values=cache, problems_only=not cache)
         seen.update(result.paths)
         for record in result.with_problems():
             shown = display_path(record.path)
