@@ -16,7 +16,8 @@ operating system and make the temp files durable together: one ``syncfs`` of eac
 system they are on (Linux 5.8 and later, where ``syncfs`` reports a failed write-back),
 else an fsync of each temp file, overlapping in threads. Only then is each file checked
 with an ``lstat`` to be still exactly the one read, replaced by its temp file, and
-unlocked. What the one-file protocol guarantees holds for every file of a group:
+unlocked (by threads: a rename may wait for the old file's blocks to be freed, and
+overlapped waits cost a fraction of one after another). What the one-file protocol guarantees holds for every file of a group:
 
 - A replace never points at data that is not durable: every temp file of the group was
   written before the ``syncfs`` (or its fsync) began, and a replace starts only after it
@@ -91,6 +92,10 @@ _GROUP_FOLDERS = 64  # folders a group holds open (one article per folder: page 
 # Threads overlapping fsyncs where no syncfs is at hand: ~0.1-0.2 ms a file where one after
 # another cost ~1 ms each.
 _FSYNC_THREADS = 8
+# Threads replacing a group's files: a rename over a file frees the old one's blocks, which
+# some file systems make the renaming process wait for (ext4 mounted with ``discard``);
+# overlapped, the waits cost a fraction of one after another.
+_REPLACERS = 8
 _READ_LIMITS = Limits(max_file_bytes=1 << 34)  # a save re-reads whatever is there now
 
 Rewrite = Callable[[str], str]
@@ -444,6 +449,15 @@ def _put_in_place(staged: _Staged, batch: Any, attempts: int) -> SaveResult:
     return SaveResult(path, staged.status, staged.message)
 
 
+def _put_in_place_and_unlock(staged: _Staged, batch: Any) -> SaveResult:
+    """Worker thread: :func:`_put_in_place`, then release the lock (and remove the temp
+    file when it was not put in place)."""
+    try:
+        return _put_in_place(staged, batch, 3)
+    finally:
+        _abandon(staged)
+
+
 def _abandon(staged: _Staged) -> None:
     """Remove what is left of a staged write (its temp file) and release its lock."""
     if staged.temp is not None:
@@ -474,6 +488,7 @@ class _BatchSaver:
         self.in_group: set[Path] = set()
         self.group_folders: set[Path] = set()
         self.devices: dict[Path, int] = {}  # each folder's file system (st_dev)
+        self.pool: ThreadPoolExecutor | None = None  # replacing files (see _REPLACERS)
 
     def add(self, index: int, change: Change, overwrite: bool) -> None:
         path = change.path
@@ -543,16 +558,20 @@ class _BatchSaver:
             for staged in group:
                 _abandon(staged)
             raise
-        for number, staged in enumerate(group):
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(_REPLACERS, thread_name_prefix="copydesk-save")
+        futures = [self.pool.submit(_put_in_place_and_unlock, staged, self.batch) for staged in group]
+        failure: BaseException | None = None
+        for staged, future in zip(group, futures, strict=True):
             try:
-                result = _put_in_place(staged, self.batch, 3)
-            except BaseException:
-                for rest in group[number:]:
-                    _abandon(rest)
-                raise
-            _abandon(staged)  # the lock (and the temp file, when it was not put in place)
+                result = future.result()
+            except BaseException as exc:  # noqa: BLE001 - re-raised once every file is settled
+                failure = failure or exc
+                continue
             self.folders.done(staged.where)
             self._finish(staged.index, result)
+        if failure is not None:
+            raise failure
 
     def _give_up(self, staged: _Staged, status: Status) -> None:
         _abandon(staged)
@@ -615,6 +634,8 @@ class _BatchSaver:
         else:
             for folder in folders:
                 self._fsync_quietly(folder)
+        if self.pool is not None:
+            self.pool.shutdown()
         self.folders.close()
 
     def _fsync_quietly(self, folder: Path) -> None:
