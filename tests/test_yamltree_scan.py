@@ -20,8 +20,8 @@ from bench.generate import generate
 from core.config import Limits
 from core.edit.apply import EditRefused, apply_edits
 from core.edit.ops import AddItem, DeleteKey, RemoveItem, ReplaceItem, SetValue
-from core.text.frontmatter import front_matter, split_text
 from core.text.formats import parse_front_matter
+from core.text.frontmatter import front_matter, split_text
 from core.text.yamldata import YamlError
 from core.text.yamltree import LocateError, Node, build_tree, scan_top_level
 from tests.test_properties import COMMON, cases

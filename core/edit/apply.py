@@ -36,6 +36,7 @@ from .ops import (
     RenameKey,
     ReplaceItem,
     SetValue,
+    apply_to_copy,
     apply_to_data,
     field_name,
     mutable_copy,
@@ -106,7 +107,7 @@ def apply_edits(
     fmt = split.format
     data = _parse(fm, fmt, name, first, limits)[0] if data is None else mutable_copy(data)
     try:
-        expected = apply_to_data(data, edits)
+        expected = apply_to_copy(data, edits)  # data is ours and stays as parsed
     except EditError as exc:
         raise EditRefused(name, first, str(exc)) from None
     if expected == data:
