@@ -73,7 +73,7 @@ _FINGERPRINT_FIELDS = tuple(f.name for f in fields(Fingerprint))
 
 
 def _pack_meta(meta: Mapping[str, Any]) -> tuple[str, bytes]:
-    data = thaw(meta)
+    data = meta if type(meta) is dict else thaw(meta)  # as parsed (load_article(frozen=False)): plain already
     try:
         return "m", marshal.dumps(data)
     except ValueError:  # a type marshal does not know (yaml-rs gives plain data; be safe)
@@ -112,7 +112,7 @@ def _unpack_article(values: tuple[Any, ...]) -> Article:
 
 def _load_chunk(with_rules: bool, chunk: Sequence[tuple[str, str, bytes]]) -> list[tuple[Any, ...]]:
     config = inherited().config
-    return [_pack_article(load_article(Path(path), config, relpath, with_rules)) for path, relpath, _ in chunk]
+    return [_pack_article(load_article(Path(path), config, relpath, with_rules, frozen=False)) for path, relpath, _ in chunk]
 
 
 def iter_articles(paths: Sequence[Path], config: Config, *, workers: int | None = None,
