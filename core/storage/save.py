@@ -545,13 +545,15 @@ class _BatchSaver:
         self.group_folders.clear()
         if not group:
             return
+        what = "cannot write the journal"
         try:
             if self.batch is not None:
                 self.batch.flush()  # every record line is out before its file is replaced
+            what = "write failed"
             self._make_durable(group)
         except OSError as exc:
             for staged in group:
-                staged.message = f"write failed, file untouched: {exc.strerror or exc}"
+                staged.message = f"{what}, file untouched: {exc.strerror or exc}"
                 self._give_up(staged, "refused")
             return
         except BaseException:
