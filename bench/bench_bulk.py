@@ -6,7 +6,8 @@ On a fresh copy of a generated folder (``bench/out/bulk-work``, never the cached
 times the phases a user goes through: load the articles, plan the change of every editable
 one (``core.storage.save.plan_change``: surgical edit + verification by re-parse), and save them all
 in one journaled batch (``core.storage.save.save_changes``: lock, re-read and compare, journal the
-prior bytes, temp file, fsync, ``os.replace``, one directory fsync per folder). Then checks a
+prior bytes, temp files made durable a group at a time, ``os.replace``, the folders made durable
+once at the end). Then checks a
 sample of files really has the tag; ``--undo`` also undoes the batch and checks that every
 file is back to its original bytes. ``--profile`` prints where plan and save spend their time.
 

@@ -387,11 +387,13 @@ def _rules_check() -> Callable[[Source, Config, str, frozenset[str]], list[Probl
     return _check_source
 
 
-def load_article(path: Path, config: Config, relpath: str | None = None, with_rules: bool = True) -> Article:
+def load_article(path: Path, config: Config, relpath: str | None = None, with_rules: bool = True, *,
+                 frozen: bool = True) -> Article:
     """Load one file; never raises for a bad file: the problem is on the returned Article.
 
     ``with_rules=False`` skips the schema and editorial rules (structure problems remain),
-    for callers that only edit.
+    for callers that only edit. ``frozen=False`` leaves ``meta`` as parsed (plain, mutable
+    data), for a worker process that sends the article on: the receiver freezes it.
     """
     path = Path(os.path.abspath(path))
     rel = relpath if relpath is not None else _relpath(path, config.root)
@@ -404,7 +406,7 @@ def load_article(path: Path, config: Config, relpath: str | None = None, with_ru
         path,
         rel,
         found.kind,
-        freeze(meta) if meta is not None else None,
+        freeze(meta) if meta is not None and frozen else meta,
         found.problems,
         found.fingerprint,
         bom=split.bom,

@@ -328,3 +328,20 @@ def test_saving_twice_writes_once(case) -> None:
         assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
         leftovers = [p.name for p in root.iterdir() if p.name not in ("article.md", ".copydesk")]
         assert not leftovers, leftovers
+
+
+@given(cases())
+@COMMON
+def test_editing_a_copy_of_the_touched_fields_gives_what_editing_a_deep_copy_gives(case) -> None:
+    import copy
+
+    from core.edit.ops import apply_to_copy
+
+    _, data, _, edits = case
+    before = copy.deepcopy(data)
+    try:
+        expected = apply_to_data(data, edits)
+    except EditError:
+        return
+    assert apply_to_copy(data, edits) == expected
+    assert data == before  # what the edits touch was copied first

@@ -252,6 +252,52 @@ def test_batch_keeps_prior_versions_in_one_pack_and_undo_restores_every_byte(tmp
     assert {p: p.read_bytes() for p in paths} == before
 
 
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync-each"])
+def test_batch_in_groups_saves_every_file_with_or_without_syncfs(tmp_path, monkeypatch, syncfs):
+    import core.storage.files
+    import core.storage.save
+    from core.storage.journal import Journal
+
+    if syncfs and not core.storage.files.can_sync_file_system():
+        pytest.skip("this system has no syncfs that reports write-back errors (Linux 5.8 or later)")
+    if not syncfs:
+        monkeypatch.setattr(core.storage.files, "_SYNCFS", None)
+    synced: list[int] = []
+    real_sync = core.storage.save.sync_file_system
+    monkeypatch.setattr(core.storage.save, "sync_file_system", lambda fd: (synced.append(fd), real_sync(fd)))
+    monkeypatch.setattr(core.storage.save, "_GROUP_FILES", 4)  # several groups, one spanning two folders
+    paths = _folders_of_articles(tmp_path, 3, 5)
+    before = {p: p.read_bytes() for p in paths}
+    changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS")]) for p in paths]
+    results = save_changes(changes, config=Config(root=tmp_path), label="bulk")
+    assert [r.status for r in results] == ["saved"] * len(paths)
+    assert all(b"NEWS" in p.read_bytes() for p in paths)
+    assert len(synced) == (5 if syncfs else 0)  # 4 groups of at most 4 files, then the folders
+    assert _left_over(tmp_path) == []
+    assert not Journal(tmp_path).undo().failed
+    assert {p: p.read_bytes() for p in paths} == before
+
+
+def test_a_group_that_cannot_be_made_durable_is_refused_untouched(tmp_path, monkeypatch):
+    import errno
+
+    import core.storage.save
+
+    def failing(fd):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(core.storage.save, "can_sync_file_system", lambda: True)
+    monkeypatch.setattr(core.storage.save, "sync_file_system", failing)
+    paths = _folders_of_articles(tmp_path, 2, 3)
+    before = {p: p.read_bytes() for p in paths}
+    changes = [plan_change(article(tmp_path, p), [AddItem(("tags",), "NEWS")]) for p in paths]
+    results = save_changes(changes, config=Config(root=tmp_path), label="bulk")
+    assert {r.status for r in results} == {"refused"}
+    assert all("untouched" in r.message and os.strerror(errno.EIO) in r.message for r in results)
+    assert {p: p.read_bytes() for p in paths} == before
+    assert _left_over(tmp_path) == []  # no temp file, no lock
+
+
 def test_journal_copy_already_kept_is_not_stored_again(tmp_path):
     from core.storage.journal import Journal
 
@@ -286,12 +332,12 @@ def test_a_file_another_program_writes_during_a_batch_is_merged_or_reported(tmp_
     pending = {paths[0]: first_theirs, paths[1]: second_theirs}
     real_write_temp = core.storage.save.write_temp_in
 
-    def editor_saves_meanwhile(where, name, data, mode):
+    def editor_saves_meanwhile(where, name, data, mode, **kwargs):
         # An editor (no copydesk lock) writes the file after the batch read it, before the replace.
         path = where.path / name
         if path in pending:
             path.write_bytes(pending.pop(path).encode())
-        return real_write_temp(where, name, data, mode)
+        return real_write_temp(where, name, data, mode, **kwargs)
 
     monkeypatch.setattr(core.storage.save, "write_temp_in", editor_saves_meanwhile)
     results = save_changes(changes, config=config, label="bulk")

@@ -174,7 +174,9 @@ def many_articles(root: Path, count: int) -> Path:
     return root
 
 
-def test_7_a_batch_that_fills_the_disk_reports_each_file_and_returns(small_disk):
+def test_7_a_batch_that_fills_the_disk_reports_each_file_and_returns(small_disk, monkeypatch):
+    # temp files made durable 8 at a time: the disk fills between two groups
+    monkeypatch.setattr(core.storage.save, "_GROUP_FILES", 8)
     root = many_articles(small_disk.folder / "news", 120)
     corpus = load_corpus([root])
     changes = [plan_change(a, [AddItem(("tags",), "PORTS")]) for a in corpus.articles]
@@ -291,6 +293,7 @@ async def test_7_a_tui_save_that_fills_the_disk_accounts_for_every_file_and_keep
     from tests.test_tui_support import article_text, make_app, settle
     from tui.screens.diff import ConflictScreen
 
+    monkeypatch.setattr(core.storage.save, "_GROUP_FILES", 8)  # the disk fills between two groups
     root = small_disk.folder / "news"
     root.mkdir()
     (root / "copydesk.toml").write_text("")

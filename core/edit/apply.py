@@ -25,7 +25,7 @@ from ..text import frontmatter
 from ..text.formats import parse_front_matter
 from ..text.frontmatter import Format
 from ..text.yamldata import YamlError, libyaml_reading
-from ..text.yamltree import Lines, LocateError, Node, build_tree
+from ..text.yamltree import Lines, LocateError, Node, build_tree, scan_top_level
 from .ops import (
     AddItem,
     DeleteKey,
@@ -36,6 +36,7 @@ from .ops import (
     RenameKey,
     ReplaceItem,
     SetValue,
+    apply_to_copy,
     apply_to_data,
     field_name,
     mutable_copy,
@@ -53,6 +54,9 @@ _STR_TAG = "tag:yaml.org,2002:str"
 # Written only as escapes: line breaks (NEL, U+2028/9 are ones to YAML 1.1) and what YAML
 # streams may not hold raw (C0 but tab, DEL, C1, the non-characters U+FFFE/U+FFFF).
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# Locate top-level fields of ordinary block front matter from their own lines
+# (:func:`core.text.yamltree.scan_top_level`); off, every field is located in the whole text.
+_SCAN_TOP_LEVEL = True
 
 
 class EditRefused(CopydeskError):
@@ -103,7 +107,7 @@ def apply_edits(
     fmt = split.format
     data = _parse(fm, fmt, name, first, limits)[0] if data is None else mutable_copy(data)
     try:
-        expected = apply_to_data(data, edits)
+        expected = apply_to_copy(data, edits)  # data is ours and stays as parsed
     except EditError as exc:
         raise EditRefused(name, first, str(exc)) from None
     if expected == data:
@@ -277,6 +281,9 @@ class _Editor:
         self.lines = Lines(fm)
         self._quote: str | None = None
         self._set_root(lazy=True)
+        # Top-level fields found from their own lines: the lazy root then reads no pair
+        # before the field (the same nodes: see scan_top_level).
+        self._top = scan_top_level(fm, data) if _SCAN_TOP_LEVEL and self.root is not None else None
 
     def _set_root(self, lazy: bool) -> None:
         try:
@@ -321,7 +328,10 @@ class _Editor:
                 return maps, None
             self._check_safe(node, path)
             maps.append(node)
-            pair = node.get(key)
+            # (only for a top-level field: a deeper edit may look for its parent's pair in the root)
+            pair = self._top.pair(key) if len(path) == 1 and self._top is not None else None
+            if pair is None:
+                pair = node.get(key)
             if pair is None:
                 return maps, None
             if depth == len(path) - 1:

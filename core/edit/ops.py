@@ -167,6 +167,21 @@ def apply_to_data(meta: Mapping[str, Any] | None, edits: Sequence[Edit]) -> dict
     return data
 
 
+def apply_to_copy(data: dict[str, Any], edits: Sequence[Edit]) -> dict[str, Any]:
+    """What :func:`apply_to_data` gives for ``data``, a mutable copy the caller owns and does
+    not change afterwards: only the top-level fields the edits touch are copied, the result
+    shares the others with ``data`` (a deep copy of every field is most of the cost)."""
+    result = dict(data)
+    for edit in edits:
+        for path in touched_fields(edit):
+            name = path[0]
+            if name in data and result.get(name) is data[name]:
+                result[name] = mutable_copy(data[name])
+    for edit in edits:
+        _apply_one(result, edit)
+    return result
+
+
 def mutable_copy(value: Any) -> Any:
     """A deep, mutable copy of metadata: mappings become dicts, tuples and lists become lists.
 

@@ -73,7 +73,7 @@ _FINGERPRINT_FIELDS = tuple(f.name for f in fields(Fingerprint))
 
 
 def _pack_meta(meta: Mapping[str, Any]) -> tuple[str, bytes]:
-    data = thaw(meta)
+    data = meta if type(meta) is dict else thaw(meta)  # as parsed (load_article(frozen=False)): plain already
     try:
         return "m", marshal.dumps(data)
     except ValueError:  # a type marshal does not know (yaml-rs gives plain data; be safe)
@@ -110,28 +110,31 @@ def _unpack_article(values: tuple[Any, ...]) -> Article:
     return Article(**kwargs)
 
 
-def _load_chunk(chunk: Sequence[tuple[str, str, bytes]]) -> list[tuple[Any, ...]]:
+def _load_chunk(with_rules: bool, chunk: Sequence[tuple[str, str, bytes]]) -> list[tuple[Any, ...]]:
     config = inherited().config
-    return [_pack_article(load_article(Path(path), config, relpath)) for path, relpath, _ in chunk]
+    return [_pack_article(load_article(Path(path), config, relpath, with_rules, frozen=False)) for path, relpath, _ in chunk]
 
 
-def iter_articles(paths: Sequence[Path], config: Config, *, workers: int | None = None) -> Iterator[Article]:
+def iter_articles(paths: Sequence[Path], config: Config, *, workers: int | None = None,
+                  with_rules: bool = True) -> Iterator[Article]:
     """``load_article`` of every file under ``paths``, in walk order, parsed across worker
-    processes when there are enough files (results identical to loading one by one)."""
+    processes when there are enough files (results identical to loading one by one);
+    ``with_rules=False`` as for ``load_article``."""
     found = walk(paths, config)
     if workers is None:
         workers = workers_for(len(found))
     if workers <= 1:
         for f in found:
-            yield load_article(Path(f.path), config, f.relpath)
+            yield load_article(Path(f.path), config, f.relpath, with_rules)
         return
-    for values in in_workers(_load_chunk, found, Inherited(config), workers):
+    for values in in_workers(partial(_load_chunk, with_rules), found, Inherited(config), workers):
         yield _unpack_article(values)
 
 
-def load_articles(paths: Sequence[Path], config: Config, *, workers: int | None = None) -> list[Article]:
-    """What ``load_corpus(paths, config).articles`` holds (sorted by relative path), parsed
-    across worker processes."""
-    articles = list(iter_articles(paths, config, workers=workers))
+def load_articles(paths: Sequence[Path], config: Config, *, workers: int | None = None,
+                  with_rules: bool = True) -> list[Article]:
+    """What ``load_corpus(paths, config, with_rules).articles`` holds (sorted by relative
+    path), parsed across worker processes."""
+    articles = list(iter_articles(paths, config, workers=workers, with_rules=with_rules))
     articles.sort(key=lambda a: a.relpath)
     return articles

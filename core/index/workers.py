@@ -78,6 +78,12 @@ def fork_from_server(preload: Sequence[str]) -> None:
     threading.Thread(target=start, name="fork-server", daemon=True).start()
 
 
+def forks_from_here() -> bool:
+    """Whether workers are forked from this very process (and so inherit its module state),
+    not from a fork server (:func:`fork_from_server`), to which only :class:`Inherited` is sent."""
+    return not _from_server
+
+
 def default_workers() -> int:
     """Worker processes for parsing: one per core, at most 2 (measured: more buys nothing here)."""
     return max(1, min(2, os.cpu_count() or 1))

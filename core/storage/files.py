@@ -13,7 +13,9 @@ import os
 import re
 import socket
 import stat
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -464,22 +466,72 @@ def clean_leftovers(where: OpenFolder) -> None:
             pass
 
 
-def write_temp_in(where: OpenFolder, name: str, data: bytes, mode: int | None) -> str:
-    """A new temp file beside article ``name`` holding ``data`` with ``mode``, fsynced and
-    closed; its name."""
+def write_temp_in(where: OpenFolder, name: str, data: bytes, mode: int | None, *, durable: bool = True) -> str:
+    """A new temp file beside article ``name`` holding ``data`` with ``mode``, fsynced
+    (unless ``durable`` is False: the caller then makes it durable with
+    :func:`sync_file_system` or :func:`fsync_in` before renaming it) and closed; its name."""
     temp = _own_name(f".{name}")
     fd = os.open(temp, _NEW_FLAGS, 0o600, dir_fd=where.fd)
     try:
         write_all(fd, data)
         if mode is not None:
             os.fchmod(fd, stat.S_IMODE(mode))
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         unlink_quietly(temp, where.fd)
         raise
     os.close(fd)
     return temp
+
+
+def fsync_in(where: OpenFolder, name: str) -> None:
+    """fsync file ``name`` of ``where`` (a temp file written with ``durable=False``)."""
+    fd = os.open(name, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=where.fd)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    """libc's ``syncfs`` where it reports write-back errors (Linux 5.8 and later), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    version = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    if version is None or (int(version[1]), int(version[2])) < (5, 8):
+        return None  # syncfs returned 0 even when writing back failed
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+_SYNCFS = _syncfs()
+
+
+def can_sync_file_system() -> bool:
+    """Whether :func:`sync_file_system` is available here."""
+    return _SYNCFS is not None
+
+
+def sync_file_system(fd: int) -> None:
+    """Make everything written on the file system holding ``fd`` durable, data and metadata
+    (Linux ``syncfs``; see :func:`can_sync_file_system`). Raises OSError when the kernel
+    reports that writing back failed on that file system since ``fd`` was opened or since
+    the previous call with ``fd``."""
+    assert _SYNCFS is not None
+    if _SYNCFS(fd) != 0:
+        import ctypes
+
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None, fsync_dir: bool = True) -> None:

@@ -7,14 +7,36 @@ our field edits to the new version when the fields we edit did not change there 
 else report a conflict and write nothing; journal the prior bytes; write a temp file in
 the same directory, restore the mode, fsync, ``os.replace``, fsync the directory.
 
-A batch (:func:`save_changes`) runs the same protocol for every file, split in two: the
-main thread locks, re-reads and compares each file (the Python work); worker threads do
-the rest, file by file: keep the prior bytes in the journal, write and fsync the temp
-file, write the journal line, check with an ``lstat`` that the file is still exactly the
-one read, replace it and release the lock. Their fsyncs overlap, which costs a fraction of
-one fsync after another. Each folder is fsynced once at the end of the batch. A file that
-another program changed meanwhile goes through the one-file protocol again (merge or
-conflict). Locks of a batch are hard links to one owner file per folder.
+A batch (:func:`save_changes`) runs the same protocol for every file, folder by folder, with
+the durability step shared by a group of files (up to :data:`_GROUP_FILES` files,
+:data:`_GROUP_BYTES` bytes or :data:`_GROUP_FOLDERS` folders): for each file of the group,
+lock it, re-read and compare it, keep the prior bytes in the journal, write its temp file
+(not yet fsynced) and its journal line; then hand the group's journal lines to the
+operating system and make the temp files durable together: one ``syncfs`` of each file
+system they are on (Linux 5.8 and later, where ``syncfs`` reports a failed write-back),
+else an fsync of each temp file, overlapping in threads. Only then is each file checked
+with an ``lstat`` to be still exactly the one read, replaced by its temp file, and
+unlocked (by threads: a rename may wait for the old file's blocks to be freed, and
+overlapped waits cost a fraction of one after another). What the one-file protocol guarantees holds for every file of a group:
+
+- A replace never points at data that is not durable: every temp file of the group was
+  written before the ``syncfs`` (or its fsync) began, and a replace starts only after it
+  returned without error. ``syncfs`` writes back every dirty page and inode of the file
+  system and commits its journal, the same promise as an fsync of each file; when it
+  reports an error (any write-back failure on that file system since the last call), no
+  file of the group is replaced: all are refused, untouched, and their temp files removed.
+- A crash or kill at any moment leaves each article old or new, never partial: before its
+  replace it is untouched (its temp file is a leftover the next save removes), after it the
+  new version is durable. The journal line of every file is out before its replace, so an
+  interrupted batch can be undone.
+- The folders' entries (the renames) are made durable once at the end of the batch: a
+  ``syncfs`` of each file system written, else an fsync of each folder.
+
+One ``syncfs`` instead of an fsync a file is what makes a bulk edit cheap (no thread per
+fsync, no per-file journal commit); its cost is that it also writes back what other
+programs left unwritten on that file system. A file that another program changed meanwhile
+goes through the one-file protocol again (merge or conflict). Locks of a batch are hard
+links to one owner file per folder.
 
 Every file a save creates, renames or removes is named relative to its folder opened from
 the corpus root one component at a time without following links (:class:`Folders`): a
@@ -30,9 +52,8 @@ import difflib
 import hashlib
 import os
 import stat
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -51,19 +72,30 @@ from .files import (
     LockBusy,
     OpenFolder,
     UnsafeFolder,
+    can_sync_file_system,
     clean_leftovers,
     corpus_root_of,
+    fsync_in,
     lock_in,
+    sync_file_system,
     unlink_quietly,
     unlock_in,
     write_temp_in,
 )
 
 Status = Literal["saved", "unchanged", "merged", "conflict", "refused"]
-# Threads writing a batch's files: overlapping fsyncs cost ~0.1-0.2 ms a file where one
-# after another cost ~1 ms each.
-_WRITERS = 8
-_WINDOW = 32  # files checked and locked ahead of the writers
+# A batch's temp files are made durable together, this many (or bytes) at a time; each
+# file stays locked until its group is in place.
+_GROUP_FILES = 512
+_GROUP_BYTES = 32 << 20
+_GROUP_FOLDERS = 64  # folders a group holds open (one article per folder: page bundles)
+# Threads overlapping fsyncs where no syncfs is at hand: ~0.1-0.2 ms a file where one after
+# another cost ~1 ms each.
+_FSYNC_THREADS = 8
+# Threads replacing a group's files: a rename over a file frees the old one's blocks, which
+# some file systems make the renaming process wait for (ext4 mounted with ``discard``);
+# overlapped, the waits cost a fraction of one after another.
+_REPLACERS = 8
 _READ_LIMITS = Limits(max_file_bytes=1 << 34)  # a save re-reads whatever is there now
 
 Rewrite = Callable[[str], str]
@@ -382,45 +414,69 @@ def _same_as_read(where: OpenFolder, name: str, read: os.stat_result) -> bool:
 
 
 def _write_staged(staged: _Staged, batch: Any, attempts: int = 3) -> SaveResult:
-    """Worker thread: the write half of the protocol for one file checked under its lock.
+    """The write half of the protocol for one file checked under its lock: keep the prior
+    bytes in the journal, write and fsync the temp file, write the journal line, check the
+    file is still the one read, replace it, release the lock."""
+    try:
+        return _stage(staged, batch, durable=True) or _put_in_place(staged, batch, attempts)
+    finally:
+        _abandon(staged)
 
-    Keep the prior bytes in the journal, write and fsync the temp file, write the journal
-    line, check the file is still the one read, replace it, release the lock.
-    """
+
+def _stage(staged: _Staged, batch: Any, durable: bool) -> SaveResult | None:
+    """Keep the prior bytes in the journal, write the temp file (fsynced when ``durable``;
+    else the caller makes it durable before :func:`_put_in_place`) and record it in the
+    journal (the line deferred when not ``durable``: the caller flushes it before the
+    replace). None when done; else why the file is refused (the caller abandons it)."""
+    path = staged.change.path
+    kept = None
+    if batch is not None:
+        try:
+            kept = batch.keep(staged.current, staged.current_sha)
+        except OSError as exc:
+            return SaveResult(path, "refused", f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}")
+    try:
+        staged.temp = write_temp_in(staged.where, path.name, staged.data, staged.mode, durable=durable)
+    except OSError as exc:
+        return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
+    if batch is not None:
+        new_sha = hashlib.sha256(staged.data).hexdigest()
+        try:
+            batch.record(path, staged.current, staged.data, kept=kept, new_digest=new_sha, defer=not durable)
+        except OSError as exc:
+            return SaveResult(path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}")
+    return None
+
+
+def _put_in_place(staged: _Staged, batch: Any, attempts: int) -> SaveResult:
+    """Replace the file with its durable temp file, once checked to be still the very file
+    read under the lock (else the one-file protocol again: merge or conflict)."""
     path = staged.change.path
     where = staged.where
+    assert staged.temp is not None
+    if not _same_as_read(where, path.name, staged.read):
+        # Another program wrote the file since it was read under our lock (copydesk
+        # waits for the lock; an editor does not): start over the one-file way, which
+        # re-reads it and merges or reports a conflict.
+        _abandon(staged)
+        if attempts <= 1:
+            return SaveResult(path, "conflict", "the file kept changing while it was being saved; nothing written")
+        return save_change(staged.change, batch=batch, overwrite=staged.overwrite, fsync_dir=False, attempts=attempts - 1)
     try:
-        if batch is not None:
-            try:
-                kept = batch.keep(staged.current, staged.current_sha)
-            except OSError as exc:
-                return SaveResult(path, "refused", f"cannot keep the prior version in the journal, file untouched: {exc.strerror or exc}")
-        try:
-            staged.temp = write_temp_in(where, path.name, staged.data, staged.mode)
-        except OSError as exc:
-            return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
-        if batch is not None:
-            new_sha = hashlib.sha256(staged.data).hexdigest()
-            try:
-                batch.record(path, staged.current, staged.data, kept=kept, new_digest=new_sha)
-            except OSError as exc:
-                return SaveResult(path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}")
-        if not _same_as_read(where, path.name, staged.read):
-            # Another program wrote the file since it was read under our lock (copydesk
-            # waits for the lock; an editor does not): start over the one-file way, which
-            # re-reads it and merges or reports a conflict.
-            _abandon(staged)
-            if attempts <= 1:
-                return SaveResult(path, "conflict", "the file kept changing while it was being saved; nothing written")
-            return save_change(staged.change, batch=batch, overwrite=staged.overwrite, fsync_dir=False, attempts=attempts - 1)
-        try:
-            os.replace(staged.temp, path.name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
-        except OSError as exc:
-            return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
-        staged.temp = None
-        if batch is not None:
-            batch.written(path, defer=True)  # a replace whose line is lost is still undone right
-        return SaveResult(path, staged.status, staged.message)
+        os.replace(staged.temp, path.name, src_dir_fd=where.fd, dst_dir_fd=where.fd)
+    except OSError as exc:
+        return SaveResult(path, "refused", f"write failed, file untouched: {exc.strerror or exc}")
+    staged.temp = None
+    if batch is not None:
+        batch.written(path, defer=True)  # a replace whose line is lost is still undone right
+    return SaveResult(path, staged.status, staged.message)
+
+
+def _put_in_place_and_unlock(staged: _Staged, batch: Any) -> SaveResult:
+    """Worker thread: :func:`_put_in_place`, then release the lock (and remove the temp
+    file when it was not put in place)."""
+    try:
+        return _put_in_place(staged, batch, 3)
     finally:
         _abandon(staged)
 
@@ -449,17 +505,20 @@ class _BatchSaver:
         self.cleaned: set[Path] = set()
         self.writable: set[Path] = set()  # folders seen writable
         self.opened = False
-        self.written: set[Path] = set()  # folders with a replaced file, fsynced at the end
-        self.pool: ThreadPoolExecutor | None = None
-        self.window: deque[tuple[_Staged, Future[SaveResult]]] = deque()
-        self.in_flight: set[Path] = set()
+        self.written: set[Path] = set()  # folders with a replaced file, made durable at the end
+        self.group: list[_Staged] = []  # temp files written, not yet durable nor in place
+        self.group_bytes = 0
+        self.in_group: set[Path] = set()
+        self.group_folders: set[Path] = set()
+        self.devices: dict[Path, int] = {}  # each folder's file system (st_dev)
+        self.pool: ThreadPoolExecutor | None = None  # replacing files (see _REPLACERS)
 
     def add(self, index: int, change: Change, overwrite: bool) -> None:
         path = change.path
         if not change.changed:
             self._finish(index, SaveResult(path, "unchanged"))
             return
-        if path in self.in_flight:
+        if path in self.in_group:
             self.drain()  # the same file twice: the first write lands before the second is compared
         folder = path.parent
         root = self.roots.setdefault(folder, corpus_root_of(change.article))
@@ -479,35 +538,90 @@ class _BatchSaver:
         outcome.index = index
         if self.batch is not None and not self.opened:
             try:
-                self.batch.open()  # the journal's folders exist before a worker keeps a copy
+                self.batch.open()  # the journal's folders exist before a prior version is kept
             except OSError as exc:
-                _abandon(outcome)
-                self.folders.done(where)
-                self._finish(index, SaveResult(path, "refused", f"cannot write the journal, file untouched: {exc.strerror or exc}"))
+                outcome.message = f"cannot write the journal, file untouched: {exc.strerror or exc}"
+                self._give_up(outcome, "refused")
                 return
             self.opened = True
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="copydesk-save")
         try:
-            future = self.pool.submit(_write_staged, outcome, self.batch)
+            refused = _stage(outcome, self.batch, durable=False)
         except BaseException:
             _abandon(outcome)
             raise
-        self.in_flight.add(path)
-        self.window.append((outcome, future))
-        while len(self.window) > _WINDOW:
-            self._collect()
-
-    def _collect(self) -> None:
-        staged, future = self.window.popleft()
-        self.in_flight.discard(staged.change.path)
-        result = future.result()
-        self.folders.done(staged.where)
-        self._finish(staged.index, result)
+        if refused is not None:
+            _abandon(outcome)
+            self.folders.done(where)
+            self._finish(index, refused)
+            return
+        self.group.append(outcome)
+        self.in_group.add(path)
+        self.group_bytes += len(outcome.data)
+        self.group_folders.add(folder)
+        if len(self.group) >= _GROUP_FILES or self.group_bytes >= _GROUP_BYTES or len(self.group_folders) >= _GROUP_FOLDERS:
+            self.drain()
 
     def drain(self) -> None:
-        while self.window:
-            self._collect()
+        """Make the group's temp files durable together, then put each in place."""
+        group, self.group, self.group_bytes = self.group, [], 0
+        self.in_group.clear()
+        self.group_folders.clear()
+        if not group:
+            return
+        what = "cannot write the journal"
+        try:
+            if self.batch is not None:
+                self.batch.flush()  # every record line is out before its file is replaced
+            what = "write failed"
+            self._make_durable(group)
+        except OSError as exc:
+            for staged in group:
+                staged.message = f"{what}, file untouched: {exc.strerror or exc}"
+                self._give_up(staged, "refused")
+            return
+        except BaseException:
+            for staged in group:
+                _abandon(staged)
+            raise
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(_REPLACERS, thread_name_prefix="copydesk-save")
+        futures = [self.pool.submit(_put_in_place_and_unlock, staged, self.batch) for staged in group]
+        failure: BaseException | None = None
+        for staged, future in zip(group, futures, strict=True):
+            try:
+                result = future.result()
+            except BaseException as exc:  # noqa: BLE001 - re-raised once every file is settled
+                failure = failure or exc
+                continue
+            self.folders.done(staged.where)
+            self._finish(staged.index, result)
+        if failure is not None:
+            raise failure
+
+    def _give_up(self, staged: _Staged, status: Status) -> None:
+        _abandon(staged)
+        self.folders.done(staged.where)
+        self._finish(staged.index, SaveResult(staged.change.path, status, staged.message))
+
+    def _device(self, where: OpenFolder) -> int:
+        device = self.devices.get(where.path)
+        if device is None:
+            device = self.devices[where.path] = os.fstat(where.fd).st_dev
+        return device
+
+    def _make_durable(self, group: Sequence[_Staged]) -> None:
+        """The temp files of ``group`` durable: one ``syncfs`` per file system they are on,
+        or (where that call is missing) an fsync of each, overlapping in threads."""
+        if can_sync_file_system():
+            synced: set[int] = set()
+            for staged in group:
+                device = self._device(staged.where)
+                if device not in synced:
+                    synced.add(device)
+                    sync_file_system(staged.where.fd)
+            return
+        with ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix="copydesk-fsync") as pool:
+            list(pool.map(lambda staged: fsync_in(staged.where, staged.temp), group))
 
     def _finish(self, index: int, result: SaveResult) -> None:
         if result.status in ("saved", "merged"):
@@ -518,19 +632,30 @@ class _BatchSaver:
             self.progress(self.done, self.total)
 
     def close(self) -> None:
-        """Let the writes under way finish (each file ends old or new), fsync every written
-        folder, remove the lock owner files and close the folders."""
-        for staged, future in self.window:
-            try:
-                result = future.result()
-            except BaseException:  # noqa: BLE001 - the batch is stopping anyway
-                continue
-            if result.status in ("saved", "merged"):
-                self.written.add(staged.change.path.parent)
-        self.window.clear()
+        """Abandon what was not put in place (each file stays old), make every written
+        folder durable, remove the lock owner files and close the folders."""
+        for staged in self.group:
+            _abandon(staged)
+        self.group.clear()
         folders = sorted(self.written)
-        if len(folders) > 1 and self.pool is not None:
-            list(self.pool.map(self._fsync_quietly, folders))
+        if folders and can_sync_file_system():
+            # the renames: one syncfs per file system instead of an fsync per folder
+            synced: set[int] = set()
+            for folder in folders:
+                where = self.folders.get(folder)
+                if where is None:
+                    self._fsync_quietly(folder)
+                    continue
+                try:
+                    device = self._device(where)
+                    if device not in synced:
+                        synced.add(device)
+                        sync_file_system(where.fd)
+                except OSError:
+                    pass  # written and renamed: only the renames' durability is at stake
+        elif len(folders) > 1:
+            with ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix="copydesk-fsync") as pool:
+                list(pool.map(self._fsync_quietly, folders))
         else:
             for folder in folders:
                 self._fsync_quietly(folder)
@@ -542,23 +667,14 @@ class _BatchSaver:
         self.folders.fsync(self.roots[folder], folder)
 
 
-def _across_folders(changes: Sequence[Change]) -> list[int]:
-    """The order to save ``changes`` in: one file of each folder in turn.
-
-    Files saved at the same time then sit in different folders: creating, fsyncing and
-    renaming files in one folder queue behind each other (on ext4 without a journal, the
-    fsync of a new file also writes its folder).
-    """
+def _by_folder(changes: Sequence[Change]) -> list[int]:
+    """The order to save ``changes`` in: folder by folder (in the order each folder first
+    comes), each folder's files in their order. A group made durable together then spans
+    few folders, which stay open until it is in place."""
     by_folder: dict[Path, list[int]] = {}
     for index, change in enumerate(changes):
         by_folder.setdefault(change.path.parent, []).append(index)
-    if len(by_folder) < 2:
-        return list(range(len(changes)))
-    queues = list(by_folder.values())
-    order: list[int] = []
-    for turn in range(max(len(q) for q in queues)):
-        order.extend(q[turn] for q in queues if turn < len(q))
-    return order
+    return [index for indices in by_folder.values() for index in indices]
 
 
 def save_changes(
@@ -571,8 +687,8 @@ def save_changes(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[SaveResult]:
     """Save a batch: every prior version goes to the journal first (``copydesk undo``);
-    temp files are written and fsynced by worker threads, directories are fsynced once per
-    batch. ``overwrite`` lists paths the user chose to overwrite despite a conflict.
+    temp files are made durable a group at a time before they replace the articles, the
+    folders once per batch (see the module docstring). ``overwrite`` lists paths the user chose to overwrite despite a conflict.
     Results are in the order of ``changes``, one per change whatever happens to the disk:
     when the journal cannot be finished (a full disk), the files written say so in their
     message (their status stays ``saved`` or ``merged``: they were written)."""
@@ -584,7 +700,7 @@ def save_changes(
     saver = _BatchSaver(batch, len(changes), progress)
     unfinished = ""
     try:
-        for index in _across_folders(changes):
+        for index in _by_folder(changes):
             change = changes[index]
             saver.add(index, change, change.path in overwrite)
         saver.drain()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Any, Literal
 
@@ -325,3 +325,89 @@ class _Builder:
 def _tag(tag: Any) -> str | None:
     tag = getattr(tag, "value", tag)  # ruamel wraps tags in a Tag object
     return None if tag in (None, "!") else str(tag)
+
+
+# -- a cheaper locator for the top level of ordinary block front matter --------------------
+
+# An unindented line of ordinary block front matter: a comment, a block sequence entry
+# (``- ``, under the key before it) or a plain key followed by ``:`` and a space or the end
+# of the line (group 1: the key).
+_TOP_LINE = re.compile(r"#|-(?: |$)|([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
+
+
+class TopLevel:
+    """Where each top-level entry of ordinary block-style front matter starts, found from
+    its lines alone, so that one entry can be located by parsing its own lines
+    (:meth:`pair`) instead of every line before it.
+
+    Made only when nothing unusual is on the unindented lines (see :func:`scan_top_level`);
+    the entries it finds are then those of the mapping (checked against the keys the data
+    parser read), and an entry's lines parse to the same nodes, at the same offsets, as in
+    the whole text.
+    """
+
+    __slots__ = ("text", "keys")
+
+    def __init__(self, text: str, keys: list[str]) -> None:
+        self.text = text
+        self.keys = keys  # in text order; each starts the only unindented line ``key:``
+
+    def _line_of(self, key: str) -> int:
+        return 0 if self.text.startswith(f"{key}:") else self.text.find(f"\n{key}:") + 1
+
+    def pair(self, key: str) -> tuple[Node, Node] | None:
+        """The (key node, value node) pair of top-level ``key``; None when it is not there
+        or its lines alone do not parse as one plain-keyed entry (locate it the usual way)."""
+        try:
+            index = self.keys.index(key)
+        except ValueError:
+            return None
+        start = self._line_of(key)
+        end = self._line_of(self.keys[index + 1]) if index + 1 < len(self.keys) else len(self.text)
+        region = self.text[start:end]
+        try:
+            root = _Builder(_events(region), region).build()
+        except Exception:  # noqa: BLE001 - the usual locator decides what to say about it
+            return None
+        if root is None or root.kind != "map" or root.flow or root.anchor or root.tag or len(root.pairs) != 1:
+            return None
+        pair = root.pairs[0]
+        if pair[0].kind != "scalar" or pair[0].style or pair[0].value != key:
+            return None
+        for side in pair:
+            for node in side.walk():
+                node.start += start
+                node.end += start
+        return pair
+
+
+def scan_top_level(text: str, keys: Iterable[Any]) -> TopLevel | None:
+    """The top-level entries of front matter ``text`` whose data parser read the top-level
+    ``keys`` (in order), or None when anything on its unindented lines is unusual.
+
+    Usual: every unindented line is a comment, a block sequence entry (``- ``, under the key
+    before it) or a plain key (letters, digits, ``_``, ``-``) followed by ``:`` and a space
+    or the end of the line; LF line breaks; no merge key. The root mapping is then a block
+    mapping at column 0 whose every key starts an unindented line, so the keys found here
+    hold every key of the mapping; a key line inside a multi-line scalar or flow collection
+    would be one more than the data parser read, so equal lists mean each found line starts
+    an entry and each entry runs to the next one.
+    """
+    if "\r" in text or "<<" in text or "\t" in text:
+        return None
+    found: list[str] = []
+    before_first = False  # an indented line before the first key
+    for line in text.split("\n"):
+        if not line:
+            continue
+        if line[0] == " ":
+            before_first = before_first or (not found and line.strip() != "" and not line.lstrip(" ").startswith("#"))
+            continue
+        usual = _TOP_LINE.match(line)
+        if usual is None:
+            return None
+        if usual[1] is not None:
+            found.append(usual[1])
+    if before_first or not found or found != list(keys):
+        return None
+    return TopLevel(text, found)

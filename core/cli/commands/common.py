@@ -70,11 +70,13 @@ def _config_of(paths: Sequence[str]) -> tuple[list[Path], Config]:
 
 
 def load_targets(paths: Sequence[str], with_rules: bool = False) -> Corpus:
-    """The articles under ``paths``; the corpus root (journal location) comes from the first path."""
-    from ...document import load_corpus
+    """The articles under ``paths``, parsed across worker processes when there are many;
+    the corpus root (journal location) comes from the first path."""
+    from ...document import Corpus
+    from ...index.metadata import load_articles
 
     given, config = _config_of(paths)
-    return load_corpus(given, config, with_rules=with_rules)
+    return Corpus(config, load_articles(given, config, with_rules=with_rules))
 
 
 class UsageError(CopydeskError):
@@ -207,34 +209,20 @@ def _join_dash_values(items: list[str], options: tuple[str, ...]) -> list[str]:
     return joined
 
 
-def plan_all(articles: Sequence[Article], edits_for: EditsFor) -> tuple[list[Change], list[Outcome]]:
-    """Plan a change per article; refusals and no-ops become outcomes right away."""
-    from ...edit.apply import EditRefused
-    from ...storage.save import plan_change
-    from ...text.guard import UnsafeFile
+def plan_all(articles: Sequence[Article], edits_for: EditsFor, config: Config) -> tuple[list[Change], list[Outcome]]:
+    """Plan a change per article (across worker processes when there are many); refusals
+    and no-ops become outcomes right away."""
+    from ...storage.plans import Refused, plan_changes
 
     changes: list[Change] = []
     outcomes: list[Outcome] = []
-    for article in articles:
-        edits = list(edits_for(article))
-        if not edits:
+    for article, planned in zip(articles, plan_changes(articles, edits_for, config), strict=True):
+        if planned is None:
             outcomes.append(Outcome(article, "unchanged"))
-            continue
-        try:
-            change = plan_change(article, edits)
-        except EditRefused as exc:
-            outcomes.append(Outcome(article, "refused", exc.reason))
-            continue
-        except UnsafeFile as exc:
-            outcomes.append(Outcome(article, "refused", str(exc)))
-            continue
-        except UnicodeDecodeError:
-            outcomes.append(Outcome(article, "refused", "not valid UTF-8"))
-            continue
-        if change.changed:
-            changes.append(change)
+        elif isinstance(planned, Refused):
+            outcomes.append(Outcome(article, "refused", planned.reason))
         else:
-            outcomes.append(Outcome(article, "unchanged"))
+            changes.append(planned)
     return changes, outcomes
 
 
@@ -252,7 +240,7 @@ def run_batch(
     from ...storage.save import save_changes
 
     targets = list(corpus.articles if articles is None else articles)
-    changes, outcomes = plan_all(targets, edits_for)
+    changes, outcomes = plan_all(targets, edits_for, corpus.config)
     base: PatchBase | None = None
     if dry_run:
         base = patch_base([c.path for c in changes], corpus.config.root)
