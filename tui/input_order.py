@@ -44,6 +44,16 @@ class InputOrder:
         self._holds: list[asyncio.Future[object]] = []
         self.handled = 0  # keys and pastes handed over whose effects have run
 
+    def typing_next(self) -> bool:
+        """Whether the next key or paste not handed over yet types text (a printable key,
+        backspace, a paste): read from any thread."""
+        try:
+            event = self._pending[0]
+        except IndexError:
+            return False
+        return isinstance(event, events.Paste) or (
+            isinstance(event, events.Key) and (event.is_printable or event.key == "backspace"))
+
     def put(self, event: events.Event) -> None:
         """Queue a key or paste the terminal sent; it is handled after those before it."""
         self._pending.append(event)

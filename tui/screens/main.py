@@ -44,6 +44,7 @@ from ..messages import (
     RowsStreamed,
     ScanFinished,
     ScanProgress,
+    ValuesShown,
 )
 from ..model import (
     COL_SENTIMENT,
@@ -294,12 +295,28 @@ class MainScreen(Screen[None]):
     @on(RowsStreamed)
     def _rows_streamed(self, message: RowsStreamed) -> None:
         self.ws.add_articles(message.entries, message.rows)
+        if message.keys:
+            self.ws.note_values(message.names, message.keys)
+            self._known_fields = self.ws.known_fields | self._schema_fields
         self._set_phase(Phase.LOADING, (message.done, message.total))
-        # Rows stream in unsorted while loading; the final view sorts them.
-        self.ws.visible = list(range(len(self.ws.articles)))
-        self.list.show(self.ws.visible, keep_index=self.list.current)
+        if self.ws.query:
+            # A filter typed meanwhile: answered again over every slice read so far.
+            self._refilter(keep=self.list.current)
+        else:
+            # Rows stream in unsorted while loading; the final view sorts them.
+            self.ws.visible = list(range(len(self.ws.articles)))
+            self.list.show(self.ws.visible, keep_index=self.list.current)
         self._count()
         self._note_painted()
+
+    @on(ValuesShown)
+    def _values_shown(self, message: ValuesShown) -> None:
+        """The filter values of the records painted, kept beside the index: a filter typed
+        since is answered over them now (see ``_partial``)."""
+        self.ws.attach_metadata(message.loaded, message.names, message.keys)
+        self._known_fields = self.ws.known_fields | self._schema_fields
+        if self.filter_input.has_class("-bad-query"):  # a field known now
+            self._apply_filter_text(self.filter_input.value)
 
     @on(ScanProgress)
     def _scan_progressed(self, message: ScanProgress) -> None:
@@ -334,7 +351,7 @@ class MainScreen(Screen[None]):
             self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
         self._set_phase(Phase.CHECKING if checking else Phase.READY)
         if not checking:
-            self._load_metadata(frozenset(COMMON_KEYS) | self.ws.view.keys | set(self.ws.config.taxonomies) | self._meta_keys)
+            self._load_metadata(self.loader.filter_keys() | self._meta_keys)
         self._known_fields = self.ws.known_fields | self._schema_fields
         self._refilter(keep=keep)
         self.reader.forget()
@@ -359,7 +376,7 @@ class MainScreen(Screen[None]):
         if self.filter_input.has_class("-bad-query"):
             # A field only some articles have is known now: the query may be valid after all.
             self._apply_filter_text(self.filter_input.value)
-        elif changed:
+        elif changed or self.status_bar.partial:
             self.list.invalidate()
             # The values read can change the order (a site's own date field comes with this
             # pass): a cursor still on the first row, in the list, goes to the new first row,
@@ -538,11 +555,12 @@ class MainScreen(Screen[None]):
     async def before_key(self) -> None:
         """Called before each key is handled: a key for the list (not one typed into a text
         box) waits until the view a filter or sort asked for is shown, so that ``a`` right
-        after a filter's ``enter`` marks the rows the filter shows, not those before it."""
+        after a filter's ``enter`` marks the rows the filter shows, not those before it, nor
+        a partial answer given during start-up (see ``_partial``)."""
         if isinstance(self.focused, Input):
             return
         deadline = time.monotonic() + VIEW_WAIT
-        while self._view_running() and time.monotonic() < deadline:
+        while (self._view_running() or self.status_bar.partial) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
 
     def _view_running(self) -> bool:
@@ -653,6 +671,13 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="view")
     def _view_worker(self, matcher, sort: str, keep: int | None) -> None:
         worker = get_current_worker()
+        # Only the last text typed is answered: while the keys queued next type more text,
+        # the view of a text the user has typed past is not computed (the next key's view
+        # cancels this one).
+        while matcher is not None and self.app.input_order.typing_next():  # type: ignore[attr-defined]
+            if worker.is_cancelled:
+                return
+            time.sleep(0.01)
         keys = needed_keys(matcher)
         while self.ws.provisional and matcher is not None:  # filters read the checked entries
             if worker.is_cancelled:
@@ -666,13 +691,28 @@ class MainScreen(Screen[None]):
                     return
                 time.sleep(0.05)
             self._from_thread(self._set_waiting, False)
+        partial = "" if matcher is None else self._partial()  # what the view is computed over
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
-        hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
+        hint = "" if visible or matcher is None or partial else no_match_hint(self.ws.articles, matcher,
+                                                                             self.ws.tag_counts)
         if worker.is_cancelled:  # the hint takes time: a newer query's rows may be shown already
             return
-        self._from_thread(self._show_view, visible, keep, hint)
+        self._from_thread(self._show_view, visible, keep, hint, partial)
+
+    def _partial(self) -> str:
+        """What a filter's answer computed now is short of, in words ("": nothing). Before the
+        folder's check, filters answer over the index's records and the values kept beside
+        it; without an index, over the files read so far. The view asked for once the list
+        is complete replaces it (``_records_loaded``, ``_metadata_loaded``)."""
+        phase, progress = self.phase, self.status_bar.progress
+        if phase is Phase.LOADING:
+            total = progress[1] if progress else 0
+            return f"partial: filtering {len(self.ws.articles):,} of {total:,} loaded…"
+        if phase is Phase.CHECKING:
+            return "partial: the index as last checked, the folder being checked…"
+        return ""
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
@@ -697,8 +737,9 @@ class MainScreen(Screen[None]):
         elif not self.filter_input.has_class("-bad-query"):
             error.display = False
 
-    def _show_view(self, visible: list[int], keep: int | None, hint: str = "") -> None:
+    def _show_view(self, visible: list[int], keep: int | None, hint: str = "", partial: str = "") -> None:
         self._view_asked = None
+        self.status_bar.partial = partial
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._view_placed = self.list.current
