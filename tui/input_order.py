@@ -17,6 +17,7 @@ editor's inputs being built when ``e`` was pressed before they were).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -31,6 +32,11 @@ from textual.message_pump import MessagePump
 # A key whose effects are still running after this long (a handler waiting on a dialog
 # the next keys must answer) lets the keys behind it go on as Textual would send them.
 SETTLE_LIMIT = 1.0
+# ... unless the queues are still running what they hold (at start-up the screen's queue
+# holds a hundred messages: the first key's binding waited behind them, the limit let the
+# next keys go, and they reached the list before `/` had focused the filter box, `/g:ASIA`),
+# up to this long in all.
+SETTLE_BUSY_LIMIT = 5.0
 
 
 class InputOrder:
@@ -39,7 +45,8 @@ class InputOrder:
     def __init__(self, app: App, handle: Callable[[events.Event], Awaitable[None]]) -> None:
         self._app = app
         self._handle = handle
-        self._pending: deque[events.Event] = deque()
+        self._pending: deque[tuple[events.Event, float]] = deque()  # with when it was received
+        self.received = 0.0  # when the key or paste being handed over was received (time.monotonic)
         self._task: asyncio.Task[None] | None = None
         self._holds: list[asyncio.Future[object]] = []
         self.handled = 0  # keys and pastes handed over whose effects have run
@@ -48,7 +55,7 @@ class InputOrder:
         """Whether the next key or paste not handed over yet types text (a printable key,
         backspace, a paste): read from any thread."""
         try:
-            event = self._pending[0]
+            event = self._pending[0][0]
         except IndexError:
             return False
         return isinstance(event, events.Paste) or (
@@ -56,7 +63,7 @@ class InputOrder:
 
     def put(self, event: events.Event) -> None:
         """Queue a key or paste the terminal sent; it is handled after those before it."""
-        self._pending.append(event)
+        self._pending.append((event, time.monotonic()))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="keys in order")
 
@@ -66,7 +73,7 @@ class InputOrder:
 
     async def _run(self) -> None:
         while self._pending:
-            event = self._pending.popleft()
+            event, self.received = self._pending.popleft()
             try:
                 await self._handle(event)
                 await self._settle()
@@ -81,6 +88,7 @@ class InputOrder:
         push a screen), then for any hold."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_LIMIT
+        busy_limit = loop.time() + SETTLE_BUSY_LIMIT
         quiet = 0
         while quiet < 2 and loop.time() < deadline:  # twice, a loop turn apart: a handler may resume
             busy = [pump for pump in self._pumps() if not pump._message_queue.empty()]
@@ -93,9 +101,16 @@ class InputOrder:
                 await asyncio.sleep(0)
                 continue
             quiet = 0
+            sizes = [pump._message_queue.qsize() for pump in busy]
             _, late = await asyncio.wait([*done, *holds], timeout=max(0.0, deadline - loop.time()))
             if late:
-                return
+                # Still running what they hold (not a handler stuck waiting for the next keys):
+                # the limit starts again.
+                moving = len(late) < len(done) + len(holds) or any(
+                    pump._message_queue.qsize() < size for pump, size in zip(busy, sizes, strict=True))
+                if not moving or loop.time() >= busy_limit:
+                    return
+                deadline = min(loop.time() + SETTLE_LIMIT, busy_limit)
 
     def _pumps(self) -> Iterator[MessagePump]:
         """The app, its screens and their widgets, those whose queues still run."""

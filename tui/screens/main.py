@@ -88,6 +88,8 @@ TYPING_PANE_DELAY = 0.3
 # (longer when the filter first needs every article's metadata read: the key then acts on
 # the rows shown).
 VIEW_WAIT = 5.0
+# A key typed ahead of a partial answer at start-up waits at most this long for the whole one.
+PARTIAL_WAIT = 30.0
 READ_NOTICE = 2_000  # c on this many targets says it is reading them before its picker opens
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
@@ -163,6 +165,7 @@ class MainScreen(Screen[None]):
         # when it was asked). See _run_view.
         self._view_asked: tuple[int | None, int | None] | None = None
         self._painting = False
+        self._partial_since = 0.0  # when the partial answer on screen was first shown (time.monotonic)
         # In a text box these commands' keys type text: the footer does not offer them there.
         self._typing_actions = commands.typing_actions(workspace.config.keys)
         self._goto: Introduced | None = None  # where to go once the view without a filter is shown
@@ -552,16 +555,21 @@ class MainScreen(Screen[None]):
         where `/` types a slash."""
         return not (action in self._typing_actions and isinstance(self.focused, Input))
 
-    async def before_key(self) -> None:
+    async def before_key(self, received: float = 0.0) -> None:
         """Called before each key is handled: a key for the list (not one typed into a text
         box) waits until the view a filter or sort asked for is shown, so that ``a`` right
-        after a filter's ``enter`` marks the rows the filter shows, not those before it, nor
-        a partial answer given during start-up (see ``_partial``)."""
+        after a filter's ``enter`` marks the rows the filter shows, not those before it. A
+        key typed ahead (``received``, ``time.monotonic()``, before the partial answer of
+        start-up was on screen, see ``_partial``) waits for the whole answer; one typed
+        after seeing the partial answer acts on it."""
         if isinstance(self.focused, Input):
             return
-        deadline = time.monotonic() + VIEW_WAIT
-        while (self._view_running() or self.status_bar.partial) and time.monotonic() < deadline:
+        start = time.monotonic()
+        while self._view_running() and time.monotonic() < start + VIEW_WAIT:
             await asyncio.sleep(0.01)
+        while (self.status_bar.partial and received < self._partial_since
+               and time.monotonic() < start + PARTIAL_WAIT):
+            await asyncio.sleep(0.02)
 
     def _view_running(self) -> bool:
         # Its last step hands the view to the event loop and waits for it to be shown.
@@ -614,6 +622,12 @@ class MainScreen(Screen[None]):
             error.display = False
             self.filter_input.remove_class("-bad-query")
         self.ws.query = text.strip()
+        if self.app.input_order.typing_next():  # type: ignore[attr-defined]
+            # Only the last text typed is answered: more text is queued behind this key, so
+            # the view of this one would be replaced before it is shown (at start-up, each
+            # computed over 50,000 articles). The key that ends the text asks for its view.
+            self.workers.cancel_group(self, "view")
+            return
         # A new query starts at its first match (as fzf and lazygit do); clearing the filter
         # goes back to the article the cursor was on before it, or stays on the one the user
         # moved to in the filtered list (_clear_filter).
@@ -671,13 +685,6 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="view")
     def _view_worker(self, matcher, sort: str, keep: int | None) -> None:
         worker = get_current_worker()
-        # Only the last text typed is answered: while the keys queued next type more text,
-        # the view of a text the user has typed past is not computed (the next key's view
-        # cancels this one).
-        while matcher is not None and self.app.input_order.typing_next():  # type: ignore[attr-defined]
-            if worker.is_cancelled:
-                return
-            time.sleep(0.01)
         keys = needed_keys(matcher)
         while self.ws.provisional and matcher is not None:  # filters read the checked entries
             if worker.is_cancelled:
@@ -739,6 +746,8 @@ class MainScreen(Screen[None]):
 
     def _show_view(self, visible: list[int], keep: int | None, hint: str = "", partial: str = "") -> None:
         self._view_asked = None
+        if partial and not self.status_bar.partial:
+            self._partial_since = time.monotonic()
         self.status_bar.partial = partial
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
