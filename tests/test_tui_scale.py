@@ -52,16 +52,21 @@ def names_of(ws: Workspace, indices: list[int] | None) -> list[str]:
     return [ws.articles[i].path.name for i in indices or []]
 
 
-def hold_scans(monkeypatch) -> threading.Event:
-    """Hold the next session's check of the folder (``core.index.scan``) until the returned
+def hold_scans(monkeypatch, first: int = 0) -> threading.Event:
+    """Hold the next session's checks of the folder (``core.index.scan``), after the first
+    ``first`` (a folder read without an index is checked slice by slice), until the returned
     event is set."""
     import core.index
 
     release = threading.Event()
     real_scan = core.index.scan
+    calls = 0
 
     def held_scan(*args, **kwargs):
-        release.wait(10)
+        nonlocal calls
+        calls += 1
+        if calls > first:
+            release.wait(10)
         return real_scan(*args, **kwargs)
 
     monkeypatch.setattr(core.index, "scan", held_scan)

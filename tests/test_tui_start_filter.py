@@ -8,11 +8,11 @@ opens), the folder's check or its next slices held until the partial answer is s
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 from core.cli.main import main as cli_main
 from tests.test_tui_keys import burst, drained, many_articles
+from tests.test_tui_scale import hold_scans
 from tests.test_tui_support import ARTICLES, BROKEN, article_text, make_app, settle, write_folder
 
 SIZE = (140, 36)
@@ -32,26 +32,6 @@ def shown(app) -> list[str]:
 
 def status(app) -> str:
     return app.main_screen.status_bar.render().plain
-
-
-def hold_scans_after(monkeypatch, first: int) -> threading.Event:
-    """Let the first ``first`` checks of the folder (``core.index.scan``) run; hold the
-    others until the returned event is set."""
-    import core.index
-
-    release = threading.Event()
-    real_scan = core.index.scan
-    calls = 0
-
-    def held_scan(*args, **kwargs):
-        nonlocal calls
-        calls += 1
-        if calls > first:
-            release.wait(10)
-        return real_scan(*args, **kwargs)
-
-    monkeypatch.setattr(core.index, "scan", held_scan)
-    return release
 
 
 async def partial_answer(pilot, app) -> str:
@@ -74,7 +54,7 @@ async def test_a_filter_typed_on_the_first_start_after_a_check_is_answered_befor
     lagos = root / "a6-lagos.md"
     lagos.write_text(lagos.read_text().replace("  - AFRICA", "  - AFRICA\n  - ASIA"))
 
-    release = hold_scans_after(monkeypatch, 0)
+    release = hold_scans(monkeypatch, 0)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", *"tag:ASIA", "enter")
@@ -102,7 +82,7 @@ async def test_a_filter_typed_while_a_folder_without_an_index_is_read_is_refined
     expected = listed(root, "tag:ASIA", capsys)
     shutil.rmtree(root / ".copydesk" / "index")  # what `list` left: the session starts without an index
     monkeypatch.setattr(loading_module, "FIRST_SLICE", 4)  # slices of 4, 12 and 24 files
-    release = hold_scans_after(monkeypatch, 1)
+    release = hold_scans(monkeypatch, 1)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", *"tag:ASIA", "enter")
@@ -131,7 +111,7 @@ async def test_a_list_key_after_a_partial_answer_acts_on_the_whole_answer(tmp_pa
     expected = listed(root, "tag:ASIA", capsys)
     shutil.rmtree(root / ".copydesk" / "index")
     monkeypatch.setattr(loading_module, "FIRST_SLICE", 4)
-    release = hold_scans_after(monkeypatch, 1)
+    release = hold_scans(monkeypatch, 1)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", *"tag:ASIA", "enter", "a")

@@ -274,7 +274,12 @@ class Loader:
                     elif slim.display is not None:  # values the index does not keep (rare): the whole article
                         slims[at] = load_article(slim.path, config, slim.relpath)
                         slim_rows[at] = row_of(slims[at], self.ws.view)
-            del result  # the decoded records (~2 KB an article) go before the next slice is read
+            # The decoded records (~2 KB an article) and what the workers sent go before the
+            # next slice is read, and back to the system: the values kept meanwhile would
+            # otherwise add to the next slice's peak.
+            del result
+            fresh = {}
+            release_freed_memory()
             entries += slims
             rows += slim_rows
             self.post(RowsStreamed(slims, slim_rows, done, total, names, frozenset(keys or ())))
