@@ -52,7 +52,7 @@ def names_of(ws: Workspace, indices: list[int] | None) -> list[str]:
     return [ws.articles[i].path.name for i in indices or []]
 
 
-def hold_scans(monkeypatch, first: int = 0) -> threading.Event:
+def hold_scans(monkeypatch, first: int = 0, timeout: float = 10) -> threading.Event:
     """Hold the next session's checks of the folder (``core.index.scan``), after the first
     ``first`` (a folder read without an index is checked slice by slice), until the returned
     event is set."""
@@ -66,7 +66,7 @@ def hold_scans(monkeypatch, first: int = 0) -> threading.Event:
         nonlocal calls
         calls += 1
         if calls > first:
-            release.wait(10)
+            release.wait(timeout)
         return real_scan(*args, **kwargs)
 
     monkeypatch.setattr(core.index, "scan", held_scan)

@@ -36,7 +36,7 @@ def status(app) -> str:
 
 async def partial_answer(pilot, app) -> str:
     """Wait until the list shows a filtered answer marked partial; its status line."""
-    for _ in range(400):
+    for _ in range(2000):
         await pilot.pause(0.02)
         if app.main_screen.status_bar.partial and app.main_screen.ws.query:
             return status(app)
@@ -54,7 +54,7 @@ async def test_a_filter_typed_on_the_first_start_after_a_check_is_answered_befor
     lagos = root / "a6-lagos.md"
     lagos.write_text(lagos.read_text().replace("  - AFRICA", "  - AFRICA\n  - ASIA"))
 
-    release = hold_scans(monkeypatch, 0)
+    release = hold_scans(monkeypatch, 0, timeout=60)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", *"tag:ASIA", "enter")
@@ -82,7 +82,7 @@ async def test_a_filter_typed_while_a_folder_without_an_index_is_read_is_refined
     expected = listed(root, "tag:ASIA", capsys)
     shutil.rmtree(root / ".copydesk" / "index")  # what `list` left: the session starts without an index
     monkeypatch.setattr(loading_module, "FIRST_SLICE", 4)  # slices of 4, 12 and 24 files
-    release = hold_scans(monkeypatch, 1)
+    release = hold_scans(monkeypatch, 1, timeout=60)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", *"tag:ASIA", "enter")
@@ -111,7 +111,7 @@ async def test_a_list_key_after_a_partial_answer_acts_on_the_whole_answer(tmp_pa
     expected = listed(root, "tag:ASIA", capsys)
     shutil.rmtree(root / ".copydesk" / "index")
     monkeypatch.setattr(loading_module, "FIRST_SLICE", 4)
-    release = hold_scans(monkeypatch, 1)
+    release = hold_scans(monkeypatch, 1, timeout=60)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", *"tag:ASIA", "enter", "a")

@@ -32,11 +32,6 @@ from textual.message_pump import MessagePump
 # A key whose effects are still running after this long (a handler waiting on a dialog
 # the next keys must answer) lets the keys behind it go on as Textual would send them.
 SETTLE_LIMIT = 1.0
-# ... unless the queues are still running what they hold (at start-up the screen's queue
-# holds a hundred messages: the first key's binding waited behind them, the limit let the
-# next keys go, and they reached the list before `/` had focused the filter box, `/g:ASIA`),
-# up to this long in all.
-SETTLE_BUSY_LIMIT = 5.0
 
 
 class InputOrder:
@@ -88,7 +83,6 @@ class InputOrder:
         push a screen), then for any hold."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_LIMIT
-        busy_limit = loop.time() + SETTLE_BUSY_LIMIT
         quiet = 0
         while quiet < 2 and loop.time() < deadline:  # twice, a loop turn apart: a handler may resume
             busy = [pump for pump in self._pumps() if not pump._message_queue.empty()]
@@ -101,16 +95,9 @@ class InputOrder:
                 await asyncio.sleep(0)
                 continue
             quiet = 0
-            sizes = [pump._message_queue.qsize() for pump in busy]
             _, late = await asyncio.wait([*done, *holds], timeout=max(0.0, deadline - loop.time()))
             if late:
-                # Still running what they hold (not a handler stuck waiting for the next keys):
-                # the limit starts again.
-                moving = len(late) < len(done) + len(holds) or any(
-                    pump._message_queue.qsize() < size for pump, size in zip(busy, sizes, strict=True))
-                if not moving or loop.time() >= busy_limit:
-                    return
-                deadline = min(loop.time() + SETTLE_LIMIT, busy_limit)
+                return
 
     def _pumps(self) -> Iterator[MessagePump]:
         """The app, its screens and their widgets, those whose queues still run."""
