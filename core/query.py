@@ -18,7 +18,9 @@ untracked|conflicted|renamed``, ``has:FIELD`` (present and not empty),
 folder). ``is:duplicate`` and ``dup:`` need the folder's duplicate groups
 (:mod:`core.dupes`): they are computed only when a query uses one of them. Bare words and "quoted phrases" are substrings of
 the title or the description. A missing field never matches (so ``-tag:X`` keeps articles
-without tags). An unknown field or a malformed term raises :class:`QueryError`.
+without tags). An unknown field or a malformed term raises :class:`QueryError`; so does
+a ``dup:`` value that names no group, in :func:`where` (:meth:`Query.check_groups`, once the
+groups are found).
 
 :func:`compile` turns the text into closures once; :meth:`Query.matches` then costs a few
 dictionary look-ups per article (~1-3 us). For a large list filtered again and again (the
@@ -205,6 +207,19 @@ class Query:
         """Whether the query reads the folder's duplicate groups (``is:duplicate``, ``dup:``)."""
         return any(c.term.kind == "dup" or any(STATES[s].reads_groups for s in c.states) for c in self.compiled)
 
+    def check_groups(self, groups: Mapping[str, str]) -> None:
+        """Raise QueryError for a ``dup:`` value that names no group of ``groups`` (each
+        grouped article's relative path -> its group's id): neither a group id nor the path
+        of an article in a group, a typo that would otherwise match nothing in silence."""
+        for compiled in self.compiled:
+            if compiled.term.kind != "dup":
+                continue
+            term = compiled.term
+            for value, group in _group_ids(_dup_values(term), groups).items():
+                if not group:
+                    raise QueryError(f"no duplicate group {value!r}: neither a group id (`copydesk dupes` lists them) "
+                                     "nor the path of an article in a group", term.text, term.position)
+
     @property
     def needs_problems(self) -> bool:
         """Whether the query reads the articles' problems (``is:invalid``, ``code:``)."""
@@ -333,6 +348,8 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
         git_state = lambda article: states.get(article.relpath)  # noqa: E731
     if query.needs_duplicates and config is not None:
         duplicates = folder_duplicates(config)
+        if any(term.kind == "dup" for term in query.terms):
+            query.check_groups(duplicates())
     return query.filter(articles, MatchContext(git_state=git_state, duplicates=duplicates, sentiment=sentiment))
 
 
@@ -698,6 +715,13 @@ def _dup_values(term: Term) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _group_ids(wanted: tuple[str, ...], groups: Mapping[str, str]) -> dict[str, str]:
+    """Each ``dup:`` value -> the id of the group it names (a group id, or a grouped
+    article's relative path); "" for a value that names none."""
+    known = set(groups.values())
+    return {value: value if value in known else groups.get(value, "") for value in wanted}
+
+
 def _dup_predicate(wanted: tuple[str, ...]) -> Callable[[Article, MatchContext], bool]:
     """``dup:X``: the articles of the group whose id is X, or of the group X (a relative
     path) is in; the groups are asked for on the first article tested."""
@@ -709,9 +733,7 @@ def _dup_predicate(wanted: tuple[str, ...]) -> Callable[[Article, MatchContext],
         groups = ctx.duplicates()
         ids = resolved.get(id(groups))
         if ids is None:
-            known = set(groups.values())
-            ids = resolved[id(groups)] = frozenset(
-                value if value in known else groups.get(value, "") for value in wanted) - {""}
+            ids = resolved[id(groups)] = frozenset(_group_ids(wanted, groups).values()) - {""}
         return groups.get(article.relpath) in ids
 
     return predicate

@@ -94,6 +94,26 @@ def test_read_only_file_is_reported_as_refused(tmp_path):
     assert (tmp_path / "a.md").read_text() == ARTICLE
 
 
+@pytest.mark.parametrize("command", [("adopt", "."), ("tag", ".", "--add", "X")], ids=["adopt", "tag"])
+def test_a_dry_run_reports_a_read_only_file_as_the_real_run_does(tmp_path, command):
+    # The dry run promised a change to a read-only file that the real run then refused.
+    folder(tmp_path)
+    (tmp_path / "raw.txt").write_text(RAW)
+    (tmp_path / "raw2.txt").write_text(RAW)
+    locked = "raw.txt" if command[0] == "adopt" else "a.md"
+    (tmp_path / locked).chmod(0o444)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    dry = copydesk(*command, "--dry-run", cwd=tmp_path)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+    real = copydesk(*command, cwd=tmp_path)
+    refused = f"{locked}: refused (read-only file (make it writable to edit it))"
+    assert refused in real.stdout.splitlines() and refused in dry.stderr.splitlines()
+    assert real.stdout.splitlines()[-1].replace("changed", "would change") == dry.stderr.splitlines()[-1]
+    assert dry.returncode == real.returncode == 1
+    assert f"+++ b/{locked}" not in dry.stdout  # the patch holds only what the run writes
+    assert (tmp_path / locked).read_bytes() == before[locked]
+
+
 def test_usage_errors_exit_2(tmp_path):
     folder(tmp_path)
     assert copydesk("tag", ".", cwd=tmp_path).returncode == 2

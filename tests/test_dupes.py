@@ -238,6 +238,17 @@ def test_query_terms(generated, tmp_path: Path) -> None:
     assert by_id.stdout.split() == by_path.stdout.split() == [m.relpath for m in first.members]
     rest = _cli("list", ".", "--where", "-is:duplicate", "--format", "paths", cwd=root)
     assert len(rest.stdout.split()) == report.files - len(grouped)
+    # A value that names no group is said, not answered with an empty list: a mistyped id,
+    # and the path of an article no group holds.
+    before = {path: path.read_bytes() for path in root.rglob("*.md")}
+    alone = next(path.relative_to(root).as_posix() for path in sorted(before) if path.relative_to(root).as_posix() not in grouped)
+    for value in (first.id[:-1] + "x", alone):
+        for command in (("list", ".", "--format", "paths"), ("set", ".", "draft=true")):
+            refused = _cli(*command, "--where", f"title:~a dup:{value}", cwd=root)
+            assert refused.returncode == 2, refused
+            assert f"column 10: no duplicate group '{value}'" in refused.stderr
+            assert "dup:" + value in refused.stderr  # the query, with a caret under the term
+    assert {path: path.read_bytes() for path in root.rglob("*.md")} == before
 
 
 def test_query_terms_in_the_library(generated, tmp_path: Path) -> None:

@@ -12,9 +12,12 @@ from core.edit.ops import (
     RemoveItem,
     RenameKey,
     ReplaceItem,
+    ReplaceText,
     SetValue,
     apply_to_data,
+    describe_edit,
 )
+from core.git.commit import batch_message
 
 SEED_LIKE = """---
 title: HashKey Leads Hong Kong’s Crypto Market
@@ -250,3 +253,20 @@ def test_rename_key_in_toml_and_json_changes_only_the_key():
     assert new == JSON_FM.replace('"updatedat"', '"updatedAt"').replace('"nmae"', '"name"')
     with pytest.raises(EditRefused, match="table"):
         apply_edits(TOML_FM, [RenameKey(("source",), "src")], name="a.md")
+
+
+def test_each_edit_is_described_once_for_notices_and_commit_subjects() -> None:
+    said = [
+        (SetValue(("draft",), True), "set draft to true", "draft"),
+        (SetValue(("title",), "x" * 60), "set title to '" + "x" * 38 + "…", "title"),
+        (DeleteKey(("lang",)), "delete lang", "lang deleted"),
+        (AddItem(("tags",), "ASIA"), "add 'ASIA' to tags", "tags +ASIA"),
+        (RemoveItem(("tags",), "ETF"), "remove 'ETF' from tags", "tags -ETF"),
+        (ReplaceItem(("tags",), "HK", "HONG KONG"), "rename 'HK' to 'HONG KONG' in tags", "tags HK→HONG KONG"),
+        (RenameKey(("source", "name"), "nmae"), "rename source.name to 'nmae'", "source.name→nmae"),
+        (ReplaceText("old", "new", {}, "adopt"), "adopt", "adopt"),
+    ]
+    assert [(edit, describe_edit(edit), describe_edit(edit, short=True)) for edit, _, _ in said] == said
+    # The commit subject is made of the short words, values' control characters escaped.
+    assert batch_message([[AddItem(("tags",), "A\nB")], [AddItem(("tags",), "A\nB"), DeleteKey(("lang",))]]) == \
+        "copydesk: tags +A\\x0aB on 2 articles; lang deleted on 1"

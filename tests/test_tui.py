@@ -565,6 +565,49 @@ async def test_outside_change_is_noticed_and_reloaded(tmp_path: Path) -> None:
         assert "ETF flows reverse" in titles
 
 
+async def test_the_status_bar_says_what_ctrl_s_does_with_articles_changed_on_disk(tmp_path: Path) -> None:
+    # It said "ctrl+s merges" for a staged rewrite too, which a save never merges: it cannot
+    # write it. Each claim is checked by pressing ctrl+s.
+    raw = b"Council votes on the ferry budget\n\nThe vote was close.\n"
+    root = write_folder(tmp_path / "news", dict(list(ARTICLES.items())[:1]), {"raw.txt": raw})
+    article = root / next(iter(ARTICLES))
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+
+        async def changed_on_disk(path: Path, old: str, new: str) -> None:
+            path.write_text(path.read_text().replace(old, new))
+            screen._next_watch = 0.0  # the app's own timer may have just run it
+            screen._watch()
+            await settle(pilot, app)
+
+        await pilot.press("g", "d")  # the article (the first row): stage draft: true
+        await changed_on_disk(article, "category: MARKET", "category: POLICY")
+        assert "1 changed on disk (ctrl+s merges)" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert "changed on disk" not in status_text(app)
+        assert "category: POLICY" in article.read_text() and "draft: true" in article.read_text()
+        await pilot.press("G", "i")  # the raw file (the last row): adopt it
+        await settle(pilot, app)
+        await pilot.press("enter", "escape")  # stage the adoption, back to the list
+        await settle(pilot, app)
+        await changed_on_disk(root / "raw.txt", "close", "tight")
+        assert "1 changed on disk (ctrl+s cannot save 1 staged rewrite: a rewrite does not merge)" in status_text(app)
+        await pilot.press("g", "d")  # draft: false staged on the article, changed again on disk
+        await changed_on_disk(article, "category: POLICY", "category: MARKET")
+        assert "2 changed on disk (ctrl+s merges 1, cannot save 1 staged rewrite)" in status_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConflictScreen)
+        assert [trouble.relpath for trouble in app.screen.troubles] == ["raw.txt"]  # not saved
+        await pilot.press("escape")
+        await settle(pilot, app)
+    assert "category: MARKET" in article.read_text() and "draft: false" in article.read_text()
+    assert (root / "raw.txt").read_bytes() == raw.replace(b"close", b"tight")
+
+
 async def test_reload_drops_deleted_files_adds_new_ones_and_keeps_staged_edits(tmp_path: Path) -> None:
     # R used to leave a deleted file as a "cannot stat" row, and to drop the staged edits of
     # an article a colleague had changed (u could not bring them back).

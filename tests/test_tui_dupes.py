@@ -5,11 +5,14 @@ files on disk are checked after ``ctrl+s``."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.test_tui_support import article_text, make_app, settle, write_folder
+from tui.model import Workspace
 from tui.screens.dupes import DupesScreen
 
 SIZE = (140, 40)
@@ -138,3 +141,66 @@ async def test_help_lists_the_group_view_with_its_key(tmp_path: Path) -> None:
         console.print(app.screen.query_one("#help-table").content)
         line = next(line for line in console.export_text().splitlines() if "Duplicate stories" in line)
         assert line.split()[0] == "="
+
+
+async def test_dup_naming_no_group_is_shown_as_a_filter_error(tmp_path: Path, monkeypatch) -> None:
+    # `dup:` with a mistyped id, or an article no group holds, used to show an empty list
+    # and nothing more.
+    root = _folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        await pilot.press("slash", *"dup:a-ferry.md", "enter")
+        await settle(pilot, app)
+        assert len(screen.ws.visible) == 2
+        await pilot.press("slash", "ctrl+u", *"dup:c-council.md")  # an article no group holds
+        await settle(pilot, app)
+        error = str(screen.query_one("#filter-error").render())
+        assert "✗ column 1: no duplicate group 'c-council.md'" in error and "the list shows “dup:a-ferry.md”" in error
+        assert screen.query_one("#filter-error").display and screen.filter_input.has_class("-bad-query")
+        assert len(screen.ws.visible) == 2  # the rows of the filter the user had
+        # Applied with `enter` before the groups were found (slow to find): the same error,
+        # and the list unfiltered, not rows the message does not describe.
+        found = Workspace.duplicates
+
+        def slowly(ws: Workspace, *args) -> object:
+            time.sleep(0.3)
+            return found(ws, *args)
+
+        monkeypatch.setattr(Workspace, "duplicates", slowly)
+        await pilot.press("ctrl+u", *"dup:d0", "enter")  # a mistyped group id
+        await settle(pilot, app)
+        error = str(screen.query_one("#filter-error").render())
+        assert "✗ column 1: no duplicate group 'd0'" in error and "the list is unfiltered" in error
+        assert len(screen.ws.visible) == 3
+
+
+async def test_the_first_is_duplicate_says_it_is_finding_the_groups(tmp_path: Path, monkeypatch) -> None:
+    # With no signatures kept beside the index, the filter's worker computed the groups with
+    # nothing on screen saying so.
+    import core.dupes
+
+    root = _folder(tmp_path / "news")
+    found, release = core.dupes.find_duplicates, threading.Event()
+
+    def held(*args, **kwargs):
+        release.wait(10)  # held until the test has read the status line
+        return found(*args, **kwargs)
+
+    monkeypatch.setattr(core.dupes, "find_duplicates", held)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert not (root / ".copydesk" / "index" / "dupes.bin").exists()
+        await pilot.press("slash", *"is:duplicate", "enter")
+        for _ in range(300):
+            if "finding duplicate stories…" in _status(app):
+                break
+            await pilot.pause(0.01)
+        release.set()
+        assert "finding duplicate stories…" in _status(app)
+        await settle(pilot, app)
+        assert "finding" not in _status(app)
+        shown = sorted(app.main_screen.ws.states[i].entry.relpath for i in app.main_screen.ws.visible)
+        assert shown == ["a-ferry.md", "b-ferry-reprint.md"]

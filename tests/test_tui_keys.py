@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
 from textual import events
 
 from core.config import load_config
@@ -21,7 +22,9 @@ from core.document import load_article
 from tests.terminal import Terminal
 from tests.test_tui_support import ARTICLES, make_app, settle, write_folder
 from tui.app import CopydeskApp
+from tui.input_order import SETTLE_LIMIT
 from tui.screens.dialogs import TagPrompt
+from tui.widgets.editor import MetadataEditor
 
 SIZE = (140, 40)
 
@@ -142,6 +145,48 @@ async def test_e_then_text_before_the_editor_is_built_goes_into_its_first_field(
     saved = meta(root, "a5-stablecoins.md")
     assert saved["title"] == "dsa title"
     assert saved["draft"] is False
+
+
+@pytest.mark.parametrize("late", [-0.03, 0.3], ids=["just-within-the-settle-limit", "past-it"])
+async def test_e_then_text_waits_for_an_editor_built_slowly(tmp_path: Path, monkeypatch, late: float) -> None:
+    # On a loaded machine the editor's build outlasted the wait for a key's effects: ctrl+u
+    # ran on the list (`d` then toggled draft), or in the field before its focus had put the
+    # cursor after its text, and the title saved was "Stablecoin bill advancesdsa title".
+    build = MetadataEditor._mount_fields
+
+    async def slow_build(editor: MetadataEditor) -> None:
+        await asyncio.sleep(SETTLE_LIMIT + late)
+        await build(editor)
+
+    monkeypatch.setattr(MetadataEditor, "_mount_fields", slow_build)
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.main_screen.list.shown < len(ARTICLES):
+            await asyncio.sleep(0.001)
+        burst(app, "e", "ctrl+u", *"dsa title", "enter", "ctrl+s")
+        await drained(pilot, app)
+    saved = meta(root, "a5-stablecoins.md")
+    assert (saved["title"], saved["draft"]) == ("dsa title", False)
+
+
+async def test_keys_behind_one_still_waiting_its_turn_wait_for_it(tmp_path: Path) -> None:
+    # On a loaded machine a key could wait in a queue longer than the settle limit: the
+    # keys behind it were handed over before its binding had run (`ctrl+u` after `e` went
+    # to the list). Here the screen's queue is busy for longer than the limit.
+    root = write_folder(tmp_path / "news")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+
+        async def busy() -> None:
+            await asyncio.sleep(SETTLE_LIMIT + 0.3)
+
+        app.main_screen.call_later(busy)
+        burst(app, "e", "ctrl+u", *"dsa title", "enter", "ctrl+s")
+        await drained(pilot, app)
+    saved = meta(root, "a5-stablecoins.md")
+    assert (saved["title"], saved["draft"]) == ("dsa title", False)
 
 
 async def test_a_paste_after_slash_lands_in_the_filter_box(tmp_path: Path) -> None:

@@ -374,8 +374,7 @@ def test_the_app_freezes_what_lives_as_long_as_the_folder_only_in_its_own_proces
 
 
 def test_a_staged_rename_is_described_and_its_new_name_judged(tmp_path: Path) -> None:
-    from core.edit.ops import RenameKey
-    from tui.model import describe_edit
+    from core.edit.ops import RenameKey, describe_edit
 
     ws = workspace(write_folder(tmp_path))
     target = index(ws, "a5-stablecoins.md")

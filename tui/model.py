@@ -38,11 +38,11 @@ from core.edit.ops import (
     Edit,
     EditError,
     RemoveItem,
-    RenameKey,
     ReplaceItem,
     ReplaceText,
     SetValue,
     apply_to_data,
+    describe_edit,
     touched_fields,
 )
 from core.index.records import DISPLAY_KEYS
@@ -438,26 +438,6 @@ def path_key(entry: Entry) -> str:
     """The absolute path of an entry as a string (the workspace's key for it)."""
     return entry.key if type(entry) is Slim else str(entry.path)
 
-def describe_edit(edit: Edit) -> str:
-    """One staged edit in words, for notices: ``add 'ASIA' to tags``, ``set draft to true``."""
-    if isinstance(edit, ReplaceText):
-        return edit.what
-    name = ".".join(str(part) for part in edit.field)
-    if isinstance(edit, SetValue):
-        value = edit.value
-        shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
-        return f"set {name} to {shown if len(shown) <= 40 else shown[:39] + '…'}"
-    if isinstance(edit, DeleteKey):
-        return f"delete {name}"
-    if isinstance(edit, RenameKey):
-        return f"rename {name} to {edit.new!r}"
-    if isinstance(edit, AddItem):
-        return f"add {edit.value!r} to {name}"
-    if isinstance(edit, RemoveItem):
-        return f"remove {edit.value!r} from {name}"
-    return f"rename {edit.old!r} to {edit.new!r} in {name}"
-
-
 @dataclass(frozen=True)
 class StageResult:
     """What one staging action did: how many articles changed, which were refused and why."""
@@ -487,6 +467,11 @@ class FilterError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @classmethod
+    def of(cls, exc: core_query.QueryError) -> FilterError:
+        # Not "(in 'term')": the query is in the box just above, and the line has two rows.
+        return cls(f"column {exc.position}: {exc.reason}", exc.position)
+
 
 def compile_filter(text: str, known_fields: Iterable[str], schema: dict[str, Any] | None = None) -> core_query.Query | None:
     """The compiled query for the filter box text (None: show everything); raises FilterError.
@@ -499,8 +484,7 @@ def compile_filter(text: str, known_fields: Iterable[str], schema: dict[str, Any
     try:
         compiled = core_query.compile(text, frozenset(known_fields), schema=schema)
     except core_query.QueryError as exc:
-        # Not "(in 'term')": the query is in the box just above, and the line has two rows.
-        raise FilterError(f"column {exc.position}: {exc.reason}", exc.position) from None
+        raise FilterError.of(exc) from None
     return None if compiled.is_empty else compiled
 
 
@@ -1231,6 +1215,10 @@ class Workspace:
 
         return compute
 
+    def has_rewrite(self, index: int) -> bool:
+        """Whether article ``index`` has a staged text rewrite (``i`` adopt, ``f`` fix)."""
+        return _rewrite_of(self.states[index]) is not None
+
     def staged_body(self, index: int) -> str | None:
         """The body a staged text rewrite gives article ``index`` (None: none staged)."""
         rewrite = _rewrite_of(self.states[index])
@@ -1589,18 +1577,36 @@ class Workspace:
                                        duplicates=lambda: self.duplicates().group_of(),
                                        sentiment=self.config.sentiment)
 
-    def duplicates(self) -> Any:
+    def duplicates(self, progress: Callable[[int, int], None] | None = None) -> Any:
         """The folder's duplicate stories (a :class:`core.dupes.Report`): found through the
         cache beside the index the first time a filter or the group view asks (in a worker
-        thread), again once an article's version on disk changes; never at start-up."""
+        thread), again once an article's version on disk changes; never at start-up.
+        ``progress(done, total)``: files signed so far, while they are."""
         with self._dupes_lock:
             current = self._dupes
             if current is None or current[0] != self.content:
                 content = self.content
                 from core.dupes import find_duplicates
 
-                current = self._dupes = (content, find_duplicates([self.config.root], self.config))
+                current = self._dupes = (content, find_duplicates([self.config.root], self.config, progress=progress))
         return current[1]
+
+    @property
+    def duplicates_found(self) -> bool:
+        """Whether :meth:`duplicates` answers at once (found for the articles' versions now)."""
+        current = self._dupes
+        return current is not None and current[0] == self.content
+
+    def check_groups(self, query: core_query.Query) -> None:
+        """Raise FilterError when a ``dup:`` value of ``query`` names no duplicate group
+        (known only once the groups are found: call it in a worker thread)."""
+        if any(term.kind == "dup" for term in query.terms):
+            from core import query as core_query
+
+            try:
+                query.check_groups(self.duplicates().group_of())
+            except core_query.QueryError as exc:
+                raise FilterError.of(exc) from None
 
     def mark_duplicates(self, keep: str, others: Sequence[str]) -> StageResult:
         """Keep the article at relative path ``keep``; set ``[dupes] mark`` (default

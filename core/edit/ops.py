@@ -128,6 +128,33 @@ def text_replacements(edits: Sequence[Edit]) -> tuple[list[ReplaceText], list[Ed
     return list(edits[:count]), list(edits[count:])  # type: ignore[arg-type]
 
 
+def describe_edit(edit: Edit, *, short: bool = False) -> str:
+    """One edit in words, as a notice says it (``add 'ASIA' to tags``, ``set draft to
+    true``) or, ``short``, as a commit subject does (``tags +ASIA``, ``draft``); a text
+    rewrite by what it does (``adopt``). Values are as edited: printing them is the
+    caller's (``core.display.printable``)."""
+    if isinstance(edit, ReplaceText):
+        return edit.what
+    name = ".".join(str(part) for part in edit.field)
+    match edit:
+        case SetValue(value=value):
+            if short:
+                return name
+            shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+            return f"set {name} to {shown if len(shown) <= 40 else shown[:39] + '…'}"
+        case DeleteKey():
+            return f"{name} deleted" if short else f"delete {name}"
+        case RenameKey(new=new):
+            return f"{name}→{new}" if short else f"rename {name} to {new!r}"
+        case AddItem(value=value):
+            return f"{name} +{value}" if short else f"add {value!r} to {name}"
+        case RemoveItem(value=value):
+            return f"{name} -{value}" if short else f"remove {value!r} from {name}"
+        case ReplaceItem(old=old, new=new):
+            return f"{name} {old}→{new}" if short else f"rename {old!r} to {new!r} in {name}"
+    raise TypeError(f"not an edit: {edit!r}")
+
+
 class EditError(CopydeskError, ValueError):
     """An edit that makes no sense for the data (e.g. adding an item to a string field)."""
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..display import plural, printable
-from ..edit.ops import AddItem, DeleteKey, Edit, RemoveItem, RenameKey, ReplaceItem, ReplaceText
+from ..edit.ops import Edit, describe_edit
 from . import GitError, repo_root, run_git
 from .status import FileState, git_states
 
@@ -44,24 +44,6 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _edit_words(edit: Edit) -> str:
-    """One edit in the commit subject's words: ``tags +REVIEWED``, ``sentiment``."""
-    if isinstance(edit, ReplaceText):
-        return edit.what
-    name = ".".join(str(part) for part in edit.field)
-    if isinstance(edit, AddItem):
-        return f"{name} +{edit.value}"
-    if isinstance(edit, RemoveItem):
-        return f"{name} -{edit.value}"
-    if isinstance(edit, ReplaceItem):
-        return f"{name} {edit.old}→{edit.new}"
-    if isinstance(edit, RenameKey):
-        return f"{name}→{edit.new}"
-    if isinstance(edit, DeleteKey):
-        return f"{name} deleted"
-    return name
-
-
 def batch_message(edits_by_file: Iterable[Sequence[Edit]]) -> str:
     """The commit message of a batch, from each saved file's edits:
     ``copydesk: tags +REVIEWED on 4 articles; sentiment on 1``. Values are shown with their
@@ -70,7 +52,7 @@ def batch_message(edits_by_file: Iterable[Sequence[Edit]]) -> str:
     files = 0
     for edits in edits_by_file:
         files += 1
-        for words in dict.fromkeys(printable(_edit_words(edit)) for edit in edits):
+        for words in dict.fromkeys(printable(describe_edit(edit, short=True)) for edit in edits):
             counts[words] += 1
     parts = []
     for n, (words, count) in enumerate(counts.most_common()):  # ties in the order first seen

@@ -307,6 +307,29 @@ def _folder_refused(path: Path, exc: OSError) -> SaveResult:
     return SaveResult(path, "refused", f"{exc}; file untouched")
 
 
+def would_refuse(changes: Sequence[Change]) -> list[SaveResult | None]:
+    """For each change, the refusal a save would give it before reading the file (a folder
+    it may not open, a file it may not replace: read-only, a link, gone), else None: the
+    save's own checks, so that a dry run reports those files as the real run does."""
+    folders = Folders()
+    writable: set[Path] = set()
+    refusals: list[SaveResult | None] = []
+    try:
+        for change in changes:
+            path = change.path
+            try:
+                where = folders.open(corpus_root_of(change.article), path.parent)
+            except UnsafeFolder as exc:
+                refusals.append(_folder_refused(path, exc))
+                continue
+            _, reason = _writable_target(where, path.name, writable)
+            folders.done(where)
+            refusals.append(SaveResult(path, "refused", reason) if reason else None)
+    finally:
+        folders.close()
+    return refusals
+
+
 def save_change(
     change: Change,
     *,

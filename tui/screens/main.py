@@ -475,8 +475,9 @@ class MainScreen(Screen[None]):
                             ws.staged_count, ws.sort)
         bar.filter = ws.query
         changes = self.outside_changes
-        held = sum(1 for i in changes if ws.is_dirty(i) and i not in self.outside_gone) if changes else 0
-        bar.outside = Outside(len(changes), len(self.outside_gone), self.outside_added, held)
+        held = [i for i in changes if ws.is_dirty(i) and i not in self.outside_gone]
+        bar.outside = Outside(len(changes), len(self.outside_gone), self.outside_added, len(held),
+                              sum(1 for i in held if ws.has_rewrite(i)))
 
     def _after_stage(self, message: str | None = None, severity: str = "information") -> None:
         self.list.invalidate()
@@ -608,15 +609,7 @@ class MainScreen(Screen[None]):
         try:
             matcher = compile_filter(text, self._known_fields or self.ws.known_fields | self._schema_fields, self._schema)
         except FilterError as exc:
-            # The rows go back to the filter the user had, not a half-typed step on the way
-            # (typing `titel:x` would otherwise leave the rows of the word `titel`).
-            if self.ws.query != self._entered_query:
-                self.ws.query = self._entered_query
-                self._refilter(keep=self.list.current)
-            shown = f"the list shows “{printable(self.ws.query)}”" if self.ws.query else "the list is unfiltered"
-            error.update(Text.assemble((f"✗ {printable(exc.message)}", "bold red"), (f" · {shown}", "dim")))
-            error.display = True
-            self.filter_input.add_class("-bad-query")
+            self._show_filter_error(exc)
             return
         if error.display:
             error.display = False
@@ -632,6 +625,27 @@ class MainScreen(Screen[None]):
         # goes back to the article the cursor was on before it, or stays on the one the user
         # moved to in the filtered list (_clear_filter).
         self._run_view(matcher, self.ws.sort, None)
+
+    def _show_filter_error(self, exc: FilterError) -> None:
+        # The rows go back to the filter the user had, not a half-typed step on the way
+        # (typing `titel:x` would otherwise leave the rows of the word `titel`).
+        if self.ws.query != self._entered_query:
+            self.ws.query = self._entered_query
+            self._refilter(keep=self.list.current)
+        shown = f"the list shows “{printable(self.ws.query)}”" if self.ws.query else "the list is unfiltered"
+        error = self.query_one("#filter-error", Static)
+        error.update(Text.assemble((f"✗ {printable(exc.message)}", "bold red"), (f" · {shown}", "dim")))
+        error.display = True
+        self.filter_input.add_class("-bad-query")
+
+    def _view_refused(self, exc: FilterError, query: str) -> None:
+        """A query found bad only by its view's worker (``dup:`` naming no group)."""
+        if self.ws.query != query:
+            return  # the user has typed on since: that query's view follows
+        if self._entered_query == query:
+            # Applied with `enter` before the error was known: its rows were never shown.
+            self._entered_query = ""
+        self._show_filter_error(exc)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -698,6 +712,15 @@ class MainScreen(Screen[None]):
                     return
                 time.sleep(0.05)
             self._from_thread(self._set_waiting, False)
+        if matcher is not None and matcher.needs_duplicates:
+            if not self._groups_found():
+                return
+            try:
+                self.ws.check_groups(matcher)
+            except FilterError as exc:
+                if not worker.is_cancelled:
+                    self._from_thread(self._view_refused, exc, matcher.text)
+                return
         partial = "" if matcher is None else self._partial()  # what the view is computed over
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
@@ -983,8 +1006,32 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="dupes", exit_on_error=False)
     def _find_duplicates(self) -> None:
-        report = self.ws.duplicates()
-        self._from_thread(self._show_duplicates, report)
+        if self._groups_found():
+            self._from_thread(self._show_duplicates, self.ws.duplicates())
+
+    def _groups_found(self) -> bool:
+        """In a worker thread: the folder's duplicate groups found, unless they are already,
+        the status line saying so meanwhile (signing a large folder's files takes a while);
+        False when finding them failed (said)."""
+        if self.ws.duplicates_found:
+            return True
+        doing = FAILED_WORK["dupes"]
+
+        def progress(done: int, total: int) -> None:
+            self._from_thread(self._set_background, f"{doing}: {done:,}/{total:,} files read")
+
+        self._from_thread(self._set_background, doing)
+        try:
+            self.ws.duplicates(progress)
+        except Exception as exc:  # noqa: BLE001 - said, as a failed worker's error is
+            self._from_thread(self._failed, doing, exc)
+            return False
+        finally:
+            self._from_thread(self._set_background, "")
+        return True
+
+    def _set_background(self, doing: str) -> None:
+        self.status_bar.background = doing
 
     def _show_duplicates(self, report: Any) -> None:
         from .dupes import DupesScreen

@@ -1,4 +1,5 @@
-"""The status line: counts, the loading phase, what a worker is doing, the filter.
+"""The status line: counts, the loading phase, what a worker is doing (a save, or long
+work a view waits for), the filter.
 
 Every part is a reactive attribute: assigning one re-renders the line (only when the value
 changed), so the screen never refreshes it by hand. Fixed height: no layout pass (a layout
@@ -13,7 +14,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.display import printable
+from core.display import plural, printable
 
 from ..loading import Phase
 
@@ -38,7 +39,8 @@ class Outside(NamedTuple):
     changed: int = 0  # of which...
     gone: int = 0  # ...deleted
     added: int = 0  # new files
-    held: int = 0  # changed articles with staged edits (a save merges them)
+    held: int = 0  # changed articles with staged edits (a save merges them)...
+    rewrites: int = 0  # ...but for these, a staged text rewrite: never merged, a save cannot write it
 
 
 class StatusBar(Widget):
@@ -48,6 +50,7 @@ class StatusBar(Widget):
     phase: reactive[Phase] = reactive(Phase.LOADING, layout=False)
     progress: reactive[tuple[int, int] | None] = reactive((0, 0), layout=False)  # of the phase
     busy: reactive[str] = reactive("", layout=False)  # what a worker is doing
+    background: reactive[str] = reactive("", layout=False)  # long work a view waits for (blocks no edit, unlike busy)
     filter: reactive[str] = reactive("", layout=False)
     partial: reactive[str] = reactive("", layout=False)  # what the filtered list shown is short of
     outside: reactive[Outside] = reactive(Outside, layout=False)
@@ -75,9 +78,11 @@ class StatusBar(Widget):
             changed += [f"{outside.gone:,} deleted"] if outside.gone else []
             changed += [f"{outside.added:,} new"] if outside.added else []
             # A changed article with staged edits is not reloaded by R: its save merges them.
-            merges = outside.held and outside.held == outside.changed and not outside.added
-            text.append(f" · {', '.join(changed)} ({'ctrl+s merges' if merges else 'R reloads'})", style="bold magenta")
+            held = outside.held and outside.held == outside.changed and not outside.added
+            text.append(f" · {', '.join(changed)} ({_on_save(outside) if held else 'R reloads'})", style="bold magenta")
         text.append_text(self._phase_text())
+        if self.background:
+            text.append(f" · {printable(self.background)}…", style="cyan")
         if self.busy:
             text.append(f" · {printable(self.busy)}", style="bold cyan")
         if self.filter:
@@ -108,3 +113,15 @@ class StatusBar(Widget):
         if self.phase is Phase.METADATA and progress is not None:
             return Text(f" · reading metadata for filters {progress[0]:,}/{progress[1]:,}…", style="cyan")
         return Text()
+
+
+def _on_save(outside: Outside) -> str:
+    """What ``ctrl+s`` does with the changed articles that have staged edits: field edits
+    are merged with the file; a text rewrite (``i`` adopt, ``f`` fix) was made on the text
+    it was staged from and never merges (core.storage.save), so the save cannot write it."""
+    if not outside.rewrites:
+        return "ctrl+s merges"
+    cannot = f"cannot save {plural(outside.rewrites, 'staged rewrite')}"
+    if outside.rewrites == outside.held:
+        return f"ctrl+s {cannot}: a rewrite does not merge"
+    return f"ctrl+s merges {outside.held - outside.rewrites:,}, {cannot}"

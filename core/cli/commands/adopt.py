@@ -24,6 +24,7 @@ from .common import (
     dump_json,
     load_targets,
     patch_base,
+    previewed,
     report,
 )
 
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         adoptions[article.path] = adoption
     base = patch_base([c.path for c in changes], corpus.config.root) if args.dry_run else None
     if base is not None:
-        outcomes.extend(Outcome(c.article, "would change", _summary(adoptions[c.path]), c.diff(name=base.name(c.path))) for c in changes)
+        outcomes.extend(previewed(changes, base, lambda change: _summary(adoptions[change.path])))
     elif changes:
         label = f"adopt {plural(len(changes), 'file')}"
         results = save_changes(changes, config=corpus.config, label=label)

@@ -256,7 +256,7 @@ def run_batch(
     base: PatchBase | None = None
     if dry_run:
         base = patch_base([c.path for c in changes], corpus.config.root)
-        outcomes.extend(Outcome(c.article, "would change", diff=c.diff(name=base.name(c.path))) for c in changes)
+        outcomes.extend(previewed(changes, base))
     else:
         results = save_changes(changes, config=corpus.config, label=label)
         for change, result in zip(changes, results, strict=True):
@@ -265,6 +265,16 @@ def run_batch(
     outcomes.sort(key=lambda o: o.article.relpath)
     report(outcomes, output, dry_run, quiet=quiet, base=base)
     return 1 if any(o.status in ("refused", "conflict") for o in outcomes) else 0
+
+
+def previewed(changes: Sequence[Change], base: PatchBase, summary: Callable[[Change], str] = lambda change: "") -> list[Outcome]:
+    """What a dry run reports of ``changes``: each file's diff (and ``summary``), or the
+    refusal the save would give it (a read-only file, a link...), as the real run reports it."""
+    from ...storage.save import would_refuse
+
+    return [Outcome(change.article, "refused", refused.message) if refused is not None
+            else Outcome(change.article, "would change", summary(change), change.diff(name=base.name(change.path)))
+            for change, refused in zip(changes, would_refuse(changes), strict=True)]
 
 
 # Named even with --quiet: a file the batch could not write needs the user's attention.
