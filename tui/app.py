@@ -60,7 +60,7 @@ class CopydeskApp(App[int]):
         own handling (priority bindings, then the focused widget), once the main screen is
         ready for it."""
         if isinstance(event, events.Key) and self.screen is self.main_screen:
-            await self.main_screen.before_key()
+            await self.main_screen.before_key(self.input_order.received)
         await super().on_event(event)
 
     def hold_keys(self, awaitable: Awaitable[object]) -> None:

@@ -17,6 +17,7 @@ editor's inputs being built when ``e`` was pressed before they were).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -44,14 +45,25 @@ class InputOrder:
     def __init__(self, app: App, handle: Callable[[events.Event], Awaitable[None]]) -> None:
         self._app = app
         self._handle = handle
-        self._pending: deque[events.Event] = deque()
+        self._pending: deque[tuple[events.Event, float]] = deque()  # with when it was received
+        self.received = 0.0  # when the key or paste being handed over was received (time.monotonic)
         self._task: asyncio.Task[None] | None = None
         self._holds: list[asyncio.Future[object]] = []
         self.handled = 0  # keys and pastes handed over whose effects have run
 
+    def typing_next(self) -> bool:
+        """Whether the next key or paste not handed over yet types text (a printable key,
+        backspace, a paste): read from any thread."""
+        try:
+            event = self._pending[0][0]
+        except IndexError:
+            return False
+        return isinstance(event, events.Paste) or (
+            isinstance(event, events.Key) and (event.is_printable or event.key == "backspace"))
+
     def put(self, event: events.Event) -> None:
         """Queue a key or paste the terminal sent; it is handled after those before it."""
-        self._pending.append(event)
+        self._pending.append((event, time.monotonic()))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="keys in order")
 
@@ -61,7 +73,7 @@ class InputOrder:
 
     async def _run(self) -> None:
         while self._pending:
-            event = self._pending.popleft()
+            event, self.received = self._pending.popleft()
             try:
                 # A hold made after the last key's settling gave up on it still comes first.
                 await self._wait_holds()

@@ -31,9 +31,12 @@ from .messages import (
     RowsStreamed,
     ScanFinished,
     ScanProgress,
+    ValuesShown,
 )
 from .model import (
+    COMMON_KEYS,
     LIST_VIEW,
+    Entry,
     PlainRow,
     ProvisionalEntries,
     Slim,
@@ -49,12 +52,17 @@ from .model import (
     restore_view,
     row_of,
     same_entries,
+    same_entry,
     save_values,
     saved_values,
+    streamed_values,
     view_payload,
 )
 
 FIRST_SLICE = 1000  # files parsed before the first rows show when there is no index (then 3x more each time)
+# Entries without filter values this many or fewer, the others having theirs: the files are
+# read, not the values kept beside the index (decoded whole: ~1 s at 50,000 articles).
+_FEW = 2_000
 
 
 class Phase(Enum):
@@ -79,6 +87,11 @@ class Loader:
         self.view_loaded = False  # the list was painted from the view saved by the last session
         self._restored: tuple[ProvisionalEntries, list[PlainRow]] | None = None
         self._restored_token: tuple[int, int, int] | None = None  # the index file a restored list came from
+        # The keys the entries' filter values hold, once every entry has them (values kept
+        # beside the index, or read with the rows streamed in): the metadata pass then reads
+        # only the entries without them.
+        self.values_keys: frozenset[str] = frozenset()
+        self._values_unsaved = False  # those values were read from the files: keep them (keep_values)
 
     # -- 1. the saved list -------------------------------------------------------------------
 
@@ -139,6 +152,8 @@ class Loader:
             return
         self.painted.wait(2.0)  # let the first paint have the interpreter to itself
         del records
+        if shown is not None and not worker.is_cancelled:
+            self._show_values(shown[0])
         result = scan(self.paths, config, progress=progress)
         if worker.is_cancelled:
             return
@@ -154,21 +169,48 @@ class Loader:
                 self._save_view(*shown)
             self.post(ScanFinished())
             return
+        drawn = {e.key: (e, row) for e, row in zip(*shown, strict=True)} if shown is not None else {}
         with collector_paused():
-            entries = [Slim.from_record(r) for r in fresh]
-        del fresh
+            # An entry the check found as drawn stays (with the filter values it was given,
+            # and its row); the others are made from the check's records.
+            kept = [(old if (old := drawn.get(r.path)) is not None and same_entry(r, old[0]) else None)
+                    for r in fresh]
+            entries = [Slim.from_record(r) if k is None else k[0] for r, k in zip(fresh, kept, strict=True)]
+        del fresh, drawn
         # A restored list is tied to the index file it was saved from (load_view): when the
         # check found that very file's entries, its rows are these entries' rows (~0.3 s at
         # 50,000 not spent making them again to compare).
         same_index = restored and unchanged is not None and unchanged == self._restored_token
         if same_index and self._restored is not None:
             rows = self._restored[1]  # only read: the new states hold the same row tuples
+        elif shown is not None:
+            rows = [row_of(e, self.ws.view) if k is None else k[1] for e, k in zip(entries, kept, strict=True)]
         else:
             rows = self._reuse_rows(entries)
+        del kept
         self._restored = None
         if save:
             self._save_view(entries, rows)
         self.post(ScanFinished(entries, rows))
+
+    def filter_keys(self) -> frozenset[str]:
+        """The keys every start reads for filters: the common ones, the list's columns and the
+        taxonomies (a filter on a rarer key has it read too, see the main screen)."""
+        return frozenset(COMMON_KEYS) | self.ws.view.keys | set(self.ws.config.taxonomies)
+
+    def _show_values(self, entries: list[Slim]) -> None:
+        """The filter values of the index's records just painted, from what the last session
+        (``saved_values``) or ``copydesk check`` (``checked_values``) kept beside the index,
+        when that covers every one of them: filters are then answered at once, over the
+        records as the index has them (marked partial until the check confirms them)."""
+        config, keys = self.ws.config, self.filter_keys()
+        for kept_values in (saved_values, checked_values):
+            kept = kept_values(config, entries, keys)
+            if kept is not None and not kept.stale:
+                self.values_keys = kept.keys
+                self.post(ValuesShown(kept.loaded, kept.names, kept.keys))
+                return
+            del kept  # (a whole decoded view) before the other is read
 
     def _reuse_rows(self, entries: list[Slim]) -> list[PlainRow]:
         """The rows of ``entries``, reusing the restored rows that did not change: the two
@@ -193,11 +235,18 @@ class Loader:
 
     def _stream(self, worker) -> None:  # noqa: ANN001 - a textual Worker
         """No usable index: scan the folder in growing slices so rows appear within a second
-        or two and keep streaming in (each slice is added to the index as it is parsed)."""
+        or two and keep streaming in (each slice is added to the index as it is parsed).
+        The workers read each file's filter values with it: a filter is answered over the
+        slices read so far, and the metadata pass that follows reads no file again."""
+        from core.document import load_article
         from core.index import scan
+        from core.index.values import kept_keys
         from core.walk import walk
 
         config = self.ws.config
+        keys = kept_keys(config)
+        if not self.filter_keys() <= set(keys):
+            keys = None  # (cannot happen: the kept keys include the list's) the metadata pass reads them
         found = walk(self.paths, config)
         total = len(found)
         self.post(ScanProgress(0, total))
@@ -207,17 +256,37 @@ class Loader:
         rows: list[PlainRow] = []
         while done < total:
             chunk = found[done : done + size]
-            result = scan([Path(f.path) for f in chunk], config)
+            result = scan([Path(f.path) for f in chunk], config, values=keys is not None, write_values=False)
             if worker.is_cancelled:
                 return
             done += len(chunk)
-            slims = [Slim.from_record(r) for r in result.records]
-            del result  # the decoded records (~2 KB an article) go before the next slice is read
+            slims: list[Entry] = [Slim.from_record(r) for r in result.records]
             slim_rows = [row_of(e, self.ws.view) for e in slims]
+            names: set[str] = set()
+            if keys is not None:
+                fresh = result.fresh_values or {}
+                for at, slim in enumerate(slims):
+                    packed = fresh.get(slim.relpath)
+                    if packed is not None:
+                        slim.values, its_names = streamed_values(keys, packed)
+                        slim.display = None  # the values hold the same keys, exactly
+                        names.update(its_names)
+                    elif slim.display is not None:  # values the index does not keep (rare): the whole article
+                        slims[at] = load_article(slim.path, config, slim.relpath)
+                        slim_rows[at] = row_of(slims[at], self.ws.view)
+            # The decoded records (~2 KB an article) and what the workers sent go before the
+            # next slice is read, and back to the system: the values kept meanwhile would
+            # otherwise add to the next slice's peak.
+            del result
+            fresh = {}
+            release_freed_memory()
             entries += slims
             rows += slim_rows
-            self.post(RowsStreamed(slims, slim_rows, done, total))
+            self.post(RowsStreamed(slims, slim_rows, done, total, names, frozenset(keys or ())))
             size *= 3
+        if keys is not None:
+            self.values_keys = frozenset(keys)
+            self._values_unsaved = True
         self._save_view(entries, rows)  # before the metadata pass (see load)
         self.post(ScanFinished())
 
@@ -229,17 +298,31 @@ class Loader:
         worker = get_current_worker()
         config = self.ws.config
         entries = list(self.ws.articles)
-        # What the last pass kept, for the files still as it read them (the usual start: all
-        # but the few changed or added since); the others are read.
-        saved = saved_values(config, entries, keys)
-        if saved is None:  # no session kept its own yet: what `copydesk check` kept, if it did
-            saved = checked_values(config, entries, keys)
+        have: dict[str, Any] = {}
+        if keys <= self.values_keys:
+            # The entries given their values at start-up (kept beside the index, or streamed
+            # in with the rows) still hold them: only the others are read. (An entry without
+            # readable front matter has none to read.)
+            have = {e.key: e.values for e in entries
+                    if type(e) is Slim and (e.values is not None or e.display is None)}
+            keys = self.values_keys
+        rest = [e for e in entries if path_key(e) not in have] if have else entries
+        saved = None
+        if rest and (not have or len(rest) > _FEW):
+            # What the last pass kept, for the files still as it read them (the usual start:
+            # all but the few changed or added since); the others are read.
+            saved = saved_values(config, rest, keys)
+            if saved is None:  # no session kept its own yet: what `copydesk check` kept, if it did
+                saved = checked_values(config, rest, keys)
         if saved is not None:
             loaded, names, stale, kept_keys = saved
             keys |= kept_keys  # the stale files are read for every kept key: all stay loaded
             paths = [Path(path_key(e)) for e in stale] if len(stale) < len(entries) else self.paths
         else:
-            loaded, names, stale, paths = {}, set(), entries, self.paths
+            loaded, names, stale = {}, set(), rest
+            paths = [Path(path_key(e)) for e in stale] if len(stale) < len(entries) else self.paths
+        loaded.update(have)
+        del have, rest
         # The version each value is of, by path key (to keep them for the next start).
         versions: dict[str, tuple[str, Any]] = {path_key(e): (e.relpath, e.fingerprint) for e in entries}
         if stale:
@@ -259,7 +342,11 @@ class Loader:
                     self.post(MetadataProgress(done, total))
         if worker.is_cancelled:
             return
-        self.post(MetadataRead(loaded, names, keys, versions if stale else None))
+        self.post(MetadataRead(loaded, names, keys, versions if stale or self._values_unsaved else None))
+        # Once attached, the entries' values are the workspace's (a later pass, for a rarer
+        # key or after a reload, reads what it needs).
+        self.values_keys = frozenset()
+        self._values_unsaved = False
 
     def _entry_by_key(self, key: str):  # noqa: ANN202 - an Entry or None
         index = self.ws.index_of(key)

@@ -20,14 +20,31 @@ class RecordsShown(Message):
 
 
 class RowsStreamed(Message):
-    """One more slice of a folder read without an index (``done`` of ``total`` files)."""
+    """One more slice of a folder read without an index (``done`` of ``total`` files).
+    Each entry holds the values of ``keys`` (its file's field names are among ``names``):
+    filters are answered over the slices read so far."""
 
-    def __init__(self, entries: list[Slim], rows: list[PlainRow], done: int, total: int) -> None:
+    def __init__(self, entries: list[Slim], rows: list[PlainRow], done: int, total: int,
+                 names: set[str], keys: frozenset[str]) -> None:
         super().__init__()
         self.entries = entries
         self.rows = rows
         self.done = done
         self.total = total
+        self.names = names
+        self.keys = keys
+
+
+class ValuesShown(Message):
+    """The values filters read, for every article of the index's records just painted, from
+    what was kept beside the index (see :meth:`tui.loading.Loader.load`): filters are
+    answered over them, marked partial until the folder's check confirms the records."""
+
+    def __init__(self, loaded: dict[str, Any], names: set[str], keys: frozenset[str]) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.names = names
+        self.keys = keys
 
 
 class ScanProgress(Message):

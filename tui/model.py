@@ -843,6 +843,12 @@ class Workspace:
         self.content += 1
         return changed
 
+    def note_values(self, names: Iterable[str], keys: Iterable[str]) -> None:
+        """Every entry holds the exact values of ``keys`` (entries streamed in with them,
+        see :class:`tui.messages.RowsStreamed`); their field names are among ``names``."""
+        self._fields.update(names)
+        self.loaded_keys = frozenset(keys)
+
     def has_keys(self, keys: Iterable[str]) -> bool:
         """Whether filters on these top-level keys see exact values for every article."""
         return all(k in self.loaded_keys for k in keys)
@@ -1687,13 +1693,14 @@ class Workspace:
 def same_entries(records: Sequence[Any], entries: Sequence[Entry]) -> bool:
     """Whether ``records`` (a fresh scan) match ``entries`` (those drawn): same paths,
     versions and problems, in the same order."""
-    if len(records) != len(entries):
-        return False
-    for record, entry in zip(records, entries, strict=True):
-        if (record.path != path_key(entry) or record.fingerprint != entry.fingerprint
-                or record.kind != entry.kind or record.problems != entry.problems):
-            return False
-    return True
+    return len(records) == len(entries) and all(map(same_entry, records, entries))
+
+
+def same_entry(record: Any, entry: Entry) -> bool:
+    """Whether ``record`` (of a fresh scan) is ``entry``'s file in the same version, with the
+    same problems."""
+    return (record.path == path_key(entry) and record.fingerprint == entry.fingerprint
+            and record.kind == entry.kind and record.problems == entry.problems)
 
 
 def note_fields(meta: Mapping[str, Any] | None, names: set[str]) -> None:
@@ -1931,18 +1938,37 @@ def checked_values(config: Config, entries: Sequence[Entry], keys: Iterable[str]
                         continue
                     values = None
                     if has_meta[i]:
-                        present = tuple(key for key, held, _ in by_key if held[i])
-                        items = tuple(_compact(column[i]) for _, held, column in by_key if held[i])
-                        if "description" in present and type(items[at := present.index("description")]) is str:
-                            # Case-folded, as the metadata pass keeps it (see _values_of).
-                            items = (*items[:at], items[at].casefold(), *items[at + 1 :])
-                        values = Values(Values.positions(present), items)
+                        values = filter_values(tuple(key for key, held, _ in by_key if held[i]),
+                                               [column[i] for _, held, column in by_key if held[i]])
                     loaded[path_key(entry)] = values
                     names.update(name_sets[ids[i]])
     except (ValueError, TypeError, KeyError, IndexError, EOFError):  # damaged: read the files
         return None
     stale = [e for e in entries if path_key(e) not in loaded]
     return KeptValues(loaded, names, stale, frozenset(kept_keys))
+
+
+def filter_values(present: tuple[str, ...], items: Sequence[Any]) -> Values:
+    """One article's values of the keys ``present``, as kept beside the index
+    (``core.index.values``), as filters read them: compacted, the description case-folded
+    as the metadata pass keeps it (see :func:`_values_of`)."""
+    folded = tuple(_compact(v) for v in items)
+    if "description" in present and type(folded[at := present.index("description")]) is str:
+        folded = (*folded[:at], folded[at].casefold(), *folded[at + 1 :])
+    return Values(Values.positions(present), folded)
+
+
+def streamed_values(keys: Sequence[str], packed: Any) -> tuple[Values | None, tuple[str, ...]]:
+    """The values and field names a scan's worker read of one file
+    (``core.index.Scan.fresh_values``, for ``keys``: ``core.index.values.kept_keys``);
+    None for the values of a file without readable front matter."""
+    from core.index.values import unpacked_values
+
+    mask, items, names = unpacked_values(packed)
+    if mask is None:
+        return None, names
+    held = [i for i in range(len(keys)) if mask >> i & 1]
+    return filter_values(tuple(keys[i] for i in held), [items[i] for i in held]), names
 
 
 def _values_of_saved(value: Any, mappings: dict[int, Values]) -> Values | None:

@@ -68,6 +68,9 @@ class Scan:
     _stored: Columns | None = field(default=None, repr=False)
     _records: list[Record] | None = field(default=None, repr=False)
     values_written: bool = False  # with ``values=True``: the kept values were written (core.index.values)
+    # With ``values=True``: what the workers read of each file parsed, by relative path
+    # (core.index.values.Packed; unpacked by core.index.values.unpacked_values).
+    fresh_values: dict[str, Any] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -342,6 +345,7 @@ def scan(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     values: bool = False,
+    write_values: bool = True,
     problems_only: bool = False,
 ) -> Scan:
     """Every article under ``paths`` as a :class:`Record`, sorted by relative path.
@@ -354,7 +358,8 @@ def scan(
     may grow while parsing starts).
 
     ``values``: keep the values of a few metadata keys of each article parsed beside the
-    index (see :mod:`core.index.values`; with ``cache`` only).
+    index (see :mod:`core.index.values`; with ``cache`` only). ``write_values=False``: only
+    hand them back (:attr:`Scan.fresh_values`), for a caller that keeps its own.
 
     ``problems_only`` (without ``cache``): the records hold only each article's kind,
     format and problems (no fingerprint: no SHA-256 of the files; no display values), what
@@ -408,6 +413,8 @@ def scan(
     if cache and (result.parsed or result.verified or (whole_root and gone)):
         result.written = _save(result, triage, whole_root)
     if keys is not None:
+        result.fresh_values = fresh
+    if keys is not None and write_values:
         from .values import keep_scanned
 
         result.values_written = keep_scanned(result, keys, fresh, whole_root, bool(result.parsed) or gone)

@@ -160,10 +160,16 @@ def packed_values(meta: Mapping[str, Any] | None, keys: Sequence[str]) -> Packed
     return None if read is None else (marshal.dumps(read[:2]), read[2])
 
 
+def unpacked_values(packed: Packed) -> Read:
+    """What a scan's worker read of one article (:attr:`Scan.fresh_values`), decoded: the
+    mask of the kept keys it has, their values in :func:`kept_keys` order, its field names."""
+    mask, items = marshal.loads(packed[0])  # written by this process's own scan's workers
+    return mask, items, packed[1]
+
+
 def _unpacked(row: Kept | KeptPacked) -> Kept:
     if len(row) == 3:
-        mask, items = marshal.loads(row[1])  # written by this process's own scan's workers
-        return (row[0], mask, items, row[2])  # type: ignore[return-value]
+        return (row[0], *unpacked_values(row[1:]))  # type: ignore[arg-type, return-value]
     return row  # type: ignore[return-value]
 
 

@@ -44,6 +44,7 @@ from ..messages import (
     RowsStreamed,
     ScanFinished,
     ScanProgress,
+    ValuesShown,
 )
 from ..model import (
     COL_SENTIMENT,
@@ -87,6 +88,8 @@ TYPING_PANE_DELAY = 0.3
 # (longer when the filter first needs every article's metadata read: the key then acts on
 # the rows shown).
 VIEW_WAIT = 5.0
+# A key typed ahead of a partial answer at start-up waits at most this long for the whole one.
+PARTIAL_WAIT = 30.0
 READ_NOTICE = 2_000  # c on this many targets says it is reading them before its picker opens
 WATCH_INTERVAL = 3.0  # seconds between checks of the folder for outside changes
 # What a worker that failed was doing, by group (see _worker_failed); other groups' errors
@@ -162,6 +165,7 @@ class MainScreen(Screen[None]):
         # when it was asked). See _run_view.
         self._view_asked: tuple[int | None, int | None] | None = None
         self._painting = False
+        self._partial_since = 0.0  # when the partial answer on screen was first shown (time.monotonic)
         # In a text box these commands' keys type text: the footer does not offer them there.
         self._typing_actions = commands.typing_actions(workspace.config.keys)
         self._goto: Introduced | None = None  # where to go once the view without a filter is shown
@@ -294,12 +298,28 @@ class MainScreen(Screen[None]):
     @on(RowsStreamed)
     def _rows_streamed(self, message: RowsStreamed) -> None:
         self.ws.add_articles(message.entries, message.rows)
+        if message.keys:
+            self.ws.note_values(message.names, message.keys)
+            self._known_fields = self.ws.known_fields | self._schema_fields
         self._set_phase(Phase.LOADING, (message.done, message.total))
-        # Rows stream in unsorted while loading; the final view sorts them.
-        self.ws.visible = list(range(len(self.ws.articles)))
-        self.list.show(self.ws.visible, keep_index=self.list.current)
+        if self.ws.query:
+            # A filter typed meanwhile: answered again over every slice read so far.
+            self._refilter(keep=self.list.current)
+        else:
+            # Rows stream in unsorted while loading; the final view sorts them.
+            self.ws.visible = list(range(len(self.ws.articles)))
+            self.list.show(self.ws.visible, keep_index=self.list.current)
         self._count()
         self._note_painted()
+
+    @on(ValuesShown)
+    def _values_shown(self, message: ValuesShown) -> None:
+        """The filter values of the records painted, kept beside the index: a filter typed
+        since is answered over them now (see ``_partial``)."""
+        self.ws.attach_metadata(message.loaded, message.names, message.keys)
+        self._known_fields = self.ws.known_fields | self._schema_fields
+        if self.filter_input.has_class("-bad-query"):  # a field known now
+            self._apply_filter_text(self.filter_input.value)
 
     @on(ScanProgress)
     def _scan_progressed(self, message: ScanProgress) -> None:
@@ -334,7 +354,7 @@ class MainScreen(Screen[None]):
             self.list.show(self.ws.visible, keep_index=None)  # no stale index survives the swap
         self._set_phase(Phase.CHECKING if checking else Phase.READY)
         if not checking:
-            self._load_metadata(frozenset(COMMON_KEYS) | self.ws.view.keys | set(self.ws.config.taxonomies) | self._meta_keys)
+            self._load_metadata(self.loader.filter_keys() | self._meta_keys)
         self._known_fields = self.ws.known_fields | self._schema_fields
         self._refilter(keep=keep)
         self.reader.forget()
@@ -359,7 +379,7 @@ class MainScreen(Screen[None]):
         if self.filter_input.has_class("-bad-query"):
             # A field only some articles have is known now: the query may be valid after all.
             self._apply_filter_text(self.filter_input.value)
-        elif changed:
+        elif changed or self.status_bar.partial:
             self.list.invalidate()
             # The values read can change the order (a site's own date field comes with this
             # pass): a cursor still on the first row, in the list, goes to the new first row,
@@ -536,15 +556,21 @@ class MainScreen(Screen[None]):
         where `/` types a slash."""
         return not (action in self._typing_actions and isinstance(self.focused, Input))
 
-    async def before_key(self) -> None:
+    async def before_key(self, received: float = 0.0) -> None:
         """Called before each key is handled: a key for the list (not one typed into a text
         box) waits until the view a filter or sort asked for is shown, so that ``a`` right
-        after a filter's ``enter`` marks the rows the filter shows, not those before it."""
+        after a filter's ``enter`` marks the rows the filter shows, not those before it. A
+        key typed ahead (``received``, ``time.monotonic()``, before the partial answer of
+        start-up was on screen, see ``_partial``) waits for the whole answer; one typed
+        after seeing the partial answer acts on it."""
         if isinstance(self.focused, Input):
             return
-        deadline = time.monotonic() + VIEW_WAIT
-        while self._view_running() and time.monotonic() < deadline:
+        start = time.monotonic()
+        while self._view_running() and time.monotonic() < start + VIEW_WAIT:
             await asyncio.sleep(0.01)
+        while (self.status_bar.partial and received < self._partial_since
+               and time.monotonic() < start + PARTIAL_WAIT):
+            await asyncio.sleep(0.02)
 
     def _view_running(self) -> bool:
         # Its last step hands the view to the event loop and waits for it to be shown.
@@ -589,6 +615,12 @@ class MainScreen(Screen[None]):
             error.display = False
             self.filter_input.remove_class("-bad-query")
         self.ws.query = text.strip()
+        if self.app.input_order.typing_next():  # type: ignore[attr-defined]
+            # Only the last text typed is answered: more text is queued behind this key, so
+            # the view of this one would be replaced before it is shown (at start-up, each
+            # computed over 50,000 articles). The key that ends the text asks for its view.
+            self.workers.cancel_group(self, "view")
+            return
         # A new query starts at its first match (as fzf and lazygit do); clearing the filter
         # goes back to the article the cursor was on before it, or stays on the one the user
         # moved to in the filtered list (_clear_filter).
@@ -689,13 +721,28 @@ class MainScreen(Screen[None]):
                 if not worker.is_cancelled:
                     self._from_thread(self._view_refused, exc, matcher.text)
                 return
+        partial = "" if matcher is None else self._partial()  # what the view is computed over
         visible = self.ws.compute_view(matcher, sort, lambda: worker.is_cancelled)
         if visible is None or worker.is_cancelled:
             return
-        hint = "" if visible or matcher is None else no_match_hint(self.ws.articles, matcher, self.ws.tag_counts)
+        hint = "" if visible or matcher is None or partial else no_match_hint(self.ws.articles, matcher,
+                                                                             self.ws.tag_counts)
         if worker.is_cancelled:  # the hint takes time: a newer query's rows may be shown already
             return
-        self._from_thread(self._show_view, visible, keep, hint)
+        self._from_thread(self._show_view, visible, keep, hint, partial)
+
+    def _partial(self) -> str:
+        """What a filter's answer computed now is short of, in words ("": nothing). Before the
+        folder's check, filters answer over the index's records and the values kept beside
+        it; without an index, over the files read so far. The view asked for once the list
+        is complete replaces it (``_records_loaded``, ``_metadata_loaded``)."""
+        phase, progress = self.phase, self.status_bar.progress
+        if phase is Phase.LOADING:
+            total = progress[1] if progress else 0
+            return f"partial: filtering {len(self.ws.articles):,} of {total:,} loaded…"
+        if phase is Phase.CHECKING:
+            return "partial: the index as last checked, the folder being checked…"
+        return ""
 
     def _need_keys(self, keys: frozenset[str]) -> None:
         self._set_waiting(True)
@@ -720,8 +767,11 @@ class MainScreen(Screen[None]):
         elif not self.filter_input.has_class("-bad-query"):
             error.display = False
 
-    def _show_view(self, visible: list[int], keep: int | None, hint: str = "") -> None:
+    def _show_view(self, visible: list[int], keep: int | None, hint: str = "", partial: str = "") -> None:
         self._view_asked = None
+        if partial and not self.status_bar.partial:
+            self._partial_since = time.monotonic()
+        self.status_bar.partial = partial
         self.ws.visible = visible
         self.list.show(visible, keep_index=keep)
         self._view_placed = self.list.current

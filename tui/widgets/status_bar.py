@@ -52,12 +52,15 @@ class StatusBar(Widget):
     busy: reactive[str] = reactive("", layout=False)  # what a worker is doing
     background: reactive[str] = reactive("", layout=False)  # long work a view waits for (blocks no edit, unlike busy)
     filter: reactive[str] = reactive("", layout=False)
+    partial: reactive[str] = reactive("", layout=False)  # what the filtered list shown is short of
     outside: reactive[Outside] = reactive(Outside, layout=False)
 
     def render(self) -> Text:
         counts = self.counts
         text = Text()
         text.append(f"{counts.shown:,}/{counts.total:,} shown", style="bold")
+        if self.partial:
+            text.append(f" · {self.partial}", style="bold yellow")
         # The filter says what the count shown is of; it goes here, shortened as the line's
         # other parts need the room.
         filter_at = len(text)
