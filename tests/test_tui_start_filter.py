@@ -122,3 +122,33 @@ async def test_a_list_key_after_a_partial_answer_acts_on_the_whole_answer(tmp_pa
         await settle(pilot, app)
         marked = sorted(app.workspace.articles[i].path.name for i in app.workspace.marked)
         assert marked == expected
+
+
+async def test_a_folder_without_an_index_is_read_in_slices_of_at_most_the_limit(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """The slices grow 3x from the first, up to SLICE_LIMIT files (a larger one raised the
+    start's peak memory), and together read every file once; the filter's answer is whole."""
+    import core.index
+    import tui.loading as loading_module
+
+    root = tmp_path / "big"
+    many_articles(root, 40)
+    expected = listed(root, "tag:ASIA", capsys)
+    shutil.rmtree(root / ".copydesk" / "index")
+    monkeypatch.setattr(loading_module, "FIRST_SLICE", 4)
+    monkeypatch.setattr(loading_module, "SLICE_LIMIT", 10)
+    sizes: list[int] = []
+    real_scan = core.index.scan
+
+    def counted(paths, *args, **kwargs):  # noqa: ANN001, ANN202 - the scan's own signature
+        sizes.append(len(paths))
+        return real_scan(paths, *args, **kwargs)
+
+    monkeypatch.setattr(core.index, "scan", counted)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "slash", *"tag:ASIA", "enter")
+        await drained(pilot, app)
+        await settle(pilot, app)
+        assert shown(app) == expected
+    assert sizes[:5] == [4, 10, 10, 10, 6]
