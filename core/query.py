@@ -207,15 +207,15 @@ class Query:
         """Whether the query reads the folder's duplicate groups (``is:duplicate``, ``dup:``)."""
         return any(c.term.kind == "dup" or any(STATES[s].reads_groups for s in c.states) for c in self.compiled)
 
-    def check_groups(self, groups: Mapping[str, str]) -> None:
-        """Raise QueryError for a ``dup:`` value that names no group of ``groups`` (each
+    def check_groups(self, groups: Callable[[], Mapping[str, str]]) -> None:
+        """Raise QueryError for a ``dup:`` value that names no group of ``groups()`` (each
         grouped article's relative path -> its group's id): neither a group id nor the path
-        of an article in a group, a typo that would otherwise match nothing in silence."""
-        for compiled in self.compiled:
-            if compiled.term.kind != "dup":
-                continue
-            term = compiled.term
-            for value, group in _group_ids(_dup_values(term), groups).items():
+        of an article in a group, a typo that would otherwise match nothing in silence.
+        ``groups`` is called only when the query has a ``dup:`` term."""
+        terms = [c.term for c in self.compiled if c.term.kind == "dup"]
+        found = groups() if terms else {}
+        for term in terms:
+            for value, group in _group_ids(_dup_values(term), found).items():
                 if not group:
                     raise QueryError(f"no duplicate group {value!r}: neither a group id (`copydesk dupes` lists them) "
                                      "nor the path of an article in a group", term.text, term.position)
@@ -348,8 +348,7 @@ def where(articles: Sequence[Article], text: str, config: Config | None = None, 
         git_state = lambda article: states.get(article.relpath)  # noqa: E731
     if query.needs_duplicates and config is not None:
         duplicates = folder_duplicates(config)
-        if any(term.kind == "dup" for term in query.terms):
-            query.check_groups(duplicates())
+        query.check_groups(duplicates)
     return query.filter(articles, MatchContext(git_state=git_state, duplicates=duplicates, sentiment=sentiment))
 
 

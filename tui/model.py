@@ -1600,13 +1600,12 @@ class Workspace:
     def check_groups(self, query: core_query.Query) -> None:
         """Raise FilterError when a ``dup:`` value of ``query`` names no duplicate group
         (known only once the groups are found: call it in a worker thread)."""
-        if any(term.kind == "dup" for term in query.terms):
-            from core import query as core_query
+        from core import query as core_query
 
-            try:
-                query.check_groups(self.duplicates().group_of())
-            except core_query.QueryError as exc:
-                raise FilterError.of(exc) from None
+        try:
+            query.check_groups(lambda: self.duplicates().group_of())
+        except core_query.QueryError as exc:
+            raise FilterError.of(exc) from None
 
     def mark_duplicates(self, keep: str, others: Sequence[str]) -> StageResult:
         """Keep the article at relative path ``keep``; set ``[dupes] mark`` (default
